@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs the Debian packages that a make target needs and are missing.
+# As root it runs apt-get; otherwise it prints the exact command and fails.
+# usage: deps.sh build|run|check
+set -eu
+
+build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev"
+case "${1:-build}" in
+build)	want="$build" ;;
+run)	want="$build nginx curl" ;;
+check)	want="$build nginx curl" ;;
+*)	echo "usage: $0 build|run|check" >&2; exit 2 ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps: not a Debian system; make sure these are installed: $want" >&2
+	exit 0
+fi
+
+missing=
+for p in $want; do
+	if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null |
+	    grep -q ' installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get update && apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: run as root: $cmd" >&2
+	exit 1
+fi
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
