@@ -41,6 +41,7 @@ struct section {
 	unsigned long		 line;
 	int			 is_policy;	/* [policy], else [domain] */
 	int			 usable;	/* header valid: build it */
+	int			 damaged;	/* a line of it was unreadable */
 	char			*domain;	/* lower case */
 	struct field		 mode_field;
 	enum policy_mode	 mode;
@@ -281,7 +282,7 @@ conf_reader(char *str, int num, void *stream)
 	p = ld->buf;
 	if (memchr(p, '\0', len) != NULL) {
 		conf_error(ld, ld->line, "NUL byte in line");
-		goto skip;
+		goto damaged;
 	}
 	if (ld->line == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
 		p += 3;
@@ -303,7 +304,7 @@ conf_reader(char *str, int num, void *stream)
 		conf_error(ld, ld->line, "line is %zu bytes long; the limit "
 		    "is %zu (split a long mx list over several mx lines)",
 		    len, max);
-		goto skip;
+		goto damaged;
 	}
 	if (len == 0 || *p == ';' || *p == '#')
 		goto pass;
@@ -333,17 +334,21 @@ conf_reader(char *str, int num, void *stream)
 	if (strpbrk(p, "=:") == NULL) {
 		conf_error(ld, ld->line, "expected \"key = value\", a "
 		    "[section] or a comment");
-		goto skip;
+		goto damaged;
 	}
 	if (*p == '=' || *p == ':') {
 		conf_error(ld, ld->line, "missing key before \"%c\"", *p);
-		goto skip;
+		goto damaged;
 	}
 pass:
 	memcpy(str, p, len);
 	str[len] = '\n';
 	str[len + 1] = '\0';
 	return str;
+damaged:
+	/* What the line said is unknown: do not report it as missing. */
+	if (ld->cur >= 0)
+		ld->sections[ld->cur].damaged = 1;
 skip:
 	str[0] = '\n';
 	str[1] = '\0';
@@ -451,6 +456,9 @@ mx_add(struct loader *ld, struct section *s, const char *pat, size_t len)
 	}
 	if ((s->mx[s->mxlen] = strndup(pat, len)) == NULL)
 		goto nomem;
+	/* Matching is case-insensitive (§4.1): serve one canonical form. */
+	for (i = 0; i < len; i++)
+		s->mx[s->mxlen][i] = (char)tolower((unsigned char)pat[i]);
 	s->mx_lines[s->mxlen++] = ld->line;
 	return 0;
 nomem:
@@ -693,6 +701,8 @@ section_build(struct loader *ld, const struct section *s,
 	int			 quiet = 0;
 	long			 idx;
 
+	if (s->damaged || (p != NULL && p->damaged))
+		return -1;	/* the unreadable line was reported */
 	mode_s = resolve(ld, s, p, offsetof(struct section, mode_field),
 	    "mode (enforce, testing or none)", &quiet);
 	age_s = resolve(ld, s, p, offsetof(struct section, max_age_field),
@@ -751,8 +761,10 @@ conf_build(struct loader *ld)
 	long			 idx;
 
 	if (ld->nsections == 0) {
-		conf_error(ld, 0, "no [policy] or [domain <policy domain>] "
-		    "section: nothing to serve");
+		/* After a broken header, that error says it all. */
+		if (ld->errors == 0)
+			conf_error(ld, 0, "no [policy] or [domain <policy "
+			    "domain>] section: nothing to serve");
 		return;
 	}
 	if (ld->policy >= 0) {

@@ -1,0 +1,102 @@
+# Shared by the shell test suites: assertions that print "ok - ..." or
+# "not ok - ..." with the difference, a scratch directory removed on exit,
+# and helpers to start and stop servers by PID with bounded waits.
+# Sourced from the project root.
+
+TOP=$(pwd)
+BIN=$TOP/mta-sts-fcgi
+CLIENT=$TOP/tests/tools/fcgi-client
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/mta-sts-fcgi-test.XXXXXX")
+PIDS=
+
+cleanup() {
+	for pid in $PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		wait_gone "$pid" 50 || kill -KILL "$pid" 2>/dev/null
+	done
+	rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+
+# check_eq NAME WANT GOT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		notok "$1"
+		echo "#   want: $2"
+		echo "#   got:  $3"
+	fi
+}
+
+# check_file NAME WANT_FILE GOT_FILE: byte-exact, with a readable diff.
+check_file() {
+	if cmp -s "$2" "$3"; then
+		ok "$1"
+	else
+		notok "$1"
+		diff -u "$2" "$3" 2>&1 | sed 's/\r/\\r/g; s/^/#   /' | head -40
+	fi
+}
+
+# wait_for CMD...: retries a command for up to 5 s.
+wait_for() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -ge 100 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# wait_gone PID TENTHS: true once PID has exited, within TENTHS/10 s.
+wait_gone() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		# A zombie child counts as gone.
+		case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 0 ;; esac
+		i=$((i + 1))
+		[ $i -ge "$2" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# start NAME CMD...: runs CMD in the background, remembers its PID in
+# $LAST_PID and in the cleanup list.
+start() {
+	name=$1
+	shift
+	"$@" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" &
+	LAST_PID=$!
+	PIDS="$PIDS $LAST_PID"
+}
+
+# stop PID: SIGTERM, then up to 2 s; SIGKILL only as a last resort (and
+# then it fails the check, since nothing of ours should need it).
+stop() {
+	kill -TERM "$1" 2>/dev/null
+	if wait_gone "$1" 20; then
+		return 0
+	fi
+	kill -KILL "$1" 2>/dev/null
+	return 1
+}
+
+# free_port: a loopback TCP port nobody listens on (high range).
+free_port() {
+	while :; do
+		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 30000 ))
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}

@@ -1,0 +1,123 @@
+/* Rendering, ids and DNS lines (RFC 8461 §3.1, §3.2; RFC 8460 §3). */
+#include <stdlib.h>
+
+#include "mta-sts-fcgi.h"
+#include "unit.h"
+
+static const char *const mx_two[] = { "mail.example.com", "*.example.net" };
+static const char *const mx_one[] = { "mx.example.org" };
+
+int
+main(void)
+{
+	static const struct {
+		const char		*what;
+		struct policy_spec	 spec;
+		const char		*response;
+	} rows[] = {
+		{ "enforce with two mx", { POLICY_ENFORCE, mx_two, 2, 604800 },
+		    "Status: 200 OK\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Length: 89\r\n"
+		    "\r\n"
+		    "version: STSv1\r\n"
+		    "mode: enforce\r\n"
+		    "mx: mail.example.com\r\n"
+		    "mx: *.example.net\r\n"
+		    "max_age: 604800\r\n" },
+		{ "testing, max_age 0", { POLICY_TESTING, mx_one, 1, 0 },
+		    "Status: 200 OK\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Length: 63\r\n"
+		    "\r\n"
+		    "version: STSv1\r\n"
+		    "mode: testing\r\n"
+		    "mx: mx.example.org\r\n"
+		    "max_age: 0\r\n" },
+		{ "none without mx", { POLICY_NONE, NULL, 0, 31557600 },
+		    "Status: 200 OK\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Length: 47\r\n"
+		    "\r\n"
+		    "version: STSv1\r\n"
+		    "mode: none\r\n"
+		    "max_age: 31557600\r\n" },
+	};
+	struct policy		 p;
+	struct policy_spec	 big;
+	const char		*body, **many;
+	char			 id[POLICY_ID_LEN + 1], line[2048], rua[600];
+	size_t			 i, len, n;
+	int			 r;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		r = policy_prepare(&p, &rows[i].spec);
+		CHECK(r == 0, "policy_prepare %s", rows[i].what);
+		if (r != 0)
+			continue;
+		CHECK_BYTES(p.response, p.response_len, rows[i].response,
+		    strlen(rows[i].response), "response bytes: %s",
+		    rows[i].what);
+		CHECK(p.header_len == (size_t)(strstr(rows[i].response,
+		    "\r\n\r\n") + 4 - rows[i].response),
+		    "HEAD prefix ends after the blank line: %s", rows[i].what);
+		body = policy_body(&p, &len);
+		CHECK(len == policy_body_len(&rows[i].spec),
+		    "policy_body_len agrees: %s", rows[i].what);
+		policy_id(body, len, id);
+		CHECK(strcmp(id, p.id) == 0 && strlen(id) == POLICY_ID_LEN &&
+		    strspn(id, "0123456789abcdef") == POLICY_ID_LEN,
+		    "id is 32 hex digits of the body: %s", rows[i].what);
+		policy_free(&p);
+	}
+
+	/* The id is SHA-256 of the body: same bytes as "| sha256sum". */
+	policy_id("version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\n"
+	    "mx: *.example.net\r\nmax_age: 604800\r\n", 89, id);
+	CHECK(strcmp(id, "edcb11fc0ad1171d90ed6e11df575425") == 0,
+	    "id of the example policy: got %s", id);
+	policy_id("version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\n"
+	    "mx: *.example.net\r\nmax_age: 604801\r\n", 89, line);
+	CHECK(strcmp(id, line) != 0, "a one-byte change changes the id");
+
+	/* The 64,000-byte limit on the body. */
+	n = 64000 / 10;
+	many = calloc(n, sizeof(*many));
+	for (i = 0; i < n; i++)
+		many[i] = "mx.example";	/* 16 bytes a line */
+	big.mode = POLICY_ENFORCE;
+	big.mx = many;
+	big.max_age = 604800;
+	big.mxlen = (64000 - 50) / 16;
+	len = policy_body_len(&big);
+	CHECK(len > 63000 && len <= POLICY_BODY_MAX,
+	    "a %zu-byte body is allowed", len);
+	big.mxlen = n;
+	CHECK(policy_body_len(&big) == 0, "a body over 64000 bytes is refused");
+	CHECK(policy_prepare(&p, &big) == -1, "policy_prepare refuses it");
+	free(many);
+
+	r = policy_dns_sts(line, sizeof(line), "example.org",
+	    "08e7c8d1ccf8ce8ae6de44f90293ff35");
+	CHECK(strcmp(line, "_mta-sts.example.org. IN TXT \"v=STSv1; "
+	    "id=08e7c8d1ccf8ce8ae6de44f90293ff35\"\n") == 0 &&
+	    r == (int)strlen(line), "_mta-sts record");
+	r = policy_dns_tlsrpt(line, sizeof(line), "example.org",
+	    "mailto:tls@example.org,https://r.example.org/tlsrpt");
+	CHECK(strcmp(line, "_smtp._tls.example.org. IN TXT \"v=TLSRPTv1; "
+	    "rua=mailto:tls@example.org,https://r.example.org/tlsrpt\"\n") == 0 &&
+	    r == (int)strlen(line), "_smtp._tls record");
+	/* Over 255 bytes: split into character-strings (RFC 1035 §3.3). */
+	memset(rua, 'a', sizeof(rua));
+	memcpy(rua, "mailto:", 7);
+	strcpy(rua + 280, "@example.org");
+	policy_dns_tlsrpt(line, sizeof(line), "example.org", rua);
+	CHECK(strncmp(line, "_smtp._tls.example.org. IN TXT \"v=TLSRPTv1; "
+	    "rua=mailto:", 45) == 0 && strstr(line, "\" \"") != NULL &&
+	    strstr(line, "\" \"") - strchr(line, '"') - 1 == 255,
+	    "a long rua is split after 255 bytes");
+	r = policy_dns_tlsrpt(line, 10, "example.org", "mailto:a@example.org");
+	CHECK(r > 10 && strlen(line) == 9, "a short buffer is not overrun "
+	    "and the needed length is returned (%d)", r);
+	return unit_done();
+}

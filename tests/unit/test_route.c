@@ -1,0 +1,320 @@
+/*
+ * Routing: (role, method, host, path) → exact response bytes, Host
+ * normalisation, and the domain table at scale.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mta-sts-fcgi.h"
+#include "unit.h"
+
+static const char *const mx_default[] = { "mail.example.com" };
+static const char *const mx_org[] = { "mx1.example.org", "mx2.example.org" };
+
+#define CT "Content-Type: text/plain; charset=utf-8\r\n"
+#define DEFAULT_BODY "version: STSv1\r\nmode: enforce\r\n" \
+	"mx: mail.example.com\r\nmax_age: 604800\r\n"
+#define DEFAULT_HEAD "Status: 200 OK\r\n" CT "Content-Length: 70\r\n\r\n"
+#define ORG_BODY "version: STSv1\r\nmode: testing\r\n" \
+	"mx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 86400\r\n"
+#define ORG_HEAD "Status: 200 OK\r\n" CT "Content-Length: 89\r\n\r\n"
+#define R400 "Status: 400 Bad Request\r\n" CT "Content-Length: 12\r\n\r\n"
+#define R403 "Status: 403 Forbidden\r\n" CT "Content-Length: 10\r\n\r\n"
+#define R404 "Status: 404 Not Found\r\n" CT "Content-Length: 10\r\n\r\n"
+#define R405 "Status: 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n" CT \
+	"Content-Length: 19\r\n\r\n"
+
+#define P ROUTE_PATH
+
+static void
+build(struct table *t, int with_default)
+{
+	struct policy_spec	 d = { POLICY_ENFORCE, mx_default, 1, 604800 };
+	struct policy_spec	 o = { POLICY_TESTING, mx_org, 2, 86400 };
+	long			 i;
+
+	table_init(t);
+	if (with_default)
+		t->default_policy = table_add_policy(t, &d);
+	i = table_add_domain(t, "example.org", 11);
+	t->domains[i].policy = (uint32_t)table_add_policy(t, &o);
+	/* Same policy as the default: shared, not copied. */
+	i = table_add_domain(t, "example.net", 11);
+	t->domains[i].policy = (uint32_t)table_add_policy(t, &d);
+}
+
+static void
+test_routes(void)
+{
+	static const struct {
+		int		 with_default;
+		const char	*role, *method, *host, *server_name, *uri;
+		const char	*script_name, *path_info;
+		const char	*want;
+	} rows[] = {
+		/* The policy, chosen by Host. */
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL, P, NULL,
+		    NULL, ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "MTA-STS.Example.ORG.:443", NULL, P,
+		    NULL, NULL, ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "example.org", NULL, P, NULL, NULL,
+		    ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.net", NULL, P, NULL,
+		    NULL, DEFAULT_HEAD DEFAULT_BODY },
+		{ 1, "RESPONDER", "GET", "mta-sts.other.example", NULL, P,
+		    NULL, NULL, DEFAULT_HEAD DEFAULT_BODY },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL,
+		    P "?x=1", NULL, NULL, ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL,
+		    "http://mta-sts.example.org" P, NULL, NULL,
+		    ORG_HEAD ORG_BODY },
+		/* SERVER_NAME only when there is no Host. */
+		{ 1, "RESPONDER", "GET", NULL, "mta-sts.example.org", P, NULL,
+		    NULL, ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "", "mta-sts.example.org", P, NULL,
+		    NULL, ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.net",
+		    "mta-sts.example.org", P, NULL, NULL,
+		    DEFAULT_HEAD DEFAULT_BODY },
+		{ 1, "RESPONDER", "GET", NULL, NULL, P, NULL, NULL,
+		    DEFAULT_HEAD DEFAULT_BODY },
+		{ 1, "RESPONDER", "GET", "[::1]:8080", NULL, P, NULL, NULL,
+		    DEFAULT_HEAD DEFAULT_BODY },
+		/* No default policy: unknown hosts are not found. */
+		{ 0, "RESPONDER", "GET", "mta-sts.other.example", NULL, P,
+		    NULL, NULL, R404 "Not Found\n" },
+		{ 0, "RESPONDER", "GET", "mta-sts.example.org", NULL, P, NULL,
+		    NULL, ORG_HEAD ORG_BODY },
+		{ 0, "RESPONDER", "HEAD", "mta-sts.other.example", NULL, P,
+		    NULL, NULL, R404 },
+		/* HEAD: the same headers, no body. */
+		{ 1, "RESPONDER", "HEAD", "mta-sts.example.org", NULL, P, NULL,
+		    NULL, ORG_HEAD },
+		/* Other methods. */
+		{ 1, "RESPONDER", "POST", "mta-sts.example.org", NULL, P, NULL,
+		    NULL, R405 "Method Not Allowed\n" },
+		{ 1, "RESPONDER", "get", "mta-sts.example.org", NULL, P, NULL,
+		    NULL, R405 "Method Not Allowed\n" },
+		{ 1, "RESPONDER", NULL, "mta-sts.example.org", NULL, P, NULL,
+		    NULL, R405 "Method Not Allowed\n" },
+		/* Other paths. */
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL, "/", NULL,
+		    NULL, R404 "Not Found\n" },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL,
+		    P "/x", NULL, NULL, R404 "Not Found\n" },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL,
+		    "/.well-known/mta-sts.TXT", NULL, NULL,
+		    R404 "Not Found\n" },
+		{ 1, "RESPONDER", "POST", "mta-sts.example.org", NULL, "/x",
+		    NULL, NULL, R404 "Not Found\n" },
+		{ 1, "RESPONDER", "HEAD", "mta-sts.example.org", NULL, "/x",
+		    NULL, NULL, R404 },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL, NULL,
+		    NULL, NULL, R404 "Not Found\n" },
+		/* No REQUEST_URI: SCRIPT_NAME + PATH_INFO. */
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL, NULL, P,
+		    NULL, ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL, NULL,
+		    "/.well-known", "/mta-sts.txt", ORG_HEAD ORG_BODY },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org", NULL, NULL,
+		    "/cgi-bin/x", P, R404 "Not Found\n" },
+		/* Bad hosts. */
+		{ 1, "RESPONDER", "GET", "mta-sts.exa mple.org", NULL, P, NULL,
+		    NULL, R400 "Bad Request\n" },
+		{ 1, "RESPONDER", "GET", "mta-sts.example.org:x", NULL, P,
+		    NULL, NULL, R400 "Bad Request\n" },
+		{ 1, "RESPONDER", "GET", "[::1", NULL, P, NULL, NULL,
+		    R400 "Bad Request\n" },
+		{ 1, "RESPONDER", "HEAD", "a/b", NULL, P, NULL, NULL, R400 },
+		/* Roles: only a responder ever gets the policy. */
+		{ 1, "AUTHORIZER", "GET", "mta-sts.example.org", NULL, P, NULL,
+		    NULL, R403 "Forbidden\n" },
+		{ 1, "FILTER", "GET", "mta-sts.example.org", NULL, P, NULL,
+		    NULL, R403 "Forbidden\n" },
+		{ 1, NULL, "GET", "mta-sts.example.org", NULL, P, NULL, NULL,
+		    ORG_HEAD ORG_BODY },
+	};
+	struct table		 with, without;
+	struct route_request	 req;
+	struct route_response	 res;
+	size_t			 i;
+
+	build(&with, 1);
+	build(&without, 0);
+	CHECK(with.npolicies == 2, "identical policies are shared: %zu "
+	    "prepared for 3 uses", with.npolicies);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&req, 0, sizeof(req));
+		req.role = rows[i].role;
+		req.method = rows[i].method;
+		req.host = rows[i].host;
+		req.server_name = rows[i].server_name;
+		req.request_uri = rows[i].uri;
+		req.script_name = rows[i].script_name;
+		req.path_info = rows[i].path_info;
+		route(rows[i].with_default ? &with : &without, &req, &res);
+		CHECK_BYTES(res.bytes, res.len, rows[i].want,
+		    strlen(rows[i].want), "route row %zu: %s %s %s %s", i,
+		    rows[i].role ? rows[i].role : "(cgi)",
+		    rows[i].method ? rows[i].method : "(none)",
+		    rows[i].host ? rows[i].host : "(none)",
+		    rows[i].uri ? rows[i].uri : "(none)");
+	}
+	table_free(&with);
+	table_free(&without);
+}
+
+static void
+test_hosts(void)
+{
+	static const struct {
+		const char	*host;
+		long		 want;
+		const char	*normalised;
+	} rows[] = {
+		{ "mta-sts.example.com", 11, "example.com" },
+		{ "MTA-STS.EXAMPLE.COM", 11, "example.com" },
+		{ "mta-sts.example.com.", 11, "example.com" },
+		{ "mta-sts.example.com:443", 11, "example.com" },
+		{ "mta-sts.example.com.:8443", 11, "example.com" },
+		{ "example.com", 11, "example.com" },
+		{ "mta-sts.", 7, "mta-sts" },
+		{ "mta-sts.mta-sts.example", 15, "mta-sts.example" },
+		{ "", 0, "" },
+		{ ".", 0, "" },
+		{ ":80", 0, "" },
+		{ "[2001:db8::1]", 0, "" },
+		{ "[2001:db8::1]:443", 0, "" },
+		{ "192.0.2.1:80", 9, "192.0.2.1" },
+		{ "mta-sts.example.com:", 11, "example.com" },
+		{ "mta-sts.example.com:4x", -1, NULL },
+		{ "mta-sts.example.com:1:2", -1, NULL },
+		{ "[2001:db8::1]x", -1, NULL },
+		{ "[2001:db8::g]", -1, NULL },
+		{ "exa\"mple.com", -1, NULL },
+		{ "example.com/x", -1, NULL },
+		{ "b\xc3\xbc" "cher.example", -1, NULL },
+	};
+	char		 out[DNAME_MAX + 1], *huge;
+	size_t		 i;
+	long		 got;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		got = route_host(rows[i].host, out, sizeof(out));
+		CHECK(got == rows[i].want && (got == -1 ||
+		    strcmp(out, rows[i].normalised) == 0 || got == 0),
+		    "host \"%s\": want %ld \"%s\", got %ld \"%s\"",
+		    rows[i].host, rows[i].want,
+		    rows[i].normalised ? rows[i].normalised : "",
+		    got, got > 0 ? out : "");
+	}
+	CHECK(route_host(NULL, out, sizeof(out)) == 0, "no host");
+	/* Over-long: bounded scan, then refused. */
+	huge = malloc(1 << 20);
+	memset(huge, 'a', (1 << 20) - 1);
+	huge[(1 << 20) - 1] = '\0';
+	CHECK(route_host(huge, out, sizeof(out)) == -1, "a 1 MB host is "
+	    "refused");
+	huge[254] = '\0';
+	CHECK(route_host(huge, out, sizeof(out)) == -1, "a 254-byte name is "
+	    "refused");
+	huge[253] = '\0';
+	CHECK(route_host(huge, out, sizeof(out)) == 253, "a 253-byte name is "
+	    "accepted");
+	free(huge);
+}
+
+static void
+test_env(void)
+{
+	static const char *const env[] = {
+		"FCGI_ROLE=RESPONDER", "HTTP_HOST=a.example",
+		"HTTP_HOST=second.example", "REQUEST_METHOD=GET",
+		"REQUEST_URI=/x?y", "SERVER_NAME=s.example",
+		"SCRIPT_NAME=/x", "PATH_INFO=/p", "HTTP_HOSTX=no",
+		"REQUEST_METHODS=no", "QUERY_STRING=y", NULL,
+	};
+	struct route_request	 r;
+
+	route_from_env((char *const *)env, &r);
+	CHECK(r.role && strcmp(r.role, "RESPONDER") == 0, "env FCGI_ROLE");
+	CHECK(r.host && strcmp(r.host, "a.example") == 0,
+	    "env HTTP_HOST: the first one wins");
+	CHECK(r.method && strcmp(r.method, "GET") == 0, "env REQUEST_METHOD");
+	CHECK(r.request_uri && strcmp(r.request_uri, "/x?y") == 0,
+	    "env REQUEST_URI");
+	CHECK(r.server_name && strcmp(r.server_name, "s.example") == 0,
+	    "env SERVER_NAME");
+	CHECK(r.script_name && strcmp(r.script_name, "/x") == 0 &&
+	    r.path_info && strcmp(r.path_info, "/p") == 0,
+	    "env SCRIPT_NAME and PATH_INFO");
+}
+
+/* Every canned error response's Content-Length matches its body. */
+static void
+test_error_lengths(void)
+{
+	static const int	 statuses[] = { 400, 403, 404, 405, 500 };
+	struct route_response	 res, head;
+	const char		*cl, *blank;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		route_status(&res, statuses[i], 0);
+		route_status(&head, statuses[i], 1);
+		cl = strstr(res.bytes, "Content-Length: ");
+		blank = strstr(res.bytes, "\r\n\r\n");
+		CHECK(res.status == statuses[i] && cl != NULL &&
+		    blank != NULL && (size_t)strtoul(cl + 16, NULL, 10) ==
+		    res.len - (size_t)(blank + 4 - res.bytes) &&
+		    head.len == (size_t)(blank + 4 - res.bytes),
+		    "status %d: Content-Length matches the body and HEAD "
+		    "stops at the blank line", statuses[i]);
+	}
+}
+
+/* 100,000 domains, two policies: every one found, none invented. */
+static void
+test_scale(void)
+{
+	struct policy_spec	 a = { POLICY_ENFORCE, mx_default, 1, 604800 };
+	struct policy_spec	 b = { POLICY_TESTING, mx_org, 2, 86400 };
+	struct table		 t;
+	const struct policy	*p;
+	char			 name[64];
+	size_t			 i, bad = 0;
+	long			 d, pa, pb;
+
+	table_init(&t);
+	pa = table_add_policy(&t, &a);
+	pb = table_add_policy(&t, &b);
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "customer%zu.example", i);
+		d = table_add_domain(&t, name, strlen(name));
+		t.domains[d].policy = (uint32_t)(i % 7 == 0 ? pb : pa);
+	}
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "customer%zu.example", i);
+		p = table_lookup(&t, name, strlen(name));
+		if (p != &t.policies[i % 7 == 0 ? pb : pa])
+			bad++;
+	}
+	CHECK(bad == 0 && t.npolicies == 2, "100000 domains: %zu wrong "
+	    "lookups, %zu policies", bad, t.npolicies);
+	CHECK(table_lookup(&t, "customer100000.example", 22) == NULL &&
+	    table_lookup(&t, "customer1.exampl", 16) == NULL &&
+	    table_find(&t, "customer1.examplex", 18) == NULL,
+	    "unknown names are not found");
+	table_free(&t);
+}
+
+int
+main(void)
+{
+	test_routes();
+	test_hosts();
+	test_env();
+	test_error_lengths();
+	test_scale();
+	return unit_done();
+}
