@@ -180,7 +180,8 @@ main(int argc, char *argv[])
 	long		 errors;
 	int		 ch, status;
 
-	while ((ch = getopt(argc, argv, "c:dhs:tTV")) != -1) {
+	opterr = 0;	/* getopt would name argv[0], a path */
+	while ((ch = getopt(argc, argv, ":c:dhs:tTV")) != -1) {
 		enum mode	 m = MODE_SERVE;
 
 		switch (ch) {
@@ -204,7 +205,13 @@ main(int argc, char *argv[])
 			return 0;
 		case 'h':
 			usage(0);
+		case ':':
+			fprintf(stderr, "%s: option -%c needs an argument\n",
+			    PROGNAME, optopt);
+			usage(2);
 		default:
+			fprintf(stderr, "%s: unknown option -%c\n", PROGNAME,
+			    optopt);
 			usage(2);
 		}
 		if (mode != MODE_SERVE && mode != m) {

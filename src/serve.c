@@ -24,6 +24,7 @@
 
 #define BACKOFF_MIN_MS	10
 #define BACKOFF_MAX_MS	1000
+#define DRAIN_MAX	65536
 
 static volatile sig_atomic_t	 got_stop;
 static volatile sig_atomic_t	 got_reload;
@@ -104,25 +105,43 @@ serve_reload(struct conf *conf, const char *file)
 	    conf->table.default_policy >= 0 ? " and a default" : "");
 }
 
+/*
+ * libfcgi's FCGX_Finish_r leaves unread FCGI_STDIN records (at least the
+ * empty one that ends every request) in the connection, where they would
+ * swallow the next request on a kept connection.  So a kept connection
+ * is read to the end of the request's input, up to DRAIN_MAX bytes; a
+ * larger body ends the connection instead.
+ */
+static void
+serve_drain(FCGX_Request *req)
+{
+	char	 buf[4096];
+	size_t	 total = 0;
+	int	 n;
+
+	while ((n = FCGX_GetStr(buf, sizeof(buf), req->in)) > 0)
+		if ((total += (size_t)n) > DRAIN_MAX) {
+			req->keepConnection = 0;
+			return;
+		}
+	if (FCGX_GetError(req->in) != 0)
+		req->keepConnection = 0;
+}
+
 static void
 serve_request(FCGX_Request *req, const struct table *t)
 {
 	struct route_request	 rr;
 	struct route_response	 res;
-	const char		*len;
 
 	route_from_env(req->envp, &rr);
 	route(t, &rr, &res);
-	/*
-	 * libfcgi does not drain an unread body: the next request on a
-	 * kept connection would be lost.  We never read bodies, so a
-	 * request that may have one ends its connection.
-	 */
-	len = FCGX_GetParam("CONTENT_LENGTH", req->envp);
-	if (len != NULL && *len != '\0' && strcmp(len, "0") != 0)
-		req->keepConnection = 0;
-	if (FCGX_PutStr(res.bytes, (int)res.len, req->out) != (int)res.len)
+	if (FCGX_PutStr(res.bytes, (int)res.len, req->out) != (int)res.len) {
 		req->keepConnection = 0;	/* the client went away */
+		return;
+	}
+	if (req->keepConnection)
+		serve_drain(req);
 }
 
 int

@@ -1,0 +1,81 @@
+#!/bin/bash
+# The command line: options, exit statuses and first lines of messages.
+. tests/lib.sh
+
+good=tests/conf/good/minimal.ini
+mkdir -p "$SCRATCH/dir"
+
+# name ^ expected exit ^ expected first line of stderr, warnings aside (or
+# of stdout for -V/-h) ^ arguments...
+while IFS='^' read -r name want_rc want_line args; do
+	[ -z "$name" ] && continue
+	# shellcheck disable=SC2086
+	eval "set -- $args"
+	"$BIN" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null
+	rc=$?
+	line=$(cat "$SCRATCH/err" "$SCRATCH/out" | grep -v ': warning: ' |
+	    head -1)
+	check_eq "$name: exit status" "$want_rc" "$rc"
+	check_eq "$name: message" "$want_line" "$line"
+done <<EOT
+version^0^mta-sts-fcgi 0.1.0^-V
+help^0^usage: mta-sts-fcgi [-c file] [-s address] [-t | -T | -d [domain ...]] [-V] [-h]^-h
+unknown option^2^mta-sts-fcgi: unknown option -x^-x
+missing -c argument^2^mta-sts-fcgi: option -c needs an argument^-c
+-t and -T^2^mta-sts-fcgi: -t, -T and -d exclude each other^-t -T -c $good
+-t and -d^2^mta-sts-fcgi: -t, -T and -d exclude each other^-t -d -c $good
+stray argument^2^mta-sts-fcgi: unexpected argument "example.com" (domains go after -d)^-t -c $good example.com
+-s with -t^2^mta-sts-fcgi: -s is for serving; -t, -T and -d only read the config^-t -s /tmp/x -c $good
+missing config^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-t -c $SCRATCH/none.ini
+config is a directory^1^mta-sts-fcgi: $SCRATCH/dir: not a regular file^-t -c $SCRATCH/dir
+missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-c $SCRATCH/none.ini -s unix:$SCRATCH/s.sock
+-d bad domain^1^mta-sts-fcgi: exa_mple.com: "_" is not allowed in a host name (letters, digits, "-" and ".")^-c $good -d exa_mple.com
+-d domain nothing serves^1^mta-sts-fcgi: other.example: no [domain other.example] section and no [policy] to serve it^-c tests/conf/good/domains-only.ini -d other.example
+-d without domains^1^mta-sts-fcgi: no [domain] sections: name the policy domains [policy] serves, as in -d example.com^-c $good -d
+-d upper case^0^_mta-sts.example.com. IN TXT "v=STSv1; id=a5963b31a082635c6ec668171482b14f"^-c $good -d EXAMPLE.com
+no socket, no CGI^1^mta-sts-fcgi: no FastCGI socket on fd 0 and no CGI request in the environment: use -s address, or run under a web server or process manager (-h for help)^-c $good
+bad address^1^mta-sts-fcgi: 1.2.3.4: not a socket address: want unix:/path, /path, host:port, [ipv6]:port or :port^-c $good -s 1.2.3.4
+bad port^1^mta-sts-fcgi: :99999: not a socket address: want unix:/path, /path, host:port, [ipv6]:port or :port^-c $good -s :99999
+bare ipv6^1^mta-sts-fcgi: ::1:9000: not a socket address: want unix:/path, /path, host:port, [ipv6]:port or :port^-c $good -s ::1:9000
+relative unix path^1^mta-sts-fcgi: rel.sock: a unix socket path must be absolute^-c $good -s unix:rel.sock
+EOT
+
+# A bad config never leaves a socket behind.
+"$BIN" -c tests/conf/bad/mode-typo.ini -s "unix:$SCRATCH/bad.sock" \
+    >/dev/null 2>&1
+check_eq "bad config: exit 1, no socket created" "1 no" \
+    "$? $([ -e "$SCRATCH/bad.sock" ] && echo yes || echo no)"
+
+# -s never removes what is not a stale socket.
+echo precious >"$SCRATCH/file"
+"$BIN" -c "$good" -s "unix:$SCRATCH/file" >/dev/null 2>"$SCRATCH/err"
+check_eq "-s on a regular file: refused, file kept" \
+    "1 precious mta-sts-fcgi: $SCRATCH/file: exists and is not a socket; not removing it" \
+    "$? $(cat "$SCRATCH/file") $(cat "$SCRATCH/err")"
+
+# ... nor a live server's socket.
+start live "$BIN" -c "$good" -s "unix:$SCRATCH/live.sock"
+live=$LAST_PID
+wait_for test -S "$SCRATCH/live.sock"
+"$BIN" -c "$good" -s "unix:$SCRATCH/live.sock" >/dev/null 2>"$SCRATCH/err"
+check_eq "-s on a live socket: refused" \
+    "1 mta-sts-fcgi: $SCRATCH/live.sock: another process is listening on this socket" \
+    "$? $(cat "$SCRATCH/err")"
+stop "$live"
+check_eq "the live server stopped and removed its socket" "no" \
+    "$([ -e "$SCRATCH/live.sock" ] && echo yes || echo no)"
+
+# A stale socket (its server was killed) is replaced.
+start stale "$BIN" -c "$good" -s "unix:$SCRATCH/stale.sock"
+stale=$LAST_PID
+wait_for test -S "$SCRATCH/stale.sock"
+kill -KILL "$stale"
+wait_gone "$stale" 20
+start fresh "$BIN" -c "$good" -s "unix:$SCRATCH/stale.sock"
+fresh=$LAST_PID
+wait_for "$CLIENT" "unix:$SCRATCH/stale.sock" REQUEST_METHOD=GET \
+    REQUEST_URI=/.well-known/mta-sts.txt HTTP_HOST=mta-sts.example.com
+check_eq "a stale socket is replaced and served" 0 $?
+check_eq "the unix socket's mode is 0660" "660" \
+    "$(stat -c %a "$SCRATCH/stale.sock")"
+stop "$fresh"

@@ -1,0 +1,37 @@
+# Starts a throwaway nginx in a scratch prefix with contrib/nginx's server
+# block, the socket and port substituted and nothing else changed.  Shared
+# by the e2e tests and "make run".
+# usage (sourced): nginx_start DIR PORT FASTCGI_ADDRESS; sets NGINX_PID.
+
+nginx_conf() {
+	dir=$1 port=$2 upstream=$3
+	mkdir -p "$dir/tmp"
+	cp /etc/nginx/fastcgi_params "$dir/fastcgi_params"
+	v6="s|listen \[::\]:80;|listen [::1]:$port;|"
+	# Without IPv6 loopback, nginx could not bind [::1].
+	grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null ||
+	    v6="/listen \[::\]:80;/d"
+	sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e "$v6" \
+	    -e "s|unix:/run/mta-sts-fcgi/mta-sts-fcgi.sock|$upstream|" \
+	    "$TOP/contrib/nginx/mta-sts.conf" >"$dir/mta-sts.conf"
+	# Workers run as root here only because this nginx is a throwaway
+	# started as root; in production see the socket note in the file.
+	cat >"$dir/nginx.conf" <<EOC
+user root root;
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events { worker_connections 256; }
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    proxy_temp_path $dir/tmp/proxy;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    default_type application/octet-stream;
+    include $dir/mta-sts.conf;
+}
+EOC
+}

@@ -1,0 +1,54 @@
+#!/bin/bash
+# Plain CGI: the binary run the way a web server runs a CGI program (no
+# socket on fd 0, the request in the environment, the response on stdout).
+. tests/lib.sh
+
+P=/.well-known/mta-sts.txt
+conf=etc/mta-sts-fcgi.ini
+CTL="Content-Type: text/plain; charset=utf-8"
+
+cgi() {	# cgi CONF NAME=VALUE...: runs one CGI request, stdin closed
+	c=$1
+	shift
+	env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 "$@" \
+	    "$BIN" -c "$c" </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err"
+}
+
+printf 'Status: 200 OK\r\n%s\r\nContent-Length: 90\r\n\r\nversion: STSv1\r\nmode: testing\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 604800\r\n' "$CTL" >"$SCRATCH/org"
+printf 'Status: 200 OK\r\n%s\r\nContent-Length: 89\r\n\r\nversion: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n' "$CTL" >"$SCRATCH/default"
+printf 'Status: 200 OK\r\n%s\r\nContent-Length: 90\r\n\r\n' "$CTL" >"$SCRATCH/head"
+printf 'Status: 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n%s\r\nContent-Length: 19\r\n\r\nMethod Not Allowed\n' "$CTL" >"$SCRATCH/405"
+printf 'Status: 404 Not Found\r\n%s\r\nContent-Length: 10\r\n\r\nNot Found\n' "$CTL" >"$SCRATCH/404"
+printf 'Status: 500 Internal Server Error\r\n%s\r\nContent-Length: 22\r\n\r\nInternal Server Error\n' "$CTL" >"$SCRATCH/500"
+printf 'Status: 500 Internal Server Error\r\n%s\r\nContent-Length: 22\r\n\r\n' "$CTL" >"$SCRATCH/500head"
+
+# name ^ expected response file ^ expected exit ^ config ^ environment
+while IFS='^' read -r name want rc c envs; do
+	[ -z "$name" ] && continue
+	# shellcheck disable=SC2086
+	eval "cgi $c $envs"
+	got_rc=$?
+	check_file "cgi $name: response" "$SCRATCH/$want" "$SCRATCH/out"
+	check_eq "cgi $name: exit status" "$rc" "$got_rc"
+done <<EOT
+GET by Host^org^0^$conf^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
+GET default^default^0^$conf^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.com
+GET by SERVER_NAME^org^0^$conf^REQUEST_METHOD=GET REQUEST_URI=$P SERVER_NAME=mta-sts.example.org
+GET without REQUEST_URI^org^0^$conf^REQUEST_METHOD=GET SCRIPT_NAME=$P HTTP_HOST=mta-sts.example.org
+HEAD^head^0^$conf^REQUEST_METHOD=HEAD REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
+POST^405^0^$conf^REQUEST_METHOD=POST REQUEST_URI=$P HTTP_HOST=mta-sts.example.org CONTENT_LENGTH=3
+other path^404^0^$conf^REQUEST_METHOD=GET REQUEST_URI=/ HTTP_HOST=mta-sts.example.org
+FCGI_ROLE ignored^org^0^$conf^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org FCGI_ROLE=AUTHORIZER
+broken config^500^1^tests/conf/bad/mode-typo.ini^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
+broken config, HEAD^500head^1^tests/conf/bad/mode-typo.ini^REQUEST_METHOD=HEAD REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
+missing config^500^1^$SCRATCH/none.ini^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
+EOT
+
+# The reason for a 500 goes to stderr (the web server's error log).
+cgi tests/conf/bad/mode-typo.ini REQUEST_METHOD=GET REQUEST_URI=$P
+check_eq "cgi broken config: diagnostics on stderr" \
+    "mta-sts-fcgi: tests/conf/bad/mode-typo.ini:2: mode: \"enforcing\" is not one of enforce, testing, none" \
+    "$(head -1 "$SCRATCH/err")"
+# A good request writes nothing to stderr but the config's warnings.
+cgi tests/conf/good/minimal.ini REQUEST_METHOD=GET REQUEST_URI=$P
+check_eq "cgi: nothing on stderr" 0 "$(wc -c <"$SCRATCH/err")"

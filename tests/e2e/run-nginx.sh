@@ -1,0 +1,203 @@
+#!/bin/bash
+# End to end through a real nginx using contrib/nginx/mta-sts.conf, over a
+# unix socket and over TCP, plus what only a raw FastCGI client can see
+# (roles, the stderr stream, kept connections) and the signals.
+. tests/lib.sh
+. tests/e2e/nginx.sh
+
+command -v nginx >/dev/null || { notok "nginx is not installed"; exit 1; }
+conf=$SCRATCH/mta-sts-fcgi.ini
+cp etc/mta-sts-fcgi.ini "$conf"
+P=/.well-known/mta-sts.txt
+CT="text/plain; charset=utf-8"
+printf 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n' >"$SCRATCH/default.body"
+printf 'version: STSv1\r\nmode: testing\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 604800\r\n' >"$SCRATCH/org.body"
+: >"$SCRATCH/empty"
+
+# http NAME WANT_STATUS WANT_BODY_FILE [curl args...]: checks the status
+# line, exactly one Content-Type, the exact Content-Length and body.
+http() {
+	name=$1 status=$2 body=$3
+	shift 3
+	curl -sS --http1.1 --max-time 5 -D "$SCRATCH/h" -o "$SCRATCH/b" \
+	    "$@" 2>"$SCRATCH/curl.err"
+	tr -d '\r' <"$SCRATCH/h" >"$SCRATCH/headers"
+	check_eq "$name: status" "HTTP/1.1 $status" \
+	    "$(head -1 "$SCRATCH/headers" | sed 's/ *$//')"
+	if [ -n "$body" ]; then
+		check_eq "$name: one Content-Type, ours" "Content-Type: $CT" \
+		    "$(grep -i '^content-type:' "$SCRATCH/headers")"
+		check_file "$name: body bytes" "$body" "$SCRATCH/b"
+	fi
+}
+
+header() {	# header NAME: the value of a response header
+	grep -i "^$1:" "$SCRATCH/headers" | sed 's/^[^:]*: //'
+}
+
+nginx_pass() {	# nginx_pass TRANSPORT BASE_URL
+	t=$1 url=$2
+	http "$t GET default policy" "200 OK" "$SCRATCH/default.body" \
+	    -H "Host: mta-sts.example.com" "$url$P"
+	check_eq "$t GET default policy: Content-Length" 89 \
+	    "$(header Content-Length)"
+	http "$t GET chosen by Host" "200 OK" "$SCRATCH/org.body" \
+	    -H "Host: mta-sts.example.org" "$url$P"
+	http "$t GET Host with port and upper case" "200 OK" \
+	    "$SCRATCH/org.body" -H "Host: MTA-STS.Example.ORG:8443" "$url$P"
+	http "$t GET with a query string" "200 OK" "$SCRATCH/org.body" \
+	    -H "Host: mta-sts.example.org" "$url$P?x=1"
+	# curl -I writes the headers where the body would go: nothing else
+	# may follow them.
+	http "$t HEAD" "200 OK" "$SCRATCH/h" -I \
+	    -H "Host: mta-sts.example.org" "$url$P"
+	check_eq "$t HEAD: Content-Length of the GET" 90 \
+	    "$(header Content-Length)"
+	http "$t POST" "405 Method Not Allowed" "" -X POST -d x=1 \
+	    -H "Host: mta-sts.example.org" "$url$P"
+	check_eq "$t POST: Allow" "GET, HEAD" "$(header Allow)"
+	printf 'Method Not Allowed\n' >"$SCRATCH/405"
+	check_file "$t POST: body" "$SCRATCH/405" "$SCRATCH/b"
+	http "$t DELETE" "405 Method Not Allowed" "" -X DELETE \
+	    -H "Host: mta-sts.example.org" "$url$P"
+	http "$t other path" "404 Not Found" "" \
+	    -H "Host: mta-sts.example.org" "$url/.well-known/other.txt"
+	# Several requests on one client connection, back to back.
+	curl -sS --http1.1 --max-time 5 -H "Host: mta-sts.example.org" \
+	    "$url$P" "$url$P" "$url$P" >"$SCRATCH/three" 2>/dev/null
+	cat "$SCRATCH/org.body" "$SCRATCH/org.body" "$SCRATCH/org.body" \
+	    >"$SCRATCH/three.want"
+	check_file "$t three GETs in a row" "$SCRATCH/three.want" \
+	    "$SCRATCH/three"
+}
+
+run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM
+	t=$1 addr=$2 upstream=$3
+	start "fcgi-$t" "$BIN" -c "$conf" -s "$addr"
+	fcgi=$LAST_PID
+	port=$(free_port)
+	nginx_conf "$SCRATCH/nginx-$t" "$port" "$upstream"
+	start "nginx-$t" nginx -p "$SCRATCH/nginx-$t" -c "$SCRATCH/nginx-$t/nginx.conf"
+	ngx=$LAST_PID
+	if ! wait_for curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+		notok "$t: nginx did not start"
+		sed 's/^/#   /' "$SCRATCH/nginx-$t.err" "$SCRATCH/nginx-$t/error.log"
+		return
+	fi
+	nginx_pass "$t" "http://127.0.0.1:$port"
+	if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
+		http "$t over IPv6 to nginx" "200 OK" "$SCRATCH/default.body" \
+		    -H "Host: mta-sts.example.com" "http://[::1]:$port$P"
+	fi
+	stop "$ngx"
+	check_eq "$t: nginx stopped" 0 $?
+	check_eq "$t: nothing on the FastCGI stderr stream" "" \
+	    "$(grep 'FastCGI sent in stderr' "$SCRATCH/nginx-$t/error.log")"
+	check_eq "$t: no upstream errors in nginx's log" "" \
+	    "$(grep -E 'upstream|\[(error|crit|alert)\]' "$SCRATCH/nginx-$t/error.log")"
+	stop "$fcgi"
+	check_eq "$t: responder stopped by SIGTERM" 0 $?
+	wait "$fcgi"
+	check_eq "$t: responder exit status" 0 $?
+	check_eq "$t: no messages from the responder" \
+	    "mta-sts-fcgi: $conf:25: warning: mode testing: senders report TLS failures but still deliver without TLS" \
+	    "$(cat "$SCRATCH/fcgi-$t.err")"
+}
+
+run_transport unix "unix:$SCRATCH/fcgi.sock" "unix:$SCRATCH/fcgi.sock"
+tcp_port=$(free_port)
+run_transport tcp "127.0.0.1:$tcp_port" "127.0.0.1:$tcp_port"
+check_eq "the unix socket is removed at exit" no \
+    "$([ -e "$SCRATCH/fcgi.sock" ] && echo yes || echo no)"
+
+# What only a raw FastCGI client sees.
+sock=$SCRATCH/raw.sock
+start raw "$BIN" -c "$conf" -s "unix:$sock"
+raw=$LAST_PID
+wait_for test -S "$sock"
+req() { "$CLIENT" "$@" "unix:$sock" REQUEST_METHOD=GET REQUEST_URI=$P \
+    HTTP_HOST=mta-sts.example.org; }
+{ printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 90\r\n\r\n'; cat "$SCRATCH/org.body"; } >"$SCRATCH/org.response"
+req >"$SCRATCH/out" 2>"$SCRATCH/err"
+check_eq "raw: request completes" 0 $?
+check_file "raw: exact response bytes" "$SCRATCH/org.response" "$SCRATCH/out"
+check_eq "raw: FastCGI stderr stream is empty" 0 "$(wc -c <"$SCRATCH/err")"
+for role in AUTHORIZER FILTER; do
+	req -r $role >"$SCRATCH/out" 2>"$SCRATCH/err"
+	printf 'Status: 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n\r\nForbidden\n' >"$SCRATCH/want"
+	check_file "raw: role $role gets 403, never the policy" \
+	    "$SCRATCH/want" "$SCRATCH/out"
+done
+"$CLIENT" "unix:$sock" REQUEST_METHOD=HEAD REQUEST_URI=$P \
+    HTTP_HOST=mta-sts.example.org >"$SCRATCH/out" 2>/dev/null
+printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 90\r\n\r\n' >"$SCRATCH/want"
+check_file "raw: HEAD is the headers only" "$SCRATCH/want" "$SCRATCH/out"
+"$CLIENT" "unix:$sock" REQUEST_METHOD=GET REQUEST_URI=/x \
+    HTTP_HOST=mta-sts.example.org >"$SCRATCH/out" 2>/dev/null
+printf 'Status: 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n\r\nNot Found\n' >"$SCRATCH/want"
+check_file "raw: other path is 404" "$SCRATCH/want" "$SCRATCH/out"
+"$CLIENT" "unix:$sock" REQUEST_METHOD=GET REQUEST_URI=$P \
+    "HTTP_HOST=bad host" >"$SCRATCH/out" 2>/dev/null
+printf 'Status: 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\n\r\nBad Request\n' >"$SCRATCH/want"
+check_file "raw: invalid Host is 400" "$SCRATCH/want" "$SCRATCH/out"
+req -n 3 >"$SCRATCH/out" 2>/dev/null
+check_eq "raw: three requests on one kept connection" 0 $?
+cat "$SCRATCH/org.response" "$SCRATCH/org.response" "$SCRATCH/org.response" \
+    >"$SCRATCH/want"
+check_file "raw: kept connection answers every request" "$SCRATCH/want" \
+    "$SCRATCH/out"
+"$CLIENT" -n 2 -b "a=1&b=2" "unix:$sock" REQUEST_METHOD=POST REQUEST_URI=$P \
+    HTTP_HOST=mta-sts.example.org CONTENT_LENGTH=7 >"$SCRATCH/out" 2>/dev/null
+check_eq "raw: request bodies on a kept connection are drained" 0 $?
+printf 'Status: 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 19\r\n\r\nMethod Not Allowed\n' >"$SCRATCH/want"
+cat "$SCRATCH/want" "$SCRATCH/want" >"$SCRATCH/want2"
+check_file "raw: both requests after a body answered" "$SCRATCH/want2" \
+    "$SCRATCH/out"
+
+# SIGHUP: a valid new config is served; an invalid one is reported and
+# the old policies stay.
+sed -i 's/^mode = testing/mode = enforce/' "$conf"
+kill -HUP "$raw"
+sleep 0.3
+req >"$SCRATCH/out" 2>/dev/null
+check_eq "SIGHUP: the new policy is served" "mode: enforce" \
+    "$(tr -d '\r' <"$SCRATCH/out" | grep '^mode:')"
+check_eq "SIGHUP: reload logged" \
+    "mta-sts-fcgi: $conf: reloaded: 2 policies for 1 domain and a default" \
+    "$(tail -1 "$SCRATCH/raw.err")"
+cp "$SCRATCH/out" "$SCRATCH/enforce.response"
+sed -i 's/^mode = enforce/mode = enforcing/' "$conf"
+kill -HUP "$raw"
+sleep 0.3
+req >"$SCRATCH/out" 2>/dev/null
+check_file "SIGHUP with a broken config: the old policy stays" \
+    "$SCRATCH/enforce.response" "$SCRATCH/out"
+tail -2 "$SCRATCH/raw.err" >"$SCRATCH/got"
+printf '%s\n' "mta-sts-fcgi: $conf:25: mode: \"enforcing\" is not one of enforce, testing, none" \
+    "mta-sts-fcgi: $conf: reload failed with 1 error; still serving the previous configuration" >"$SCRATCH/want"
+check_file "SIGHUP with a broken config: every diagnostic logged" \
+    "$SCRATCH/want" "$SCRATCH/got"
+mv "$conf" "$conf.gone"
+kill -HUP "$raw"
+sleep 0.3
+req >"$SCRATCH/out" 2>/dev/null
+check_file "SIGHUP with a missing config: the old policy stays" \
+    "$SCRATCH/enforce.response" "$SCRATCH/out"
+check_eq "SIGHUP with a missing config: logged" \
+    "mta-sts-fcgi: $conf: reload failed; still serving the previous configuration" \
+    "$(tail -1 "$SCRATCH/raw.err")"
+mv "$conf.gone" "$conf"
+sed -i 's/^mode = enforcing/mode = enforce/' "$conf"
+
+# SIGTERM and SIGINT stop an idle responder promptly with status 0.
+for sig in TERM INT; do
+	kill -"$sig" "$raw"
+	wait_gone "$raw" 10
+	check_eq "SIG$sig: an idle responder exits within a second" 0 $?
+	wait "$raw"
+	check_eq "SIG$sig: exit status 0" 0 $?
+	[ "$sig" = TERM ] || break
+	start raw2 "$BIN" -c "$conf" -s "unix:$sock"
+	raw=$LAST_PID
+	wait_for test -S "$sock" || notok "restart for SIGINT failed"
+done
