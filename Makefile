@@ -68,12 +68,12 @@ deps:
 run:
 	@sh scripts/deps.sh run
 	@$(MAKE) --no-print-directory all
-	@sh scripts/run.sh
+	@bash scripts/run.sh
 
 check:
 	@sh scripts/deps.sh check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
-	@sh tests/run.sh
+	@bash tests/run.sh
 
 install: $(PROG)
 	install -d $(DESTDIR)$(SBINDIR)

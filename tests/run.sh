@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Runs every test suite, shows failures, and ends with the totals.
 # Each suite prints "ok - ..." / "not ok - ..." lines; its full output is
 # kept in tests/out/<suite>.log.
@@ -24,7 +24,7 @@ for s in $suites; do
 			    echo "not ok - $t exited with status $?" >>"$log"
 		done ;;
 	*)
-		sh "tests/${s%%-*}/run${s#"${s%%-*}"}.sh" >"$log" 2>&1 ||
+		bash "tests/${s%%-*}/run${s#"${s%%-*}"}.sh" >"$log" 2>&1 ||
 		    grep -q '^not ok' "$log" ||
 		    echo "not ok - suite $s failed: see $log" >>"$log" ;;
 	esac

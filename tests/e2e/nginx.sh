@@ -4,7 +4,7 @@
 # usage (sourced): nginx_start DIR PORT FASTCGI_ADDRESS; sets NGINX_PID.
 
 nginx_conf() {
-	dir=$1 port=$2 upstream=$3
+	local dir=$1 port=$2 upstream=$3 v6
 	mkdir -p "$dir/tmp"
 	cp /etc/nginx/fastcgi_params "$dir/fastcgi_params"
 	v6="s|listen \[::\]:80;|listen [::1]:$port;|"

@@ -77,7 +77,7 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM
 	fcgi=$LAST_PID
 	port=$(free_port)
 	nginx_conf "$SCRATCH/nginx-$t" "$port" "$upstream"
-	start "nginx-$t" nginx -p "$SCRATCH/nginx-$t" -c "$SCRATCH/nginx-$t/nginx.conf"
+	start "nginx-$t" nginx -e "$SCRATCH/nginx-$t/error.log" -p "$SCRATCH/nginx-$t" -c "$SCRATCH/nginx-$t/nginx.conf"
 	ngx=$LAST_PID
 	if ! wait_for curl -s -o /dev/null "http://127.0.0.1:$port/"; then
 		notok "$t: nginx did not start"
