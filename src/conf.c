@@ -25,6 +25,18 @@
 #include "mta-sts-fcgi.h"
 
 #define ONE_DAY		86400UL
+#define WARN_SHOWN	10	/* of each kind; then only counted */
+
+enum warning_kind {
+	WARN_TESTING,
+	WARN_NONE,
+	WARN_MAX_AGE,
+	WARN_KINDS,
+};
+
+static const char *const warning_names[WARN_KINDS] = {
+	"mode testing", "mode none", "max_age below one day",
+};
 
 enum field_state {
 	FIELD_UNSET,
@@ -72,6 +84,7 @@ struct loader {
 	struct table		*table;
 	size_t			 errors;
 	size_t			 warnings;
+	unsigned long		 warned[WARN_KINDS];
 	int			 nomem;
 };
 
@@ -79,8 +92,8 @@ static void
 conf_error(struct loader *ld, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void
-conf_warning(struct loader *ld, unsigned long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+conf_warning(struct loader *ld, enum warning_kind, unsigned long line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
 conf_error(struct loader *ld, unsigned long line, const char *fmt, ...)
@@ -95,17 +108,37 @@ conf_error(struct loader *ld, unsigned long line, const char *fmt, ...)
 	ld->errors++;
 }
 
+/*
+ * A provider with 30,000 domains in mode testing wants to hear it once,
+ * not 30,000 times: each kind of warning is shown WARN_SHOWN times, the
+ * rest are counted (conf_warning_summary).
+ */
 static void
-conf_warning(struct loader *ld, unsigned long line, const char *fmt, ...)
+conf_warning(struct loader *ld, enum warning_kind kind, unsigned long line,
+    const char *fmt, ...)
 {
 	char	 msg[1024];
 	va_list	 ap;
 
+	ld->warnings++;
+	if (ld->warned[kind]++ >= WARN_SHOWN)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_conf(ld->file, line, 1, "%s", msg);
-	ld->warnings++;
+}
+
+static void
+conf_warning_summary(struct loader *ld)
+{
+	int	 k;
+
+	for (k = 0; k < WARN_KINDS; k++)
+		if (ld->warned[k] > WARN_SHOWN)
+			log_conf(ld->file, 0, 1, "%lu more like \"%s\" not "
+			    "shown", ld->warned[k] - WARN_SHOWN,
+			    warning_names[k]);
 }
 
 static void
@@ -391,10 +424,10 @@ key_mode(struct loader *ld, struct section *s, const char *value)
 		return;
 	}
 	if (s->mode == POLICY_TESTING)
-		conf_warning(ld, ld->line, "mode testing: senders report "
+		conf_warning(ld, WARN_TESTING, ld->line, "mode testing: senders report "
 		    "TLS failures but still deliver without TLS");
 	else if (s->mode == POLICY_NONE)
-		conf_warning(ld, ld->line, "mode none: senders stop "
+		conf_warning(ld, WARN_NONE, ld->line, "mode none: senders stop "
 		    "applying MTA-STS to this domain (RFC 8461 §8.3)");
 }
 
@@ -423,7 +456,7 @@ key_max_age(struct loader *ld, struct section *s, const char *value)
 	s->max_age = (unsigned long)n;
 	s->max_age_field.state = FIELD_SET;
 	if (n < ONE_DAY)
-		conf_warning(ld, ld->line, "max_age %llu is less than one "
+		conf_warning(ld, WARN_MAX_AGE, ld->line, "max_age %llu is less than one "
 		    "day; RFC 8461 §3.2 expects weeks (604800 is one week)",
 		    n);
 }
@@ -627,12 +660,28 @@ key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 	s->tlsrpt_field.state = FIELD_SET;
 }
 
+/* The field a known key sets, or NULL for an unknown key. */
+static struct field *
+key_field(struct section *s, const char *key)
+{
+	if (strcmp(key, "mode") == 0)
+		return &s->mode_field;
+	if (strcmp(key, "max_age") == 0)
+		return &s->max_age_field;
+	if (strcmp(key, "mx") == 0)
+		return &s->mx_field;
+	if (strcmp(key, "tlsrpt") == 0)
+		return &s->tlsrpt_field;
+	return NULL;
+}
+
 static int
 conf_handler(void *user, const char *section, const char *key,
     const char *value)
 {
 	struct loader	*ld = user;
 	struct section	*s;
+	struct field	*f;
 
 	(void)section;		/* the reader tracks sections */
 	if (ld->cur == -2)
@@ -643,6 +692,14 @@ conf_handler(void *user, const char *section, const char *key,
 		return 1;
 	}
 	s = &ld->sections[ld->cur];
+	if ((value[0] == '"' || value[0] == '\'') && (f = key_field(s, key))) {
+		conf_error(ld, ld->line, "%s: write the value without quotes",
+		    key);
+		if (f->state == FIELD_UNSET)
+			f->line = ld->line;
+		f->state = FIELD_INVALID;
+		return 1;
+	}
 	if (strcmp(key, "mode") == 0)
 		key_mode(ld, s, value);
 	else if (strcmp(key, "max_age") == 0)
@@ -819,6 +876,7 @@ conf_load(struct conf *conf, const char *file)
 	/* Built even after errors, to report problems of every section. */
 	if (!ld.nomem)
 		conf_build(&ld);
+	conf_warning_summary(&ld);
 	rc = (long)ld.errors;
 out:
 	if (ld.fp != NULL)

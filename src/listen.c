@@ -111,7 +111,7 @@ listen_unix(struct listener *l, const char *path)
 		    sizeof(sun.sun_path) - 1);
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if (unix_remove_stale(path, &sun) == -1)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
@@ -176,11 +176,11 @@ listen_inet(struct listener *l, const char *address)
 		goto bad;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
-	strcpy(port, colon + 1);
+	memcpy(port, colon + 1, strlen(colon + 1) + 1);
 	if (strtol(port, NULL, 10) < 1 || strtol(port, NULL, 10) > 65535)
 		goto bad;
 	if (hlen == 0)
-		strcpy(host, "127.0.0.1");
+		snprintf(host, sizeof(host), "127.0.0.1");
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <fcgiapp.h>
+#include <fcgios.h>
 
 #include "mta-sts-fcgi.h"
 
@@ -219,5 +220,6 @@ serve_fastcgi(struct listener *l, struct conf *conf, const char *file)
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);
+	OS_LibShutdown();	/* frees what FCGX_Init allocated */
 	return 0;
 }

@@ -79,3 +79,17 @@ check_eq "a stale socket is replaced and served" 0 $?
 check_eq "the unix socket's mode is 0660" "660" \
     "$(stat -c %a "$SCRATCH/stale.sock")"
 stop "$fresh"
+
+# An unreadable config (root reads anything, so ask as nobody).
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null &&
+    runuser -u nobody -- "$BIN" -V >/dev/null 2>&1; then
+	chmod 0711 "$SCRATCH"
+	cp "$good" "$SCRATCH/secret.ini"
+	chmod 0600 "$SCRATCH/secret.ini"
+	runuser -u nobody -- "$BIN" -t -c "$SCRATCH/secret.ini" \
+	    >/dev/null 2>"$SCRATCH/err"
+	check_eq "unreadable config: exit 1 and the reason" \
+	    "1 mta-sts-fcgi: $SCRATCH/secret.ini: Permission denied" \
+	    "$? $(head -1 "$SCRATCH/err")"
+	chmod 0700 "$SCRATCH"
+fi
