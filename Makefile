@@ -44,21 +44,28 @@ UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(UNIT_SRCS:.c=)
 TOOLS		= tests/tools/fcgi-client
 
-.PHONY: all deps run check clean install uninstall
+.PHONY: all deps run check clean install uninstall FORCE
 
 all: $(PROG)
+
+# Objects depend on the flags they were built with: "make install
+# SYSCONFDIR=/etc" after a plain "make" must rebuild, not install a binary
+# that looks for /usr/local/etc.
+BUILD_FLAGS	= $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+.build-flags: FORCE
+	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
 
 $(PROG): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
 
-src/%.o: src/%.c $(HEADERS)
+src/%.o: src/%.c $(HEADERS) .build-flags
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS) $(HEADERS)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
 	    $(CORE_OBJS)
 
-tests/tools/%: tests/tools/%.c
+tests/tools/%: tests/tools/%.c .build-flags
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # Installs the Debian packages a target needs (root), or says how.
@@ -93,5 +100,5 @@ uninstall:
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"
 
 clean:
-	rm -f $(PROG) $(OBJS) $(UNIT_BINS) $(TOOLS)
+	rm -f $(PROG) $(OBJS) $(UNIT_BINS) $(TOOLS) .build-flags
 	rm -rf tests/out

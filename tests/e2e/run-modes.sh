@@ -1,0 +1,75 @@
+#!/bin/bash
+# Where the socket comes from, decided explicitly: fd 0 from spawn-fcgi,
+# LISTEN_FDS from systemd (systemd-socket-activate stands in for it), our
+# own -s socket over IPv4, IPv6 and unix, and the cases that are none of
+# these.  Each mode must answer the exact bytes and stop on SIGTERM.
+. tests/lib.sh
+
+conf=tests/conf/good/minimal.ini
+P=/.well-known/mta-sts.txt
+printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 70\r\n\r\nversion: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n' >"$SCRATCH/want"
+
+# serves NAME ADDRESS PID: one request answered exactly, then SIGTERM
+# stops PID with status 0 within a second.
+serves() {
+	name=$1 addr=$2 pid=$3
+	wait_for "$CLIENT" "$addr" REQUEST_METHOD=GET REQUEST_URI=$P
+	"$CLIENT" "$addr" REQUEST_METHOD=GET REQUEST_URI=$P \
+	    HTTP_HOST=mta-sts.example.com >"$SCRATCH/out" 2>"$SCRATCH/err"
+	check_file "$name: exact response" "$SCRATCH/want" "$SCRATCH/out"
+	kill -TERM "$pid"
+	wait_gone "$pid" 10
+	check_eq "$name: SIGTERM stops it within a second" 0 $?
+	wait "$pid"
+	check_eq "$name: exit status 0" 0 $?
+}
+
+# spawn-fcgi -n: the socket on fd 0, spawn-fcgi exec()s us in place.
+start sf-unix spawn-fcgi -n -s "$SCRATCH/sf.sock" -- "$BIN" -c "$conf"
+serves "spawn-fcgi unix socket on fd 0" "unix:$SCRATCH/sf.sock" "$LAST_PID"
+check_eq "an inherited socket is not ours to remove" yes \
+    "$([ -S "$SCRATCH/sf.sock" ] && echo yes || echo no)"
+port=$(free_port)
+start sf-tcp spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$BIN" -c "$conf"
+serves "spawn-fcgi TCP socket on fd 0" "127.0.0.1:$port" "$LAST_PID"
+
+# systemd socket activation: LISTEN_PID/LISTEN_FDS, the socket on fd 3.
+start sd-unix systemd-socket-activate -l "$SCRATCH/sd.sock" -- \
+    "$BIN" -c "$conf"
+serves "systemd unix socket on fd 3" "unix:$SCRATCH/sd.sock" "$LAST_PID"
+port=$(free_port)
+start sd-tcp systemd-socket-activate -l "127.0.0.1:$port" -- \
+    "$BIN" -c "$conf"
+serves "systemd TCP socket on fd 3" "127.0.0.1:$port" "$LAST_PID"
+
+# Our own sockets.
+port=$(free_port)
+start own-tcp "$BIN" -c "$conf" -s ":$port"
+serves "-s :port binds loopback" "127.0.0.1:$port" "$LAST_PID"
+if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
+	port=$(free_port)
+	start own-v6 "$BIN" -c "$conf" -s "[::1]:$port"
+	serves "-s [::1]:port" "[::1]:$port" "$LAST_PID"
+fi
+start own-unix "$BIN" -c "$conf" -s "$SCRATCH/own.sock"
+serves "-s /path" "unix:$SCRATCH/own.sock" "$LAST_PID"
+
+# LISTEN_FDS for another process is not ours: with nothing on fd 0 and no
+# CGI request, that is an error, not a guess.
+env LISTEN_PID=1 LISTEN_FDS=1 "$BIN" -c "$conf" </dev/null \
+    >/dev/null 2>"$SCRATCH/err"
+check_eq "LISTEN_PID of another process is ignored" \
+    "1 mta-sts-fcgi: no FastCGI socket on fd 0 and no CGI request in the environment: use -s address, or run under a web server or process manager (-h for help)" \
+    "$? $(cat "$SCRATCH/err")"
+# A connected socket on fd 0 is not a listening socket (FCGX_IsCGI would
+# say FastCGI for any socket): with a CGI request, answer it as CGI.
+port=$(free_port)
+start listener "$BIN" -c "$conf" -s "127.0.0.1:$port"
+lpid=$LAST_PID
+wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+bash -c "exec 0<>/dev/tcp/127.0.0.1/$port; env -i REQUEST_METHOD=GET \
+    REQUEST_URI=$P HTTP_HOST=mta-sts.example.com GATEWAY_INTERFACE=CGI/1.1 \
+    $BIN -c $conf" >"$SCRATCH/out" 2>"$SCRATCH/err"
+check_file "a connected socket on fd 0 means CGI, not FastCGI" \
+    "$SCRATCH/want" "$SCRATCH/out"
+stop "$lpid"
