@@ -9,6 +9,7 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 SYSCONFDIR	?= $(PREFIX)/etc
 MANDIR		?= $(PREFIX)/share/man
+SERVE_USER	?= www-data
 DESTDIR		?=
 
 CC		?= cc
@@ -26,16 +27,16 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs fcgi inih 2>/dev/null || \
 		     echo -lfcgi -linih)
 
-ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
+ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DSERVE_USER=\"$(SERVE_USER)\" \
 		  -DSYSCONFDIR=\"$(SYSCONFDIR)\" $(CPPFLAGS)
 ALL_CFLAGS	= -std=c11 $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 
 # Modules without libfcgi or inih: they link into unit tests as they are.
 CORE_SRCS	= src/log.c src/sha256.c src/dname.c src/policy.c \
-		  src/table.c src/route.c
-SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/serve.c \
-		  src/cgi.c src/main.c
+		  src/table.c src/route.c src/wire.c
+SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
+		  src/worker.c src/supervisor.c src/cgi.c src/main.c
 OBJS		= $(SRCS:.c=.o)
 CORE_OBJS	= $(CORE_SRCS:.c=.o)
 HEADERS		= src/mta-sts-fcgi.h

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -25,7 +26,6 @@
 
 #define SYSTEMD_FD	3	/* SD_LISTEN_FDS_START */
 #define BACKLOG		SOMAXCONN
-#define UNIX_MODE	0660	/* the web server's group may connect */
 
 static int
 is_listening(int fd)
@@ -94,7 +94,8 @@ unix_remove_stale(const char *path, const struct sockaddr_un *sun)
 }
 
 static int
-listen_unix(struct listener *l, const char *path)
+listen_unix(struct listener *l, const char *path,
+    const struct listen_opts *o)
 {
 	struct sockaddr_un	 sun;
 	mode_t			 old;
@@ -133,7 +134,8 @@ listen_unix(struct listener *l, const char *path)
 		close(fd);
 		return -1;
 	}
-	if (chmod(path, UNIX_MODE) == -1 || listen(fd, BACKLOG) == -1) {
+	if ((o->chown && chown(path, o->uid, o->gid) == -1) ||
+	    chmod(path, o->mode) == -1 || listen(fd, BACKLOG) == -1) {
 		log_warn("%s", path);
 		unlink(path);
 		free(l->unix_path);
@@ -218,19 +220,106 @@ bad:
 	return -1;
 }
 
+/*
+ * FCGI_WEB_SERVER_ADDRS: the comma-separated addresses of the web servers
+ * allowed to connect over TCP.  libfcgi checks it for IPv4 only and only
+ * in its own accept; workers accept themselves and check both.
+ */
+static int
+listen_peers(struct listener *l)
+{
+	const char	*env = getenv("FCGI_WEB_SERVER_ADDRS"), *p;
+	char		 addr[INET6_ADDRSTRLEN + 1];
+	size_t		 len;
+
+	if (env == NULL || *env == '\0')
+		return 0;
+	for (p = env; *p != '\0'; p += len + (p[len] == ',')) {
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, ", ");
+		if (len == 0 || len >= sizeof(addr) ||
+		    l->npeers == LISTEN_PEERS_MAX)
+			goto bad;
+		memcpy(addr, p, len);
+		addr[len] = '\0';
+		if (inet_pton(AF_INET, addr, &l->peers[l->npeers].v4) == 1)
+			l->peers[l->npeers++].family = AF_INET;
+		else if (inet_pton(AF_INET6, addr,
+		    &l->peers[l->npeers].v6) == 1)
+			l->peers[l->npeers++].family = AF_INET6;
+		else
+			goto bad;
+		while (p[len] == ' ')
+			len++;
+	}
+	return 0;
+bad:
+	log_warnx("FCGI_WEB_SERVER_ADDRS=\"%s\": want up to %d IPv4 or IPv6 "
+	    "addresses separated by commas", env, LISTEN_PEERS_MAX);
+	return -1;
+}
+
 int
-listen_open(struct listener *l, const char *address)
+listen_peer_allowed(const struct listener *l, const struct sockaddr *sa,
+    socklen_t len)
+{
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
+	size_t				 i;
+
+	if (l->npeers == 0 || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6))
+		return 1;	/* no list, or a unix socket */
+	for (i = 0; i < l->npeers; i++) {
+		if (sa->sa_family == AF_INET && l->peers[i].family == AF_INET &&
+		    len >= sizeof(*sin) &&
+		    memcmp(&sin->sin_addr, &l->peers[i].v4, 4) == 0)
+			return 1;
+		if (sa->sa_family == AF_INET6 && len >= sizeof(*sin6)) {
+			if (l->peers[i].family == AF_INET6 &&
+			    memcmp(&sin6->sin6_addr, &l->peers[i].v6, 16) == 0)
+				return 1;
+			/* An IPv4 client of a dual-stack socket. */
+			if (l->peers[i].family == AF_INET &&
+			    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+			    memcmp(sin6->sin6_addr.s6_addr + 12,
+			    &l->peers[i].v4, 4) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int
+listen_nonblock(const struct listener *l)
+{
+	int	 flags;
+
+	if ((flags = fcntl(l->fd, F_GETFL)) == -1 ||
+	    fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		log_warn("%s", l->name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+listen_open(struct listener *l, const char *address,
+    const struct listen_opts *o)
 {
 	long	 pid, fds;
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
+	if (listen_peers(l) == -1)
+		return -1;
 	if (address != NULL) {
 		l->kind = LISTEN_OWN;
 		if (strncmp(address, "unix:", 5) == 0)
-			return listen_unix(l, address + 5);
+			return listen_unix(l, address + 5, o);
 		if (address[0] == '/')
-			return listen_unix(l, address);
+			return listen_unix(l, address, o);
 		return listen_inet(l, address);
 	}
 

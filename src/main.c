@@ -5,6 +5,7 @@
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,10 @@
 #define SYSCONFDIR	"/usr/local/etc"
 #endif
 #define DEFAULT_CONF	SYSCONFDIR "/" PROGNAME ".ini"
+#ifndef SERVE_USER
+#define SERVE_USER	"www-data"
+#endif
+#define WORKERS_MAX	256
 
 enum mode {
 	MODE_SERVE,
@@ -28,11 +33,18 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: %s [-c file] [-s address] [-t | -T | -d [domain ...]] "
+	    "usage: %s [-c file] [-s address] [-m mode] [-o owner[:group]]\n"
+	    "       [-u user[:group]] [-w workers] [-t | -T | -d [domain ...]] "
 	    "[-V] [-h]\n"
 	    "  -c file     config file (default %s)\n"
 	    "  -s address  listen on unix:/path, /path, host:port, "
 	    "[ipv6]:port or :port\n"
+	    "  -m mode     mode of the -s unix socket (default 0660)\n"
+	    "  -o owner    owner[:group] of the -s unix socket (default: the -u "
+	    "user)\n"
+	    "  -u user     serve as user[:group] when started as root "
+	    "(default %s)\n"
+	    "  -w workers  worker processes (default: one per CPU, at least 2)\n"
 	    "  -t          check the config and exit\n"
 	    "  -T          check the config and print every policy as served\n"
 	    "  -d          print the DNS records for every policy domain and "
@@ -42,7 +54,7 @@ usage(int status)
 	    "Without -t, -T or -d: serve FastCGI on the socket given by -s, "
 	    "systemd or fd 0,\n"
 	    "or answer one CGI request from the environment.\n",
-	    PROGNAME, DEFAULT_CONF);
+	    PROGNAME, DEFAULT_CONF, SERVE_USER);
 	exit(status);
 }
 
@@ -170,18 +182,60 @@ dns(const struct table *t, char **extra, int nextra)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* -m and -w: checked numbers, never atoi.  0 or -1 (said why). */
+static int
+serve_options(struct listen_opts *lo, unsigned *workers, const char *mode,
+    const char *nworkers)
+{
+	char	*end;
+	long	 n;
+
+	memset(lo, 0, sizeof(*lo));
+	lo->mode = 0660;
+	if (mode != NULL) {
+		errno = 0;
+		n = strtol(mode, &end, 8);
+		if (errno != 0 || *mode == '\0' || *end != '\0' || n < 0 ||
+		    n > 0777) {
+			fprintf(stderr, "%s: -m %s: want an octal mode such "
+			    "as 0660\n", PROGNAME, mode);
+			return -1;
+		}
+		lo->mode = (mode_t)n;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	*workers = n < 2 ? 2 : n > 16 ? 16 : (unsigned)n;
+	if (nworkers != NULL) {
+		errno = 0;
+		n = strtol(nworkers, &end, 10);
+		if (errno != 0 || *nworkers == '\0' || *end != '\0' || n < 1 ||
+		    n > WORKERS_MAX) {
+			fprintf(stderr, "%s: -w %s: want a number of workers "
+			    "from 1 to %d\n", PROGNAME, nworkers, WORKERS_MAX);
+			return -1;
+		}
+		*workers = (unsigned)n;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct conf	 conf;
-	struct listener	 l;
-	const char	*file = DEFAULT_CONF, *address = NULL;
-	enum mode	 mode = MODE_SERVE;
-	long		 errors;
-	int		 ch, status;
+	struct conf		 conf;
+	struct listener		 l;
+	struct listen_opts	 lo;
+	struct priv		 priv;
+	const char		*file = DEFAULT_CONF, *address = NULL;
+	const char		*user = NULL, *owner = NULL, *sockmode = NULL;
+	const char		*nworkers = NULL;
+	enum mode		 mode = MODE_SERVE;
+	unsigned		 workers;
+	long			 errors;
+	int			 ch, status;
 
 	opterr = 0;	/* getopt would name argv[0], a path */
-	while ((ch = getopt(argc, argv, ":c:dhs:tTV")) != -1) {
+	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:Vw:")) != -1) {
 		enum mode	 m = MODE_SERVE;
 
 		switch (ch) {
@@ -190,6 +244,18 @@ main(int argc, char *argv[])
 			continue;
 		case 's':
 			address = optarg;
+			continue;
+		case 'm':
+			sockmode = optarg;
+			continue;
+		case 'o':
+			owner = optarg;
+			continue;
+		case 'u':
+			user = optarg;
+			continue;
+		case 'w':
+			nworkers = optarg;
 			continue;
 		case 'd':
 			m = MODE_DNS;
@@ -228,11 +294,20 @@ main(int argc, char *argv[])
 		    "go after -d)\n", PROGNAME, argv[0]);
 		usage(2);
 	}
-	if (address != NULL && mode != MODE_SERVE) {
-		fprintf(stderr, "%s: -s is for serving; -t, -T and -d only "
-		    "read the config\n", PROGNAME);
+	if ((address != NULL || user != NULL || owner != NULL ||
+	    sockmode != NULL || nworkers != NULL) && mode != MODE_SERVE) {
+		fprintf(stderr, "%s: -s, -m, -o, -u and -w are for serving; "
+		    "-t, -T and -d only read the config\n", PROGNAME);
 		usage(2);
 	}
+	if ((owner != NULL || sockmode != NULL) && (address == NULL ||
+	    (strncmp(address, "unix:", 5) != 0 && address[0] != '/'))) {
+		fprintf(stderr, "%s: -m and -o apply to a unix socket of our "
+		    "own (-s unix:/path)\n", PROGNAME);
+		usage(2);
+	}
+	if (serve_options(&lo, &workers, sockmode, nworkers) == -1)
+		usage(2);
 
 	if (mode != MODE_SERVE) {
 		errors = conf_load(&conf, file);
@@ -255,7 +330,7 @@ main(int argc, char *argv[])
 	 * config never leaves a socket behind.  Without -s, finding the
 	 * mode has no side effects.
 	 */
-	if (address == NULL && listen_open(&l, NULL) == -1)
+	if (address == NULL && listen_open(&l, NULL, &lo) == -1)
 		return 1;
 	if (address == NULL && l.kind == LISTEN_CGI &&
 	    getenv("GATEWAY_INTERFACE") == NULL &&
@@ -278,11 +353,22 @@ main(int argc, char *argv[])
 		conf_free(&conf);
 		return status;
 	}
-	if (address != NULL && listen_open(&l, address) == -1) {
+	/* Who serves, and who owns our socket (the server's user). */
+	if (priv_init(&priv, user) == -1 ||
+	    (owner != NULL && priv_parse(owner, &lo.uid, &lo.gid, "-o") == -1)) {
 		conf_free(&conf);
 		return 1;
 	}
-	status = serve_fastcgi(&l, &conf, file);
+	lo.chown = owner != NULL || priv.drop;
+	if (owner == NULL) {
+		lo.uid = priv.uid;
+		lo.gid = priv.gid;
+	}
+	if (address != NULL && listen_open(&l, address, &lo) == -1) {
+		conf_free(&conf);
+		return 1;
+	}
+	status = supervisor_run(&l, &conf, file, &priv, workers);
 	listen_close(&l);
 	conf_free(&conf);
 	return status;

@@ -1,7 +1,8 @@
 /*
  * mta-sts-fcgi: every module's interface, one commented section each.
- * Only serve.c/cgi.c/listen.c include fcgiapp.h and only conf.c includes
- * ini.h, so everything below links into unit tests without either library.
+ * Only worker.c and supervisor.c include fcgiapp.h and only conf.c
+ * includes ini.h, so the rest links into unit tests and fuzzers without
+ * either library.
  */
 #ifndef MTA_STS_FCGI_H
 #define MTA_STS_FCGI_H
@@ -211,29 +212,119 @@ void	 route(const struct table *, const struct route_request *,
 	    struct route_response *);
 
 /*
- * listen.c: where the listening socket comes from.
+ * wire.c: FastCGI records as bytes, checked before libfcgi sees them;
+ * replies we frame ourselves.  Pure.
  */
+#define WIRE_HEAD_MAX	65536	/* BEGIN_REQUEST to the end of PARAMS */
+#define WIRE_BODY_MAX	65536	/* FCGI_STDIN records */
+#define WIRE_PARAMS_MAX	1024	/* name-value pairs */
+#define WIRE_PEEK_MAX	(WIRE_HEAD_MAX + WIRE_BODY_MAX + 8)
+/* Room for any management reply: 3 names and values, 2 headers. */
+#define WIRE_MANAGEMENT_MAX	128
+
+enum wire_status {
+	WIRE_INCOMPLETE,	/* wait for more bytes */
+	WIRE_REQUEST,		/* a whole, valid request: give it to libfcgi */
+	WIRE_MANAGEMENT,	/* a management record: wire_management */
+	WIRE_TOO_LARGE,		/* head over the limits: answer 400 */
+	WIRE_BODY_TOO_LARGE,	/* body over the limit: answer 413 */
+	WIRE_INVALID,		/* not a request we serve: close */
+};
+
+struct wire_scan {
+	enum wire_status	 status;
+	size_t			 len;		/* bytes of the request/record */
+	unsigned		 id;		/* request id */
+	unsigned		 role;
+	int			 keep_conn;	/* FCGI_KEEP_CONN */
+	int			 trailing;	/* more bytes follow the request */
+	size_t			 params;	/* name-value pairs */
+};
+
+/* Classifies the bytes a connection has sent so far (from its start). */
+void	 wire_scan(const unsigned char *, size_t, struct wire_scan *);
+/*
+ * Frames an application response for request id: STDOUT records, the
+ * empty STDOUT, END_REQUEST.  Returns its length, 0 if size is too small.
+ */
+size_t	 wire_response(unsigned, const char *, size_t, unsigned char *,
+	    size_t);
+/* The reply to a whole management record; its length, 0 if no room. */
+size_t	 wire_management(const unsigned char *, unsigned, unsigned char *,
+	    size_t);
+
+/*
+ * listen.c: where the listening socket comes from, and who may connect.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
 enum listen_kind {
 	LISTEN_CGI,		/* no socket: one CGI request */
 	LISTEN_INHERITED,	/* fd 0 from spawn-fcgi, mod_fcgid, lighttpd */
 	LISTEN_SYSTEMD,		/* LISTEN_FDS / LISTEN_PID */
 	LISTEN_OWN,		/* -s address */
 };
+#define LISTEN_PEERS_MAX	16
+
+struct listen_opts {
+	mode_t		 mode;		/* of our own unix socket */
+	int		 chown;		/* set its owner to uid:gid */
+	uid_t		 uid;
+	gid_t		 gid;
+};
+
 struct listener {
 	enum listen_kind	 kind;
 	int			 fd;
 	char			*unix_path;	/* own unix socket, removed at exit */
 	char			 name[128];	/* for messages */
+	struct {
+		int		 family;
+		struct in_addr	 v4;
+		struct in6_addr	 v6;
+	}			 peers[LISTEN_PEERS_MAX];
+	size_t			 npeers;	/* FCGI_WEB_SERVER_ADDRS */
 };
-/* Decides the mode and fills l; address is -s or NULL. 0 or -1. */
-int	 listen_open(struct listener *, const char *);
+/* Decides the mode and fills l; address is -s or NULL.  0 or -1. */
+int	 listen_open(struct listener *, const char *,
+	    const struct listen_opts *);
+/* May this TCP peer connect (FCGI_WEB_SERVER_ADDRS)?  Unix: always. */
+int	 listen_peer_allowed(const struct listener *, const struct sockaddr *,
+	    socklen_t);
+int	 listen_nonblock(const struct listener *);
 void	 listen_close(struct listener *);
 
 /*
- * serve.c: the FastCGI loop, signals and reload.
+ * priv.c: the user that serves requests.
  */
-/* Serves until SIGTERM/SIGINT; returns the exit status. */
-int	 serve_fastcgi(struct listener *, struct conf *, const char *);
+struct priv {
+	int		 drop;		/* started as root: workers drop */
+	uid_t		 uid;
+	gid_t		 gid;
+};
+/* Parses "user[:group]"; 0, or -1 after saying why (what names it). */
+int	 priv_parse(const char *, uid_t *, gid_t *, const char *);
+/* Decides who serves: -u spec, else the default when root.  0 or -1. */
+int	 priv_init(struct priv *, const char *);
+/* Becomes that user for good (in a worker).  0 or -1. */
+int	 priv_drop(const struct priv *);
+
+/*
+ * worker.c: one worker process's event loop.
+ */
+#define WORKER_CONNS_MAX	1000
+/* Serves until told to stop; returns the exit status. */
+int	 worker_run(const struct listener *, const struct table *, int,
+	    unsigned);
+
+/*
+ * supervisor.c: the workers, their replacement, reload and stop.
+ */
+/* Runs nworkers workers until SIGTERM; returns the exit status. */
+int	 supervisor_run(struct listener *, struct conf *, const char *,
+	    const struct priv *, unsigned);
 
 /*
  * cgi.c: one plain CGI request from the environment.

@@ -19,6 +19,8 @@
 #define HEAD_405 "Status: 405 Method Not Allowed\r\n" \
 	"Allow: GET, HEAD\r\n" CT "Content-Length: 19\r\n\r\n"
 #define BODY_405 "Method Not Allowed\n"
+#define HEAD_413 "Status: 413 Payload Too Large\r\n" CT "Content-Length: 18\r\n\r\n"
+#define BODY_413 "Payload Too Large\n"
 #define HEAD_500 "Status: 500 Internal Server Error\r\n" CT \
 	"Content-Length: 22\r\n\r\n"
 #define BODY_500 "Internal Server Error\n"
@@ -32,7 +34,8 @@ static const struct {
 } errors[] = {
 #define ERROR(n) { n, HEAD_##n BODY_##n, sizeof(HEAD_##n) - 1, \
 	sizeof(HEAD_##n BODY_##n) - 1 }
-	ERROR(400), ERROR(403), ERROR(404), ERROR(405), ERROR(500),
+	ERROR(400), ERROR(403), ERROR(404), ERROR(405), ERROR(413),
+	ERROR(500),
 #undef ERROR
 };
 

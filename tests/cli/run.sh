@@ -11,7 +11,10 @@ while IFS='^' read -r name want_rc want_line args; do
 	[ -z "$name" ] && continue
 	# shellcheck disable=SC2086
 	eval "set -- $args"
-	"$BIN" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null
+	env=
+	case $name in *FCGI_WEB_SERVER_ADDRS*)
+		env="FCGI_WEB_SERVER_ADDRS=127.0.0.1,nonsense" ;; esac
+	env $env "$BIN" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null
 	rc=$?
 	line=$(cat "$SCRATCH/err" "$SCRATCH/out" | grep -v ': warning: ' |
 	    head -1)
@@ -19,13 +22,25 @@ while IFS='^' read -r name want_rc want_line args; do
 	check_eq "$name: message" "$want_line" "$line"
 done <<EOT
 version^0^mta-sts-fcgi 0.1.0^-V
-help^0^usage: mta-sts-fcgi [-c file] [-s address] [-t | -T | -d [domain ...]] [-V] [-h]^-h
+help^0^usage: mta-sts-fcgi [-c file] [-s address] [-m mode] [-o owner[:group]]^-h
 unknown option^2^mta-sts-fcgi: unknown option -x^-x
 missing -c argument^2^mta-sts-fcgi: option -c needs an argument^-c
 -t and -T^2^mta-sts-fcgi: -t, -T and -d exclude each other^-t -T -c $good
 -t and -d^2^mta-sts-fcgi: -t, -T and -d exclude each other^-t -d -c $good
 stray argument^2^mta-sts-fcgi: unexpected argument "example.com" (domains go after -d)^-t -c $good example.com
--s with -t^2^mta-sts-fcgi: -s is for serving; -t, -T and -d only read the config^-t -s /tmp/x -c $good
+-s with -t^2^mta-sts-fcgi: -s, -m, -o, -u and -w are for serving; -t, -T and -d only read the config^-t -s /tmp/x -c $good
+-w with -d^2^mta-sts-fcgi: -s, -m, -o, -u and -w are for serving; -t, -T and -d only read the config^-d -w 2 -c $good
+-w 0^2^mta-sts-fcgi: -w 0: want a number of workers from 1 to 256^-w 0 -c $good -s :9
+-w 257^2^mta-sts-fcgi: -w 257: want a number of workers from 1 to 256^-w 257 -c $good -s :9
+-w x^2^mta-sts-fcgi: -w 2x: want a number of workers from 1 to 256^-w 2x -c $good -s :9
+-m 888^2^mta-sts-fcgi: -m 888: want an octal mode such as 0660^-m 888 -c $good -s unix:$SCRATCH/m.sock
+-m with TCP^2^mta-sts-fcgi: -m and -o apply to a unix socket of our own (-s unix:/path)^-m 0600 -c $good -s :9
+-o without -s^2^mta-sts-fcgi: -m and -o apply to a unix socket of our own (-s unix:/path)^-o www-data -c $good
+-u unknown user^1^mta-sts-fcgi: -u: no user "no-such-user"^-u no-such-user -c $good -s unix:$SCRATCH/u.sock
+-u unknown group^1^mta-sts-fcgi: -u: no group "no-such-group"^-u www-data:no-such-group -c $good -s unix:$SCRATCH/u.sock
+-u root^1^mta-sts-fcgi: -u: refusing to serve requests as root^-u root -c $good -s unix:$SCRATCH/u.sock
+-o unknown^1^mta-sts-fcgi: -o: no user "no-such-user"^-o no-such-user -c $good -s unix:$SCRATCH/u.sock
+bad FCGI_WEB_SERVER_ADDRS^1^mta-sts-fcgi: FCGI_WEB_SERVER_ADDRS="127.0.0.1,nonsense": want up to 16 IPv4 or IPv6 addresses separated by commas^-c $good -s :9
 missing config^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-t -c $SCRATCH/none.ini
 config is a directory^1^mta-sts-fcgi: $SCRATCH/dir: not a regular file^-t -c $SCRATCH/dir
 missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-c $SCRATCH/none.ini -s unix:$SCRATCH/s.sock
@@ -78,6 +93,10 @@ wait_for "$CLIENT" "unix:$SCRATCH/stale.sock" REQUEST_METHOD=GET \
 check_eq "a stale socket is replaced and served" 0 $?
 check_eq "the unix socket's mode is 0660" "660" \
     "$(stat -c %a "$SCRATCH/stale.sock")"
+if [ "$(id -u)" = 0 ]; then
+	check_eq "started as root, the socket belongs to the serving user" \
+	    "www-data:www-data" "$(stat -c %U:%G "$SCRATCH/stale.sock")"
+fi
 stop "$fresh"
 
 # An unreadable config (root reads anything, so ask as nobody).
@@ -92,4 +111,15 @@ if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null &&
 	    "1 mta-sts-fcgi: $SCRATCH/secret.ini: Permission denied" \
 	    "$? $(head -1 "$SCRATCH/err")"
 	chmod 0700 "$SCRATCH"
+fi
+
+# -m and -o set the socket's mode and owner.
+if [ "$(id -u)" = 0 ]; then
+	start mo "$BIN" -c "$good" -s "unix:$SCRATCH/mo.sock" -m 0600 \
+	    -o nobody:nogroup
+	mo=$LAST_PID
+	wait_for test -S "$SCRATCH/mo.sock"
+	check_eq "-m 0600 -o nobody:nogroup" "600 nobody:nogroup" \
+	    "$(stat -c '%a %U:%G' "$SCRATCH/mo.sock")"
+	stop "$mo"
 fi

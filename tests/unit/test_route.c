@@ -254,7 +254,7 @@ test_env(void)
 static void
 test_error_lengths(void)
 {
-	static const int	 statuses[] = { 400, 403, 404, 405, 500 };
+	static const int	 statuses[] = { 400, 403, 404, 405, 413, 500 };
 	struct route_response	 res, head;
 	const char		*cl, *blank;
 	size_t			 i;
