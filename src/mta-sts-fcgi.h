@@ -249,6 +249,9 @@ void	 wire_scan(const unsigned char *, size_t, struct wire_scan *);
  */
 size_t	 wire_response(unsigned, const char *, size_t, unsigned char *,
 	    size_t);
+#define WIRE_UNKNOWN_ROLE	3	/* FCGI_END_REQUEST protocol status */
+/* An END_REQUEST alone with protocol_status; its length, 0 if no room. */
+size_t	 wire_end_request(unsigned, int, unsigned char *, size_t);
 /* The reply to a whole management record; its length, 0 if no room. */
 size_t	 wire_management(const unsigned char *, unsigned, unsigned char *,
 	    size_t);

@@ -261,6 +261,20 @@ wire_response(unsigned id, const char *bytes, size_t len, unsigned char *out,
 	return (size_t)(p + 8 - out);
 }
 
+size_t
+wire_end_request(unsigned id, int protocol_status, unsigned char *out,
+    size_t size)
+{
+	unsigned char	*p;
+
+	if (size < 2 * HEADER_LEN)
+		return 0;
+	p = put_header(out, END_REQUEST, id, 8);
+	memset(p, 0, 8);
+	p[4] = (unsigned char)protocol_status;
+	return 2 * HEADER_LEN;
+}
+
 /* Reads a 1- or 4-byte pair length; -1 if it runs past end. */
 static int
 read_length(const unsigned char **p, const unsigned char *end,

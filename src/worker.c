@@ -86,7 +86,7 @@ struct worker {
 	int64_t			 accept_at;	/* resume after backoff */
 	int			 stopping;
 	int64_t			 stop_at;
-	int			 logged_accept;
+	int64_t			 accept_logged;	/* rate-limits the message */
 	FCGX_Request		 req;
 	timer_t			 timer;
 	unsigned		 total_conns;	/* FCGI_MAX_CONNS */
@@ -202,10 +202,12 @@ listen_watch(struct worker *w, int on)
 static void
 accept_pause(struct worker *w, int64_t now, int err)
 {
-	if (!w->logged_accept)
-		log_warnx("accept on %s: %s; pausing new connections",
-		    w->l->name, strerror(err));
-	w->logged_accept = 1;
+	/* Descriptors run out in bursts: say so once a minute at most. */
+	if (w->accept_logged == 0 || now - w->accept_logged >= 60000) {
+		log_warnx("accept on %s: %s; pausing new connections for "
+		    "%d ms", w->l->name, strerror(err), BACKOFF_MS);
+		w->accept_logged = now;
+	}
 	listen_watch(w, 0);
 	w->accept_at = now + BACKOFF_MS;
 }
@@ -262,7 +264,6 @@ accept_all(struct worker *w, int64_t now)
 			log_warn("epoll_ctl");
 			conn_drop(w, c, 1);
 		}
-		w->logged_accept = 0;
 	}
 }
 
@@ -435,6 +436,14 @@ conn_readable(struct worker *w, struct conn *c, int64_t now)
 			    400 : 413, now);
 			continue;	/* discard what is there already */
 		case WIRE_REQUEST:
+			if (ws.role < 1 || ws.role > 3) {
+				/* libfcgi would just close: say why. */
+				r = wire_end_request(ws.id, WIRE_UNKNOWN_ROLE,
+				    reply, sizeof(reply));
+				send_all_nowait(c->fd, reply, r);
+				conn_drop(w, c, 1);
+				return;
+			}
 			if (serve_one(w, c, &ws))
 				conn_set(w, c, CONN_IDLE, now_ms());
 			return;

@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/.."
 mkdir -p tests/out
 
-suites="unit conf cli e2e-modes e2e-nginx e2e-cgi"
+suites="unit conf cli e2e-modes e2e-nginx e2e-cgi faults"
 [ $# -gt 0 ] && suites="$*"
 
 total_pass=0

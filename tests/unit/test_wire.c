@@ -246,6 +246,9 @@ test_replies(void)
 	n = wire_management(buf, 1, out, sizeof(out));
 	CHECK(n == 8 && out[1] == 10 && out[5] == 0,
 	    "GET_VALUES with a pair running past the record: empty result");
+	n = wire_end_request(9, WIRE_UNKNOWN_ROLE, out, sizeof(out));
+	CHECK_BYTES((char *)out, n, "\x01\x03\x00\x09\x00\x08\x00\x00"
+	    "\0\0\0\0\x03\0\0\0", 16, "END_REQUEST with FCGI_UNKNOWN_ROLE");
 	blen = 0;
 	rec(1, 12, 0, NULL, 0, 0);
 	n = wire_management(buf, 1, out, sizeof(out));

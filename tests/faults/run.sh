@@ -1,0 +1,5 @@
+#!/bin/bash
+# The fault battery (tests/faults/faults.py) against the built program.
+. tests/lib.sh
+export BIN SCRATCH
+exec /usr/bin/python3 tests/faults/faults.py
