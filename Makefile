@@ -1,6 +1,7 @@
 # mta-sts-fcgi: GNU make.  Quick start (Debian 12, as root):
 #   make run     install what is missing, build, serve etc/ behind nginx
 #   make check   the whole test suite
+# O=dir builds into dir (make check uses O=build/asan and O=build/fuzz).
 
 PROG		= mta-sts-fcgi
 VERSION		= 0.1.0
@@ -11,6 +12,7 @@ SYSCONFDIR	?= $(PREFIX)/etc
 MANDIR		?= $(PREFIX)/share/man
 SERVE_USER	?= www-data
 DESTDIR		?=
+O		?= .
 
 CC		?= cc
 CFLAGS		?= -O2 -g
@@ -26,8 +28,10 @@ endif
 PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs fcgi inih 2>/dev/null || \
 		     echo -lfcgi -linih)
+INIH_LIBS	:= $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
-ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DSERVE_USER=\"$(SERVE_USER)\" \
+ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
+		  -DSERVE_USER=\"$(SERVE_USER)\" \
 		  -DSYSCONFDIR=\"$(SYSCONFDIR)\" $(CPPFLAGS)
 ALL_CFLAGS	= -std=c11 $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
@@ -37,37 +41,71 @@ CORE_SRCS	= src/log.c src/sha256.c src/dname.c src/policy.c \
 		  src/table.c src/route.c src/wire.c
 SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
 		  src/worker.c src/supervisor.c src/cgi.c src/main.c
-OBJS		= $(SRCS:.c=.o)
-CORE_OBJS	= $(CORE_SRCS:.c=.o)
+OBJS		= $(SRCS:%.c=$(O)/%.o)
+CORE_OBJS	= $(CORE_SRCS:%.c=$(O)/%.o)
 HEADERS		= src/mta-sts-fcgi.h
 
-UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
-UNIT_BINS	= $(UNIT_SRCS:.c=)
-TOOLS		= tests/tools/fcgi-client
+UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
+TOOLS		= $(O)/tests/tools/fcgi-client
+FUZZ_TARGETS	= conf route wire
+FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+FUZZ_SECONDS	?= 300
 
-.PHONY: all deps run check clean install uninstall FORCE
+# The sanitizer build that make check runs the tests against too.
+ASAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		  -fno-sanitize-recover=all
+FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
+		  -fno-sanitize-recover=all
 
-all: $(PROG)
+.PHONY: all deps run check check-fast fuzz fuzz-build clean install \
+	uninstall FORCE
+
+all: $(O)/$(PROG)
 
 # Objects depend on the flags they were built with: "make install
 # SYSCONFDIR=/etc" after a plain "make" must rebuild, not install a binary
 # that looks for /usr/local/etc.
 BUILD_FLAGS	= $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS)
-.build-flags: FORCE
+$(O)/.build-flags: FORCE
+	@mkdir -p $(O)
 	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
 
-$(PROG): $(OBJS)
+$(O)/$(PROG): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
 
-src/%.o: src/%.c $(HEADERS) .build-flags
+$(O)/src/%.o: src/%.c $(HEADERS) $(O)/.build-flags
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS) $(HEADERS)
+$(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
 	    $(CORE_OBJS)
 
-tests/tools/%: tests/tools/%.c .build-flags
+$(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# Fuzz targets (clang, libFuzzer): the config loader, routing, and the
+# FastCGI record checks.  Their seed corpora live in tests/fuzz/corpus/.
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRCS) $(HEADERS)
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) \
+	    -o $@ $< $(CORE_SRCS) $(if $(filter conf,$*),src/conf.c \
+	    $(INIH_LIBS))
+
+fuzz-build: $(FUZZ_BINS)
+
+# A longer campaign: new inputs are added to the corpora (commit the
+# interesting ones).  FUZZ_SECONDS per target.
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=131072 -print_final_stats=1 tests/fuzz/corpus/$$t \
+	        $$(test $$t = conf && echo tests/conf/good tests/conf/bad) \
+	        || exit 1; \
+	done
 
 # Installs the Debian packages a target needs (root), or says how.
 deps:
@@ -78,14 +116,26 @@ run:
 	@$(MAKE) --no-print-directory all
 	@bash scripts/run.sh
 
+# Everything: the plain build, the same tests against an ASan+UBSan
+# build, the end-to-end tests under valgrind, and the fuzz corpora.
 check:
 	@sh scripts/deps.sh check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
+	@$(MAKE) --no-print-directory O=build/asan CC=clang \
+	    CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	    build/asan/$(PROG) $(UNIT_BINS:$(O)/%=build/asan/%) \
+	    build/asan/tests/tools/fcgi-client
+	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/run.sh
 
-install: $(PROG)
+# The plain build's suites only, for a quick look while working.
+check-fast:
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
+	@bash tests/run.sh unit conf cli e2e-modes e2e-nginx e2e-cgi faults
+
+install: $(O)/$(PROG)
 	install -d $(DESTDIR)$(SBINDIR)
-	install -m 0755 $(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini ]; then \
 	    echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"; \
@@ -102,4 +152,4 @@ uninstall:
 
 clean:
 	rm -f $(PROG) $(OBJS) $(UNIT_BINS) $(TOOLS) .build-flags
-	rm -rf tests/out
+	rm -rf build tests/out

@@ -842,34 +842,22 @@ conf_build(struct loader *ld)
 }
 
 long
-conf_load(struct conf *conf, const char *file)
+conf_load_stream(struct conf *conf, FILE *fp, const char *file)
 {
 	struct loader	 ld;
-	struct stat	 st;
 	size_t		 i;
-	long		 rc = -1;
+	long		 rc;
 	int		 r;
 
 	memset(conf, 0, sizeof(*conf));
 	table_init(&conf->table);
 	memset(&ld, 0, sizeof(ld));
 	ld.file = file;
+	ld.fp = fp;
 	ld.cur = -1;
 	ld.policy = -1;
 	ld.table = &conf->table;
 
-	if ((ld.fp = fopen(file, "re")) == NULL) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
-		goto out;
-	}
-	if (fstat(fileno(ld.fp), &st) == -1) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_conf(file, 0, 0, "not a regular file");
-		goto out;
-	}
 	r = ini_parse_stream(conf_reader, &ld, conf_handler, &ld);
 	if (r != 0 && ld.errors == 0)
 		conf_error(&ld, r > 0 ? (unsigned long)r : 0, "syntax error");
@@ -878,9 +866,6 @@ conf_load(struct conf *conf, const char *file)
 		conf_build(&ld);
 	conf_warning_summary(&ld);
 	rc = (long)ld.errors;
-out:
-	if (ld.fp != NULL)
-		fclose(ld.fp);
 	free(ld.buf);
 	for (i = 0; i < ld.nsections; i++)
 		section_free(&ld.sections[i]);
@@ -894,6 +879,34 @@ out:
 		table_free(&conf->table);
 		rc = 1;
 	}
+	return rc;
+}
+
+long
+conf_load(struct conf *conf, const char *file)
+{
+	struct stat	 st;
+	FILE		*fp;
+	long		 rc;
+
+	memset(conf, 0, sizeof(*conf));
+	table_init(&conf->table);
+	if ((fp = fopen(file, "re")) == NULL) {
+		log_conf(file, 0, 0, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == -1) {
+		log_conf(file, 0, 0, "%s", strerror(errno));
+		fclose(fp);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_conf(file, 0, 0, "not a regular file");
+		fclose(fp);
+		return -1;
+	}
+	rc = conf_load_stream(conf, fp, file);
+	fclose(fp);
 	return rc;
 }
 

@@ -11,11 +11,15 @@
 
 #include "mta-sts-fcgi.h"
 
+int	 log_quiet;
+
 static void
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
 {
 	char	 msg[1024];
 
+	if (log_quiet)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* One fprintf so lines from several processes do not interleave. */
 	if (tail != NULL)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define PROGNAME	"mta-sts-fcgi"
 #ifndef VERSION
@@ -19,6 +20,7 @@
  * log.c: the one place diagnostics are written (stderr, never the
  * FastCGI error stream).
  */
+extern int	 log_quiet;	/* fuzzers: say nothing */
 void	 log_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...)
@@ -173,6 +175,8 @@ struct conf {
  * then empty); -1 if the file could not be read at all.
  */
 long	 conf_load(struct conf *, const char *);
+/* The same from an open stream; file names it in messages. */
+long	 conf_load_stream(struct conf *, FILE *, const char *);
 void	 conf_free(struct conf *);
 
 /*

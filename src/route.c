@@ -197,7 +197,7 @@ route_is_policy_path(const struct route_request *req)
 	    memcmp(req->script_name, ROUTE_PATH, slen) != 0)
 		return 0;
 	return strcmp(req->path_info != NULL ? req->path_info : "",
-	    ROUTE_PATH + slen) == 0;
+	    &ROUTE_PATH[slen]) == 0;
 }
 
 void

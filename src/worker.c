@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <fcgios.h>
 
 #include "mta-sts-fcgi.h"
 
@@ -563,7 +564,7 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 	struct worker		*w;
 	sigset_t		 wait;
 	int64_t			 now, next;
-	int			 i, n, timeout;
+	int			 i, n, timeout, rc = 0;
 
 	if (geteuid() == 0 || getuid() == 0) {
 		log_warnx("refusing to serve requests as root");
@@ -577,9 +578,12 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 	w->table = t;
 	w->parent_fd = parent_fd;
 	w->total_conns = total_conns;
+	w->epfd = -1;
+	w->timer = NULL;
 	if (worker_setup(w, &wait) == -1) {
 		log_warn("worker setup");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 
 	for (;;) {
@@ -605,6 +609,7 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 			if (errno == EINTR)
 				continue;
 			log_warn("epoll_wait");
+			rc = 1;
 			break;
 		}
 		now = now_ms();
@@ -622,5 +627,14 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 	for (i = 0; i < CONN_STATES; i++)
 		while (w->lists[i].head != NULL)
 			conn_drop(w, w->lists[i].head, 1);
-	return 0;
+out:
+	FCGX_Free(&w->req, 0);
+	if (w->timer != NULL)
+		timer_delete(w->timer);
+	if (w->epfd != -1)
+		close(w->epfd);
+	free(w->conns);
+	free(w);
+	OS_LibShutdown();	/* what FCGX_Init allocated, in our copy */
+	return rc;
 }

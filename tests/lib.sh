@@ -4,8 +4,11 @@
 # Sourced from the project root.
 
 TOP=$(pwd)
-BIN=$TOP/mta-sts-fcgi
-CLIENT=$TOP/tests/tools/fcgi-client
+# O=build/asan (tests/run.sh) tests another build; BIN may be a wrapper.
+BIN=${BIN:-$TOP/${O:-.}/mta-sts-fcgi}
+CLIENT=${CLIENT:-$TOP/${O:-.}/tests/tools/fcgi-client}
+# Waits are hang detectors, not timings: valgrind runs them slower.
+SCALE=${TIME_SCALE:-1}
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/mta-sts-fcgi-test.XXXXXX")
 PIDS=
 
@@ -50,7 +53,7 @@ wait_for() {
 	i=0
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ $i -ge 100 ] && return 1
+		[ $i -ge $((100 * SCALE)) ] && return 1
 		sleep 0.05
 	done
 	return 0
@@ -63,7 +66,7 @@ wait_gone() {
 		# A zombie child counts as gone.
 		case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 0 ;; esac
 		i=$((i + 1))
-		[ $i -ge "$2" ] && return 1
+		[ $i -ge $(($2 * SCALE)) ] && return 1
 		sleep 0.1
 	done
 	return 0

@@ -1,40 +1,121 @@
 #!/bin/bash
-# Runs every test suite, shows failures, and ends with the totals.
-# Each suite prints "ok - ..." / "not ok - ..." lines; its full output is
+# Runs the test suites, shows failures, and ends with the totals.
+#
+# A suite is a name (unit, conf, cli, e2e-modes, e2e-nginx, e2e-cgi,
+# faults, fuzz), optionally prefixed by a variant:
+#   asan:NAME      against the AddressSanitizer+UBSan build (build/asan);
+#                  any sanitizer report fails the suite
+#   valgrind:NAME  the responder under valgrind memcheck; any error or
+#                  definite leak fails the suite
+# Each suite prints "ok - ..." / "not ok - ..." lines; its whole output is
 # kept in tests/out/<suite>.log.
-# usage: tests/run.sh [suite ...]   (default: all; names as listed below)
+# usage: tests/run.sh [suite ...]   (default: everything make check runs)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
 mkdir -p tests/out
 
-suites="unit conf cli e2e-modes e2e-nginx e2e-cgi faults"
-[ $# -gt 0 ] && suites="$*"
+all="unit conf cli e2e-modes e2e-nginx e2e-cgi faults fuzz
+asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
+valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
+suites=${*:-$all}
+
+# run_suite NAME LOG: runs one suite with the environment already set.
+run_suite() {
+	case $1 in
+	unit)
+		for t in "$TOP/${O:-.}"/tests/unit/test_*; do
+			case $t in *.c|*.h) continue ;; esac
+			[ -x "$t" ] || continue
+			"$t" >>"$2" 2>&1 ||
+			    echo "not ok - $t exited with status $?" >>"$2"
+		done ;;
+	fuzz)
+		flog=$2
+		for t in conf route wire; do
+			f=build/fuzz/fuzz_$t
+			if [ ! -x "$f" ]; then
+				echo "not ok - $f is not built" >>"$flog"
+				continue
+			fi
+			set -- tests/fuzz/corpus/$t/*
+			[ $t = conf ] && set -- "$@" tests/conf/good/*.ini \
+			    tests/conf/bad/*.ini
+			if "$f" "$@" >"$flog.$t" 2>&1; then
+				echo "ok - fuzz_$t replays its $# corpus inputs" \
+				    >>"$flog"
+			else
+				echo "not ok - fuzz_$t failed on its corpus" \
+				    >>"$flog"
+				tail -30 "$flog.$t" | sed 's/^/#   /' >>"$flog"
+			fi
+		done ;;
+	*)
+		bash "tests/${1%%-*}/run${1#"${1%%-*}"}.sh" >>"$2" 2>&1 ||
+		    grep -q '^not ok' "$2" ||
+		    echo "not ok - suite $1 failed: see $2" >>"$2" ;;
+	esac
+}
 
 total_pass=0
 total_fail=0
 for s in $suites; do
-	log=tests/out/$s.log
-	case $s in
-	unit)
-		: >"$log"
-		for t in tests/unit/test_*; do
-			case $t in *.c|*.h) continue ;; esac
-			"$t" >>"$log" 2>&1 ||
-			    grep -q '^not ok' "$log" ||
-			    echo "not ok - $t exited with status $?" >>"$log"
-		done ;;
-	*)
-		bash "tests/${s%%-*}/run${s#"${s%%-*}"}.sh" >"$log" 2>&1 ||
-		    grep -q '^not ok' "$log" ||
-		    echo "not ok - suite $s failed: see $log" >>"$log" ;;
-	esac
+	name=${s#*:}
+	variant=
+	case $s in *:*) variant=${s%%:*} ;; esac
+	log=tests/out/${s/:/-}.log
+	: >"$log"
+	(
+		case $variant in
+		asan)
+			export O=build/asan
+			reports=$TOP/tests/out/asan-reports
+			rm -rf "$reports"
+			mkdir -p "$reports"
+			chmod 0777 "$reports"	# workers run as www-data
+			export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=0"
+			export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1"
+			run_suite "$name" "$log"
+			for r in "$reports"/*; do
+				[ -e "$r" ] || continue
+				echo "not ok - sanitizer report $(basename "$r")"
+				sed 's/^/#   /' "$r" | head -30
+			done >>"$log"
+			[ -z "$(ls -A "$reports")" ] &&
+			    echo "ok - no sanitizer reports" >>"$log" ;;
+		valgrind)
+			vg=$TOP/tests/out/valgrind
+			rm -rf "$vg"
+			mkdir -p "$vg"
+			chmod 0777 "$vg"
+			# A wrapper with the paths baked in: CGI tests clear
+			# the environment.
+			cat >"$vg/mta-sts-fcgi" <<EOW
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+    --log-file=$vg/vg.%p "$TOP/mta-sts-fcgi" "\$@"
+EOW
+			chmod 0755 "$vg/mta-sts-fcgi"
+			export BIN=$vg/mta-sts-fcgi TIME_SCALE=10
+			run_suite "$name" "$log"
+			for r in "$vg"/vg.*; do
+				[ -s "$r" ] || continue
+				echo "not ok - valgrind: $(basename "$r")"
+				sed 's/^/#   /' "$r" | head -30
+			done >>"$log"
+			echo "ok - valgrind logs checked" >>"$log" ;;
+		*)
+			run_suite "$name" "$log" ;;
+		esac
+	)
 	pass=$(grep -c '^ok' "$log")
 	fail=$(grep -c '^not ok' "$log")
 	if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ]; then
 		echo "not ok - suite $s ran no test: see $log" >>"$log"
 		fail=1
 	fi
-	printf '%-10s %4d passed, %d failed\n' "$s:" "$pass" "$fail"
+	printf '%-20s %4d passed, %d failed\n' "$s:" "$pass" "$fail"
 	# Show what failed, with the lines that explain it.
 	awk '/^not ok/ { show = 1; print "    " $0; next }
 	    /^#/ && show { print "    " $0; next } { show = 0 }' "$log"

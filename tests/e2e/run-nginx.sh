@@ -75,6 +75,11 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM
 	t=$1 addr=$2 upstream=$3
 	start "fcgi-$t" "$BIN" -c "$conf" -s "$addr"
 	fcgi=$LAST_PID
+	if ! wait_for "$CLIENT" "$addr" REQUEST_METHOD=GET; then
+		notok "$t: the responder did not start"
+		sed 's/^/#   /' "$SCRATCH/fcgi-$t.err"
+		return
+	fi
 	port=$(free_port)
 	nginx_conf "$SCRATCH/nginx-$t" "$port" "$upstream"
 	start "nginx-$t" nginx -e "$SCRATCH/nginx-$t/error.log" -p "$SCRATCH/nginx-$t" -c "$SCRATCH/nginx-$t/nginx.conf"
@@ -114,7 +119,7 @@ check_eq "the unix socket is removed at exit" no \
 sock=$SCRATCH/raw.sock
 start raw "$BIN" -c "$conf" -s "unix:$sock"
 raw=$LAST_PID
-wait_for test -S "$sock"
+wait_for "$CLIENT" "unix:$sock" REQUEST_METHOD=GET
 req() { "$CLIENT" "$@" "unix:$sock" REQUEST_METHOD=GET REQUEST_URI=$P \
     HTTP_HOST=mta-sts.example.org; }
 { printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 90\r\n\r\n'; cat "$SCRATCH/org.body"; } >"$SCRATCH/org.response"
@@ -158,7 +163,7 @@ check_file "raw: both requests after a body answered" "$SCRATCH/want2" \
 # the old policies stay.
 sed -i 's/^mode = testing/mode = enforce/' "$conf"
 kill -HUP "$raw"
-sleep 0.3
+sleep $((SCALE > 1 ? 3 : 1))
 req >"$SCRATCH/out" 2>/dev/null
 check_eq "SIGHUP: the new policy is served" "mode: enforce" \
     "$(tr -d '\r' <"$SCRATCH/out" | grep '^mode:')"
@@ -168,7 +173,7 @@ check_eq "SIGHUP: reload logged" \
 cp "$SCRATCH/out" "$SCRATCH/enforce.response"
 sed -i 's/^mode = enforce/mode = enforcing/' "$conf"
 kill -HUP "$raw"
-sleep 0.3
+sleep $((SCALE > 1 ? 3 : 1))
 req >"$SCRATCH/out" 2>/dev/null
 check_file "SIGHUP with a broken config: the old policy stays" \
     "$SCRATCH/enforce.response" "$SCRATCH/out"
@@ -179,7 +184,7 @@ check_file "SIGHUP with a broken config: every diagnostic logged" \
     "$SCRATCH/want" "$SCRATCH/got"
 mv "$conf" "$conf.gone"
 kill -HUP "$raw"
-sleep 0.3
+sleep $((SCALE > 1 ? 3 : 1))
 req >"$SCRATCH/out" 2>/dev/null
 check_file "SIGHUP with a missing config: the old policy stays" \
     "$SCRATCH/enforce.response" "$SCRATCH/out"
@@ -199,5 +204,6 @@ for sig in TERM INT; do
 	[ "$sig" = TERM ] || break
 	start raw2 "$BIN" -c "$conf" -s "unix:$sock"
 	raw=$LAST_PID
-	wait_for test -S "$sock" || notok "restart for SIGINT failed"
+	wait_for "$CLIENT" "unix:$sock" REQUEST_METHOD=GET ||
+	    notok "restart for SIGINT failed"
 done
