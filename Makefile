@@ -131,11 +131,18 @@ check:
 # The plain build's suites only, for a quick look while working.
 check-fast:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
-	@bash tests/run.sh unit conf cli e2e-modes e2e-nginx e2e-cgi faults
+	@bash tests/run.sh unit conf cli e2e-modes e2e-nginx e2e-cgi \
+	    e2e-apache e2e-lighttpd e2e-spawn e2e-systemd faults install
+
+MANS		= man/$(PROG).8 man/$(PROG).ini.5
 
 install: $(O)/$(PROG)
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	install -m 0644 man/$(PROG).ini.5 \
+	    $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini ]; then \
 	    echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"; \
@@ -148,6 +155,8 @@ install: $(O)/$(PROG)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/$(PROG)
+	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"
 
 clean:

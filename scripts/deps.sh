@@ -8,7 +8,8 @@ build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev"
 case "${1:-build}" in
 build)	want="$build" ;;
 run)	want="$build nginx curl" ;;
-check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind" ;;
+check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
+	    apache2 libapache2-mod-fcgid lighttpd mandoc" ;;
 *)	echo "usage: $0 build|run|check" >&2; exit 2 ;;
 esac
 

@@ -36,7 +36,7 @@ usage(int status)
 	    "usage: %s [-c file] [-s address] [-m mode] [-o owner[:group]]\n"
 	    "       [-u user[:group]] [-w workers] [-t | -T | -d [domain ...]] "
 	    "[-V] [-h]\n"
-	    "  -c file     config file (default %s)\n"
+	    "  -c file     config file (default $MTA_STS_FCGI_CONFIG, else %s)\n"
 	    "  -s address  listen on unix:/path, /path, host:port, "
 	    "[ipv6]:port or :port\n"
 	    "  -m mode     mode of the -s unix socket (default 0660)\n"
@@ -226,7 +226,8 @@ main(int argc, char *argv[])
 	struct listener		 l;
 	struct listen_opts	 lo;
 	struct priv		 priv;
-	const char		*file = DEFAULT_CONF, *address = NULL;
+	const char		*default_file = DEFAULT_CONF;
+	const char		*file = default_file, *address = NULL;
 	const char		*user = NULL, *owner = NULL, *sockmode = NULL;
 	const char		*nworkers = NULL;
 	enum mode		 mode = MODE_SERVE;
@@ -289,6 +290,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	/* CGI programs get no arguments: the web server can set this. */
+	if (file == default_file && getenv("MTA_STS_FCGI_CONFIG") != NULL &&
+	    *getenv("MTA_STS_FCGI_CONFIG") != '\0')
+		file = getenv("MTA_STS_FCGI_CONFIG");
 	if (argc > 0 && mode != MODE_DNS) {
 		fprintf(stderr, "%s: unexpected argument \"%s\" (domains "
 		    "go after -d)\n", PROGNAME, argv[0]);

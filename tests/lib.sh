@@ -50,7 +50,7 @@ check_file() {
 
 # wait_for CMD...: retries a command for up to 5 s.
 wait_for() {
-	i=0
+	local i=0
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
 		[ $i -ge $((100 * SCALE)) ] && return 1
@@ -61,7 +61,7 @@ wait_for() {
 
 # wait_gone PID TENTHS: true once PID has exited, within TENTHS/10 s.
 wait_gone() {
-	i=0
+	local i=0
 	while kill -0 "$1" 2>/dev/null; do
 		# A zombie child counts as gone.
 		case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 0 ;; esac
@@ -72,12 +72,13 @@ wait_gone() {
 	return 0
 }
 
-# start NAME CMD...: runs CMD in the background, remembers its PID in
-# $LAST_PID and in the cleanup list.
+# start NAME CMD...: runs CMD in the background, in a session of its own
+# (Apache signals its whole process group when it stops), and remembers
+# its PID in $LAST_PID and in the cleanup list.
 start() {
-	name=$1
+	local name=$1
 	shift
-	"$@" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" &
+	setsid "$@" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" &
 	LAST_PID=$!
 	PIDS="$PIDS $LAST_PID"
 }
@@ -95,6 +96,7 @@ stop() {
 
 # free_port: a loopback TCP port nobody listens on (high range).
 free_port() {
+	local p
 	while :; do
 		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 30000 ))
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then

@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 mkdir -p tests/out
 
-all="unit conf cli e2e-modes e2e-nginx e2e-cgi faults fuzz
+all="unit conf cli e2e-modes e2e-nginx e2e-cgi e2e-apache e2e-lighttpd
+e2e-spawn e2e-systemd faults install fuzz
 asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
 valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
 suites=${*:-$all}

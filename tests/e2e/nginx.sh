@@ -1,10 +1,11 @@
 # Starts a throwaway nginx in a scratch prefix with contrib/nginx's server
 # block, the socket and port substituted and nothing else changed.  Shared
 # by the e2e tests and "make run".
-# usage (sourced): nginx_start DIR PORT FASTCGI_ADDRESS; sets NGINX_PID.
+# usage (sourced): nginx_conf DIR PORT FASTCGI_ADDRESS [CONTRIB_FILE]
 
 nginx_conf() {
-	local dir=$1 port=$2 upstream=$3 v6
+	local dir=$1 port=$2 upstream=$3 contrib=${4:-contrib/nginx/mta-sts.conf}
+	local v6
 	mkdir -p "$dir/tmp"
 	cp /etc/nginx/fastcgi_params "$dir/fastcgi_params"
 	v6="s|listen \[::\]:80;|listen [::1]:$port;|"
@@ -13,7 +14,7 @@ nginx_conf() {
 	    v6="/listen \[::\]:80;/d"
 	sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e "$v6" \
 	    -e "s|unix:/run/mta-sts-fcgi/mta-sts-fcgi.sock|$upstream|" \
-	    "$TOP/contrib/nginx/mta-sts.conf" >"$dir/mta-sts.conf"
+	    "$TOP/$contrib" >"$dir/mta-sts.conf"
 	# Workers run as root here only because this nginx is a throwaway
 	# started as root; in production see the socket note in the file.
 	cat >"$dir/nginx.conf" <<EOC

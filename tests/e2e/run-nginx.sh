@@ -71,9 +71,10 @@ nginx_pass() {	# nginx_pass TRANSPORT BASE_URL
 	    "$SCRATCH/three"
 }
 
-run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM
-	t=$1 addr=$2 upstream=$3
-	start "fcgi-$t" "$BIN" -c "$conf" -s "$addr"
+run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM [CONTRIB [-w N]]
+	t=$1 addr=$2 upstream=$3 contrib=${4:-contrib/nginx/mta-sts.conf}
+	shift 4 2>/dev/null || shift $#
+	start "fcgi-$t" "$BIN" -c "$conf" -s "$addr" "$@"
 	fcgi=$LAST_PID
 	if ! wait_for "$CLIENT" "$addr" REQUEST_METHOD=GET; then
 		notok "$t: the responder did not start"
@@ -81,7 +82,7 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM
 		return
 	fi
 	port=$(free_port)
-	nginx_conf "$SCRATCH/nginx-$t" "$port" "$upstream"
+	nginx_conf "$SCRATCH/nginx-$t" "$port" "$upstream" "$contrib"
 	start "nginx-$t" nginx -e "$SCRATCH/nginx-$t/error.log" -p "$SCRATCH/nginx-$t" -c "$SCRATCH/nginx-$t/nginx.conf"
 	ngx=$LAST_PID
 	if ! wait_for curl -s -o /dev/null "http://127.0.0.1:$port/"; then
@@ -90,6 +91,23 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM
 		return
 	fi
 	nginx_pass "$t" "http://127.0.0.1:$port"
+	# 8 clients x 25 requests at once: every answer exact, none starved
+	# (with keepalive, nginx holds idle connections to our workers).
+	loaders=
+	for c in 1 2 3 4 5 6 7 8; do
+		(
+			for i in $(seq 1 25); do
+				curl -s --max-time 5 -H "Host: mta-sts.example.org" \
+				    "http://127.0.0.1:$port$P" |
+				    cmp -s - "$SCRATCH/org.body" || echo fail
+			done
+		) >"$SCRATCH/load$c" &
+		loaders="$loaders $!"
+	done
+	# shellcheck disable=SC2086
+	wait $loaders
+	check_eq "$t: 200 concurrent requests, all exact" 0 \
+	    "$(cat "$SCRATCH"/load? | grep -c fail)"
 	if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 		http "$t over IPv6 to nginx" "200 OK" "$SCRATCH/default.body" \
 		    -H "Host: mta-sts.example.com" "http://[::1]:$port$P"
@@ -110,6 +128,9 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM
 }
 
 run_transport unix "unix:$SCRATCH/fcgi.sock" "unix:$SCRATCH/fcgi.sock"
+# An upstream with keepalive and fastcgi_keep_conn on, to one worker.
+run_transport keepalive "unix:$SCRATCH/fcgi-ka.sock" \
+    "unix:$SCRATCH/fcgi-ka.sock" contrib/nginx/mta-sts-keepalive.conf -w 1
 tcp_port=$(free_port)
 run_transport tcp "127.0.0.1:$tcp_port" "127.0.0.1:$tcp_port"
 check_eq "the unix socket is removed at exit" no \

@@ -1,0 +1,125 @@
+# Shared by the front-end tests (sourced after tests/lib.sh).
+#
+# Every front-end is checked the same way through HTTP: the exact 200 for
+# GET with its headers, HEAD without a body, 405 for POST, 404 for another
+# path, and the policy chosen by Host between two configured domains.
+# Web servers run their children as www-data, so the program and config
+# are copied where that user can read them; processes "of ours" are those
+# running that copy.
+
+WWW=$SCRATCH/www
+WWW_BIN=$WWW/mta-sts-fcgi
+FE_CONF=$WWW/policies.ini
+P=/.well-known/mta-sts.txt
+CT="text/plain; charset=utf-8"
+
+frontend_setup() {
+	chmod 0711 "$SCRATCH"
+	mkdir -p "$WWW/run" "$WWW/htdocs"
+	chmod 0755 "$WWW" "$WWW/htdocs"
+	chmod 0777 "$WWW/run"
+	install -m 0755 "$BIN" "$WWW_BIN"
+	cat >"$FE_CONF" <<EOC
+[domain example.com]
+mode = enforce
+mx = mail.example.com
+max_age = 604800
+
+[domain example.org]
+mode = enforce
+mx = mx1.example.org, mx2.example.org
+max_age = 86400
+EOC
+	chmod 0644 "$FE_CONF"
+	printf 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n' >"$SCRATCH/com.body"
+	printf 'version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 86400\r\n' >"$SCRATCH/org.body"
+}
+
+# substitute FILE OUT [sed expressions...]: the contrib file with only its
+# paths (and listen address) replaced.
+substitute() {
+	in=$1 out=$2
+	shift 2
+	sed -e "s|/usr/local/sbin/mta-sts-fcgi|$WWW_BIN|g" \
+	    -e "s|/usr/local/sbin|$WWW|g" \
+	    -e "s|/usr/local/etc/mta-sts-fcgi.ini|$FE_CONF|g" \
+	    -e "s|/run/mta-sts-fcgi/mta-sts-fcgi.sock|$WWW/run/fcgi.sock|g" \
+	    -e "s|/run/mta-sts-fcgi/mta-sts-fcgi.pid|$WWW/run/fcgi.pid|g" \
+	    -e "s|/run/lighttpd/mta-sts-fcgi.sock|$WWW/run/lighttpd.sock|g" \
+	    -e "s|/run/mta-sts-fcgi.sock|$WWW/run/fcgi.sock|g" \
+	    "$@" "$in" >"$out"
+}
+
+# ours: the PIDs of processes running our copy of the program.
+ours() {
+	pgrep -f "^$WWW_BIN( |\$)" | tr '\n' ' '
+}
+
+# http NAME WANT_STATUS [curl args...]: fetches into $SCRATCH/h, /b.
+http() {
+	name=$1 status=$2
+	shift 2
+	curl -sS --http1.1 --max-time 10 -D "$SCRATCH/h" -o "$SCRATCH/b" \
+	    "$@" 2>"$SCRATCH/curl.err"
+	tr -d '\r' <"$SCRATCH/h" >"$SCRATCH/headers"
+	check_eq "$name: status" "HTTP/1.1 $status" \
+	    "$(head -1 "$SCRATCH/headers" | sed 's/ *$//')"
+}
+
+header() {	# header NAME: that response header's value(s)
+	grep -i "^$1:" "$SCRATCH/headers" | sed 's/^[^:]*: //'
+}
+
+# check_length NAME BODY_FILE: the response's framing.  Our
+# Content-Length is exact; Apache re-frames streamed FastCGI and CGI
+# responses as chunked and drops it, which is valid HTTP/1.1 and fine for
+# every sender.  So: exact if present, else chunked.
+check_length() {
+	if [ -n "$(header Content-Length)" ]; then
+		check_eq "$1: Content-Length" \
+		    "$(wc -c <"$2" | tr -d ' ')" "$(header Content-Length)"
+	else
+		check_eq "$1: no Content-Length, so chunked" "chunked" \
+		    "$(header Transfer-Encoding)"
+	fi
+}
+
+# frontend_checks NAME BASE_URL: the standard assertions.
+frontend_checks() {
+	fe=$1 url=$2
+	for d in com org; do
+		http "$fe: GET mta-sts.example.$d" "200 OK" \
+		    -H "Host: mta-sts.example.$d" "$url$P"
+		check_eq "$fe: GET mta-sts.example.$d: Content-Type, once" \
+		    "$CT" "$(header Content-Type)"
+		check_length "$fe: GET mta-sts.example.$d" "$SCRATCH/$d.body"
+		check_file "$fe: GET mta-sts.example.$d: the policy's bytes" \
+		    "$SCRATCH/$d.body" "$SCRATCH/b"
+	done
+	http "$fe: HEAD" "200 OK" -I -H "Host: mta-sts.example.org" "$url$P"
+	# A HEAD answer has no body to frame: Content-Length may be left
+	# out (Apache does), but if it is there it must be the GET's.
+	if [ -n "$(header Content-Length)" ]; then
+		check_length "$fe: HEAD" "$SCRATCH/org.body"
+	fi
+	check_eq "$fe: HEAD: no body" "$(wc -c <"$SCRATCH/h")" \
+	    "$(wc -c <"$SCRATCH/b")"
+	http "$fe: POST" "405 Method Not Allowed" -X POST -d a=1 \
+	    -H "Host: mta-sts.example.org" "$url$P"
+	check_eq "$fe: POST: Allow" "GET, HEAD" "$(header Allow)"
+	http "$fe: another path" "404 Not Found" \
+	    -H "Host: mta-sts.example.org" "$url/.well-known/other.txt"
+	http "$fe: an unconfigured domain" "404 Not Found" \
+	    -H "Host: mta-sts.other.example" "$url$P"
+}
+
+# gone_within TENTHS: true once no process of ours is left.
+gone_within() {
+	i=0
+	while [ -n "$(ours)" ]; do
+		i=$((i + 1))
+		[ $i -ge $(($1 * SCALE)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}

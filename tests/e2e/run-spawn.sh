@@ -1,0 +1,40 @@
+#!/bin/bash
+# spawn-fcgi with contrib/spawn-fcgi/mta-sts-fcgi.sh, used as shipped
+# (paths substituted), with one copy and with -F 2, behind nginx.
+. tests/lib.sh
+. tests/e2e/nginx.sh
+. tests/e2e/frontend.sh
+
+command -v spawn-fcgi >/dev/null || { notok "spawn-fcgi is not installed"; exit 1; }
+frontend_setup
+substitute contrib/spawn-fcgi/mta-sts-fcgi.sh "$SCRATCH/spawn.sh"
+
+for copies in 1 2; do
+	t="spawn-fcgi -F $copies"
+	COPIES=$copies sh "$SCRATCH/spawn.sh" >"$SCRATCH/spawn.out" 2>&1
+	check_eq "$t: the script succeeds (spawn-fcgi exits)" 0 $?
+	wait_for "$CLIENT" "unix:$WWW/run/fcgi.sock" REQUEST_METHOD=GET
+	pids=$(tr '\n' ' ' <"$WWW/run/fcgi.pid")
+	check_eq "$t: $copies supervisor(s) in the pid file" "$copies" \
+	    "$(echo $pids | wc -w)"
+	check_eq "$t: they run as www-data" "www-data" \
+	    "$(ps -o user= -p "$(echo $pids | cut -d' ' -f1)")"
+	port=$(free_port)
+	nginx_conf "$SCRATCH/nginx-spawn$copies" "$port" "unix:$WWW/run/fcgi.sock"
+	start "nginx-spawn$copies" nginx -e "$SCRATCH/nginx-spawn$copies/error.log" \
+	    -p "$SCRATCH/nginx-spawn$copies" -c "$SCRATCH/nginx-spawn$copies/nginx.conf"
+	ngx=$LAST_PID
+	if wait_for curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+		frontend_checks "$t" "http://127.0.0.1:$port"
+	else
+		notok "$t: nginx did not start"
+	fi
+	stop "$ngx"
+	# Stopping what spawn-fcgi started: the PIDs it wrote.
+	# shellcheck disable=SC2086
+	kill -TERM $pids
+	gone_within 20
+	check_eq "$t: SIGTERM to the pid file's PIDs leaves nothing of ours" \
+	    "" "$(ours)"
+	rm -f "$WWW/run/fcgi.sock"
+done

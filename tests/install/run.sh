@@ -1,0 +1,46 @@
+#!/bin/bash
+# The man pages lint clean; make install / uninstall into a DESTDIR work,
+# keep an existing config, and the installed binary checks the installed
+# example config.  Built in a directory of its own (O=) so the tree's own
+# build is left alone.
+. tests/lib.sh
+
+for m in man/mta-sts-fcgi.8 man/mta-sts-fcgi.ini.5; do
+	out=$(mandoc -Tlint -W warning "$m" 2>&1)
+	check_eq "mandoc -Tlint $m: no warning" "0 " "$? $out"
+done
+
+dest=$SCRATCH/dest
+vars="O=$SCRATCH/build DESTDIR=$dest PREFIX=/usr SYSCONFDIR=/etc MANDIR=/usr/share/man"
+# shellcheck disable=SC2086
+make -s --no-print-directory $vars install >"$SCRATCH/install.out" 2>&1
+check_eq "make install into a DESTDIR" 0 $?
+for f in usr/sbin/mta-sts-fcgi:755 etc/mta-sts-fcgi.ini:644 \
+    usr/share/man/man8/mta-sts-fcgi.8:644 \
+    usr/share/man/man5/mta-sts-fcgi.ini.5:644; do
+	check_eq "installed ${f%:*} with mode ${f#*:}" "${f#*:}" \
+	    "$(stat -c %a "$dest/${f%:*}" 2>&1)"
+done
+check_file "the installed config is the example" etc/mta-sts-fcgi.ini \
+    "$dest/etc/mta-sts-fcgi.ini"
+"$dest/usr/sbin/mta-sts-fcgi" -t -c "$dest/etc/mta-sts-fcgi.ini" \
+    >/dev/null 2>"$SCRATCH/t.err"
+check_eq "the installed binary passes -t on the installed config" \
+    "0 mta-sts-fcgi: $dest/etc/mta-sts-fcgi.ini: configuration OK" \
+    "$? $(tail -1 "$SCRATCH/t.err")"
+check_eq "the installed binary's default config is SYSCONFDIR's" \
+    "  -c file     config file (default \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
+    "$("$dest/usr/sbin/mta-sts-fcgi" -h | sed -n 3p)"
+
+echo "; edited by the admin" >>"$dest/etc/mta-sts-fcgi.ini"
+cp "$dest/etc/mta-sts-fcgi.ini" "$SCRATCH/edited"
+# shellcheck disable=SC2086
+make -s --no-print-directory $vars install >"$SCRATCH/install.out" 2>&1
+check_file "make install again keeps an existing config" "$SCRATCH/edited" \
+    "$dest/etc/mta-sts-fcgi.ini"
+# shellcheck disable=SC2086
+make -s --no-print-directory $vars uninstall >"$SCRATCH/install.out" 2>&1
+check_eq "make uninstall removes the binary and man pages, keeps the config" \
+    "0 0 0 1" "$? $(find "$dest" -name mta-sts-fcgi -type f | wc -l) \
+$(find "$dest" -name 'mta-sts-fcgi*.[58]' | wc -l) \
+$(find "$dest" -name mta-sts-fcgi.ini | wc -l)"
