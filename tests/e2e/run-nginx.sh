@@ -4,26 +4,21 @@
 # (roles, the stderr stream, kept connections) and the signals.
 . tests/lib.sh
 . tests/e2e/nginx.sh
+. tests/e2e/frontend.sh		# http, header
 
 command -v nginx >/dev/null || { notok "nginx is not installed"; exit 1; }
 conf=$SCRATCH/mta-sts-fcgi.ini
 cp etc/mta-sts-fcgi.ini "$conf"
-P=/.well-known/mta-sts.txt
-CT="text/plain; charset=utf-8"
 printf 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n' >"$SCRATCH/default.body"
 printf 'version: STSv1\r\nmode: testing\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 604800\r\n' >"$SCRATCH/org.body"
 : >"$SCRATCH/empty"
 
-# http NAME WANT_STATUS WANT_BODY_FILE [curl args...]: checks the status
-# line, exactly one Content-Type, the exact Content-Length and body.
-http() {
-	name=$1 status=$2 body=$3
+# http_body NAME WANT_STATUS WANT_BODY_FILE [curl args...]: the status
+# line, then, given a body file, exactly one Content-Type and the bytes.
+http_body() {
+	local name=$1 status=$2 body=$3
 	shift 3
-	curl -sS --http1.1 --max-time 5 -D "$SCRATCH/h" -o "$SCRATCH/b" \
-	    "$@" 2>"$SCRATCH/curl.err"
-	tr -d '\r' <"$SCRATCH/h" >"$SCRATCH/headers"
-	check_eq "$name: status" "HTTP/1.1 $status" \
-	    "$(head -1 "$SCRATCH/headers" | sed 's/ *$//')"
+	http "$name" "$status" "$@"
 	if [ -n "$body" ]; then
 		check_eq "$name: one Content-Type, ours" "Content-Type: $CT" \
 		    "$(grep -i '^content-type:' "$SCRATCH/headers")"
@@ -31,36 +26,32 @@ http() {
 	fi
 }
 
-header() {	# header NAME: the value of a response header
-	grep -i "^$1:" "$SCRATCH/headers" | sed 's/^[^:]*: //'
-}
-
 nginx_pass() {	# nginx_pass TRANSPORT BASE_URL
 	t=$1 url=$2
-	http "$t GET default policy" "200 OK" "$SCRATCH/default.body" \
+	http_body "$t GET default policy" "200 OK" "$SCRATCH/default.body" \
 	    -H "Host: mta-sts.example.com" "$url$P"
 	check_eq "$t GET default policy: Content-Length" 89 \
 	    "$(header Content-Length)"
-	http "$t GET chosen by Host" "200 OK" "$SCRATCH/org.body" \
+	http_body "$t GET chosen by Host" "200 OK" "$SCRATCH/org.body" \
 	    -H "Host: mta-sts.example.org" "$url$P"
-	http "$t GET Host with port and upper case" "200 OK" \
+	http_body "$t GET Host with port and upper case" "200 OK" \
 	    "$SCRATCH/org.body" -H "Host: MTA-STS.Example.ORG:8443" "$url$P"
-	http "$t GET with a query string" "200 OK" "$SCRATCH/org.body" \
+	http_body "$t GET with a query string" "200 OK" "$SCRATCH/org.body" \
 	    -H "Host: mta-sts.example.org" "$url$P?x=1"
 	# curl -I writes the headers where the body would go: nothing else
 	# may follow them.
-	http "$t HEAD" "200 OK" "$SCRATCH/h" -I \
+	http_body "$t HEAD" "200 OK" "$SCRATCH/h" -I \
 	    -H "Host: mta-sts.example.org" "$url$P"
 	check_eq "$t HEAD: Content-Length of the GET" 90 \
 	    "$(header Content-Length)"
-	http "$t POST" "405 Method Not Allowed" "" -X POST -d x=1 \
+	http_body "$t POST" "405 Method Not Allowed" "" -X POST -d x=1 \
 	    -H "Host: mta-sts.example.org" "$url$P"
 	check_eq "$t POST: Allow" "GET, HEAD" "$(header Allow)"
 	printf 'Method Not Allowed\n' >"$SCRATCH/405"
 	check_file "$t POST: body" "$SCRATCH/405" "$SCRATCH/b"
-	http "$t DELETE" "405 Method Not Allowed" "" -X DELETE \
+	http_body "$t DELETE" "405 Method Not Allowed" "" -X DELETE \
 	    -H "Host: mta-sts.example.org" "$url$P"
-	http "$t other path" "404 Not Found" "" \
+	http_body "$t other path" "404 Not Found" "" \
 	    -H "Host: mta-sts.example.org" "$url/.well-known/other.txt"
 	# Several requests on one client connection, back to back.
 	curl -sS --http1.1 --max-time 5 -H "Host: mta-sts.example.org" \
@@ -109,7 +100,7 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM [CONTRIB [-w N]
 	check_eq "$t: 200 concurrent requests, all exact" 0 \
 	    "$(cat "$SCRATCH"/load? | grep -c fail)"
 	if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
-		http "$t over IPv6 to nginx" "200 OK" "$SCRATCH/default.body" \
+		http_body "$t over IPv6 to nginx" "200 OK" "$SCRATCH/default.body" \
 		    -H "Host: mta-sts.example.com" "http://[::1]:$port$P"
 	fi
 	stop "$ngx"
