@@ -57,8 +57,8 @@ ASAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
-.PHONY: all deps run check check-fast fuzz fuzz-build clean install \
-	uninstall FORCE
+.PHONY: all deps run check check-fast bench fuzz fuzz-build clean \
+	install uninstall FORCE
 
 all: $(O)/$(PROG)
 
@@ -127,6 +127,12 @@ check:
 	    build/asan/tests/tools/fcgi-client
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/run.sh
+
+# Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
+# DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
+bench:
+	@sh scripts/deps.sh bench
+	@bash bench/run.sh
 
 # The plain build's suites only, for a quick look while working.
 check-fast:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages that a make target needs and are missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
-# usage: deps.sh build|run|check
+# usage: deps.sh build|run|check|bench
 set -eu
 
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev"
@@ -10,7 +10,9 @@ build)	want="$build" ;;
 run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
 	    apache2 libapache2-mod-fcgid lighttpd mandoc" ;;
-*)	echo "usage: $0 build|run|check" >&2; exit 2 ;;
+bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
+	    fcgiwrap gnuplot-nox valgrind python3" ;;
+*)	echo "usage: $0 build|run|check|bench" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -201,8 +201,16 @@ struct route_response {
 	int		 status;
 };
 
+struct wire_scan;
 /* Fills req from a NULL-terminated "NAME=value" array in one pass. */
 void	 route_from_env(char *const *, struct route_request *);
+/*
+ * Fills req from the values wire_scan found in buf, NUL-terminating each
+ * in place (buf is a copy libfcgi has already read past); role is the
+ * BEGIN_REQUEST's.  Returns -1 if they must come from the environment.
+ */
+int	 route_from_wire(unsigned char *, const struct wire_scan *,
+	    struct route_request *);
 /*
  * Normalises a Host value into out (lower case; port, trailing dot and
  * "mta-sts." removed); returns its length, 0 for no host, -1 if it is
@@ -235,6 +243,17 @@ enum wire_status {
 	WIRE_INVALID,		/* not a request we serve: close */
 };
 
+/* The request parameters routing needs, as found by wire_scan. */
+enum wire_param {
+	WIRE_METHOD,		/* REQUEST_METHOD */
+	WIRE_HOST,		/* HTTP_HOST */
+	WIRE_SERVER_NAME,	/* SERVER_NAME */
+	WIRE_URI,		/* REQUEST_URI */
+	WIRE_SCRIPT_NAME,	/* SCRIPT_NAME */
+	WIRE_PATH_INFO,		/* PATH_INFO */
+	WIRE_PARAMS,
+};
+
 struct wire_scan {
 	enum wire_status	 status;
 	size_t			 len;		/* bytes of the request/record */
@@ -243,6 +262,14 @@ struct wire_scan {
 	int			 keep_conn;	/* FCGI_KEEP_CONN */
 	int			 trailing;	/* more bytes follow the request */
 	size_t			 params;	/* name-value pairs */
+	/*
+	 * Where each value we route by lies in the buffer (offset, length;
+	 * length -1: absent), valid unless split: a pair lay across
+	 * records, and the caller must ask libfcgi's environment instead.
+	 */
+	size_t			 value_at[WIRE_PARAMS];
+	long			 value_len[WIRE_PARAMS];
+	int			 split;
 };
 
 /* Classifies the bytes a connection has sent so far (from its start). */

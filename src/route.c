@@ -53,17 +53,27 @@ route_status(struct route_response *res, int status, int head)
 	res->len = head ? errors[i].header_len : errors[i].len;
 }
 
-/* Compares "NAME=" at the start of e; returns the value or NULL. */
-static const char *
-env_value(const char *e, const char *name, size_t len)
+/*
+ * Is e "NAME=value"?  Then its value.  Stops at the first character that
+ * differs, so a shorter e is never read past its end (no name holds a
+ * NUL).  Cheaper than strncmp for the twenty-odd parameters a request
+ * has, most of which differ from ours within a few characters.
+ */
+static inline const char *
+env_match(const char *e, const char *name, size_t len)
 {
-	return strncmp(e, name, len) == 0 && e[len] == '=' ? e + len + 1 :
-	    NULL;
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (e[i] != name[i])
+			return NULL;
+	return e[len] == '=' ? e + len + 1 : NULL;
 }
 
 #define ENV(e, field, name) do {					\
-	const char *v_ = env_value((e), name, sizeof(name) - 1);	\
-	if (v_ != NULL && req->field == NULL)				\
+	const char *v_;							\
+	if (req->field == NULL &&					\
+	    (v_ = env_match((e), name, sizeof(name) - 1)) != NULL)	\
 		req->field = v_;					\
 } while (0)
 
@@ -75,6 +85,7 @@ route_from_env(char *const *env, struct route_request *req)
 	memset(req, 0, sizeof(*req));
 	for (; *env != NULL; env++) {
 		e = *env;
+		/* e[1] exists: every entry holds at least "X=". */
 		switch (e[0]) {
 		case 'F':
 			ENV(e, role, "FCGI_ROLE");
@@ -86,12 +97,16 @@ route_from_env(char *const *env, struct route_request *req)
 			ENV(e, path_info, "PATH_INFO");
 			break;
 		case 'R':
+			if (e[1] != 'E' || e[2] != 'Q')
+				break;	/* REMOTE_*, REDIRECT_STATUS */
 			ENV(e, method, "REQUEST_METHOD");
 			ENV(e, request_uri, "REQUEST_URI");
 			break;
 		case 'S':
-			ENV(e, server_name, "SERVER_NAME");
-			ENV(e, script_name, "SCRIPT_NAME");
+			if (e[1] == 'C')
+				ENV(e, script_name, "SCRIPT_NAME");
+			else
+				ENV(e, server_name, "SERVER_NAME");
 			break;
 		default:
 			break;
@@ -99,11 +114,51 @@ route_from_env(char *const *env, struct route_request *req)
 	}
 }
 
-static int
-is_host_char(unsigned char c)
+/* Characters of a host name, lower-cased; 0 for any other byte. */
+static const unsigned char host_chars[256] = {
+	['-'] = '-', ['.'] = '.', ['_'] = '_',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define L(c) [c] = c, [c - 'a' + 'A'] = c
+	L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'),
+	L('i'), L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'),
+	L('q'), L('r'), L('s'), L('t'), L('u'), L('v'), L('w'), L('x'),
+	L('y'), L('z'),
+#undef L
+};
+
+int
+route_from_wire(unsigned char *buf, const struct wire_scan *ws,
+    struct route_request *req)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+	static const char *const roles[] = {
+		NULL, "RESPONDER", "AUTHORIZER", "FILTER",
+	};
+	const char	**field[WIRE_PARAMS];
+	int		  i;
+
+	if (ws->split)
+		return -1;
+	memset(req, 0, sizeof(*req));
+	req->role = ws->role < 4 ? roles[ws->role] : "UNKNOWN";
+	field[WIRE_METHOD] = &req->method;
+	field[WIRE_HOST] = &req->host;
+	field[WIRE_SERVER_NAME] = &req->server_name;
+	field[WIRE_URI] = &req->request_uri;
+	field[WIRE_SCRIPT_NAME] = &req->script_name;
+	field[WIRE_PATH_INFO] = &req->path_info;
+	/*
+	 * A value is followed by at least the empty PARAMS record, so the
+	 * byte after it is ours to overwrite; a NUL inside a value ends it
+	 * here as it does in libfcgi's environment.
+	 */
+	for (i = 0; i < WIRE_PARAMS; i++) {
+		if (ws->value_len[i] < 0)
+			continue;
+		buf[ws->value_at[i] + (size_t)ws->value_len[i]] = '\0';
+		*field[i] = (const char *)buf + ws->value_at[i];
+	}
+	return 0;
 }
 
 static int
@@ -120,17 +175,17 @@ is_digits(const char *s, size_t len)
 long
 route_host(const char *host, char *out, size_t size)
 {
-	const char	*colon, *end;
+	const char	*end;
 	size_t		 len, i;
+	unsigned char	 c;
 
 	if (host == NULL)
 		return 0;
-	len = strnlen(host, ROUTE_HOST_MAX + 1);
-	if (len > ROUTE_HOST_MAX)
-		return -1;
 	if (host[0] == '[') {
 		/* An IP literal is valid but never a policy domain. */
-		if ((end = memchr(host, ']', len)) == NULL)
+		len = strnlen(host, ROUTE_HOST_MAX + 1);
+		if (len > ROUTE_HOST_MAX ||
+		    (end = memchr(host, ']', len)) == NULL)
 			return -1;
 		for (i = 1; host + i < end; i++)
 			if (!((host[i] >= '0' && host[i] <= '9') ||
@@ -144,21 +199,22 @@ route_host(const char *host, char *out, size_t size)
 			return 0;
 		return -1;
 	}
-	if ((colon = memchr(host, ':', len)) != NULL) {
-		if (!is_digits(colon + 1, len - (size_t)(colon + 1 - host)))
+	/* One pass: check, lower-case and copy up to the end or a port. */
+	for (len = 0; (c = (unsigned char)host[len]) != '\0' && c != ':';
+	    len++) {
+		if (len >= size - 1 || (out[len] = (char)host_chars[c]) == '\0')
 			return -1;
-		len = (size_t)(colon - host);
 	}
-	if (len > 0 && host[len - 1] == '.')
+	if (c == ':') {
+		i = strnlen(host + len + 1, ROUTE_HOST_MAX);
+		if (len + 1 + i > ROUTE_HOST_MAX ||
+		    !is_digits(host + len + 1, i))
+			return -1;
+	}
+	if (len > 0 && out[len - 1] == '.')
 		len--;
-	if (len > DNAME_MAX || len >= size)
+	if (len > DNAME_MAX)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (!is_host_char((unsigned char)host[i]))
-			return -1;
-		out[i] = (host[i] >= 'A' && host[i] <= 'Z') ?
-		    (char)(host[i] - 'A' + 'a') : host[i];
-	}
 	out[len] = '\0';
 	/* The policy host is mta-sts.<policy domain> (RFC 8461 §3.3). */
 	if (len > 8 && memcmp(out, "mta-sts.", 8) == 0) {
@@ -173,21 +229,23 @@ static int
 route_is_policy_path(const struct route_request *req)
 {
 	const char	*uri = req->request_uri, *slash;
-	size_t		 len, slen;
+	size_t		 slen;
 
 	if (uri != NULL) {
 		/* An absolute-form target: skip scheme and authority. */
-		if (strncasecmp(uri, "http://", 7) == 0 ||
-		    strncasecmp(uri, "https://", 8) == 0) {
+		if (uri[0] != '/' && (strncasecmp(uri, "http://", 7) == 0 ||
+		    strncasecmp(uri, "https://", 8) == 0)) {
 			slash = strchr(uri + 7 + (uri[4] == 's' ||
 			    uri[4] == 'S'), '/');
 			if (slash == NULL)
 				return 0;
 			uri = slash;
 		}
-		len = strcspn(uri, "?#");
-		return len == sizeof(ROUTE_PATH) - 1 &&
-		    memcmp(uri, ROUTE_PATH, len) == 0;
+		/* The path, then the end or a query string or fragment. */
+		return strncmp(uri, ROUTE_PATH, sizeof(ROUTE_PATH) - 1) == 0 &&
+		    (uri[sizeof(ROUTE_PATH) - 1] == '\0' ||
+		    uri[sizeof(ROUTE_PATH) - 1] == '?' ||
+		    uri[sizeof(ROUTE_PATH) - 1] == '#');
 	}
 	/* No REQUEST_URI (plain CGI from some servers): SCRIPT_NAME+PATH_INFO. */
 	if (req->script_name == NULL)
@@ -209,9 +267,11 @@ route(const struct table *t, const struct route_request *req,
 	long			 len;
 	int			 head;
 
-	head = req->method != NULL && strcmp(req->method, "HEAD") == 0;
+	head = req->method != NULL && req->method[0] == 'H' &&
+	    strcmp(req->method, "HEAD") == 0;
 	/* A 200 to an AUTHORIZER means "allow": answer responders only. */
-	if (req->role != NULL && strcmp(req->role, "RESPONDER") != 0) {
+	if (req->role != NULL && (req->role[0] != 'R' ||
+	    strcmp(req->role, "RESPONDER") != 0)) {
 		route_status(res, 403, head);
 		return;
 	}
@@ -224,7 +284,9 @@ route(const struct table *t, const struct route_request *req,
 		route_status(res, 400, head);
 		return;
 	}
-	if (!head && (req->method == NULL || strcmp(req->method, "GET") != 0)) {
+	if (!head && (req->method == NULL || req->method[0] != 'G' ||
+	    req->method[1] != 'E' || req->method[2] != 'T' ||
+	    req->method[3] != '\0')) {
 		route_status(res, 405, 0);
 		return;
 	}

@@ -63,10 +63,26 @@ struct pairs {
 	size_t		 count;
 };
 
+/* A 1- or 4-byte length at p (4 readable bytes there); advances p. */
+static inline unsigned long
+pairs_length(const unsigned char **p)
+{
+	const unsigned char	*q = *p;
+
+	if ((*q & 0x80) == 0) {
+		*p = q + 1;
+		return *q;
+	}
+	*p = q + 4;
+	return (unsigned long)(q[0] & 0x7f) << 24 | (unsigned long)q[1] << 16 |
+	    (unsigned long)q[2] << 8 | q[3];
+}
+
 static void
 pairs_feed(struct pairs *pp, const unsigned char *p, size_t n)
 {
-	size_t	 k;
+	const unsigned char	*q;
+	size_t			 k;
 
 	while (n > 0) {
 		if (pp->skip > 0) {
@@ -76,6 +92,19 @@ pairs_feed(struct pairs *pp, const unsigned char *p, size_t n)
 			n -= k;
 			continue;
 		}
+		/* Both lengths within this record: no state to keep. */
+		if (pp->got == 0 && pp->which == 0 && n >= 8) {
+			q = p;
+			pp->lens[0] = pairs_length(&q);
+			pp->lens[1] = pairs_length(&q);
+			n -= (size_t)(q - p);
+			p = q;
+			/* Both ≤ 2^31 - 1: the sum cannot wrap. */
+			pp->skip = pp->lens[0] + pp->lens[1];
+			pp->count++;
+			continue;
+		}
+		/* A length split across records: one byte at a time. */
 		pp->len[pp->got++] = *p++;
 		n--;
 		if (pp->got == 1 && (pp->len[0] & 0x80) == 0)
@@ -92,7 +121,6 @@ pairs_feed(struct pairs *pp, const unsigned char *p, size_t n)
 			continue;
 		}
 		pp->which = 0;
-		/* Both ≤ 2^31 - 1: the sum cannot wrap an unsigned long. */
 		pp->skip = pp->lens[0] + pp->lens[1];
 		pp->count++;
 	}
@@ -105,27 +133,145 @@ pairs_done(const struct pairs *pp)
 	return pp->skip == 0 && pp->got == 0 && pp->which == 0;
 }
 
-/* Feeds the content of every PARAMS record of id in buf[from..to). */
+/* Notes where a value we route by is, if name is one of them. */
 static void
-params_walk(const unsigned char *buf, size_t from, size_t to, unsigned id,
-    struct pairs *pp)
+params_capture(struct wire_scan *ws, const unsigned char *buf,
+    const unsigned char *name, unsigned long nlen, unsigned long vlen)
+{
+	enum wire_param	 which;
+
+	/* Most names have none of these lengths: one compare rejects them. */
+	switch (nlen) {
+	case 9:
+		if (memcmp(name, "HTTP_HOST", 9) == 0)
+			which = WIRE_HOST;
+		else if (memcmp(name, "PATH_INFO", 9) == 0)
+			which = WIRE_PATH_INFO;
+		else
+			return;
+		break;
+	case 11:
+		if (memcmp(name, "REQUEST_URI", 11) == 0)
+			which = WIRE_URI;
+		else if (memcmp(name, "SERVER_NAME", 11) == 0)
+			which = WIRE_SERVER_NAME;
+		else if (memcmp(name, "SCRIPT_NAME", 11) == 0)
+			which = WIRE_SCRIPT_NAME;
+		else
+			return;
+		break;
+	case 14:
+		if (memcmp(name, "REQUEST_METHOD", 14) != 0)
+			return;
+		which = WIRE_METHOD;
+		break;
+	default:
+		return;
+	}
+	if (ws->value_len[which] >= 0)
+		return;			/* the first one wins, as in libfcgi */
+	ws->value_at[which] = (size_t)(name + nlen - buf);
+	ws->value_len[which] = (long)vlen;
+}
+
+/*
+ * The pairs of one record when none crosses its end (nginx and Apache
+ * send all parameters in one record): a tight loop that also notes the
+ * values we route by.  Returns 0, or -1 if a pair crosses the end, for
+ * pairs_feed to do it the general way.
+ */
+static int
+params_record(struct wire_scan *ws, const unsigned char *buf,
+    const unsigned char *p, size_t n, size_t *count)
+{
+	const unsigned char	*end = p + n;
+	unsigned long		 nlen, vlen;
+	size_t			 pairs = 0;
+
+	/* While 8 bytes are left, both lengths are surely there. */
+	while (end - p >= 8) {
+		nlen = *p++;
+		if (nlen & 0x80) {
+			nlen = (nlen & 0x7f) << 24 | (unsigned long)p[0] << 16 |
+			    (unsigned long)p[1] << 8 | p[2];
+			p += 3;
+		}
+		vlen = *p++;
+		if (vlen & 0x80) {
+			vlen = (vlen & 0x7f) << 24 | (unsigned long)p[0] << 16 |
+			    (unsigned long)p[1] << 8 | p[2];
+			p += 3;
+		}
+		/* Both ≤ 2^31 - 1: the sum cannot wrap. */
+		if (nlen + vlen > (unsigned long)(end - p))
+			return -1;
+		if (nlen - 9 <= 14 - 9)		/* the lengths of our names */
+			params_capture(ws, buf, p, nlen, vlen);
+		p += nlen + vlen;
+		pairs++;
+	}
+	/* The last few bytes, every length checked. */
+	while (p < end) {
+		if (end - p < 2 || ((*p & 0x80) && end - p < 5) ||
+		    ((p[(*p & 0x80) ? 4 : 1] & 0x80) &&
+		    end - p < ((*p & 0x80) ? 8 : 5)))
+			return -1;
+		nlen = pairs_length(&p);
+		vlen = pairs_length(&p);
+		if (nlen + vlen > (unsigned long)(end - p))
+			return -1;
+		if (nlen - 9 <= 14 - 9)
+			params_capture(ws, buf, p, nlen, vlen);
+		p += nlen + vlen;
+		pairs++;
+	}
+	*count += pairs;
+	return 0;
+}
+
+/*
+ * Checks every pair of the PARAMS records of id in buf[from..to): each
+ * declared length must lie within the stream.
+ */
+static int
+params_walk(struct wire_scan *ws, const unsigned char *buf, size_t from,
+    size_t to, unsigned id, size_t *count)
 {
 	struct record	 r;
+	struct pairs	 pp;
+	size_t		 at = from;
+	int		 i;
 
-	while (from < to) {
-		record_header(buf + from, &r);
-		if (r.type == PARAMS && r.id == id)
-			pairs_feed(pp, buf + from + HEADER_LEN, r.content);
-		from += r.total;
+	*count = 0;
+	for (i = 0; i < WIRE_PARAMS; i++)
+		ws->value_len[i] = -1;
+	while (at < to) {
+		record_header(buf + at, &r);
+		if (r.type == PARAMS && r.id == id && r.content > 0 &&
+		    params_record(ws, buf, buf + at + HEADER_LEN, r.content,
+		    count) == -1)
+			break;
+		at += r.total;
 	}
+	if (at >= to)
+		return 0;
+	/* A pair across records: all of it again, byte by byte. */
+	ws->split = 1;
+	memset(&pp, 0, sizeof(pp));
+	for (at = from; at < to; at += r.total) {
+		record_header(buf + at, &r);
+		if (r.type == PARAMS && r.id == id)
+			pairs_feed(&pp, buf + at + HEADER_LEN, r.content);
+	}
+	*count = pp.count;
+	return pairs_done(&pp) ? 0 : -1;
 }
 
 void
 wire_scan(const unsigned char *buf, size_t len, struct wire_scan *ws)
 {
 	struct record	 r;
-	struct pairs	 pp;
-	size_t		 pos, params_from = 0, head = 0, body = 0;
+	size_t		 pos, params_from = 0, head = 0, body = 0, count;
 	int		 in_params = 1;
 
 	memset(ws, 0, sizeof(*ws));
@@ -197,17 +343,16 @@ wire_scan(const unsigned char *buf, size_t len, struct wire_scan *ws)
 		if (r.id != ws->id || r.content != 0)
 			continue;
 		if (in_params) {
-			memset(&pp, 0, sizeof(pp));
-			params_walk(buf, params_from, pos, ws->id, &pp);
-			if (!pairs_done(&pp)) {
+			if (params_walk(ws, buf, params_from, pos, ws->id,
+			    &count) == -1) {
 				ws->status = WIRE_INVALID;
 				return;
 			}
-			if (pp.count > WIRE_PARAMS_MAX) {
+			if (count > WIRE_PARAMS_MAX) {
 				ws->status = WIRE_TOO_LARGE;
 				return;
 			}
-			ws->params = pp.count;
+			ws->params = count;
 			in_params = 0;
 			continue;
 		}

@@ -200,6 +200,8 @@ listen_watch(struct worker *w, int on)
 	w->listening = on;
 }
 
+static void	 conn_readable(struct worker *, struct conn *, int64_t);
+
 static void
 accept_pause(struct worker *w, int64_t now, int err)
 {
@@ -264,7 +266,13 @@ accept_all(struct worker *w, int64_t now)
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 			log_warn("epoll_ctl");
 			conn_drop(w, c, 1);
+			continue;
 		}
+		/*
+		 * Front-ends write the request right after connecting: it is
+		 * usually here already, and reading it now saves a wait.
+		 */
+		conn_readable(w, c, now);
 	}
 }
 
@@ -346,7 +354,9 @@ serve_one(struct worker *w, struct conn *c, const struct wire_scan *ws)
 		return 0;
 	}
 	keep = w->req.keepConnection && !ws->trailing && !w->stopping;
-	route_from_env(w->req.envp, &rr);
+	/* The values wire_scan found, or else libfcgi's environment. */
+	if (route_from_wire(w->peek, ws, &rr) == -1)
+		route_from_env(w->req.envp, &rr);
 	route(w->table, &rr, &res);
 	ok = FCGX_PutStr(res.bytes, (int)res.len, w->req.out) ==
 	    (int)res.len && drain_input(&w->req) == 0;
@@ -446,7 +456,7 @@ conn_readable(struct worker *w, struct conn *c, int64_t now)
 				return;
 			}
 			if (serve_one(w, c, &ws))
-				conn_set(w, c, CONN_IDLE, now_ms());
+				conn_set(w, c, CONN_IDLE, now);
 			return;
 		}
 	}
@@ -586,8 +596,8 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 		goto out;
 	}
 
+	now = now_ms();
 	for (;;) {
-		now = now_ms();
 		if (got_stop && !w->stopping)
 			stop_begin(w, now);
 		if (w->stopping && (w->nconns == 0 || now >= w->stop_at))
@@ -605,6 +615,7 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 		timeout = next == INT64_MAX ? -1 :
 		    next - now > 60000 ? 60000 : (int)(next - now);
 		n = epoll_pwait(w->epfd, events, EVENTS, timeout, &wait);
+		now = now_ms();
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -612,7 +623,6 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 			rc = 1;
 			break;
 		}
-		now = now_ms();
 		for (i = 0; i < n; i++) {
 			if (events[i].data.u64 == TAG_LISTEN) {
 				if (!w->stopping)

@@ -354,6 +354,21 @@ def case_malformed(srv):
     still_serves(srv, "malformed")
 
 
+def case_split_pairs(srv):
+    """Pairs cut across PARAMS records at every byte: routing then comes
+    from libfcgi's environment, with the same answer."""
+    data = pairs(GOOD_ENV)
+    bad = []
+    for cut in range(1, len(data)):
+        r = srv.exchange(begin() + rec(PARAMS, 1, data[:cut]) +
+                         rec(PARAMS, 1, data[cut:]) + rec(PARAMS, 1) +
+                         rec(STDIN, 1))
+        if r.stdout != ORG or r.end != (0, 0):
+            bad.append(cut)
+    check("pairs split across records at each of %d places: the same "
+          "answer" % (len(data) - 1), [], bad)
+
+
 def case_truncated(srv):
     full = request()
     for cut in (3, 8, 20, len(full) - 9, len(full) - 1):
@@ -888,6 +903,7 @@ def main():
     timed(case_privileges)(srv)
     timed(case_malformed)(srv)
     timed(case_truncated)(srv)
+    timed(case_split_pairs)(srv)
     timed(case_crash_records)(srv)
     timed(case_management)(srv)
     timed(case_multiplexing)(srv)

@@ -9,6 +9,7 @@
  *   -k        set FCGI_KEEP_CONN
  *   -n count  send the request count times on one connection (implies -k
  *             for all but the last)
+ *   -N count  send the request count times, each on a new connection
  *   -b body   send body as FCGI_STDIN
  * Writes each response's FCGI_STDOUT bytes to stdout, its FCGI_STDERR
  * bytes to stderr, and exits 0 if every request got FCGI_END_REQUEST
@@ -102,6 +103,20 @@ write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/*
+ * A whole request is assembled here and written at once, as nginx and
+ * Apache write it.
+ */
+static unsigned char	 out[1 << 20];
+static size_t		 outlen;
+
+static void
+flush_out(int fd)
+{
+	write_all(fd, out, outlen);
+	outlen = 0;
+}
+
 static void
 record(int fd, int type, const void *content, size_t len)
 {
@@ -115,9 +130,14 @@ record(int fd, int type, const void *content, size_t len)
 	h[5] = (unsigned char)len;
 	h[6] = 0;
 	h[7] = 0;
-	write_all(fd, h, sizeof(h));
-	if (len > 0)
-		write_all(fd, content, len);
+	if (outlen + sizeof(h) + len > sizeof(out))
+		flush_out(fd);
+	memcpy(out + outlen, h, sizeof(h));
+	outlen += sizeof(h);
+	if (len > 0) {
+		memcpy(out + outlen, content, len);
+		outlen += len;
+	}
 }
 
 static size_t
@@ -189,9 +209,10 @@ main(int argc, char *argv[])
 	unsigned char	 begin[8], params[65535];
 	const char	*role = "RESPONDER", *body = NULL, *eq;
 	size_t		 plen, nlen, vlen;
-	int		 ch, fd, keep = 0, count = 1, i, k, r, rc = 0;
+	int		 ch, fd, keep = 0, count = 1, conns = 1, i, k, r, rc = 0;
+	int		 c;
 
-	while ((ch = getopt(argc, argv, "b:kn:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:kn:N:r:")) != -1) {
 		switch (ch) {
 		case 'b':
 			body = optarg;
@@ -202,6 +223,9 @@ main(int argc, char *argv[])
 		case 'n':
 			count = atoi(optarg);
 			break;
+		case 'N':
+			conns = atoi(optarg);
+			break;
 		case 'r':
 			role = optarg;
 			break;
@@ -211,7 +235,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || count < 1)
+	if (argc < 1 || count < 1 || conns < 1)
 		return 2;
 	if (strcmp(role, "RESPONDER") == 0)
 		r = 1;
@@ -222,6 +246,7 @@ main(int argc, char *argv[])
 	else
 		r = atoi(role);
 
+	for (c = 0; c < conns; c++) {
 	fd = connect_to(argv[0]);
 	for (k = 0; k < count; k++) {
 		memset(begin, 0, sizeof(begin));
@@ -250,9 +275,11 @@ main(int argc, char *argv[])
 		if (body != NULL && *body != '\0')
 			record(fd, FCGI_STDIN, body, strlen(body));
 		record(fd, FCGI_STDIN, NULL, 0);
+		flush_out(fd);
 		if (response(fd) != 0)
 			rc = 1;
 	}
 	close(fd);
+	}
 	return rc;
 }

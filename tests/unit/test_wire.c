@@ -4,6 +4,7 @@
  * Debian's libfcgi, and the replies we frame ourselves.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "mta-sts-fcgi.h"
 #include "unit.h"
@@ -121,6 +122,37 @@ test_scan(void)
 	rec(1, 2, 1, NULL, 0, 0);
 	scan("ABORT_REQUEST", WIRE_INVALID, 0);
 
+	/* The values routing needs, found where they lie. */
+	blen = 0;
+	request(3, 0);
+	wire_scan(buf, blen, &ws);
+	{
+		struct route_request	 rr;
+		unsigned char		 copy[sizeof(buf)];
+
+		memcpy(copy, buf, blen);
+		CHECK(ws.split == 0 && ws.value_len[WIRE_METHOD] == 3 &&
+		    ws.value_len[WIRE_HOST] == 19 &&
+		    ws.value_len[WIRE_URI] == -1 &&
+		    memcmp(buf + ws.value_at[WIRE_HOST],
+		    "mta-sts.example.com", 19) == 0,
+		    "REQUEST_METHOD and HTTP_HOST found, REQUEST_URI absent");
+		CHECK(route_from_wire(copy, &ws, &rr) == 0 &&
+		    strcmp(rr.method, "GET") == 0 &&
+		    strcmp(rr.host, "mta-sts.example.com") == 0 &&
+		    rr.request_uri == NULL && strcmp(rr.role, "RESPONDER") == 0,
+		    "route_from_wire: NUL-terminated values and the role");
+	}
+	/* A repeated name: the first one wins, as in libfcgi. */
+	blen = 0;
+	begin(4, 1, 0);
+	rec(1, 4, 4, "\x09\x01HTTP_HOSTa\x09\x01HTTP_HOSTb", 24, 0);
+	rec(1, 4, 4, NULL, 0, 0);
+	rec(1, 5, 4, NULL, 0, 0);
+	wire_scan(buf, blen, &ws);
+	CHECK(ws.status == WIRE_REQUEST && ws.value_len[WIRE_HOST] == 1 &&
+	    buf[ws.value_at[WIRE_HOST]] == 'a', "a repeated name: the first wins");
+
 	/* A name-value pair split across records, with padding. */
 	blen = 0;
 	begin(7, 1, 0);
@@ -130,8 +162,9 @@ test_scan(void)
 	rec(1, 5, 7, "x=1", 3, 5);
 	rec(1, 5, 7, NULL, 0, 0);
 	wire_scan(buf, blen, &ws);
-	CHECK(ws.status == WIRE_REQUEST && ws.len == blen && ws.params == 2,
-	    "pairs split across padded records, with a body");
+	CHECK(ws.status == WIRE_REQUEST && ws.len == blen && ws.params == 2 &&
+	    ws.split == 1, "pairs split across padded records, with a body: "
+	    "routing must ask libfcgi's environment");
 
 	/* Another request id interleaved: libfcgi refuses it properly. */
 	blen = 0;
