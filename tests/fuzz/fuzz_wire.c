@@ -14,9 +14,14 @@ int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static unsigned char	 out[3 * 65536];
+	static unsigned char	 out[3 * 65536], copy[WIRE_PEEK_MAX + 65536];
 	struct wire_scan	 ws;
+	struct route_request	 rr;
 	size_t			 n;
+	int			 i;
+
+	if (size > sizeof(copy))
+		return 0;
 
 	wire_scan(data, size, &ws);
 	switch (ws.status) {
@@ -25,6 +30,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ws.params > WIRE_PARAMS_MAX ||
 		    (ws.trailing != 0) != (ws.len < size))
 			abort();
+		/* Every value found lies inside the request, before its end. */
+		for (i = 0; i < WIRE_PARAMS; i++)
+			if (ws.value_len[i] >= 0 && ws.value_at[i] +
+			    (size_t)ws.value_len[i] >= ws.len)
+				abort();
+		if (!ws.split) {
+			memcpy(copy, data, size);
+			if (route_from_wire(copy, &ws, &rr) != 0)
+				abort();
+		}
 		break;
 	case WIRE_MANAGEMENT:
 		if (ws.len < 8 || ws.len > size)
