@@ -190,18 +190,8 @@ params_record(struct wire_scan *ws, const unsigned char *buf,
 
 	/* While 8 bytes are left, both lengths are surely there. */
 	while (end - p >= 8) {
-		nlen = *p++;
-		if (nlen & 0x80) {
-			nlen = (nlen & 0x7f) << 24 | (unsigned long)p[0] << 16 |
-			    (unsigned long)p[1] << 8 | p[2];
-			p += 3;
-		}
-		vlen = *p++;
-		if (vlen & 0x80) {
-			vlen = (vlen & 0x7f) << 24 | (unsigned long)p[0] << 16 |
-			    (unsigned long)p[1] << 8 | p[2];
-			p += 3;
-		}
+		nlen = pairs_length(&p);
+		vlen = pairs_length(&p);
 		/* Both ≤ 2^31 - 1: the sum cannot wrap. */
 		if (nlen + vlen > (unsigned long)(end - p))
 			return -1;
