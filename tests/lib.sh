@@ -94,11 +94,15 @@ stop() {
 	return 1
 }
 
-# free_port: a loopback TCP port nobody listens on (high range).
+# free_port: a loopback TCP port nobody listens on, below the kernel's
+# ephemeral range (a client connection may hold any port in that range,
+# and a server could not bind it).
 free_port() {
-	local p
+	local p low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${low:-0}" -gt 11000 ] || low=32768
 	while :; do
-		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 30000 ))
+		p=$(( $(od -An -N2 -tu2 /dev/urandom) % (low - 10000) + 10000 ))
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
 			echo "$p"
 			return

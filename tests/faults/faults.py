@@ -871,11 +871,23 @@ def case_web_server_addrs():
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    """A loopback port nobody listens on, below the ephemeral range (any
+    port in that range may be held by a client connection)."""
+    import random
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError):
+        low = 32768
+    while True:
+        p = random.randrange(10000, max(low, 11000))
+        s = socket.socket()
+        try:
+            s.connect(("127.0.0.1", p))
+        except OSError:
+            return p
+        finally:
+            s.close()
 
 
 def timed(f):
