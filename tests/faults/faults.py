@@ -6,6 +6,7 @@ byte for byte.  Prints "ok - ..." / "not ok - ..." lines.
 
 Environment: BIN (the program), SCRATCH (a private directory).
 """
+import atexit
 import os
 import signal
 import socket
@@ -173,6 +174,30 @@ def wait_until(cond, seconds):
     return cond()
 
 
+STARTED = []
+
+
+@atexit.register
+def stop_all():
+    """Whatever happens to this script, every server it started is
+    stopped, by PID, and so are their workers."""
+    for srv in STARTED:
+        if srv.proc.poll() is None:
+            pids = [srv.pid] + children(srv.pid)
+            for p in pids:
+                try:
+                    os.kill(p, signal.SIGTERM)
+                except OSError:
+                    pass
+            if not wait_until(lambda: not any(alive(p) for p in pids), 2):
+                for p in pids:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except OSError:
+                        pass
+            srv.proc.wait()
+
+
 class Server:
     def __init__(self, name, conf, args=(), env=None, preexec=None,
                  address=None):
@@ -189,6 +214,7 @@ class Server:
                                      stderr=open(self.log, "w"), env=e,
                                      preexec_fn=preexec)
         self.pid = self.proc.pid
+        STARTED.append(self)
         if not wait_until(self.ready, 5):
             notok("%s: server started" % name, self.logtext())
 
