@@ -123,3 +123,14 @@ gone_within() {
 	done
 	return 0
 }
+
+# frontend_up NAME URL LOG...: waits for the front-end to answer, else
+# says so with its logs; true if it is up.
+frontend_up() {
+	local name=$1 url=$2
+	shift 2
+	wait_for curl -s -o /dev/null "$url/" && return 0
+	notok "$name: the front-end did not start"
+	sed 's/^/#   /' "$@" 2>/dev/null
+	return 1
+}

@@ -45,11 +45,8 @@ apache_start() {
 	start "apache-$name" apache2 -f "$dir/apache2.conf" -DFOREGROUND
 	APACHE_PID=$LAST_PID
 	APACHE_URL=http://127.0.0.1:$port
-	if ! wait_for curl -s -o /dev/null "$APACHE_URL/"; then
-		notok "$name: apache did not start"
-		sed 's/^/#   /' "$SCRATCH/apache-$name.err" "$dir/error.log"
-		return 1
-	fi
+	frontend_up "apache $name" "$APACHE_URL" \
+	    "$SCRATCH/apache-$name.err" "$dir/error.log"
 }
 
 apache_stop() {	# apache_stop NAME: TERM, then no process of ours left

@@ -27,11 +27,8 @@ EOC
 	start "lighttpd-$name" lighttpd -D -f "$dir/lighttpd.conf"
 	LIGHTY_PID=$LAST_PID
 	LIGHTY_URL=http://127.0.0.1:$port
-	if ! wait_for curl -s -o /dev/null "$LIGHTY_URL/"; then
-		notok "$name: lighttpd did not start"
-		sed 's/^/#   /' "$SCRATCH/lighttpd-$name.err" "$dir/error.log"
-		return 1
-	fi
+	frontend_up "lighttpd $name" "$LIGHTY_URL" \
+	    "$SCRATCH/lighttpd-$name.err" "$dir/error.log"
 }
 
 # bin-path: lighttpd starts us (socket on fd 0) and stops us.

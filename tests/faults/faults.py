@@ -805,28 +805,30 @@ def case_reload_under_load(srv, conf):
     wait_until(lambda: srv.exchange(request()).stdout == ORG, 3)
 
 
+def reload_refused(srv, what, reason):
+    """SIGHUP with a config that cannot load: the old policy is still
+    served, and the reason and the verdict are the last two log lines."""
+    os.kill(srv.pid, signal.SIGHUP)
+    time.sleep(0.4)
+    check("SIGHUP with %s config: the old policy stays" % what, ORG,
+          srv.exchange(request()).stdout)
+    check("SIGHUP with %s config: logged" % what, reason,
+          srv.logtext().splitlines()[-2:])
+
+
 def case_reload_failures(srv, conf):
     good = open(conf).read()
     open(conf, "w").write(good.replace("mode = testing", "mode = testin"))
-    os.kill(srv.pid, signal.SIGHUP)
-    time.sleep(0.4)
-    check("SIGHUP with a broken config: the old policy stays", ORG,
-          srv.exchange(request()).stdout)
-    log = srv.logtext().splitlines()
-    check("SIGHUP with a broken config: file:line and the verdict logged",
-          ['mta-sts-fcgi: %s:25: mode: "testin" is not one of enforce, '
-           'testing, none' % conf,
-           "mta-sts-fcgi: %s: reload failed with 1 error; still serving the "
-           "previous configuration" % conf], log[-2:])
+    reload_refused(srv, "a broken", [
+        'mta-sts-fcgi: %s:25: mode: "testin" is not one of enforce, '
+        'testing, none' % conf,
+        "mta-sts-fcgi: %s: reload failed with 1 error; still serving the "
+        "previous configuration" % conf])
     os.rename(conf, conf + ".away")
-    os.kill(srv.pid, signal.SIGHUP)
-    time.sleep(0.4)
-    check("SIGHUP with a missing config: the old policy stays", ORG,
-          srv.exchange(request()).stdout)
-    check("SIGHUP with a missing config: logged",
-          ["mta-sts-fcgi: %s: No such file or directory" % conf,
-           "mta-sts-fcgi: %s: reload failed; still serving the previous "
-           "configuration" % conf], srv.logtext().splitlines()[-2:])
+    reload_refused(srv, "a missing", [
+        "mta-sts-fcgi: %s: No such file or directory" % conf,
+        "mta-sts-fcgi: %s: reload failed; still serving the previous "
+        "configuration" % conf])
     os.rename(conf + ".away", conf)
     open(conf, "w").write(good)
 
@@ -836,14 +838,10 @@ def case_reload_unreadable():
     conf = os.path.join(nobody_dir(), "conf.ini")
     srv = Server("nobody/srv", conf, ["-w", "1"], preexec=as_nobody)
     os.chmod(conf, 0)
-    os.kill(srv.pid, signal.SIGHUP)
-    time.sleep(0.4)
-    check("SIGHUP with an unreadable config: the old policy stays", ORG,
-          srv.exchange(request()).stdout)
-    check("SIGHUP with an unreadable config: logged",
-          ["mta-sts-fcgi: %s: Permission denied" % conf,
-           "mta-sts-fcgi: %s: reload failed; still serving the previous "
-           "configuration" % conf], srv.logtext().splitlines()[-2:])
+    reload_refused(srv, "an unreadable", [
+        "mta-sts-fcgi: %s: Permission denied" % conf,
+        "mta-sts-fcgi: %s: reload failed; still serving the previous "
+        "configuration" % conf])
     gone, status = srv.stop()
     check("unprivileged server stops cleanly", (True, 0), (gone, status))
     os.chmod(conf, 0o644)
