@@ -37,7 +37,7 @@ ALL_CFLAGS	= -std=c11 $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 
 # Modules without libfcgi or inih: they link into unit tests as they are.
-CORE_SRCS	= src/log.c src/sha256.c src/dname.c src/policy.c \
+CORE_SRCS	= src/log.c src/clock.c src/sha256.c src/dname.c src/policy.c \
 		  src/table.c src/route.c src/wire.c
 SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
 		  src/worker.c src/supervisor.c src/cgi.c src/main.c

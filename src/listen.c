@@ -6,6 +6,7 @@
  *   3. fd 0 is a listening socket: spawn-fcgi, mod_fcgid, lighttpd;
  *   4. otherwise: one plain CGI request.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -55,16 +56,17 @@ env_number(const char *name)
 }
 
 /*
- * Removes path only if it is a socket nobody listens on any more: never
- * a file someone else put there, never a live server's socket.
+ * Removes name in dir only if it is a socket nobody listens on any more:
+ * never a file someone else put there, never a live server's socket.
  */
 static int
-unix_remove_stale(const char *path, const struct sockaddr_un *sun)
+unix_remove_stale(int dir, const char *name, const char *path,
+    const struct sockaddr_un *sun)
 {
 	struct stat	 st;
 	int		 fd, r;
 
-	if (lstat(path, &st) == -1)
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : (log_warn("%s", path), -1);
 	if (!S_ISSOCK(st.st_mode)) {
 		log_warnx("%s: exists and is not a socket; not removing it",
@@ -86,11 +88,92 @@ unix_remove_stale(const char *path, const struct sockaddr_un *sun)
 		log_warn("%s", path);
 		return -1;
 	}
-	if (unlink(path) == -1) {
+	if (unlinkat(dir, name, 0) == -1) {
 		log_warn("unlink %s", path);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A directory of our own beside the socket's: mode 0700, owned by us,
+ * held open.  Whoever else may write to the socket's directory cannot
+ * enter it, so nothing in it can be swapped for a link.  Returns its fd
+ * and fills name, or -1.
+ */
+static int
+private_dir(int dir, char name[32])
+{
+	struct stat	 st;
+	unsigned	 r;
+	int		 fd, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+			r = (unsigned)getpid() ^ (unsigned)clock_ms() ^
+			    (unsigned)tries << 20;
+		snprintf(name, 32, ".mta-sts-fcgi.%08x", r);
+		if (mkdirat(dir, name, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return -1;
+	}
+	fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	/* Still the one we made, not one put in its place? */
+	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 07777) != 0700) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Binds, owns and opens up the socket inside the private directory,
+ * reached through its descriptor, then renames it into place: root never
+ * changes a file by a path someone else can redirect.
+ */
+static int
+unix_bind(struct listener *l, int fd, int pdir, const char *base,
+    const char *path, const struct listen_opts *o)
+{
+	struct sockaddr_un	 sun;
+	char			 tmp[32];
+	mode_t			 old;
+	int			 dir, rc = -1;
+
+	if ((dir = private_dir(pdir, tmp)) == -1) {
+		log_warn("%s: a private directory beside the socket", path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/s",
+	    dir);
+	old = umask(0777 & ~o->mode);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		log_warn("bind %s", path);
+		goto out;
+	}
+	umask(old);
+	if ((o->chown && fchownat(dir, "s", o->uid, o->gid,
+	    AT_SYMLINK_NOFOLLOW) == -1) || fchmodat(dir, "s", o->mode, 0) == -1 ||
+	    listen(fd, BACKLOG) == -1 || renameat(dir, "s", pdir, base) == -1) {
+		log_warn("%s", path);
+		unlinkat(dir, "s", 0);
+		goto out;
+	}
+	l->unix_dir = pdir;
+	rc = 0;
+out:
+	close(dir);
+	unlinkat(pdir, tmp, AT_REMOVEDIR);
+	return rc;
 }
 
 static int
@@ -98,8 +181,9 @@ listen_unix(struct listener *l, const char *path,
     const struct listen_opts *o)
 {
 	struct sockaddr_un	 sun;
-	mode_t			 old;
-	int			 fd;
+	const char		*base;
+	char			 dir[sizeof(sun.sun_path)];
+	int			 fd = -1, pdir = -1;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -113,39 +197,66 @@ listen_unix(struct listener *l, const char *path,
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (unix_remove_stale(path, &sun) == -1)
+	base = strrchr(path, '/') + 1;
+	if (*base == '\0') {
+		log_warnx("%s: names a directory, not a socket", path);
 		return -1;
+	}
+	memcpy(dir, path, (size_t)(base - path));
+	dir[base - path] = '\0';
+	if ((pdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("%s", dir);
+		return -1;
+	}
+	if (unix_remove_stale(pdir, base, path, &sun) == -1)
+		goto fail;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		log_warn("socket");
-		return -1;
+		goto fail;
 	}
-	/* Created owner-only, then opened up: never briefly too wide. */
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		umask(old);
-		log_warn("bind %s", path);
-		close(fd);
-		return -1;
-	}
-	umask(old);
 	if ((l->unix_path = strdup(path)) == NULL) {
 		log_warn("strdup");
-		unlink(path);
-		close(fd);
-		return -1;
+		goto fail;
 	}
-	if ((o->chown && chown(path, o->uid, o->gid) == -1) ||
-	    chmod(path, o->mode) == -1 || listen(fd, BACKLOG) == -1) {
-		log_warn("%s", path);
-		unlink(path);
-		free(l->unix_path);
-		l->unix_path = NULL;
-		close(fd);
-		return -1;
-	}
-	l->fd = fd;
+	if (unix_bind(l, fd, pdir, base, path, o) == -1)
+		goto fail;
+	l->fds[l->nfds++] = fd;
 	snprintf(l->name, sizeof(l->name), "unix:%s", path);
 	return 0;
+fail:
+	free(l->unix_path);
+	l->unix_path = NULL;
+	if (fd != -1)
+		close(fd);
+	close(pdir);
+	return -1;
+}
+
+/* One bound, listening TCP socket for ai; its fd, or -1 (said why). */
+static int
+listen_inet_one(const struct addrinfo *ai, const char *address)
+{
+	char	 name[INET6_ADDRSTRLEN];
+	int	 fd, on = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd == -1) {
+		log_warn("socket for %s", address);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+	    listen(fd, BACKLOG) == 0)
+		return fd;
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, name, sizeof(name),
+	    NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(name, sizeof(name), "?");
+	log_warn("bind %s (%s)", address, name);
+	close(fd);
+	return -1;
 }
 
 /* host:port, [v6]:port, :port or port; no host means loopback. */
@@ -156,7 +267,7 @@ listen_inet(struct listener *l, const char *address)
 	char		 host[256], port[16];
 	const char	*colon, *h = address, *end;
 	size_t		 hlen;
-	int		 fd = -1, on = 1, r;
+	int		 fd, r;
 
 	if (address[0] == '[') {
 		if ((end = strchr(address, ']')) == NULL || end[1] != ':')
@@ -192,28 +303,25 @@ listen_inet(struct listener *l, const char *address)
 		log_warnx("%s: %s", address, gai_strerror(r));
 		return -1;
 	}
+	/* Every address the name has, as nginx does: all or nothing. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-		if (ai->ai_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-			    sizeof(on));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, BACKLOG) == 0)
-			break;
-		log_warn("bind %s", address);
-		close(fd);
-		fd = -1;
+		if (l->nfds == LISTEN_FDS_MAX) {
+			log_warnx("%s: more than %d addresses", address,
+			    LISTEN_FDS_MAX);
+			goto fail;
+		}
+		if ((fd = listen_inet_one(ai, address)) == -1)
+			goto fail;
+		l->fds[l->nfds++] = fd;
 	}
 	freeaddrinfo(res);
-	if (fd == -1)
-		return -1;
-	l->fd = fd;
 	snprintf(l->name, sizeof(l->name), "%s", address);
 	return 0;
+fail:
+	freeaddrinfo(res);
+	while (l->nfds > 0)
+		close(l->fds[--l->nfds]);
+	return -1;
 bad:
 	log_warnx("%s: not a socket address: want unix:/path, /path, "
 	    "host:port, [ipv6]:port or :port", address);
@@ -294,13 +402,15 @@ listen_peer_allowed(const struct listener *l, const struct sockaddr *sa,
 int
 listen_nonblock(const struct listener *l)
 {
+	size_t	 i;
 	int	 flags;
 
-	if ((flags = fcntl(l->fd, F_GETFL)) == -1 ||
-	    fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) == -1) {
-		log_warn("%s", l->name);
-		return -1;
-	}
+	for (i = 0; i < l->nfds; i++)
+		if ((flags = fcntl(l->fds[i], F_GETFL)) == -1 ||
+		    fcntl(l->fds[i], F_SETFL, flags | O_NONBLOCK) == -1) {
+			log_warn("%s", l->name);
+			return -1;
+		}
 	return 0;
 }
 
@@ -311,7 +421,7 @@ listen_open(struct listener *l, const char *address,
 	long	 pid, fds;
 
 	memset(l, 0, sizeof(*l));
-	l->fd = -1;
+	l->unix_dir = -1;
 	if (listen_peers(l) == -1)
 		return -1;
 	if (address != NULL) {
@@ -341,8 +451,8 @@ listen_open(struct listener *l, const char *address,
 			return -1;
 		}
 		l->kind = LISTEN_SYSTEMD;
-		l->fd = SYSTEMD_FD;
-		fcntl(l->fd, F_SETFD, FD_CLOEXEC);
+		l->fds[l->nfds++] = SYSTEMD_FD;
+		fcntl(SYSTEMD_FD, F_SETFD, FD_CLOEXEC);
 		snprintf(l->name, sizeof(l->name), "systemd socket (fd %d)",
 		    SYSTEMD_FD);
 		return 0;
@@ -350,7 +460,7 @@ listen_open(struct listener *l, const char *address,
 
 	if (is_listening(0)) {
 		l->kind = LISTEN_INHERITED;
-		l->fd = 0;
+		l->fds[l->nfds++] = 0;
 		snprintf(l->name, sizeof(l->name), "inherited socket (fd 0)");
 		return 0;
 	}
@@ -362,12 +472,17 @@ listen_open(struct listener *l, const char *address,
 void
 listen_close(struct listener *l)
 {
-	if (l->kind == LISTEN_OWN && l->fd != -1) {
-		close(l->fd);
-		if (l->unix_path != NULL)
-			unlink(l->unix_path);
+	if (l->kind == LISTEN_OWN) {
+		while (l->nfds > 0)
+			close(l->fds[--l->nfds]);
+		/* By the directory we bound in, not a path resolved anew. */
+		if (l->unix_dir != -1) {
+			unlinkat(l->unix_dir, strrchr(l->unix_path, '/') + 1, 0);
+			close(l->unix_dir);
+		}
 	}
 	free(l->unix_path);
 	l->unix_path = NULL;
-	l->fd = -1;
+	l->unix_dir = -1;
+	l->nfds = 0;
 }

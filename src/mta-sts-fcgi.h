@@ -30,6 +30,14 @@ void	 log_conf(const char *, unsigned long, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 
 /*
+ * clock.c: monotonic milliseconds, for deadlines.
+ */
+#include <time.h>
+int64_t		 clock_ms(void);
+/* A non-negative duration in milliseconds as a timespec. */
+struct timespec	 clock_timespec(int64_t);
+
+/*
  * sha256.c: FIPS 180-4 SHA-256, for policy ids.
  */
 #define SHA256_LEN	32
@@ -201,16 +209,8 @@ struct route_response {
 	int		 status;
 };
 
-struct wire_scan;
 /* Fills req from a NULL-terminated "NAME=value" array in one pass. */
 void	 route_from_env(char *const *, struct route_request *);
-/*
- * Fills req from the values wire_scan found in buf, NUL-terminating each
- * in place (buf is a copy libfcgi has already read past); role is the
- * BEGIN_REQUEST's.  Returns -1 if they must come from the environment.
- */
-int	 route_from_wire(unsigned char *, const struct wire_scan *,
-	    struct route_request *);
 /*
  * Normalises a Host value into out (lower case; port, trailing dot and
  * "mta-sts." removed); returns its length, 0 for no host, -1 if it is
@@ -224,68 +224,123 @@ void	 route(const struct table *, const struct route_request *,
 	    struct route_response *);
 
 /*
- * wire.c: FastCGI records as bytes, checked before libfcgi sees them;
- * replies we frame ourselves.  Pure.
+ * wire.c: the FastCGI stream a peer sends, parsed as it arrives; the
+ * canonical request libfcgi reads instead; replies we frame ourselves.
+ * No I/O.
  */
+#define WIRE_VERSION		1
+#define WIRE_HEADER_LEN		8
+enum wire_type {			/* FastCGI 1.0 §8 record types */
+	WIRE_BEGIN_REQUEST = 1,
+	WIRE_ABORT_REQUEST = 2,
+	WIRE_END_REQUEST = 3,
+	WIRE_PARAMS = 4,
+	WIRE_STDIN = 5,
+	WIRE_STDOUT = 6,
+	WIRE_STDERR = 7,
+	WIRE_DATA = 8,
+	WIRE_GET_VALUES = 9,
+	WIRE_GET_VALUES_RESULT = 10,
+	WIRE_UNKNOWN_TYPE = 11,
+};
+#define WIRE_RESPONDER		1	/* roles */
+#define WIRE_AUTHORIZER		2
+#define WIRE_FILTER		3
+#define WIRE_KEEP_CONN		1	/* BEGIN_REQUEST flags */
+#define WIRE_REQUEST_COMPLETE	0	/* END_REQUEST protocol status */
+#define WIRE_CANT_MPX_CONN	1
+#define WIRE_UNKNOWN_ROLE	3
+
 #define WIRE_HEAD_MAX	65536	/* BEGIN_REQUEST to the end of PARAMS */
-#define WIRE_BODY_MAX	65536	/* FCGI_STDIN records */
+#define WIRE_DISCARD_MAX (1024 * 1024) /* walked past that, not kept */
+#define WIRE_BODY_MAX	65536	/* content of FCGI_STDIN */
 #define WIRE_PARAMS_MAX	1024	/* name-value pairs */
-#define WIRE_PEEK_MAX	(WIRE_HEAD_MAX + WIRE_BODY_MAX + 8)
+/* wire_canonical's longest output: our PARAMS and 4 headers. */
+#define WIRE_CANONICAL_MAX	(WIRE_HEAD_MAX + 4 * WIRE_HEADER_LEN)
 /* Room for any management reply: 3 names and values, 2 headers. */
 #define WIRE_MANAGEMENT_MAX	128
 
-enum wire_status {
-	WIRE_INCOMPLETE,	/* wait for more bytes */
-	WIRE_REQUEST,		/* a whole, valid request: give it to libfcgi */
-	WIRE_MANAGEMENT,	/* a management record: wire_management */
+enum wire_event {
+	WIRE_MORE,		/* all input taken: wait for more */
+	WIRE_GOT_REQUEST,	/* a whole, valid request: wire_canonical */
+	WIRE_GOT_MANAGEMENT,	/* a management record: wire_management */
+	WIRE_GOT_FOREIGN_BEGIN,	/* another request id: refuse foreign_id */
 	WIRE_TOO_LARGE,		/* head over the limits: answer 400 */
 	WIRE_BODY_TOO_LARGE,	/* body over the limit: answer 413 */
 	WIRE_INVALID,		/* not a request we serve: close */
 };
 
-/* The request parameters routing needs, as found by wire_scan. */
-enum wire_param {
-	WIRE_METHOD,		/* REQUEST_METHOD */
-	WIRE_HOST,		/* HTTP_HOST */
-	WIRE_SERVER_NAME,	/* SERVER_NAME */
-	WIRE_URI,		/* REQUEST_URI */
-	WIRE_SCRIPT_NAME,	/* SCRIPT_NAME */
-	WIRE_PATH_INFO,		/* PATH_INFO */
-	WIRE_PARAMS,
+/* The name-value pair walk across records. */
+struct wire_pairs {
+	unsigned char	 len[4];	/* a length being read */
+	int		 got;
+	int		 which;		/* 0 name length, 1 value length */
+	unsigned long	 lens[2];
+	unsigned long	 left;		/* bytes of this pair still to come */
+	unsigned long	 at;		/* bytes of this pair seen */
+	int		 name_match;	/* may still be REQUEST_METHOD */
+	int		 value_match;	/* may still be HEAD */
+	int		 method_seen;
+	int		 head;		/* the method is HEAD */
+	size_t		 count;
 };
 
-struct wire_scan {
-	enum wire_status	 status;
-	size_t			 len;		/* bytes of the request/record */
-	unsigned		 id;		/* request id */
-	unsigned		 role;
-	int			 keep_conn;	/* FCGI_KEEP_CONN */
-	int			 trailing;	/* more bytes follow the request */
-	size_t			 params;	/* name-value pairs */
-	/*
-	 * Where each value we route by lies in the buffer (offset, length;
-	 * length -1: absent), valid unless split: a pair lay across
-	 * records, and the caller must ask libfcgi's environment instead.
-	 */
-	size_t			 value_at[WIRE_PARAMS];
-	long			 value_len[WIRE_PARAMS];
-	int			 split;
+/* One connection's parser; all zero is a fresh one (wire_init). */
+struct wire_parser {
+	unsigned char	 header[WIRE_HEADER_LEN];
+	size_t		 header_got;
+	size_t		 content_left;
+	size_t		 padding_left;
+	unsigned	 id;		/* of the record being read */
+	int		 rec;		/* what it is to us */
+	int		 phase;
+	int		 done;		/* an event's data is still valid */
+	/* The request, valid with WIRE_GOT_REQUEST. */
+	unsigned	 request_id;
+	unsigned	 role;
+	int		 keep_conn;	/* FCGI_KEEP_CONN */
+	unsigned	 foreign_id;	/* with WIRE_GOT_FOREIGN_BEGIN */
+	unsigned	 mtype;		/* with WIRE_GOT_MANAGEMENT */
+	size_t		 head, body;	/* counted against the limits */
+	int		 over;		/* head over WIRE_HEAD_MAX */
+	struct wire_pairs pairs;
+	unsigned char	*buf;		/* our PARAMS, or a management record */
+	size_t		 len, cap;
 };
 
-/* Classifies the bytes a connection has sent so far (from its start). */
-void	 wire_scan(const unsigned char *, size_t, struct wire_scan *);
+void	 wire_init(struct wire_parser *);
+void	 wire_free(struct wire_parser *);
+/*
+ * Consumes up to n bytes, stopping after the first event; *used says how
+ * many.  After WIRE_TOO_LARGE, WIRE_BODY_TOO_LARGE or WIRE_INVALID the
+ * parser takes nothing more.  An event's data stays valid until the
+ * next call.
+ */
+enum wire_event wire_feed(struct wire_parser *, const unsigned char *,
+	    size_t, size_t *);
+/* Is the parser between requests (nothing of one read yet)? */
+int	 wire_between_requests(const struct wire_parser *);
+/*
+ * Writes the request just parsed as libfcgi is to read it; returns its
+ * length, 0 if size is under WIRE_CANONICAL_MAX.
+ */
+size_t	 wire_canonical(const struct wire_parser *, unsigned char *, size_t);
 /*
  * Frames an application response for request id: STDOUT records, the
  * empty STDOUT, END_REQUEST.  Returns its length, 0 if size is too small.
  */
 size_t	 wire_response(unsigned, const char *, size_t, unsigned char *,
 	    size_t);
-#define WIRE_UNKNOWN_ROLE	3	/* FCGI_END_REQUEST protocol status */
+/*
+ * The length of the response for id at the start of p, up to and with
+ * its END_REQUEST; 0 if it is not all there, -1 if it is not one.
+ */
+long	 wire_response_len(const unsigned char *, size_t, unsigned);
 /* An END_REQUEST alone with protocol_status; its length, 0 if no room. */
 size_t	 wire_end_request(unsigned, int, unsigned char *, size_t);
-/* The reply to a whole management record; its length, 0 if no room. */
-size_t	 wire_management(const unsigned char *, unsigned, unsigned char *,
-	    size_t);
+/* The reply to the management record just parsed; 0 if no room. */
+size_t	 wire_management(const struct wire_parser *, unsigned,
+	    unsigned char *, size_t);
 
 /*
  * listen.c: where the listening socket comes from, and who may connect.
@@ -309,10 +364,14 @@ struct listen_opts {
 	gid_t		 gid;
 };
 
+#define LISTEN_FDS_MAX	8	/* addresses a -s host name may have */
+
 struct listener {
 	enum listen_kind	 kind;
-	int			 fd;
+	int			 fds[LISTEN_FDS_MAX];
+	size_t			 nfds;
 	char			*unix_path;	/* own unix socket, removed at exit */
+	int			 unix_dir;	/* its directory, held open */
 	char			 name[128];	/* for messages */
 	struct {
 		int		 family;

@@ -127,40 +127,6 @@ static const unsigned char host_chars[256] = {
 #undef L
 };
 
-int
-route_from_wire(unsigned char *buf, const struct wire_scan *ws,
-    struct route_request *req)
-{
-	static const char *const roles[] = {
-		NULL, "RESPONDER", "AUTHORIZER", "FILTER",
-	};
-	const char	**field[WIRE_PARAMS];
-	int		  i;
-
-	if (ws->split)
-		return -1;
-	memset(req, 0, sizeof(*req));
-	req->role = ws->role < 4 ? roles[ws->role] : "UNKNOWN";
-	field[WIRE_METHOD] = &req->method;
-	field[WIRE_HOST] = &req->host;
-	field[WIRE_SERVER_NAME] = &req->server_name;
-	field[WIRE_URI] = &req->request_uri;
-	field[WIRE_SCRIPT_NAME] = &req->script_name;
-	field[WIRE_PATH_INFO] = &req->path_info;
-	/*
-	 * A value is followed by at least the empty PARAMS record, so the
-	 * byte after it is ours to overwrite; a NUL inside a value ends it
-	 * here as it does in libfcgi's environment.
-	 */
-	for (i = 0; i < WIRE_PARAMS; i++) {
-		if (ws->value_len[i] < 0)
-			continue;
-		buf[ws->value_at[i] + (size_t)ws->value_len[i]] = '\0';
-		*field[i] = (const char *)buf + ws->value_at[i];
-	}
-	return 0;
-}
-
 static int
 is_digits(const char *s, size_t len)
 {
@@ -176,7 +142,7 @@ long
 route_host(const char *host, char *out, size_t size)
 {
 	const char	*end;
-	size_t		 len, i;
+	size_t		 len, i, label;
 	unsigned char	 c;
 
 	if (host == NULL)
@@ -199,12 +165,25 @@ route_host(const char *host, char *out, size_t size)
 			return 0;
 		return -1;
 	}
-	/* One pass: check, lower-case and copy up to the end or a port. */
-	for (len = 0; (c = (unsigned char)host[len]) != '\0' && c != ':';
-	    len++) {
+	/*
+	 * One pass: check, lower-case and copy up to the end or a port.
+	 * Labels of 1 to 63 characters, no hyphen at either end (RFC 1123
+	 * §2.1); one trailing dot may end the name.
+	 */
+	for (len = 0, label = 0; (c = (unsigned char)host[len]) != '\0' &&
+	    c != ':'; len++) {
 		if (len >= size - 1 || (out[len] = (char)host_chars[c]) == '\0')
 			return -1;
+		if (c == '.') {
+			if (label == 0 || out[len - 1] == '-')
+				return -1;
+			label = 0;
+		} else if (++label > DNAME_LABEL_MAX || (label == 1 &&
+		    c == '-'))
+			return -1;
 	}
+	if ((label > 0 && out[len - 1] == '-') || (len == 0 && c == ':'))
+		return -1;
 	if (c == ':') {
 		i = strnlen(host + len + 1, ROUTE_HOST_MAX);
 		if (len + 1 + i > ROUTE_HOST_MAX ||

@@ -55,23 +55,14 @@ struct supervisor {
 	int			 stopping;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void __attribute__((noreturn))
 child(struct supervisor *s)
 {
-	sigset_t	 none;
-
+	/*
+	 * Signals stay blocked as the supervisor has them: the worker
+	 * takes its own only once its handlers are in (worker_setup).
+	 */
 	close(s->pipe[1]);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (priv_drop(s->priv) == -1)
 		_exit(1);
 	/* Set after the drop, which would clear it. */
@@ -250,19 +241,18 @@ stop(struct supervisor *s, const sigset_t *set)
 
 	s->stopping = 1;
 	signal_all(s, SIGTERM);
-	deadline = now_ms() + STOP_WAIT_MS;
-	while (running(s) > 0 && (left = deadline - now_ms()) > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (long)(left % 1000) * 1000000L;
+	deadline = clock_ms() + STOP_WAIT_MS;
+	while (running(s) > 0 && (left = deadline - clock_ms()) > 0) {
+		ts = clock_timespec(left);
 		if (sigtimedwait(set, &info, &ts) == SIGCHLD)
-			reap(s, now_ms());
+			reap(s, clock_ms());
 	}
 	if (running(s) > 0) {
 		log_warnx("%zu worker%s did not stop in time; killing them",
 		    running(s), running(s) == 1 ? "" : "s");
 		signal_all(s, SIGKILL);
 		while (running(s) > 0 && waitpid(-1, NULL, 0) > 0)
-			reap(s, now_ms());
+			reap(s, clock_ms());
 	}
 }
 
@@ -310,7 +300,7 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 		goto out;
 	}
 
-	now = now_ms();
+	now = clock_ms();
 	for (i = 0; i < nworkers; i++)
 		spawn(&s, &s.slots[i], now);
 	for (;;) {
@@ -319,14 +309,13 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 			if (s.slots[i].restart_at > 0 &&
 			    s.slots[i].restart_at < next)
 				next = s.slots[i].restart_at;
-		now = now_ms();
+		now = clock_ms();
 		if (next != INT64_MAX) {
 			next = next > now ? next - now : 0;
-			ts.tv_sec = next / 1000;
-			ts.tv_nsec = (long)(next % 1000) * 1000000L;
+			ts = clock_timespec(next);
 		}
 		sig = sigtimedwait(&set, &info, next != INT64_MAX ? &ts : NULL);
-		now = now_ms();
+		now = clock_ms();
 		if (sig == SIGCHLD)
 			reap(&s, now);
 		else if (sig == SIGHUP)

@@ -1,71 +1,60 @@
 /*
- * FastCGI records as bytes, checked before libfcgi sees them.
+ * FastCGI records as bytes: the stream a peer sends, parsed as it comes,
+ * and the only request libfcgi ever reads.
  *
- * Debian 12's libfcgi aborts the whole process on a PARAMS pair whose
- * declared lengths add up past 2^31, and smashes its stack on a
- * FCGI_GET_VALUES record naming four or more variables; it also blocks
- * on a peer that sends a request slowly.  So a worker peeks at what a
- * connection has sent and calls libfcgi only once a whole request is
- * there and every record and name-value pair in it is well formed and
- * within our limits.  Management records are answered here and never
- * reach libfcgi.  Pure: no I/O, no allocation.
+ * A worker reads the peer's socket itself and feeds every byte to
+ * wire_feed, which consumes it: record headers, our request's PARAMS
+ * (kept, and their name-value pairs walked across records), the body and
+ * any other request id's records (counted, never kept).  Only a whole,
+ * well-formed request within our limits becomes WIRE_GOT_REQUEST, and
+ * libfcgi then parses wire_canonical's rendering of it: one request id,
+ * BEGIN_REQUEST, our checked pairs re-framed as PARAMS, an empty STDIN.
+ * So no byte a peer chose reaches libfcgi's record reader, whose
+ * resynchronisation after foreign records and whose Malloc assertion
+ * on huge pair lengths are what a hostile peer aims at.
+ *
+ * Management records are answered here (libfcgi smashes its stack on a
+ * GET_VALUES naming four variables).  No I/O; the only allocation is the
+ * parser's buffer for our PARAMS.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mta-sts-fcgi.h"
 
-#define HEADER_LEN		8
-#define VERSION_1		1
-#define BEGIN_REQUEST		1
-#define ABORT_REQUEST		2
-#define END_REQUEST		3
-#define PARAMS			4
-#define STDIN			5
-#define STDOUT			6
-#define DATA			8
-#define GET_VALUES		9
-#define GET_VALUES_RESULT	10
-#define UNKNOWN_TYPE		11
-#define KEEP_CONN		1
-#define REQUEST_COMPLETE	0
+#define HEADER_LEN	WIRE_HEADER_LEN
+#define RECORD_MAX	65535		/* content bytes in one record */
+#define BUF_KEEP	8192		/* kept between requests; more is freed */
 
-struct record {
-	unsigned	 version;
-	unsigned	 type;
-	unsigned	 id;
-	size_t		 content;	/* content length */
-	size_t		 total;		/* header + content + padding */
+enum phase {
+	PHASE_BEGIN,		/* between requests */
+	PHASE_PARAMS,		/* BEGIN_REQUEST read, PARAMS not ended */
+	PHASE_STDIN,		/* PARAMS ended, STDIN not ended */
+	PHASE_DEAD,		/* an error was returned: nothing more */
 };
 
-static void
-record_header(const unsigned char *p, struct record *r)
+/* What the record being read is, decided from its header. */
+enum role_of {
+	REC_BEGIN,		/* our BEGIN_REQUEST: 8 bytes to keep */
+	REC_FOREIGN_BEGIN,	/* another id's: 8 bytes, then refused */
+	REC_MANAGEMENT,		/* id 0 between requests: kept whole */
+	REC_PARAMS,		/* ours: kept and walked */
+	REC_PARAMS_END,		/* ours, empty */
+	REC_STDIN,		/* ours: counted */
+	REC_STDIN_END,		/* ours, empty: the request is whole */
+	REC_SKIP,		/* another id's, or our DATA: skipped */
+};
+
+static unsigned
+get16(const unsigned char *p)
 {
-	r->version = p[0];
-	r->type = p[1];
-	r->id = (unsigned)p[2] << 8 | p[3];
-	r->content = (size_t)p[4] << 8 | p[5];
-	r->total = HEADER_LEN + r->content + p[6];
+	return (unsigned)p[0] << 8 | p[1];
 }
 
-/*
- * Name-value pairs (FastCGI 1.0 §3.4) as a byte stream that may be split
- * anywhere across records.  Lengths are 1 byte, or 4 with the top bit
- * set; a pair is then name and value bytes, which are only skipped here.
- */
-struct pairs {
-	int		 state;		/* 0: first length byte ... */
-	unsigned char	 len[4];
-	int		 got;		/* bytes of the current length */
-	unsigned long	 lens[2];	/* name and value length */
-	int		 which;		/* 0 name length, 1 value length */
-	unsigned long	 skip;		/* bytes of name and value left */
-	size_t		 count;
-};
-
-/* A 1- or 4-byte length at p (4 readable bytes there); advances p. */
-static inline unsigned long
-pairs_length(const unsigned char **p)
+/* A 1- or 4-byte pair length at *p, all 4 bytes readable; advances. */
+static unsigned long
+pair_length(const unsigned char **p)
 {
 	const unsigned char	*q = *p;
 
@@ -78,287 +67,338 @@ pairs_length(const unsigned char **p)
 	    (unsigned long)q[2] << 8 | q[3];
 }
 
+/*
+ * The name-value pair stream (FastCGI 1.0 §3.4), fed as it arrives: it
+ * may be cut anywhere by record boundaries.  Counts pairs and notes
+ * whether REQUEST_METHOD (its first occurrence, as in libfcgi's
+ * environment) is HEAD, so that a refusal to a HEAD request has no body
+ * even when the request is too large to keep.
+ */
 static void
-pairs_feed(struct pairs *pp, const unsigned char *p, size_t n)
+pair_end(struct wire_pairs *pp)
 {
-	const unsigned char	*q;
-	size_t			 k;
+	if (pp->name_match) {
+		pp->method_seen = 1;
+		pp->head = pp->value_match;
+	}
+}
+
+static void
+pair_start(struct wire_pairs *pp)
+{
+	pp->count++;
+	/* Both ≤ 2^31 - 1: the sum cannot wrap. */
+	pp->left = pp->lens[0] + pp->lens[1];
+	pp->at = 0;
+	pp->name_match = pp->lens[0] == 14 && !pp->method_seen;
+	pp->value_match = pp->lens[1] == 4;
+	if (pp->left == 0)
+		pair_end(pp);
+}
+
+/* Compares the bytes of a pair that may be the method's. */
+static void
+pair_match(struct wire_pairs *pp, const unsigned char *p, size_t n)
+{
+	static const char	 method[] = "REQUEST_METHOD", head[] = "HEAD";
+	size_t			 i;
+
+	for (i = 0; i < n && pp->name_match; i++, pp->at++) {
+		if (pp->at < 14)
+			pp->name_match = method[pp->at] == p[i];
+		else if (pp->value_match)
+			pp->value_match = head[pp->at - 14] == p[i];
+	}
+}
+
+static void
+pairs_feed(struct wire_pairs *pp, const unsigned char *p, size_t n)
+{
+	size_t	 k;
 
 	while (n > 0) {
-		if (pp->skip > 0) {
-			k = pp->skip < n ? (size_t)pp->skip : n;
-			pp->skip -= k;
+		if (pp->left > 0) {
+			k = pp->left < n ? (size_t)pp->left : n;
+			if (pp->name_match)
+				pair_match(pp, p, k);
+			pp->left -= k;
 			p += k;
 			n -= k;
+			if (pp->left == 0)
+				pair_end(pp);
 			continue;
 		}
-		/* Both lengths within this record: no state to keep. */
-		if (pp->got == 0 && pp->which == 0 && n >= 8) {
-			q = p;
-			pp->lens[0] = pairs_length(&q);
-			pp->lens[1] = pairs_length(&q);
-			n -= (size_t)(q - p);
-			p = q;
-			/* Both ≤ 2^31 - 1: the sum cannot wrap. */
-			pp->skip = pp->lens[0] + pp->lens[1];
-			pp->count++;
-			continue;
-		}
-		/* A length split across records: one byte at a time. */
+		/* A length: 1 byte, or 4 with the top bit set. */
 		pp->len[pp->got++] = *p++;
 		n--;
-		if (pp->got == 1 && (pp->len[0] & 0x80) == 0)
-			pp->lens[pp->which] = pp->len[0];
-		else if (pp->got == 4)
-			pp->lens[pp->which] = (unsigned long)(pp->len[0] &
-			    0x7f) << 24 | (unsigned long)pp->len[1] << 16 |
-			    (unsigned long)pp->len[2] << 8 | pp->len[3];
-		else
+		if ((pp->len[0] & 0x80) != 0 && pp->got < 4)
 			continue;
+		pp->lens[pp->which] = pp->got == 1 ? pp->len[0] :
+		    (unsigned long)(pp->len[0] & 0x7f) << 24 |
+		    (unsigned long)pp->len[1] << 16 |
+		    (unsigned long)pp->len[2] << 8 | pp->len[3];
 		pp->got = 0;
 		if (pp->which == 0) {
 			pp->which = 1;
 			continue;
 		}
 		pp->which = 0;
-		pp->skip = pp->lens[0] + pp->lens[1];
-		pp->count++;
+		pair_start(pp);
 	}
 }
 
 /* A pair stream ends well only between pairs. */
 static int
-pairs_done(const struct pairs *pp)
+pairs_done(const struct wire_pairs *pp)
 {
-	return pp->skip == 0 && pp->got == 0 && pp->which == 0;
-}
-
-/* Notes where a value we route by is, if name is one of them. */
-static void
-params_capture(struct wire_scan *ws, const unsigned char *buf,
-    const unsigned char *name, unsigned long nlen, unsigned long vlen)
-{
-	enum wire_param	 which;
-
-	/* Most names have none of these lengths: one compare rejects them. */
-	switch (nlen) {
-	case 9:
-		if (memcmp(name, "HTTP_HOST", 9) == 0)
-			which = WIRE_HOST;
-		else if (memcmp(name, "PATH_INFO", 9) == 0)
-			which = WIRE_PATH_INFO;
-		else
-			return;
-		break;
-	case 11:
-		if (memcmp(name, "REQUEST_URI", 11) == 0)
-			which = WIRE_URI;
-		else if (memcmp(name, "SERVER_NAME", 11) == 0)
-			which = WIRE_SERVER_NAME;
-		else if (memcmp(name, "SCRIPT_NAME", 11) == 0)
-			which = WIRE_SCRIPT_NAME;
-		else
-			return;
-		break;
-	case 14:
-		if (memcmp(name, "REQUEST_METHOD", 14) != 0)
-			return;
-		which = WIRE_METHOD;
-		break;
-	default:
-		return;
-	}
-	if (ws->value_len[which] >= 0)
-		return;			/* the first one wins, as in libfcgi */
-	ws->value_at[which] = (size_t)(name + nlen - buf);
-	ws->value_len[which] = (long)vlen;
-}
-
-/*
- * The pairs of one record when none crosses its end (nginx and Apache
- * send all parameters in one record): a tight loop that also notes the
- * values we route by.  Returns 0, or -1 if a pair crosses the end, for
- * pairs_feed to do it the general way.
- */
-static int
-params_record(struct wire_scan *ws, const unsigned char *buf,
-    const unsigned char *p, size_t n, size_t *count)
-{
-	const unsigned char	*end = p + n;
-	unsigned long		 nlen, vlen;
-	size_t			 pairs = 0;
-
-	/* While 8 bytes are left, both lengths are surely there. */
-	while (end - p >= 8) {
-		nlen = pairs_length(&p);
-		vlen = pairs_length(&p);
-		/* Both ≤ 2^31 - 1: the sum cannot wrap. */
-		if (nlen + vlen > (unsigned long)(end - p))
-			return -1;
-		if (nlen - 9 <= 14 - 9)		/* the lengths of our names */
-			params_capture(ws, buf, p, nlen, vlen);
-		p += nlen + vlen;
-		pairs++;
-	}
-	/* The last few bytes, every length checked. */
-	while (p < end) {
-		if (end - p < 2 || ((*p & 0x80) && end - p < 5) ||
-		    ((p[(*p & 0x80) ? 4 : 1] & 0x80) &&
-		    end - p < ((*p & 0x80) ? 8 : 5)))
-			return -1;
-		nlen = pairs_length(&p);
-		vlen = pairs_length(&p);
-		if (nlen + vlen > (unsigned long)(end - p))
-			return -1;
-		if (nlen - 9 <= 14 - 9)
-			params_capture(ws, buf, p, nlen, vlen);
-		p += nlen + vlen;
-		pairs++;
-	}
-	*count += pairs;
-	return 0;
-}
-
-/*
- * Checks every pair of the PARAMS records of id in buf[from..to): each
- * declared length must lie within the stream.
- */
-static int
-params_walk(struct wire_scan *ws, const unsigned char *buf, size_t from,
-    size_t to, unsigned id, size_t *count)
-{
-	struct record	 r;
-	struct pairs	 pp;
-	size_t		 at = from;
-	int		 i;
-
-	*count = 0;
-	for (i = 0; i < WIRE_PARAMS; i++)
-		ws->value_len[i] = -1;
-	while (at < to) {
-		record_header(buf + at, &r);
-		if (r.type == PARAMS && r.id == id && r.content > 0 &&
-		    params_record(ws, buf, buf + at + HEADER_LEN, r.content,
-		    count) == -1)
-			break;
-		at += r.total;
-	}
-	if (at >= to)
-		return 0;
-	/* A pair across records: all of it again, byte by byte. */
-	ws->split = 1;
-	memset(&pp, 0, sizeof(pp));
-	for (at = from; at < to; at += r.total) {
-		record_header(buf + at, &r);
-		if (r.type == PARAMS && r.id == id)
-			pairs_feed(&pp, buf + at + HEADER_LEN, r.content);
-	}
-	*count = pp.count;
-	return pairs_done(&pp) ? 0 : -1;
+	return pp->left == 0 && pp->got == 0 && pp->which == 0;
 }
 
 void
-wire_scan(const unsigned char *buf, size_t len, struct wire_scan *ws)
+wire_init(struct wire_parser *wp)
 {
-	struct record	 r;
-	size_t		 pos, params_from = 0, head = 0, body = 0, count;
-	int		 in_params = 1;
+	memset(wp, 0, sizeof(*wp));
+}
 
-	memset(ws, 0, sizeof(*ws));
-	ws->status = WIRE_INCOMPLETE;
-	if (len < HEADER_LEN)
-		return;
-	record_header(buf, &r);
-	if (r.version != VERSION_1) {
-		ws->status = WIRE_INVALID;
-		return;
-	}
-	if (r.id == 0) {
-		/* A management record: answered by wire_management. */
-		if (len >= r.total) {
-			ws->status = WIRE_MANAGEMENT;
-			ws->len = r.total;
-		}
-		return;
-	}
-	if (r.type != BEGIN_REQUEST || r.content != 8) {
-		ws->status = WIRE_INVALID;
-		return;
-	}
-	if (len < r.total)
-		return;
-	ws->id = (uint16_t)r.id;
-	ws->role = (uint16_t)(buf[HEADER_LEN] << 8 | buf[HEADER_LEN + 1]);
-	ws->keep_conn = (buf[HEADER_LEN + 2] & KEEP_CONN) != 0;
-	head = r.total;
-	pos = params_from = r.total;
+void
+wire_free(struct wire_parser *wp)
+{
+	free(wp->buf);
+	wire_init(wp);
+}
 
-	for (;;) {
-		if (len - pos < HEADER_LEN) {
-			head += in_params ? len - pos : 0;
-			break;
+/* Forgets the last request, keeping a small buffer for the next. */
+static void
+next_request(struct wire_parser *wp)
+{
+	if (wp->cap > BUF_KEEP) {
+		free(wp->buf);
+		wp->buf = NULL;
+		wp->cap = 0;
+	}
+	wp->len = 0;
+	wp->phase = PHASE_BEGIN;
+	wp->head = wp->body = 0;
+	wp->over = 0;
+	memset(&wp->pairs, 0, sizeof(wp->pairs));
+}
+
+/* Appends to the kept bytes; -1 if out of memory. */
+static int
+keep(struct wire_parser *wp, const unsigned char *p, size_t n)
+{
+	unsigned char	*b;
+	size_t		 cap;
+
+	if (wp->len + n > wp->cap) {
+		for (cap = wp->cap > 0 ? wp->cap : 1024; cap < wp->len + n;)
+			cap *= 2;
+		if ((b = realloc(wp->buf, cap)) == NULL)
+			return -1;
+		wp->buf = b;
+		wp->cap = cap;
+	}
+	memcpy(wp->buf + wp->len, p, n);
+	wp->len += n;
+	return 0;
+}
+
+static enum wire_event
+fail(struct wire_parser *wp, enum wire_event ev)
+{
+	wp->phase = PHASE_DEAD;
+	return ev;
+}
+
+/* Decides what the record whose header is complete is. */
+static enum wire_event
+record_begin(struct wire_parser *wp)
+{
+	const unsigned char	*h = wp->header;
+	unsigned		 type = h[1], id = get16(h + 2);
+	size_t			 content = get16(h + 4);
+
+	wp->content_left = content;
+	wp->padding_left = h[6];
+	wp->id = id;
+	if (h[0] != WIRE_VERSION)
+		return fail(wp, WIRE_INVALID);
+	if (wp->phase == PHASE_BEGIN) {
+		if (id == 0) {
+			wp->rec = REC_MANAGEMENT;
+			wp->mtype = type;
+			wp->len = 0;
+			return WIRE_MORE;
 		}
-		record_header(buf + pos, &r);
-		if (r.version != VERSION_1 || r.id == 0 ||
-		    (r.id == ws->id && r.type != (in_params ? PARAMS : STDIN) &&
-		    !(r.type == DATA && !in_params))) {
-			/*
-			 * A management record between a request's records
-			 * would reach libfcgi's GET_VALUES code; anything
-			 * else out of order is not a request we serve.
-			 */
-			ws->status = WIRE_INVALID;
-			return;
-		}
-		/*
-		 * Records of another request id are left to libfcgi, which
-		 * refuses a second request on the connection
-		 * (FCGI_CANT_MPX_CONN) and skips its other records.
-		 */
-		if (in_params)
-			head += r.total;
+		if (type != WIRE_BEGIN_REQUEST || content != 8)
+			return fail(wp, WIRE_INVALID);
+		wp->rec = REC_BEGIN;
+		wp->request_id = id;
+		wp->len = 0;
+		wp->head = HEADER_LEN + content + h[6];
+		return WIRE_MORE;
+	}
+	/* A management record inside a request: not a request we serve. */
+	if (id == 0)
+		return fail(wp, WIRE_INVALID);
+	if (wp->phase == PHASE_PARAMS)
+		wp->head += HEADER_LEN + content + h[6];
+	if (id != wp->request_id) {
+		/* Multiplexing is refused; a broken BEGIN_REQUEST is not ok. */
+		if (type == WIRE_BEGIN_REQUEST && content != 8)
+			return fail(wp, WIRE_INVALID);
+		wp->rec = type == WIRE_BEGIN_REQUEST ? REC_FOREIGN_BEGIN :
+		    REC_SKIP;
+	} else if (wp->phase == PHASE_PARAMS && type == WIRE_PARAMS)
+		wp->rec = content > 0 ? REC_PARAMS : REC_PARAMS_END;
+	else if (wp->phase == PHASE_STDIN && type == WIRE_STDIN)
+		wp->rec = content > 0 ? REC_STDIN : REC_STDIN_END;
+	else if (wp->phase == PHASE_STDIN && type == WIRE_DATA)
+		wp->rec = REC_SKIP;	/* a FILTER's second stream */
+	else
+		return fail(wp, WIRE_INVALID);
+	/*
+	 * After PARAMS, the body limit counts the content of our STDIN (the
+	 * body README promises) and every other record whole.
+	 */
+	if (wp->phase == PHASE_STDIN) {
+		if (wp->rec == REC_STDIN || wp->rec == REC_STDIN_END)
+			wp->body += content;
 		else
-			body += r.total;
-		if (head > WIRE_HEAD_MAX) {
-			ws->status = WIRE_TOO_LARGE;
-			return;
-		}
-		if (body > WIRE_BODY_MAX) {
-			ws->status = WIRE_BODY_TOO_LARGE;
-			return;
-		}
-		if (len - pos < r.total)
-			break;	/* this record is not all there yet */
-		pos += r.total;
-		if (r.id != ws->id || r.content != 0)
-			continue;
-		if (in_params) {
-			if (params_walk(ws, buf, params_from, pos, ws->id,
-			    &count) == -1) {
-				ws->status = WIRE_INVALID;
-				return;
-			}
-			if (count > WIRE_PARAMS_MAX) {
-				ws->status = WIRE_TOO_LARGE;
-				return;
-			}
-			ws->params = count;
-			in_params = 0;
-			continue;
-		}
-		ws->status = WIRE_REQUEST;
-		ws->len = pos;
-		ws->trailing = pos < len;
-		return;
+			wp->body += HEADER_LEN + content + h[6];
+		if (wp->body > WIRE_BODY_MAX)
+			return fail(wp, WIRE_BODY_TOO_LARGE);
 	}
-	if (head > WIRE_HEAD_MAX)
-		ws->status = WIRE_TOO_LARGE;
+	if (wp->head > WIRE_HEAD_MAX)
+		wp->over = 1;
+	/*
+	 * Over the limit, PARAMS are still walked, to learn whether the
+	 * method is HEAD, but no longer kept; past this much, not even
+	 * that.
+	 */
+	if (wp->head > WIRE_HEAD_MAX + WIRE_DISCARD_MAX)
+		return fail(wp, WIRE_TOO_LARGE);
+	return WIRE_MORE;
+}
+
+/* Takes n content bytes of the current record. */
+static enum wire_event
+record_content(struct wire_parser *wp, const unsigned char *p, size_t n)
+{
+	switch (wp->rec) {
+	case REC_BEGIN:
+	case REC_MANAGEMENT:
+		if (keep(wp, p, n) == -1)
+			return fail(wp, WIRE_INVALID);
+		break;
+	case REC_PARAMS:
+		pairs_feed(&wp->pairs, p, n);
+		if (!wp->over && keep(wp, p, n) == -1)
+			return fail(wp, WIRE_INVALID);
+		break;
+	default:
+		break;		/* STDIN and skipped records: counted only */
+	}
+	return WIRE_MORE;
+}
+
+/* The current record is complete, padding and all. */
+static enum wire_event
+record_end(struct wire_parser *wp)
+{
+	switch (wp->rec) {
+	case REC_BEGIN:
+		wp->role = get16(wp->buf);
+		wp->keep_conn = (wp->buf[2] & WIRE_KEEP_CONN) != 0;
+		wp->len = 0;
+		wp->phase = PHASE_PARAMS;
+		return WIRE_MORE;
+	case REC_MANAGEMENT:
+		return WIRE_GOT_MANAGEMENT;
+	case REC_FOREIGN_BEGIN:
+		wp->foreign_id = wp->id;
+		return WIRE_GOT_FOREIGN_BEGIN;
+	case REC_PARAMS_END:
+		if (!pairs_done(&wp->pairs))
+			return fail(wp, WIRE_INVALID);
+		if (wp->over || wp->pairs.count > WIRE_PARAMS_MAX)
+			return fail(wp, WIRE_TOO_LARGE);
+		wp->phase = PHASE_STDIN;
+		return WIRE_MORE;
+	case REC_STDIN_END:
+		wp->phase = PHASE_BEGIN;
+		return WIRE_GOT_REQUEST;
+	default:
+		return WIRE_MORE;
+	}
+}
+
+enum wire_event
+wire_feed(struct wire_parser *wp, const unsigned char *p, size_t n,
+    size_t *used)
+{
+	enum wire_event	 ev = WIRE_MORE;
+	size_t		 k, start = n;
+
+	if (wp->phase == PHASE_DEAD) {
+		*used = 0;
+		return WIRE_INVALID;
+	}
+	/* The last event's request or record is done with now. */
+	if (wp->done) {
+		wp->done = 0;
+		if (wp->phase == PHASE_BEGIN)
+			next_request(wp);
+	}
+	while (n > 0 && ev == WIRE_MORE) {
+		if (wp->header_got < HEADER_LEN) {
+			k = HEADER_LEN - wp->header_got;
+			k = k < n ? k : n;
+			memcpy(wp->header + wp->header_got, p, k);
+			wp->header_got += k;
+			p += k;
+			n -= k;
+			if (wp->header_got < HEADER_LEN)
+				break;
+			if ((ev = record_begin(wp)) != WIRE_MORE)
+				break;
+		} else if (wp->content_left > 0) {
+			k = wp->content_left < n ? wp->content_left : n;
+			ev = record_content(wp, p, k);
+			wp->content_left -= k;
+			p += k;
+			n -= k;
+			if (ev != WIRE_MORE)
+				break;
+		} else {
+			k = wp->padding_left < n ? wp->padding_left : n;
+			wp->padding_left -= k;
+			p += k;
+			n -= k;
+		}
+		if (wp->header_got == HEADER_LEN && wp->content_left == 0 &&
+		    wp->padding_left == 0) {
+			wp->header_got = 0;
+			ev = record_end(wp);
+		}
+	}
+	*used = start - n;
+	if (ev == WIRE_GOT_REQUEST || ev == WIRE_GOT_MANAGEMENT ||
+	    ev == WIRE_GOT_FOREIGN_BEGIN)
+		wp->done = 1;
+	return ev;
+}
+
+int
+wire_between_requests(const struct wire_parser *wp)
+{
+	return wp->phase == PHASE_BEGIN && wp->header_got == 0;
 }
 
 static unsigned char *
 put_header(unsigned char *p, unsigned type, unsigned id, size_t content)
 {
-	p[0] = VERSION_1;
+	p[0] = WIRE_VERSION;
 	p[1] = (unsigned char)type;
 	p[2] = (unsigned char)(id >> 8);
 	p[3] = (unsigned char)id;
@@ -370,6 +410,35 @@ put_header(unsigned char *p, unsigned type, unsigned id, size_t content)
 }
 
 size_t
+wire_canonical(const struct wire_parser *wp, unsigned char *out, size_t size)
+{
+	unsigned char	*p = out;
+	size_t		 n, left = wp->len;
+	const unsigned char *from = wp->buf;
+
+	if (size < WIRE_CANONICAL_MAX || wp->len > WIRE_HEAD_MAX)
+		return 0;
+	p = put_header(p, WIRE_BEGIN_REQUEST, wp->request_id, 8);
+	memset(p, 0, 8);
+	p[0] = (unsigned char)(wp->role >> 8);
+	p[1] = (unsigned char)wp->role;
+	/* Always kept: libfcgi must never close its end of our channel. */
+	p[2] = WIRE_KEEP_CONN;
+	p += 8;
+	while (left > 0) {
+		n = left > RECORD_MAX ? RECORD_MAX : left;
+		p = put_header(p, WIRE_PARAMS, wp->request_id, n);
+		memcpy(p, from, n);
+		p += n;
+		from += n;
+		left -= n;
+	}
+	p = put_header(p, WIRE_PARAMS, wp->request_id, 0);
+	p = put_header(p, WIRE_STDIN, wp->request_id, 0);
+	return (size_t)(p - out);
+}
+
+size_t
 wire_response(unsigned id, const char *bytes, size_t len, unsigned char *out,
     size_t size)
 {
@@ -377,22 +446,22 @@ wire_response(unsigned id, const char *bytes, size_t len, unsigned char *out,
 	size_t		 n, need;
 
 	/* STDOUT records of at most 65535 bytes, an empty one, END_REQUEST. */
-	need = len + (len / 65535 + 1) * HEADER_LEN + HEADER_LEN +
+	need = len + (len / RECORD_MAX + 1) * HEADER_LEN + HEADER_LEN +
 	    HEADER_LEN + 8;
 	if (need > size)
 		return 0;
 	while (len > 0) {
-		n = len > 65535 ? 65535 : len;
-		p = put_header(p, STDOUT, id, n);
+		n = len > RECORD_MAX ? RECORD_MAX : len;
+		p = put_header(p, WIRE_STDOUT, id, n);
 		memcpy(p, bytes, n);
 		p += n;
 		bytes += n;
 		len -= n;
 	}
-	p = put_header(p, STDOUT, id, 0);
-	p = put_header(p, END_REQUEST, id, 8);
+	p = put_header(p, WIRE_STDOUT, id, 0);
+	p = put_header(p, WIRE_END_REQUEST, id, 8);
 	memset(p, 0, 8);		/* appStatus 0 */
-	p[4] = REQUEST_COMPLETE;
+	p[4] = WIRE_REQUEST_COMPLETE;
 	return (size_t)(p + 8 - out);
 }
 
@@ -404,48 +473,45 @@ wire_end_request(unsigned id, int protocol_status, unsigned char *out,
 
 	if (size < 2 * HEADER_LEN)
 		return 0;
-	p = put_header(out, END_REQUEST, id, 8);
+	p = put_header(out, WIRE_END_REQUEST, id, 8);
 	memset(p, 0, 8);
 	p[4] = (unsigned char)protocol_status;
 	return 2 * HEADER_LEN;
 }
 
-/* Reads a 1- or 4-byte pair length; -1 if it runs past end. */
-static int
-read_length(const unsigned char **p, const unsigned char *end,
-    unsigned long *len)
+long
+wire_response_len(const unsigned char *p, size_t len, unsigned id)
 {
-	const unsigned char	*q = *p;
+	size_t	 at = 0, total;
 
-	if (q >= end)
-		return -1;
-	if ((*q & 0x80) == 0) {
-		*len = *q;
-		*p = q + 1;
-		return 0;
+	while (len - at >= HEADER_LEN) {
+		if (p[at] != WIRE_VERSION || get16(p + at + 2) != id ||
+		    (p[at + 1] != WIRE_STDOUT && p[at + 1] != WIRE_STDERR &&
+		    p[at + 1] != WIRE_END_REQUEST))
+			return -1;
+		total = HEADER_LEN + get16(p + at + 4) + p[at + 6];
+		if (len - at < total)
+			return 0;
+		at += total;
+		if (p[at - total + 1] == WIRE_END_REQUEST)
+			return (long)at;
 	}
-	if (end - q < 4)
-		return -1;
-	*len = (unsigned long)(q[0] & 0x7f) << 24 | (unsigned long)q[1] << 16 |
-	    (unsigned long)q[2] << 8 | q[3];
-	*p = q + 4;
 	return 0;
 }
 
 /*
  * FCGI_GET_VALUES (FastCGI 1.0 §4.1): the value of each variable we know,
  * once, unknown ones ignored.  Any other management record type gets
- * FCGI_UNKNOWN_TYPE.  rec holds the whole record (wire_scan said so).
+ * FCGI_UNKNOWN_TYPE.  The content is the parser's kept record.
  */
 size_t
-wire_management(const unsigned char *rec, unsigned max_conns,
+wire_management(const struct wire_parser *wp, unsigned max_conns,
     unsigned char *out, size_t size)
 {
 	static const char *const names[] = {
 		"FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS",
 	};
-	struct record		 r;
-	const unsigned char	*p, *end;
+	const unsigned char	*p = wp->buf, *end = wp->buf + wp->len, *q;
 	unsigned char		*w;
 	unsigned long		 nlen, vlen;
 	char			 value[16];
@@ -454,21 +520,25 @@ wire_management(const unsigned char *rec, unsigned max_conns,
 
 	if (size < WIRE_MANAGEMENT_MAX)
 		return 0;
-	record_header(rec, &r);
-	if (r.type != GET_VALUES) {
-		w = put_header(out, UNKNOWN_TYPE, 0, 8);
+	if (wp->mtype != WIRE_GET_VALUES) {
+		w = put_header(out, WIRE_UNKNOWN_TYPE, 0, 8);
 		memset(w, 0, 8);
-		w[0] = (unsigned char)r.type;
+		w[0] = (unsigned char)wp->mtype;
 		return 2 * HEADER_LEN;
 	}
 	w = out + HEADER_LEN;
-	p = rec + HEADER_LEN;
-	end = p + r.content;
 	/* A malformed pair ends the list: we answer what came before. */
-	while (read_length(&p, end, &nlen) == 0 &&
-	    read_length(&p, end, &vlen) == 0 &&
-	    nlen <= (unsigned long)(end - p) &&
-	    vlen <= (unsigned long)(end - p) - nlen) {
+	for (;;) {
+		if (end - p < 2 || ((*p & 0x80) && end - p < 5))
+			break;
+		q = p + ((*p & 0x80) ? 4 : 1);
+		if ((*q & 0x80) && end - q < 4)
+			break;
+		nlen = pair_length(&p);
+		vlen = pair_length(&p);
+		if (nlen > (unsigned long)(end - p) ||
+		    vlen > (unsigned long)(end - p) - nlen)
+			break;
 		for (i = 0; i < 3; i++) {
 			if (seen[i] || nlen != strlen(names[i]) ||
 			    memcmp(p, names[i], nlen) != 0)
@@ -486,6 +556,6 @@ wire_management(const unsigned char *rec, unsigned max_conns,
 		p += nlen + vlen;
 	}
 	content = (size_t)(w - out - HEADER_LEN);
-	put_header(out, GET_VALUES_RESULT, 0, content);
+	put_header(out, WIRE_GET_VALUES_RESULT, 0, content);
 	return HEADER_LEN + content;
 }

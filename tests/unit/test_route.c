@@ -181,8 +181,20 @@ test_hosts(void)
 		{ "mta-sts.", 7, "mta-sts" },
 		{ "mta-sts.mta-sts.example", 15, "mta-sts.example" },
 		{ "", 0, "" },
-		{ ".", 0, "" },
-		{ ":80", 0, "" },
+		{ ".", -1, NULL },
+		{ ":80", -1, NULL },
+		{ "a..b", -1, NULL },
+		{ ".example.org", -1, NULL },
+		{ "example.org..", -1, NULL },
+		{ "-mta-sts.example.org", -1, NULL },
+		{ "mta-sts.example-.org", -1, NULL },
+		{ "mta-sts.example.org-", -1, NULL },
+		{ "a-b.example.org", 15, "a-b.example.org" },
+		{ "mta-sts.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", -1, NULL },	/* a 64-byte label */
+		{ "mta-sts.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", 71, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example" },		/* 63 */
 		{ "[2001:db8::1]", 0, "" },
 		{ "[2001:db8::1]:443", 0, "" },
 		{ "192.0.2.1:80", 9, "192.0.2.1" },
@@ -215,6 +227,9 @@ test_hosts(void)
 	huge[(1 << 20) - 1] = '\0';
 	CHECK(route_host(huge, out, sizeof(out)) == -1, "a 1 MB host is "
 	    "refused");
+	/* Labels of 63 bytes and dots: the length limit alone. */
+	for (i = 63; i < 256; i += 64)
+		huge[i] = '.';
 	huge[254] = '\0';
 	CHECK(route_host(huge, out, sizeof(out)) == -1, "a 254-byte name is "
 	    "refused");

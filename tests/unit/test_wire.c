@@ -1,7 +1,9 @@
 /*
- * The FastCGI record checks that stand between the network and libfcgi:
- * complete / incomplete / invalid / too large, the two records that crash
- * Debian's libfcgi, and the replies we frame ourselves.
+ * The FastCGI stream parser that stands between the network and libfcgi:
+ * what each byte sequence becomes (events, in order), that framing never
+ * changes it (every input also fed one byte at a time and in every chunk
+ * size), the canonical request libfcgi reads, and the replies we frame
+ * ourselves.  The audit's findings are rows of the table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,9 @@
 #include "mta-sts-fcgi.h"
 #include "unit.h"
 
-static unsigned char	 buf[4 * 65536];
+#define V	WIRE_VERSION
+
+static unsigned char	 buf[4 * 65536 + 2 * WIRE_DISCARD_MAX];
 static size_t		 blen;
 
 static void
@@ -40,7 +44,7 @@ begin(int id, int role, int keep)
 	b[0] = (unsigned char)(role >> 8);
 	b[1] = (unsigned char)role;
 	b[2] = (unsigned char)keep;
-	rec(1, 1, id, b, 8, 0);
+	rec(V, WIRE_BEGIN_REQUEST, id, b, 8, 0);
 }
 
 /* "REQUEST_METHOD=GET" and "HTTP_HOST=mta-sts.example.com" as pairs. */
@@ -52,195 +56,402 @@ static const unsigned char pairs[] =
 static void
 request(int id, int keep)
 {
-	begin(id, 1, keep);
-	rec(1, 4, id, pairs, PAIRS_LEN, 3);
-	rec(1, 4, id, NULL, 0, 0);
-	rec(1, 5, id, NULL, 0, 0);
+	begin(id, WIRE_RESPONDER, keep);
+	rec(V, WIRE_PARAMS, id, pairs, PAIRS_LEN, 3);
+	rec(V, WIRE_PARAMS, id, NULL, 0, 0);
+	rec(V, WIRE_STDIN, id, NULL, 0, 0);
+}
+
+/* Appends one record to out at *n. */
+static void
+put(unsigned char *out, size_t *n, int type, int id, const void *content,
+    size_t clen)
+{
+	unsigned char	 h[8] = { V, (unsigned char)type, (unsigned char)(id >> 8),
+	    (unsigned char)id, (unsigned char)(clen >> 8), (unsigned char)clen,
+	    0, 0 };
+
+	memcpy(out + *n, h, 8);
+	if (clen > 0)
+		memcpy(out + *n + 8, content, clen);
+	*n += 8 + clen;
+}
+
+/* The canonical request for our pairs under id: always kept, no padding. */
+static size_t
+canonical(int id, int role, const unsigned char *p, size_t len,
+    unsigned char *out)
+{
+	unsigned char	 b[8] = { 0, (unsigned char)role, WIRE_KEEP_CONN };
+	size_t		 n = 0;
+
+	put(out, &n, WIRE_BEGIN_REQUEST, id, b, 8);
+	put(out, &n, WIRE_PARAMS, id, p, len);
+	put(out, &n, WIRE_PARAMS, id, NULL, 0);
+	put(out, &n, WIRE_STDIN, id, NULL, 0);
+	return n;
+}
+
+/*
+ * Feeds buf in chunks of chunk bytes (0: all at once) and writes the
+ * events as letters: R request, M management, F foreign BEGIN, L too
+ * large, B body too large, X invalid.  The last request's canonical form
+ * goes to canon.
+ */
+static void
+run(size_t chunk, char *events, size_t size, struct wire_parser *wp,
+    unsigned char *canon, size_t *canon_len)
+{
+	static const char	 letter[] = "-RMFLBX";
+	enum wire_event		 ev;
+	size_t			 at = 0, end, used, ne = 0;
+
+	wire_init(wp);
+	*canon_len = 0;
+	while (at < blen) {
+		end = chunk == 0 || at + chunk > blen ? blen : at + chunk;
+		while (at < end) {
+			ev = wire_feed(wp, buf + at, end - at, &used);
+			at += used;
+			if (ev == WIRE_MORE)
+				continue;
+			if (ne + 1 < size)
+				events[ne++] = letter[ev];
+			if (ev == WIRE_GOT_REQUEST && canon != NULL)
+				*canon_len = wire_canonical(wp, canon,
+				    WIRE_CANONICAL_MAX);
+			if (ev >= WIRE_TOO_LARGE)
+				goto out;
+		}
+	}
+out:
+	events[ne] = '\0';
+}
+
+/* Checks the events, the same in every framing, and the canonical form. */
+static void
+expect(const char *what, const char *want, const unsigned char *want_canon,
+    size_t want_canon_len)
+{
+	static unsigned char	 canon[WIRE_CANONICAL_MAX];
+	struct wire_parser	 wp;
+	char			 got[64], again[64];
+	size_t			 canon_len, chunk, bad = 0, n;
+
+	run(0, got, sizeof(got), &wp, canon, &canon_len);
+	CHECK(strcmp(got, want) == 0, "%s: events \"%s\", want \"%s\"", what,
+	    got, want);
+	if (want_canon != NULL)
+		CHECK_BYTES((char *)canon, canon_len, (const char *)want_canon,
+		    want_canon_len, "%s: the canonical request", what);
+	wire_free(&wp);
+	/* Byte by byte, then every chunk size up to 300. */
+	for (chunk = 1; chunk <= 300 && chunk < blen; chunk++) {
+		run(chunk, again, sizeof(again), &wp, canon, &n);
+		if (strcmp(again, got) != 0 || (want_canon != NULL &&
+		    (n != canon_len || memcmp(canon, want_canon, n) != 0)))
+			bad = chunk;
+		wire_free(&wp);
+	}
+	CHECK(bad == 0, "%s: the same in every framing (differs in chunks "
+	    "of %zu)", what, bad);
 }
 
 static void
-scan(const char *what, enum wire_status want, size_t want_len)
+test_requests(void)
 {
-	struct wire_scan	 ws;
-
-	wire_scan(buf, blen, &ws);
-	CHECK(ws.status == want && (want_len == 0 || ws.len == want_len),
-	    "%s: want status %d len %zu, got %d len %zu", what, want,
-	    want_len, ws.status, ws.len);
-}
-
-static void
-test_scan(void)
-{
-	struct wire_scan	 ws;
-	unsigned char		*big;
-	size_t			 full, i;
+	unsigned char		 want[1024];
+	struct wire_parser	 wp;
+	size_t			 n, used;
 
 	blen = 0;
-	scan("nothing yet", WIRE_INCOMPLETE, 0);
 	request(1, 1);
-	full = blen;
-	wire_scan(buf, blen, &ws);
-	CHECK(ws.status == WIRE_REQUEST && ws.len == full && ws.id == 1 &&
-	    ws.role == 1 && ws.keep_conn == 1 && ws.trailing == 0 &&
-	    ws.params == 2, "a whole request: status %d len %zu/%zu id %u "
-	    "role %u keep %d trailing %d params %zu", ws.status, ws.len, full,
-	    ws.id, ws.role, ws.keep_conn, ws.trailing, ws.params);
-	for (i = 0; i < full; i++) {
-		wire_scan(buf, i, &ws);
-		if (ws.status != WIRE_INCOMPLETE)
-			break;
-	}
-	CHECK(i == full, "every proper prefix is incomplete (first "
-	    "exception at %zu of %zu)", i, full);
+	n = canonical(1, WIRE_RESPONDER, pairs, PAIRS_LEN, want);
+	expect("a whole request", "R", want, n);
 
-	/* Two requests in one write: the first, and a note of the rest. */
+	/* Its fields, and the parser between requests after it. */
+	wire_init(&wp);
+	CHECK(wire_feed(&wp, buf, blen - 1, &used) == WIRE_MORE &&
+	    used == blen - 1 && !wire_between_requests(&wp),
+	    "all but its last byte: more wanted, a request under way");
+	CHECK(wire_feed(&wp, buf + blen - 1, 1, &used) == WIRE_GOT_REQUEST &&
+	    wp.request_id == 1 && wp.role == WIRE_RESPONDER &&
+	    wp.keep_conn == 1 && wp.pairs.count == 2 && wp.pairs.head == 0 &&
+	    wire_between_requests(&wp), "the last byte: the request, id 1, "
+	    "responder, kept, 2 pairs, GET");
+	wire_free(&wp);
+
+	/* Pipelined: two requests, each whole, in one write. */
 	request(2, 1);
-	wire_scan(buf, blen, &ws);
-	CHECK(ws.status == WIRE_REQUEST && ws.len == full && ws.trailing,
-	    "pipelined: the first request, trailing bytes noted");
+	expect("two requests in one write", "RR", NULL, 0);
 
+	/* A pair split across padded records, and a body. */
 	blen = 0;
-	rec(2, 1, 1, "\0\1\0\0\0\0\0\0", 8, 0);
-	scan("version 2", WIRE_INVALID, 0);
-	blen = 0;
-	rec(1, 4, 1, pairs, PAIRS_LEN, 0);
-	scan("PARAMS before BEGIN_REQUEST", WIRE_INVALID, 0);
-	blen = 0;
-	rec(1, 1, 1, "\0\1\0\0\0\0\0", 7, 0);
-	scan("BEGIN_REQUEST of 7 bytes", WIRE_INVALID, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 5, 1, NULL, 0, 0);
-	scan("STDIN before the end of PARAMS", WIRE_INVALID, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 9, 0, "\x0e\x00" "FCGI_MAX_CONNS", 16, 0);
-	scan("a management record inside a request", WIRE_INVALID, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 2, 1, NULL, 0, 0);
-	scan("ABORT_REQUEST", WIRE_INVALID, 0);
+	begin(7, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 7, pairs, 5, 7);
+	rec(V, WIRE_PARAMS, 7, pairs + 5, PAIRS_LEN - 5, 1);
+	rec(V, WIRE_PARAMS, 7, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 7, "x=1", 3, 5);
+	rec(V, WIRE_STDIN, 7, NULL, 0, 0);
+	n = canonical(7, WIRE_RESPONDER, pairs, PAIRS_LEN, want);
 
-	/* The values routing needs, found where they lie. */
-	blen = 0;
-	request(3, 0);
-	wire_scan(buf, blen, &ws);
+	expect("pairs split across padded records, with a body", "R", want,
+	    n);
+
+	/* A 65,536-byte body in two records: content is what counts. */
 	{
-		struct route_request	 rr;
-		unsigned char		 copy[sizeof(buf)];
+		static unsigned char	 body[32768];
 
-		memcpy(copy, buf, blen);
-		CHECK(ws.split == 0 && ws.value_len[WIRE_METHOD] == 3 &&
-		    ws.value_len[WIRE_HOST] == 19 &&
-		    ws.value_len[WIRE_URI] == -1 &&
-		    memcmp(buf + ws.value_at[WIRE_HOST],
-		    "mta-sts.example.com", 19) == 0,
-		    "REQUEST_METHOD and HTTP_HOST found, REQUEST_URI absent");
-		CHECK(route_from_wire(copy, &ws, &rr) == 0 &&
-		    strcmp(rr.method, "GET") == 0 &&
-		    strcmp(rr.host, "mta-sts.example.com") == 0 &&
-		    rr.request_uri == NULL && strcmp(rr.role, "RESPONDER") == 0,
-		    "route_from_wire: NUL-terminated values and the role");
+		blen = 0;
+		begin(1, WIRE_RESPONDER, 0);
+		rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
+		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+		rec(V, WIRE_STDIN, 1, body, sizeof(body), 7);
+		rec(V, WIRE_STDIN, 1, body, sizeof(body), 7);
+		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		expect("a 65,536-byte body as two padded records", "R", NULL,
+		    0);
+		blen = 0;
+		begin(1, WIRE_RESPONDER, 0);
+		rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
+		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+		rec(V, WIRE_STDIN, 1, body, sizeof(body), 0);
+		rec(V, WIRE_STDIN, 1, body, sizeof(body), 0);
+		rec(V, WIRE_STDIN, 1, "x", 1, 0);
+		expect("a 65,537-byte body", "B", NULL, 0);
 	}
-	/* A repeated name: the first one wins, as in libfcgi. */
-	blen = 0;
-	begin(4, 1, 0);
-	rec(1, 4, 4, "\x09\x01HTTP_HOSTa\x09\x01HTTP_HOSTb", 24, 0);
-	rec(1, 4, 4, NULL, 0, 0);
-	rec(1, 5, 4, NULL, 0, 0);
-	wire_scan(buf, blen, &ws);
-	CHECK(ws.status == WIRE_REQUEST && ws.value_len[WIRE_HOST] == 1 &&
-	    buf[ws.value_at[WIRE_HOST]] == 'a', "a repeated name: the first wins");
-
-	/* A name-value pair split across records, with padding. */
-	blen = 0;
-	begin(7, 1, 0);
-	rec(1, 4, 7, pairs, 5, 7);
-	rec(1, 4, 7, pairs + 5, PAIRS_LEN - 5, 1);
-	rec(1, 4, 7, NULL, 0, 0);
-	rec(1, 5, 7, "x=1", 3, 5);
-	rec(1, 5, 7, NULL, 0, 0);
-	wire_scan(buf, blen, &ws);
-	CHECK(ws.status == WIRE_REQUEST && ws.len == blen && ws.params == 2 &&
-	    ws.split == 1, "pairs split across padded records, with a body: "
-	    "routing must ask libfcgi's environment");
-
-	/* Another request id interleaved: libfcgi refuses it properly. */
-	blen = 0;
-	begin(1, 1, 1);
-	begin(2, 1, 1);
-	rec(1, 4, 1, pairs, PAIRS_LEN, 0);
-	rec(1, 4, 2, pairs, PAIRS_LEN, 0);
-	rec(1, 4, 1, NULL, 0, 0);
-	rec(1, 5, 1, NULL, 0, 0);
-	scan("a second request id (multiplexing)", WIRE_REQUEST, blen);
-
-	/* The crash record: lengths 0x40000000 each, then the end. */
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 4, 1, "\xc0\x00\x00\x00\xc0\x00\x00\x00" "AB", 10, 0);
-	scan("huge declared lengths, PARAMS not ended", WIRE_INCOMPLETE, 0);
-	rec(1, 4, 1, NULL, 0, 0);
-	rec(1, 5, 1, NULL, 0, 0);
-	scan("huge declared lengths: refused, never given to libfcgi",
-	    WIRE_INVALID, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 4, 1, "\x0e\x03" "REQUEST_METHOD" "GE", 18, 0);
-	rec(1, 4, 1, NULL, 0, 0);
-	scan("a pair cut short by the end of PARAMS", WIRE_INVALID, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 4, 1, "\x8e", 1, 0);
-	rec(1, 4, 1, NULL, 0, 0);
-	scan("a 4-byte length cut short", WIRE_INVALID, 0);
-
-	/* Limits. */
-	blen = 0;
-	begin(1, 1, 0);
-	big = calloc(1, 65535);
-	for (i = 0; i < 1100; i++)
-		big[2 * i] = 0, big[2 * i + 1] = 0;	/* empty pairs */
-	rec(1, 4, 1, big, 2200, 0);
-	rec(1, 4, 1, NULL, 0, 0);
-	rec(1, 5, 1, NULL, 0, 0);
-	scan("1100 name-value pairs", WIRE_TOO_LARGE, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 4, 1, big, 40000, 0);
-	rec(1, 4, 1, big, 40000, 0);
-	scan("80 KB of PARAMS, not even ended", WIRE_TOO_LARGE, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	rec(1, 4, 1, big, 40000, 0);
-	blen -= 39000;		/* the rest has not arrived */
-	buf[blen - 1] = 0;
-	scan("a big record still arriving", WIRE_INCOMPLETE, 0);
-	blen = 0;
-	begin(1, 1, 0);
-	memset(big, 0, 65535);
-	rec(1, 4, 1, big, 0, 0);
-	rec(1, 5, 1, big, 40000, 0);
-	rec(1, 5, 1, big, 40000, 0);
-	scan("an 80 KB body", WIRE_BODY_TOO_LARGE, 0);
-	free(big);
-
-	/* Management records are whole, then answered by us. */
-	blen = 0;
-	rec(1, 9, 0, "\x0e\x00" "FCGI_MAX_CONNS", 16, 0);
-	scan("GET_VALUES", WIRE_MANAGEMENT, 24);
-	blen -= 3;
-	scan("GET_VALUES cut short", WIRE_INCOMPLETE, 0);
 }
 
 static void
-test_replies(void)
+test_invalid(void)
 {
-	static const unsigned char want_small[] =
-	    "\x01\x06\x00\x05\x00\x03\x00\x00" "abc"
-	    "\x01\x06\x00\x05\x00\x00\x00\x00"
-	    "\x01\x03\x00\x05\x00\x08\x00\x00" "\0\0\0\0\0\0\0\0";
+	blen = 0;
+	rec(2, WIRE_BEGIN_REQUEST, 1, "\0\1\0\0\0\0\0\0", 8, 0);
+	expect("version 2", "X", NULL, 0);
+	blen = 0;
+	rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
+	expect("PARAMS before BEGIN_REQUEST", "X", NULL, 0);
+	blen = 0;
+	rec(V, WIRE_BEGIN_REQUEST, 1, "\0\1\0\0\0\0\0", 7, 0);
+	expect("BEGIN_REQUEST of 7 bytes", "X", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+	expect("STDIN before the end of PARAMS", "X", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_GET_VALUES, 0, "\x0e\x00" "FCGI_MAX_CONNS", 16, 0);
+	expect("a management record inside a request", "X", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_ABORT_REQUEST, 1, NULL, 0, 0);
+	expect("ABORT_REQUEST", "X", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, 42, 1, "x", 1, 0);
+	expect("an unknown record type of our id", "X", NULL, 0);
+
+	/* The record that aborts libfcgi: lengths 0x40000000 each. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, "\xc0\x00\x00\x00\xc0\x00\x00\x00" "AB", 10, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+	expect("huge declared lengths: refused", "X", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, "\x0e\x03" "REQUEST_METHOD" "GE", 18, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	expect("a pair cut short by the end of PARAMS", "X", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, "\x8e", 1, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	expect("a 4-byte length cut short", "X", NULL, 0);
+}
+
+/* The hostile audit's first finding and its relatives: foreign records. */
+static void
+test_foreign(void)
+{
+	static const unsigned char cut[] =
+	    "\x0e\x0b" "REQUEST_METHOD" "GET";	/* value: 3 + 8 bytes */
+	static const unsigned char rest[] =
+	    "\xc0\x00\x00\x00\xc0\x00\x00\x00"
+	    "\x09\x13" "HTTP_HOST" "mta-sts.example.com";
+	unsigned char	 want[1024], joined[256];
+	size_t		 n;
+
+	/* The request that killed a worker, and what libfcgi now reads. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 9, NULL, 0, 0);
+	rec(V, WIRE_PARAMS, 1, cut, sizeof(cut) - 1, 0);
+	rec(V, WIRE_PARAMS, 1, rest, sizeof(rest) - 1, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+	memcpy(joined, cut, sizeof(cut) - 1);
+	memcpy(joined + sizeof(cut) - 1, rest, sizeof(rest) - 1);
+	n = canonical(1, WIRE_RESPONDER, joined, sizeof(cut) + sizeof(rest) - 2, want);
+
+	expect("the audit's request: a foreign empty PARAMS, then a value "
+	    "running on into the next record", "R", want, n);
+
+	/* Every other kind of foreign record is skipped, never passed on. */
+	n = canonical(1, WIRE_RESPONDER, pairs, PAIRS_LEN, want);
+
+#define FOREIGN(what, type, id, content, clen, pad) do {		\
+	blen = 0;							\
+	begin(1, WIRE_RESPONDER, 0);					\
+	rec(V, WIRE_PARAMS, 1, pairs, 5, 0);				\
+	rec(V, type, id, content, clen, pad);				\
+	rec(V, WIRE_PARAMS, 1, pairs + 5, PAIRS_LEN - 5, 0);		\
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);				\
+	rec(V, type, id, content, clen, pad);				\
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);				\
+	expect(what, "R", want, n);					\
+} while (0)
+	FOREIGN("a foreign empty STDIN", WIRE_STDIN, 9, NULL, 0, 0);
+	FOREIGN("a foreign empty DATA", WIRE_DATA, 9, NULL, 0, 0);
+	FOREIGN("a foreign padding-only record", WIRE_PARAMS, 9, NULL, 0, 200);
+	FOREIGN("a foreign unknown type", 77, 9, "abc", 3, 5);
+	FOREIGN("a foreign ABORT_REQUEST", WIRE_ABORT_REQUEST, 9, NULL, 0, 0);
+	FOREIGN("a foreign STDIN with content", WIRE_STDIN, 9, "xyz", 3, 1);
+#undef FOREIGN
+
+	/* A second request id: refused, ours answered. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 1);
+	begin(2, WIRE_RESPONDER, 1);
+	rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
+	rec(V, WIRE_PARAMS, 2, pairs, PAIRS_LEN, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	begin(3, WIRE_RESPONDER, 1);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+	n = canonical(1, WIRE_RESPONDER, pairs, PAIRS_LEN, want);
+	expect("two other request ids begun inside ours", "FFR", want, n);
+
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_BEGIN_REQUEST, 2, NULL, 0, 0);
+	expect("a foreign empty BEGIN_REQUEST", "X", NULL, 0);
+
+	/* Our DATA (a FILTER's second stream) is counted, not passed on. */
+	blen = 0;
+	begin(1, WIRE_FILTER, 0);
+	rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_DATA, 1, "abc", 3, 0);
+	rec(V, WIRE_DATA, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+	expect("DATA records of our id before the end of STDIN", "R", NULL, 0);
+}
+
+static void
+test_limits(void)
+{
+	static unsigned char	 big[65535];
+	struct wire_parser	 wp;
+	char			 ev[8];
+	size_t			 i, n;
+
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, big, 2 * 1100, 0);	/* empty pairs */
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+	expect("1100 name-value pairs", "L", NULL, 0);
+
+	/* Too large, but the method is still learnt: HEAD gets no body. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, "\x0e\x04" "REQUEST_METHOD" "HEAD", 20, 0);
+	rec(V, WIRE_PARAMS, 1, big, 40000, 0);
+	rec(V, WIRE_PARAMS, 1, big, 40000, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	expect("80 KB of PARAMS", "L", NULL, 0);
+	run(0, ev, sizeof(ev), &wp, NULL, &n);
+	CHECK(wp.pairs.head == 1, "80 KB of PARAMS: the method HEAD is known");
+	wire_free(&wp);
+
+	/* No end of PARAMS at all: refused after a bounded walk. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	for (i = 0; i < WIRE_DISCARD_MAX / 65535 + 3; i++)
+		rec(V, WIRE_PARAMS, 1, big, sizeof(big), 0);
+	expect("PARAMS that never end", "L", NULL, 0);
+
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, big, 40000, 0);
+	rec(V, WIRE_STDIN, 1, big, 40000, 0);
+	expect("an 80 KB body", "B", NULL, 0);
+
+	/* Foreign records after PARAMS count whole against the body. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	for (i = 0; i < 300; i++)
+		rec(V, WIRE_DATA, 2, NULL, 0, 255);
+	expect("300 empty padded foreign records after PARAMS", "B", NULL, 0);
+}
+
+static void
+test_method(void)
+{
+	static const struct {
+		const char	*what;
+		const char	*pairs;
+		size_t		 len;
+		size_t		 cut;		/* split into two records */
+		int		 head;
+	} rows[] = {
+		{ "GET", "\x0e\x03" "REQUEST_METHOD" "GET", 19, 0, 0 },
+		{ "HEAD", "\x0e\x04" "REQUEST_METHOD" "HEAD", 20, 0, 1 },
+		{ "HEAD split in the name", "\x0e\x04" "REQUEST_METHOD" "HEAD",
+		    20, 7, 1 },
+		{ "HEAD split in the value", "\x0e\x04" "REQUEST_METHOD" "HEAD",
+		    20, 18, 1 },
+		{ "HEADX", "\x0e\x05" "REQUEST_METHOD" "HEADX", 21, 0, 0 },
+		{ "head", "\x0e\x04" "REQUEST_METHOD" "head", 20, 0, 0 },
+		{ "REQUEST_METHODX=HEAD", "\x0f\x04" "REQUEST_METHODX" "HEAD",
+		    21, 0, 0 },
+		{ "GET, then HEAD: the first wins",
+		    "\x0e\x03" "REQUEST_METHOD" "GET"
+		    "\x0e\x04" "REQUEST_METHOD" "HEAD", 39, 0, 0 },
+		{ "HEAD, then GET: the first wins",
+		    "\x0e\x04" "REQUEST_METHOD" "HEAD"
+		    "\x0e\x03" "REQUEST_METHOD" "GET", 39, 0, 1 },
+		{ "a 4-byte name length", "\x80\x00\x00\x0e\x04"
+		    "REQUEST_METHOD" "HEAD", 23, 2, 1 },
+	};
+	struct wire_parser	 wp;
+	char			 ev[8];
+	size_t			 i, n;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		blen = 0;
+		begin(1, WIRE_RESPONDER, 0);
+		if (rows[i].cut > 0) {
+			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].cut, 0);
+			rec(V, WIRE_PARAMS, 1, rows[i].pairs + rows[i].cut,
+			    rows[i].len - rows[i].cut, 0);
+		} else
+			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].len, 0);
+		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		run(0, ev, sizeof(ev), &wp, NULL, &n);
+		CHECK(strcmp(ev, "R") == 0 && wp.pairs.head == rows[i].head,
+		    "method %s: events \"%s\", HEAD %d", rows[i].what, ev,
+		    wp.pairs.head);
+		wire_free(&wp);
+	}
+}
+
+static void
+test_management(void)
+{
 	static const unsigned char values[] =
 	    "\x0e\x00" "FCGI_MAX_CONNS" "\x0d\x00" "FCGI_MAX_REQS"
 	    "\x0f\x00" "FCGI_MPXS_CONNS" "\x0e\x00" "FCGI_MAX_CONNS"
@@ -251,6 +462,52 @@ test_replies(void)
 	    "\x0e\x03" "FCGI_MAX_CONNS" "512"
 	    "\x0d\x03" "FCGI_MAX_REQS" "512"
 	    "\x0f\x01" "FCGI_MPXS_CONNS" "0";
+	struct wire_parser	 wp;
+	unsigned char		 out[256];
+	size_t			 n, used;
+
+	blen = 0;
+	rec(V, WIRE_GET_VALUES, 0, values, sizeof(values) - 1, 3);
+	request(1, 1);
+	expect("GET_VALUES, then a request", "MR", NULL, 0);
+
+	/* Seven names, three known, repeats: each answered once. */
+	wire_init(&wp);
+	CHECK(wire_feed(&wp, buf, blen, &used) == WIRE_GOT_MANAGEMENT &&
+	    wire_between_requests(&wp), "GET_VALUES: a management record, "
+	    "between requests");
+	n = wire_management(&wp, 512, out, sizeof(out));
+	CHECK_BYTES((char *)out, n, (const char *)want_values,
+	    sizeof(want_values) - 1, "GET_VALUES with 7 names (libfcgi "
+	    "smashes its stack on 4)");
+	wire_free(&wp);
+
+	blen = 0;
+	rec(V, WIRE_GET_VALUES, 0, "\x0e\x05" "FCGI_MAX_CONNS", 16, 0);
+	wire_init(&wp);
+	wire_feed(&wp, buf, blen, &used);
+	n = wire_management(&wp, 1, out, sizeof(out));
+	CHECK(n == 8 && out[1] == WIRE_GET_VALUES_RESULT && out[5] == 0,
+	    "GET_VALUES with a pair running past the record: empty result");
+	wire_free(&wp);
+
+	blen = 0;
+	rec(V, 12, 0, NULL, 0, 0);
+	wire_init(&wp);
+	wire_feed(&wp, buf, blen, &used);
+	n = wire_management(&wp, 1, out, sizeof(out));
+	CHECK(n == 16 && out[1] == WIRE_UNKNOWN_TYPE && out[8] == 12,
+	    "an unknown management type gets FCGI_UNKNOWN_TYPE");
+	wire_free(&wp);
+}
+
+static void
+test_replies(void)
+{
+	static const unsigned char want_small[] =
+	    "\x01\x06\x00\x05\x00\x03\x00\x00" "abc"
+	    "\x01\x06\x00\x05\x00\x00\x00\x00"
+	    "\x01\x03\x00\x05\x00\x08\x00\x00" "\0\0\0\0\0\0\0\0";
 	unsigned char	 out[3 * 65536], *big;
 	size_t		 n;
 
@@ -258,6 +515,13 @@ test_replies(void)
 	CHECK_BYTES((char *)out, n, (const char *)want_small,
 	    sizeof(want_small) - 1, "framed response: STDOUT, end, "
 	    "END_REQUEST");
+	CHECK(wire_response_len(out, n, 5) == (long)n &&
+	    wire_response_len(out, n - 1, 5) == 0 &&
+	    wire_response_len(out, n, 6) == -1,
+	    "wire_response_len: whole, short by a byte, another id");
+	out[8 + 3 + 1] = WIRE_PARAMS;
+	CHECK(wire_response_len(out, n, 5) == -1,
+	    "wire_response_len: a record that is no response's");
 	big = calloc(1, 70000);
 	n = wire_response(1, (char *)big, 70000, out, sizeof(out));
 	CHECK(n == 70000 + 4 * 8 + 8 && out[4] == 0xff && out[5] == 0xff &&
@@ -266,33 +530,20 @@ test_replies(void)
 	CHECK(wire_response(1, (char *)big, 70000, out, 1000) == 0,
 	    "no room: nothing written");
 	free(big);
-
-	/* Seven names, three known, repeats: each answered once. */
-	blen = 0;
-	rec(1, 9, 0, values, sizeof(values) - 1, 0);
-	n = wire_management(buf, 512, out, sizeof(out));
-	CHECK_BYTES((char *)out, n, (const char *)want_values,
-	    sizeof(want_values) - 1, "GET_VALUES with 7 names (libfcgi "
-	    "smashes its stack on 4)");
-	blen = 0;
-	rec(1, 9, 0, "\x0e\x05" "FCGI_MAX_CONNS", 16, 0);
-	n = wire_management(buf, 1, out, sizeof(out));
-	CHECK(n == 8 && out[1] == 10 && out[5] == 0,
-	    "GET_VALUES with a pair running past the record: empty result");
 	n = wire_end_request(9, WIRE_UNKNOWN_ROLE, out, sizeof(out));
 	CHECK_BYTES((char *)out, n, "\x01\x03\x00\x09\x00\x08\x00\x00"
 	    "\0\0\0\0\x03\0\0\0", 16, "END_REQUEST with FCGI_UNKNOWN_ROLE");
-	blen = 0;
-	rec(1, 12, 0, NULL, 0, 0);
-	n = wire_management(buf, 1, out, sizeof(out));
-	CHECK(n == 16 && out[1] == 11 && out[8] == 12,
-	    "an unknown management type gets FCGI_UNKNOWN_TYPE");
 }
 
 int
 main(void)
 {
-	test_scan();
+	test_requests();
+	test_invalid();
+	test_foreign();
+	test_limits();
+	test_method();
+	test_management();
 	test_replies();
 	return unit_done();
 }
