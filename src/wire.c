@@ -511,7 +511,7 @@ wire_management(const struct wire_parser *wp, unsigned max_conns,
 	static const char *const names[] = {
 		"FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS",
 	};
-	const unsigned char	*p = wp->buf, *end = wp->buf + wp->len, *q;
+	const unsigned char	*p, *end, *q;
 	unsigned char		*w;
 	unsigned long		 nlen, vlen;
 	char			 value[16];
@@ -527,6 +527,8 @@ wire_management(const struct wire_parser *wp, unsigned max_conns,
 		return 2 * HEADER_LEN;
 	}
 	w = out + HEADER_LEN;
+	p = wp->len > 0 ? wp->buf : out;	/* an empty record: no pairs */
+	end = p + wp->len;
 	/* A malformed pair ends the list: we answer what came before. */
 	for (;;) {
 		if (end - p < 2 || ((*p & 0x80) && end - p < 5))

@@ -1,5 +1,10 @@
 #!/bin/bash
-# The fault battery (tests/faults/faults.py) against the built program.
+# The fault battery (tests/faults/faults.py) and the hostile audit's
+# findings (tests/faults/audit.py) against the built program.
 . tests/lib.sh
 export BIN SCRATCH
-exec /usr/bin/python3 tests/faults/faults.py
+status=0
+/usr/bin/python3 tests/faults/faults.py || status=1
+mkdir -p "$SCRATCH/audit"
+SCRATCH=$SCRATCH/audit /usr/bin/python3 tests/faults/audit.py || status=1
+exit $status

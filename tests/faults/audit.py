@@ -1,0 +1,498 @@
+#!/usr/bin/python3
+"""Every finding of the hostile audit (issue 8), one case each, against a
+running mta-sts-fcgi, with the raw FastCGI client of faults.py.  Each case
+failed on the design where libfcgi read the peer's socket after a peek.
+Prints "ok - ..." / "not ok - ..." lines.
+
+Environment: BIN (the program), SCRATCH (a private directory).
+"""
+import os
+import resource
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import faults
+from faults import (BEGIN, DATA, END, GET_VALUES, GET_VALUES_RESULT, PARAMS,
+                    STDIN, STDOUT, GOOD_ENV, ORG, R400, PATH, SCALE, SCRATCH,
+                    Server, alive, begin, check, notok, ok, pairs, read_records,
+                    read_response, rec, request, still_serves, stream,
+                    wait_until)
+
+R413 = faults.R413
+HEAD_ENV = [(b"REQUEST_METHOD", b"HEAD"), (b"REQUEST_URI", PATH),
+            (b"HTTP_HOST", b"mta-sts.example.org")]
+
+
+def head_of(resp):
+    return resp[:resp.index(b"\r\n\r\n") + 4]
+
+
+def worker_deaths(srv):
+    return [l for l in srv.logtext().splitlines() if "worker" in l]
+
+
+# --- finding 1: one request killed a worker ---------------------------------
+
+def audit_request(foreign):
+    """BEGIN_REQUEST, a foreign record, a PARAMS record whose one pair's
+    value runs on past its end, a PARAMS record that starts with the bytes
+    c0 00 00 00 c0 00 00 00 (inside that value) and then ordinary pairs,
+    the end of PARAMS and STDIN.  libfcgi used to drop the second record's
+    start after the foreign one and read those bytes as pair lengths."""
+    first = b"\x05\x0c" + b"X_PAD" + b"abcd"      # value: 4 + 8 bytes
+    second = b"\xc0\x00\x00\x00\xc0\x00\x00\x00" + pairs(GOOD_ENV)
+    return (begin() + foreign + rec(PARAMS, 1, first) +
+            rec(PARAMS, 1, second) + rec(PARAMS, 1) + rec(STDIN, 1))
+
+
+FOREIGN = [
+    ("an empty PARAMS of id 9", rec(PARAMS, 9)),
+    ("an empty STDIN of id 9", rec(STDIN, 9)),
+    ("an empty DATA of id 9", rec(DATA, 9)),
+    ("a padding-only record of id 9", rec(PARAMS, 9, pad=200)),
+    ("an unknown type of id 9", rec(77, 9, b"xyz")),
+]
+
+
+def case_foreign_records(srv):
+    for name, foreign in FOREIGN:
+        r = srv.exchange(audit_request(foreign))
+        check("finding 1: after %s, a value running across records: "
+              "answered as checked" % name, (ORG, (0, 0)), (r.stdout, r.end))
+    r = srv.exchange(begin() + rec(BEGIN, 9) + stream(PARAMS, 1,
+                                                      pairs(GOOD_ENV)) +
+                     rec(STDIN, 1))
+    check("finding 1: an empty foreign BEGIN_REQUEST: closed, no answer",
+          (b"", None, True), (r.stdout, r.end, r.closed))
+    load = faults.Load(srv, [ORG], threads=3)
+    results = []
+    for _ in range(10):
+        for _, foreign in FOREIGN:
+            results.append(srv.exchange(audit_request(foreign)).stdout)
+    count, bad = load.stop()
+    check("finding 1: 50 such requests among %d normal ones: all answered, "
+          "none of the normal ones failed" % count, ([ORG] * 50, []),
+          (results, bad[:5]))
+    check("finding 1: no worker died", [], worker_deaths(srv))
+
+
+# --- finding 2: cheap requests held a worker --------------------------------
+
+def latency(srv, n=10):
+    """The slowest of n normal requests, each on a new connection."""
+    worst = 0.0
+    for _ in range(n):
+        t = time.monotonic()
+        r = srv.exchange(request(), 3)
+        worst = max(worst, time.monotonic() - t if r.stdout == ORG else 99)
+    return worst
+
+
+STALLS = [
+    ("ends with an empty DATA instead of STDIN",
+     begin() + stream(PARAMS, 1, pairs(GOOD_ENV)) + rec(DATA, 1)),
+    ("a DATA record of our id before STDIN",
+     begin() + stream(PARAMS, 1, pairs(GOOD_ENV)) + rec(DATA, 1, b"x") +
+     rec(STDIN, 1)),
+    ("a foreign BEGIN_REQUEST of 3 bytes",
+     begin() + rec(BEGIN, 2, b"\0\1\0") + stream(PARAMS, 1, pairs(GOOD_ENV)) +
+     rec(STDIN, 1)),
+    ("300 foreign BEGIN_REQUESTs",
+     begin() + b"".join(begin(i) for i in range(2, 302)) +
+     stream(PARAMS, 1, pairs(GOOD_ENV)) + rec(STDIN, 1)),
+]
+
+
+def case_stalls():
+    srv = Server("stalls", os.path.join(SCRATCH, "conf.ini"), ["-w", "1"])
+    for name, data in STALLS:
+        for peers in (20, 40):
+            socks = []
+            for _ in range(peers):
+                s = srv.connect()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.sendall(data)         # and never reads
+                socks.append(s)
+            worst = latency(srv)
+            check("finding 2: %d peers that never read, each sent %s: a "
+                  "normal request is answered at once (-w 1)" % (peers, name),
+                  True, worst < 0.5 * SCALE)
+            if worst >= 0.5 * SCALE:
+                print("#   slowest: %.2f s" % worst)
+            for s in socks:
+                s.close()
+    socks = []
+    for _ in range(40):
+        s = srv.connect()
+        s.sendall(STALLS[0][1])
+        socks.append(s)
+    gone, status = srv.stop()
+    check("finding 2: SIGTERM with 40 such peers: all exit 0 within 1 s",
+          (True, 0), (gone, status))
+    check("finding 2: nothing was killed", [],
+          [l for l in srv.logtext().splitlines() if "kill" in l])
+    for s in socks:
+        s.close()
+
+
+# --- finding 5: small writes over a unix socket -----------------------------
+
+def case_small_writes(srv):
+    env = GOOD_ENV + [(b"P%03d" % i, b"") for i in range(650)]
+    s = srv.connect()
+    s.settimeout(5 * SCALE)
+    try:
+        s.sendall(begin())
+        for n, v in env:
+            s.sendall(rec(PARAMS, 1, pairs([(n, v)])))
+        s.sendall(rec(PARAMS, 1) + rec(STDIN, 1))
+        r = read_response(s, 5)
+        got = (r.stdout, r.end)
+    except OSError as e:
+        got = ("error", str(e))
+    s.close()
+    check("finding 5: 653 pairs, one record and one write each, over a unix "
+          "socket: answered", (ORG, (0, 0)), got)
+
+
+# --- finding 6: idle kept connections exhausted a worker ---------------------
+
+def case_idle_eviction():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < 2400:
+        notok("finding 6: the test needs 2400 descriptors", "hard limit %d"
+              % hard)
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (2400, hard))
+    srv = Server("evict", os.path.join(SCRATCH, "conf.ini"), ["-w", "1"])
+    kept = []
+    for i in range(1100):
+        s = srv.connect()
+        s.sendall(request(keep=True))
+        r = read_response(s, 2)
+        if r.stdout != ORG:
+            notok("finding 6: kept connection %d answered" % i,
+                  repr(r.stdout[:60]))
+            break
+        kept.append(s)
+    t = time.monotonic()
+    r = srv.exchange(request())
+    check("finding 6: 1100 idle kept connections on one worker of 1000 "
+          "slots: a new one is answered at once", (ORG, True),
+          (r.stdout, time.monotonic() - t < 0.5 * SCALE))
+    kept[0].settimeout(2)
+    try:
+        closed = kept[0].recv(1) == b""
+    except OSError:
+        closed = True
+    check("finding 6: the longest-idle kept connections made room", True,
+          closed)
+    s = kept[-1]
+    s.sendall(request(keep=True))
+    check("finding 6: the newest kept connection still serves", ORG,
+          read_response(s, 2).stdout)
+    for s in kept:
+        s.close()
+    srv.stop()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+# --- finding 7: root's chown/chmod redirected by a symlink -------------------
+
+RACER = r"""
+import os, stat, sys, time
+path, victim, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    try:
+        if stat.S_ISSOCK(os.lstat(path).st_mode):
+            os.unlink(path)
+            os.symlink(victim, path)
+    except OSError:
+        pass
+"""
+
+
+def case_socket_race():
+    """The socket's directory belongs to the serving user, who swaps the
+    fresh socket for a symlink to a root-only file, over and over, while
+    root starts the server 150 times."""
+    d = os.path.join(SCRATCH, "race")
+    os.mkdir(d)
+    os.chown(d, 65534, 65534)
+    os.chmod(SCRATCH, 0o711)
+    victim = os.path.join(SCRATCH, "victim")
+    with open(victim, "w") as f:
+        f.write("root's\n")
+    os.chmod(victim, 0o600)
+    sock = os.path.join(d, "s.sock")
+    racer = subprocess.Popen(["/usr/bin/python3", "-c", RACER, sock, victim,
+                              "600"], preexec_fn=faults.as_nobody)
+    served = 0
+    try:
+        for _ in range(150):
+            p = subprocess.Popen([faults.BIN, "-c",
+                                  os.path.join(SCRATCH, "conf.ini"), "-s",
+                                  "unix:" + sock, "-u", "nobody", "-w", "1"],
+                                 stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            wait_until(lambda: faults.children(p.pid) or p.poll() is not None,
+                       2)
+            if faults.children(p.pid):
+                served += 1
+            p.terminate()
+            try:
+                p.wait(3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    finally:
+        racer.kill()
+        racer.wait()
+    st = os.stat(victim)
+    check("finding 7: 150 starts against a racing symlink: the root-only "
+          "file keeps owner 0 and mode 0600", (0, 0o600),
+          (st.st_uid, st.st_mode & 0o7777))
+    check("finding 7: the servers still started", True, served > 100)
+
+
+# --- finding 8: reload reset requests already sent ---------------------------
+
+def case_reload_pending(srv, conf):
+    """Requests that have arrived on idle kept connections when a worker
+    is told to stop are served, not reset.  To make "arrived but not yet
+    read" certain, the old workers are frozen (SIGSTOP) while the
+    requests are written and SIGHUP is sent, then let go: they find
+    SIGTERM and the requests at once.  10 reloads x 20 connections."""
+    lost = []
+    for round_ in range(10):
+        old = srv.workers()
+        kept = []
+        for _ in range(20):
+            s = srv.connect()
+            s.sendall(request(keep=True))
+            if read_response(s, 2).stdout == ORG:
+                kept.append(s)
+        for p in old:
+            os.kill(p, signal.SIGSTOP)
+        for s in kept:
+            s.sendall(request(keep=True))
+        os.kill(srv.pid, signal.SIGHUP)
+        wait_until(lambda: len([p for p in srv.workers() if p not in old])
+                   == 2, 3)
+        for p in old:
+            os.kill(p, signal.SIGCONT)
+        for i, s in enumerate(kept):
+            r = read_response(s, 3)
+            if r.stdout != ORG:
+                lost.append((round_, i, r.stdout[:40], r.closed))
+            s.close()
+        if len(kept) != 20:
+            lost.append((round_, "only %d kept" % len(kept)))
+        wait_until(lambda: not any(p in srv.workers() for p in old), 3)
+    check("finding 8: 200 requests waiting on idle kept connections when "
+          "their workers are told to stop: every one answered", [], lost[:5])
+
+
+# --- finding 9: GET_VALUES shortened the idle limit --------------------------
+
+def case_get_values_idle(srv):
+    s = srv.connect()
+    records, again = None, None
+    try:
+        s.sendall(request(keep=True))
+        first = read_response(s, 2).stdout
+        s.sendall(rec(GET_VALUES, 0, pairs([(b"FCGI_MPXS_CONNS", b"")])))
+        records = read_response(s, 2, until_end=False).records
+        time.sleep(6)               # longer than the 5 s request time
+        s.sendall(request(keep=True))
+        again = read_response(s, 2).stdout
+    except OSError as e:
+        again = str(e)
+    s.close()
+    check("finding 9: GET_VALUES on an idle kept connection, then 6 s: the "
+          "connection still serves", (ORG, [(GET_VALUES_RESULT, 0,
+                                            pairs([(b"FCGI_MPXS_CONNS",
+                                                    b"0")]))], ORG),
+          (first, records, again))
+
+
+# --- finding 10: a worker spun after its supervisor was killed ---------------
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def case_orphan_spin():
+    srv = Server("orphan-spin", os.path.join(SCRATCH, "conf.ini"),
+                 ["-w", "1"])
+    worker = srv.workers()[0]
+    s = srv.connect()
+    s.sendall(request()[:30])           # a request in progress
+    time.sleep(0.1)
+    before = cpu_ticks(worker)
+    last = before
+    os.kill(srv.pid, signal.SIGKILL)
+    srv.proc.wait()
+    end = time.monotonic() + 2 * SCALE
+    while alive(worker) and time.monotonic() < end:
+        try:
+            last = cpu_ticks(worker)
+        except OSError:
+            break
+        time.sleep(0.01)
+    check("finding 10: supervisor SIGKILLed during a request: the worker "
+          "exits without spinning", (False, True),
+          (alive(worker), last - before <= 10))
+    s.close()
+    try:
+        os.unlink(srv.sock)
+    except OSError:
+        pass
+
+
+# --- finding 11: the smaller ones -------------------------------------------
+
+def case_small_findings(srv):
+    body = b"x" * 32768
+    r = srv.exchange(begin() + stream(PARAMS, 1, pairs(GOOD_ENV)) +
+                     rec(STDIN, 1, body, pad=7) + rec(STDIN, 1, body, pad=7) +
+                     rec(STDIN, 1))
+    check("finding 11: a 65,536-byte body as two padded 32 KiB records: "
+          "not 413", (ORG, (0, 0)), (r.stdout, r.end))
+    r = srv.exchange(request(env=HEAD_ENV + [(b"X", b"a" * 70000)]), 5)
+    check("finding 11: HEAD with an oversized head: 400 without a body",
+          (head_of(R400), (0, 0)), (r.stdout, r.end))
+    r = srv.exchange(request(env=HEAD_ENV, body=b"x" * 70000), 5)
+    check("finding 11: HEAD with an oversized body: 413 without a body",
+          (head_of(R413), (0, 0)), (r.stdout, r.end))
+    r = srv.exchange(request(env=[(b"X", b"a" * 70000)] + HEAD_ENV), 5)
+    check("finding 11: HEAD named after 70 KB of params: still no body",
+          (head_of(R400), (0, 0)), (r.stdout, r.end))
+    for host in (b"a..b", b".example.org", b"mta-sts." + b"a" * 64 + b".org",
+                 b"example.org..", b":80", b"-a.example.org"):
+        env = GOOD_ENV[:2] + [(b"HTTP_HOST", host)]
+        data = pairs(env)
+        whole = srv.exchange(begin() + rec(PARAMS, 1, data) + rec(PARAMS, 1) +
+                             rec(STDIN, 1))
+        split = srv.exchange(begin() + rec(PARAMS, 1, data[:40]) +
+                             rec(PARAMS, 1, data[40:]) + rec(PARAMS, 1) +
+                             rec(STDIN, 1))
+        check("finding 11: Host %r is not a host name: 400, split or not"
+              % host, (R400, R400), (whole.stdout, split.stdout))
+
+
+CLIENT = r"""
+import socket, sys
+data = bytes.fromhex(sys.argv[3])
+for addr in sys.argv[1].split(","):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        s.connect((addr, int(sys.argv[2])))
+        s.sendall(data)
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        print(addr, got.hex())
+    except OSError as e:
+        print(addr, "error", e)
+    s.close()
+"""
+
+
+def parse_response(raw):
+    """(stdout, (app status, protocol status)) of a whole response."""
+    out, end = b"", None
+    while len(raw) >= 8:
+        _, rtype, _, clen, pad, _ = struct.unpack(">BBHHBB", raw[:8])
+        content, raw = raw[8:8 + clen], raw[8 + clen + pad:]
+        if rtype == STDOUT:
+            out += content
+        elif rtype == END:
+            end = struct.unpack(">IB3x", content)
+    return out, end
+
+
+def case_localhost():
+    """-s with a name that has an IPv4 and an IPv6 address binds both, as
+    nginx does.  The name is given both in a network namespace's own
+    /etc/hosts (ip netns exec mounts /etc/netns/NAME/hosts over it)."""
+    ns = "mtsf-audit-%d" % os.getpid()
+    etc = "/etc/netns/" + ns
+    port = 9000
+    srv = None
+    try:
+        os.makedirs(etc)
+        with open(etc + "/hosts", "w") as f:
+            f.write("127.0.0.1 dual.test\n::1 dual.test\n")
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+        subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo",
+                        "up"], check=True)
+        srv = subprocess.Popen(["ip", "netns", "exec", ns, faults.BIN, "-c",
+                                os.path.join(SCRATCH, "conf.ini"), "-s",
+                                "dual.test:%d" % port, "-w", "1"],
+                               stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        wait_until(lambda: faults.children(srv.pid), 3)
+        out = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3",
+                              "-c", CLIENT, "127.0.0.1,::1", str(port),
+                              request().hex()], capture_output=True,
+                             text=True, timeout=10).stdout.split("\n")
+        got = [(line.split()[0], parse_response(bytes.fromhex(
+            line.split()[1]))) for line in out if len(line.split()) == 2]
+        check("finding 11: -s dual.test:PORT, a name with 127.0.0.1 and "
+              "::1: served on both", [("127.0.0.1", (ORG, (0, 0))),
+                                      ("::1", (ORG, (0, 0)))], got)
+    except (OSError, subprocess.SubprocessError) as e:
+        notok("finding 11: -s with a name of two addresses", str(e))
+    finally:
+        if srv is not None:
+            srv.terminate()
+            try:
+                srv.wait(3)
+            except subprocess.TimeoutExpired:
+                srv.kill()
+                srv.wait()
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        subprocess.run(["rm", "-rf", etc])
+
+
+def main():
+    conf = os.path.join(SCRATCH, "conf.ini")
+    with open(os.path.join(faults.TOP, "etc/mta-sts-fcgi.ini")) as f:
+        open(conf, "w").write(f.read())
+    srv = Server("audit", conf, ["-w", "2"])
+    faults.timed(case_foreign_records)(srv)
+    faults.timed(case_small_writes)(srv)
+    faults.timed(case_small_findings)(srv)
+    faults.timed(case_get_values_idle)(srv)
+    faults.timed(case_reload_pending)(srv, conf)
+    still_serves(srv, "audit")
+    gone, status = srv.stop()
+    check("audit server: SIGTERM, all exit 0 within 1 s", (True, 0),
+          (gone, status))
+    faults.timed(case_stalls)()
+    faults.timed(case_idle_eviction)()
+    faults.timed(case_orphan_spin)()
+    if os.geteuid() == 0:
+        faults.timed(case_localhost)()
+        faults.timed(case_socket_race)()
+    return 1 if faults.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
