@@ -62,6 +62,43 @@ nginx_pass() {	# nginx_pass TRANSPORT BASE_URL
 	    "$SCRATCH/three"
 }
 
+# reload_storm NAME PORT RESPONDER_PID: 40 reloads in 2 s while clients
+# fetch through nginx's kept upstream connections.  A retiring worker
+# closes idle kept connections (serving any request already there); a
+# request nginx sends in the instant of that close fails on the cached
+# connection, and nginx retries it on a new one: no client may notice.
+reload_storm() {
+	local t=$1 port=$2 fcgi=$3 loaders= c i urls=
+	for i in $(seq 1 20); do urls="$urls http://127.0.0.1:$port$P"; done
+	for i in $(seq 1 20); do cat "$SCRATCH/org.body"; done >"$SCRATCH/storm.want"
+	for c in 1 2 3 4 5 6; do
+		(
+			for i in $(seq 1 12); do
+				# shellcheck disable=SC2086
+				curl -s --max-time 5 -H "Host: mta-sts.example.org" \
+				    $urls | cmp -s - "$SCRATCH/storm.want" ||
+				    echo fail
+			done
+		) >"$SCRATCH/storm$c" &
+		loaders="$loaders $!"
+	done
+	for i in $(seq 1 40); do
+		kill -HUP "$fcgi"
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	wait $loaders
+	check_eq "$t: 1440 requests during 40 reloads, all exact" 0 \
+	    "$(cat "$SCRATCH"/storm? | grep -c fail)"
+	retry='prematurely closed|reset by peer|Broken pipe'
+	echo "# $t: nginx retried on a closed kept connection" \
+	    "$(grep -cE "$retry" "$SCRATCH/nginx-$t/error.log") times"
+	sed -i -E "/$retry/d" "$SCRATCH/nginx-$t/error.log"
+	check_eq "$t: the responder logged only reloads and the config's warning" \
+	    "" "$(sed 1d "$SCRATCH/fcgi-$t.err" | grep -v 'reloaded: \|warning: mode testing')"
+	sed -i 1q "$SCRATCH/fcgi-$t.err"
+}
+
 run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM [CONTRIB [-w N]]
 	t=$1 addr=$2 upstream=$3 contrib=${4:-contrib/nginx/mta-sts.conf}
 	shift 4 2>/dev/null || shift $#
@@ -99,6 +136,7 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM [CONTRIB [-w N]
 	wait $loaders
 	check_eq "$t: 200 concurrent requests, all exact" 0 \
 	    "$(cat "$SCRATCH"/load? | grep -c fail)"
+	[ "$t" = keepalive ] && reload_storm "$t" "$port" "$fcgi"
 	if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 		http_body "$t over IPv6 to nginx" "200 OK" "$SCRATCH/default.body" \
 		    -H "Host: mta-sts.example.com" "http://[::1]:$port$P"
