@@ -798,6 +798,8 @@ def case_privileges(srv):
         for line in open("/proc/%d/status" % p):
             if line.startswith("Uid:"):
                 return int(line.split()[1])
+    # A worker seen in the instant after fork() is still root.
+    wait_until(lambda: [uid(p) for p in srv.workers()] == [33, 33], 3)
     check("started as root: the supervisor stays root, 2 workers run as "
           "www-data", (0, [33, 33]),
           (uid(srv.pid), [uid(p) for p in srv.workers()]))
