@@ -25,9 +25,9 @@ ifeq ($(WERROR),1)
 WARNINGS	+= -Werror
 endif
 
-PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih 2>/dev/null)
-PKG_LIBS	:= $(shell pkg-config --libs fcgi inih 2>/dev/null || \
-		     echo -lfcgi -linih)
+PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih libseccomp 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs fcgi inih libseccomp 2>/dev/null || \
+		     echo -lfcgi -linih -lseccomp)
 INIH_LIBS	:= $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
@@ -40,7 +40,7 @@ ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 CORE_SRCS	= src/log.c src/clock.c src/sha256.c src/dname.c src/policy.c \
 		  src/table.c src/route.c src/wire.c
 SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
-		  src/worker.c src/supervisor.c src/cgi.c src/main.c
+		  src/sandbox.c src/worker.c src/supervisor.c src/cgi.c src/main.c
 OBJS		= $(SRCS:%.c=$(O)/%.o)
 CORE_OBJS	= $(CORE_SRCS:%.c=$(O)/%.o)
 HEADERS		= src/mta-sts-fcgi.h

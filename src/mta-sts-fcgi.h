@@ -405,6 +405,16 @@ int	 priv_init(struct priv *, const char *);
 int	 priv_drop(const struct priv *);
 
 /*
+ * sandbox.c: what a worker may still do once it serves.
+ */
+/* An empty directory held by a descriptor only (as root); fd or -1. */
+int	 sandbox_prepare(void);
+/* Makes that directory this process's root and closes it.  0 or -1. */
+int	 sandbox_chroot(int);
+/* no_new_privs and the seccomp filter of a serving worker.  0 or -1. */
+int	 sandbox_filter(void);
+
+/*
  * worker.c: one worker process's event loop.
  */
 #define WORKER_CONNS_MAX	1000

@@ -51,6 +51,7 @@ struct supervisor {
 	pid_t			*retiring;	/* the old generation */
 	size_t			 nretiring;
 	int			 pipe[2];	/* EOF for workers: we are gone */
+	int			 empty_dir;	/* workers' chroot, or -1 */
 	pid_t			 self;
 	int			 stopping;
 };
@@ -63,6 +64,8 @@ child(struct supervisor *s)
 	 * takes its own only once its handlers are in (worker_setup).
 	 */
 	close(s->pipe[1]);
+	if (s->empty_dir != -1 && sandbox_chroot(s->empty_dir) == -1)
+		_exit(1);
 	if (priv_drop(s->priv) == -1)
 		_exit(1);
 	/* Set after the drop, which would clear it. */
@@ -275,6 +278,7 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 	s.priv = priv;
 	s.nworkers = nworkers;
 	s.self = getpid();
+	s.empty_dir = -1;
 	if ((s.slots = calloc(nworkers, sizeof(*s.slots))) == NULL ||
 	    pipe2(s.pipe, O_CLOEXEC) == -1) {
 		log_warn("supervisor");
@@ -294,6 +298,11 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 	sigaddset(&set, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* Started as root, workers read no file after start. */
+	if (priv->drop && (s.empty_dir = sandbox_prepare()) == -1) {
+		rc = 1;
+		goto out;
+	}
 	/* Workers accept on a non-blocking socket (see worker.c). */
 	if (listen_nonblock(l) == -1) {
 		rc = 1;
@@ -330,6 +339,8 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 	stop(&s, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
+	if (s.empty_dir != -1)
+		close(s.empty_dir);
 	close(s.pipe[0]);
 	close(s.pipe[1]);
 	OS_LibShutdown();	/* frees what FCGX_Init allocated */

@@ -882,7 +882,8 @@ worker_setup(struct worker *w, sigset_t *wait)
 	if (channel_open(w) == -1)
 		return -1;
 	listen_watch(w, 1);
-	return 0;
+	/* Everything from here on is serving (sandbox.c). */
+	return sandbox_filter();
 }
 
 /* Takes the events epoll_pwait returned. */

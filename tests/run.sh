@@ -101,6 +101,10 @@ EOW
 			export BIN=$vg/mta-sts-fcgi TIME_SCALE=10
 			run_suite "$name" "$log"
 			for r in "$vg"/vg.*; do
+				# valgrind 3.19 does not know seccomp(2) (317);
+				# libseccomp then loads the worker's filter
+				# with prctl(2), which it does know.
+				sed -i '/unhandled amd64-linux syscall: 317$/,+4d' "$r"
 				[ -s "$r" ] || continue
 				echo "not ok - valgrind: $(basename "$r")"
 				sed 's/^/#   /' "$r" | head -30
