@@ -25,10 +25,12 @@ ifeq ($(WERROR),1)
 WARNINGS	+= -Werror
 endif
 
-PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih 2>/dev/null)
-PKG_LIBS	:= $(shell pkg-config --libs fcgi inih 2>/dev/null || \
-		     echo -lfcgi -linih)
+PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih libmd 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs fcgi inih libmd 2>/dev/null || \
+		     echo -lfcgi -linih -lmd)
 INIH_LIBS	:= $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+# libmd: SHA-256 for policy ids (policy.c), so also the unit tests'.
+MD_LIBS		:= $(shell pkg-config --libs libmd 2>/dev/null || echo -lmd)
 
 ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 		  -DSERVE_USER=\"$(SERVE_USER)\" \
@@ -36,8 +38,9 @@ ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 ALL_CFLAGS	= -std=c11 $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 
-# Modules without libfcgi or inih: they link into unit tests as they are.
-CORE_SRCS	= src/log.c src/sha256.c src/dname.c src/policy.c \
+# Modules without libfcgi or inih: they link into unit tests as they are
+# (with libmd, which policy.c hashes with).
+CORE_SRCS	= src/log.c src/dname.c src/policy.c \
 		  src/table.c src/route.c src/wire.c
 SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
 		  src/worker.c src/supervisor.c src/cgi.c src/main.c
@@ -80,7 +83,7 @@ $(O)/src/%.o: src/%.c $(HEADERS) $(O)/.build-flags
 $(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
-	    $(CORE_OBJS)
+	    $(CORE_OBJS) $(MD_LIBS)
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
@@ -92,7 +95,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRCS) $(HEADERS)
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) \
 	    -o $@ $< $(CORE_SRCS) $(if $(filter conf,$*),src/conf.c \
-	    $(INIH_LIBS))
+	    $(INIH_LIBS)) $(MD_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

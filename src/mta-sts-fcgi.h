@@ -30,20 +30,6 @@ void	 log_conf(const char *, unsigned long, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 
 /*
- * sha256.c: FIPS 180-4 SHA-256, for policy ids.
- */
-#define SHA256_LEN	32
-struct sha256 {
-	uint32_t	 state[8];
-	uint64_t	 bytes;
-	unsigned char	 block[64];
-	size_t		 fill;
-};
-void	 sha256_init(struct sha256 *);
-void	 sha256_update(struct sha256 *, const void *, size_t);
-void	 sha256_final(struct sha256 *, unsigned char [SHA256_LEN]);
-
-/*
  * dname.c: syntax of domain names and mx patterns (RFC 8461 §3.2,
  * RFC 5321 §4.1.2, RFC 1035 §2.3.4).
  */
