@@ -48,11 +48,17 @@ enum dname_error {
 	DNAME_WILDCARD_DENIED,
 	DNAME_IP_ADDRESS,
 	DNAME_ONE_LABEL,
+	DNAME_POLICY_HOST,
 };
 #define DNAME_MAX	253
 #define DNAME_LABEL_MAX	63
 /* Checks len bytes of name; wildcard allows a leading "*." label. */
 enum dname_error dname_check(const char *, size_t, int);
+/*
+ * Checks a lower-case policy domain (a [domain] section, -d): a name
+ * without wildcard that is not a policy host "mta-sts.<domain>".
+ */
+enum dname_error dname_check_domain(const char *, size_t);
 /* Returns a sentence saying what is wrong and what is allowed. */
 const char	*dname_strerror(enum dname_error);
 
