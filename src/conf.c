@@ -30,12 +30,14 @@
 enum warning_kind {
 	WARN_TESTING,
 	WARN_NONE,
+	WARN_NONE_NO_MX,
 	WARN_MAX_AGE,
 	WARN_KINDS,
 };
 
 static const char *const warning_names[WARN_KINDS] = {
-	"mode testing", "mode none", "max_age below one day",
+	"mode testing", "mode none", "mode none without mx",
+	"max_age below one day",
 };
 
 enum field_state {
@@ -886,6 +888,12 @@ spec_check(struct loader *ld, const struct section *s,
 		    label, policy_mode_name(spec->mode));
 		return -1;
 	}
+	/* live-world.md: Stalwart needs an mx line even in mode none. */
+	if (spec->mxlen == 0)
+		conf_warning(ld, WARN_NONE_NO_MX, s->line, "%s: mode none "
+		    "without any mx is valid, but some senders (Stalwart) "
+		    "refuse a policy without an mx line: keep the mx lines "
+		    "while winding down", label);
 	if (policy_body_len(spec) == 0) {
 		conf_error(ld, s->line, "%s: the policy is longer than the "
 		    "%d bytes senders accept: list fewer mx patterns (one "
