@@ -18,9 +18,10 @@
 
 /*
  * log.c: the one place diagnostics are written (stderr, never the
- * FastCGI error stream).
+ * FastCGI error stream), control characters escaped.
  */
 extern int	 log_quiet;	/* fuzzers: say nothing */
+extern int	 log_errors_only; /* CGI: no config warnings per request */
 void	 log_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...)
@@ -28,6 +29,16 @@ void	 log_warn(const char *, ...)
 /* Reports "file:line: [warning: ]message"; line 0 omits the line. */
 void	 log_conf(const char *, unsigned long, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
+
+/*
+ * num.c: checked numbers for options and environment values.
+ */
+/*
+ * Parses all of s as a number in base (8, 10 or 16) from min to max:
+ * digits only (a leading "-" if min < 0), no blanks, no "+".  Returns 0
+ * and sets *out, or -1 and leaves it alone.
+ */
+int	 num_parse(const char *, int, long long, long long, long long *);
 
 /*
  * dname.c: syntax of domain names and mx patterns (RFC 8461 §3.2,
