@@ -13,12 +13,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -1024,31 +1026,43 @@ conf_load_stream(struct conf *conf, FILE *fp, const char *file)
 	return rc;
 }
 
+/*
+ * Opening never blocks: a FIFO (or a device) named as the config would
+ * otherwise hold -t, a CGI request or the supervisor's reload in open()
+ * until some writer came.  Only a regular file is then read.
+ */
 long
 conf_load(struct conf *conf, const char *file)
 {
 	struct stat	 st;
-	FILE		*fp;
-	long		 rc;
+	FILE		*fp = NULL;
+	long		 rc = -1;
+	int		 fd, flags;
 
 	memset(conf, 0, sizeof(*conf));
 	table_init(&conf->table);
-	if ((fp = fopen(file, "re")) == NULL) {
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
 		log_conf(file, 0, 0, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(fp), &st) == -1) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
-		fclose(fp);
-		return -1;
+		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		log_conf(file, 0, 0, "not a regular file");
-		fclose(fp);
-		return -1;
+		goto out;
 	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		log_conf(file, 0, 0, "%s", strerror(errno));
+		goto out;
+	}
+	fd = -1;	/* fp owns it */
 	rc = conf_load_stream(conf, fp, file);
-	fclose(fp);
+out:
+	if (fp != NULL)
+		fclose(fp);
+	if (fd != -1)
+		close(fd);
 	return rc;
 }
 

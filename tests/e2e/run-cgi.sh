@@ -52,3 +52,19 @@ check_eq "cgi broken config: diagnostics on stderr" \
 # A good request writes nothing to stderr but the config's warnings.
 cgi tests/conf/good/minimal.ini REQUEST_METHOD=GET REQUEST_URI=$P
 check_eq "cgi: nothing on stderr" 0 "$(wc -c <"$SCRATCH/err")"
+# Config warnings are not written once per request (into the web
+# server's error log): -t shows them; errors still go out (above).
+cgi etc/mta-sts-fcgi.ini REQUEST_METHOD=GET REQUEST_URI=$P \
+    HTTP_HOST=mta-sts.example.org
+check_eq "cgi: a config with warnings (mode testing): exit 0, stderr empty" \
+    "0 0" "$? $(wc -c <"$SCRATCH/err")"
+check_file "cgi: a config with warnings: the policy" "$SCRATCH/org" \
+    "$SCRATCH/out"
+
+# [domain mta-sts.io] is a domain of its own: its policy host is
+# mta-sts.mta-sts.io, whose "mta-sts." the responder strips once.
+printf 'Status: 200 OK\r\n%s\r\nContent-Length: 69\r\n\r\nversion: STSv1\r\nmode: enforce\r\nmx: mail.mta-sts.io\r\nmax_age: 604800\r\n' "$CTL" >"$SCRATCH/io"
+cgi tests/conf/good/domain-mta-sts-tld.ini REQUEST_METHOD=GET \
+    REQUEST_URI=$P HTTP_HOST=mta-sts.mta-sts.io
+check_file "cgi: [domain mta-sts.io] served for Host mta-sts.mta-sts.io" \
+    "$SCRATCH/io" "$SCRATCH/out"
