@@ -140,8 +140,7 @@ bench:
 # The plain build's suites only, for a quick look while working.
 check-fast:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
-	@bash tests/run.sh unit conf cli e2e-modes e2e-nginx e2e-cgi \
-	    e2e-apache e2e-lighttpd e2e-spawn e2e-systemd faults install
+	@bash tests/run.sh plain
 
 MANS		= man/$(PROG).8 man/$(PROG).ini.5
 

@@ -7,6 +7,8 @@ TOP=$(pwd)
 # O=build/asan (tests/run.sh) tests another build; BIN may be a wrapper.
 BIN=${BIN:-$TOP/${O:-.}/mta-sts-fcgi}
 CLIENT=${CLIENT:-$TOP/${O:-.}/tests/tools/fcgi-client}
+# The policy bodies the suites expect (see tests/expected/README).
+EXPECTED=$TOP/tests/expected
 # Waits are hang detectors, not timings: valgrind runs them slower.
 SCALE=${TIME_SCALE:-1}
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/mta-sts-fcgi-test.XXXXXX")
@@ -26,6 +28,28 @@ trap 'exit 1' INT TERM HUP
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
+
+# need FILE...: each program a suite runs must have been built; a missing
+# one fails the suite loudly instead of skipping tests in silence.
+need() {
+	local f missing=0
+	for f in "$@"; do
+		if [ ! -x "$f" ]; then
+			notok "$f is not built (make check builds every test" \
+			    "binary; make check-fast the plain ones)"
+			missing=1
+		fi
+	done
+	[ "$missing" = 0 ] || exit 1
+}
+
+# response BODY_FILE [head]: what the program writes for a policy: the
+# CGI headers, then the body (not for "head").
+response() {
+	printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n' \
+	    "$(wc -c <"$1")"
+	[ "${2:-}" = head ] || cat "$1"
+}
 
 # check_eq NAME WANT GOT
 check_eq() {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The command line: options, exit statuses and first lines of messages.
 . tests/lib.sh
+need "$BIN" "$CLIENT"
 
 good=tests/conf/good/minimal.ini
 mkdir -p "$SCRATCH/dir"
