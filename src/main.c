@@ -5,6 +5,7 @@
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,6 +238,34 @@ options_mode(struct options *o, enum mode m)
 	o->mode = m;
 }
 
+/* The options that take an argument, and where it goes. */
+static const struct {
+	int	 ch;
+	size_t	 offset;	/* of a const char * in struct options */
+} arg_options[] = {
+	{ 'c', offsetof(struct options, file) },
+	{ 's', offsetof(struct options, address) },
+	{ 'm', offsetof(struct options, sockmode) },
+	{ 'o', offsetof(struct options, owner) },
+	{ 'u', offsetof(struct options, user) },
+	{ 'w', offsetof(struct options, nworkers) },
+};
+
+/* Stores optarg if ch takes an argument; returns whether it did. */
+static int
+options_arg(struct options *o, int ch)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(arg_options) / sizeof(arg_options[0]); i++)
+		if (arg_options[i].ch == ch) {
+			*(const char **)(void *)((char *)o +
+			    arg_options[i].offset) = optarg;
+			return 1;
+		}
+	return 0;
+}
+
 /* getopt: fills o from argv; exits 2 on a usage error. */
 static void
 options_parse(struct options *o, int argc, char *argv[])
@@ -245,25 +274,9 @@ options_parse(struct options *o, int argc, char *argv[])
 
 	opterr = 0;	/* getopt would name argv[0], a path */
 	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:Vw:")) != -1) {
+		if (options_arg(o, ch))
+			continue;
 		switch (ch) {
-		case 'c':
-			o->file = optarg;
-			break;
-		case 's':
-			o->address = optarg;
-			break;
-		case 'm':
-			o->sockmode = optarg;
-			break;
-		case 'o':
-			o->owner = optarg;
-			break;
-		case 'u':
-			o->user = optarg;
-			break;
-		case 'w':
-			o->nworkers = optarg;
-			break;
 		case 'd':
 			options_mode(o, MODE_DNS);
 			break;

@@ -72,28 +72,34 @@ check_file() {
 	fi
 }
 
-# wait_for CMD...: retries a command for up to 5 s.
-wait_for() {
-	local i=0
-	while ! "$@" >/dev/null 2>&1; do
+# within TENTHS CMD...: true once CMD succeeds, tried every 50 ms for
+# TENTHS/10 s (times TIME_SCALE); the one bounded wait of the suites.
+within() {
+	local i=0 n=$(($1 * 2 * SCALE))
+	shift
+	until "$@"; do
 		i=$((i + 1))
-		[ $i -ge $((100 * SCALE)) ] && return 1
+		[ $i -ge $n ] && return 1
 		sleep 0.05
 	done
 	return 0
 }
 
+# wait_for CMD...: retries a command, quietly, for up to 5 s.
+wait_for() {
+	within 50 "$@" >/dev/null 2>&1
+}
+
+# gone PID: true if PID has exited (a zombie child counts as gone).
+gone() {
+	kill -0 "$1" 2>/dev/null || return 0
+	case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 0 ;; esac
+	return 1
+}
+
 # wait_gone PID TENTHS: true once PID has exited, within TENTHS/10 s.
 wait_gone() {
-	local i=0
-	while kill -0 "$1" 2>/dev/null; do
-		# A zombie child counts as gone.
-		case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 0 ;; esac
-		i=$((i + 1))
-		[ $i -ge $(($2 * SCALE)) ] && return 1
-		sleep 0.1
-	done
-	return 0
+	within "$2" gone "$1"
 }
 
 # start NAME CMD...: runs CMD in the background, in a session of its own

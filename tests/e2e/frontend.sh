@@ -116,14 +116,11 @@ frontend_checks() {
 }
 
 # gone_within TENTHS: true once no process of ours is left.
+none_of_ours() {
+	[ -z "$(ours)" ]
+}
 gone_within() {
-	i=0
-	while [ -n "$(ours)" ]; do
-		i=$((i + 1))
-		[ $i -ge $(($1 * SCALE)) ] && return 1
-		sleep 0.1
-	done
-	return 0
+	within "$1" none_of_ours
 }
 
 # nginx_start NAME UPSTREAM [CONTRIB]: a throwaway nginx (nginx.sh) on a

@@ -70,12 +70,6 @@ print(status, *(pids + ["-", "-"])[:2])
 EOP
 }
 
-# alive PID: true while PID runs (and is not a zombie).
-alive() {
-	[ "$1" != - ] && kill -0 "$1" 2>/dev/null &&
-	    ! ps -o stat= -p "$1" | grep -q '^Z'
-}
-
 for mode in pty pgrp; do
 	port=$(free_port)
 	read -r status fcgi ngx <<<"$(makerun "$mode" "$port")"
@@ -97,8 +91,7 @@ for mode in pty pgrp; do
 	    "$(grep -E 'unexpectedly|Error|\*\*\*|Interrupt' "$SCRATCH/run.out")"
 	left=
 	for p in $fcgi $ngx; do
-		wait_gone "$p" 50 2>/dev/null
-		alive "$p" && left="$left $p"
+		[ "$p" = - ] || wait_gone "$p" 50 || left="$left $p"
 	done
 	check_eq "make run, $what: both servers are gone" "" "$left"
 	for p in $left; do kill -KILL "$p"; done
