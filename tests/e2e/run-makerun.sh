@@ -18,6 +18,10 @@ makerun() {
 import os, pty, re, select, signal, subprocess, sys, time
 mode, port, out, limit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 argv = ["make", "-s", "--no-print-directory", "run", "PORT=" + port]
+# A suite started in the background (make check &) inherits SIGINT
+# ignored, and make and bash keep an ignored signal ignored: give make
+# run the default, as a terminal's shell would.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 if mode == "pty":
     pid, fd = pty.fork()
     if pid == 0:
@@ -94,7 +98,7 @@ for mode in pty pgrp; do
 		[ "$p" = - ] || wait_gone "$p" 50 || left="$left $p"
 	done
 	check_eq "make run, $what: both servers are gone" "" "$left"
-	for p in $left; do kill -KILL "$p"; done
+	for p in $left; do stop "$p"; done
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		notok "make run, $what: port $port still answers"
 	else
