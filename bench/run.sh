@@ -515,6 +515,8 @@ plot "$D/scale" using 1:3 with linespoints title "start-up (ms)", \
      "" using 1:5 axes x1y2 with linespoints title "requests/s, random hosts"
 EOF
 
+# Sections measured by other scripts (bench/cgi-startup.sh) are kept.
+kept=$(sed -n '/^## Plain-CGI start-up/,$p' "$OUT" 2>/dev/null)
 {
 	echo "# Benchmarks"
 	echo
@@ -631,5 +633,6 @@ EOF
 	echo "Raw runs (setup, connections, requests/s, p50, p99, errors, CPU µs/request):"
 	echo
 	sed 's/^/    /' "$D/runs"
+	[ -z "$kept" ] || printf '\n%s\n' "$kept"
 } >"$OUT"
 echo "bench: wrote $OUT, bench/results.png, bench/scale.png"

@@ -4,7 +4,7 @@
 # usage: deps.sh build|run|check|bench
 set -eu
 
-build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libseccomp-dev"
+build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev libseccomp-dev"
 case "${1:-build}" in
 build)	want="$build" ;;
 run)	want="$build nginx curl" ;;

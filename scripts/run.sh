@@ -1,9 +1,23 @@
 #!/bin/bash
 # make run: serves etc/mta-sts-fcgi.ini through a throwaway nginx on
 # 127.0.0.1:$PORT (default 8080), using contrib/nginx/mta-sts.conf, until
-# Ctrl-C, then stops both by PID and removes the scratch directory.
+# Ctrl-C (exit status 0), then stops both by PID and removes the scratch
+# directory.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+
+# Ctrl-C is how a user stops this, and it must end quietly with status 0.
+# The terminal sends SIGINT to its whole foreground process group: make
+# would report an error and die by the signal, and the servers would exit
+# before we stop them.  So, given a terminal, the rest runs as a job of
+# its own (set -m), which bash makes the terminal's foreground group:
+# Ctrl-C then reaches that job alone, and the servers run in sessions of
+# their own (setsid) and are stopped by PID.
+if [ -t 0 ] && [ -z "${RUN_JOB:-}" ]; then
+	set -m
+	RUN_JOB=1 bash "$0" "$@"
+	exit $?
+fi
 TOP=$(pwd)
 PORT=${PORT:-8080}
 CONF=${CONF:-etc/mta-sts-fcgi.ini}
@@ -30,10 +44,11 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 0' INT TERM
 
-./mta-sts-fcgi -c "$CONF" -s "unix:$dir/fcgi.sock" &
+setsid ./mta-sts-fcgi -c "$CONF" -s "unix:$dir/fcgi.sock" &
 fcgi=$!
 nginx_conf "$dir/nginx" "$PORT" "unix:$dir/fcgi.sock"
-nginx -e "$dir/nginx/error.log" -p "$dir/nginx" -c "$dir/nginx/nginx.conf" &
+setsid nginx -e "$dir/nginx/error.log" -p "$dir/nginx" \
+    -c "$dir/nginx/nginx.conf" &
 ngx=$!
 i=0
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do

@@ -13,12 +13,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -30,12 +32,14 @@
 enum warning_kind {
 	WARN_TESTING,
 	WARN_NONE,
+	WARN_NONE_NO_MX,
 	WARN_MAX_AGE,
 	WARN_KINDS,
 };
 
 static const char *const warning_names[WARN_KINDS] = {
-	"mode testing", "mode none", "max_age below one day",
+	"mode testing", "mode none", "mode none without mx",
+	"max_age below one day",
 };
 
 enum field_state {
@@ -46,6 +50,11 @@ enum field_state {
 
 struct field {
 	enum field_state	 state;
+	unsigned long		 line;
+};
+
+struct mx_pattern {
+	char			*name;		/* lower case */
 	unsigned long		 line;
 };
 
@@ -60,12 +69,18 @@ struct section {
 	struct field		 max_age_field;
 	unsigned long		 max_age;
 	struct field		 mx_field;	/* line of the first mx */
-	char			**mx;
-	unsigned long		*mx_lines;
+	struct mx_pattern	*mx;
 	size_t			 mxlen;
 	size_t			 mxcap;
 	struct field		 tlsrpt_field;
 	char			*tlsrpt;
+};
+
+/* What conf_reader makes of a line. */
+enum line_kind {
+	LINE_PASS,		/* inih parses it */
+	LINE_SKIP,		/* handled (a header) or nothing to parse */
+	LINE_DAMAGED,		/* reported: unreadable */
 };
 
 struct loader {
@@ -149,15 +164,34 @@ conf_nomem(struct loader *ld)
 	ld->nomem = 1;
 }
 
+/*
+ * Makes room for element n of array (cap elements of size bytes),
+ * doubling it when full.  Returns the array, moved or not, or NULL (the
+ * old array is kept).
+ */
+static void *
+array_room(void *array, size_t n, size_t *cap, size_t size)
+{
+	size_t	 ncap;
+	void	*p;
+
+	if (n < *cap)
+		return array;
+	ncap = *cap ? *cap * 2 : 8;
+	if ((p = reallocarray(array, ncap, size)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return p;
+}
+
 static void
 section_free(struct section *s)
 {
 	size_t	 i;
 
 	for (i = 0; i < s->mxlen; i++)
-		free(s->mx[i]);
+		free(s->mx[i].name);
 	free(s->mx);
-	free(s->mx_lines);
 	free(s->domain);
 	free(s->tlsrpt);
 }
@@ -178,47 +212,124 @@ is_blank(int c)
 	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
 }
 
+/* A new, empty section at the current line; it becomes the current one. */
+static struct section *
+section_new(struct loader *ld)
+{
+	struct section	*p;
+
+	if ((p = array_room(ld->sections, ld->nsections, &ld->sections_cap,
+	    sizeof(*ld->sections))) == NULL) {
+		conf_nomem(ld);
+		return NULL;
+	}
+	ld->sections = p;
+	p = &ld->sections[ld->nsections];
+	memset(p, 0, sizeof(*p));
+	p->line = ld->line;
+	ld->cur = (long)ld->nsections++;
+	return p;
+}
+
+static void
+policy_register(struct loader *ld, struct section *s)
+{
+	s->is_policy = 1;
+	if (ld->policy >= 0) {
+		conf_error(ld, ld->line, "duplicate [policy] section (first at "
+		    "line %lu)", ld->sections[ld->policy].line);
+		return;
+	}
+	ld->policy = ld->cur;
+	s->usable = 1;
+}
+
 /*
- * [policy] or [domain <name>].  A bad header still opens a section, so
- * that the keys under it are checked, but it is never built.
+ * The name in "domain <name>" (len bytes at header), lower-cased into
+ * s->domain; returns its length, or 0 after reporting what is wrong.
+ */
+static size_t
+domain_name(struct loader *ld, struct section *s, const char *header,
+    size_t len)
+{
+	enum dname_error	 e;
+	const char		*dom;
+	size_t			 dlen, i;
+
+	for (dom = header + 6, dlen = len - 6; dlen > 0 && is_blank(*dom);
+	    dom++, dlen--)
+		;
+	if (dlen == 0) {
+		conf_error(ld, ld->line, "[domain] needs the policy domain "
+		    "it serves: [domain example.com]");
+		return 0;
+	}
+	for (i = 0; i < dlen; i++)
+		if (is_blank((unsigned char)dom[i])) {
+			conf_error(ld, ld->line, "[%.*s]: one policy domain "
+			    "per section", (int)len, header);
+			return 0;
+		}
+	if ((s->domain = strndup(dom, dlen)) == NULL) {
+		conf_nomem(ld);
+		return 0;
+	}
+	for (i = 0; i < dlen; i++)
+		s->domain[i] = (char)tolower((unsigned char)s->domain[i]);
+	if ((e = dname_check_domain(s->domain, dlen)) == DNAME_POLICY_HOST) {
+		conf_error(ld, ld->line, "[domain %s]: name the policy "
+		    "domain, not its policy host: [domain %s]", s->domain,
+		    s->domain + 8);
+		return 0;
+	}
+	if (e != DNAME_OK) {
+		conf_error(ld, ld->line, "[domain %s]: %s", s->domain,
+		    dname_strerror(e));
+		return 0;
+	}
+	return dlen;
+}
+
+/* Adds the domain of section s to the table, once. */
+static void
+domain_register(struct loader *ld, struct section *s, size_t dlen)
+{
+	const struct table_domain	*d;
+	size_t				*p;
+	long				 idx;
+
+	if ((d = table_find(ld->table, s->domain, dlen)) != NULL) {
+		conf_error(ld, ld->line, "duplicate [domain %s] (first at "
+		    "line %lu)", s->domain, ld->sections[ld->domain_section[
+		    d - ld->table->domains]].line);
+		return;
+	}
+	if ((idx = table_add_domain(ld->table, s->domain, dlen)) == -1 ||
+	    (p = array_room(ld->domain_section, (size_t)idx,
+	    &ld->domain_section_cap, sizeof(*p))) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	ld->domain_section = p;
+	ld->domain_section[idx] = (size_t)ld->cur;
+	s->usable = 1;
+}
+
+/*
+ * [policy] or [domain <name>], len bytes at name.  A bad header still
+ * opens a section, so that the keys under it are checked, but it is
+ * never built.
  */
 static void
 section_open(struct loader *ld, const char *name, size_t len)
 {
-	struct section		*s;
-	const struct table_domain *d;
-	enum dname_error	 e;
-	const char		*dom;
-	size_t			 dlen, i;
-	long			 idx;
+	struct section	*s;
+	size_t		 dlen;
 
-	if (ld->nsections == ld->sections_cap) {
-		size_t	 ncap = ld->sections_cap ? ld->sections_cap * 2 : 16;
-		void	*p;
-
-		if ((p = reallocarray(ld->sections, ncap,
-		    sizeof(*ld->sections))) == NULL) {
-			conf_nomem(ld);
-			return;
-		}
-		ld->sections = p;
-		ld->sections_cap = ncap;
-	}
-	s = &ld->sections[ld->nsections];
-	memset(s, 0, sizeof(*s));
-	s->line = ld->line;
-	ld->cur = (long)ld->nsections++;
-
+	if ((s = section_new(ld)) == NULL)
+		return;
 	if (len == 6 && strncmp(name, "policy", 6) == 0) {
-		s->is_policy = 1;
-		if (ld->policy >= 0) {
-			conf_error(ld, ld->line, "duplicate [policy] section "
-			    "(first at line %lu)",
-			    ld->sections[ld->policy].line);
-			return;
-		}
-		ld->policy = ld->cur;
-		s->usable = 1;
+		policy_register(ld, s);
 		return;
 	}
 	if (len < 6 || strncmp(name, "domain", 6) != 0 ||
@@ -227,66 +338,90 @@ section_open(struct loader *ld, const char *name, size_t len)
 		    "[policy] and [domain <policy domain>]", (int)len, name);
 		return;
 	}
-	for (dom = name + 6, dlen = len - 6; dlen > 0 && is_blank(*dom);
-	    dom++, dlen--)
-		;
-	if (dlen == 0) {
-		conf_error(ld, ld->line, "[domain] needs the policy domain "
-		    "it serves: [domain example.com]");
-		return;
-	}
-	for (i = 0; i < dlen; i++)
-		if (is_blank((unsigned char)dom[i])) {
-			conf_error(ld, ld->line, "[%.*s]: one policy domain "
-			    "per section", (int)len, name);
-			return;
-		}
-	if ((s->domain = strndup(dom, dlen)) == NULL) {
-		conf_nomem(ld);
-		return;
-	}
-	for (i = 0; i < dlen; i++)
-		s->domain[i] = (char)tolower((unsigned char)s->domain[i]);
-	if ((e = dname_check(s->domain, dlen, 0)) != DNAME_OK) {
-		conf_error(ld, ld->line, "[domain %s]: %s", s->domain,
-		    dname_strerror(e));
-		return;
-	}
-	/*
-	 * Requests for mta-sts.example.com are looked up as example.com,
-	 * so a section named after the policy host would never match.
-	 */
-	if (dlen > 8 && strncmp(s->domain, "mta-sts.", 8) == 0) {
-		conf_error(ld, ld->line, "[domain %s]: name the policy "
-		    "domain, not its policy host: [domain %s]", s->domain,
-		    s->domain + 8);
-		return;
-	}
-	if ((d = table_find(ld->table, s->domain, dlen)) != NULL) {
-		conf_error(ld, ld->line, "duplicate [domain %s] (first at "
-		    "line %lu)", s->domain, ld->sections[ld->domain_section[
-		    d - ld->table->domains]].line);
-		return;
-	}
-	if ((idx = table_add_domain(ld->table, s->domain, dlen)) == -1) {
-		conf_nomem(ld);
-		return;
-	}
-	if ((size_t)idx >= ld->domain_section_cap) {
-		size_t	 ncap = ld->domain_section_cap ?
-		    ld->domain_section_cap * 2 : 16;
-		void	*p;
+	if ((dlen = domain_name(ld, s, name, len)) > 0)
+		domain_register(ld, s, dlen);
+}
 
-		if ((p = reallocarray(ld->domain_section, ncap,
-		    sizeof(*ld->domain_section))) == NULL) {
-			conf_nomem(ld);
-			return;
-		}
-		ld->domain_section = p;
-		ld->domain_section_cap = ncap;
+/* A line starting with "[": checks the header's form, then opens it. */
+static enum line_kind
+header_parse(struct loader *ld, char *p)
+{
+	char	*end;
+	size_t	 n;
+
+	if ((end = strchr(p, ']')) == NULL) {
+		conf_error(ld, ld->line, "section header without closing "
+		    "\"]\"");
+		ld->cur = -2;
+		return LINE_SKIP;
 	}
-	ld->domain_section[idx] = (size_t)ld->cur;
-	s->usable = 1;
+	for (n = 1; end[n] != '\0' && is_blank((unsigned char)end[n]); n++)
+		;
+	if (end[n] != '\0' && end[n] != ';' && end[n] != '#') {
+		conf_error(ld, ld->line, "text after the section header's "
+		    "\"]\"");
+		ld->cur = -2;
+		return LINE_SKIP;
+	}
+	for (p++; p < end && is_blank((unsigned char)*p); p++)
+		;
+	while (end > p && is_blank((unsigned char)end[-1]))
+		end--;
+	section_open(ld, p, (size_t)(end - p));
+	return LINE_SKIP;
+}
+
+/*
+ * Trims the line in ld->buf (n bytes read): a first line's byte-order
+ * mark, the line end, blanks at both ends.  Returns where it starts now
+ * and sets *len.
+ */
+static char *
+line_trim(struct loader *ld, size_t n, size_t *len)
+{
+	char	*p = ld->buf;
+
+	if (ld->line == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	while (n > 0 && is_blank((unsigned char)*p)) {
+		p++;
+		n--;
+	}
+	while (n > 0 && is_blank((unsigned char)p[n - 1]))
+		n--;
+	p[n] = '\0';
+	*len = n;
+	return p;
+}
+
+/* Decides what becomes of a trimmed line of len bytes (max for inih). */
+static enum line_kind
+line_classify(struct loader *ld, char *p, size_t len, size_t max)
+{
+	if (len > max) {
+		conf_error(ld, ld->line, "line is %zu bytes long; the limit "
+		    "is %zu (split a long mx list over several mx lines)",
+		    len, max);
+		return LINE_DAMAGED;
+	}
+	if (len == 0 || *p == ';' || *p == '#')
+		return LINE_PASS;
+	if (*p == '[')
+		return header_parse(ld, p);
+	if (strpbrk(p, "=:") == NULL) {
+		conf_error(ld, ld->line, "expected \"key = value\", a "
+		    "[section] or a comment");
+		return LINE_DAMAGED;
+	}
+	if (*p == '=' || *p == ':') {
+		conf_error(ld, ld->line, "missing key before \"%c\"", *p);
+		return LINE_DAMAGED;
+	}
+	return LINE_PASS;
 }
 
 /*
@@ -300,9 +435,10 @@ static char *
 conf_reader(char *str, int num, void *stream)
 {
 	struct loader	*ld = stream;
+	enum line_kind	 kind;
 	ssize_t		 n;
-	size_t		 len, max;
-	char		*p, *end;
+	size_t		 len = 0;
+	char		*p = NULL;
 
 	if ((n = getline(&ld->buf, &ld->bufsize, ld->fp)) == -1) {
 		if (ferror(ld->fp))
@@ -311,78 +447,23 @@ conf_reader(char *str, int num, void *stream)
 		return NULL;
 	}
 	ld->line++;
-	len = (size_t)n;
-	p = ld->buf;
-	if (memchr(p, '\0', len) != NULL) {
+	if (memchr(ld->buf, '\0', (size_t)n) != NULL) {
 		conf_error(ld, ld->line, "NUL byte in line");
-		goto damaged;
+		kind = LINE_DAMAGED;
+	} else {
+		p = line_trim(ld, (size_t)n, &len);
+		/* inih reads num - 1 bytes, and wants room for the newline. */
+		kind = line_classify(ld, p, len, num > 2 ? (size_t)num - 2 : 0);
 	}
-	if (ld->line == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		len -= 3;
+	if (kind == LINE_PASS) {
+		memcpy(str, p, len);
+		str[len] = '\n';
+		str[len + 1] = '\0';
+		return str;
 	}
-	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
-		len--;
-	while (len > 0 && is_blank((unsigned char)*p)) {
-		p++;
-		len--;
-	}
-	while (len > 0 && is_blank((unsigned char)p[len - 1]))
-		len--;
-	p[len] = '\0';
-
-	/* inih reads num - 1 bytes, and wants room for the newline. */
-	max = num > 2 ? (size_t)num - 2 : 0;
-	if (len > max) {
-		conf_error(ld, ld->line, "line is %zu bytes long; the limit "
-		    "is %zu (split a long mx list over several mx lines)",
-		    len, max);
-		goto damaged;
-	}
-	if (len == 0 || *p == ';' || *p == '#')
-		goto pass;
-	if (*p == '[') {
-		if ((end = strchr(p, ']')) == NULL) {
-			conf_error(ld, ld->line, "section header without "
-			    "closing \"]\"");
-			ld->cur = -2;
-			goto skip;
-		}
-		for (n = 1; end[n] != '\0' && is_blank((unsigned char)end[n]);
-		    n++)
-			;
-		if (end[n] != '\0' && end[n] != ';' && end[n] != '#') {
-			conf_error(ld, ld->line, "text after the section "
-			    "header's \"]\"");
-			ld->cur = -2;
-			goto skip;
-		}
-		for (p++; p < end && is_blank((unsigned char)*p); p++)
-			;
-		while (end > p && is_blank((unsigned char)end[-1]))
-			end--;
-		section_open(ld, p, (size_t)(end - p));
-		goto skip;
-	}
-	if (strpbrk(p, "=:") == NULL) {
-		conf_error(ld, ld->line, "expected \"key = value\", a "
-		    "[section] or a comment");
-		goto damaged;
-	}
-	if (*p == '=' || *p == ':') {
-		conf_error(ld, ld->line, "missing key before \"%c\"", *p);
-		goto damaged;
-	}
-pass:
-	memcpy(str, p, len);
-	str[len] = '\n';
-	str[len + 1] = '\0';
-	return str;
-damaged:
-	/* What the line said is unknown: do not report it as missing. */
-	if (ld->cur >= 0)
+	/* What a damaged line said is unknown: do not report it as missing. */
+	if (kind == LINE_DAMAGED && ld->cur >= 0)
 		ld->sections[ld->cur].damaged = 1;
-skip:
 	str[0] = '\n';
 	str[1] = '\0';
 	return str;
@@ -410,8 +491,6 @@ key_mode(struct loader *ld, struct section *s, const char *value)
 	};
 	size_t	 i;
 
-	if (!field_once(ld, &s->mode_field, "mode"))
-		return;
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(value, policy_mode_name(modes[i])) == 0) {
 			s->mode = modes[i];
@@ -439,8 +518,6 @@ key_max_age(struct loader *ld, struct section *s, const char *value)
 	size_t			 len = strlen(value), i;
 	char			*end;
 
-	if (!field_once(ld, &s->max_age_field, "max_age"))
-		return;
 	for (i = 0; i < len; i++)
 		if (!isdigit((unsigned char)value[i]))
 			break;
@@ -464,39 +541,32 @@ key_max_age(struct loader *ld, struct section *s, const char *value)
 static int
 mx_add(struct loader *ld, struct section *s, const char *pat, size_t len)
 {
-	size_t	 i;
+	struct mx_pattern	*p;
+	size_t			 i;
 
 	for (i = 0; i < s->mxlen; i++)
-		if (strlen(s->mx[i]) == len &&
-		    strncasecmp(s->mx[i], pat, len) == 0) {
+		if (strlen(s->mx[i].name) == len &&
+		    strncasecmp(s->mx[i].name, pat, len) == 0) {
 			conf_error(ld, ld->line, "mx: \"%.*s\" is already "
-			    "listed (line %lu)", (int)len, pat,
-			    s->mx_lines[i]);
+			    "listed (line %lu)", (int)len, pat, s->mx[i].line);
 			return -1;
 		}
-	if (s->mxlen == s->mxcap) {
-		size_t	 ncap = s->mxcap ? s->mxcap * 2 : 4;
-		void	*p, *q;
-
-		if ((p = reallocarray(s->mx, ncap, sizeof(*s->mx))) == NULL)
-			goto nomem;
-		s->mx = p;
-		if ((q = reallocarray(s->mx_lines, ncap,
-		    sizeof(*s->mx_lines))) == NULL)
-			goto nomem;
-		s->mx_lines = q;
-		s->mxcap = ncap;
+	if ((p = array_room(s->mx, s->mxlen, &s->mxcap, sizeof(*p))) == NULL) {
+		conf_nomem(ld);
+		return -1;
 	}
-	if ((s->mx[s->mxlen] = strndup(pat, len)) == NULL)
-		goto nomem;
+	s->mx = p;
+	p = &s->mx[s->mxlen];
+	if ((p->name = strndup(pat, len)) == NULL) {
+		conf_nomem(ld);
+		return -1;
+	}
 	/* Matching is case-insensitive (§4.1): serve one canonical form. */
 	for (i = 0; i < len; i++)
-		s->mx[s->mxlen][i] = (char)tolower((unsigned char)pat[i]);
-	s->mx_lines[s->mxlen++] = ld->line;
+		p->name[i] = (char)tolower((unsigned char)pat[i]);
+	p->line = ld->line;
+	s->mxlen++;
 	return 0;
-nomem:
-	conf_nomem(ld);
-	return -1;
 }
 
 /*
@@ -617,8 +687,6 @@ key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 	size_t		 len;
 	int		 ok = 1, n = 0;
 
-	if (!field_once(ld, &s->tlsrpt_field, "tlsrpt"))
-		return;
 	if ((out = malloc(strlen(value) + 1)) == NULL) {
 		conf_nomem(ld);
 		return;
@@ -660,19 +728,43 @@ key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 	s->tlsrpt_field.state = FIELD_SET;
 }
 
-/* The field a known key sets, or NULL for an unknown key. */
+/*
+ * The keys a section may hold: a new key is a field of struct section,
+ * one row here and its parser.  A key given once sets its field's line
+ * and state before the parser runs (which marks it set if the value is
+ * valid); the others (mx) track their field themselves.
+ */
+static const struct key {
+	const char	*name;
+	size_t		 field;		/* offset of its struct field */
+	int		 once;
+	void		(*parse)(struct loader *, struct section *,
+			    const char *);
+} keys[] = {
+	{ "mode", offsetof(struct section, mode_field), 1, key_mode },
+	{ "mx", offsetof(struct section, mx_field), 0, key_mx },
+	{ "max_age", offsetof(struct section, max_age_field), 1, key_max_age },
+	{ "tlsrpt", offsetof(struct section, tlsrpt_field), 1, key_tlsrpt },
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
 static struct field *
-key_field(struct section *s, const char *key)
+key_field(const struct key *k, struct section *s)
 {
-	if (strcmp(key, "mode") == 0)
-		return &s->mode_field;
-	if (strcmp(key, "max_age") == 0)
-		return &s->max_age_field;
-	if (strcmp(key, "mx") == 0)
-		return &s->mx_field;
-	if (strcmp(key, "tlsrpt") == 0)
-		return &s->tlsrpt_field;
-	return NULL;
+	return (struct field *)(void *)((char *)s + k->field);
+}
+
+/* "mode, mx, max_age, tlsrpt": the keys, for messages. */
+static const char *
+keys_allowed(char *buf, size_t size)
+{
+	size_t	 i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NKEYS && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s",
+		    i > 0 ? ", " : "", keys[i].name);
+	return buf;
 }
 
 static int
@@ -682,6 +774,8 @@ conf_handler(void *user, const char *section, const char *key,
 	struct loader	*ld = user;
 	struct section	*s;
 	struct field	*f;
+	const struct key *k;
+	char		 allowed[128];
 
 	(void)section;		/* the reader tracks sections */
 	if (ld->cur == -2)
@@ -692,7 +786,15 @@ conf_handler(void *user, const char *section, const char *key,
 		return 1;
 	}
 	s = &ld->sections[ld->cur];
-	if ((value[0] == '"' || value[0] == '\'') && (f = key_field(s, key))) {
+	for (k = keys; k < keys + NKEYS && strcmp(key, k->name) != 0; k++)
+		;
+	if (k == keys + NKEYS) {
+		conf_error(ld, ld->line, "unknown key \"%s\"; allowed: %s", key,
+		    keys_allowed(allowed, sizeof(allowed)));
+		return 1;
+	}
+	f = key_field(k, s);
+	if (value[0] == '"' || value[0] == '\'') {
 		conf_error(ld, ld->line, "%s: write the value without quotes",
 		    key);
 		if (f->state == FIELD_UNSET)
@@ -700,17 +802,8 @@ conf_handler(void *user, const char *section, const char *key,
 		f->state = FIELD_INVALID;
 		return 1;
 	}
-	if (strcmp(key, "mode") == 0)
-		key_mode(ld, s, value);
-	else if (strcmp(key, "max_age") == 0)
-		key_max_age(ld, s, value);
-	else if (strcmp(key, "mx") == 0)
-		key_mx(ld, s, value);
-	else if (strcmp(key, "tlsrpt") == 0)
-		key_tlsrpt(ld, s, value);
-	else
-		conf_error(ld, ld->line, "unknown key \"%s\"; allowed: mode, "
-		    "mx, max_age, tlsrpt", key);
+	if (!k->once || field_once(ld, f, key))
+		k->parse(ld, s, value);
 	return 1;
 }
 
@@ -747,64 +840,115 @@ resolve(struct loader *ld, const struct section *s, const struct section *p,
 	return NULL;
 }
 
-/* Resolves section s against [policy] and adds its prepared policy. */
-static long
-section_build(struct loader *ld, const struct section *s,
-    const struct section *p, const char **tlsrpt)
-{
-	const struct section	*mode_s, *age_s, *mx_s = s, *rpt_s = s;
-	struct policy_spec	 spec;
-	char			 label[300];
-	int			 quiet = 0;
-	long			 idx;
+/* The sections a section takes each of its fields from. */
+struct sources {
+	const struct section	*mode;
+	const struct section	*max_age;
+	const struct section	*mx;
+	const struct section	*tlsrpt;
+};
 
-	if (s->damaged || (p != NULL && p->damaged))
-		return -1;	/* the unreadable line was reported */
-	mode_s = resolve(ld, s, p, offsetof(struct section, mode_field),
+/*
+ * Finds where each field of s comes from: s, or else [policy] p.
+ * Returns 0, or -1 if s cannot be built (reported, here or before).
+ */
+static int
+section_sources(struct loader *ld, const struct section *s,
+    const struct section *p, struct sources *src)
+{
+	int	 quiet = 0;
+
+	src->mode = resolve(ld, s, p, offsetof(struct section, mode_field),
 	    "mode (enforce, testing or none)", &quiet);
-	age_s = resolve(ld, s, p, offsetof(struct section, max_age_field),
-	    "max_age (seconds; 604800 is one week)", &quiet);
+	src->max_age = resolve(ld, s, p, offsetof(struct section,
+	    max_age_field), "max_age (seconds; 604800 is one week)", &quiet);
 	/* An mx list given here replaces the inherited one. */
+	src->mx = s;
 	if (s->mx_field.state == FIELD_INVALID)
 		quiet = 1;
 	else if (s->mx_field.state == FIELD_UNSET && p != NULL) {
 		if (p->mx_field.state == FIELD_INVALID)
 			quiet = 1;
-		mx_s = p;
+		src->mx = p;
 	}
-	if (s->tlsrpt_field.state == FIELD_UNSET && p != NULL)
-		rpt_s = p;
-	if (mode_s == NULL || age_s == NULL || quiet)
-		return -1;
+	src->tlsrpt = s->tlsrpt_field.state == FIELD_UNSET && p != NULL ?
+	    p : s;
+	return src->mode == NULL || src->max_age == NULL || quiet ? -1 : 0;
+}
+
+/* Checks the policy of section s as senders will see it; 0 or -1. */
+static int
+spec_check(struct loader *ld, const struct section *s,
+    const struct policy_spec *spec)
+{
+	char	 label[300];
 
 	section_label(s, label, sizeof(label));
-	spec.mode = mode_s->mode;
-	spec.max_age = age_s->max_age;
-	spec.mx = (const char *const *)mx_s->mx;
-	spec.mxlen = mx_s->mxlen;
 	/* RFC 8461 §3.2: "mx" is required unless mode is "none". */
-	if (spec.mxlen == 0 && spec.mode != POLICY_NONE) {
+	if (spec->mxlen == 0 && spec->mode != POLICY_NONE) {
 		conf_error(ld, s->line, "%s: mode %s needs at least one mx",
-		    label, policy_mode_name(spec.mode));
+		    label, policy_mode_name(spec->mode));
 		return -1;
 	}
-	if (policy_body_len(&spec) == 0) {
+	/* live-world.md: Stalwart needs an mx line even in mode none. */
+	if (spec->mxlen == 0)
+		conf_warning(ld, WARN_NONE_NO_MX, s->line, "%s: mode none "
+		    "without any mx is valid, but some senders (Stalwart) "
+		    "refuse a policy without an mx line: keep the mx lines "
+		    "while winding down", label);
+	if (policy_body_len(spec) == 0) {
 		conf_error(ld, s->line, "%s: the policy is longer than the "
 		    "%d bytes senders accept: list fewer mx patterns (one "
 		    "\"*.example.com\" covers every mx1.example.com, "
 		    "mx2.example.com ...)", label, POLICY_BODY_MAX);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Resolves section s against [policy] p and adds its prepared policy.
+ * Returns its index and sets *tlsrpt, or -1.
+ */
+static long
+section_build(struct loader *ld, const struct section *s,
+    const struct section *p, const char **tlsrpt)
+{
+	struct sources		 src;
+	struct policy_spec	 spec;
+	const char		**names;
+	size_t			 i;
+	long			 idx = -1;
+
+	if (s->damaged || (p != NULL && p->damaged))
+		return -1;	/* the unreadable line was reported */
+	if (section_sources(ld, s, p, &src) == -1)
+		return -1;
+	if ((names = reallocarray(NULL, src.mx->mxlen + 1,
+	    sizeof(*names))) == NULL) {
+		conf_nomem(ld);
+		return -1;
+	}
+	for (i = 0; i < src.mx->mxlen; i++)
+		names[i] = src.mx->mx[i].name;
+	spec.mode = src.mode->mode;
+	spec.max_age = src.max_age->max_age;
+	spec.mx = names;
+	spec.mxlen = src.mx->mxlen;
+	if (spec_check(ld, s, &spec) == -1)
+		goto out;
 	if ((idx = table_add_policy(ld->table, &spec)) == -1) {
 		conf_nomem(ld);
-		return -1;
+		goto out;
 	}
 	*tlsrpt = NULL;
-	if (rpt_s->tlsrpt_field.state == FIELD_SET &&
-	    (*tlsrpt = table_strdup(ld->table, rpt_s->tlsrpt)) == NULL) {
+	if (src.tlsrpt->tlsrpt_field.state == FIELD_SET &&
+	    (*tlsrpt = table_strdup(ld->table, src.tlsrpt->tlsrpt)) == NULL) {
 		conf_nomem(ld);
-		return -1;
+		idx = -1;
 	}
+out:
+	free(names);
 	return idx;
 }
 
@@ -882,31 +1026,43 @@ conf_load_stream(struct conf *conf, FILE *fp, const char *file)
 	return rc;
 }
 
+/*
+ * Opening never blocks: a FIFO (or a device) named as the config would
+ * otherwise hold -t, a CGI request or the supervisor's reload in open()
+ * until some writer came.  Only a regular file is then read.
+ */
 long
 conf_load(struct conf *conf, const char *file)
 {
 	struct stat	 st;
-	FILE		*fp;
-	long		 rc;
+	FILE		*fp = NULL;
+	long		 rc = -1;
+	int		 fd, flags;
 
 	memset(conf, 0, sizeof(*conf));
 	table_init(&conf->table);
-	if ((fp = fopen(file, "re")) == NULL) {
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
 		log_conf(file, 0, 0, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(fp), &st) == -1) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
-		fclose(fp);
-		return -1;
+		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		log_conf(file, 0, 0, "not a regular file");
-		fclose(fp);
-		return -1;
+		goto out;
 	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		log_conf(file, 0, 0, "%s", strerror(errno));
+		goto out;
+	}
+	fd = -1;	/* fp owns it */
 	rc = conf_load_stream(conf, fp, file);
-	fclose(fp);
+out:
+	if (fp != NULL)
+		fclose(fp);
+	if (fd != -1)
+		close(fd);
 	return rc;
 }
 

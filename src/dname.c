@@ -73,6 +73,27 @@ dname_check(const char *name, size_t len, int wildcard)
 	return DNAME_OK;
 }
 
+/*
+ * Requests for mta-sts.example.com are looked up as example.com (the
+ * policy host is "mta-sts." and the policy domain, RFC 8461 §3.3), so
+ * a domain named after a policy host would never match: it is a mistake
+ * for the domain itself.  Only when what follows "mta-sts." is a single
+ * label (mta-sts.io) can it be nobody's policy host: that is a domain of
+ * its own, served for the Host mta-sts.mta-sts.io.
+ */
+enum dname_error
+dname_check_domain(const char *name, size_t len)
+{
+	enum dname_error	 e;
+
+	if ((e = dname_check(name, len, 0)) != DNAME_OK)
+		return e;
+	if (len > 8 && strncmp(name, "mta-sts.", 8) == 0 &&
+	    memchr(name + 8, '.', len - 8) != NULL)
+		return DNAME_POLICY_HOST;
+	return DNAME_OK;
+}
+
 const char *
 dname_strerror(enum dname_error e)
 {
@@ -110,6 +131,9 @@ dname_strerror(enum dname_error e)
 	case DNAME_ONE_LABEL:
 		return "a single label is not a mail host name "
 		    "(want at least \"name.tld\")";
+	case DNAME_POLICY_HOST:
+		return "a policy host: name the policy domain, without "
+		    "\"mta-sts.\"";
 	}
 	return "invalid name";
 }

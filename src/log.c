@@ -12,20 +12,52 @@
 #include "mta-sts-fcgi.h"
 
 int	 log_quiet;
+int	 log_errors_only;
+
+/*
+ * Copies s into out with every control character made visible (\r, \t,
+ * \x01, ...): messages quote config text and file names, and a CR or an
+ * escape sequence in them must not rewrite the operator's terminal.
+ * Bytes from 0x80 up are left alone: they are UTF-8 (RFC section signs,
+ * names the config got wrong).
+ */
+static void
+log_escape(char *out, size_t size, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 c;
+	size_t			 n = 0;
+
+	for (; (c = (unsigned char)*s) != '\0' && n + 5 < size; s++) {
+		if (c >= 0x20 && c != 0x7f) {
+			out[n++] = (char)c;
+			continue;
+		}
+		out[n++] = '\\';
+		if (c == '\r' || c == '\n' || c == '\t') {
+			out[n++] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
+			continue;
+		}
+		out[n++] = 'x';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 0xf];
+	}
+	out[n] = '\0';
+}
 
 static void
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
 {
-	char	 msg[1024];
+	char	 msg[1024], line[2048], out[4 * sizeof(line)];
 
 	if (log_quiet)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	snprintf(line, sizeof(line), "%s%s%s%s", prefix, msg,
+	    tail != NULL ? ": " : "", tail != NULL ? tail : "");
+	log_escape(out, sizeof(out), line);
 	/* One fprintf so lines from several processes do not interleave. */
-	if (tail != NULL)
-		fprintf(stderr, "%s: %s%s: %s\n", PROGNAME, prefix, msg, tail);
-	else
-		fprintf(stderr, "%s: %s%s\n", PROGNAME, prefix, msg);
+	fprintf(stderr, "%s: %s\n", PROGNAME, out);
 }
 
 void
@@ -57,6 +89,8 @@ log_conf(const char *file, unsigned long line, int warning,
 	char	 prefix[512];
 	va_list	 ap;
 
+	if (warning && log_errors_only)
+		return;
 	if (line > 0)
 		snprintf(prefix, sizeof(prefix), "%s:%lu: %s", file, line,
 		    warning ? "warning: " : "");

@@ -5,7 +5,8 @@
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
 #include <ctype.h>
-#include <errno.h>
+#include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +64,14 @@ static int
 verdict(const char *file, long errors)
 {
 	if (errors == 0) {
-		fprintf(stderr, "%s: %s: configuration OK\n", PROGNAME, file);
+		log_warnx("%s: configuration OK", file);
 		return 0;
 	}
 	if (errors > 0)
-		fprintf(stderr, "%s: %s: configuration has %ld error%s\n",
-		    PROGNAME, file, errors, errors == 1 ? "" : "s");
+		log_warnx("%s: configuration has %ld error%s", file, errors,
+		    errors == 1 ? "" : "s");
 	else
-		fprintf(stderr, "%s: %s: configuration could not be read\n",
-		    PROGNAME, file);
+		log_warnx("%s: configuration could not be read", file);
 	return 1;
 }
 
@@ -139,28 +139,45 @@ dns_domain(const char *name, const char *tlsrpt, const struct policy *p)
 	return 0;
 }
 
+/*
+ * A domain named after -d: the rules of a [domain] section's name, so
+ * that both print the same records.  0, or -1 after saying why.
+ */
+static int
+dns_extra_check(const struct table *t, char *name)
+{
+	enum dname_error	 e;
+	size_t			 i, len = strlen(name);
+
+	for (i = 0; i < len; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	if ((e = dname_check_domain(name, len)) == DNAME_POLICY_HOST) {
+		log_warnx("%s: name the policy domain, not its policy host: "
+		    "-d %s", name, name + 8);
+		return -1;
+	}
+	if (e != DNAME_OK) {
+		log_warnx("%s: %s", name, dname_strerror(e));
+		return -1;
+	}
+	if (t->default_policy < 0 && table_find(t, name, len) == NULL) {
+		log_warnx("%s: no [domain %s] section and no [policy] to "
+		    "serve it", name, name);
+		return -1;
+	}
+	return 0;
+}
+
 /* -d: records for every [domain] section, then for each domain named. */
 static int
 dns(const struct table *t, char **extra, int nextra)
 {
-	enum dname_error	 e;
-	size_t			 i, len;
-	int			 k, bad = 0;
+	size_t	 i;
+	int	 k, bad = 0;
 
-	for (k = 0; k < nextra; k++) {
-		len = strlen(extra[k]);
-		for (i = 0; i < len; i++)
-			extra[k][i] = (char)tolower((unsigned char)extra[k][i]);
-		if ((e = dname_check(extra[k], len, 0)) != DNAME_OK) {
-			log_warnx("%s: %s", extra[k], dname_strerror(e));
+	for (k = 0; k < nextra; k++)
+		if (dns_extra_check(t, extra[k]) == -1)
 			bad = 1;
-		} else if (t->default_policy < 0 &&
-		    table_find(t, extra[k], len) == NULL) {
-			log_warnx("%s: no [domain %s] section and no [policy] "
-			    "to serve it", extra[k], extra[k]);
-			bad = 1;
-		}
-	}
 	if (bad)
 		return 1;
 	if (t->ndomains == 0 && nextra == 0) {
@@ -182,199 +199,252 @@ dns(const struct table *t, char **extra, int nextra)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* -m and -w: checked numbers, never atoi.  0 or -1 (said why). */
-static int
-serve_options(struct listen_opts *lo, unsigned *workers, const char *mode,
-    const char *nworkers)
-{
-	char	*end;
-	long	 n;
+/* The command line and the environment, read once. */
+struct options {
+	enum mode		 mode;
+	const char		*file;
+	const char		*address;	/* -s */
+	const char		*sockmode;	/* -m */
+	const char		*owner;		/* -o */
+	const char		*user;		/* -u */
+	const char		*nworkers;	/* -w */
+	char			**domains;	/* after -d */
+	int			 ndomains;
+	int			 cgi_request;	/* the environment holds one */
+	struct listen_opts	 lo;		/* -m, -o */
+	unsigned		 workers;
+};
 
-	memset(lo, 0, sizeof(*lo));
-	lo->mode = 0660;
-	if (mode != NULL) {
-		errno = 0;
-		n = strtol(mode, &end, 8);
-		if (errno != 0 || *mode == '\0' || *end != '\0' || n < 0 ||
-		    n > 0777) {
-			fprintf(stderr, "%s: -m %s: want an octal mode such "
-			    "as 0660\n", PROGNAME, mode);
-			return -1;
+/* Says what is wrong with the command line, then the usage; exits 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "%s: ", PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(2);
+}
+
+/* Sets o->mode from -t, -T or -d, which exclude each other. */
+static void
+options_mode(struct options *o, enum mode m)
+{
+	if (o->mode != MODE_SERVE && o->mode != m)
+		usage_error("-t, -T and -d exclude each other");
+	o->mode = m;
+}
+
+/* The options that take an argument, and where it goes. */
+static const struct {
+	int	 ch;
+	size_t	 offset;	/* of a const char * in struct options */
+} arg_options[] = {
+	{ 'c', offsetof(struct options, file) },
+	{ 's', offsetof(struct options, address) },
+	{ 'm', offsetof(struct options, sockmode) },
+	{ 'o', offsetof(struct options, owner) },
+	{ 'u', offsetof(struct options, user) },
+	{ 'w', offsetof(struct options, nworkers) },
+};
+
+/* Stores optarg if ch takes an argument; returns whether it did. */
+static int
+options_arg(struct options *o, int ch)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(arg_options) / sizeof(arg_options[0]); i++)
+		if (arg_options[i].ch == ch) {
+			*(const char **)(void *)((char *)o +
+			    arg_options[i].offset) = optarg;
+			return 1;
 		}
-		lo->mode = (mode_t)n;
-	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	*workers = n < 2 ? 2 : n > 16 ? 16 : (unsigned)n;
-	if (nworkers != NULL) {
-		errno = 0;
-		n = strtol(nworkers, &end, 10);
-		if (errno != 0 || *nworkers == '\0' || *end != '\0' || n < 1 ||
-		    n > WORKERS_MAX) {
-			fprintf(stderr, "%s: -w %s: want a number of workers "
-			    "from 1 to %d\n", PROGNAME, nworkers, WORKERS_MAX);
-			return -1;
-		}
-		*workers = (unsigned)n;
-	}
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* getopt: fills o from argv; exits 2 on a usage error. */
+static void
+options_parse(struct options *o, int argc, char *argv[])
 {
-	struct conf		 conf;
-	struct listener		 l;
-	struct listen_opts	 lo;
-	struct priv		 priv;
-	const char		*default_file = DEFAULT_CONF;
-	const char		*file = default_file, *address = NULL;
-	const char		*user = NULL, *owner = NULL, *sockmode = NULL;
-	const char		*nworkers = NULL;
-	enum mode		 mode = MODE_SERVE;
-	unsigned		 workers;
-	long			 errors;
-	int			 ch, status;
+	int	 ch;
 
 	opterr = 0;	/* getopt would name argv[0], a path */
 	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:Vw:")) != -1) {
-		enum mode	 m = MODE_SERVE;
-
+		if (options_arg(o, ch))
+			continue;
 		switch (ch) {
-		case 'c':
-			file = optarg;
-			continue;
-		case 's':
-			address = optarg;
-			continue;
-		case 'm':
-			sockmode = optarg;
-			continue;
-		case 'o':
-			owner = optarg;
-			continue;
-		case 'u':
-			user = optarg;
-			continue;
-		case 'w':
-			nworkers = optarg;
-			continue;
 		case 'd':
-			m = MODE_DNS;
+			options_mode(o, MODE_DNS);
 			break;
 		case 't':
-			m = MODE_TEST;
+			options_mode(o, MODE_TEST);
 			break;
 		case 'T':
-			m = MODE_DUMP;
+			options_mode(o, MODE_DUMP);
 			break;
 		case 'V':
 			printf("%s %s\n", PROGNAME, VERSION);
-			return 0;
+			exit(0);
 		case 'h':
 			usage(0);
 		case ':':
-			fprintf(stderr, "%s: option -%c needs an argument\n",
-			    PROGNAME, optopt);
-			usage(2);
+			usage_error("option -%c needs an argument", optopt);
 		default:
-			fprintf(stderr, "%s: unknown option -%c\n", PROGNAME,
-			    optopt);
-			usage(2);
+			usage_error("unknown option -%c", optopt);
 		}
-		if (mode != MODE_SERVE && mode != m) {
-			fprintf(stderr, "%s: -t, -T and -d exclude each "
-			    "other\n", PROGNAME);
-			usage(2);
-		}
-		mode = m;
 	}
-	argc -= optind;
-	argv += optind;
-	/* CGI programs get no arguments: the web server can set this. */
-	if (file == default_file && getenv("MTA_STS_FCGI_CONFIG") != NULL &&
-	    *getenv("MTA_STS_FCGI_CONFIG") != '\0')
-		file = getenv("MTA_STS_FCGI_CONFIG");
-	if (argc > 0 && mode != MODE_DNS) {
-		fprintf(stderr, "%s: unexpected argument \"%s\" (domains "
-		    "go after -d)\n", PROGNAME, argv[0]);
-		usage(2);
-	}
-	if ((address != NULL || user != NULL || owner != NULL ||
-	    sockmode != NULL || nworkers != NULL) && mode != MODE_SERVE) {
-		fprintf(stderr, "%s: -s, -m, -o, -u and -w are for serving; "
-		    "-t, -T and -d only read the config\n", PROGNAME);
-		usage(2);
-	}
-	if ((owner != NULL || sockmode != NULL) && (address == NULL ||
-	    (strncmp(address, "unix:", 5) != 0 && address[0] != '/'))) {
-		fprintf(stderr, "%s: -m and -o apply to a unix socket of our "
-		    "own (-s unix:/path)\n", PROGNAME);
-		usage(2);
-	}
-	if (serve_options(&lo, &workers, sockmode, nworkers) == -1)
-		usage(2);
+	o->domains = argv + optind;
+	o->ndomains = argc - optind;
+}
 
-	if (mode != MODE_SERVE) {
-		errors = conf_load(&conf, file);
-		if (mode == MODE_TEST || mode == MODE_DUMP || errors != 0)
-			status = verdict(file, errors);
-		else
-			status = 0;
-		if (errors != 0)
-			return status;
-		if (mode == MODE_DUMP)
-			status = dump(&conf.table);
-		else if (mode == MODE_DNS)
-			status = dns(&conf.table, argv, argc);
-		conf_free(&conf);
+/*
+ * The options that only make sense together, and the numbers: -m, -w.
+ * Exits 2 on a usage error.
+ */
+static void
+options_check(struct options *o)
+{
+	long long	 n;
+
+	if (o->ndomains > 0 && o->mode != MODE_DNS)
+		usage_error("unexpected argument \"%s\" (domains go after -d)",
+		    o->domains[0]);
+	if ((o->address != NULL || o->user != NULL || o->owner != NULL ||
+	    o->sockmode != NULL || o->nworkers != NULL) &&
+	    o->mode != MODE_SERVE)
+		usage_error("-s, -m, -o, -u and -w are for serving; -t, -T and "
+		    "-d only read the config");
+	if ((o->owner != NULL || o->sockmode != NULL) && (o->address == NULL ||
+	    (strncmp(o->address, "unix:", 5) != 0 && o->address[0] != '/')))
+		usage_error("-m and -o apply to a unix socket of our own "
+		    "(-s unix:/path)");
+	o->lo.mode = 0660;
+	if (o->sockmode != NULL) {
+		if (num_parse(o->sockmode, 8, 0, 0777, &n) == -1)
+			usage_error("-m %s: want an octal mode such as 0660",
+			    o->sockmode);
+		o->lo.mode = (mode_t)n;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	o->workers = n < 2 ? 2 : n > 16 ? 16 : (unsigned)n;
+	if (o->nworkers != NULL) {
+		if (num_parse(o->nworkers, 10, 1, WORKERS_MAX, &n) == -1)
+			usage_error("-w %s: want a number of workers from 1 "
+			    "to %d", o->nworkers, WORKERS_MAX);
+		o->workers = (unsigned)n;
+	}
+}
+
+/* -t, -T, -d: read the config, say what is in it; the exit status. */
+static int
+check(const struct options *o)
+{
+	struct conf	 conf;
+	long		 errors;
+	int		 status = 0;
+
+	errors = conf_load(&conf, o->file);
+	if (o->mode == MODE_TEST || o->mode == MODE_DUMP || errors != 0)
+		status = verdict(o->file, errors);
+	if (errors != 0)
 		return status;
-	}
+	if (o->mode == MODE_DUMP)
+		status = dump(&conf.table);
+	else if (o->mode == MODE_DNS)
+		status = dns(&conf.table, o->domains, o->ndomains);
+	conf_free(&conf);
+	return status;
+}
 
-	/*
-	 * The config is read before our own socket is bound, so a bad
-	 * config never leaves a socket behind.  Without -s, finding the
-	 * mode has no side effects.
-	 */
-	if (address == NULL && listen_open(&l, NULL, &lo) == -1)
+/*
+ * One plain CGI request.  Config warnings would go to the web server's
+ * error log once per policy fetch: only errors are reported here (-t
+ * shows the warnings).
+ */
+static int
+serve_cgi(const struct options *o)
+{
+	struct conf	 conf;
+	long		 errors;
+	int		 status;
+
+	log_errors_only = 1;
+	if ((errors = conf_load(&conf, o->file)) != 0) {
+		verdict(o->file, errors);
+		/* The client gets a proper 500, not a broken response. */
+		return cgi_serve(NULL);
+	}
+	status = cgi_serve(&conf.table);
+	conf_free(&conf);
+	return status;
+}
+
+/*
+ * FastCGI (or one CGI request): the config is read before our own
+ * socket is bound, so a bad config never leaves a socket behind.
+ * Without -s, finding the mode has no side effects.
+ */
+static int
+serve(struct options *o)
+{
+	struct conf	 conf;
+	struct listener	 l;
+	struct priv	 priv;
+	long		 errors;
+	int		 status = 1;
+
+	if (o->address == NULL && listen_open(&l, NULL, &o->lo) == -1)
 		return 1;
-	if (address == NULL && l.kind == LISTEN_CGI &&
-	    getenv("GATEWAY_INTERFACE") == NULL &&
-	    getenv("REQUEST_METHOD") == NULL) {
+	if (o->address == NULL && l.kind == LISTEN_CGI) {
+		if (o->cgi_request)
+			return serve_cgi(o);
 		fprintf(stderr, "%s: no FastCGI socket on fd 0 and no CGI "
 		    "request in the environment: use -s address, or run "
 		    "under a web server or process manager (-h for help)\n",
 		    PROGNAME);
 		return 1;
 	}
-	if ((errors = conf_load(&conf, file)) != 0) {
-		verdict(file, errors);
-		/* A CGI client gets a proper 500, not a broken response. */
-		if (address == NULL && l.kind == LISTEN_CGI)
-			return cgi_serve(NULL);
+	if ((errors = conf_load(&conf, o->file)) != 0) {
+		verdict(o->file, errors);
 		return 1;
-	}
-	if (address == NULL && l.kind == LISTEN_CGI) {
-		status = cgi_serve(&conf.table);
-		conf_free(&conf);
-		return status;
 	}
 	/* Who serves, and who owns our socket (the server's user). */
-	if (priv_init(&priv, user) == -1 ||
-	    (owner != NULL && priv_parse(owner, &lo.uid, &lo.gid, "-o") == -1)) {
-		conf_free(&conf);
-		return 1;
+	if (priv_init(&priv, o->user) == -1 || (o->owner != NULL &&
+	    priv_parse(o->owner, &o->lo.uid, &o->lo.gid, "-o") == -1))
+		goto out;
+	o->lo.chown = o->owner != NULL || priv.drop;
+	if (o->owner == NULL) {
+		o->lo.uid = priv.uid;
+		o->lo.gid = priv.gid;
 	}
-	lo.chown = owner != NULL || priv.drop;
-	if (owner == NULL) {
-		lo.uid = priv.uid;
-		lo.gid = priv.gid;
-	}
-	if (address != NULL && listen_open(&l, address, &lo) == -1) {
-		conf_free(&conf);
-		return 1;
-	}
-	status = supervisor_run(&l, &conf, file, &priv, workers);
+	if (o->address != NULL && listen_open(&l, o->address, &o->lo) == -1)
+		goto out;
+	status = supervisor_run(&l, &conf, o->file, &priv, o->workers);
 	listen_close(&l);
+out:
 	conf_free(&conf);
 	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options	 o;
+	const char	*env;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = MODE_SERVE;
+	options_parse(&o, argc, argv);
+	/* CGI programs get no arguments: the web server can set this. */
+	if (o.file == NULL)
+		o.file = (env = getenv("MTA_STS_FCGI_CONFIG")) != NULL &&
+		    *env != '\0' ? env : DEFAULT_CONF;
+	o.cgi_request = getenv("GATEWAY_INTERFACE") != NULL ||
+	    getenv("REQUEST_METHOD") != NULL;
+	options_check(&o);
+	return o.mode == MODE_SERVE ? serve(&o) : check(&o);
 }

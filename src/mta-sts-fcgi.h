@@ -18,9 +18,10 @@
 
 /*
  * log.c: the one place diagnostics are written (stderr, never the
- * FastCGI error stream).
+ * FastCGI error stream), control characters escaped.
  */
 extern int	 log_quiet;	/* fuzzers: say nothing */
+extern int	 log_errors_only; /* CGI: no config warnings per request */
 void	 log_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...)
@@ -38,18 +39,14 @@ int64_t		 clock_ms(void);
 struct timespec	 clock_timespec(int64_t);
 
 /*
- * sha256.c: FIPS 180-4 SHA-256, for policy ids.
+ * num.c: checked numbers for options and environment values.
  */
-#define SHA256_LEN	32
-struct sha256 {
-	uint32_t	 state[8];
-	uint64_t	 bytes;
-	unsigned char	 block[64];
-	size_t		 fill;
-};
-void	 sha256_init(struct sha256 *);
-void	 sha256_update(struct sha256 *, const void *, size_t);
-void	 sha256_final(struct sha256 *, unsigned char [SHA256_LEN]);
+/*
+ * Parses all of s as a number in base (8, 10 or 16) from min to max:
+ * digits only (a leading "-" if min < 0), no blanks, no "+".  Returns 0
+ * and sets *out, or -1 and leaves it alone.
+ */
+int	 num_parse(const char *, int, long long, long long, long long *);
 
 /*
  * dname.c: syntax of domain names and mx patterns (RFC 8461 §3.2,
@@ -70,11 +67,17 @@ enum dname_error {
 	DNAME_WILDCARD_DENIED,
 	DNAME_IP_ADDRESS,
 	DNAME_ONE_LABEL,
+	DNAME_POLICY_HOST,
 };
 #define DNAME_MAX	253
 #define DNAME_LABEL_MAX	63
 /* Checks len bytes of name; wildcard allows a leading "*." label. */
 enum dname_error dname_check(const char *, size_t, int);
+/*
+ * Checks a lower-case policy domain (a [domain] section, -d): a name
+ * without wildcard that is not a policy host "mta-sts.<domain>".
+ */
+enum dname_error dname_check_domain(const char *, size_t);
 /* Returns a sentence saying what is wrong and what is allowed. */
 const char	*dname_strerror(enum dname_error);
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sha2.h>
+
 #include "mta-sts-fcgi.h"
 
 #define CRLF	"\r\n"
@@ -108,18 +110,20 @@ policy_body(const struct policy *p, size_t *len)
  * policy does.  Hashing the served bytes gives that on every host without
  * any state, and an operator can check it with
  * "curl -s https://mta-sts.example.com/.well-known/mta-sts.txt | sha256sum".
+ * SHA-256 is libmd's (the BSD API OpenBSD code uses): a maintained
+ * implementation rather than one of our own.
  */
 void
 policy_id(const char *body, size_t len, char id[POLICY_ID_LEN + 1])
 {
 	static const char	 hex[] = "0123456789abcdef";
-	struct sha256		 ctx;
-	unsigned char		 digest[SHA256_LEN];
+	SHA2_CTX		 ctx;
+	uint8_t			 digest[SHA256_DIGEST_LENGTH];
 	size_t			 i;
 
-	sha256_init(&ctx);
-	sha256_update(&ctx, body, len);
-	sha256_final(&ctx, digest);
+	SHA256Init(&ctx);
+	SHA256Update(&ctx, (const uint8_t *)body, len);
+	SHA256Final(digest, &ctx);
 	for (i = 0; i < POLICY_ID_LEN / 2; i++) {
 		id[2 * i] = hex[digest[i] >> 4];
 		id[2 * i + 1] = hex[digest[i] & 0xf];

@@ -71,6 +71,11 @@ priv_init(struct priv *p, const char *spec)
 		log_warnx("-u: refusing to serve requests as root");
 		return -1;
 	}
+	/* Group root reads and writes what root's group may: just as bad. */
+	if (p->gid == 0) {
+		log_warnx("-u: refusing to serve requests as group root");
+		return -1;
+	}
 	return 0;
 }
 

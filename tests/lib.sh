@@ -7,6 +7,8 @@ TOP=$(pwd)
 # O=build/asan (tests/run.sh) tests another build; BIN may be a wrapper.
 BIN=${BIN:-$TOP/${O:-.}/mta-sts-fcgi}
 CLIENT=${CLIENT:-$TOP/${O:-.}/tests/tools/fcgi-client}
+# The policy bodies the suites expect (see tests/expected/README).
+EXPECTED=$TOP/tests/expected
 # Waits are hang detectors, not timings: valgrind runs them slower.
 SCALE=${TIME_SCALE:-1}
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/mta-sts-fcgi-test.XXXXXX")
@@ -26,6 +28,28 @@ trap 'exit 1' INT TERM HUP
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
+
+# need FILE...: each program a suite runs must have been built; a missing
+# one fails the suite loudly instead of skipping tests in silence.
+need() {
+	local f missing=0
+	for f in "$@"; do
+		if [ ! -x "$f" ]; then
+			notok "$f is not built (make check builds every test" \
+			    "binary; make check-fast the plain ones)"
+			missing=1
+		fi
+	done
+	[ "$missing" = 0 ] || exit 1
+}
+
+# response BODY_FILE [head]: what the program writes for a policy: the
+# CGI headers, then the body (not for "head").
+response() {
+	printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n' \
+	    "$(wc -c <"$1")"
+	[ "${2:-}" = head ] || cat "$1"
+}
 
 # check_eq NAME WANT GOT
 check_eq() {
@@ -48,28 +72,34 @@ check_file() {
 	fi
 }
 
-# wait_for CMD...: retries a command for up to 5 s.
-wait_for() {
-	local i=0
-	while ! "$@" >/dev/null 2>&1; do
+# within TENTHS CMD...: true once CMD succeeds, tried every 50 ms for
+# TENTHS/10 s (times TIME_SCALE); the one bounded wait of the suites.
+within() {
+	local i=0 n=$(($1 * 2 * SCALE))
+	shift
+	until "$@"; do
 		i=$((i + 1))
-		[ $i -ge $((100 * SCALE)) ] && return 1
+		[ $i -ge $n ] && return 1
 		sleep 0.05
 	done
 	return 0
 }
 
+# wait_for CMD...: retries a command, quietly, for up to 5 s.
+wait_for() {
+	within 50 "$@" >/dev/null 2>&1
+}
+
+# gone PID: true if PID has exited (a zombie child counts as gone).
+gone() {
+	kill -0 "$1" 2>/dev/null || return 0
+	case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 0 ;; esac
+	return 1
+}
+
 # wait_gone PID TENTHS: true once PID has exited, within TENTHS/10 s.
 wait_gone() {
-	local i=0
-	while kill -0 "$1" 2>/dev/null; do
-		# A zombie child counts as gone.
-		case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 0 ;; esac
-		i=$((i + 1))
-		[ $i -ge $(($2 * SCALE)) ] && return 1
-		sleep 0.1
-	done
-	return 0
+	within "$2" gone "$1"
 }
 
 # start NAME CMD...: runs CMD in the background, in a session of its own

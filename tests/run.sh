@@ -1,33 +1,58 @@
 #!/bin/bash
-# Runs the test suites, shows failures, and ends with the totals.
+# Runs the test suites, shows failures, and ends with the totals.  The
+# one list of suites is here: make check runs "all", make check-fast
+# "plain"; tests/run.sh -l prints them.
 #
-# A suite is a name (unit, conf, cli, e2e-modes, e2e-nginx, e2e-cgi,
-# faults, fuzz), optionally prefixed by a variant:
+# A suite is a name (unit, fuzz, or NAME-VARIANT for tests/NAME/run-
+# VARIANT.sh, NAME for tests/NAME/run.sh), optionally prefixed by a
+# variant:
 #   asan:NAME      against the AddressSanitizer+UBSan build (build/asan);
 #                  any sanitizer report fails the suite
 #   valgrind:NAME  the responder under valgrind memcheck; any error or
 #                  definite leak fails the suite
 # Each suite prints "ok - ..." / "not ok - ..." lines; its whole output is
 # kept in tests/out/<suite>.log.
-# usage: tests/run.sh [suite ...]   (default: everything make check runs)
+# usage: tests/run.sh [-l] [all | plain | suite ...]   (default: all)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
-mkdir -p tests/out
 
-all="unit conf cli e2e-modes e2e-nginx e2e-cgi e2e-apache e2e-lighttpd
-e2e-spawn e2e-systemd faults install fuzz
+# The plain build's suites, then what only make check adds.
+plain="unit conf cli e2e-modes e2e-nginx e2e-cgi e2e-apache e2e-lighttpd
+e2e-spawn e2e-systemd e2e-makerun faults install"
+all="$plain fuzz
 asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
 valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
-suites=${*:-$all}
+listonly=
+if [ "${1:-}" = -l ]; then
+	listonly=1
+	shift
+fi
+suites=
+for a in "${@:-all}"; do
+	case $a in
+	all)	suites="$suites $all" ;;
+	plain)	suites="$suites $plain" ;;
+	*)	suites="$suites $a" ;;
+	esac
+done
+if [ -n "$listonly" ]; then
+	echo $suites
+	exit 0
+fi
+mkdir -p tests/out
 
 # run_suite NAME LOG: runs one suite with the environment already set.
 run_suite() {
 	case $1 in
 	unit)
-		for t in "$TOP/${O:-.}"/tests/unit/test_*; do
-			case $t in *.c|*.h) continue ;; esac
-			[ -x "$t" ] || continue
+		# One binary per tests/unit/test_*.c: a missing one fails.
+		for c in tests/unit/test_*.c; do
+			t=$TOP/${O:-.}/${c%.c}
+			if [ ! -x "$t" ]; then
+				echo "not ok - $t is not built" >>"$2"
+				continue
+			fi
 			"$t" >>"$2" 2>&1 ||
 			    echo "not ok - $t exited with status $?" >>"$2"
 		done ;;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The command line: options, exit statuses and first lines of messages.
 . tests/lib.sh
+need "$BIN" "$CLIENT"
 
 good=tests/conf/good/minimal.ini
 mkdir -p "$SCRATCH/dir"
@@ -14,7 +15,10 @@ while IFS='^' read -r name want_rc want_line args; do
 	env=
 	case $name in *FCGI_WEB_SERVER_ADDRS*)
 		env="FCGI_WEB_SERVER_ADDRS=127.0.0.1,nonsense" ;; esac
-	env $env "$BIN" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null
+	# Bounded: a case that should be refused but starts serving would
+	# otherwise hang the suite.
+	timeout -s KILL $((10 * SCALE)) env $env "$BIN" "$@" \
+	    >"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null
 	rc=$?
 	line=$(cat "$SCRATCH/err" "$SCRATCH/out" | grep -v ': warning: ' |
 	    head -1)
@@ -39,12 +43,19 @@ stray argument^2^mta-sts-fcgi: unexpected argument "example.com" (domains go aft
 -u unknown user^1^mta-sts-fcgi: -u: no user "no-such-user"^-u no-such-user -c $good -s unix:$SCRATCH/u.sock
 -u unknown group^1^mta-sts-fcgi: -u: no group "no-such-group"^-u www-data:no-such-group -c $good -s unix:$SCRATCH/u.sock
 -u root^1^mta-sts-fcgi: -u: refusing to serve requests as root^-u root -c $good -s unix:$SCRATCH/u.sock
+-u group root^1^mta-sts-fcgi: -u: refusing to serve requests as group root^-u www-data:root -c $good -s unix:$SCRATCH/u.sock
 -o unknown^1^mta-sts-fcgi: -o: no user "no-such-user"^-o no-such-user -c $good -s unix:$SCRATCH/u.sock
 bad FCGI_WEB_SERVER_ADDRS^1^mta-sts-fcgi: FCGI_WEB_SERVER_ADDRS="127.0.0.1,nonsense": want up to 16 IPv4 or IPv6 addresses separated by commas^-c $good -s :9
 missing config^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-t -c $SCRATCH/none.ini
 config is a directory^1^mta-sts-fcgi: $SCRATCH/dir: not a regular file^-t -c $SCRATCH/dir
 missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-c $SCRATCH/none.ini -s unix:$SCRATCH/s.sock
 -d bad domain^1^mta-sts-fcgi: exa_mple.com: "_" is not allowed in a host name (letters, digits, "-" and ".")^-c $good -d exa_mple.com
+-d policy host^1^mta-sts-fcgi: mta-sts.example.net: name the policy domain, not its policy host: -d example.net^-c $good -d mta-sts.example.net
+-d policy host, upper case^1^mta-sts-fcgi: mta-sts.example.net: name the policy domain, not its policy host: -d example.net^-c $good -d MTA-STS.example.net
+-d a domain named mta-sts.<tld>^0^_mta-sts.mta-sts.io. IN TXT "v=STSv1; id=a5963b31a082635c6ec668171482b14f"^-c $good -d mta-sts.io
+-d control characters escaped^1^mta-sts-fcgi: exa\rmple.com: invalid character (letters, digits, "-" and "." only)^-c $good -d $'exa\rmple.com'
+-d escape sequence escaped^1^mta-sts-fcgi: \x1b[2kx.com: invalid character (letters, digits, "-" and "." only)^-c $good -d $'\e[2Kx.com'
+-c with a control character^1^mta-sts-fcgi: $SCRATCH/\x01.ini: No such file or directory^-t -c $SCRATCH/$'\001'.ini
 -d domain nothing serves^1^mta-sts-fcgi: other.example: no [domain other.example] section and no [policy] to serve it^-c tests/conf/good/domains-only.ini -d other.example
 -d without domains^1^mta-sts-fcgi: no [domain] sections: name the policy domains [policy] serves, as in -d example.com^-c $good -d
 -d upper case^0^_mta-sts.example.com. IN TXT "v=STSv1; id=a5963b31a082635c6ec668171482b14f"^-c $good -d EXAMPLE.com
@@ -54,6 +65,28 @@ bad port^1^mta-sts-fcgi: :99999: not a socket address: want unix:/path, /path, h
 bare ipv6^1^mta-sts-fcgi: ::1:9000: not a socket address: want unix:/path, /path, host:port, [ipv6]:port or :port^-c $good -s ::1:9000
 relative unix path^1^mta-sts-fcgi: rel.sock: a unix socket path must be absolute^-c $good -s unix:rel.sock
 EOT
+
+# A FIFO as the config is refused at once, never waited on: by -t, by a
+# CGI request (which gets its 500) and by a server about to start.
+mkfifo "$SCRATCH/fifo"
+timeout 5 "$BIN" -t -c "$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/err" </dev/null
+check_eq "config is a FIFO: -t refuses it without blocking" \
+    "1 mta-sts-fcgi: $SCRATCH/fifo: not a regular file" \
+    "$? $(head -1 "$SCRATCH/err")"
+timeout 5 env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+    REQUEST_URI=/.well-known/mta-sts.txt "$BIN" -c "$SCRATCH/fifo" \
+    </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err"
+check_eq "config is a FIFO: CGI answers 500 without blocking" \
+    "1 Status: 500 Internal Server Error" \
+    "$? $(head -1 "$SCRATCH/out" | tr -d '\r')"
+check_eq "config is a FIFO: CGI logs why" \
+    "mta-sts-fcgi: $SCRATCH/fifo: not a regular file" \
+    "$(head -1 "$SCRATCH/err")"
+timeout 5 "$BIN" -c "$SCRATCH/fifo" -s "unix:$SCRATCH/fifo.sock" \
+    >/dev/null 2>"$SCRATCH/err" </dev/null
+check_eq "config is a FIFO: serving refuses it without blocking" \
+    "1 mta-sts-fcgi: $SCRATCH/fifo: not a regular file" \
+    "$? $(head -1 "$SCRATCH/err")"
 
 # A bad config never leaves a socket behind.
 "$BIN" -c tests/conf/bad/mode-typo.ini -s "unix:$SCRATCH/bad.sock" \

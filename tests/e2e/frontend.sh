@@ -7,6 +7,8 @@
 # are copied where that user can read them; processes "of ours" are those
 # running that copy.
 
+. tests/e2e/nginx.sh
+
 WWW=$SCRATCH/www
 WWW_BIN=$WWW/mta-sts-fcgi
 FE_CONF=$WWW/policies.ini
@@ -31,8 +33,8 @@ mx = mx1.example.org, mx2.example.org
 max_age = 86400
 EOC
 	chmod 0644 "$FE_CONF"
-	printf 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n' >"$SCRATCH/com.body"
-	printf 'version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 86400\r\n' >"$SCRATCH/org.body"
+	cp "$EXPECTED/minimal.txt" "$SCRATCH/com.body"
+	cp "$EXPECTED/frontend-example.org.txt" "$SCRATCH/org.body"
 }
 
 # substitute FILE OUT [sed expressions...]: the contrib file with only its
@@ -114,14 +116,28 @@ frontend_checks() {
 }
 
 # gone_within TENTHS: true once no process of ours is left.
+none_of_ours() {
+	[ -z "$(ours)" ]
+}
 gone_within() {
-	i=0
-	while [ -n "$(ours)" ]; do
-		i=$((i + 1))
-		[ $i -ge $(($1 * SCALE)) ] && return 1
-		sleep 0.1
-	done
-	return 0
+	within "$1" none_of_ours
+}
+
+# nginx_start NAME UPSTREAM [CONTRIB]: a throwaway nginx (nginx.sh) on a
+# free port in front of the FastCGI address UPSTREAM, waited for.  Sets
+# NGINX_PID, NGINX_PORT and NGINX_URL; false, after showing its logs, if
+# it did not start.  Its directory is $SCRATCH/nginx-NAME.
+nginx_start() {
+	local name=$1 upstream=$2 contrib=${3:-contrib/nginx/mta-sts.conf}
+	local dir=$SCRATCH/nginx-$1
+	NGINX_PORT=$(free_port)
+	NGINX_URL=http://127.0.0.1:$NGINX_PORT
+	nginx_conf "$dir" "$NGINX_PORT" "$upstream" "$contrib"
+	start "nginx-$name" nginx -e "$dir/error.log" -p "$dir" \
+	    -c "$dir/nginx.conf"
+	NGINX_PID=$LAST_PID
+	frontend_up "nginx $name" "$NGINX_URL" "$SCRATCH/nginx-$name.err" \
+	    "$dir/error.log"
 }
 
 # frontend_up NAME URL LOG...: waits for the front-end to answer, else

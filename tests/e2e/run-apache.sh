@@ -5,6 +5,7 @@
 # plain CGI (mod_cgi).
 . tests/lib.sh
 . tests/e2e/frontend.sh
+need "$BIN" "$CLIENT"
 
 command -v apache2 >/dev/null || { notok "apache2 is not installed"; exit 1; }
 MODS=/usr/lib/apache2/modules

@@ -2,6 +2,7 @@
 # Plain CGI: the binary run the way a web server runs a CGI program (no
 # socket on fd 0, the request in the environment, the response on stdout).
 . tests/lib.sh
+need "$BIN"
 
 P=/.well-known/mta-sts.txt
 conf=etc/mta-sts-fcgi.ini
@@ -14,9 +15,9 @@ cgi() {	# cgi CONF NAME=VALUE...: runs one CGI request, stdin closed
 	    "$BIN" -c "$c" </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err"
 }
 
-printf 'Status: 200 OK\r\n%s\r\nContent-Length: 90\r\n\r\nversion: STSv1\r\nmode: testing\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 604800\r\n' "$CTL" >"$SCRATCH/org"
-printf 'Status: 200 OK\r\n%s\r\nContent-Length: 89\r\n\r\nversion: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n' "$CTL" >"$SCRATCH/default"
-printf 'Status: 200 OK\r\n%s\r\nContent-Length: 90\r\n\r\n' "$CTL" >"$SCRATCH/head"
+response "$EXPECTED/etc-example.org.txt" >"$SCRATCH/org"
+response "$EXPECTED/etc-default.txt" >"$SCRATCH/default"
+response "$EXPECTED/etc-example.org.txt" head >"$SCRATCH/head"
 printf 'Status: 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n%s\r\nContent-Length: 19\r\n\r\nMethod Not Allowed\n' "$CTL" >"$SCRATCH/405"
 printf 'Status: 404 Not Found\r\n%s\r\nContent-Length: 10\r\n\r\nNot Found\n' "$CTL" >"$SCRATCH/404"
 printf 'Status: 500 Internal Server Error\r\n%s\r\nContent-Length: 22\r\n\r\nInternal Server Error\n' "$CTL" >"$SCRATCH/500"
@@ -52,3 +53,19 @@ check_eq "cgi broken config: diagnostics on stderr" \
 # A good request writes nothing to stderr but the config's warnings.
 cgi tests/conf/good/minimal.ini REQUEST_METHOD=GET REQUEST_URI=$P
 check_eq "cgi: nothing on stderr" 0 "$(wc -c <"$SCRATCH/err")"
+# Config warnings are not written once per request (into the web
+# server's error log): -t shows them; errors still go out (above).
+cgi etc/mta-sts-fcgi.ini REQUEST_METHOD=GET REQUEST_URI=$P \
+    HTTP_HOST=mta-sts.example.org
+check_eq "cgi: a config with warnings (mode testing): exit 0, stderr empty" \
+    "0 0" "$? $(wc -c <"$SCRATCH/err")"
+check_file "cgi: a config with warnings: the policy" "$SCRATCH/org" \
+    "$SCRATCH/out"
+
+# [domain mta-sts.io] is a domain of its own: its policy host is
+# mta-sts.mta-sts.io, whose "mta-sts." the responder strips once.
+response "$EXPECTED/domain-mta-sts-tld.txt" >"$SCRATCH/io"
+cgi tests/conf/good/domain-mta-sts-tld.ini REQUEST_METHOD=GET \
+    REQUEST_URI=$P HTTP_HOST=mta-sts.mta-sts.io
+check_file "cgi: [domain mta-sts.io] served for Host mta-sts.mta-sts.io" \
+    "$SCRATCH/io" "$SCRATCH/out"

@@ -4,6 +4,7 @@
 # (we run on our own).
 . tests/lib.sh
 . tests/e2e/frontend.sh
+need "$BIN" "$CLIENT"
 
 command -v lighttpd >/dev/null || { notok "lighttpd is not installed"; exit 1; }
 frontend_setup

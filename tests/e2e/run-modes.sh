@@ -4,10 +4,11 @@
 # own -s socket over IPv4, IPv6 and unix, and the cases that are none of
 # these.  Each mode must answer the exact bytes and stop on SIGTERM.
 . tests/lib.sh
+need "$BIN" "$CLIENT"
 
 conf=tests/conf/good/minimal.ini
 P=/.well-known/mta-sts.txt
-printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 70\r\n\r\nversion: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n' >"$SCRATCH/want"
+response "$EXPECTED/minimal.txt" >"$SCRATCH/want"
 
 # serves NAME ADDRESS PID: one request answered exactly, then SIGTERM
 # stops PID with status 0 within a second.

@@ -3,14 +3,14 @@
 # unix socket and over TCP, plus what only a raw FastCGI client can see
 # (roles, the stderr stream, kept connections) and the signals.
 . tests/lib.sh
-. tests/e2e/nginx.sh
-. tests/e2e/frontend.sh		# http, header
+. tests/e2e/frontend.sh		# http, header, nginx_start
 
 command -v nginx >/dev/null || { notok "nginx is not installed"; exit 1; }
+need "$BIN" "$CLIENT"
 conf=$SCRATCH/mta-sts-fcgi.ini
 cp etc/mta-sts-fcgi.ini "$conf"
-printf 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n' >"$SCRATCH/default.body"
-printf 'version: STSv1\r\nmode: testing\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\nmax_age: 604800\r\n' >"$SCRATCH/org.body"
+cp "$EXPECTED/etc-default.txt" "$SCRATCH/default.body"
+cp "$EXPECTED/etc-example.org.txt" "$SCRATCH/org.body"
 : >"$SCRATCH/empty"
 
 # http_body NAME WANT_STATUS WANT_BODY_FILE [curl args...]: the status
@@ -109,15 +109,8 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM [CONTRIB [-w N]
 		sed 's/^/#   /' "$SCRATCH/fcgi-$t.err"
 		return
 	fi
-	port=$(free_port)
-	nginx_conf "$SCRATCH/nginx-$t" "$port" "$upstream" "$contrib"
-	start "nginx-$t" nginx -e "$SCRATCH/nginx-$t/error.log" -p "$SCRATCH/nginx-$t" -c "$SCRATCH/nginx-$t/nginx.conf"
-	ngx=$LAST_PID
-	if ! wait_for curl -s -o /dev/null "http://127.0.0.1:$port/"; then
-		notok "$t: nginx did not start"
-		sed 's/^/#   /' "$SCRATCH/nginx-$t.err" "$SCRATCH/nginx-$t/error.log"
-		return
-	fi
+	nginx_start "$t" "$upstream" "$contrib" || return
+	ngx=$NGINX_PID port=$NGINX_PORT
 	nginx_pass "$t" "http://127.0.0.1:$port"
 	# 8 clients x 25 requests at once: every answer exact, none starved
 	# (with keepalive, nginx holds idle connections to our workers).
@@ -172,7 +165,7 @@ raw=$LAST_PID
 wait_for "$CLIENT" "unix:$sock" REQUEST_METHOD=GET
 req() { "$CLIENT" "$@" "unix:$sock" REQUEST_METHOD=GET REQUEST_URI=$P \
     HTTP_HOST=mta-sts.example.org; }
-{ printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 90\r\n\r\n'; cat "$SCRATCH/org.body"; } >"$SCRATCH/org.response"
+response "$SCRATCH/org.body" >"$SCRATCH/org.response"
 req >"$SCRATCH/out" 2>"$SCRATCH/err"
 check_eq "raw: request completes" 0 $?
 check_file "raw: exact response bytes" "$SCRATCH/org.response" "$SCRATCH/out"
@@ -185,7 +178,7 @@ for role in AUTHORIZER FILTER; do
 done
 "$CLIENT" "unix:$sock" REQUEST_METHOD=HEAD REQUEST_URI=$P \
     HTTP_HOST=mta-sts.example.org >"$SCRATCH/out" 2>/dev/null
-printf 'Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 90\r\n\r\n' >"$SCRATCH/want"
+response "$SCRATCH/org.body" head >"$SCRATCH/want"
 check_file "raw: HEAD is the headers only" "$SCRATCH/want" "$SCRATCH/out"
 "$CLIENT" "unix:$sock" REQUEST_METHOD=GET REQUEST_URI=/x \
     HTTP_HOST=mta-sts.example.org >"$SCRATCH/out" 2>/dev/null

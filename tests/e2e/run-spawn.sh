@@ -2,8 +2,8 @@
 # spawn-fcgi with contrib/spawn-fcgi/mta-sts-fcgi.sh, used as shipped
 # (paths substituted), with one copy and with -F 2, behind nginx.
 . tests/lib.sh
-. tests/e2e/nginx.sh
 . tests/e2e/frontend.sh
+need "$BIN" "$CLIENT"
 
 command -v spawn-fcgi >/dev/null || { notok "spawn-fcgi is not installed"; exit 1; }
 frontend_setup
@@ -19,17 +19,10 @@ for copies in 1 2; do
 	    "$(echo $pids | wc -w)"
 	check_eq "$t: they run as www-data" "www-data" \
 	    "$(ps -o user= -p "$(echo $pids | cut -d' ' -f1)")"
-	port=$(free_port)
-	nginx_conf "$SCRATCH/nginx-spawn$copies" "$port" "unix:$WWW/run/fcgi.sock"
-	start "nginx-spawn$copies" nginx -e "$SCRATCH/nginx-spawn$copies/error.log" \
-	    -p "$SCRATCH/nginx-spawn$copies" -c "$SCRATCH/nginx-spawn$copies/nginx.conf"
-	ngx=$LAST_PID
-	if wait_for curl -s -o /dev/null "http://127.0.0.1:$port/"; then
-		frontend_checks "$t" "http://127.0.0.1:$port"
-	else
-		notok "$t: nginx did not start"
+	if nginx_start "spawn$copies" "unix:$WWW/run/fcgi.sock"; then
+		frontend_checks "$t" "$NGINX_URL"
 	fi
-	stop "$ngx"
+	stop "$NGINX_PID"
 	# Stopping what spawn-fcgi started: the PIDs it wrote.
 	# shellcheck disable=SC2086
 	kill -TERM $pids

@@ -4,8 +4,8 @@
 # socket's ListenStream (systemd-socket-activate stands in for systemd,
 # which tests cannot run), serve through nginx and stop on SIGTERM.
 . tests/lib.sh
-. tests/e2e/nginx.sh
 . tests/e2e/frontend.sh
+need "$BIN" "$CLIENT"
 
 frontend_setup
 units=$SCRATCH/units
@@ -37,16 +37,8 @@ sd=$LAST_PID
 wait_for "$CLIENT" "unix:$listen" REQUEST_METHOD=GET
 check_eq "socket activation: the service runs, fd 3 from LISTEN_FDS" \
     "$sd" "$(ours | cut -d' ' -f1)"
-port=$(free_port)
-nginx_conf "$SCRATCH/nginx-sd" "$port" "unix:$listen"
-start nginx-sd nginx -e "$SCRATCH/nginx-sd/error.log" -p "$SCRATCH/nginx-sd" \
-    -c "$SCRATCH/nginx-sd/nginx.conf"
-ngx=$LAST_PID
-if wait_for curl -s -o /dev/null "http://127.0.0.1:$port/"; then
-	frontend_checks "systemd" "http://127.0.0.1:$port"
-else
-	notok "systemd: nginx did not start"
-fi
+nginx_start sd "unix:$listen" && frontend_checks "systemd" "$NGINX_URL"
+ngx=$NGINX_PID port=$NGINX_PORT
 # ExecReload: SIGHUP to the main PID.
 sed -i 's/^max_age = 86400/max_age = 172800/' "$FE_CONF"
 kill -HUP "$sd"

@@ -2,6 +2,7 @@
 # The fault battery (tests/faults/faults.py) and the hostile audit's
 # findings (tests/faults/audit.py) against the built program.
 . tests/lib.sh
+need "$BIN"
 export BIN SCRATCH
 status=0
 /usr/bin/python3 tests/faults/faults.py || status=1
