@@ -1050,6 +1050,12 @@ conf_load(struct conf *conf, const char *file)
 		log_conf(file, 0, 0, "not a regular file");
 		goto out;
 	}
+	/* Read whole into memory: a bound, far above 1,000,000 domains. */
+	if (st.st_size > CONF_SIZE_MAX) {
+		log_conf(file, 0, 0, "%lld bytes; a config may have at most "
+		    "%d MiB", (long long)st.st_size, CONF_SIZE_MAX >> 20);
+		goto out;
+	}
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {

@@ -204,7 +204,8 @@ listen_unix(struct listener *l, const char *path,
 	}
 	memcpy(dir, path, (size_t)(base - path));
 	dir[base - path] = '\0';
-	if ((pdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	/* O_PATH: a handle for the *at() calls, no right to list it. */
+	if ((pdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		log_warn("%s", dir);
 		return -1;
 	}

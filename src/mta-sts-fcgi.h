@@ -185,6 +185,7 @@ struct conf {
  * Returns 0 and fills conf, or the number of errors found (conf is
  * then empty); -1 if the file could not be read at all.
  */
+#define CONF_SIZE_MAX	(256 << 20)	/* bytes of one config file */
 long	 conf_load(struct conf *, const char *);
 /* The same from an open stream; file names it in messages. */
 long	 conf_load_stream(struct conf *, FILE *, const char *);
@@ -254,12 +255,12 @@ enum wire_type {			/* FastCGI 1.0 §8 record types */
 #define WIRE_CANT_MPX_CONN	1
 #define WIRE_UNKNOWN_ROLE	3
 
-#define WIRE_HEAD_MAX	65536	/* BEGIN_REQUEST to the end of PARAMS */
-#define WIRE_DISCARD_MAX (1024 * 1024) /* walked past that, not kept */
+#define WIRE_HEAD_MAX	65536	/* bytes of our PARAMS' content */
+#define WIRE_DISCARD_MAX (1024 * 1024) /* more of a head walked, not kept */
 #define WIRE_BODY_MAX	65536	/* content of FCGI_STDIN */
 #define WIRE_PARAMS_MAX	1024	/* name-value pairs */
-/* wire_canonical's longest output: our PARAMS and 4 headers. */
-#define WIRE_CANONICAL_MAX	(WIRE_HEAD_MAX + 4 * WIRE_HEADER_LEN)
+/* wire_canonical's longest output: our PARAMS, 5 headers, BEGIN's body. */
+#define WIRE_CANONICAL_MAX	(WIRE_HEAD_MAX + 6 * WIRE_HEADER_LEN)
 /* Room for any management reply: 3 names and values, 2 headers. */
 #define WIRE_MANAGEMENT_MAX	128
 
@@ -268,7 +269,8 @@ enum wire_event {
 	WIRE_GOT_REQUEST,	/* a whole, valid request: wire_canonical */
 	WIRE_GOT_MANAGEMENT,	/* a management record: wire_management */
 	WIRE_GOT_FOREIGN_BEGIN,	/* another request id: refuse foreign_id */
-	WIRE_TOO_LARGE,		/* head over the limits: answer 400 */
+	WIRE_GOT_ABORT,		/* our request aborted: END_REQUEST */
+	WIRE_BAD_HEAD,		/* head over the limits, or a NUL: answer 400 */
 	WIRE_BODY_TOO_LARGE,	/* body over the limit: answer 413 */
 	WIRE_INVALID,		/* not a request we serve: close */
 };
@@ -285,6 +287,7 @@ struct wire_pairs {
 	int		 value_match;	/* may still be HEAD */
 	int		 method_seen;
 	int		 head;		/* the method is HEAD */
+	int		 nul;		/* a NUL in a name or value */
 	size_t		 count;
 };
 
@@ -304,7 +307,9 @@ struct wire_parser {
 	int		 keep_conn;	/* FCGI_KEEP_CONN */
 	unsigned	 foreign_id;	/* with WIRE_GOT_FOREIGN_BEGIN */
 	unsigned	 mtype;		/* with WIRE_GOT_MANAGEMENT */
-	size_t		 head, body;	/* counted against the limits */
+	size_t		 head;		/* our PARAMS' content */
+	size_t		 stream;	/* all of the head, framing included */
+	size_t		 body;		/* our STDIN's content, others whole */
 	int		 over;		/* head over WIRE_HEAD_MAX */
 	struct wire_pairs pairs;
 	unsigned char	*buf;		/* our PARAMS, or a management record */
@@ -315,7 +320,7 @@ void	 wire_init(struct wire_parser *);
 void	 wire_free(struct wire_parser *);
 /*
  * Consumes up to n bytes, stopping after the first event; *used says how
- * many.  After WIRE_TOO_LARGE, WIRE_BODY_TOO_LARGE or WIRE_INVALID the
+ * many.  After WIRE_BAD_HEAD, WIRE_BODY_TOO_LARGE or WIRE_INVALID the
  * parser takes nothing more.  An event's data stays valid until the
  * next call.
  */
@@ -421,7 +426,10 @@ int	 sandbox_filter(void);
  * worker.c: one worker process's event loop.
  */
 #define WORKER_CONNS_MAX	1000
-/* Serves until told to stop; returns the exit status. */
+/*
+ * Serves until told to stop; returns the exit status.  The number of
+ * workers sizes FCGI_MAX_CONNS.
+ */
 int	 worker_run(const struct listener *, const struct table *, int,
 	    unsigned);
 

@@ -64,6 +64,9 @@ child(struct supervisor *s)
 	 * takes its own only once its handlers are in (worker_setup).
 	 */
 	close(s->pipe[1]);
+	/* The socket's directory is the supervisor's to clean up. */
+	if (s->l->unix_dir != -1)
+		close(s->l->unix_dir);
 	if (s->empty_dir != -1 && sandbox_chroot(s->empty_dir) == -1)
 		_exit(1);
 	if (priv_drop(s->priv) == -1)
@@ -72,8 +75,7 @@ child(struct supervisor *s)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != s->self)
 		_exit(0);	/* the supervisor died before we got here */
-	_exit(worker_run(s->l, &s->conf->table, s->pipe[0],
-	    s->nworkers * WORKER_CONNS_MAX));
+	_exit(worker_run(s->l, &s->conf->table, s->pipe[0], s->nworkers));
 }
 
 static void

@@ -37,6 +37,7 @@ enum phase {
 /* What the record being read is, decided from its header. */
 enum role_of {
 	REC_BEGIN,		/* our BEGIN_REQUEST: 8 bytes to keep */
+	REC_ABORT,		/* our ABORT_REQUEST: ends the request */
 	REC_FOREIGN_BEGIN,	/* another id's: 8 bytes, then refused */
 	REC_MANAGEMENT,		/* id 0 between requests: kept whole */
 	REC_PARAMS,		/* ours: kept and walked */
@@ -121,6 +122,9 @@ pairs_feed(struct wire_pairs *pp, const unsigned char *p, size_t n)
 			k = pp->left < n ? (size_t)pp->left : n;
 			if (pp->name_match)
 				pair_match(pp, p, k);
+			/* libfcgi's environment would end the string there. */
+			if (memchr(p, '\0', k) != NULL)
+				pp->nul = 1;
 			pp->left -= k;
 			p += k;
 			n -= k;
@@ -178,7 +182,7 @@ next_request(struct wire_parser *wp)
 	}
 	wp->len = 0;
 	wp->phase = PHASE_BEGIN;
-	wp->head = wp->body = 0;
+	wp->head = wp->stream = wp->body = 0;
 	wp->over = 0;
 	memset(&wp->pairs, 0, sizeof(wp->pairs));
 }
@@ -235,22 +239,26 @@ record_begin(struct wire_parser *wp)
 		wp->rec = REC_BEGIN;
 		wp->request_id = id;
 		wp->len = 0;
-		wp->head = HEADER_LEN + content + h[6];
+		wp->stream = HEADER_LEN + content + h[6];
 		return WIRE_MORE;
 	}
 	/* A management record inside a request: not a request we serve. */
 	if (id == 0)
 		return fail(wp, WIRE_INVALID);
 	if (wp->phase == PHASE_PARAMS)
-		wp->head += HEADER_LEN + content + h[6];
+		wp->stream += HEADER_LEN + content + h[6];
 	if (id != wp->request_id) {
 		/* Multiplexing is refused; a broken BEGIN_REQUEST is not ok. */
 		if (type == WIRE_BEGIN_REQUEST && content != 8)
 			return fail(wp, WIRE_INVALID);
 		wp->rec = type == WIRE_BEGIN_REQUEST ? REC_FOREIGN_BEGIN :
 		    REC_SKIP;
-	} else if (wp->phase == PHASE_PARAMS && type == WIRE_PARAMS)
+	} else if (type == WIRE_ABORT_REQUEST)
+		wp->rec = REC_ABORT;
+	else if (wp->phase == PHASE_PARAMS && type == WIRE_PARAMS) {
 		wp->rec = content > 0 ? REC_PARAMS : REC_PARAMS_END;
+		wp->head += content;
+	}
 	else if (wp->phase == PHASE_STDIN && type == WIRE_STDIN)
 		wp->rec = content > 0 ? REC_STDIN : REC_STDIN_END;
 	else if (wp->phase == PHASE_STDIN && type == WIRE_DATA)
@@ -269,15 +277,16 @@ record_begin(struct wire_parser *wp)
 		if (wp->body > WIRE_BODY_MAX)
 			return fail(wp, WIRE_BODY_TOO_LARGE);
 	}
+	/*
+	 * The limit is on our parameters' bytes, however they are framed.
+	 * Over it, PARAMS are still walked, to learn whether the method is
+	 * HEAD, but no longer kept; past this much of a stream, framing and
+	 * other ids' records included, not even that.
+	 */
 	if (wp->head > WIRE_HEAD_MAX)
 		wp->over = 1;
-	/*
-	 * Over the limit, PARAMS are still walked, to learn whether the
-	 * method is HEAD, but no longer kept; past this much, not even
-	 * that.
-	 */
-	if (wp->head > WIRE_HEAD_MAX + WIRE_DISCARD_MAX)
-		return fail(wp, WIRE_TOO_LARGE);
+	if (wp->stream > WIRE_HEAD_MAX + WIRE_DISCARD_MAX)
+		return fail(wp, WIRE_BAD_HEAD);
 	return WIRE_MORE;
 }
 
@@ -318,11 +327,16 @@ record_end(struct wire_parser *wp)
 	case REC_FOREIGN_BEGIN:
 		wp->foreign_id = wp->id;
 		return WIRE_GOT_FOREIGN_BEGIN;
+	case REC_ABORT:
+		/* FastCGI 1.0 §5.4: answered with END_REQUEST. */
+		wp->phase = PHASE_BEGIN;
+		return WIRE_GOT_ABORT;
 	case REC_PARAMS_END:
 		if (!pairs_done(&wp->pairs))
 			return fail(wp, WIRE_INVALID);
-		if (wp->over || wp->pairs.count > WIRE_PARAMS_MAX)
-			return fail(wp, WIRE_TOO_LARGE);
+		if (wp->over || wp->pairs.count > WIRE_PARAMS_MAX ||
+		    wp->pairs.nul)
+			return fail(wp, WIRE_BAD_HEAD);
 		wp->phase = PHASE_STDIN;
 		return WIRE_MORE;
 	case REC_STDIN_END:
@@ -384,7 +398,7 @@ wire_feed(struct wire_parser *wp, const unsigned char *p, size_t n,
 	}
 	*used = start - n;
 	if (ev == WIRE_GOT_REQUEST || ev == WIRE_GOT_MANAGEMENT ||
-	    ev == WIRE_GOT_FOREIGN_BEGIN)
+	    ev == WIRE_GOT_FOREIGN_BEGIN || ev == WIRE_GOT_ABORT)
 		wp->done = 1;
 	return ev;
 }

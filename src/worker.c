@@ -116,6 +116,7 @@ struct worker {
 	int64_t			 stop_at;
 	int64_t			 accept_logged;	/* rate-limits the message */
 	int64_t			 channel_logged;
+	unsigned		 nworkers;
 	unsigned		 total_conns;	/* FCGI_MAX_CONNS */
 	FCGX_Request		 req;
 	int			 chan[2];	/* ours, libfcgi's */
@@ -476,11 +477,25 @@ serve(struct worker *w, struct conn *c)
 		c->end = END_CLOSE;
 		return out_queue(w, c, w->response, n);
 	}
-	if (!wp->keep_conn || w->stopping)
+	if (!wp->keep_conn)
 		c->end = END_CLOSE;
 	if ((r = serve_libfcgi(w, wp)) == -1)
 		return reply_status(w, c, wp->request_id, 500);
 	return out_queue(w, c, w->response, (size_t)r);
+}
+
+/* FastCGI 1.0 §5.4: an aborted request ends with its END_REQUEST. */
+static int
+aborted(struct worker *w, struct conn *c)
+{
+	size_t	 n;
+
+	c->requests++;
+	if (!c->wp.keep_conn)
+		c->end = END_CLOSE;
+	n = wire_end_request(c->wp.request_id, WIRE_REQUEST_COMPLETE,
+	    w->response, sizeof(w->response));
+	return out_queue(w, c, w->response, n);
 }
 
 /*
@@ -513,7 +528,10 @@ conn_input(struct worker *w, struct conn *c, const unsigned char *p,
 		case WIRE_GOT_REQUEST:
 			rc = serve(w, c);
 			break;
-		case WIRE_TOO_LARGE:
+		case WIRE_GOT_ABORT:
+			rc = aborted(w, c);
+			break;
+		case WIRE_BAD_HEAD:
 			/* The rest of the request is discarded unread. */
 			c->end = END_LINGER;
 			rc = reply_status(w, c, c->wp.request_id, 400);
@@ -651,6 +669,13 @@ conn_run(struct worker *w, struct conn *c, int64_t now)
 		conn_end(w, c, now);
 		return;
 	}
+	/*
+	 * Stopping: a kept connection is closed once everything that had
+	 * arrived on it is answered (it was all read, up to EAGAIN).
+	 */
+	if (w->stopping && !out_pending(c) && c->in_len == 0 &&
+	    c->requests > 0 && wire_between_requests(&c->wp))
+		goto drop;
 	conn_settle(w, c, c->requests != before, now);
 	return;
 drop:
@@ -673,15 +698,28 @@ conn_quiesce(struct worker *w, struct conn *c, int64_t now)
 	return 1;
 }
 
-/* Frees a slot by closing the longest-idle kept connection; 1 if done. */
+/*
+ * Frees a slot for a new connection; 1 if done.  First a connection that
+ * only lingers, then the longest-idle kept one, then the one that has
+ * waited longest for a whole request: silent peers cannot hold every
+ * slot, and a front-end's request, sent as it connects, is read at once.
+ */
 static int
-evict_idle(struct worker *w, int64_t now)
+evict(struct worker *w, int64_t now)
 {
 	struct conn	*c;
 
+	if ((c = w->lists[CONN_LINGER].head) != NULL) {
+		conn_drop(w, c);
+		return 1;
+	}
 	while ((c = w->lists[CONN_IDLE].head) != NULL)
 		if (conn_quiesce(w, c, now))
 			return 1;
+	if ((c = w->lists[CONN_READ].head) != NULL) {
+		conn_drop(w, c);
+		return 1;
+	}
 	return 0;
 }
 
@@ -743,7 +781,7 @@ accept_all(struct worker *w, int lfd, int64_t now)
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		if ((c = conn_slot(w)) == NULL) {
-			if (evict_idle(w, now) && (c = conn_slot(w)) != NULL)
+			if (evict(w, now) && (c = conn_slot(w)) != NULL)
 				goto have;
 			/* Full: the other workers take new connections. */
 			listen_watch(w, 0);
@@ -868,6 +906,7 @@ worker_setup(struct worker *w, sigset_t *wait)
 		    rl.rlim_cur - 16 - w->l->nfds : 8;
 	if ((w->conns = calloc(w->max_conns, sizeof(*w->conns))) == NULL)
 		return -1;
+	w->total_conns = w->nworkers * (unsigned)w->max_conns;
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	memset(&ev, 0, sizeof(ev));
@@ -926,7 +965,9 @@ loop_once(struct worker *w, const sigset_t *wait)
 	expire(w, now);
 	if (!w->listening && w->accept_at == 0 && !w->stopping &&
 	    (w->free != NULL || w->used < w->max_conns ||
-	    w->lists[CONN_IDLE].head != NULL))
+	    w->lists[CONN_IDLE].head != NULL ||
+	    w->lists[CONN_READ].head != NULL ||
+	    w->lists[CONN_LINGER].head != NULL))
 		listen_watch(w, 1);
 	next = next_deadline(w);
 	timeout = next == INT64_MAX ? -1 :
@@ -943,7 +984,7 @@ loop_once(struct worker *w, const sigset_t *wait)
 
 int
 worker_run(const struct listener *l, const struct table *t, int parent_fd,
-    unsigned total_conns)
+    unsigned nworkers)
 {
 	struct worker	*w;
 	sigset_t	 wait;
@@ -961,7 +1002,7 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 	w->l = l;
 	w->table = t;
 	w->parent_fd = parent_fd;
-	w->total_conns = total_conns;
+	w->nworkers = nworkers;
 	w->epfd = w->chan[0] = w->chan[1] = -1;
 	if (worker_setup(w, &wait) == -1) {
 		log_warn("worker setup");

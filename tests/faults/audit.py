@@ -17,7 +17,7 @@ import threading
 import time
 
 import faults
-from faults import (BEGIN, DATA, END, GET_VALUES, GET_VALUES_RESULT, PARAMS,
+from faults import (ABORT, BEGIN, DATA, END, GET_VALUES, GET_VALUES_RESULT, PARAMS,
                     STDIN, STDOUT, GOOD_ENV, ORG, R400, PATH, SCALE, SCRATCH,
                     Server, alive, begin, check, notok, ok, pairs, read_records,
                     read_response, rec, request, still_serves, stream,
@@ -41,11 +41,12 @@ def worker_deaths(srv):
 def audit_request(foreign):
     """BEGIN_REQUEST, a foreign record, a PARAMS record whose one pair's
     value runs on past its end, a PARAMS record that starts with the bytes
-    c0 00 00 00 c0 00 00 00 (inside that value) and then ordinary pairs,
+    c0 7f 7f 7f c0 7f 7f 7f (inside that value) and then ordinary pairs,
     the end of PARAMS and STDIN.  libfcgi used to drop the second record's
-    start after the foreign one and read those bytes as pair lengths."""
+    start after the foreign one and read those bytes as pair lengths that
+    add up past 2^31 (the audit used c0 00 00 00: a NUL, now a 400)."""
     first = b"\x05\x0c" + b"X_PAD" + b"abcd"      # value: 4 + 8 bytes
-    second = b"\xc0\x00\x00\x00\xc0\x00\x00\x00" + pairs(GOOD_ENV)
+    second = b"\xc0\x7f\x7f\x7f\xc0\x7f\x7f\x7f" + pairs(GOOD_ENV)
     return (begin() + foreign + rec(PARAMS, 1, first) +
             rec(PARAMS, 1, second) + rec(PARAMS, 1) + rec(STDIN, 1))
 
@@ -471,6 +472,162 @@ def case_localhost():
         subprocess.run(["rm", "-rf", etc])
 
 
+
+# --- the second audit (an outside attacker against the new design) ----------
+
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
+    return soft, hard
+
+
+def case_silent_slots():
+    """1,010 connections that send nothing, on one worker of 1,000 slots:
+    the oldest waiting one makes room, so a normal request still gets in."""
+    soft, hard = raise_nofile(2400)
+    srv = Server("silent", os.path.join(SCRATCH, "conf.ini"), ["-w", "1"])
+    socks = [srv.connect() for _ in range(1010)]
+    worst = latency(srv, 5)
+    check("second audit: 1,010 silent connections on one worker: a normal "
+          "request is answered at once", True, worst < 0.5 * SCALE)
+    if worst >= 0.5 * SCALE:
+        print("#   slowest: %.2f s" % worst)
+    for s in socks:
+        s.close()
+    srv.stop()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def case_retire_pipelined(srv):
+    """Three pipelined requests waiting on each kept connection when its
+    worker is told to retire: all three answered, 10 reloads."""
+    lost = []
+    for round_ in range(10):
+        old = srv.workers()
+        kept = []
+        for _ in range(6):
+            s = srv.connect()
+            s.sendall(request(keep=True))
+            if read_response(s, 2).stdout == ORG:
+                kept.append(s)
+        for p in old:
+            os.kill(p, signal.SIGSTOP)
+        for s in kept:
+            s.sendall(request(keep=True) * 3)
+        os.kill(srv.pid, signal.SIGHUP)
+        wait_until(lambda: len([p for p in srv.workers() if p not in old])
+                   == 2, 3)
+        for p in old:
+            os.kill(p, signal.SIGCONT)
+        for i, s in enumerate(kept):
+            got = [c for t, _, c in read_records(s, 3) if t == END]
+            if len(got) != 3:
+                lost.append((round_, i, len(got)))
+            s.close()
+        wait_until(lambda: not any(p in srv.workers() for p in old), 3)
+    check("second audit: 3 pipelined requests on each of 6 kept connections "
+          "of retiring workers, 10 reloads: all answered", [], lost[:5])
+
+
+def case_fifo_reload():
+    """The config replaced by a FIFO, then SIGHUP: refused at once; the
+    supervisor still replaces a dead worker and stops on SIGTERM."""
+    d = os.path.join(SCRATCH, "fifo")
+    os.mkdir(d)
+    conf = os.path.join(d, "conf.ini")
+    with open(os.path.join(SCRATCH, "conf.ini")) as f:
+        open(conf, "w").write(f.read())
+    srv = Server("fifo", conf, ["-w", "1"])
+    os.unlink(conf)
+    os.mkfifo(conf)
+    os.kill(srv.pid, signal.SIGHUP)
+    time.sleep(0.3)
+    check("second audit: SIGHUP with a FIFO as the config: refused",
+          ["mta-sts-fcgi: %s: not a regular file" % conf,
+           "mta-sts-fcgi: %s: reload failed; still serving the previous "
+           "configuration" % conf], srv.logtext().splitlines()[-2:])
+    w = srv.workers()
+    os.kill(w[0], signal.SIGKILL)
+    check("second audit: ...then a killed worker is replaced", True,
+          wait_until(lambda: srv.workers() and srv.workers() != w, 2))
+    still_serves(srv, "FIFO config")
+    gone, status = srv.stop()
+    check("second audit: ...and SIGTERM stops it", (True, 0), (gone, status))
+
+
+def case_huge_config():
+    d = os.path.join(SCRATCH, "huge")
+    os.mkdir(d)
+    conf = os.path.join(d, "conf.ini")
+    with open(os.path.join(SCRATCH, "conf.ini")) as f:
+        open(conf, "w").write(f.read())
+    srv = Server("huge", conf, ["-w", "1"])
+    os.rename(conf, conf + ".good")
+    with open(conf, "w") as f:
+        f.truncate(300 << 20)          # sparse: costs no disk
+    t = time.monotonic()
+    os.kill(srv.pid, signal.SIGHUP)
+    wait_until(lambda: "reload failed" in srv.logtext(), 2)
+    check("second audit: a 300 MiB config is refused before it is read",
+          ["mta-sts-fcgi: %s: %d bytes; a config may have at most 256 MiB"
+           % (conf, 300 << 20), "mta-sts-fcgi: %s: reload failed; still "
+           "serving the previous configuration" % conf, True],
+          srv.logtext().splitlines()[-2:] + [time.monotonic() - t < 1])
+    still_serves(srv, "huge config")
+    srv.stop()
+
+
+def case_second_small(srv):
+    for name, env in (
+            ("a NUL in HTTP_HOST", GOOD_ENV[:2] +
+             [(b"HTTP_HOST", b"mta-sts.example.org\0/../x")]),
+            ("a NUL in REQUEST_URI", [GOOD_ENV[0], (b"REQUEST_URI", PATH +
+                                                    b"\0junk"), GOOD_ENV[2]]),
+            ("a NUL in REQUEST_METHOD", [(b"REQUEST_METHOD", b"GET\0X")] +
+             GOOD_ENV[1:])):
+        r = srv.exchange(request(env=env))
+        check("second audit: %s: 400" % name, (R400, (0, 0)),
+              (r.stdout, r.end))
+    p = pairs(GOOD_ENV + [(b"X", b"v" * 7490)])
+    one = srv.exchange(begin() + rec(PARAMS, 1, p) + rec(PARAMS, 1) +
+                       rec(STDIN, 1))
+    tiny = srv.exchange(begin() + b"".join(rec(PARAMS, 1, p[i:i + 1])
+                                           for i in range(len(p))) +
+                        rec(PARAMS, 1) + rec(STDIN, 1))
+    check("second audit: 7.5 KB of params in one record and in 1-byte "
+          "records: the same answer", (ORG, ORG), (one.stdout, tiny.stdout))
+    s = srv.connect()
+    s.sendall(begin(1, keep=True) + rec(PARAMS, 1, pairs(GOOD_ENV)) +
+              rec(ABORT, 1) + request(3))
+    records = read_records(s, 2)
+    s.close()
+    check("second audit: ABORT_REQUEST gets END_REQUEST, and the request "
+          "behind it is answered",
+          [(END, 1, struct.pack(">IB3x", 0, 0)), (STDOUT, 3, ORG)],
+          [r for r in records if r[0] == END and r[1] == 1] +
+          [(STDOUT, 3, b"".join(c for t, i, c in records
+                                if t == STDOUT and i == 3))])
+    for w in srv.workers():
+        dirs = [os.readlink("/proc/%d/fd/%s" % (w, fd))
+                for fd in os.listdir("/proc/%d/fd" % w)]
+        check("second audit: worker %d holds no descriptor on the socket's "
+              "directory" % w, [], [d for d in dirs
+                                    if d == os.path.dirname(srv.sock)])
+
+
+def case_max_conns():
+    def low_nofile():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    srv = Server("maxconns", os.path.join(SCRATCH, "conf.ini"), ["-w", "1"],
+                 preexec=low_nofile)
+    r = srv.exchange(rec(GET_VALUES, 0, pairs([(b"FCGI_MAX_CONNS", b"")])),
+                     2, until_end=False)
+    check("second audit: FCGI_MAX_CONNS with 64 descriptors: the real cap",
+          [(GET_VALUES_RESULT, 0, pairs([(b"FCGI_MAX_CONNS", b"47")]))],
+          r.records)
+    srv.stop()
+
+
 def main():
     conf = os.path.join(SCRATCH, "conf.ini")
     with open(os.path.join(faults.TOP, "etc/mta-sts-fcgi.ini")) as f:
@@ -481,6 +638,8 @@ def main():
     faults.timed(case_small_findings)(srv)
     faults.timed(case_get_values_idle)(srv)
     faults.timed(case_reload_pending)(srv, conf)
+    faults.timed(case_retire_pipelined)(srv)
+    faults.timed(case_second_small)(srv)
     still_serves(srv, "audit")
     gone, status = srv.stop()
     check("audit server: SIGTERM, all exit 0 within 1 s", (True, 0),
@@ -488,6 +647,10 @@ def main():
     faults.timed(case_stalls)()
     faults.timed(case_idle_eviction)()
     faults.timed(case_orphan_spin)()
+    faults.timed(case_silent_slots)()
+    faults.timed(case_fifo_reload)()
+    faults.timed(case_huge_config)()
+    faults.timed(case_max_conns)()
     if os.geteuid() == 0:
         faults.timed(case_localhost)()
         faults.timed(case_socket_race)()

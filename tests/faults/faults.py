@@ -370,13 +370,15 @@ def case_malformed(srv):
             ("HTTP instead of FastCGI", b"GET / HTTP/1.0\r\n\r\n"),
             ("PARAMS before BEGIN_REQUEST", stream(PARAMS, 1, pairs(GOOD_ENV))),
             ("STDIN before the end of PARAMS", begin() + rec(STDIN, 1, b"x")),
-            ("ABORT_REQUEST", begin() + rec(ABORT, 1)),
             ("BEGIN_REQUEST of 7 bytes", rec(BEGIN, 1, b"\0\1\0\0\0\0\0")),
             ("a pair cut short", begin() + rec(PARAMS, 1, b"\x0e\x03REQ") +
              rec(PARAMS, 1) + rec(STDIN, 1))]:
         r = srv.exchange(data)
         check("malformed: %s: closed without an answer" % name,
               (b"", None, True), (r.stdout, r.end, r.closed))
+    r = srv.exchange(begin() + rec(ABORT, 1))
+    check("ABORT_REQUEST: answered with END_REQUEST alone", (b"", (0, 0)),
+          (r.stdout, r.end))
     still_serves(srv, "malformed")
 
 

@@ -101,7 +101,7 @@ feed(const uint8_t *data, size_t size, size_t chunk, struct trace *t)
 			if (ev == WIRE_MORE)
 				continue;
 			on_event(&wp, ev, t);
-			if (ev >= WIRE_TOO_LARGE)
+			if (ev >= WIRE_BAD_HEAD)
 				goto out;
 		}
 	}

@@ -94,15 +94,15 @@ canonical(int id, int role, const unsigned char *p, size_t len,
 
 /*
  * Feeds buf in chunks of chunk bytes (0: all at once) and writes the
- * events as letters: R request, M management, F foreign BEGIN, L too
- * large, B body too large, X invalid.  The last request's canonical form
+ * events as letters: R request, M management, F foreign BEGIN, A abort,
+ * L a bad head (400), B body too large, X invalid.  The last request's canonical form
  * goes to canon.
  */
 static void
 run(size_t chunk, char *events, size_t size, struct wire_parser *wp,
     unsigned char *canon, size_t *canon_len)
 {
-	static const char	 letter[] = "-RMFLBX";
+	static const char	 letter[] = "-RMFALBX";
 	enum wire_event		 ev;
 	size_t			 at = 0, end, used, ne = 0;
 
@@ -120,7 +120,7 @@ run(size_t chunk, char *events, size_t size, struct wire_parser *wp,
 			if (ev == WIRE_GOT_REQUEST && canon != NULL)
 				*canon_len = wire_canonical(wp, canon,
 				    WIRE_CANONICAL_MAX);
-			if (ev >= WIRE_TOO_LARGE)
+			if (ev >= WIRE_BAD_HEAD)
 				goto out;
 		}
 	}
@@ -243,9 +243,14 @@ test_invalid(void)
 	rec(V, WIRE_GET_VALUES, 0, "\x0e\x00" "FCGI_MAX_CONNS", 16, 0);
 	expect("a management record inside a request", "X", NULL, 0);
 	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin(1, WIRE_RESPONDER, 1);
+	rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
 	rec(V, WIRE_ABORT_REQUEST, 1, NULL, 0, 0);
-	expect("ABORT_REQUEST", "X", NULL, 0);
+	request(3, 0);
+	expect("ABORT_REQUEST, then another request", "AR", NULL, 0);
+	blen = 0;
+	rec(V, WIRE_ABORT_REQUEST, 1, NULL, 0, 0);
+	expect("ABORT_REQUEST with no request", "X", NULL, 0);
 	blen = 0;
 	begin(1, WIRE_RESPONDER, 0);
 	rec(V, 42, 1, "x", 1, 0);
@@ -277,7 +282,7 @@ test_foreign(void)
 	static const unsigned char cut[] =
 	    "\x0e\x0b" "REQUEST_METHOD" "GET";	/* value: 3 + 8 bytes */
 	static const unsigned char rest[] =
-	    "\xc0\x00\x00\x00\xc0\x00\x00\x00"
+	    "\xc0\x7f\x7f\x7f\xc0\x7f\x7f\x7f"
 	    "\x09\x13" "HTTP_HOST" "mta-sts.example.com";
 	unsigned char	 want[1024], joined[256];
 	size_t		 n;
@@ -354,6 +359,41 @@ test_limits(void)
 	struct wire_parser	 wp;
 	char			 ev[8];
 	size_t			 i, n;
+
+	/* A NUL would end the value in libfcgi's environment: 400. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, "\x09\x05" "HTTP_HOST" "a\0b.c", 16, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	expect("a NUL inside a value", "L", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	rec(V, WIRE_PARAMS, 1, "\x03\x01" "A\0B" "x", 6, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	expect("a NUL inside a name", "L", NULL, 0);
+
+	/* The limit is on content: 64 KiB in one-byte records is fine. */
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	big[0] = 0x80, big[1] = 0, big[2] = 0x1f, big[3] = 0xf8;
+	big[4] = 0x80, big[5] = 0, big[6] = 0xe0, big[7] = 0x00;
+	for (i = 0; i < 8; i++)
+		rec(V, WIRE_PARAMS, 1, big + i, 1, 0);
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 65528; i += 512)
+		rec(V, WIRE_PARAMS, 1, big, 65528 - i < 512 ? 65528 - i : 512,
+		    255);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+	expect("65,536 bytes of PARAMS in small padded records", "R", NULL, 0);
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	memcpy(big, "\x80\x00\x00\x01\x80\x00\xff\xf8", 8);
+	rec(V, WIRE_PARAMS, 1, big, 65535, 0);
+	rec(V, WIRE_PARAMS, 1, big + 8, 2, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	expect("65,537 bytes of PARAMS", "L", NULL, 0);
+	memset(big, 0, sizeof(big));
 
 	blen = 0;
 	begin(1, WIRE_RESPONDER, 0);
