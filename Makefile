@@ -4,6 +4,7 @@
 # O=dir builds into dir (make check uses O=build/asan and O=build/fuzz).
 
 PROG		= mta-sts-fcgi
+CHECK_PROG	= mta-sts-check
 VERSION		= 0.1.0
 
 PREFIX		?= /usr/local
@@ -29,6 +30,11 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs fcgi inih 2>/dev/null || \
 		     echo -lfcgi -linih)
 INIH_LIBS	:= $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+# The checker alone links libcurl, OpenSSL and glibc's resolver: the
+# responder's ldd stays as it is.
+CHECK_PKG_CFLAGS := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
+CHECK_LIBS	:= $(shell pkg-config --libs libcurl openssl 2>/dev/null || \
+		     echo -lcurl -lssl -lcrypto) -lresolv -pthread
 
 ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 		  -DSERVE_USER=\"$(SERVE_USER)\" \
@@ -44,6 +50,15 @@ SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
 OBJS		= $(SRCS:%.c=$(O)/%.o)
 CORE_OBJS	= $(CORE_SRCS:%.c=$(O)/%.o)
 HEADERS		= src/mta-sts-fcgi.h
+# The checker: its own modules plus the responder's config, table,
+# policy, dname, sha256 and log objects, the same files linked twice.
+CHECK_SRCS	= src/check_main.c src/check_domain.c src/check_report.c \
+		  src/check_dns.c src/check_record.c src/check_policy.c \
+		  src/check_mx.c src/check_https.c src/check_smtp.c
+CHECK_SHARED	= src/log.c src/sha256.c src/dname.c src/policy.c \
+		  src/table.c src/conf.c
+CHECK_OBJS	= $(CHECK_SRCS:%.c=$(O)/%.o) $(CHECK_SHARED:%.c=$(O)/%.o)
+CHECK_HEADERS	= src/mta-sts-check.h
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS		= $(O)/tests/tools/fcgi-client
@@ -60,7 +75,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 .PHONY: all deps run check check-fast bench fuzz fuzz-build clean \
 	install uninstall FORCE
 
-all: $(O)/$(PROG)
+all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 
 # Objects depend on the flags they were built with: "make install
 # SYSCONFDIR=/etc" after a plain "make" must rebuild, not install a binary
@@ -72,6 +87,15 @@ $(O)/.build-flags: FORCE
 
 $(O)/$(PROG): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
+
+$(O)/$(CHECK_PROG): $(CHECK_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CHECK_OBJS) $(INIH_LIBS) \
+	    $(CHECK_LIBS) $(LDLIBS)
+
+$(O)/src/check_%.o: src/check_%.c $(HEADERS) $(CHECK_HEADERS) \
+    $(O)/.build-flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_PKG_CFLAGS) -c -o $@ $<
 
 $(O)/src/%.o: src/%.c $(HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
@@ -142,7 +166,7 @@ check-fast:
 
 MANS		= man/$(PROG).8 man/$(PROG).ini.5
 
-install: $(O)/$(PROG)
+install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5

@@ -12,6 +12,7 @@
 #include "mta-sts-fcgi.h"
 
 int	 log_quiet;
+const char	*log_progname = PROGNAME;
 
 static void
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
@@ -23,9 +24,9 @@ log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* One fprintf so lines from several processes do not interleave. */
 	if (tail != NULL)
-		fprintf(stderr, "%s: %s%s: %s\n", PROGNAME, prefix, msg, tail);
+		fprintf(stderr, "%s: %s%s: %s\n", log_progname, prefix, msg, tail);
 	else
-		fprintf(stderr, "%s: %s%s\n", PROGNAME, prefix, msg);
+		fprintf(stderr, "%s: %s%s\n", log_progname, prefix, msg);
 }
 
 void

@@ -21,6 +21,7 @@
  * FastCGI error stream).
  */
 extern int	 log_quiet;	/* fuzzers: say nothing */
+extern const char *log_progname; /* the prefix: PROGNAME unless set */
 void	 log_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...)
