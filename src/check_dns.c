@@ -45,6 +45,14 @@ check_dns_new(void)
 	return d;
 }
 
+unsigned
+check_dns_wait(const struct check_dns *d)
+{
+	/* glibc asks each server in turn, retry times, retrans each. */
+	return (unsigned)(d->res.retrans * d->res.retry *
+	    (d->res.nscount > 0 ? d->res.nscount : 1));
+}
+
 void
 check_dns_free(struct check_dns *d)
 {

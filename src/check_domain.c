@@ -36,12 +36,12 @@ record_line(char *buf, size_t size, int sts, const struct check_domain *d)
 
 /* Reports a DNS question that got no answer; always returns -1. */
 static int
-dns_dead(struct check_report *r, enum check_name check, const char *name,
-    const char *type)
+dns_dead(struct check_worker *w, struct check_report *r,
+    enum check_name check, const char *name, const char *type)
 {
 	report_add(r, check, CHECK_CRITICAL, "%s %s: no answer from DNS within "
-	    "%d s; senders see no policy (the other checks were skipped)",
-	    name, type, TIMEOUT_DNS * (1 + 2) * TIMEOUT_DNS_TRIES / 2);
+	    "%u s; senders see no policy (the other checks were skipped)",
+	    name, type, check_dns_wait(w->dns));
 	return -1;
 }
 
@@ -61,7 +61,7 @@ check_sts(struct check_worker *w, const struct check_domain *d,
 	check_dns_txt(w->dns, name, &a);
 	if (a.status == CHECK_DNS_TIMEOUT) {
 		check_dns_answer_free(&a);
-		return dns_dead(r, CHECK_STS_RECORD, name, "TXT");
+		return dns_dead(w, r, CHECK_STS_RECORD, name, "TXT");
 	}
 	for (i = 0; i < a.nstrings; i++)
 		if (record_is_sts(a.strings[i])) {
@@ -108,7 +108,7 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
 	check_dns_txt(w->dns, name, &a);
 	if (a.status == CHECK_DNS_TIMEOUT) {
 		check_dns_answer_free(&a);
-		return dns_dead(r, CHECK_TLSRPT_RECORD, name, "TXT");
+		return dns_dead(w, r, CHECK_TLSRPT_RECORD, name, "TXT");
 	}
 	for (i = 0; i < a.nstrings; i++)
 		if (record_is_tlsrpt(a.strings[i])) {
@@ -251,7 +251,7 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 	check_dns_addrs(w->dns, host, &a);
 	if (a.status == CHECK_DNS_TIMEOUT) {
 		check_dns_answer_free(&a);
-		return dns_dead(r, CHECK_POLICY_HOST, host, "A/AAAA");
+		return dns_dead(w, r, CHECK_POLICY_HOST, host, "A/AAAA");
 	}
 	if (a.status == CHECK_DNS_ERROR)
 		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s A/AAAA: %s; "
@@ -330,7 +330,7 @@ check_mx(struct check_worker *w, const struct check_options *o,
 	check_dns_mx(w->dns, d->name, &a);
 	if (a.status == CHECK_DNS_TIMEOUT) {
 		check_dns_answer_free(&a);
-		return dns_dead(r, CHECK_MX_COVERAGE, d->name, "MX");
+		return dns_dead(w, r, CHECK_MX_COVERAGE, d->name, "MX");
 	}
 	if (a.status == CHECK_DNS_ERROR) {
 		report_add(r, CHECK_MX_COVERAGE, sev, "%s MX: %s", d->name,

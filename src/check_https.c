@@ -137,7 +137,7 @@ https_fetch(struct https *h, const char *host, const char *address,
 	struct curl_slist	*resolve = NULL;
 	char			 url[DNAME_MAX + 64], pin[DNAME_MAX + 80];
 	char			 errbuf[CURL_ERROR_SIZE];
-	const char		*ct = NULL, *loc = NULL;
+	const char		*ct = NULL, *loc = NULL, *msg, *p;
 	CURLcode		 c;
 	CURL			*curl = h->curl;
 
@@ -198,8 +198,14 @@ https_fetch(struct https *h, const char *host, const char *address,
 	} else {
 		f->tls_failed = is_tls_error(c);
 		f->failed = 1;
-		snprintf(f->error, sizeof(f->error), "%s",
-		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c));
+		msg = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c);
+		/* "OpenSSL/3.0.19: error:..." says nothing about the peer. */
+		if (strncmp(msg, "OpenSSL/", 8) == 0 &&
+		    (p = strstr(msg, ": ")) != NULL)
+			msg = p + 2;
+		snprintf(f->error, sizeof(f->error), "%s%s",
+		    c == CURLE_SSL_CONNECT_ERROR ? "TLS handshake failed "
+		    "(TLS 1.2 or later wanted): " : "", msg);
 	}
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);

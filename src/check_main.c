@@ -272,7 +272,17 @@ main(int argc, char *argv[])
 		return 3;
 	}
 
-	if ((errors = conf_load(&conf, file)) != 0) {
+	/*
+	 * The config's warnings are mta-sts-fcgi -t's business: a check
+	 * run from cron stays silent when all is well.  Only a config that
+	 * fails is loaded again, aloud, for its file:line messages.
+	 */
+	log_quiet = 1;
+	errors = conf_load(&conf, file);
+	log_quiet = 0;
+	if (errors != 0)
+		errors = conf_load(&conf, file);
+	if (errors != 0) {
 		if (errors > 0)
 			log_warnx("%s: configuration has %ld error%s", file,
 			    errors, errors == 1 ? "" : "s");

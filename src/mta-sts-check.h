@@ -92,6 +92,8 @@ struct check_dns;
 /* A resolver for this thread, from /etc/resolv.conf; NULL on failure. */
 struct check_dns *check_dns_new(void);
 void		 check_dns_free(struct check_dns *);
+/* The longest a question can wait for no answer, in seconds. */
+unsigned	 check_dns_wait(const struct check_dns *);
 /* Each fills a (free with check_dns_answer_free); never fails. */
 void		 check_dns_txt(struct check_dns *, const char *,
 		    struct check_dns_answer *);

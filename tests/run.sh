@@ -2,7 +2,7 @@
 # Runs the test suites, shows failures, and ends with the totals.
 #
 # A suite is a name (unit, conf, cli, e2e-modes, e2e-nginx, e2e-cgi,
-# faults, fuzz), optionally prefixed by a variant:
+# faults, check, fuzz), optionally prefixed by a variant:
 #   asan:NAME      against the AddressSanitizer+UBSan build (build/asan);
 #                  any sanitizer report fails the suite
 #   valgrind:NAME  the responder under valgrind memcheck; any error or
@@ -16,7 +16,7 @@ TOP=$(pwd)
 mkdir -p tests/out
 
 all="unit conf cli e2e-modes e2e-nginx e2e-cgi e2e-apache e2e-lighttpd
-e2e-spawn e2e-systemd faults install fuzz
+e2e-spawn e2e-systemd faults check install fuzz
 asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
 valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
 suites=${*:-$all}
