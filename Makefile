@@ -172,15 +172,18 @@ bench-check:
 check-fast:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@bash tests/run.sh unit conf cli e2e-modes e2e-nginx e2e-cgi \
-	    e2e-apache e2e-lighttpd e2e-spawn e2e-systemd faults install
+	    e2e-apache e2e-lighttpd e2e-spawn e2e-systemd faults check install
 
-MANS		= man/$(PROG).8 man/$(PROG).ini.5
+MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).8
 
 install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	install -m 0644 man/$(CHECK_PROG).8 \
+	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
 	install -m 0644 man/$(PROG).ini.5 \
 	    $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	install -d $(DESTDIR)$(SYSCONFDIR)
@@ -194,11 +197,13 @@ install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/$(PROG)
-	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
+	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
+	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
 	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"
 
 clean:
-	rm -f $(PROG) $(OBJS) $(UNIT_BINS) $(TOOLS) .build-flags
+	rm -f $(PROG) $(CHECK_PROG) $(OBJS) $(CHECK_OBJS) $(UNIT_BINS) \
+	    $(TOOLS) .build-flags
 	rm -rf build tests/out
