@@ -59,6 +59,9 @@ CHECK_SHARED	= src/log.c src/sha256.c src/dname.c src/policy.c \
 		  src/table.c src/conf.c
 CHECK_OBJS	= $(CHECK_SRCS:%.c=$(O)/%.o) $(CHECK_SHARED:%.c=$(O)/%.o)
 CHECK_HEADERS	= src/mta-sts-check.h
+# The checker's pure modules, linked into its unit test.
+CHECK_PURE_OBJS	= $(O)/src/check_record.o $(O)/src/check_policy.o \
+		  $(O)/src/check_mx.o
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS		= $(O)/tests/tools/fcgi-client
@@ -105,6 +108,12 @@ $(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
 	    $(CORE_OBJS)
+
+$(O)/tests/unit/test_check: tests/unit/test_check.c tests/unit/unit.h \
+    $(CHECK_HEADERS) $(CORE_OBJS) $(CHECK_PURE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
+	    $(CORE_OBJS) $(CHECK_PURE_OBJS)
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
