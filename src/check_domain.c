@@ -261,7 +261,8 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s has no A "
 		    "or AAAA record, so senders cannot fetch the policy: point "
 		    "it at the web server in front of mta-sts-fcgi", host);
-	for (i = 0; i < a.nstrings; i++)
+	/* Bounded time: a host with dozens of addresses is not checked whole. */
+	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++)
 		check_fetch_one(w, d, want, host, a.strings[i], r);
 	check_dns_answer_free(&a);
 	return 0;
@@ -284,7 +285,7 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	else if (a.nstrings == 0)
 		report_add(r, CHECK_MX_TLS, sev, "MX host %s has no A or AAAA "
 		    "record", mx);
-	for (i = 0; i < a.nstrings; i++) {
+	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++) {
 		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
 		    a.strings[i], o->smtp_port);
 		smtp_check(mx, a.strings[i], o->smtp_port, &s);
@@ -369,7 +370,7 @@ check_mx(struct check_worker *w, const struct check_options *o,
 			    "check the MX records", want->mx[j], d->name);
 	}
 	if (!o->no_smtp)
-		for (i = 0; i < a.nmx; i++)
+		for (i = 0; i < a.nmx && i < CHECK_MX_TLS_MAX; i++)
 			if (a.mx[i].host[0] != '\0')
 				check_mx_tls(w, o, a.mx[i].host, sev, r);
 out:

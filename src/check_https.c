@@ -140,6 +140,7 @@ https_fetch(struct https *h, const char *host, const char *address,
 	const char		*ct = NULL, *loc = NULL, *msg, *p;
 	CURLcode		 c;
 	CURL			*curl = h->curl;
+	long			 oserr = 0;
 
 	memset(f, 0, sizeof(*f));
 	snprintf(url, sizeof(url), "https://%s" ROUTE_PATH, host);
@@ -203,9 +204,19 @@ https_fetch(struct https *h, const char *host, const char *address,
 		if (strncmp(msg, "OpenSSL/", 8) == 0 &&
 		    (p = strstr(msg, ": ")) != NULL)
 			msg = p + 2;
-		snprintf(f->error, sizeof(f->error), "%s%s",
-		    c == CURLE_SSL_CONNECT_ERROR ? "TLS handshake failed "
-		    "(TLS 1.2 or later wanted): " : "", msg);
+		if (c == CURLE_OPERATION_TIMEDOUT)
+			snprintf(f->error, sizeof(f->error), "no complete "
+			    "answer within %d s (senders wait a few seconds)",
+			    TIMEOUT_HTTPS);
+		else if (c == CURLE_COULDNT_CONNECT &&
+		    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &oserr) ==
+		    CURLE_OK && oserr != 0)
+			snprintf(f->error, sizeof(f->error), "cannot connect "
+			    "to port 443: %s", strerror((int)oserr));
+		else
+			snprintf(f->error, sizeof(f->error), "%s%s",
+			    c == CURLE_SSL_CONNECT_ERROR ? "TLS handshake "
+			    "failed (TLS 1.2 or later wanted): " : "", msg);
 	}
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,8 @@ main(int argc, char *argv[])
 	int			 ch, status;
 
 	log_progname = CHECK_PROGNAME;
+	/* A peer that closes early is a finding, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;
 	while ((ch = getopt(argc, argv, ":a:c:hj:nV")) != -1) {
 		switch (ch) {

@@ -205,7 +205,7 @@ say(struct conn *c, const char *line, char *err, size_t errsize)
 			snprintf(err, errsize, "write timed out");
 			return -1;
 		}
-		if ((w = write(c->fd, line + done, len - done)) == -1) {
+		if ((w = send(c->fd, line + done, len - done, MSG_NOSIGNAL)) == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			snprintf(err, errsize, "write: %s", strerror(errno));

@@ -23,6 +23,8 @@
 #define CHECK_EXPIRY_WARN	14	/* days */
 #define CHECK_EXPIRY_CRIT	3	/* days */
 #define CHECK_BODY_MAX		65536	/* what senders read at most */
+#define CHECK_ADDRS_MAX		8	/* addresses checked per host */
+#define CHECK_MX_TLS_MAX	16	/* MX hosts whose TLS is checked */
 
 /*
  * check_report.c: the problems found for one domain, as output lines.

@@ -40,6 +40,9 @@ mx = mx.nostarttls.test
 
 [domain mxname.test]
 mx = mx.mxname.test
+
+[domain hangmx.test]
+mx = mx.hangmx.test
 EOC
 
 # Domains served the default policy ([policy]) unless they have a section.
@@ -48,8 +51,10 @@ wrongname expired untrusted expiring tls11 uncovered testing unused
 nostarttls mxname slow tlsrpt"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
+# Servers that accept a connection and never answer: checked apart.
+hung="hangweb.test hangmx.test"
 # shellcheck disable=SC2086
-"$BIN" -d -c "$conf" $domains >"$SCRATCH/records" 2>"$SCRATCH/records.err"
+"$BIN" -d -c "$conf" $domains $hung >"$SCRATCH/records" 2>"$SCRATCH/records.err"
 id_of() { sed -n "s/^_mta-sts\.$1\. IN TXT \"v=STSv1; id=\([0-9a-f]*\)\"$/\1/p" "$SCRATCH/records"; }
 rec_of() { grep "^_mta-sts\.$1\. " "$SCRATCH/records"; }
 rua_rec_of() { grep "^_smtp\._tls\.$1\. " "$SCRATCH/records"; }
@@ -59,7 +64,8 @@ ca_new good
 ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
-    differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt; do
+    differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
+    hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -73,7 +79,7 @@ cert mxother good "mx.other.test"
 # --- DNS: every domain right, then each broken one its way ---
 zone=$SCRATCH/zone
 : >"$zone"
-for d in $domains; do
+for d in $domains $hung; do
 	case $d in notxt.test|slow.test) ;; *)
 		echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\"" ;;
 	esac
@@ -82,6 +88,7 @@ for d in $domains; do
 	esac
 	case $d in noaddr.test|slow.test) ;;
 	tls11.test) echo "host-record=mta-sts.$d,127.0.0.3" ;;
+	hangweb.test) echo "host-record=mta-sts.$d,127.0.0.7" ;;
 	*) echo "host-record=mta-sts.$d,127.0.0.1" ;;
 	esac
 	case $d in
@@ -89,7 +96,7 @@ for d in $domains; do
 		echo "mx-host=$d,mx1.good.test,20" ;;
 	uncovered.test|testing.test) echo "mx-host=$d,mx.ok.test,10"
 		echo "mx-host=$d,mx2.$d,20" ;;
-	nostarttls.test|mxname.test) echo "mx-host=$d,mx.$d,10" ;;
+	nostarttls.test|mxname.test|hangmx.test) echo "mx-host=$d,mx.$d,10" ;;
 	slow.test) ;;
 	*) echo "mx-host=$d,mx.ok.test,10" ;;
 	esac
@@ -105,6 +112,7 @@ host-record=mx2.uncovered.test,127.0.0.2
 host-record=mx2.testing.test,127.0.0.2
 host-record=mx.nostarttls.test,127.0.0.4
 host-record=mx.mxname.test,127.0.0.5
+host-record=mx.hangmx.test,127.0.0.7
 server=/slow.test/127.0.0.6
 EOZ
 # badid and staleid must not carry the right record too.
@@ -194,6 +202,7 @@ world_nginx "$SCRATCH/servers" || { notok "nginx did not start"; sed 's/^/#   /'
 world_smtp ok 127.0.0.2 mx || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp nostarttls 127.0.0.4 || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxname 127.0.0.5 mxother || { notok "aiosmtpd did not start"; exit 1; }
+world_silent 127.0.0.7 443 25
 
 # check_case NAME WANT_STATUS ARGS... <<EXPECTED: runs the checker in
 # the world and compares its whole stdout and its exit status.
@@ -343,10 +352,22 @@ check_eq "all domains: -j 1 gives the same output" "" \
     -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -j 8 -n good.test notxt.test \
     uncovered.test 2>&1))"
 
+# A web server and a mail server that accept and never answer: each
+# costs its bound (5 s for the fetch, 10 s for SMTP), checked at once.
+t0=$(date +%s%N)
+check_case "servers that never answer" 2 hangweb.test hangmx.test <<EOW
+MTA-STS CRITICAL - 2 domains checked: 2 critical, 0 warning, 0 OK
+hangweb.test: policy-fetch: critical: https://mta-sts.hangweb.test$U from 127.0.0.7: no complete answer within 5 s (senders wait a few seconds)
+hangmx.test: mx-tls: critical: MX host mx.hangmx.test at 127.0.0.7 port 25: no reply within 10 s
+EOW
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check_eq "servers that never answer cost their bounds, at once: ${ms} ms" 1 \
+    "$([ "$ms" -ge 9900 ] && [ "$ms" -lt 11500 ] && echo 1 || echo 0)"
+
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 5 domains checked: 2 critical, 2 warning, 1 OK" \
+    "2 MTA-STS CRITICAL - 6 domains checked: 3 critical, 2 warning, 1 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.

@@ -173,3 +173,25 @@ world_smtp() {
 	    -c aiosmtpd.handlers.Sink -l "$2:25" $tls
 	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$2', 25), 1)"
 }
+
+# world_silent ADDRESS PORT...: accepts TCP connections and never says a
+# word, for a web or mail server that hangs.
+world_silent() {
+	local a=$1
+	shift
+	start "silent-$a" ip netns exec "$NS" "$PY" -c '
+import select, socket, sys
+ls = []
+for p in sys.argv[2:]:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], int(p)))
+    s.listen(64)
+    ls.append(s)
+held = []
+while True:
+    r, _, _ = select.select(ls, [], [])
+    for s in r:
+        held.append(s.accept()[0])
+' "$a" "$@"
+}
