@@ -156,7 +156,8 @@ check:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@$(MAKE) --no-print-directory O=build/asan CC=clang \
 	    CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-	    build/asan/$(PROG) $(UNIT_BINS:$(O)/%=build/asan/%) \
+	    build/asan/$(PROG) build/asan/$(CHECK_PROG) \
+	    $(UNIT_BINS:$(O)/%=build/asan/%) \
 	    build/asan/tests/tools/fcgi-client
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/run.sh

@@ -18,6 +18,7 @@ mkdir -p tests/out
 all="unit conf cli e2e-modes e2e-nginx e2e-cgi e2e-apache e2e-lighttpd
 e2e-spawn e2e-systemd faults check install fuzz
 asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
+asan:check
 valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
 suites=${*:-$all}
 
