@@ -48,7 +48,7 @@ EOC
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
-nostarttls mxname slow tlsrpt"
+nostarttls mxname slow tlsrpt twoaddr"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -65,7 +65,7 @@ ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
-    hangweb hangmx; do
+    twoaddr hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -88,6 +88,10 @@ for d in $domains $hung; do
 	esac
 	case $d in noaddr.test|slow.test) ;;
 	tls11.test) echo "host-record=mta-sts.$d,127.0.0.3" ;;
+	# Every address is fetched: good.test's policy host has two.
+	good.test) echo "host-record=mta-sts.$d,127.0.0.1,::1" ;;
+	twoaddr.test) echo "host-record=mta-sts.$d,127.0.0.1"
+		echo "host-record=mta-sts.$d,127.0.0.8" ;;
 	hangweb.test) echo "host-record=mta-sts.$d,127.0.0.7" ;;
 	*) echo "host-record=mta-sts.$d,127.0.0.1" ;;
 	esac
@@ -127,6 +131,7 @@ printf 'version: STSv1\r\nmode: testing\r\nmx: mx.ok.test\r\nmax_age: 604800\r\n
 cat >"$SCRATCH/servers" <<'EON'
 server {
     listen 127.0.0.1:443 ssl default_server;
+    listen [::1]:443 ssl default_server;
     ssl_certificate @DIR@/web.crt;
     ssl_certificate_key @DIR@/web.key;
     location = /.well-known/mta-sts.txt {
@@ -226,6 +231,10 @@ U=/.well-known/mta-sts.txt
 check_case "all good" 0 good.test <<EOW
 MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
 EOW
+check_eq "all good: the policy was fetched from both addresses, ::1 too" \
+    "1 1" "$(grep -c '^127\.0\.0\.1 .*"GET /.well-known/mta-sts.txt HTTP/1.1" 200 ' "$SCRATCH/nginx/access.log") \
+$(grep -c '^::1 .*"GET /.well-known/mta-sts.txt HTTP/1.1" 200 ' "$SCRATCH/nginx/access.log")"
+
 # One broken world per failure: the check, its severity, the status.
 check_case "no TXT record" 2 notxt.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
@@ -250,6 +259,10 @@ EOW
 check_case "no policy-host address" 2 noaddr.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 noaddr.test: policy-host: critical: mta-sts.noaddr.test has no A or AAAA record, so senders cannot fetch the policy: point it at the web server in front of mta-sts-fcgi
+EOW
+check_case "one address of two refuses" 2 twoaddr.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+twoaddr.test: policy-fetch: critical: https://mta-sts.twoaddr.test$U from 127.0.0.8: cannot connect to port 443: Connection refused
 EOW
 check_case "a redirect" 2 redirect.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
@@ -332,7 +345,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 22 domains checked: 17 critical, 4 warning, 1 OK"
+	echo "MTA-STS CRITICAL - 23 domains checked: 18 critical, 4 warning, 1 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)

@@ -147,7 +147,7 @@ pid $d/nginx.pid;
 error_log $d/error.log info;
 events { worker_connections 1024; }
 http {
-    access_log off;
+    access_log $d/access.log;
     client_body_temp_path $d/tmp/body;
     fastcgi_temp_path $d/tmp/fastcgi;
     proxy_temp_path $d/tmp/proxy;
