@@ -59,13 +59,13 @@ CHECK_SHARED	= src/log.c src/sha256.c src/dname.c src/policy.c \
 		  src/table.c src/conf.c
 CHECK_OBJS	= $(CHECK_SRCS:%.c=$(O)/%.o) $(CHECK_SHARED:%.c=$(O)/%.o)
 CHECK_HEADERS	= src/mta-sts-check.h
-# The checker's pure modules, linked into its unit test.
-CHECK_PURE_OBJS	= $(O)/src/check_record.o $(O)/src/check_policy.o \
-		  $(O)/src/check_mx.o
+# The checker's pure modules, linked into its unit test and fuzzer.
+CHECK_PURE_SRCS	= src/check_record.c src/check_policy.c src/check_mx.c
+CHECK_PURE_OBJS	= $(CHECK_PURE_SRCS:%.c=$(O)/%.o)
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS		= $(O)/tests/tools/fcgi-client
-FUZZ_TARGETS	= conf route wire
+FUZZ_TARGETS	= conf route wire check
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
 
@@ -121,11 +121,12 @@ $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 
 # Fuzz targets (clang, libFuzzer): the config loader, routing, and the
 # FastCGI record checks.  Their seed corpora live in tests/fuzz/corpus/.
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRCS) $(HEADERS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRCS) $(HEADERS) $(CHECK_SRCS) \
+    $(CHECK_HEADERS)
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) \
 	    -o $@ $< $(CORE_SRCS) $(if $(filter conf,$*),src/conf.c \
-	    $(INIH_LIBS))
+	    $(INIH_LIBS)) $(if $(filter check,$*),$(CHECK_PURE_SRCS))
 
 fuzz-build: $(FUZZ_BINS)
 

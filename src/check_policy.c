@@ -72,7 +72,10 @@ field(struct check_policy *p, const char *line, size_t len, int *seen,
 			snprintf(err, errsize, "max_age given twice");
 			return -1;
 		}
-		if (vlen < 1 || vlen > 10 || strspn(v, "0123456789") < vlen) {
+		for (n = 0; n < vlen && v[n] >= '0' && v[n] <= '9'; n++)
+			;
+		/* The body is not NUL-terminated: never scan past vlen. */
+		if (vlen < 1 || vlen > 10 || n < vlen) {
 			snprintf(err, errsize, "max_age \"%.*s\" is not 1 to 10 "
 			    "digits", (int)(vlen > 20 ? 20 : vlen), v);
 			return -1;
