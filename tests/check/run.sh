@@ -48,7 +48,7 @@ EOC
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
-nostarttls mxname slow tlsrpt twoaddr"
+nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -65,7 +65,7 @@ ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
-    twoaddr hangweb hangmx; do
+    twoaddr nomx nullmx big invalid hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -101,7 +101,8 @@ for d in $domains $hung; do
 	uncovered.test|testing.test) echo "mx-host=$d,mx.ok.test,10"
 		echo "mx-host=$d,mx2.$d,20" ;;
 	nostarttls.test|mxname.test|hangmx.test) echo "mx-host=$d,mx.$d,10" ;;
-	slow.test) ;;
+	slow.test|nomx.test) ;;
+	nullmx.test) echo "mx-host=$d,.,0" ;;
 	*) echo "mx-host=$d,mx.ok.test,10" ;;
 	esac
 done >>"$zone"
@@ -123,7 +124,15 @@ EOZ
 sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{32\}\"$/d" "$zone"
 
 # --- the policy host: nginx in front of our responder ---
-mkdir -p "$SCRATCH/html/.well-known" "$SCRATCH/differs/.well-known"
+mkdir -p "$SCRATCH/html/.well-known" "$SCRATCH/differs/.well-known" \
+    "$SCRATCH/big/.well-known" "$SCRATCH/invalid/.well-known"
+# Over 64 KiB: a valid start, then 70,000 bytes of extension lines.
+{
+	printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n'
+	for i in $(seq 1 1000); do printf 'x%04d: %062d\r\n' "$i" 0; done
+} >"$SCRATCH/big/.well-known/mta-sts.txt"
+printf 'version: STSv1\r\nmode: enforcing\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n' \
+    >"$SCRATCH/invalid/.well-known/mta-sts.txt"
 printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n' \
     >"$SCRATCH/html/.well-known/mta-sts.txt"
 printf 'version: STSv1\r\nmode: testing\r\nmx: mx.ok.test\r\nmax_age: 604800\r\n' \
@@ -171,6 +180,18 @@ server {
     types { text/plain txt; }
 }
 EON
+for c in big invalid; do
+	cat >>"$SCRATCH/servers" <<EON
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.$c.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    root @DIR@/$c;
+    types { text/plain txt; }
+}
+EON
+done
 for c in wrongname expired untrusted expiring; do
 	cat >>"$SCRATCH/servers" <<EON
 server {
@@ -264,6 +285,22 @@ check_case "one address of two refuses" 2 twoaddr.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 twoaddr.test: policy-fetch: critical: https://mta-sts.twoaddr.test$U from 127.0.0.8: cannot connect to port 443: Connection refused
 EOW
+check_case "no MX record" 1 nomx.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+nomx.test: mx-coverage: warning: nomx.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+EOW
+check_case "a null MX" 1 nullmx.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+nullmx.test: mx-coverage: warning: nullmx.test has a null MX (RFC 7505): it accepts no mail, so its policy protects nothing
+EOW
+check_case "a body over 64 KiB" 2 big.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+big.test: policy-fetch: critical: https://mta-sts.big.test$U from 127.0.0.1: the body is over 64 KiB, more than senders read
+EOW
+check_case "an invalid policy" 2 invalid.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+invalid.test: policy-fetch: critical: https://mta-sts.invalid.test$U from 127.0.0.1: not a valid policy: mode "enforcing" is not enforce, testing or none
+EOW
 check_case "a redirect" 2 redirect.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 redirect.test: policy-fetch: critical: https://mta-sts.redirect.test$U from 127.0.0.1: status 301 redirecting to https://www.redirect.test$U: senders do not follow redirects (RFC 8461 §3.3); serve the policy itself
@@ -345,7 +382,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 23 domains checked: 18 critical, 4 warning, 1 OK"
+	echo "MTA-STS CRITICAL - 27 domains checked: 20 critical, 6 warning, 1 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
