@@ -40,8 +40,9 @@ dns_dead(struct check_worker *w, struct check_report *r,
     enum check_name check, const char *name, const char *type)
 {
 	report_add(r, check, CHECK_CRITICAL, "%s %s: no answer from DNS within "
-	    "%u s; senders see no policy (the other checks were skipped)",
-	    name, type, check_dns_wait(w->dns));
+	    "%u s%s (the other checks were skipped)", name, type,
+	    check_dns_wait(w->dns), check == CHECK_STS_RECORD ?
+	    "; senders see no policy" : "");
 	return -1;
 }
 

@@ -32,7 +32,6 @@ struct run {
 	struct check_report		*reports;
 	size_t				 ndomains;
 	atomic_size_t			 next;
-	int				 failed;	/* a worker could not start */
 };
 
 static void __attribute__((noreturn))
@@ -65,10 +64,9 @@ worker(void *arg)
 
 	w.dns = check_dns_new();
 	w.https = https_new(run->cafile);
-	if (w.dns == NULL || w.https == NULL) {
-		run->failed = 1;
+	/* The other workers take this one's domains. */
+	if (w.dns == NULL || w.https == NULL)
 		goto out;
-	}
 	while ((i = atomic_fetch_add(&run->next, 1)) < run->ndomains)
 		check_domain(&w, run->opts, &run->domains[i],
 		    &run->reports[i]);
@@ -176,9 +174,8 @@ run_checks(struct run *run, unsigned jobs)
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
-	/* A thread that could not start leaves domains unchecked. */
-	return started == 0 || run->failed ||
-	    atomic_load(&run->next) < run->ndomains ? -1 : 0;
+	/* Workers that could not start, or none at all: domains left. */
+	return atomic_load(&run->next) < run->ndomains ? -1 : 0;
 }
 
 /*
