@@ -69,7 +69,7 @@ run() {
 	echo "$?" >"$SCRATCH/status"
 	t1=$(date +%s%N)
 	head -1 "$SCRATCH/out" >"$SCRATCH/summary"
-	echo "scale=2; ($t1 - $t0) / 1000000000" | bc
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", (b - a) / 1e9 }'
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
