@@ -376,8 +376,10 @@ MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 $slow_line
 EOW
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# Bounds are hang detectors: SLACK allows for a busy machine.
+SLACK=$((3000 * SCALE))
 check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
-    "$([ "$ms" -ge 3900 ] && [ "$ms" -lt 5500 ] && echo 1 || echo 0)"
+    "$([ "$ms" -ge 3900 ] && [ "$ms" -lt $((4000 + SLACK)) ] && echo 1 || echo 0)"
 
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
@@ -395,24 +397,27 @@ check_eq "all domains: exit status" 2 $rc
 check_file "all domains: the summary, then each domain's lines in order" \
     "$SCRATCH/want-all" "$SCRATCH/all"
 check_eq "all domains in ${ms} ms: the silent zone adds only its 4 s" 1 \
-    "$([ "$ms" -lt 5500 ] && echo 1 || echo 0)"
+    "$([ "$ms" -lt $((4000 + SLACK)) ] && echo 1 || echo 0)"
 check_eq "all domains: -j 1 gives the same output" "" \
     "$(in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -j 1 -n \
     good.test notxt.test uncovered.test 2>&1 | cmp - <(in_ns "$CHECK" \
     -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -j 8 -n good.test notxt.test \
     uncovered.test 2>&1))"
 
-# A web server and a mail server that accept and never answer: each
-# costs its bound (5 s for the fetch, 10 s for SMTP), checked at once.
+# A web server and a mail server that accept and never answer, and the
+# silent DNS zone: each costs its bound (5 s for the fetch, 10 s for
+# SMTP, 4 s for DNS), all at once: 10 s, where one after the other
+# would take 19 s.
 t0=$(date +%s%N)
-check_case "servers that never answer" 2 hangweb.test hangmx.test <<EOW
-MTA-STS CRITICAL - 2 domains checked: 2 critical, 0 warning, 0 OK
+check_case "servers that never answer" 2 hangweb.test hangmx.test slow.test <<EOW
+MTA-STS CRITICAL - 3 domains checked: 3 critical, 0 warning, 0 OK
 hangweb.test: policy-fetch: critical: https://mta-sts.hangweb.test$U from 127.0.0.7: no complete answer within 5 s (senders wait a few seconds)
 hangmx.test: mx-tls: critical: MX host mx.hangmx.test at 127.0.0.7 port 25: no reply within 10 s
+$slow_line
 EOW
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-check_eq "servers that never answer cost their bounds, at once: ${ms} ms" 1 \
-    "$([ "$ms" -ge 9900 ] && [ "$ms" -lt 11500 ] && echo 1 || echo 0)"
+check_eq "silent servers cost their bounds at once, not in turn: ${ms} ms" 1 \
+    "$([ "$ms" -ge 9900 ] && [ "$ms" -lt $((10000 + SLACK)) ] && echo 1 || echo 0)"
 
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
