@@ -48,7 +48,7 @@ EOC
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
-nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid"
+nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -65,7 +65,7 @@ ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
-    twoaddr nomx nullmx big invalid hangweb hangmx; do
+    twoaddr nomx nullmx big invalid cname hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -80,13 +80,13 @@ cert mxother good "mx.other.test"
 zone=$SCRATCH/zone
 : >"$zone"
 for d in $domains $hung; do
-	case $d in notxt.test|slow.test) ;; *)
+	case $d in notxt.test|slow.test|cname.test) ;; *)
 		echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\"" ;;
 	esac
 	case $d in tlsrpt.test|slow.test) ;; *)
 		echo "txt-record=_smtp._tls.$d,\"v=TLSRPTv1; rua=mailto:tlsrpt@ok.test\"" ;;
 	esac
-	case $d in noaddr.test|slow.test) ;;
+	case $d in noaddr.test|slow.test|cname.test) ;;
 	tls11.test) echo "host-record=mta-sts.$d,127.0.0.3" ;;
 	# Every address is fetched: good.test's policy host has two.
 	good.test) echo "host-record=mta-sts.$d,127.0.0.1,::1" ;;
@@ -119,6 +119,10 @@ host-record=mx.nostarttls.test,127.0.0.4
 host-record=mx.mxname.test,127.0.0.5
 host-record=mx.hangmx.test,127.0.0.7
 server=/slow.test/127.0.0.6
+txt-record=_mta-sts.shared.test,"v=STSv1; id=$(id_of cname.test)"
+cname=_mta-sts.cname.test,_mta-sts.shared.test
+host-record=mta-sts.shared.test,127.0.0.1
+cname=mta-sts.cname.test,mta-sts.shared.test
 EOZ
 # badid and staleid must not carry the right record too.
 sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{32\}\"$/d" "$zone"
@@ -256,6 +260,11 @@ check_eq "all good: the policy was fetched from both addresses, ::1 too" \
     "1 1" "$(grep -c '^127\.0\.0\.1 .*"GET /.well-known/mta-sts.txt HTTP/1.1" 200 ' "$SCRATCH/nginx/access.log") \
 $(grep -c '^::1 .*"GET /.well-known/mta-sts.txt HTTP/1.1" 200 ' "$SCRATCH/nginx/access.log")"
 
+# A provider's customer: both names are CNAMEs into the provider's zone.
+check_case "all good through CNAMEs" 0 cname.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+
 # One broken world per failure: the check, its severity, the status.
 check_case "no TXT record" 2 notxt.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
@@ -384,7 +393,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 27 domains checked: 20 critical, 6 warning, 1 OK"
+	echo "MTA-STS CRITICAL - 28 domains checked: 20 critical, 6 warning, 2 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
