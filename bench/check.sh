@@ -20,7 +20,7 @@ OUT=${OUT:-BENCHMARKS.md}
 CHECK=$TOP/mta-sts-check
 trap 'cleanup; world_destroy' EXIT
 die() { echo "bench/check: $*" >&2; exit 1; }
-[ -x "$CHECK" ] && [ -x "$BIN" ] || die "build first (make)"
+if [ ! -x "$CHECK" ] || [ ! -x "$BIN" ]; then die "build first (make)"; fi
 
 conf=$SCRATCH/bench.ini
 names=
@@ -73,7 +73,7 @@ run() {
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-all= slow=
+all='' slow=''
 for r in $(seq 1 "$ROUNDS"); do
 	t=$(run "$conf")
 	all="$all $t"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Builds a world for mta-sts-check in a network namespace of its own:
 # a real DNS server (dnsmasq with local data) on port 53 named in
 # /etc/netns/NAME/resolv.conf, nginx with TLS on 443 in front of our
@@ -63,7 +64,7 @@ EOC
 # cert NAME CA "dns names" [STARTDATE ENDDATE | DAYS]: $SCRATCH/NAME.crt
 # and .key, signed by CA, valid for the names (YYMMDDHHMMSSZ dates).
 cert() {
-	local name=$1 ca=$SCRATCH/ca-$2 names=$3 n san= dates cn=
+	local name=$1 ca=$SCRATCH/ca-$2 names=$3 n san='' dates cn=''
 	for n in $names; do
 		san="$san${san:+,}DNS:$n"
 		cn=${cn:-$n}
@@ -78,7 +79,7 @@ cert() {
 	openssl ecparam -name prime256v1 -genkey -noout \
 	    -out "$SCRATCH/$name.key" &&
 	openssl req -new -key "$SCRATCH/$name.key" \
-	    -subj "/CN=$cn" -out "$SCRATCH/$name.csr" 2>/dev/null &&
+	    -subj "/CN=$cn" -out "$SCRATCH/$name.csr" 2>/dev/null || return 1
 	# shellcheck disable=SC2086
 	openssl ca -batch -notext -config "$ca/ca.cnf" -cert "$ca/ca.crt" \
 	    -keyfile "$ca/ca.key" -in "$SCRATCH/$name.csr" \
@@ -104,7 +105,6 @@ EOC
 	cat "$1" >>"$SCRATCH/dnsmasq.conf"
 	start dnsmasq ip netns exec "$NS" dnsmasq -k \
 	    --conf-file="$SCRATCH/dnsmasq.conf" --log-facility=-
-	WORLD_DNS_PID=$LAST_PID
 	wait_for in_ns "$PY" -c 'import socket; s = socket.create_connection(("127.0.0.1", 53), 1)'
 }
 
@@ -159,7 +159,6 @@ http {
 EOC
 	start nginx ip netns exec "$NS" nginx -e "$d/error.log" -p "$d" \
 	    -c "$d/nginx.conf"
-	WORLD_NGINX_PID=$LAST_PID
 	wait_for in_ns "$PY" -c 'import socket; s = socket.create_connection(("127.0.0.1", 443), 1)'
 }
 
