@@ -43,12 +43,15 @@ mx = mx.mxname.test
 
 [domain hangmx.test]
 mx = mx.hangmx.test
+
+[domain wildcard.test]
+mx = *.wildcard.test
 EOC
 
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
-nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname"
+nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname wildcard"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -65,7 +68,7 @@ ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
-    twoaddr nomx nullmx big invalid cname hangweb hangmx; do
+    twoaddr nomx nullmx big invalid cname wildcard hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -73,7 +76,8 @@ cert wrongname good "mta-sts.other.test"
 cert expired good "mta-sts.expired.test" 200101000000Z 200201000000Z
 cert untrusted other "mta-sts.untrusted.test"
 cert expiring good "mta-sts.expiring.test" 10
-cert mx good "mx.ok.test mx1.good.test mx2.uncovered.test mx2.testing.test"
+cert mx good "mx.ok.test mx1.good.test mx2.uncovered.test mx2.testing.test
+    a.b.wildcard.test"
 cert mxother good "mx.other.test"
 
 # --- DNS: every domain right, then each broken one its way ---
@@ -103,6 +107,7 @@ for d in $domains $hung; do
 	nostarttls.test|mxname.test|hangmx.test) echo "mx-host=$d,mx.$d,10" ;;
 	slow.test|nomx.test) ;;
 	nullmx.test) echo "mx-host=$d,.,0" ;;
+	wildcard.test) echo "mx-host=$d,a.b.$d,10" ;;
 	*) echo "mx-host=$d,mx.ok.test,10" ;;
 	esac
 done >>"$zone"
@@ -115,6 +120,7 @@ host-record=mx.ok.test,127.0.0.2
 host-record=mx1.good.test,127.0.0.2
 host-record=mx2.uncovered.test,127.0.0.2
 host-record=mx2.testing.test,127.0.0.2
+host-record=a.b.wildcard.test,127.0.0.2
 host-record=mx.nostarttls.test,127.0.0.4
 host-record=mx.mxname.test,127.0.0.5
 host-record=mx.hangmx.test,127.0.0.7
@@ -360,6 +366,11 @@ check_case "MX not covered, testing" 1 testing.test <<EOW
 MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
 testing.test: mx-coverage: warning: MX host mx2.testing.test matches no mx pattern of the testing policy, so senders report failures: add "mx = mx2.testing.test" to this config or fix the MX record
 EOW
+check_case "*. matches one label only (RFC 8461 §4.1)" 2 wildcard.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+wildcard.test: mx-coverage: critical: MX host a.b.wildcard.test matches no mx pattern of the enforce policy, so senders refuse to deliver there: add "mx = a.b.wildcard.test" to this config or fix the MX record
+wildcard.test: mx-coverage: warning: mx pattern *.wildcard.test matches no MX host of wildcard.test: remove it or check the MX records
+EOW
 check_case "a pattern that matches no MX" 1 unused.test <<EOW
 MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
 unused.test: mx-coverage: warning: mx pattern mx.unused.test matches no MX host of unused.test: remove it or check the MX records
@@ -393,7 +404,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 28 domains checked: 20 critical, 6 warning, 2 OK"
+	echo "MTA-STS CRITICAL - 29 domains checked: 21 critical, 6 warning, 2 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
@@ -431,7 +442,7 @@ check_eq "silent servers cost their bounds at once, not in turn: ${ms} ms" 1 \
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 6 domains checked: 3 critical, 2 warning, 1 OK" \
+    "2 MTA-STS CRITICAL - 7 domains checked: 4 critical, 2 warning, 1 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.
