@@ -59,6 +59,7 @@ struct conn {
 	struct timespec	 deadline;
 	char		 buf[4096];	/* bytes read, not yet used */
 	size_t		 len;
+	int		 starttls;	/* a reply line offered STARTTLS */
 };
 
 /* Milliseconds left before the deadline, 0 if none. */
@@ -143,7 +144,7 @@ reply(struct conn *c, char *text, size_t textsize, char *err,
 	char	*nl;
 	size_t	 n, tl = 0;
 	ssize_t	 r;
-	int	 lines = 0;
+	int	 lines = 0, code, more;
 
 	text[0] = '\0';
 	for (;;) {
@@ -158,16 +159,29 @@ reply(struct conn *c, char *text, size_t textsize, char *err,
 				    "\"%.40s\"", c->buf);
 				return -1;
 			}
+			code = (c->buf[0] - '0') * 100 + (c->buf[1] - '0') * 10 +
+			    (c->buf[2] - '0');
+			more = c->buf[3] == '-';
+			/* RFC 3207 §4: an EHLO keyword line, however long
+			 * the reply. */
+			if (n >= 12 && strncasecmp(c->buf + 4, "STARTTLS", 8) == 0 &&
+			    (c->buf[12] == '\r' || c->buf[12] == '\n' ||
+			    c->buf[12] == ' '))
+				c->starttls = 1;
+			/* Lines past textsize are read, not kept. */
 			if (tl + n < textsize) {
 				memcpy(text + tl, c->buf, n);
 				text[tl += n] = '\0';
 			}
 			memmove(c->buf, c->buf + n, c->len - n);
 			c->len -= n;
-			if (text[tl - n + 3] != '-')
-				return (text[tl - n] - '0') * 100 +
-				    (text[tl - n + 1] - '0') * 10 +
-				    (text[tl - n + 2] - '0');
+			if (!more) {
+				/* Messages quote the reply without its CRLF. */
+				while (tl > 0 && (text[tl - 1] == '\n' ||
+				    text[tl - 1] == '\r'))
+					text[--tl] = '\0';
+				return code;
+			}
 			if (++lines > 100) {
 				snprintf(err, errsize, "a reply of over 100 "
 				    "lines");
@@ -185,6 +199,8 @@ reply(struct conn *c, char *text, size_t textsize, char *err,
 			return -1;
 		}
 		r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		if (r == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (r <= 0) {
 			snprintf(err, errsize, "connection closed%s%s",
 			    r < 0 ? ": " : "", r < 0 ? strerror(errno) : "");
@@ -212,22 +228,6 @@ say(struct conn *c, const char *line, char *err, size_t errsize)
 			return -1;
 		}
 		done += (size_t)w;
-	}
-	return 0;
-}
-
-/* 1 if an EHLO reply's lines offer STARTTLS (RFC 3207 §4). */
-static int
-offers_starttls(const char *text)
-{
-	const char	*l;
-
-	for (l = text; *l != '\0'; l = strchr(l, '\n') + 1) {
-		if (strlen(l) >= 12 && strncasecmp(l + 4, "STARTTLS", 8) == 0 &&
-		    (l[12] == '\r' || l[12] == '\n' || l[12] == ' '))
-			return 1;
-		if (strchr(l, '\n') == NULL)
-			break;
 	}
 	return 0;
 }
@@ -316,6 +316,7 @@ smtp_check(const char *host, const char *address, unsigned port,
 	if (gethostname(me, sizeof(me)) == -1 || strchr(me, '.') == NULL)
 		snprintf(me, sizeof(me), "mta-sts-check.invalid");
 	snprintf(helo, sizeof(helo), "EHLO %s\r\n", me);
+	c.starttls = 0;
 	if (say(&c, helo, s->error, sizeof(s->error)) == -1 ||
 	    (code = reply(&c, text, sizeof(text), s->error,
 	    sizeof(s->error))) == -1)
@@ -325,7 +326,7 @@ smtp_check(const char *host, const char *address, unsigned port,
 		    text);
 		goto out;
 	}
-	if (!offers_starttls(text)) {
+	if (!c.starttls) {
 		s->result = SMTP_NO_STARTTLS;
 		snprintf(s->error, sizeof(s->error), "STARTTLS not offered");
 		say(&c, "QUIT\r\n", me, sizeof(me));

@@ -46,12 +46,15 @@ mx = mx.hangmx.test
 
 [domain wildcard.test]
 mx = *.wildcard.test
+
+[domain bigehlo.test]
+mx = mx.bigehlo.test
 EOC
 
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
-nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname wildcard"
+nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname wildcard bigehlo"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -68,7 +71,7 @@ ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
-    twoaddr nomx nullmx big invalid cname wildcard hangweb hangmx; do
+    twoaddr nomx nullmx big invalid cname wildcard bigehlo hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -104,7 +107,8 @@ for d in $domains $hung; do
 		echo "mx-host=$d,mx1.good.test,20" ;;
 	uncovered.test|testing.test) echo "mx-host=$d,mx.ok.test,10"
 		echo "mx-host=$d,mx2.$d,20" ;;
-	nostarttls.test|mxname.test|hangmx.test) echo "mx-host=$d,mx.$d,10" ;;
+	nostarttls.test|mxname.test|hangmx.test|bigehlo.test)
+		echo "mx-host=$d,mx.$d,10" ;;
 	slow.test|nomx.test) ;;
 	nullmx.test) echo "mx-host=$d,.,0" ;;
 	wildcard.test) echo "mx-host=$d,a.b.$d,10" ;;
@@ -124,6 +128,7 @@ host-record=a.b.wildcard.test,127.0.0.2
 host-record=mx.nostarttls.test,127.0.0.4
 host-record=mx.mxname.test,127.0.0.5
 host-record=mx.hangmx.test,127.0.0.7
+host-record=mx.bigehlo.test,127.0.0.9
 server=/slow.test/127.0.0.6
 txt-record=_mta-sts.shared.test,"v=STSv1; id=$(id_of cname.test)"
 cname=_mta-sts.cname.test,_mta-sts.shared.test
@@ -239,6 +244,7 @@ world_smtp ok 127.0.0.2 mx || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp nostarttls 127.0.0.4 || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxname 127.0.0.5 mxother || { notok "aiosmtpd did not start"; exit 1; }
 world_silent 127.0.0.7 443 25
+world_bigehlo 127.0.0.9 || { notok "the hostile SMTP server did not start"; exit 1; }
 
 # check_case NAME WANT_STATUS ARGS... <<EXPECTED: runs the checker in
 # the world and compares its whole stdout and its exit status.
@@ -379,6 +385,10 @@ check_case "an MX without STARTTLS" 2 nostarttls.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 nostarttls.test: mx-tls: critical: MX host mx.nostarttls.test at 127.0.0.4 port 25: STARTTLS not offered, so senders will not deliver (RFC 8461 §4.2)
 EOW
+check_case "an MX whose EHLO reply is 360 kB, then refuses STARTTLS" 2 bigehlo.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+bigehlo.test: mx-tls: critical: MX host mx.bigehlo.test at 127.0.0.9 port 25: STARTTLS answered 454 4.7.0 TLS not available, so senders will not deliver (RFC 8461 §4.2)
+EOW
 check_case "-n skips port 25" 0 -n nostarttls.test <<EOW
 MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
 EOW
@@ -404,7 +414,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 29 domains checked: 21 critical, 6 warning, 2 OK"
+	echo "MTA-STS CRITICAL - 30 domains checked: 22 critical, 6 warning, 2 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
@@ -442,7 +452,7 @@ check_eq "silent servers cost their bounds at once, not in turn: ${ms} ms" 1 \
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 7 domains checked: 4 critical, 2 warning, 1 OK" \
+    "2 MTA-STS CRITICAL - 8 domains checked: 5 critical, 2 warning, 1 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.

@@ -194,3 +194,33 @@ while True:
         held.append(s.accept()[0])
 ' "$a" "$@"
 }
+
+# world_bigehlo ADDRESS: a hostile SMTP server on port 25 whose EHLO
+# reply runs to 90 lines of 4,000 bytes before it offers STARTTLS, and
+# which then refuses it.
+world_bigehlo() {
+	start "bigehlo-$1" ip netns exec "$NS" "$PY" -c '
+import socket, sys, threading
+def serve(c):
+    f = c.makefile("rb")
+    c.sendall(b"220 big.test ESMTP\r\n")
+    for line in f:
+        cmd = line.strip().upper()
+        if cmd.startswith(b"EHLO"):
+            c.sendall(b"".join(b"250-X" + b"x" * 4000 + b"\r\n"
+                for _ in range(90)) + b"250-STARTTLS\r\n250 OK\r\n")
+        elif cmd == b"STARTTLS":
+            c.sendall(b"454 4.7.0 TLS not available\r\n")
+        else:
+            c.sendall(b"221 bye\r\n")
+            break
+    c.close()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 25))
+s.listen(64)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+' "$1"
+	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$1', 25), 1)"
+}
