@@ -49,12 +49,15 @@ mx = *.wildcard.test
 
 [domain bigehlo.test]
 mx = mx.bigehlo.test
+
+[domain none.test]
+mode = none
 EOC
 
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
-nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname wildcard bigehlo"
+nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname wildcard bigehlo split none"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -71,7 +74,8 @@ ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
-    twoaddr nomx nullmx big invalid cname wildcard bigehlo hangweb hangmx; do
+    twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
+    hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -87,7 +91,7 @@ cert mxother good "mx.other.test"
 zone=$SCRATCH/zone
 : >"$zone"
 for d in $domains $hung; do
-	case $d in notxt.test|slow.test|cname.test) ;; *)
+	case $d in notxt.test|slow.test|cname.test|split.test) ;; *)
 		echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\"" ;;
 	esac
 	case $d in tlsrpt.test|slow.test) ;; *)
@@ -111,6 +115,7 @@ for d in $domains $hung; do
 		echo "mx-host=$d,mx.$d,10" ;;
 	slow.test|nomx.test) ;;
 	nullmx.test) echo "mx-host=$d,.,0" ;;
+	none.test) echo "mx-host=$d,mx.elsewhere.test,10" ;;
 	wildcard.test) echo "mx-host=$d,a.b.$d,10" ;;
 	*) echo "mx-host=$d,mx.ok.test,10" ;;
 	esac
@@ -134,6 +139,7 @@ txt-record=_mta-sts.shared.test,"v=STSv1; id=$(id_of cname.test)"
 cname=_mta-sts.cname.test,_mta-sts.shared.test
 host-record=mta-sts.shared.test,127.0.0.1
 cname=mta-sts.cname.test,mta-sts.shared.test
+txt-record=_mta-sts.split.test,"v=STSv1; ","id=$(id_of split.test)"
 EOZ
 # badid and staleid must not carry the right record too.
 sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{32\}\"$/d" "$zone"
@@ -277,6 +283,19 @@ check_case "all good through CNAMEs" 0 cname.test <<EOW
 MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
 EOW
 
+# A record in two character-strings is one record, its strings joined
+# (as RFC 7208 §3.3 has it for SPF); dnsmasq sends each quoted text as a
+# string of its own.
+check_case "all good, the TXT record in two strings" 0 split.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+
+# Mode none: senders enforce and report nothing, so MX hosts are not
+# checked (this one's MX is covered by no pattern and has no address).
+check_case "all good in mode none, whatever the MX" 0 none.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+
 # One broken world per failure: the check, its severity, the status.
 check_case "no TXT record" 2 notxt.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
@@ -414,7 +433,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 30 domains checked: 22 critical, 6 warning, 2 OK"
+	echo "MTA-STS CRITICAL - 32 domains checked: 22 critical, 6 warning, 4 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
@@ -452,7 +471,7 @@ check_eq "silent servers cost their bounds at once, not in turn: ${ms} ms" 1 \
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 8 domains checked: 5 critical, 2 warning, 1 OK" \
+    "2 MTA-STS CRITICAL - 9 domains checked: 5 critical, 2 warning, 2 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.
