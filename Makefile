@@ -4,6 +4,7 @@
 # O=dir builds into dir (make check uses O=build/asan and O=build/fuzz).
 
 PROG		= mta-sts-fcgi
+CHECK_PROG	= mta-sts-check
 VERSION		= 0.1.0
 
 PREFIX		?= /usr/local
@@ -43,6 +44,12 @@ else
 MD_LINK		= $(MD_LIBS)
 endif
 
+# The checker alone links libcurl, OpenSSL and glibc's resolver: the
+# responder's ldd stays as it is.
+CHECK_PKG_CFLAGS := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
+CHECK_LIBS	:= $(shell pkg-config --libs libcurl openssl 2>/dev/null || \
+		     echo -lcurl -lssl -lcrypto) -lresolv -pthread
+
 ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 		  -DSERVE_USER=\"$(SERVE_USER)\" \
 		  -DSYSCONFDIR=\"$(SYSCONFDIR)\" $(CPPFLAGS)
@@ -58,10 +65,22 @@ SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
 OBJS		= $(SRCS:%.c=$(O)/%.o)
 CORE_OBJS	= $(CORE_SRCS:%.c=$(O)/%.o)
 HEADERS		= src/mta-sts-fcgi.h
+# The checker: its own modules plus the responder's config, table,
+# policy, dname, num and log objects, the same files linked twice.
+CHECK_SRCS	= src/check_main.c src/check_domain.c src/check_report.c \
+		  src/check_dns.c src/check_record.c src/check_policy.c \
+		  src/check_mx.c src/check_https.c src/check_smtp.c
+CHECK_SHARED	= src/log.c src/num.c src/dname.c src/policy.c \
+		  src/table.c src/conf.c
+CHECK_OBJS	= $(CHECK_SRCS:%.c=$(O)/%.o) $(CHECK_SHARED:%.c=$(O)/%.o)
+CHECK_HEADERS	= src/mta-sts-check.h
+# The checker's pure modules, linked into its unit test and fuzzer.
+CHECK_PURE_SRCS	= src/check_record.c src/check_policy.c src/check_mx.c
+CHECK_PURE_OBJS	= $(CHECK_PURE_SRCS:%.c=$(O)/%.o)
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS		= $(O)/tests/tools/fcgi-client
-FUZZ_TARGETS	= conf route wire
+FUZZ_TARGETS	= conf route wire check
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
 
@@ -71,10 +90,10 @@ ASAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
-.PHONY: all deps run check check-fast bench fuzz fuzz-build clean \
-	install uninstall FORCE
+.PHONY: all deps run check check-fast bench bench-check fuzz fuzz-build \
+	clean install uninstall FORCE
 
-all: $(O)/$(PROG)
+all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 
 # Objects depend on the flags they were built with: "make install
 # SYSCONFDIR=/etc" after a plain "make" must rebuild, not install a binary
@@ -88,6 +107,15 @@ $(O)/$(PROG): $(OBJS) $(O)/.build-flags
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) \
 	    $(MD_LINK) $(LDLIBS)
 
+$(O)/$(CHECK_PROG): $(CHECK_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CHECK_OBJS) $(INIH_LIBS) \
+	    $(MD_LINK) $(CHECK_LIBS) $(LDLIBS)
+
+$(O)/src/check_%.o: src/check_%.c $(HEADERS) $(CHECK_HEADERS) \
+    $(O)/.build-flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_PKG_CFLAGS) -c -o $@ $<
+
 $(O)/src/%.o: src/%.c $(HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -97,17 +125,24 @@ $(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
 	    $(CORE_OBJS) $(MD_LINK)
 
+$(O)/tests/unit/test_check: tests/unit/test_check.c tests/unit/unit.h \
+    $(CHECK_HEADERS) $(CORE_OBJS) $(CHECK_PURE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
+	    $(CORE_OBJS) $(CHECK_PURE_OBJS) $(MD_LINK)
+
 $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # Fuzz targets (clang, libFuzzer): the config loader, routing, and the
 # FastCGI record checks.  Their seed corpora live in tests/fuzz/corpus/.
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRCS) $(HEADERS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRCS) $(HEADERS) $(CHECK_SRCS) \
+    $(CHECK_HEADERS)
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) \
 	    -o $@ $< $(CORE_SRCS) $(if $(filter conf,$*),src/conf.c \
-	    $(INIH_LIBS)) $(MD_LINK)
+	    $(INIH_LIBS)) $(MD_LINK) $(if $(filter check,$*),$(CHECK_PURE_SRCS))
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -138,29 +173,43 @@ check:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@$(MAKE) --no-print-directory O=build/asan CC=clang \
 	    CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-	    build/asan/$(PROG) $(UNIT_BINS:$(O)/%=build/asan/%) \
+	    build/asan/$(PROG) build/asan/$(CHECK_PROG) \
+	    $(UNIT_BINS:$(O)/%=build/asan/%) \
 	    build/asan/tests/tools/fcgi-client
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/run.sh
 
 # Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
+# The last step, bench/check.sh, times mta-sts-check over 1,000 domains
+# in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
 	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
 	@bash bench/run.sh
+	@bash bench/check.sh
+
+# Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
+bench-check:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bash bench/check.sh
 
 # The plain build's suites only, for a quick look while working.
 check-fast:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@bash tests/run.sh plain
 
-MANS		= man/$(PROG).8 man/$(PROG).ini.5
+MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).8
 
-install: $(O)/$(PROG)
+install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	install -m 0644 man/$(CHECK_PROG).8 \
+	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
 	install -m 0644 man/$(PROG).ini.5 \
 	    $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	install -d $(DESTDIR)$(SYSCONFDIR)
@@ -174,11 +223,13 @@ install: $(O)/$(PROG)
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/$(PROG)
-	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
+	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
+	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
 	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"
 
 clean:
-	rm -f $(PROG) $(OBJS) $(UNIT_BINS) $(TOOLS) .build-flags
+	rm -f $(PROG) $(CHECK_PROG) $(OBJS) $(CHECK_OBJS) $(UNIT_BINS) \
+	    $(TOOLS) .build-flags
 	rm -rf build tests/out

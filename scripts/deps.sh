@@ -4,14 +4,18 @@
 # usage: deps.sh build|run|check|bench
 set -eu
 
-build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev libseccomp-dev"
+# libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check.
+build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
+	libseccomp-dev libcurl4-openssl-dev libssl-dev"
 case "${1:-build}" in
 build)	want="$build" ;;
 run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
-	    apache2 libapache2-mod-fcgid lighttpd mandoc" ;;
+	    apache2 libapache2-mod-fcgid lighttpd mandoc
+	    iproute2 dnsmasq-base openssl python3-aiosmtpd" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
-	    fcgiwrap gnuplot-nox valgrind python3" ;;
+	    fcgiwrap gnuplot-nox valgrind python3
+	    iproute2 dnsmasq-base openssl" ;;
 *)	echo "usage: $0 build|run|check|bench" >&2; exit 2 ;;
 esac
 

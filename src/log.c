@@ -44,6 +44,7 @@ log_escape(char *out, size_t size, const char *s)
 	}
 	out[n] = '\0';
 }
+const char	*log_progname = PROGNAME;
 
 static void
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
@@ -57,7 +58,7 @@ log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
 	    tail != NULL ? ": " : "", tail != NULL ? tail : "");
 	log_escape(out, sizeof(out), line);
 	/* One fprintf so lines from several processes do not interleave. */
-	fprintf(stderr, "%s: %s\n", PROGNAME, out);
+	fprintf(stderr, "%s: %s\n", log_progname, out);
 }
 
 void

@@ -22,6 +22,7 @@
  */
 extern int	 log_quiet;	/* fuzzers: say nothing */
 extern int	 log_errors_only; /* CGI: no config warnings per request */
+extern const char *log_progname; /* the prefix: PROGNAME unless set */
 void	 log_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...)

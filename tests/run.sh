@@ -19,9 +19,10 @@ TOP=$(pwd)
 
 # The plain build's suites, then what only make check adds.
 plain="unit conf cli e2e-modes e2e-nginx e2e-cgi e2e-apache e2e-lighttpd
-e2e-spawn e2e-systemd e2e-makerun faults install"
+e2e-spawn e2e-systemd e2e-makerun faults check install"
 all="$plain fuzz
 asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
+asan:check
 valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
 listonly=
 if [ "${1:-}" = -l ]; then
@@ -58,7 +59,7 @@ run_suite() {
 		done ;;
 	fuzz)
 		flog=$2
-		for t in conf route wire; do
+		for t in conf route wire check; do
 			f=build/fuzz/fuzz_$t
 			if [ ! -x "$f" ]; then
 				echo "not ok - $f is not built" >>"$flog"

@@ -5,7 +5,7 @@
 # build is left alone.
 . tests/lib.sh
 
-for m in man/mta-sts-fcgi.8 man/mta-sts-fcgi.ini.5; do
+for m in man/mta-sts-fcgi.8 man/mta-sts-fcgi.ini.5 man/mta-sts-check.8; do
 	out=$(mandoc -Tlint -W warning "$m" 2>&1)
 	check_eq "mandoc -Tlint $m: no warning" "0 " "$? $out"
 done
@@ -15,8 +15,9 @@ vars="O=$SCRATCH/build DESTDIR=$dest PREFIX=/usr SYSCONFDIR=/etc MANDIR=/usr/sha
 # shellcheck disable=SC2086
 make -s --no-print-directory $vars install >"$SCRATCH/install.out" 2>&1
 check_eq "make install into a DESTDIR" 0 $?
-for f in usr/sbin/mta-sts-fcgi:755 etc/mta-sts-fcgi.ini:644 \
-    usr/share/man/man8/mta-sts-fcgi.8:644 \
+for f in usr/sbin/mta-sts-fcgi:755 usr/sbin/mta-sts-check:755 \
+    etc/mta-sts-fcgi.ini:644 usr/share/man/man8/mta-sts-fcgi.8:644 \
+    usr/share/man/man8/mta-sts-check.8:644 \
     usr/share/man/man5/mta-sts-fcgi.ini.5:644; do
 	check_eq "installed ${f%:*} with mode ${f#*:}" "${f#*:}" \
 	    "$(stat -c %a "$dest/${f%:*}" 2>&1)"
@@ -32,6 +33,17 @@ check_eq "the installed binary's default config is SYSCONFDIR's" \
     "  -c file     config file (default \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
     "$("$dest/usr/sbin/mta-sts-fcgi" -h | sed -n 3p)"
 
+check_eq "the installed checker's default config is SYSCONFDIR's" \
+    "  -c config  the responder's config (default \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
+    "$("$dest/usr/sbin/mta-sts-check" -h | sed -n 2p)"
+# An invalid config is "could not check" (3), before any network step.
+printf '[policy]\nmode = enforce\n' >"$SCRATCH/bad.ini"
+"$dest/usr/sbin/mta-sts-check" -c "$SCRATCH/bad.ini" >/dev/null 2>&1
+check_eq "the installed checker exits 3 on an invalid config" 3 $?
+ldd "$dest/usr/sbin/mta-sts-fcgi" >"$SCRATCH/ldd" 2>&1
+check_eq "the responder links no libcurl, OpenSSL or resolver library" "" \
+    "$(grep -E 'libcurl|libssl|libcrypto|libresolv|libcares|libldns|libunbound' "$SCRATCH/ldd")"
+
 echo "; edited by the admin" >>"$dest/etc/mta-sts-fcgi.ini"
 cp "$dest/etc/mta-sts-fcgi.ini" "$SCRATCH/edited"
 # shellcheck disable=SC2086
@@ -40,7 +52,7 @@ check_file "make install again keeps an existing config" "$SCRATCH/edited" \
     "$dest/etc/mta-sts-fcgi.ini"
 # shellcheck disable=SC2086
 make -s --no-print-directory $vars uninstall >"$SCRATCH/install.out" 2>&1
-check_eq "make uninstall removes the binary and man pages, keeps the config" \
-    "0 0 0 1" "$? $(find "$dest" -name mta-sts-fcgi -type f | wc -l) \
-$(find "$dest" -name 'mta-sts-fcgi*.[58]' | wc -l) \
+check_eq "make uninstall removes the binaries and man pages, keeps the config" \
+    "0 0 0 1" "$? $(find "$dest" -name 'mta-sts-[fc][ch][ge]*' -type f ! -name '*.ini' | wc -l) \
+$(find "$dest" -name 'mta-sts-*.[58]' | wc -l) \
 $(find "$dest" -name mta-sts-fcgi.ini | wc -l)"

@@ -1,0 +1,403 @@
+/*
+ * Every check for one policy domain D, in the order a sender meets them:
+ * the _mta-sts TXT record and its id, the _smtp._tls record, the policy
+ * host's addresses, TLS and policy from each address, then the MX hosts
+ * against the mx patterns and their STARTTLS.  The bytes compared are
+ * the config's prepared response (policy.c), the responder's own.  A
+ * DNS question nobody answers ends the domain's checks, so that a dead
+ * zone costs its timeouts once, not once per check.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mta-sts-fcgi.h"
+#include "mta-sts-check.h"
+
+#define TXT_SHOW	80	/* bytes of a bad record shown */
+
+/* The zone-file line to publish, without its newline. */
+static void
+record_line(char *buf, size_t size, int sts, const struct check_domain *d)
+{
+	int	 n;
+
+	if (sts)
+		n = policy_dns_sts(buf, size, d->name, d->policy->id);
+	else
+		n = policy_dns_tlsrpt(buf, size, d->name, d->tlsrpt);
+	if (n <= 0 || (size_t)n >= size)
+		snprintf(buf, size, "(record too long to show)");
+	else if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
+/* Reports a DNS question that got no answer; always returns -1. */
+static int
+dns_dead(struct check_worker *w, struct check_report *r,
+    enum check_name check, const char *name, const char *type)
+{
+	report_add(r, check, CHECK_CRITICAL, "%s %s: no answer from DNS within "
+	    "%u s%s (the other checks were skipped)", name, type,
+	    check_dns_wait(w->dns), check == CHECK_STS_RECORD ?
+	    "; senders see no policy" : "");
+	return -1;
+}
+
+/* sts-record and sts-id; -1 if DNS did not answer. */
+static int
+check_sts(struct check_worker *w, const struct check_domain *d,
+    struct check_report *r)
+{
+	struct check_dns_answer	 a;
+	char			 name[DNAME_MAX + 16], rec[512], id[64];
+	char			 err[256];
+	const char		*txt = NULL;
+	size_t			 i, n = 0;
+
+	snprintf(name, sizeof(name), "_mta-sts.%s", d->name);
+	record_line(rec, sizeof(rec), 1, d);
+	check_dns_txt(w->dns, name, &a);
+	if (a.status == CHECK_DNS_TIMEOUT) {
+		check_dns_answer_free(&a);
+		return dns_dead(w, r, CHECK_STS_RECORD, name, "TXT");
+	}
+	for (i = 0; i < a.nstrings; i++)
+		if (record_is_sts(a.strings[i])) {
+			txt = a.strings[i];
+			n++;
+		}
+	if (a.status == CHECK_DNS_ERROR)
+		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%s TXT: %s; "
+		    "senders see no policy", name, check_dns_strerror(&a));
+	else if (n == 0)
+		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "no TXT record "
+		    "\"v=STSv1; id=...\" at %s, so senders ignore the policy; "
+		    "publish: %s", name, rec);
+	else if (n > 1)
+		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%zu TXT "
+		    "records at %s start with \"v=STSv1\", so senders ignore "
+		    "them all (RFC 8461 §3.1); keep only: %s", n, name, rec);
+	else if (record_sts(txt, id, sizeof(id), err, sizeof(err)) == -1)
+		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "\"%.*s\" at "
+		    "%s: %s; publish: %s", TXT_SHOW, txt, name, err, rec);
+	else if (strcmp(id, d->policy->id) != 0)
+		report_add(r, CHECK_STS_ID, CHECK_CRITICAL, "%s has id %s, but "
+		    "this config's policy has id %s: senders keep the policy "
+		    "they cached; once the policy host serves this config, "
+		    "publish: %s", name, id, d->policy->id, rec);
+	check_dns_answer_free(&a);
+	return 0;
+}
+
+/* tlsrpt-record; -1 if DNS did not answer. */
+static int
+check_tlsrpt(struct check_worker *w, const struct check_domain *d,
+    struct check_report *r)
+{
+	struct check_dns_answer	 a;
+	char			 name[DNAME_MAX + 16], rec[4096], rua[2048];
+	char			 err[256];
+	const char		*txt = NULL;
+	size_t			 i, n = 0;
+
+	snprintf(name, sizeof(name), "_smtp._tls.%s", d->name);
+	if (d->tlsrpt != NULL)
+		record_line(rec, sizeof(rec), 0, d);
+	check_dns_txt(w->dns, name, &a);
+	if (a.status == CHECK_DNS_TIMEOUT) {
+		check_dns_answer_free(&a);
+		return dns_dead(w, r, CHECK_TLSRPT_RECORD, name, "TXT");
+	}
+	for (i = 0; i < a.nstrings; i++)
+		if (record_is_tlsrpt(a.strings[i])) {
+			txt = a.strings[i];
+			n++;
+		}
+	if (a.status == CHECK_DNS_ERROR)
+		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s TXT: %s",
+		    name, check_dns_strerror(&a));
+	else if (n == 0 && d->tlsrpt != NULL)
+		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "no TXT "
+		    "record \"v=TLSRPTv1; rua=...\" at %s, so no sender "
+		    "reports TLS failures; publish: %s", name, rec);
+	else if (n > 1)
+		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%zu TXT "
+		    "records at %s start with \"v=TLSRPTv1\", so senders "
+		    "ignore them all (RFC 8460 §3); keep one%s%s", n, name,
+		    d->tlsrpt != NULL ? ": " : "",
+		    d->tlsrpt != NULL ? rec : "");
+	else if (n == 1 && record_tlsrpt(txt, rua, sizeof(rua), err,
+	    sizeof(err)) == -1)
+		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "\"%.*s\" at "
+		    "%s: %s%s%s", TXT_SHOW, txt, name, err,
+		    d->tlsrpt != NULL ? "; publish: " : "",
+		    d->tlsrpt != NULL ? rec : "");
+	else if (n == 1 && d->tlsrpt != NULL &&
+	    !record_same_uris(rua, d->tlsrpt))
+		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s has rua "
+		    "%s, but this config's tlsrpt is %s; publish: %s", name,
+		    rua, d->tlsrpt, rec);
+	check_dns_answer_free(&a);
+	return 0;
+}
+
+/* Reports a certificate's remaining days; sev for under 3 days. */
+static void
+expiry(struct check_report *r, enum check_name check,
+    enum check_severity sev, const char *what, time_t not_after)
+{
+	char		 date[32];
+	struct tm	 tm;
+	long		 days;
+
+	if (not_after == 0)
+		return;
+	days = (long)((not_after - time(NULL)) / 86400);
+	if (days >= CHECK_EXPIRY_WARN)
+		return;
+	gmtime_r(&not_after, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+	report_add(r, check, days < CHECK_EXPIRY_CRIT ? sev : CHECK_WARNING,
+	    "%s: the certificate expires %s (in %ld day%s): renew it", what,
+	    date, days, days == 1 ? "" : "s");
+}
+
+/* The media type of a Content-Type value, without parameters. */
+static int
+is_text_plain(const char *ct)
+{
+	size_t	 n = strcspn(ct, ";");
+
+	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+		n--;
+	return n == 10 && strncasecmp(ct, "text/plain", 10) == 0;
+}
+
+/* policy-tls and policy-fetch from one address. */
+static void
+check_fetch_one(struct check_worker *w, const struct check_domain *d,
+    const struct check_policy *want, const char *host, const char *addr,
+    struct check_report *r)
+{
+	struct check_fetch	 f;
+	struct check_policy	 got;
+	const char		*body;
+	char			 what[DNAME_MAX + 128], err[256], diff[1024];
+	size_t			 len;
+
+	snprintf(what, sizeof(what), "https://%s" ROUTE_PATH " from %s",
+	    host, addr);
+	https_fetch(w->https, host, addr, &f);
+	body = policy_body(d->policy, &len);
+	if (f.tls_failed)
+		report_add(r, CHECK_POLICY_TLS, CHECK_CRITICAL, "%s: %s", what,
+		    f.error);
+	else if (f.failed)
+		report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: %s", what,
+		    f.error);
+	else {
+		expiry(r, CHECK_POLICY_TLS, CHECK_CRITICAL, what, f.not_after);
+		if (f.status >= 300 && f.status < 400)
+			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			    "status %ld redirecting to %s: senders do not "
+			    "follow redirects (RFC 8461 §3.3); serve the "
+			    "policy itself", what, f.status,
+			    f.location[0] != '\0' ? f.location : "nowhere");
+		else if (f.status != 200)
+			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			    "status %ld, want 200 and the policy", what,
+			    f.status);
+		else if (f.too_large)
+			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			    "the body is over 64 KiB, more than senders read",
+			    what);
+		else if (!is_text_plain(f.content_type))
+			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			    "Content-Type \"%s\", senders want text/plain "
+			    "(RFC 8461 §3.2)", what, f.content_type[0] != '\0' ?
+			    f.content_type : "(none)");
+		else if (check_policy_parse(&got, f.body != NULL ? f.body : "",
+		    f.body_len, err, sizeof(err)) == -1)
+			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			    "not a valid policy: %s", what, err);
+		else {
+			if (f.body_len != len || memcmp(f.body, body, len) != 0) {
+				check_policy_diff(&got, want, diff,
+				    sizeof(diff));
+				report_add(r, CHECK_POLICY_FETCH,
+				    CHECK_CRITICAL, "%s: the policy served is "
+				    "not this config's (%s): serve this config "
+				    "there, then publish its id %s", what, diff,
+				    d->policy->id);
+			}
+			check_policy_free(&got);
+		}
+	}
+	check_fetch_free(&f);
+}
+
+/* policy-host, policy-tls, policy-fetch; -1 if DNS did not answer. */
+static int
+check_policy_host(struct check_worker *w, const struct check_domain *d,
+    const struct check_policy *want, struct check_report *r)
+{
+	struct check_dns_answer	 a;
+	char			 host[DNAME_MAX + 16];
+	size_t			 i;
+
+	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
+	check_dns_addrs(w->dns, host, &a);
+	if (a.status == CHECK_DNS_TIMEOUT) {
+		check_dns_answer_free(&a);
+		return dns_dead(w, r, CHECK_POLICY_HOST, host, "A/AAAA");
+	}
+	if (a.status == CHECK_DNS_ERROR)
+		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s A/AAAA: %s; "
+		    "senders cannot fetch the policy", host,
+		    check_dns_strerror(&a));
+	else if (a.nstrings == 0)
+		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s has no A "
+		    "or AAAA record, so senders cannot fetch the policy: point "
+		    "it at the web server in front of mta-sts-fcgi", host);
+	/* Bounded time: a host with dozens of addresses is not checked whole. */
+	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++)
+		check_fetch_one(w, d, want, host, a.strings[i], r);
+	check_dns_answer_free(&a);
+	return 0;
+}
+
+/* mx-tls for one MX host. */
+static void
+check_mx_tls(struct check_worker *w, const struct check_options *o,
+    const char *mx, enum check_severity sev, struct check_report *r)
+{
+	struct check_dns_answer	 a;
+	struct check_smtp	 s;
+	char			 what[DNAME_MAX + 64];
+	size_t			 i;
+
+	check_dns_addrs(w->dns, mx, &a);
+	if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
+		report_add(r, CHECK_MX_TLS, sev, "MX host %s A/AAAA: %s", mx,
+		    check_dns_strerror(&a));
+	else if (a.nstrings == 0)
+		report_add(r, CHECK_MX_TLS, sev, "MX host %s has no A or AAAA "
+		    "record", mx);
+	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++) {
+		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
+		    a.strings[i], o->smtp_port);
+		smtp_check(mx, a.strings[i], o->smtp_port, &s);
+		switch (s.result) {
+		case SMTP_OK:
+			expiry(r, CHECK_MX_TLS, sev, what, s.not_after);
+			break;
+		case SMTP_CONNECT:
+			report_add(r, CHECK_MX_TLS, sev, "%s: %s", what,
+			    s.error);
+			break;
+		case SMTP_NO_STARTTLS:
+			report_add(r, CHECK_MX_TLS, sev, "%s: %s, so senders "
+			    "%s (RFC 8461 §4.2)", what, s.error,
+			    sev == CHECK_CRITICAL ? "will not deliver" :
+			    "report a failure");
+			break;
+		case SMTP_TLS:
+			report_add(r, CHECK_MX_TLS, sev, "%s: %s (RFC 8461 "
+			    "§4.2 wants TLS 1.2 or later and a certificate "
+			    "valid for %s)", what, s.error, mx);
+			break;
+		}
+	}
+	check_dns_answer_free(&a);
+}
+
+/* mx-coverage and mx-tls; -1 if DNS did not answer. */
+static int
+check_mx(struct check_worker *w, const struct check_options *o,
+    const struct check_domain *d, const struct check_policy *want,
+    struct check_report *r)
+{
+	struct check_dns_answer	 a;
+	enum check_severity	 sev;
+	size_t			 i, j;
+	int			 hit;
+
+	if (strcmp(want->mode, "none") == 0)
+		return 0;	/* nothing is enforced or reported */
+	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_CRITICAL :
+	    CHECK_WARNING;
+	check_dns_mx(w->dns, d->name, &a);
+	if (a.status == CHECK_DNS_TIMEOUT) {
+		check_dns_answer_free(&a);
+		return dns_dead(w, r, CHECK_MX_COVERAGE, d->name, "MX");
+	}
+	if (a.status == CHECK_DNS_ERROR) {
+		report_add(r, CHECK_MX_COVERAGE, sev, "%s MX: %s", d->name,
+		    check_dns_strerror(&a));
+		goto out;
+	}
+	if (a.nmx == 0) {
+		report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "%s has no MX "
+		    "record: senders fall back to its address records, which "
+		    "no mx pattern describes; publish MX records", d->name);
+		goto out;
+	}
+	if (a.nmx == 1 && a.mx[0].host[0] == '\0') {
+		report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "%s has a null "
+		    "MX (RFC 7505): it accepts no mail, so its policy protects "
+		    "nothing", d->name);
+		goto out;
+	}
+	for (i = 0; i < a.nmx; i++) {
+		for (hit = 0, j = 0; j < want->nmx && !hit; j++)
+			hit = mx_match(want->mx[j], a.mx[i].host);
+		if (!hit)
+			report_add(r, CHECK_MX_COVERAGE, sev, "MX host %s matches "
+			    "no mx pattern of the %s policy, so senders %s: add "
+			    "\"mx = %s\" to this config or fix the MX record",
+			    a.mx[i].host, want->mode, sev == CHECK_CRITICAL ?
+			    "refuse to deliver there" : "report failures",
+			    a.mx[i].host);
+	}
+	for (j = 0; j < want->nmx; j++) {
+		for (hit = 0, i = 0; i < a.nmx && !hit; i++)
+			hit = mx_match(want->mx[j], a.mx[i].host);
+		if (!hit)
+			report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "mx "
+			    "pattern %s matches no MX host of %s: remove it or "
+			    "check the MX records", want->mx[j], d->name);
+	}
+	if (!o->no_smtp)
+		for (i = 0; i < a.nmx && i < CHECK_MX_TLS_MAX; i++)
+			if (a.mx[i].host[0] != '\0')
+				check_mx_tls(w, o, a.mx[i].host, sev, r);
+out:
+	check_dns_answer_free(&a);
+	return 0;
+}
+
+void
+check_domain(struct check_worker *w, const struct check_options *o,
+    const struct check_domain *d, struct check_report *r)
+{
+	struct check_policy	 want;
+	const char		*body;
+	char			 err[256];
+	size_t			 len;
+
+	r->domain = d->name;
+	body = policy_body(d->policy, &len);
+	if (check_policy_parse(&want, body, len, err, sizeof(err)) == -1) {
+		/* Cannot happen: conf.c validated what policy.c rendered. */
+		report_add(r, CHECK_POLICY_FETCH, CHECK_UNKNOWN, "this config's "
+		    "own policy does not parse: %s", err);
+		return;
+	}
+	if (check_sts(w, d, r) == 0 && check_tlsrpt(w, d, r) == 0 &&
+	    check_policy_host(w, d, &want, r) == 0)
+		check_mx(w, o, d, &want, r);
+	check_policy_free(&want);
+}

@@ -1,0 +1,501 @@
+#!/bin/bash
+# mta-sts-check against real servers in a network namespace: dnsmasq on
+# 53, nginx with TLS on 443 in front of our responder, aiosmtpd on 25,
+# certificates from throwaway CAs.  good.test is the all-good world;
+# every other domain of the world is broken in exactly one way, and each
+# is checked on its own, asserting the exact output lines and exit status.
+. tests/lib.sh
+. tests/check/world.sh
+
+CHECK=${CHECK:-$TOP/${O:-.}/mta-sts-check}
+trap 'cleanup; world_destroy' EXIT
+
+for c in ip dnsmasq nginx openssl; do
+	command -v $c >/dev/null || { notok "$c is not installed"; exit 1; }
+done
+"$PY" -c 'import aiosmtpd' 2>/dev/null ||
+    { notok "python3-aiosmtpd is not installed"; exit 1; }
+[ -x "$CHECK" ] || { notok "$CHECK is not built"; exit 1; }
+
+# --- the config: what the responder serves and the checker expects ---
+conf=$SCRATCH/check.ini
+cat >"$conf" <<'EOC'
+[policy]
+mode    = enforce
+mx      = mx.ok.test
+max_age = 86400
+tlsrpt  = mailto:tlsrpt@ok.test
+
+[domain good.test]
+mx = mx.ok.test, *.good.test
+
+[domain testing.test]
+mode = testing
+
+[domain unused.test]
+mx = mx.ok.test, mx.unused.test
+
+[domain nostarttls.test]
+mx = mx.nostarttls.test
+
+[domain mxname.test]
+mx = mx.mxname.test
+
+[domain hangmx.test]
+mx = mx.hangmx.test
+
+[domain wildcard.test]
+mx = *.wildcard.test
+
+[domain bigehlo.test]
+mx = mx.bigehlo.test
+
+[domain none.test]
+mode = none
+EOC
+
+# Domains served the default policy ([policy]) unless they have a section.
+broken="notxt twotxt badid staleid noaddr redirect notfound html differs
+wrongname expired untrusted expiring tls11 uncovered testing unused
+nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname wildcard bigehlo split none"
+domains="good.test"
+for b in $broken; do domains="$domains $b.test"; done
+# Servers that accept a connection and never answer: checked apart.
+hung="hangweb.test hangmx.test"
+# shellcheck disable=SC2086
+"$BIN" -d -c "$conf" $domains $hung >"$SCRATCH/records" 2>"$SCRATCH/records.err"
+id_of() { sed -n "s/^_mta-sts\.$1\. IN TXT \"v=STSv1; id=\([0-9a-f]*\)\"$/\1/p" "$SCRATCH/records"; }
+rec_of() { grep "^_mta-sts\.$1\. " "$SCRATCH/records"; }
+rua_rec_of() { grep "^_smtp\._tls\.$1\. " "$SCRATCH/records"; }
+
+# --- certificates ---
+ca_new good
+ca_new other
+web_names=
+for d in good notxt twotxt badid staleid noaddr redirect notfound html \
+    differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
+    twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
+    hangweb hangmx; do
+	web_names="$web_names mta-sts.$d.test"
+done
+cert web good "$web_names"
+cert wrongname good "mta-sts.other.test"
+cert expired good "mta-sts.expired.test" 200101000000Z 200201000000Z
+cert untrusted other "mta-sts.untrusted.test"
+cert expiring good "mta-sts.expiring.test" 10
+cert mx good "mx.ok.test mx1.good.test mx2.uncovered.test mx2.testing.test
+    a.b.wildcard.test"
+cert mxother good "mx.other.test"
+
+# --- DNS: every domain right, then each broken one its way ---
+zone=$SCRATCH/zone
+: >"$zone"
+for d in $domains $hung; do
+	case $d in notxt.test|slow.test|cname.test|split.test) ;; *)
+		echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\"" ;;
+	esac
+	case $d in tlsrpt.test|slow.test) ;; *)
+		echo "txt-record=_smtp._tls.$d,\"v=TLSRPTv1; rua=mailto:tlsrpt@ok.test\"" ;;
+	esac
+	case $d in noaddr.test|slow.test|cname.test) ;;
+	tls11.test) echo "host-record=mta-sts.$d,127.0.0.3" ;;
+	# Every address is fetched: good.test's policy host has two.
+	good.test) echo "host-record=mta-sts.$d,127.0.0.1,::1" ;;
+	twoaddr.test) echo "host-record=mta-sts.$d,127.0.0.1"
+		echo "host-record=mta-sts.$d,127.0.0.8" ;;
+	hangweb.test) echo "host-record=mta-sts.$d,127.0.0.7" ;;
+	*) echo "host-record=mta-sts.$d,127.0.0.1" ;;
+	esac
+	case $d in
+	good.test) echo "mx-host=$d,mx.ok.test,10"
+		echo "mx-host=$d,mx1.good.test,20" ;;
+	uncovered.test|testing.test) echo "mx-host=$d,mx.ok.test,10"
+		echo "mx-host=$d,mx2.$d,20" ;;
+	nostarttls.test|mxname.test|hangmx.test|bigehlo.test)
+		echo "mx-host=$d,mx.$d,10" ;;
+	slow.test|nomx.test) ;;
+	nullmx.test) echo "mx-host=$d,.,0" ;;
+	none.test) echo "mx-host=$d,mx.elsewhere.test,10" ;;
+	wildcard.test) echo "mx-host=$d,a.b.$d,10" ;;
+	*) echo "mx-host=$d,mx.ok.test,10" ;;
+	esac
+done >>"$zone"
+cat >>"$zone" <<EOZ
+txt-record=_mta-sts.twotxt.test,"v=STSv1; id=20240101"
+txt-record=_mta-sts.badid.test,"v=STSv1; id=abc+def"
+txt-record=_mta-sts.staleid.test,"v=STSv1; id=20240101"
+txt-record=_smtp._tls.tlsrpt.test,"v=TLSRPTv1; rua=mailto:old@ok.test"
+host-record=mx.ok.test,127.0.0.2
+host-record=mx1.good.test,127.0.0.2
+host-record=mx2.uncovered.test,127.0.0.2
+host-record=mx2.testing.test,127.0.0.2
+host-record=a.b.wildcard.test,127.0.0.2
+host-record=mx.nostarttls.test,127.0.0.4
+host-record=mx.mxname.test,127.0.0.5
+host-record=mx.hangmx.test,127.0.0.7
+host-record=mx.bigehlo.test,127.0.0.9
+server=/slow.test/127.0.0.6
+txt-record=_mta-sts.shared.test,"v=STSv1; id=$(id_of cname.test)"
+cname=_mta-sts.cname.test,_mta-sts.shared.test
+host-record=mta-sts.shared.test,127.0.0.1
+cname=mta-sts.cname.test,mta-sts.shared.test
+txt-record=_mta-sts.split.test,"v=STSv1; ","id=$(id_of split.test)"
+EOZ
+# badid and staleid must not carry the right record too.
+sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{32\}\"$/d" "$zone"
+
+# --- the policy host: nginx in front of our responder ---
+mkdir -p "$SCRATCH/html/.well-known" "$SCRATCH/differs/.well-known" \
+    "$SCRATCH/big/.well-known" "$SCRATCH/invalid/.well-known"
+# Over 64 KiB: a valid start, then 70,000 bytes of extension lines.
+{
+	printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n'
+	for i in $(seq 1 1000); do printf 'x%04d: %062d\r\n' "$i" 0; done
+} >"$SCRATCH/big/.well-known/mta-sts.txt"
+printf 'version: STSv1\r\nmode: enforcing\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n' \
+    >"$SCRATCH/invalid/.well-known/mta-sts.txt"
+printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n' \
+    >"$SCRATCH/html/.well-known/mta-sts.txt"
+printf 'version: STSv1\r\nmode: testing\r\nmx: mx.ok.test\r\nmax_age: 604800\r\n' \
+    >"$SCRATCH/differs/.well-known/mta-sts.txt"
+cat >"$SCRATCH/servers" <<'EON'
+server {
+    listen 127.0.0.1:443 ssl default_server;
+    listen [::1]:443 ssl default_server;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    location = /.well-known/mta-sts.txt {
+        include fastcgi_params;
+        fastcgi_pass @FCGI@;
+    }
+    location / { return 404; }
+}
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.redirect.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    return 301 https://www.redirect.test/.well-known/mta-sts.txt;
+}
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.notfound.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    return 404;
+}
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.html.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    root @DIR@/html;
+    types { text/html txt; }
+}
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.differs.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    root @DIR@/differs;
+    types { text/plain txt; }
+}
+EON
+for c in big invalid; do
+	cat >>"$SCRATCH/servers" <<EON
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.$c.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    root @DIR@/$c;
+    types { text/plain txt; }
+}
+EON
+done
+for c in wrongname expired untrusted expiring; do
+	cat >>"$SCRATCH/servers" <<EON
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.$c.test;
+    ssl_certificate @DIR@/$c.crt;
+    ssl_certificate_key @DIR@/$c.key;
+    location = /.well-known/mta-sts.txt {
+        include fastcgi_params;
+        fastcgi_pass @FCGI@;
+    }
+}
+EON
+done
+cat >>"$SCRATCH/servers" <<'EON'
+server {
+    listen 127.0.0.3:443 ssl;
+    ssl_protocols TLSv1.1;
+    ssl_ciphers DEFAULT:@SECLEVEL=0;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    location = /.well-known/mta-sts.txt {
+        include fastcgi_params;
+        fastcgi_pass @FCGI@;
+    }
+}
+EON
+
+world_create || { notok "could not create network namespace $NS"; exit 1; }
+world_dns_start "$zone" || { notok "dnsmasq did not start"; sed 's/^/#   /' "$SCRATCH/dnsmasq.err"; exit 1; }
+world_blackhole 127.0.0.6
+world_responder "$conf" || { notok "the responder did not start"; sed 's/^/#   /' "$SCRATCH/fcgi.err"; exit 1; }
+world_nginx "$SCRATCH/servers" || { notok "nginx did not start"; sed 's/^/#   /' "$SCRATCH/nginx.err" "$SCRATCH/nginx/error.log"; exit 1; }
+world_smtp ok 127.0.0.2 mx || { notok "aiosmtpd did not start"; exit 1; }
+world_smtp nostarttls 127.0.0.4 || { notok "aiosmtpd did not start"; exit 1; }
+world_smtp mxname 127.0.0.5 mxother || { notok "aiosmtpd did not start"; exit 1; }
+world_silent 127.0.0.7 443 25
+world_bigehlo 127.0.0.9 || { notok "the hostile SMTP server did not start"; exit 1; }
+
+# check_case NAME WANT_STATUS ARGS... <<EXPECTED: runs the checker in
+# the world and compares its whole stdout and its exit status.
+check_case() {
+	local name=$1 want=$2 rc
+	shift 2
+	cat >"$SCRATCH/want"
+	# Kept for the run of every domain at once.
+	[ "$1" = -n ] || sed 1d "$SCRATCH/want" >"$SCRATCH/lines.${*: -1}"
+	in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" "$@" \
+	    >"$SCRATCH/got" 2>"$SCRATCH/got.err"
+	rc=$?
+	check_eq "$name: exit status" "$want" "$rc"
+	check_file "$name: output" "$SCRATCH/want" "$SCRATCH/got"
+	if [ -s "$SCRATCH/got.err" ]; then
+		sed 's/^/#   stderr: /' "$SCRATCH/got.err"
+	fi
+}
+
+U=/.well-known/mta-sts.txt
+check_case "all good" 0 good.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+check_eq "all good: the policy was fetched from both addresses, ::1 too" \
+    "1 1" "$(grep -c '^127\.0\.0\.1 .*"GET /.well-known/mta-sts.txt HTTP/1.1" 200 ' "$SCRATCH/nginx/access.log") \
+$(grep -c '^::1 .*"GET /.well-known/mta-sts.txt HTTP/1.1" 200 ' "$SCRATCH/nginx/access.log")"
+
+# A provider's customer: both names are CNAMEs into the provider's zone.
+check_case "all good through CNAMEs" 0 cname.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+
+# A record in two character-strings is one record, its strings joined
+# (as RFC 7208 §3.3 has it for SPF); dnsmasq sends each quoted text as a
+# string of its own.
+check_case "all good, the TXT record in two strings" 0 split.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+
+# Mode none: senders enforce and report nothing, so MX hosts are not
+# checked (this one's MX is covered by no pattern and has no address).
+check_case "all good in mode none, whatever the MX" 0 none.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+
+# One broken world per failure: the check, its severity, the status.
+check_case "no TXT record" 2 notxt.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+notxt.test: sts-record: critical: no TXT record "v=STSv1; id=..." at _mta-sts.notxt.test, so senders ignore the policy; publish: $(rec_of notxt.test)
+EOW
+check_case "two TXT records" 2 twotxt.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+twotxt.test: sts-record: critical: 2 TXT records at _mta-sts.twotxt.test start with "v=STSv1", so senders ignore them all (RFC 8461 §3.1); keep only: $(rec_of twotxt.test)
+EOW
+check_case "bad id syntax" 2 badid.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+badid.test: sts-record: critical: "v=STSv1; id=abc+def" at _mta-sts.badid.test: id "abc+def" is not 1 to 32 letters and digits (RFC 8461 §3.1); publish: $(rec_of badid.test)
+EOW
+check_case "stale id" 2 staleid.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+staleid.test: sts-id: critical: _mta-sts.staleid.test has id 20240101, but this config's policy has id $(id_of staleid.test): senders keep the policy they cached; once the policy host serves this config, publish: $(rec_of staleid.test)
+EOW
+check_case "TLSRPT addresses other than the config's" 1 tlsrpt.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+tlsrpt.test: tlsrpt-record: warning: _smtp._tls.tlsrpt.test has rua mailto:old@ok.test, but this config's tlsrpt is mailto:tlsrpt@ok.test; publish: $(rua_rec_of tlsrpt.test)
+EOW
+check_case "no policy-host address" 2 noaddr.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+noaddr.test: policy-host: critical: mta-sts.noaddr.test has no A or AAAA record, so senders cannot fetch the policy: point it at the web server in front of mta-sts-fcgi
+EOW
+check_case "one address of two refuses" 2 twoaddr.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+twoaddr.test: policy-fetch: critical: https://mta-sts.twoaddr.test$U from 127.0.0.8: cannot connect to port 443: Connection refused
+EOW
+check_case "no MX record" 1 nomx.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+nomx.test: mx-coverage: warning: nomx.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+EOW
+check_case "a null MX" 1 nullmx.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+nullmx.test: mx-coverage: warning: nullmx.test has a null MX (RFC 7505): it accepts no mail, so its policy protects nothing
+EOW
+check_case "a body over 64 KiB" 2 big.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+big.test: policy-fetch: critical: https://mta-sts.big.test$U from 127.0.0.1: the body is over 64 KiB, more than senders read
+EOW
+check_case "an invalid policy" 2 invalid.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+invalid.test: policy-fetch: critical: https://mta-sts.invalid.test$U from 127.0.0.1: not a valid policy: mode "enforcing" is not enforce, testing or none
+EOW
+check_case "a redirect" 2 redirect.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+redirect.test: policy-fetch: critical: https://mta-sts.redirect.test$U from 127.0.0.1: status 301 redirecting to https://www.redirect.test$U: senders do not follow redirects (RFC 8461 §3.3); serve the policy itself
+EOW
+check_case "404" 2 notfound.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+notfound.test: policy-fetch: critical: https://mta-sts.notfound.test$U from 127.0.0.1: status 404, want 200 and the policy
+EOW
+check_case "text/html" 2 html.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+html.test: policy-fetch: critical: https://mta-sts.html.test$U from 127.0.0.1: Content-Type "text/html", senders want text/plain (RFC 8461 §3.2)
+EOW
+check_case "a body other than the config's" 2 differs.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+differs.test: policy-fetch: critical: https://mta-sts.differs.test$U from 127.0.0.1: the policy served is not this config's (mode: served testing, this config enforce; max_age: served 604800, this config 86400): serve this config there, then publish its id $(id_of differs.test)
+EOW
+check_case "certificate for the wrong name" 2 wrongname.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+wrongname.test: policy-tls: critical: https://mta-sts.wrongname.test$U from 127.0.0.1: SSL: no alternative certificate subject name matches target host name 'mta-sts.wrongname.test'
+EOW
+check_case "expired certificate" 2 expired.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+expired.test: policy-tls: critical: https://mta-sts.expired.test$U from 127.0.0.1: SSL certificate problem: certificate has expired
+EOW
+end=$(openssl x509 -enddate -noout -in "$SCRATCH/expiring.crt" | cut -d= -f2)
+check_case "certificate expiring in under 14 days" 1 expiring.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+expiring.test: policy-tls: warning: https://mta-sts.expiring.test$U from 127.0.0.1: the certificate expires $(date -u -d "$end" '+%Y-%m-%d %H:%M UTC') (in 9 days): renew it
+EOW
+check_case "untrusted CA" 2 untrusted.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+untrusted.test: policy-tls: critical: https://mta-sts.untrusted.test$U from 127.0.0.1: SSL certificate problem: unable to get local issuer certificate
+EOW
+# The TLS 1.1 server really speaks TLS 1.1 (and nothing later).
+in_ns openssl s_client -connect 127.0.0.3:443 -servername mta-sts.tls11.test \
+    -tls1_1 -cipher DEFAULT:@SECLEVEL=0 </dev/null >"$SCRATCH/s_client" 2>&1
+check_eq "the TLS-1.1-only server answers TLS 1.1" "Protocol  : TLSv1.1" \
+    "$(grep -o 'Protocol  : TLSv1.1' "$SCRATCH/s_client")"
+check_case "a TLS-1.1-only policy host" 2 tls11.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+tls11.test: policy-tls: critical: https://mta-sts.tls11.test$U from 127.0.0.3: TLS handshake failed (TLS 1.2 or later wanted): error:0A00042E:SSL routines::tlsv1 alert protocol version
+EOW
+check_case "MX not covered, enforce" 2 uncovered.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+uncovered.test: mx-coverage: critical: MX host mx2.uncovered.test matches no mx pattern of the enforce policy, so senders refuse to deliver there: add "mx = mx2.uncovered.test" to this config or fix the MX record
+EOW
+check_case "MX not covered, testing" 1 testing.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+testing.test: mx-coverage: warning: MX host mx2.testing.test matches no mx pattern of the testing policy, so senders report failures: add "mx = mx2.testing.test" to this config or fix the MX record
+EOW
+check_case "*. matches one label only (RFC 8461 §4.1)" 2 wildcard.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+wildcard.test: mx-coverage: critical: MX host a.b.wildcard.test matches no mx pattern of the enforce policy, so senders refuse to deliver there: add "mx = a.b.wildcard.test" to this config or fix the MX record
+wildcard.test: mx-coverage: warning: mx pattern *.wildcard.test matches no MX host of wildcard.test: remove it or check the MX records
+EOW
+check_case "a pattern that matches no MX" 1 unused.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+unused.test: mx-coverage: warning: mx pattern mx.unused.test matches no MX host of unused.test: remove it or check the MX records
+EOW
+check_case "an MX without STARTTLS" 2 nostarttls.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+nostarttls.test: mx-tls: critical: MX host mx.nostarttls.test at 127.0.0.4 port 25: STARTTLS not offered, so senders will not deliver (RFC 8461 §4.2)
+EOW
+check_case "an MX whose EHLO reply is 360 kB, then refuses STARTTLS" 2 bigehlo.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+bigehlo.test: mx-tls: critical: MX host mx.bigehlo.test at 127.0.0.9 port 25: STARTTLS answered 454 4.7.0 TLS not available, so senders will not deliver (RFC 8461 §4.2)
+EOW
+check_case "-n skips port 25" 0 -n nostarttls.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+check_case "an MX certificate for the wrong name" 2 mxname.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+mxname.test: mx-tls: critical: MX host mx.mxname.test at 127.0.0.5 port 25: certificate: hostname mismatch (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxname.test)
+EOW
+
+# A DNS server that never answers: bounded by resolv.conf's timeout
+# (capped at 2 s) times its attempts (capped at 2).
+slow_line="slow.test: sts-record: critical: _mta-sts.slow.test TXT: no answer from DNS within 4 s; senders see no policy (the other checks were skipped)"
+t0=$(date +%s%N)
+check_case "a DNS server that never answers" 2 slow.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+$slow_line
+EOW
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# Bounds are hang detectors: SLACK allows for a busy machine.
+SLACK=$((3000 * SCALE))
+check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
+    "$([ "$ms" -ge 3900 ] && [ "$ms" -lt $((4000 + SLACK)) ] && echo 1 || echo 0)"
+
+# Every domain at once, -j 32: one summary, each domain's lines in the
+# order named, and the silent zone delays no one.
+{
+	echo "MTA-STS CRITICAL - 32 domains checked: 22 critical, 6 warning, 4 OK"
+	for d in $domains; do cat "$SCRATCH/lines.$d"; done
+} >"$SCRATCH/want-all"
+t0=$(date +%s%N)
+# shellcheck disable=SC2086
+in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -j 32 $domains \
+    >"$SCRATCH/all" 2>"$SCRATCH/all.err"
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check_eq "all domains: exit status" 2 $rc
+check_file "all domains: the summary, then each domain's lines in order" \
+    "$SCRATCH/want-all" "$SCRATCH/all"
+check_eq "all domains in ${ms} ms: the silent zone adds only its 4 s" 1 \
+    "$([ "$ms" -lt $((4000 + SLACK)) ] && echo 1 || echo 0)"
+check_eq "all domains: -j 1 gives the same output" "" \
+    "$(in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -j 1 -n \
+    good.test notxt.test uncovered.test 2>&1 | cmp - <(in_ns "$CHECK" \
+    -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -j 8 -n good.test notxt.test \
+    uncovered.test 2>&1))"
+
+# A web server and a mail server that accept and never answer, and the
+# silent DNS zone: each costs its bound (5 s for the fetch, 10 s for
+# SMTP, 4 s for DNS), all at once: 10 s, where one after the other
+# would take 19 s.
+t0=$(date +%s%N)
+check_case "servers that never answer" 2 hangweb.test hangmx.test slow.test <<EOW
+MTA-STS CRITICAL - 3 domains checked: 3 critical, 0 warning, 0 OK
+hangweb.test: policy-fetch: critical: https://mta-sts.hangweb.test$U from 127.0.0.7: no complete answer within 5 s (senders wait a few seconds)
+hangmx.test: mx-tls: critical: MX host mx.hangmx.test at 127.0.0.7 port 25: no reply within 10 s
+$slow_line
+EOW
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check_eq "silent servers cost their bounds at once, not in turn: ${ms} ms" 1 \
+    "$([ "$ms" -ge 9900 ] && [ "$ms" -lt $((10000 + SLACK)) ] && echo 1 || echo 0)"
+
+# Without a domain: every [domain] section.
+in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
+check_eq "no domain named: the config's [domain] sections" \
+    "2 MTA-STS CRITICAL - 9 domains checked: 5 critical, 2 warning, 2 OK" \
+    "$? $(head -1 "$SCRATCH/sections")"
+
+# Could not check: exit 3, with the responder's file:line messages.
+printf '[policy]\nmode = enforcing\nmx = mx.ok.test\nmax_age = 86400\n' \
+    >"$SCRATCH/bad.ini"
+"$CHECK" -c "$SCRATCH/bad.ini" good.test >"$SCRATCH/bad.out" 2>"$SCRATCH/bad.err"
+check_eq "an invalid config: exit 3 and nothing on stdout" "3 0" \
+    "$? $(wc -c <"$SCRATCH/bad.out")"
+printf 'mta-sts-check: %s:2: mode: "enforcing" is not one of enforce, testing, none\nmta-sts-check: %s: configuration has 1 error\n' \
+    "$SCRATCH/bad.ini" "$SCRATCH/bad.ini" >"$SCRATCH/bad.want"
+check_file "an invalid config: the same file:line messages" \
+    "$SCRATCH/bad.want" "$SCRATCH/bad.err"
+check_eq "-V: the version, exit 0" "mta-sts-check 0.1.0 0" \
+    "$("$CHECK" -V) $?"
+"$CHECK" -h >"$SCRATCH/help"
+check_eq "-h: the synopsis, exit 0" \
+    "0 usage: mta-sts-check [-c config] [-a cafile] [-n] [-j jobs] [domain ...]" \
+    "$? $(head -1 "$SCRATCH/help")"
+for args in "-j 0" "-j x" "-q" "-c" "-a /nonexistent/ca.pem"; do
+	# shellcheck disable=SC2086
+	"$CHECK" -c "$conf" $args good.test >/dev/null 2>&1
+	check_eq "usage error $args: exit 3" 3 $?
+done
+"$CHECK" -c "$conf" 'bad_name.test' >/dev/null 2>"$SCRATCH/name.err"
+check_eq "a domain that is not a host name: exit 3" \
+    "3 mta-sts-check: bad_name.test: \"_\" is not allowed in a host name (letters, digits, \"-\" and \".\")" \
+    "$? $(cat "$SCRATCH/name.err")"

@@ -1,0 +1,226 @@
+# shellcheck shell=bash
+# Builds a world for mta-sts-check in a network namespace of its own:
+# a real DNS server (dnsmasq with local data) on port 53 named in
+# /etc/netns/NAME/resolv.conf, nginx with TLS on 443 in front of our
+# responder, SMTP servers (aiosmtpd) with and without STARTTLS on 25,
+# and certificates from throwaway CAs.  Everything is started with
+# lib.sh's start (stopped by PID) and world_destroy removes the namespace
+# and its /etc/netns entry.  Sourced after tests/lib.sh.
+# usage: world_create; ca_new NAME; cert NAME CA "names" [start end];
+#        ...; world_dns_start FILE; ...
+
+PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd
+NS=mta-sts-check-$$
+NETNS_DIR=/etc/netns/$NS
+WORLD_UP=
+
+# Inside the namespace.
+in_ns() { ip netns exec "$NS" "$@"; }
+
+world_create() {
+	ip netns add "$NS" || return 1
+	WORLD_UP=1
+	in_ns ip link set lo up || return 1
+	# 127.0.0.0/8 is all on lo: each server gets an address of its own.
+	mkdir -p "$NETNS_DIR"
+	printf 'nameserver 127.0.0.1\n' >"$NETNS_DIR/resolv.conf"
+	# glibc's default, stated so that the timing asserted is this one.
+	printf 'options timeout:5 attempts:2\n' >>"$NETNS_DIR/resolv.conf"
+}
+
+# Removes the namespace (after the servers were stopped by PID).
+world_destroy() {
+	[ -n "$WORLD_UP" ] || return 0
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$NETNS_DIR"
+	WORLD_UP=
+}
+
+# ca_new NAME: a CA in $SCRATCH/ca-NAME.
+ca_new() {
+	local d=$SCRATCH/ca-$1
+	mkdir -p "$d/newcerts"
+	: >"$d/index.txt"
+	echo 1000 >"$d/serial"
+	cat >"$d/ca.cnf" <<EOC
+[ ca ]
+default_ca = ca_default
+[ ca_default ]
+dir = $d
+database = $d/index.txt
+new_certs_dir = $d/newcerts
+serial = $d/serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+[ policy_any ]
+commonName = supplied
+EOC
+	openssl ecparam -name prime256v1 -genkey -noout -out "$d/ca.key" &&
+	openssl req -x509 -new -key "$d/ca.key" -subj "/CN=Test CA $1" \
+	    -days 30 -out "$d/ca.crt" 2>/dev/null
+}
+
+# cert NAME CA "dns names" [STARTDATE ENDDATE | DAYS]: $SCRATCH/NAME.crt
+# and .key, signed by CA, valid for the names (YYMMDDHHMMSSZ dates).
+cert() {
+	local name=$1 ca=$SCRATCH/ca-$2 names=$3 n san='' dates cn=''
+	for n in $names; do
+		san="$san${san:+,}DNS:$n"
+		cn=${cn:-$n}
+	done
+	if [ $# -ge 5 ]; then
+		dates="-startdate $4 -enddate $5"
+	else
+		dates="-days ${4:-30}"
+	fi
+	printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+	    "$san" >"$SCRATCH/$name.ext"
+	openssl ecparam -name prime256v1 -genkey -noout \
+	    -out "$SCRATCH/$name.key" &&
+	openssl req -new -key "$SCRATCH/$name.key" \
+	    -subj "/CN=$cn" -out "$SCRATCH/$name.csr" 2>/dev/null || return 1
+	# shellcheck disable=SC2086
+	openssl ca -batch -notext -config "$ca/ca.cnf" -cert "$ca/ca.crt" \
+	    -keyfile "$ca/ca.key" -in "$SCRATCH/$name.csr" \
+	    -out "$SCRATCH/$name.crt" -extfile "$SCRATCH/$name.ext" \
+	    $dates >/dev/null 2>&1
+}
+
+# world_dns_start CONF_LINES_FILE: dnsmasq answering for .test from the
+# given txt-record=, host-record=, mx-host=, server= lines.
+world_dns_start() {
+	cat >"$SCRATCH/dnsmasq.conf" <<EOC
+port=53
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+no-poll
+local=/test/
+pid-file=
+user=root
+group=root
+EOC
+	cat "$1" >>"$SCRATCH/dnsmasq.conf"
+	start dnsmasq ip netns exec "$NS" dnsmasq -k \
+	    --conf-file="$SCRATCH/dnsmasq.conf" --log-facility=-
+	wait_for in_ns "$PY" -c 'import socket; s = socket.create_connection(("127.0.0.1", 53), 1)'
+}
+
+# world_blackhole ADDRESS: a UDP and TCP port 53 that reads and never
+# answers, for a zone whose servers are silent.
+world_blackhole() {
+	start blackhole ip netns exec "$NS" "$PY" -c '
+import socket, sys, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind((sys.argv[1], 53))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind((sys.argv[1], 53))
+t.listen(64)
+while True:
+    u.recv(4096)
+' "$1"
+}
+
+# world_responder CONF: our responder on $SCRATCH/fcgi.sock.
+world_responder() {
+	start fcgi ip netns exec "$NS" "$BIN" -c "$1" -w 2 \
+	    -s "unix:$SCRATCH/fcgi.sock"
+	wait_for test -S "$SCRATCH/fcgi.sock"
+}
+
+# world_nginx SERVER_BLOCKS_FILE: nginx in the namespace with the blocks
+# given (they may use @FCGI@ for the responder's socket).
+world_nginx() {
+	local d=$SCRATCH/nginx
+	mkdir -p "$d/tmp"
+	cp /etc/nginx/fastcgi_params "$d/fastcgi_params"
+	sed "s|@FCGI@|unix:$SCRATCH/fcgi.sock|g; s|@DIR@|$SCRATCH|g" "$1" \
+	    >"$d/servers.conf"
+	cat >"$d/nginx.conf" <<EOC
+user root root;
+worker_processes 1;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections 1024; }
+http {
+    access_log $d/access.log;
+    client_body_temp_path $d/tmp/body;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    proxy_temp_path $d/tmp/proxy;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    default_type application/octet-stream;
+    include $d/servers.conf;
+}
+EOC
+	start nginx ip netns exec "$NS" nginx -e "$d/error.log" -p "$d" \
+	    -c "$d/nginx.conf"
+	wait_for in_ns "$PY" -c 'import socket; s = socket.create_connection(("127.0.0.1", 443), 1)'
+}
+
+# world_smtp NAME ADDRESS [CERT]: aiosmtpd on ADDRESS:25, with STARTTLS
+# when a certificate ($SCRATCH/CERT.crt/.key) is given.
+world_smtp() {
+	local tls=
+	[ -n "${3:-}" ] && tls="--tlscert $SCRATCH/$3.crt --tlskey $SCRATCH/$3.key --no-requiretls"
+	# shellcheck disable=SC2086
+	start "smtp-$1" ip netns exec "$NS" "$PY" -m aiosmtpd -n \
+	    -c aiosmtpd.handlers.Sink -l "$2:25" $tls
+	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$2', 25), 1)"
+}
+
+# world_silent ADDRESS PORT...: accepts TCP connections and never says a
+# word, for a web or mail server that hangs.
+world_silent() {
+	local a=$1
+	shift
+	start "silent-$a" ip netns exec "$NS" "$PY" -c '
+import select, socket, sys
+ls = []
+for p in sys.argv[2:]:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], int(p)))
+    s.listen(64)
+    ls.append(s)
+held = []
+while True:
+    r, _, _ = select.select(ls, [], [])
+    for s in r:
+        held.append(s.accept()[0])
+' "$a" "$@"
+}
+
+# world_bigehlo ADDRESS: a hostile SMTP server on port 25 whose EHLO
+# reply runs to 90 lines of 4,000 bytes before it offers STARTTLS, and
+# which then refuses it.
+world_bigehlo() {
+	start "bigehlo-$1" ip netns exec "$NS" "$PY" -c '
+import socket, sys, threading
+def serve(c):
+    f = c.makefile("rb")
+    c.sendall(b"220 big.test ESMTP\r\n")
+    for line in f:
+        cmd = line.strip().upper()
+        if cmd.startswith(b"EHLO"):
+            c.sendall(b"".join(b"250-X" + b"x" * 4000 + b"\r\n"
+                for _ in range(90)) + b"250-STARTTLS\r\n250 OK\r\n")
+        elif cmd == b"STARTTLS":
+            c.sendall(b"454 4.7.0 TLS not available\r\n")
+        else:
+            c.sendall(b"221 bye\r\n")
+            break
+    c.close()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 25))
+s.listen(64)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+' "$1"
+	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$1', 25), 1)"
+}

@@ -1,0 +1,62 @@
+/*
+ * libFuzzer: bytes as what a DNS server or a web server sends the
+ * checker.  The first byte chooses the parser: the _mta-sts TXT record,
+ * the _smtp._tls TXT record (and URI list comparison), or a policy body
+ * (and its difference from a fixed policy, and mx patterns against an MX
+ * host).  Any input must give a verdict and a message, never a crash.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mta-sts-fcgi.h"
+#include "mta-sts-check.h"
+
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define WANT	"version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\n" \
+		"mx: *.example.net\r\nmax_age: 604800\r\n"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct check_policy	 got, want;
+	char			*text, out[256], err[256], diff[1024];
+	size_t			 i;
+
+	if (size < 1)
+		return 0;
+	if ((text = malloc(size)) == NULL)
+		return 0;
+	memcpy(text, data + 1, size - 1);
+	text[size - 1] = '\0';
+	err[0] = '\0';
+	switch (data[0] % 3) {
+	case 0:
+		if (record_is_sts(text) &&
+		    record_sts(text, out, sizeof(out), err, sizeof(err)) == 0 &&
+		    (strlen(out) < 1 || strlen(out) > POLICY_ID_LEN))
+			abort();
+		break;
+	case 1:
+		if (record_tlsrpt(text, out, sizeof(out), err,
+		    sizeof(err)) == 0 && !record_same_uris(out, out))
+			abort();
+		break;
+	case 2:
+		if (check_policy_parse(&want, WANT, sizeof(WANT) - 1, err,
+		    sizeof(err)) == -1)
+			abort();
+		if (check_policy_parse(&got, (const char *)data + 1, size - 1,
+		    err, sizeof(err)) == 0) {
+			check_policy_diff(&got, &want, diff, sizeof(diff));
+			for (i = 0; i < got.nmx; i++)
+				(void)mx_match(got.mx[i], text);
+			check_policy_free(&got);
+		} else if (err[0] == '\0')
+			abort();	/* a refusal says why */
+		check_policy_free(&want);
+		break;
+	}
+	free(text);
+	return 0;
+}
