@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # mta-sts-fcgi: GNU make.  Quick start (Debian 12, as root):
 #   make run     install what is missing, build, serve etc/ behind nginx
 #   make check   the whole test suite
@@ -30,6 +31,8 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags fcgi inih libmd libseccomp 2>/dev/null
 PKG_LIBS	:= $(shell pkg-config --libs fcgi inih libseccomp 2>/dev/null || \
 		     echo -lfcgi -linih -lseccomp)
 INIH_LIBS	:= $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+SECCOMP_LIBS	:= $(shell pkg-config --libs libseccomp 2>/dev/null || \
+		     echo -lseccomp)
 # libmd: SHA-256 for policy ids (policy.c), so also the unit tests'.
 # Linked statically where its archive is installed (libmd-dev has it):
 # plain CGI execs us once per request, and a shared library fewer to map
@@ -124,6 +127,13 @@ $(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
 	    $(CORE_OBJS) $(MD_LINK)
+
+# The seccomp filter, applied for real in forked children.
+$(O)/tests/unit/test_sandbox: tests/unit/test_sandbox.c tests/unit/unit.h \
+    $(CORE_OBJS) $(O)/src/sandbox.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
+	    $(CORE_OBJS) $(O)/src/sandbox.o $(MD_LINK) $(SECCOMP_LIBS)
 
 $(O)/tests/unit/test_check: tests/unit/test_check.c tests/unit/unit.h \
     $(CHECK_HEADERS) $(CORE_OBJS) $(CHECK_PURE_OBJS)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Plain-CGI start-up: one exec per request, as a web server runs a CGI
 # program.  Runs builds of mta-sts-fcgi in turn, one exec each, RUNS
 # times (so that load from others on a shared machine hits all alike),

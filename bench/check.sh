@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make bench (last step) or make bench-check: mta-sts-check at a
 # provider's scale.  A namespace world (tests/check/world.sh) with
 # DOMAINS policy domains, all answering: dnsmasq on 53, nginx with TLS on

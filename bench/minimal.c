@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The floor for the benchmarks: the smallest libfcgi program that answers
  * every request with one constant response, the example policy.  It

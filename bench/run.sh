@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make bench: mta-sts-fcgi side by side with what users would run instead,
 # all on loopback, measured in one run on this machine.
 #

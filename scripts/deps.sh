@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Installs the Debian packages that a make target needs and are missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 # usage: deps.sh build|run|check|bench

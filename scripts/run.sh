@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make run: serves etc/mta-sts-fcgi.ini through a throwaway nginx on
 # 127.0.0.1:$PORT (default 8080), using contrib/nginx/mta-sts.conf, until
 # Ctrl-C (exit status 0), then stops both by PID and removes the scratch

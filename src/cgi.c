@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Plain CGI: one request from the environment, the response on stdout,
  * then exit.  Same routing and bytes as FastCGI; a web server that

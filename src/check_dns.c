@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * DNS questions through glibc's stub resolver: the servers, and the
  * timeout and attempts options, of /etc/resolv.conf (capped so that a

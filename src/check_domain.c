@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Every check for one policy domain D, in the order a sender meets them:
  * the _mta-sts TXT record and its id, the _smtp._tls record, the policy

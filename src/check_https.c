@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The policy fetch as a sender makes it (RFC 8461 §3.3): HTTPS GET of
  * /.well-known/mta-sts.txt, TLS 1.2 or later, the certificate verified

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-check: compare what senders see (DNS, the policy host, the MX
  * hosts) with what this config serves, for every policy domain.

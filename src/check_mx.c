@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mx patterns against MX host names, RFC 8461 §4.1: a pattern is a
  * name, matched case-insensitively, or "*." and a name, which matches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A fetched policy body, read the way senders read it (RFC 8461 §3.2):
  * "key: value" lines ending in CRLF or LF, version first, mode, max_age

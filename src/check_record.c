@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The two TXT records senders read, parsed by their ABNF:
  * RFC 8461 §3.1 (_mta-sts) and RFC 8460 §3 (_smtp._tls).  Pure.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The problems found for one domain, kept as the output lines they
  * become: "domain: check: severity: message".  A domain's lines are

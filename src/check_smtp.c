@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What a sender's MTA does at an MX host under an MTA-STS policy
  * (RFC 8461 §4.2, RFC 3207): connect to port 25, read the greeting,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Monotonic time in milliseconds: what every deadline is measured in.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The INI config → a validated, prepared policy table.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Syntax of policy domains and mx patterns.  RFC 8461 §3.2 makes an mx
  * pattern an RFC 5321 Domain, optionally prefixed by "*." (§4.1): LDH

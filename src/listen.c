@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Where the listening socket comes from, decided explicitly in this
  * order (FCGX_IsCGI() gets systemd and -s wrong):

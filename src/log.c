@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Diagnostics.  Everything goes to stderr: a terminal for -t, the web
  * server's error log under mod_fcgid and lighttpd, the journal under

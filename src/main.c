@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-fcgi: serve a validated MTA-STS policy (RFC 8461) over FastCGI
  * or CGI, and print the DNS records that go with it.

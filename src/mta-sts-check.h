@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-check: every checker module's interface, one commented section
  * each.  The checker links the responder's config, table, policy, dname,

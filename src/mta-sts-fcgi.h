@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-fcgi: every module's interface, one commented section each.
  * Only worker.c and supervisor.c include fcgiapp.h and only conf.c

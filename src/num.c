@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Checked numbers from the command line and the environment: the whole
  * string, digits only, in range.  Never atoi: "2x", "", " 2", "+2" and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A policy's exact bytes.  RFC 8461 §3.2 fields in the order version,
  * mode, mx..., max_age, each line ending in CRLF (the last one too: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Who serves.  Started as root, the supervisor keeps root (to reload a
  * config only root may read and to remove its socket) and every worker

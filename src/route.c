@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * (role, method, host, path) → the bytes to write.  Pure: no I/O, no
  * allocation, so a request costs a few comparisons, one normalisation

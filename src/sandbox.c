@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What a worker may still do once it serves.  Workers parse network input
  * in C next to a library that has had memory-corruption bugs, so after
@@ -45,18 +46,24 @@ static const int	 allowed[] = {
 };
 
 /*
- * What the sanitizers' runtimes call on their own (AddressSanitizer's
- * allocator and reports, valgrind's core): only in those builds and runs.
+ * What the sanitizers' runtimes call on their own, only in those builds
+ * and runs: AddressSanitizer's allocator and error path (signal state,
+ * thread ids, mprotect for its shadow) and valgrind's core, which maps
+ * the code it translates and reads its own files (not in the chroot,
+ * where workers started as root have nothing to read).
  */
 static const int	 sanitizer_extra[] = {
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
 	SCMP_SYS(rt_sigtimedwait), SCMP_SYS(sigaltstack),
 	SCMP_SYS(mprotect), SCMP_SYS(futex), SCMP_SYS(sched_yield),
+	SCMP_SYS(prctl), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
+	SCMP_SYS(getppid), SCMP_SYS(writev),
+};
+static const int	 valgrind_extra[] = {
+	SCMP_SYS(mmap),			/* its translations are code */
 	SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(newfstatat),
-	SCMP_SYS(fstat), SCMP_SYS(lseek), SCMP_SYS(prctl), SCMP_SYS(getrlimit),
-	SCMP_SYS(prlimit64), SCMP_SYS(getppid), SCMP_SYS(kill),
-	SCMP_SYS(pread64), SCMP_SYS(writev),
+	SCMP_SYS(fstat), SCMP_SYS(lseek), SCMP_SYS(pread64),
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -134,7 +141,13 @@ sandbox_filter(void)
 		log_warn("no_new_privs");
 		return -1;
 	}
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
+	/*
+	 * valgrind 3.19 does not know seccomp(2), by which libseccomp asks
+	 * whether KILL_PROCESS exists and loads a filter: there, KILL (of
+	 * the thread: a worker has one) and prctl(2), which it passes on.
+	 */
+	if ((ctx = seccomp_init(UNDER_VALGRIND ? SCMP_ACT_KILL :
+	    SCMP_ACT_KILL_PROCESS)) == NULL) {
 		log_warnx("seccomp_init failed");
 		return -1;
 	}
@@ -148,6 +161,9 @@ sandbox_filter(void)
 		goto out;
 	if ((SANITIZED || UNDER_VALGRIND) && allow_all(ctx, sanitizer_extra,
 	    sizeof(sanitizer_extra) / sizeof(sanitizer_extra[0])) != 0)
+		goto out;
+	if (UNDER_VALGRIND && allow_all(ctx, valgrind_extra,
+	    sizeof(valgrind_extra) / sizeof(valgrind_extra[0])) != 0)
 		goto out;
 	if (seccomp_load(ctx) != 0)
 		goto out;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The supervisor: holds the listening socket and the prepared policies,
  * runs N workers, replaces any that dies at once, reloads by starting a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The prepared policies and the domain → policy map.  Identical policies
  * (a hosting provider's thousands of customer domains mostly share a

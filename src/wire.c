@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * FastCGI records as bytes: the stream a peer sends, parsed as it comes,
  * and the only request libfcgi ever reads.

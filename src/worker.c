@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A worker: one unprivileged process serving many connections.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared by the shell test suites: assertions that print "ok - ..." or
 # "not ok - ..." with the difference, a scratch directory removed on exit,
 # and helpers to start and stop servers by PID with bounded waits.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Runs the test suites, shows failures, and ends with the totals.  The
 # one list of suites is here: make check runs "all", make check-fast
 # "plain"; tests/run.sh -l prints them.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Start mta-sts-fcgi with spawn-fcgi (shared hosts without systemd).
 # spawn-fcgi binds the socket, hands it over on fd 0, drops to the user,
 # and exits; nobody restarts what it started, but mta-sts-fcgi's own

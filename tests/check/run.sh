@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # mta-sts-check against real servers in a network namespace: dnsmasq on
 # 53, nginx with TLS on 443 in front of our responder, aiosmtpd on 25,
 # certificates from throwaway CAs.  good.test is the all-good world;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash
 # Builds a world for mta-sts-check in a network namespace of its own:
 # a real DNS server (dnsmasq with local data) on port 53 named in

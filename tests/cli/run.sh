@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The command line: options, exit statuses and first lines of messages.
 . tests/lib.sh
 need "$BIN" "$CLIENT"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Golden-file tests of the config loader.
 #   good/NAME.ini: -t must succeed; stderr == NAME.check, -T stdout ==
 #     NAME.policies, -d [NAME.args] stdout == NAME.dns

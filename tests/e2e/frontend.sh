@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared by the front-end tests (sourced after tests/lib.sh).
 #
 # Every front-end is checked the same way through HTTP: the exact 200 for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Starts a throwaway nginx in a scratch prefix with contrib/nginx's server
 # block, the socket and port substituted and nothing else changed.  Shared
 # by the e2e tests and "make run".

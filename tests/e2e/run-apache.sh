@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Apache 2.4 with each contrib/apache file, used as shipped (paths and the
 # port substituted): mod_fcgid (Apache runs us), mod_proxy_fcgi with
 # SetHandler and with ProxyPass enablereuse=on (we run on our own), and

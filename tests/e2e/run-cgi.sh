@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Plain CGI: the binary run the way a web server runs a CGI program (no
 # socket on fd 0, the request in the environment, the response on stdout).
 . tests/lib.sh

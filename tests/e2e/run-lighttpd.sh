@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # lighttpd + mod_fastcgi with each contrib/lighttpd file, used as shipped
 # (paths substituted): bin-path (lighttpd runs and stops us) and socket
 # (we run on our own).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make run, stopped the way a user stops it: Ctrl-C on its terminal (a
 # pseudo-terminal here) ends it quietly with exit status 0, and both
 # servers are gone.  Then without a terminal: SIGINT to its process group

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Where the socket comes from, decided explicitly: fd 0 from spawn-fcgi,
 # LISTEN_FDS from systemd (systemd-socket-activate stands in for it), our
 # own -s socket over IPv4, IPv6 and unix, and the cases that are none of

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # End to end through a real nginx using contrib/nginx/mta-sts.conf, over a
 # unix socket and over TCP, plus what only a raw FastCGI client can see
 # (roles, the stderr stream, kept connections) and the signals.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # spawn-fcgi with contrib/spawn-fcgi/mta-sts-fcgi.sh, used as shipped
 # (paths substituted), with one copy and with -F 2, behind nginx.
 . tests/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # contrib/systemd: the units pass systemd-analyze verify, and the
 # service's ExecStartPre/ExecStart, run as systemd would with the
 # socket's ListenStream (systemd-socket-activate stands in for systemd,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Every finding of the hostile audit (issue 8), one case each, against a
 running mta-sts-fcgi, with the raw FastCGI client of faults.py.  Each case
 failed on the design where libfcgi read the peer's socket after a peek.

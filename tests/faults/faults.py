@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Fault battery: a raw FastCGI client drives a running mta-sts-fcgi
 through every hostile or broken input and every operator action we know
 of, and after each case checks that a normal request is still answered
@@ -805,6 +806,20 @@ def case_privileges(srv):
     check("started as root: the supervisor stays root, 2 workers run as "
           "www-data", (0, [33, 33]),
           (uid(srv.pid), [uid(p) for p in srv.workers()]))
+
+    def confinement(p):
+        with open("/proc/%d/status" % p) as f:
+            st = dict(l.split(":", 1) for l in f.read().splitlines()
+                      if ":" in l)
+        root = os.readlink("/proc/%d/root" % p)
+        return (st["Seccomp"].strip(), st["NoNewPrivs"].strip(),
+                root.startswith("/tmp/mta-sts-fcgi.empty.") and
+                root.endswith(" (deleted)"))
+    check("every worker: Seccomp 2, NoNewPrivs 1, chrooted to a removed "
+          "empty directory", [("2", "1", True)] * 2,
+          [confinement(p) for p in srv.workers()])
+    check("the supervisor is not confined", ("0", "0"),
+          confinement(srv.pid)[:2])
 
 
 def case_reload_under_load(srv, conf):

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The fault battery (tests/faults/faults.py) and the hostile audit's
 # findings (tests/faults/audit.py) against the built program.
 . tests/lib.sh

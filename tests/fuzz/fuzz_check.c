@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer: bytes as what a DNS server or a web server sends the
  * checker.  The first byte chooses the parser: the _mta-sts TXT record,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer: bytes as a config file → load, validate, prepare; then, if
  * it loaded, every policy's bytes must be what policy_body_len promised

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer: bytes as request parameters (role, method, Host,
  * SERVER_NAME, REQUEST_URI, SCRIPT_NAME, PATH_INFO, separated by NUL)

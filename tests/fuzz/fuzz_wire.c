@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer: bytes as what a peer sent → the stream parser, fed whole and
  * again in chunks whose sizes the input's first byte chooses.  Oracles:

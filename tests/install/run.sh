@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The man pages lint clean; make install / uninstall into a DESTDIR work,
 # keep an existing config, and the installed binary checks the installed
 # example config.  Built in a directory of its own (O=) so the tree's own

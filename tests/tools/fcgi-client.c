@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A raw FastCGI client for tests: sends requests and prints what comes
  * back, with nothing hidden.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-check's pure parts: the TXT records (RFC 8461 §3.1, RFC 8460
  * §3), a fetched policy (§3.2) and how it differs, mx patterns (§4.1).

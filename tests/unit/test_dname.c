@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Domain name and mx pattern syntax (RFC 8461 §3.2, RFC 5321). */
 #include "mta-sts-fcgi.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* num_parse: the one checked number parser (-w, -m, environment). */
 #include <limits.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Rendering, ids and DNS lines (RFC 8461 §3.1, §3.2; RFC 8460 §3). */
 #include <stdlib.h>
 

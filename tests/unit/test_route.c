@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Routing: (role, method, host, path) → exact response bytes, Host
  * normalisation, and the domain table at scale.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * SHA-256 against the FIPS 180-4 / NIST CAVP example vectors, through
  * the code path ids take: libmd's SHA256Init/Update/Final (fed in pieces,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The FastCGI stream parser that stands between the network and libfcgi:
  * what each byte sequence becomes (events, in order), that framing never

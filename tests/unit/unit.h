@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A minimal table-driven test harness: every CHECK is one test; a failure
  * prints where, what was expected and what came instead.  Output lines

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The worker's seccomp filter, for real: each row forks a child that
+ * applies the very filter a worker installs (sandbox_filter) and then
+ * makes one system call.  What serving needs must work; anything else
+ * must kill the child with SIGSYS.
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mta-sts-fcgi.h"
+#include "unit.h"
+
+static void
+call_open(void)
+{
+	open("/etc/passwd", O_RDONLY);
+}
+
+static void
+call_execve(void)
+{
+	char *const	 argv[] = { (char *)"true", NULL };
+
+	execve("/bin/true", argv, NULL);
+}
+
+static void
+call_socket(void)
+{
+	socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static void
+call_socketpair_inet(void)
+{
+	int	 fd[2];
+
+	socketpair(AF_INET, SOCK_STREAM, 0, fd);
+}
+
+static void
+call_mmap_exec(void)
+{
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+}
+
+static void
+call_fork(void)
+{
+	fork();
+}
+
+static void
+call_kill(void)
+{
+	kill(1, 0);
+}
+
+/* What a worker does while it serves: none of it may be refused. */
+static void
+call_serving(void)
+{
+	int	 fd[2];
+	char	 c = 'x';
+	void	*p;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) != 0 ||
+	    send(fd[0], &c, 1, MSG_DONTWAIT) != 1 ||
+	    recv(fd[1], &c, 1, MSG_DONTWAIT) != 1 ||
+	    write(fd[0], &c, 1) != 1 || read(fd[1], &c, 1) != 1 ||
+	    fcntl(fd[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    shutdown(fd[0], SHUT_WR) != 0)
+		_exit(2);
+	if ((p = malloc(1 << 20)) == NULL)
+		_exit(3);
+	free(p);
+	if ((p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0)) == MAP_FAILED || munmap(p, 4096) != 0)
+		_exit(4);
+	close(fd[0]);
+	close(fd[1]);
+	(void)clock_ms();
+}
+
+/* Returns the child's status after the filter and one call. */
+static int
+run(void (*call)(void))
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (sandbox_filter() != 0)
+			_exit(10);
+		call();
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*what;
+		void		 (*call)(void);
+		int		 allowed;
+	} rows[] = {
+		{ "serving: socketpair, send, recv, read, write, fcntl, "
+		    "shutdown, malloc, mmap, close", call_serving, 1 },
+		{ "open a file", call_open, 0 },
+		{ "execve", call_execve, 0 },
+		{ "socket(AF_INET)", call_socket, 0 },
+		{ "socketpair(AF_INET)", call_socketpair_inet, 0 },
+		{ "mmap with PROT_EXEC", call_mmap_exec, 0 },
+		{ "fork", call_fork, 0 },
+		{ "kill", call_kill, 0 },
+	};
+	size_t	 i;
+	int	 st;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		st = run(rows[i].call);
+		if (rows[i].allowed)
+			CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			    "seccomp allows %s (status %#x)", rows[i].what, st);
+		else
+			CHECK(st != -1 && WIFSIGNALED(st) &&
+			    WTERMSIG(st) == SIGSYS, "seccomp kills %s with "
+			    "SIGSYS (status %#x)", rows[i].what, st);
+	}
+	return unit_done();
+}
