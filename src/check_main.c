@@ -218,41 +218,33 @@ print_results(const struct run *run)
 	return (int)worst;
 }
 
-int
-main(int argc, char *argv[])
+/* The command line; returns -1 to exit with *status. */
+static int
+parse_args(int argc, char *argv[], struct check_options *opts,
+    const char **file, const char **cafile, unsigned *jobs, int *status)
 {
-	struct check_options	 opts = { 0, 25 };
-	struct conf		 conf;
-	struct run		 run;
-	const char		*default_file = DEFAULT_CONF;
-	const char		*file = default_file, *cafile = NULL;
-	unsigned		 jobs = JOBS_DEFAULT;
-	long			 errors;
-	size_t			 i;
-	int			 ch, status;
+	int	 ch;
 
-	log_progname = CHECK_PROGNAME;
-	/* A peer that closes early is a finding, not a reason to die. */
-	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;
 	while ((ch = getopt(argc, argv, ":a:c:hj:nV")) != -1) {
 		switch (ch) {
 		case 'a':
-			cafile = optarg;
+			*cafile = optarg;
 			break;
 		case 'c':
-			file = optarg;
+			*file = optarg;
 			break;
 		case 'j':
-			if (parse_jobs(optarg, &jobs) == -1)
+			if (parse_jobs(optarg, jobs) == -1)
 				usage(3);
 			break;
 		case 'n':
-			opts.no_smtp = 1;
+			opts->no_smtp = 1;
 			break;
 		case 'V':
 			printf("%s %s\n", CHECK_PROGNAME, VERSION);
-			return 0;
+			*status = 0;
+			return -1;
 		case 'h':
 			usage(0);
 		case ':':
@@ -263,38 +255,94 @@ main(int argc, char *argv[])
 			usage(3);
 		}
 	}
+	if (*cafile != NULL && access(*cafile, R_OK) == -1) {
+		log_warn("-a %s", *cafile);
+		*status = 3;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The config's warnings are mta-sts-fcgi -t's business: a check run from
+ * cron stays silent when all is well.  Only a config that fails is
+ * loaded again, aloud, for its file:line messages.  0 or -1.
+ */
+static int
+load_quietly(struct conf *conf, const char *file)
+{
+	long	 errors;
+
+	log_quiet = 1;
+	errors = conf_load(conf, file);
+	log_quiet = 0;
+	if (errors != 0)
+		errors = conf_load(conf, file);
+	if (errors == 0)
+		return 0;
+	if (errors > 0)
+		log_warnx("%s: configuration has %ld error%s", file, errors,
+		    errors == 1 ? "" : "s");
+	else
+		log_warnx("%s: configuration could not be read", file);
+	return -1;
+}
+
+/* Checks every chosen domain and prints the results; the exit status. */
+static int
+check_all(struct run *run, unsigned jobs)
+{
+	int	 status = 3;
+
+	if (https_init() == -1) {
+		log_warnx("libcurl could not start");
+		return 3;
+	}
+	if (smtp_init(run->cafile) == -1) {
+		log_warnx("%s: no CA certificates could be loaded",
+		    run->cafile != NULL ? run->cafile : "the system's CA store");
+		https_cleanup();
+		return 3;
+	}
+	atomic_init(&run->next, 0);
+	if (run_checks(run, jobs) == -1)
+		log_warnx("could not start the checks (out of memory or "
+		    "threads)");
+	else
+		status = print_results(run);
+	smtp_cleanup();
+	https_cleanup();
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct check_options	 opts = { 0, 25 };
+	struct conf		 conf;
+	struct run		 run;
+	const char		*default_file = DEFAULT_CONF;
+	const char		*file = default_file, *cafile = NULL;
+	unsigned		 jobs = JOBS_DEFAULT;
+	size_t			 i;
+	int			 status = 3;
+
+	log_progname = CHECK_PROGNAME;
+	/* A peer that closes early is a finding, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
+	if (parse_args(argc, argv, &opts, &file, &cafile, &jobs,
+	    &status) == -1)
+		return status;
 	argc -= optind;
 	argv += optind;
 	if (file == default_file && getenv("MTA_STS_FCGI_CONFIG") != NULL &&
 	    *getenv("MTA_STS_FCGI_CONFIG") != '\0')
 		file = getenv("MTA_STS_FCGI_CONFIG");
-	if (cafile != NULL && access(cafile, R_OK) == -1) {
-		log_warn("-a %s", cafile);
+	if (load_quietly(&conf, file) == -1)
 		return 3;
-	}
-
-	/*
-	 * The config's warnings are mta-sts-fcgi -t's business: a check
-	 * run from cron stays silent when all is well.  Only a config that
-	 * fails is loaded again, aloud, for its file:line messages.
-	 */
-	log_quiet = 1;
-	errors = conf_load(&conf, file);
-	log_quiet = 0;
-	if (errors != 0)
-		errors = conf_load(&conf, file);
-	if (errors != 0) {
-		if (errors > 0)
-			log_warnx("%s: configuration has %ld error%s", file,
-			    errors, errors == 1 ? "" : "s");
-		else
-			log_warnx("%s: configuration could not be read", file);
-		return 3;
-	}
 	memset(&run, 0, sizeof(run));
 	run.opts = &opts;
 	run.cafile = cafile;
-	status = 3;
 	if (choose_domains(&conf.table, argv, argc, &run.domains,
 	    &run.ndomains) == -1)
 		goto out;
@@ -305,24 +353,7 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < run.ndomains; i++)
 		run.reports[i].domain = run.domains[i].name;
-	if (https_init() == -1) {
-		log_warnx("libcurl could not start");
-		goto out;
-	}
-	if (smtp_init(cafile) == -1) {
-		log_warnx("%s: no CA certificates could be loaded",
-		    cafile != NULL ? cafile : "the system's CA store");
-		https_cleanup();
-		goto out;
-	}
-	atomic_init(&run.next, 0);
-	if (run_checks(&run, jobs) == -1)
-		log_warnx("could not start the checks (out of memory or "
-		    "threads)");
-	else
-		status = print_results(&run);
-	smtp_cleanup();
-	https_cleanup();
+	status = check_all(&run, jobs);
 out:
 	if (run.reports != NULL)
 		for (i = 0; i < run.ndomains; i++)

@@ -44,16 +44,11 @@ static long
 env_number(const char *name)
 {
 	const char	*s = getenv(name);
-	char		*end;
-	long		 n;
+	long long	 n;
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL || num_parse(s, 10, 0, INT_MAX, &n) == -1)
 		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || n < 0)
-		return -1;
-	return n;
+	return (long)n;
 }
 
 /*
@@ -269,6 +264,7 @@ listen_inet(struct listener *l, const char *address)
 	char		 host[256], port[16];
 	const char	*colon, *h = address, *end;
 	size_t		 hlen;
+	long long	 n;
 	int		 fd, r;
 
 	if (address[0] == '[') {
@@ -285,15 +281,12 @@ listen_inet(struct listener *l, const char *address)
 		hlen = 0;
 		colon = address - 1;
 	}
-	if (hlen >= sizeof(host) || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= sizeof(port) ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	if (hlen >= sizeof(host) || strlen(colon + 1) >= sizeof(port) ||
+	    num_parse(colon + 1, 10, 1, 65535, &n) == -1)
 		goto bad;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
 	memcpy(port, colon + 1, strlen(colon + 1) + 1);
-	if (strtol(port, NULL, 10) < 1 || strtol(port, NULL, 10) > 65535)
-		goto bad;
 	if (hlen == 0)
 		snprintf(host, sizeof(host), "127.0.0.1");
 

@@ -262,17 +262,68 @@ stop(struct supervisor *s, const sigset_t *set)
 	}
 }
 
+/* Waits for one signal or restart time; 0 to go on, 1 to stop. */
+static int
+wait_once(struct supervisor *s, const sigset_t *set)
+{
+	struct timespec	 ts;
+	siginfo_t	 info;
+	int64_t		 now, next = INT64_MAX;
+	size_t		 i;
+	int		 sig;
+
+	for (i = 0; i < s->nworkers; i++)
+		if (s->slots[i].restart_at > 0 && s->slots[i].restart_at < next)
+			next = s->slots[i].restart_at;
+	now = clock_ms();
+	if (next != INT64_MAX)
+		ts = clock_timespec(next > now ? next - now : 0);
+	sig = sigtimedwait(set, &info, next != INT64_MAX ? &ts : NULL);
+	now = clock_ms();
+	if (sig == SIGCHLD)
+		reap(s, now);
+	else if (sig == SIGHUP)
+		reload(s, now);
+	else if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1)
+		return 1;
+	for (i = 0; i < s->nworkers; i++)
+		if (s->slots[i].restart_at > 0 && s->slots[i].restart_at <= now)
+			spawn(s, &s->slots[i], now);
+	return 0;
+}
+
+/* Everything before the first worker: 0, or -1 (said why). */
+static int
+prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
+{
+	if (FCGX_Init() != 0) {
+		log_warnx("FCGX_Init failed");
+		return -1;
+	}
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_BLOCK, set, old);
+	/* Started as root, workers read no file after start. */
+	if (s->priv->drop && (s->empty_dir = sandbox_prepare()) == -1)
+		return -1;
+	/* Workers accept on a non-blocking socket (see worker.c). */
+	return listen_nonblock(s->l);
+}
+
 int
 supervisor_run(struct listener *l, struct conf *conf, const char *file,
     const struct priv *priv, unsigned nworkers)
 {
 	struct supervisor	 s;
-	struct timespec		 ts;
-	siginfo_t		 info;
 	sigset_t		 set, old;
-	int64_t			 now, next;
+	int64_t			 now;
 	size_t			 i;
-	int			 sig, rc = 0;
+	int			 rc = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.l = l;
@@ -288,57 +339,15 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 		free(s.slots);
 		return 1;
 	}
-	if (FCGX_Init() != 0) {
-		log_warnx("FCGX_Init failed");
+	if (prepare(&s, &set, &old) == -1) {
 		rc = 1;
 		goto out;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	signal(SIGPIPE, SIG_IGN);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	/* Started as root, workers read no file after start. */
-	if (priv->drop && (s.empty_dir = sandbox_prepare()) == -1) {
-		rc = 1;
-		goto out;
-	}
-	/* Workers accept on a non-blocking socket (see worker.c). */
-	if (listen_nonblock(l) == -1) {
-		rc = 1;
-		goto out;
-	}
-
 	now = clock_ms();
 	for (i = 0; i < nworkers; i++)
 		spawn(&s, &s.slots[i], now);
-	for (;;) {
-		next = INT64_MAX;
-		for (i = 0; i < nworkers; i++)
-			if (s.slots[i].restart_at > 0 &&
-			    s.slots[i].restart_at < next)
-				next = s.slots[i].restart_at;
-		now = clock_ms();
-		if (next != INT64_MAX) {
-			next = next > now ? next - now : 0;
-			ts = clock_timespec(next);
-		}
-		sig = sigtimedwait(&set, &info, next != INT64_MAX ? &ts : NULL);
-		now = clock_ms();
-		if (sig == SIGCHLD)
-			reap(&s, now);
-		else if (sig == SIGHUP)
-			reload(&s, now);
-		else if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1)
-			break;
-		for (i = 0; i < nworkers; i++)
-			if (s.slots[i].restart_at > 0 &&
-			    s.slots[i].restart_at <= now)
-				spawn(&s, &s.slots[i], now);
-	}
+	while (wait_once(&s, &set) == 0)
+		;
 	stop(&s, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:

@@ -29,6 +29,16 @@ HEAD_ENV = [(b"REQUEST_METHOD", b"HEAD"), (b"REQUEST_URI", PATH),
             (b"HTTP_HOST", b"mta-sts.example.org")]
 
 
+def stop_proc(p):
+    """SIGTERM, then SIGKILL after 3 s: a process this script started."""
+    p.terminate()
+    try:
+        p.wait(3)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 def head_of(resp):
     return resp[:resp.index(b"\r\n\r\n") + 4]
 
@@ -172,16 +182,7 @@ def case_idle_eviction():
         return
     resource.setrlimit(resource.RLIMIT_NOFILE, (2400, hard))
     srv = Server("evict", os.path.join(SCRATCH, "conf.ini"), ["-w", "1"])
-    kept = []
-    for i in range(1100):
-        s = srv.connect()
-        s.sendall(request(keep=True))
-        r = read_response(s, 2)
-        if r.stdout != ORG:
-            notok("finding 6: kept connection %d answered" % i,
-                  repr(r.stdout[:60]))
-            break
-        kept.append(s)
+    kept = faults.open_kept(srv, 1100, "finding 6")
     t = time.monotonic()
     r = srv.exchange(request())
     check("finding 6: 1100 idle kept connections on one worker of 1000 "
@@ -248,12 +249,7 @@ def case_socket_race():
                        2)
             if faults.children(p.pid):
                 served += 1
-            p.terminate()
-            try:
-                p.wait(3)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            stop_proc(p)
     finally:
         racer.kill()
         racer.wait()
@@ -266,40 +262,41 @@ def case_socket_race():
 
 # --- finding 8: reload reset requests already sent ---------------------------
 
+def retire_round(srv, kept, data, answers):
+    """Freezes the workers (SIGSTOP), writes data on every kept
+    connection, sends SIGHUP, waits for the new generation and lets the
+    old one go: it finds SIGTERM and the requests at once.  Returns how
+    many END_REQUESTs each connection got."""
+    old = srv.workers()
+    for p in old:
+        os.kill(p, signal.SIGSTOP)
+    for s in kept:
+        s.sendall(data)
+    os.kill(srv.pid, signal.SIGHUP)
+    wait_until(lambda: len([p for p in srv.workers() if p not in old]) == 2,
+               3)
+    for p in old:
+        os.kill(p, signal.SIGCONT)
+    got = [len([r for r in read_records(s, answers) if r[0] == END])
+           for s in kept]
+    for s in kept:
+        s.close()
+    wait_until(lambda: not any(p in srv.workers() for p in old), 3)
+    return got
+
+
 def case_reload_pending(srv, conf):
     """Requests that have arrived on idle kept connections when a worker
     is told to stop are served, not reset.  To make "arrived but not yet
-    read" certain, the old workers are frozen (SIGSTOP) while the
-    requests are written and SIGHUP is sent, then let go: they find
-    SIGTERM and the requests at once.  10 reloads x 20 connections."""
-    lost = []
-    for round_ in range(10):
-        old = srv.workers()
-        kept = []
-        for _ in range(20):
-            s = srv.connect()
-            s.sendall(request(keep=True))
-            if read_response(s, 2).stdout == ORG:
-                kept.append(s)
-        for p in old:
-            os.kill(p, signal.SIGSTOP)
-        for s in kept:
-            s.sendall(request(keep=True))
-        os.kill(srv.pid, signal.SIGHUP)
-        wait_until(lambda: len([p for p in srv.workers() if p not in old])
-                   == 2, 3)
-        for p in old:
-            os.kill(p, signal.SIGCONT)
-        for i, s in enumerate(kept):
-            r = read_response(s, 3)
-            if r.stdout != ORG:
-                lost.append((round_, i, r.stdout[:40], r.closed))
-            s.close()
-        if len(kept) != 20:
-            lost.append((round_, "only %d kept" % len(kept)))
-        wait_until(lambda: not any(p in srv.workers() for p in old), 3)
+    read" certain, the old workers are frozen while the requests are
+    written and SIGHUP is sent.  10 reloads x 20 connections."""
+    got = []
+    for _ in range(10):
+        got += retire_round(srv, faults.open_kept(srv, 20, "finding 8"),
+                            request(keep=True), 1)
     check("finding 8: 200 requests waiting on idle kept connections when "
-          "their workers are told to stop: every one answered", [], lost[:5])
+          "their workers are told to stop: every one answered", [1] * 200,
+          got)
 
 
 # --- finding 9: GET_VALUES shortened the idle limit --------------------------
@@ -463,12 +460,7 @@ def case_localhost():
         notok("finding 11: -s with a name of two addresses", str(e))
     finally:
         if srv is not None:
-            srv.terminate()
-            try:
-                srv.wait(3)
-            except subprocess.TimeoutExpired:
-                srv.kill()
-                srv.wait()
+            stop_proc(srv)
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
         subprocess.run(["rm", "-rf", etc])
 
@@ -502,32 +494,12 @@ def case_silent_slots():
 def case_retire_pipelined(srv):
     """Three pipelined requests waiting on each kept connection when its
     worker is told to retire: all three answered, 10 reloads."""
-    lost = []
-    for round_ in range(10):
-        old = srv.workers()
-        kept = []
-        for _ in range(6):
-            s = srv.connect()
-            s.sendall(request(keep=True))
-            if read_response(s, 2).stdout == ORG:
-                kept.append(s)
-        for p in old:
-            os.kill(p, signal.SIGSTOP)
-        for s in kept:
-            s.sendall(request(keep=True) * 3)
-        os.kill(srv.pid, signal.SIGHUP)
-        wait_until(lambda: len([p for p in srv.workers() if p not in old])
-                   == 2, 3)
-        for p in old:
-            os.kill(p, signal.SIGCONT)
-        for i, s in enumerate(kept):
-            got = [c for t, _, c in read_records(s, 3) if t == END]
-            if len(got) != 3:
-                lost.append((round_, i, len(got)))
-            s.close()
-        wait_until(lambda: not any(p in srv.workers() for p in old), 3)
+    got = []
+    for _ in range(10):
+        got += retire_round(srv, faults.open_kept(srv, 6, "second audit"),
+                            request(keep=True) * 3, 3)
     check("second audit: 3 pipelined requests on each of 6 kept connections "
-          "of retiring workers, 10 reloads: all answered", [], lost[:5])
+          "of retiring workers, 10 reloads: all answered", [3] * 60, got)
 
 
 def case_fifo_reload():

@@ -276,10 +276,14 @@ def expected(body):
             % len(body) + body)
 
 
-ORG = expected(b"version: STSv1\r\nmode: testing\r\nmx: mx1.example.org\r\n"
-               b"mx: mx2.example.org\r\nmax_age: 604800\r\n")
-ORG_ENFORCE = expected(b"version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org"
-                       b"\r\nmx: mx2.example.org\r\nmax_age: 604800\r\n")
+def expected_body(name):
+    """A policy body from tests/expected/, shared by every suite."""
+    with open(os.path.join(TOP, "tests/expected", name), "rb") as fh:
+        return fh.read()
+
+
+ORG = expected(expected_body("etc-example.org.txt"))
+ORG_ENFORCE = expected(expected_body("etc-example.org-enforce.txt"))
 R400 = (b"Status: 400 Bad Request\r\n" + CT + b"Content-Length: 12\r\n\r\n"
         b"Bad Request\n")
 R403 = (b"Status: 403 Forbidden\r\n" + CT + b"Content-Length: 10\r\n\r\n"
@@ -639,16 +643,24 @@ def case_slow_peers(srv):
         s.close()
 
 
-def case_idle_kept(srv):
+def open_kept(srv, n, what):
+    """n kept connections, each with one request answered."""
     kept = []
-    for _ in range(300):
+    for i in range(n):
         s = srv.connect()
         s.sendall(request(keep=True))
         r = read_response(s, 2)
         if r.stdout != ORG:
-            notok("idle kept connections: setting up", repr(r.stdout[:80]))
+            notok("%s: kept connection %d answered" % (what, i),
+                  repr(r.stdout[:80]))
+            s.close()
             break
         kept.append(s)
+    return kept
+
+
+def case_idle_kept(srv):
+    kept = open_kept(srv, 300, "idle kept connections")
     start = time.monotonic()
     r = srv.exchange(request())
     check("300 idle kept connections on 2 workers: a new one is answered "

@@ -257,23 +257,42 @@ test_invalid(void)
 	rec(V, 42, 1, "x", 1, 0);
 	expect("an unknown record type of our id", "X", NULL, 0);
 
-	/* The record that aborts libfcgi: lengths 0x40000000 each. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
-	rec(V, WIRE_PARAMS, 1, "\xc0\x00\x00\x00\xc0\x00\x00\x00" "AB", 10, 0);
-	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
-	expect("huge declared lengths: refused", "X", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
-	rec(V, WIRE_PARAMS, 1, "\x0e\x03" "REQUEST_METHOD" "GE", 18, 0);
-	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-	expect("a pair cut short by the end of PARAMS", "X", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
-	rec(V, WIRE_PARAMS, 1, "\x8e", 1, 0);
-	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-	expect("a 4-byte length cut short", "X", NULL, 0);
+}
+
+/* One PARAMS record, the end of PARAMS and STDIN: what the pairs make. */
+static void
+test_pairs(void)
+{
+	static const struct {
+		const char	*what;
+		const char	*pairs;
+		size_t		 len;
+		const char	*want;
+	} rows[] = {
+		/* The record that aborts libfcgi: lengths 0x40000000 each. */
+		{ "huge declared lengths", "\xc0\x00\x00\x00\xc0\x00\x00\x00"
+		    "AB", 10, "X" },
+		{ "a pair cut short by the end of PARAMS",
+		    "\x0e\x03" "REQUEST_METHOD" "GE", 18, "X" },
+		{ "a 4-byte length cut short", "\x8e", 1, "X" },
+		/* A NUL would end the string in libfcgi's environment. */
+		{ "a NUL inside a value", "\x09\x05" "HTTP_HOST" "a\0b.c", 16,
+		    "L" },
+		{ "a NUL inside a name", "\x03\x01" "A\0B" "x", 6, "L" },
+		{ "no pairs at all", "", 0, "R" },
+		{ "an empty name and value", "\0\0", 2, "R" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		blen = 0;
+		begin(1, WIRE_RESPONDER, 0);
+		if (rows[i].len > 0)
+			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].len, 0);
+		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		expect(rows[i].what, rows[i].want, NULL, 0);
+	}
 }
 
 /* The hostile audit's first finding and its relatives: foreign records. */
@@ -361,17 +380,6 @@ test_limits(void)
 	char			 ev[8];
 	size_t			 i, n;
 
-	/* A NUL would end the value in libfcgi's environment: 400. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
-	rec(V, WIRE_PARAMS, 1, "\x09\x05" "HTTP_HOST" "a\0b.c", 16, 0);
-	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-	expect("a NUL inside a value", "L", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
-	rec(V, WIRE_PARAMS, 1, "\x03\x01" "A\0B" "x", 6, 0);
-	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-	expect("a NUL inside a name", "L", NULL, 0);
 
 	/* The limit is on content: 64 KiB in one-byte records is fine. */
 	blen = 0;
@@ -581,6 +589,7 @@ main(void)
 {
 	test_requests();
 	test_invalid();
+	test_pairs();
 	test_foreign();
 	test_limits();
 	test_method();
