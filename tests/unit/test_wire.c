@@ -199,27 +199,36 @@ test_requests(void)
 	expect("pairs split across padded records, with a body", "R", want,
 	    n);
 
-	/* A 65,536-byte body in two records: content is what counts. */
+	/*
+	 * A 65,536-byte body in two records: content is what counts.  The
+	 * last record ends the body (STDIN's end) or is one byte too many.
+	 */
 	{
 		static unsigned char	 body[32768];
+		static const struct {
+			const char	*what;
+			int		 pad;
+			const char	*last;
+			size_t		 last_len;
+			const char	*want;
+		} rows[] = {
+			{ "a 65,536-byte body as two padded records", 7, NULL,
+			    0, "R" },
+			{ "a 65,537-byte body", 0, "x", 1, "B" },
+		};
+		size_t			 i;
 
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 7);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 7);
-		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
-		expect("a 65,536-byte body as two padded records", "R", NULL,
-		    0);
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 0);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 0);
-		rec(V, WIRE_STDIN, 1, "x", 1, 0);
-		expect("a 65,537-byte body", "B", NULL, 0);
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			blen = 0;
+			begin(1, WIRE_RESPONDER, 0);
+			rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
+			rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+			rec(V, WIRE_STDIN, 1, body, sizeof(body), rows[i].pad);
+			rec(V, WIRE_STDIN, 1, body, sizeof(body), rows[i].pad);
+			rec(V, WIRE_STDIN, 1, rows[i].last, rows[i].last_len,
+			    0);
+			expect(rows[i].what, rows[i].want, NULL, 0);
+		}
 	}
 }
 
@@ -259,6 +268,24 @@ test_invalid(void)
 
 }
 
+/*
+ * Replaces the stream with one request: len bytes of params as PARAMS
+ * (none if len is 0; in two records split at cut if cut is not 0), the
+ * end of PARAMS and an empty STDIN.
+ */
+static void
+request_pairs(const char *params, size_t len, size_t cut)
+{
+	blen = 0;
+	begin(1, WIRE_RESPONDER, 0);
+	if (cut > 0)
+		rec(V, WIRE_PARAMS, 1, params, cut, 0);
+	if (len > cut)
+		rec(V, WIRE_PARAMS, 1, params + cut, len - cut, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+}
+
 /* One PARAMS record, the end of PARAMS and STDIN: what the pairs make. */
 static void
 test_pairs(void)
@@ -285,12 +312,7 @@ test_pairs(void)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		if (rows[i].len > 0)
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].len, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		request_pairs(rows[i].pairs, rows[i].len, 0);
 		expect(rows[i].what, rows[i].want, NULL, 0);
 	}
 }
@@ -480,16 +502,7 @@ test_method(void)
 	size_t			 i, n;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		if (rows[i].cut > 0) {
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].cut, 0);
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs + rows[i].cut,
-			    rows[i].len - rows[i].cut, 0);
-		} else
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].len, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		request_pairs(rows[i].pairs, rows[i].len, rows[i].cut);
 		run(0, ev, sizeof(ev), &wp, NULL, &n);
 		CHECK(strcmp(ev, "R") == 0 && wp.pairs.head == rows[i].head,
 		    "method %s: events \"%s\", HEAD %d", rows[i].what, ev,
