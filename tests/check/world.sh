@@ -10,6 +10,8 @@
 # usage: world_create; ca_new NAME; cert NAME CA "names" [start end];
 #        ...; world_dns_start FILE; ...
 
+. tests/e2e/nginx.sh	# nginx_main_conf
+
 PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd
 NS=mta-sts-check-$$
 NETNS_DIR=/etc/netns/$NS
@@ -140,24 +142,7 @@ world_nginx() {
 	cp /etc/nginx/fastcgi_params "$d/fastcgi_params"
 	sed "s|@FCGI@|unix:$SCRATCH/fcgi.sock|g; s|@DIR@|$SCRATCH|g" "$1" \
 	    >"$d/servers.conf"
-	cat >"$d/nginx.conf" <<EOC
-user root root;
-worker_processes 1;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log info;
-events { worker_connections 1024; }
-http {
-    access_log $d/access.log;
-    client_body_temp_path $d/tmp/body;
-    fastcgi_temp_path $d/tmp/fastcgi;
-    proxy_temp_path $d/tmp/proxy;
-    uwsgi_temp_path $d/tmp/uwsgi;
-    scgi_temp_path $d/tmp/scgi;
-    default_type application/octet-stream;
-    include $d/servers.conf;
-}
-EOC
+	nginx_main_conf "$d" 1024 "$d/servers.conf"
 	start nginx ip netns exec "$NS" nginx -e "$d/error.log" -p "$d" \
 	    -c "$d/nginx.conf"
 	wait_for in_ns "$PY" -c 'import socket; s = socket.create_connection(("127.0.0.1", 443), 1)'
