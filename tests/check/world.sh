@@ -134,6 +134,27 @@ world_responder() {
 	wait_for test -S "$SCRATCH/fcgi.sock"
 }
 
+# world_fcgi_server CERT DIRECTIVE...: a server block for world_nginx,
+# on stdout: the directives given, TLS with the certificate CERT (made
+# by cert) and the policy from our responder.
+world_fcgi_server() {
+	local cert=$1 line
+	shift
+	echo 'server {'
+	for line in "$@"; do
+		echo "    $line"
+	done
+	cat <<EOS
+    ssl_certificate @DIR@/$cert.crt;
+    ssl_certificate_key @DIR@/$cert.key;
+    location = /.well-known/mta-sts.txt {
+        include fastcgi_params;
+        fastcgi_pass @FCGI@;
+    }
+}
+EOS
+}
+
 # world_nginx SERVER_BLOCKS_FILE: nginx in the namespace with the blocks
 # given (they may use @FCGI@ for the responder's socket).
 world_nginx() {
