@@ -61,7 +61,7 @@ ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 
 # Modules without libfcgi or inih: they link into unit tests as they are
 # (with libmd, which policy.c hashes with).
-CORE_SRCS	= src/log.c src/clock.c src/num.c src/dname.c src/policy.c \
+CORE_SRCS	= src/log.c src/clock.c src/buf.c src/num.c src/dname.c src/policy.c \
 		  src/table.c src/route.c src/wire.c
 SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
 		  src/sandbox.c src/worker.c src/supervisor.c src/cgi.c src/main.c

@@ -44,17 +44,8 @@ done >>"$zone"
 echo "server=/slow.test/127.0.0.6" >>"$zone"
 ca_new bench
 cert web bench "$names" || die "certificate"
-cat >"$SCRATCH/servers" <<'EON'
-server {
-    listen 127.0.0.1:443 ssl default_server;
-    ssl_certificate @DIR@/web.crt;
-    ssl_certificate_key @DIR@/web.key;
-    location = /.well-known/mta-sts.txt {
-        include fastcgi_params;
-        fastcgi_pass @FCGI@;
-    }
-}
-EON
+world_fcgi_server web 'listen 127.0.0.1:443 ssl default_server;' \
+    >"$SCRATCH/servers"
 world_create || die "namespace"
 world_dns_start "$zone" || die "dnsmasq"
 world_blackhole 127.0.0.6

@@ -12,16 +12,9 @@
 
 #include <fcgiapp.h>
 
-static const char response[] =
-    "Status: 200 OK\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Length: 89\r\n"
-    "\r\n"
-    "version: STSv1\r\n"
-    "mode: enforce\r\n"
-    "mx: mail.example.com\r\n"
-    "mx: *.example.net\r\n"
-    "max_age: 604800\r\n";
+#include "../tests/expected/etc-default.h"
+
+static const char response[] = ETC_DEFAULT_RESPONSE;
 
 int
 main(int argc, char *argv[])

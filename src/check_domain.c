@@ -47,49 +47,74 @@ dns_dead(struct check_worker *w, struct check_report *r,
 	return -1;
 }
 
+/* The TXT records at one name that are of the kind a check looks for. */
+struct txt_found {
+	char			 name[DNAME_MAX + 16];
+	struct check_dns_answer	 a;
+	const char		*txt;	/* the last of them */
+	size_t			 n;	/* how many */
+};
+
+/*
+ * Asks for the TXT records at prefix.domain and counts those ours()
+ * accepts; 0, or -1 (nothing to free) if DNS did not answer.
+ */
+static int
+txt_records(struct check_worker *w, struct check_report *r,
+    enum check_name check, const char *prefix, const char *domain,
+    int (*ours)(const char *), struct txt_found *t)
+{
+	size_t	 i;
+
+	snprintf(t->name, sizeof(t->name), "%s.%s", prefix, domain);
+	check_dns_txt(w->dns, t->name, &t->a);
+	if (t->a.status == CHECK_DNS_TIMEOUT) {
+		check_dns_answer_free(&t->a);
+		return dns_dead(w, r, check, t->name, "TXT");
+	}
+	t->txt = NULL;
+	t->n = 0;
+	for (i = 0; i < t->a.nstrings; i++)
+		if (ours(t->a.strings[i])) {
+			t->txt = t->a.strings[i];
+			t->n++;
+		}
+	return 0;
+}
+
 /* sts-record and sts-id; -1 if DNS did not answer. */
 static int
 check_sts(struct check_worker *w, const struct check_domain *d,
     struct check_report *r)
 {
-	struct check_dns_answer	 a;
-	char			 name[DNAME_MAX + 16], rec[512], id[64];
-	char			 err[256];
-	const char		*txt = NULL;
-	size_t			 i, n = 0;
+	struct txt_found	 t;
+	char			 rec[512], id[64], err[256];
 
-	snprintf(name, sizeof(name), "_mta-sts.%s", d->name);
 	record_line(rec, sizeof(rec), 1, d);
-	check_dns_txt(w->dns, name, &a);
-	if (a.status == CHECK_DNS_TIMEOUT) {
-		check_dns_answer_free(&a);
-		return dns_dead(w, r, CHECK_STS_RECORD, name, "TXT");
-	}
-	for (i = 0; i < a.nstrings; i++)
-		if (record_is_sts(a.strings[i])) {
-			txt = a.strings[i];
-			n++;
-		}
-	if (a.status == CHECK_DNS_ERROR)
+	if (txt_records(w, r, CHECK_STS_RECORD, "_mta-sts", d->name,
+	    record_is_sts, &t) == -1)
+		return -1;
+	if (t.a.status == CHECK_DNS_ERROR)
 		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%s TXT: %s; "
-		    "senders see no policy", name, check_dns_strerror(&a));
-	else if (n == 0)
+		    "senders see no policy", t.name, check_dns_strerror(&t.a));
+	else if (t.n == 0)
 		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "no TXT record "
 		    "\"v=STSv1; id=...\" at %s, so senders ignore the policy; "
-		    "publish: %s", name, rec);
-	else if (n > 1)
+		    "publish: %s", t.name, rec);
+	else if (t.n > 1)
 		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%zu TXT "
 		    "records at %s start with \"v=STSv1\", so senders ignore "
-		    "them all (RFC 8461 §3.1); keep only: %s", n, name, rec);
-	else if (record_sts(txt, id, sizeof(id), err, sizeof(err)) == -1)
+		    "them all (RFC 8461 §3.1); keep only: %s", t.n, t.name,
+		    rec);
+	else if (record_sts(t.txt, id, sizeof(id), err, sizeof(err)) == -1)
 		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "\"%.*s\" at "
-		    "%s: %s; publish: %s", TXT_SHOW, txt, name, err, rec);
+		    "%s: %s; publish: %s", TXT_SHOW, t.txt, t.name, err, rec);
 	else if (strcmp(id, d->policy->id) != 0)
 		report_add(r, CHECK_STS_ID, CHECK_CRITICAL, "%s has id %s, but "
 		    "this config's policy has id %s: senders keep the policy "
 		    "they cached; once the policy host serves this config, "
-		    "publish: %s", name, id, d->policy->id, rec);
-	check_dns_answer_free(&a);
+		    "publish: %s", t.name, id, d->policy->id, rec);
+	check_dns_answer_free(&t.a);
 	return 0;
 }
 
@@ -98,50 +123,39 @@ static int
 check_tlsrpt(struct check_worker *w, const struct check_domain *d,
     struct check_report *r)
 {
-	struct check_dns_answer	 a;
-	char			 name[DNAME_MAX + 16], rec[4096], rua[2048];
-	char			 err[256];
-	const char		*txt = NULL;
-	size_t			 i, n = 0;
+	struct txt_found	 t;
+	char			 rec[4096], rua[2048], err[256];
 
-	snprintf(name, sizeof(name), "_smtp._tls.%s", d->name);
 	if (d->tlsrpt != NULL)
 		record_line(rec, sizeof(rec), 0, d);
-	check_dns_txt(w->dns, name, &a);
-	if (a.status == CHECK_DNS_TIMEOUT) {
-		check_dns_answer_free(&a);
-		return dns_dead(w, r, CHECK_TLSRPT_RECORD, name, "TXT");
-	}
-	for (i = 0; i < a.nstrings; i++)
-		if (record_is_tlsrpt(a.strings[i])) {
-			txt = a.strings[i];
-			n++;
-		}
-	if (a.status == CHECK_DNS_ERROR)
+	if (txt_records(w, r, CHECK_TLSRPT_RECORD, "_smtp._tls", d->name,
+	    record_is_tlsrpt, &t) == -1)
+		return -1;
+	if (t.a.status == CHECK_DNS_ERROR)
 		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s TXT: %s",
-		    name, check_dns_strerror(&a));
-	else if (n == 0 && d->tlsrpt != NULL)
+		    t.name, check_dns_strerror(&t.a));
+	else if (t.n == 0 && d->tlsrpt != NULL)
 		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "no TXT "
 		    "record \"v=TLSRPTv1; rua=...\" at %s, so no sender "
-		    "reports TLS failures; publish: %s", name, rec);
-	else if (n > 1)
+		    "reports TLS failures; publish: %s", t.name, rec);
+	else if (t.n > 1)
 		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%zu TXT "
 		    "records at %s start with \"v=TLSRPTv1\", so senders "
-		    "ignore them all (RFC 8460 §3); keep one%s%s", n, name,
+		    "ignore them all (RFC 8460 §3); keep one%s%s", t.n, t.name,
 		    d->tlsrpt != NULL ? ": " : "",
 		    d->tlsrpt != NULL ? rec : "");
-	else if (n == 1 && record_tlsrpt(txt, rua, sizeof(rua), err,
+	else if (t.n == 1 && record_tlsrpt(t.txt, rua, sizeof(rua), err,
 	    sizeof(err)) == -1)
 		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "\"%.*s\" at "
-		    "%s: %s%s%s", TXT_SHOW, txt, name, err,
+		    "%s: %s%s%s", TXT_SHOW, t.txt, t.name, err,
 		    d->tlsrpt != NULL ? "; publish: " : "",
 		    d->tlsrpt != NULL ? rec : "");
-	else if (n == 1 && d->tlsrpt != NULL &&
+	else if (t.n == 1 && d->tlsrpt != NULL &&
 	    !record_same_uris(rua, d->tlsrpt))
 		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s has rua "
-		    "%s, but this config's tlsrpt is %s; publish: %s", name,
+		    "%s, but this config's tlsrpt is %s; publish: %s", t.name,
 		    rua, d->tlsrpt, rec);
-	check_dns_answer_free(&a);
+	check_dns_answer_free(&t.a);
 	return 0;
 }
 

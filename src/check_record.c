@@ -76,6 +76,27 @@ extension(const char *p)
 	return v == 0 ? 0 : n + v;
 }
 
+/*
+ * The end of a record's fields, after separator() returned s: 0, or -1
+ * with err set if the fields did not parse, there were none (empty) or
+ * the one the record must have was missing (!have).
+ */
+static int
+fields_end(const char *version, const char *rfc, const char *field, int s,
+    int empty, int have, char *err, size_t errsize)
+{
+	if (s == -1 || empty) {
+		snprintf(err, errsize, "want \"%s;\" and fields separated by "
+		    "\";\" (%s)", version, rfc);
+		return -1;
+	}
+	if (!have) {
+		snprintf(err, errsize, "no %s field", field);
+		return -1;
+	}
+	return 0;
+}
+
 int
 record_sts(const char *txt, char *id, size_t idsize, char *err,
     size_t errsize)
@@ -120,16 +141,8 @@ record_sts(const char *txt, char *id, size_t idsize, char *err,
 			return -1;
 		}
 	}
-	if (s == -1 || p == txt + sizeof(STS_VERSION) - 1) {
-		snprintf(err, errsize, "want \"v=STSv1;\" and fields "
-		    "separated by \";\" (RFC 8461 §3.1)");
-		return -1;
-	}
-	if (!have_id) {
-		snprintf(err, errsize, "no id field");
-		return -1;
-	}
-	return 0;
+	return fields_end(STS_VERSION, "RFC 8461 §3.1", "id", s,
+	    p == txt + sizeof(STS_VERSION) - 1, have_id, err, errsize);
 }
 
 /* A TLSRPT URI: mailto:local@domain or https://host... (RFC 8460 §3). */
@@ -197,16 +210,8 @@ record_tlsrpt(const char *txt, char *rua, size_t ruasize, char *err,
 				p++;
 		}
 	}
-	if (s == -1 || p == txt + sizeof(TLSRPT_VERSION) - 1) {
-		snprintf(err, errsize, "want \"v=TLSRPTv1;\" and fields "
-		    "separated by \";\" (RFC 8460 §3)");
-		return -1;
-	}
-	if (!have_rua) {
-		snprintf(err, errsize, "no rua field");
-		return -1;
-	}
-	return 0;
+	return fields_end(TLSRPT_VERSION, "RFC 8460 §3", "rua", s,
+	    p == txt + sizeof(TLSRPT_VERSION) - 1, have_rua, err, errsize);
 }
 
 /* 1 if the URI u (len bytes) is one of list's. */

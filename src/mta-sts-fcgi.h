@@ -41,6 +41,17 @@ int64_t		 clock_ms(void);
 struct timespec	 clock_timespec(int64_t);
 
 /*
+ * buf.c: growing byte buffers.
+ */
+/*
+ * Appends n bytes at p to *buf, which holds *len of *cap bytes, growing it
+ * by doubling from first bytes; 0, or -1 if out of memory (then *buf is
+ * as it was).
+ */
+int	 buf_append(unsigned char **, size_t *, size_t *, size_t,
+	    const void *, size_t);
+
+/*
  * num.c: checked numbers for options and environment values.
  */
 /*

@@ -192,20 +192,7 @@ next_request(struct wire_parser *wp)
 static int
 keep(struct wire_parser *wp, const unsigned char *p, size_t n)
 {
-	unsigned char	*b;
-	size_t		 cap;
-
-	if (wp->len + n > wp->cap) {
-		for (cap = wp->cap > 0 ? wp->cap : 1024; cap < wp->len + n;)
-			cap *= 2;
-		if ((b = realloc(wp->buf, cap)) == NULL)
-			return -1;
-		wp->buf = b;
-		wp->cap = cap;
-	}
-	memcpy(wp->buf + wp->len, p, n);
-	wp->len += n;
-	return 0;
+	return buf_append(&wp->buf, &wp->len, &wp->cap, 1024, p, n);
 }
 
 static enum wire_event

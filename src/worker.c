@@ -267,9 +267,7 @@ static int
 out_queue(struct worker *w, struct conn *c, const unsigned char *p,
     size_t len)
 {
-	unsigned char	*b;
 	ssize_t		 n = 0;
-	size_t		 cap;
 
 	if (!out_pending(c)) {
 		c->out_off = c->out_len = 0;
@@ -280,17 +278,8 @@ out_queue(struct worker *w, struct conn *c, const unsigned char *p,
 	}
 	p += n;
 	len -= (size_t)n;
-	if (c->out_len + len > c->out_cap) {
-		for (cap = c->out_cap > 0 ? c->out_cap : 4096;
-		    cap < c->out_len + len;)
-			cap *= 2;
-		if ((b = realloc(c->out, cap)) == NULL)
-			return -1;
-		c->out = b;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, p, len);
-	c->out_len += len;
+	if (buf_append(&c->out, &c->out_len, &c->out_cap, 4096, p, len) == -1)
+		return -1;
 	return watch_out(w, c, 1);
 }
 

@@ -159,18 +159,10 @@ printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n'
     >"$SCRATCH/html/.well-known/mta-sts.txt"
 printf 'version: STSv1\r\nmode: testing\r\nmx: mx.ok.test\r\nmax_age: 604800\r\n' \
     >"$SCRATCH/differs/.well-known/mta-sts.txt"
-cat >"$SCRATCH/servers" <<'EON'
-server {
-    listen 127.0.0.1:443 ssl default_server;
-    listen [::1]:443 ssl default_server;
-    ssl_certificate @DIR@/web.crt;
-    ssl_certificate_key @DIR@/web.key;
-    location = /.well-known/mta-sts.txt {
-        include fastcgi_params;
-        fastcgi_pass @FCGI@;
-    }
-    location / { return 404; }
-}
+world_fcgi_server web 'listen 127.0.0.1:443 ssl default_server;' \
+    'listen [::1]:443 ssl default_server;' \
+    'location / { return 404; }' >"$SCRATCH/servers"
+cat >>"$SCRATCH/servers" <<'EON'
 server {
     listen 127.0.0.1:443 ssl;
     server_name mta-sts.redirect.test;
@@ -185,62 +177,27 @@ server {
     ssl_certificate_key @DIR@/web.key;
     return 404;
 }
-server {
-    listen 127.0.0.1:443 ssl;
-    server_name mta-sts.html.test;
-    ssl_certificate @DIR@/web.crt;
-    ssl_certificate_key @DIR@/web.key;
-    root @DIR@/html;
-    types { text/html txt; }
-}
-server {
-    listen 127.0.0.1:443 ssl;
-    server_name mta-sts.differs.test;
-    ssl_certificate @DIR@/web.crt;
-    ssl_certificate_key @DIR@/web.key;
-    root @DIR@/differs;
-    types { text/plain txt; }
-}
 EON
-for c in big invalid; do
+# Static policy files, each site with the type its .txt is served as.
+for c in html:text/html differs:text/plain big:text/plain \
+    invalid:text/plain; do
 	cat >>"$SCRATCH/servers" <<EON
 server {
     listen 127.0.0.1:443 ssl;
-    server_name mta-sts.$c.test;
+    server_name mta-sts.${c%%:*}.test;
     ssl_certificate @DIR@/web.crt;
     ssl_certificate_key @DIR@/web.key;
-    root @DIR@/$c;
-    types { text/plain txt; }
+    root @DIR@/${c%%:*};
+    types { ${c#*:} txt; }
 }
 EON
 done
 for c in wrongname expired untrusted expiring; do
-	cat >>"$SCRATCH/servers" <<EON
-server {
-    listen 127.0.0.1:443 ssl;
-    server_name mta-sts.$c.test;
-    ssl_certificate @DIR@/$c.crt;
-    ssl_certificate_key @DIR@/$c.key;
-    location = /.well-known/mta-sts.txt {
-        include fastcgi_params;
-        fastcgi_pass @FCGI@;
-    }
-}
-EON
-done
-cat >>"$SCRATCH/servers" <<'EON'
-server {
-    listen 127.0.0.3:443 ssl;
-    ssl_protocols TLSv1.1;
-    ssl_ciphers DEFAULT:@SECLEVEL=0;
-    ssl_certificate @DIR@/web.crt;
-    ssl_certificate_key @DIR@/web.key;
-    location = /.well-known/mta-sts.txt {
-        include fastcgi_params;
-        fastcgi_pass @FCGI@;
-    }
-}
-EON
+	world_fcgi_server "$c" 'listen 127.0.0.1:443 ssl;' \
+	    "server_name mta-sts.$c.test;"
+done >>"$SCRATCH/servers"
+world_fcgi_server web 'listen 127.0.0.3:443 ssl;' 'ssl_protocols TLSv1.1;' \
+    'ssl_ciphers DEFAULT:@SECLEVEL=0;' >>"$SCRATCH/servers"
 
 world_create || { notok "could not create network namespace $NS"; exit 1; }
 world_dns_start "$zone" || { notok "dnsmasq did not start"; sed 's/^/#   /' "$SCRATCH/dnsmasq.err"; exit 1; }

@@ -10,6 +10,8 @@
 # usage: world_create; ca_new NAME; cert NAME CA "names" [start end];
 #        ...; world_dns_start FILE; ...
 
+. tests/e2e/nginx.sh	# nginx_main_conf
+
 PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd
 NS=mta-sts-check-$$
 NETNS_DIR=/etc/netns/$NS
@@ -132,6 +134,27 @@ world_responder() {
 	wait_for test -S "$SCRATCH/fcgi.sock"
 }
 
+# world_fcgi_server CERT DIRECTIVE...: a server block for world_nginx,
+# on stdout: the directives given, TLS with the certificate CERT (made
+# by cert) and the policy from our responder.
+world_fcgi_server() {
+	local cert=$1 line
+	shift
+	echo 'server {'
+	for line in "$@"; do
+		echo "    $line"
+	done
+	cat <<EOS
+    ssl_certificate @DIR@/$cert.crt;
+    ssl_certificate_key @DIR@/$cert.key;
+    location = /.well-known/mta-sts.txt {
+        include fastcgi_params;
+        fastcgi_pass @FCGI@;
+    }
+}
+EOS
+}
+
 # world_nginx SERVER_BLOCKS_FILE: nginx in the namespace with the blocks
 # given (they may use @FCGI@ for the responder's socket).
 world_nginx() {
@@ -140,24 +163,7 @@ world_nginx() {
 	cp /etc/nginx/fastcgi_params "$d/fastcgi_params"
 	sed "s|@FCGI@|unix:$SCRATCH/fcgi.sock|g; s|@DIR@|$SCRATCH|g" "$1" \
 	    >"$d/servers.conf"
-	cat >"$d/nginx.conf" <<EOC
-user root root;
-worker_processes 1;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log info;
-events { worker_connections 1024; }
-http {
-    access_log $d/access.log;
-    client_body_temp_path $d/tmp/body;
-    fastcgi_temp_path $d/tmp/fastcgi;
-    proxy_temp_path $d/tmp/proxy;
-    uwsgi_temp_path $d/tmp/uwsgi;
-    scgi_temp_path $d/tmp/scgi;
-    default_type application/octet-stream;
-    include $d/servers.conf;
-}
-EOC
+	nginx_main_conf "$d" 1024 "$d/servers.conf"
 	start nginx ip netns exec "$NS" nginx -e "$d/error.log" -p "$d" \
 	    -c "$d/nginx.conf"
 	wait_for in_ns "$PY" -c 'import socket; s = socket.create_connection(("127.0.0.1", 443), 1)'

@@ -1,8 +1,36 @@
 # SPDX-License-Identifier: ISC
 # Starts a throwaway nginx in a scratch prefix with contrib/nginx's server
 # block, the socket and port substituted and nothing else changed.  Shared
-# by the e2e tests and "make run".
+# by the e2e tests, "make run" and mta-sts-check's world (tests/check).
 # usage (sourced): nginx_conf DIR PORT FASTCGI_ADDRESS [CONTRIB_FILE]
+#                  nginx_main_conf DIR CONNECTIONS SERVERS_FILE
+
+# nginx_main_conf DIR CONNECTIONS SERVERS_FILE: DIR/nginx.conf for an
+# nginx in the foreground with every file it writes below DIR and the
+# server blocks of SERVERS_FILE.  Its workers run as root only because
+# such an nginx is a throwaway started as root; in production see the
+# socket note in contrib/nginx.
+nginx_main_conf() {
+	local dir=$1 connections=$2 servers=$3
+	cat >"$dir/nginx.conf" <<EOC
+user root root;
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events { worker_connections $connections; }
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    proxy_temp_path $dir/tmp/proxy;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    default_type application/octet-stream;
+    include $servers;
+}
+EOC
+}
 
 nginx_conf() {
 	local dir=$1 port=$2 upstream=$3 contrib=${4:-contrib/nginx/mta-sts.conf}
@@ -16,24 +44,5 @@ nginx_conf() {
 	sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e "$v6" \
 	    -e "s|unix:/run/mta-sts-fcgi/mta-sts-fcgi.sock|$upstream|" \
 	    "$TOP/$contrib" >"$dir/mta-sts.conf"
-	# Workers run as root here only because this nginx is a throwaway
-	# started as root; in production see the socket note in the file.
-	cat >"$dir/nginx.conf" <<EOC
-user root root;
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log info;
-events { worker_connections 256; }
-http {
-    access_log $dir/access.log;
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    default_type application/octet-stream;
-    include $dir/mta-sts.conf;
-}
-EOC
+	nginx_main_conf "$dir" 256 "$dir/mta-sts.conf"
 }

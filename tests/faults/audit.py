@@ -502,15 +502,21 @@ def case_retire_pipelined(srv):
           "of retiring workers, 10 reloads: all answered", [3] * 60, got)
 
 
-def case_fifo_reload():
-    """The config replaced by a FIFO, then SIGHUP: refused at once; the
-    supervisor still replaces a dead worker and stops on SIGTERM."""
-    d = os.path.join(SCRATCH, "fifo")
+def server_own_conf(name):
+    """A one-worker server on a copy of the config in a directory of its
+    own, for cases that replace the file: (the copy's path, the server)."""
+    d = os.path.join(SCRATCH, name)
     os.mkdir(d)
     conf = os.path.join(d, "conf.ini")
     with open(os.path.join(SCRATCH, "conf.ini")) as f:
         open(conf, "w").write(f.read())
-    srv = Server("fifo", conf, ["-w", "1"])
+    return conf, Server(name, conf, ["-w", "1"])
+
+
+def case_fifo_reload():
+    """The config replaced by a FIFO, then SIGHUP: refused at once; the
+    supervisor still replaces a dead worker and stops on SIGTERM."""
+    conf, srv = server_own_conf("fifo")
     os.unlink(conf)
     os.mkfifo(conf)
     os.kill(srv.pid, signal.SIGHUP)
@@ -529,12 +535,7 @@ def case_fifo_reload():
 
 
 def case_huge_config():
-    d = os.path.join(SCRATCH, "huge")
-    os.mkdir(d)
-    conf = os.path.join(d, "conf.ini")
-    with open(os.path.join(SCRATCH, "conf.ini")) as f:
-        open(conf, "w").write(f.read())
-    srv = Server("huge", conf, ["-w", "1"])
+    conf, srv = server_own_conf("huge")
     os.rename(conf, conf + ".good")
     with open(conf, "w") as f:
         f.truncate(300 << 20)          # sparse: costs no disk

@@ -9,14 +9,41 @@
 #include "mta-sts-check.h"
 #include "unit.h"
 
+/* A TXT record and what parsing it gives. */
+struct record_row {
+	const char	*txt;
+	int		 want;		/* 0 or -1 */
+	const char	*value_or_err;	/* the id or rua, or words of err */
+};
+
+/*
+ * Parses each row's record with parse (record_sts or record_tlsrpt): the
+ * status, and the value exactly or the words somewhere in err.
+ */
+static void
+record_rows(const char *kind, int (*parse)(const char *, char *, size_t,
+    char *, size_t), const struct record_row *rows, size_t nrows)
+{
+	char	 value[256], err[256];
+	size_t	 i;
+	int	 got;
+
+	for (i = 0; i < nrows; i++) {
+		value[0] = err[0] = '\0';
+		got = parse(rows[i].txt, value, sizeof(value), err,
+		    sizeof(err));
+		CHECK(got == rows[i].want && (got == 0 ?
+		    strcmp(value, rows[i].value_or_err) == 0 :
+		    strstr(err, rows[i].value_or_err) != NULL),
+		    "%s record \"%s\": %d \"%s\"", kind, rows[i].txt, got,
+		    got == 0 ? value : err);
+	}
+}
+
 static void
 test_sts(void)
 {
-	static const struct {
-		const char	*txt;
-		int		 want;		/* 0 or -1 */
-		const char	*id_or_err;	/* the id, or words of err */
-	} rows[] = {
+	static const struct record_row rows[] = {
 		{ "v=STSv1; id=20240101", 0, "20240101" },
 		{ "v=STSv1;id=abc", 0, "abc" },
 		{ "v=STSv1; id=abc;", 0, "abc" },
@@ -39,19 +66,8 @@ test_sts(void)
 		{ "v=STSv10; id=abc", -1, "want \"v=STSv1;\"" },
 		{ "v=TLSRPTv1; rua=mailto:a@b.c", -1, "does not start" },
 	};
-	char	 id[64], err[256];
-	size_t	 i;
-	int	 got;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		id[0] = err[0] = '\0';
-		got = record_sts(rows[i].txt, id, sizeof(id), err, sizeof(err));
-		CHECK(got == rows[i].want && strstr(got == 0 ? id : err,
-		    rows[i].id_or_err) != NULL && (got != 0 ||
-		    strcmp(id, rows[i].id_or_err) == 0),
-		    "sts record \"%s\": %d \"%s\"", rows[i].txt, got,
-		    got == 0 ? id : err);
-	}
+	record_rows("sts", record_sts, rows, sizeof(rows) / sizeof(rows[0]));
 	CHECK(record_is_sts("v=STSv1; id=1") && !record_is_sts("v=spf1") &&
 	    !record_is_sts(" v=STSv1"), "record_is_sts");
 }
@@ -59,11 +75,7 @@ test_sts(void)
 static void
 test_tlsrpt(void)
 {
-	static const struct {
-		const char	*txt;
-		int		 want;
-		const char	*rua_or_err;
-	} rows[] = {
+	static const struct record_row rows[] = {
 		{ "v=TLSRPTv1; rua=mailto:r@example.com", 0,
 		    "mailto:r@example.com" },
 		{ "v=TLSRPTv1;rua=mailto:a@x.example, https://r.example/t", 0,
@@ -80,20 +92,9 @@ test_tlsrpt(void)
 		    "more than one rua" },
 		{ "v=TLSRPTv1 rua=mailto:a@b.c", -1, "want \"v=TLSRPTv1;\"" },
 	};
-	char	 rua[256], err[256];
-	size_t	 i;
-	int	 got;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		rua[0] = err[0] = '\0';
-		got = record_tlsrpt(rows[i].txt, rua, sizeof(rua), err,
-		    sizeof(err));
-		CHECK(got == rows[i].want && (got == 0 ?
-		    strcmp(rua, rows[i].rua_or_err) == 0 :
-		    strstr(err, rows[i].rua_or_err) != NULL),
-		    "tlsrpt record \"%s\": %d \"%s\"", rows[i].txt, got,
-		    got == 0 ? rua : err);
-	}
+	record_rows("tlsrpt", record_tlsrpt, rows,
+	    sizeof(rows) / sizeof(rows[0]));
 	CHECK(record_same_uris("mailto:a@b.c,https://x.y/", "https://x.y/,"
 	    "mailto:a@b.c"), "same URIs in another order");
 	CHECK(!record_same_uris("mailto:a@b.c", "mailto:a@b.c,mailto:d@e.f"),

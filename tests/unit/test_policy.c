@@ -4,6 +4,7 @@
 
 #include "mta-sts-fcgi.h"
 #include "unit.h"
+#include "../expected/etc-default.h"
 
 static const char *const mx_two[] = { "mail.example.com", "*.example.net" };
 static const char *const mx_one[] = { "mx.example.org" };
@@ -17,15 +18,7 @@ main(void)
 		const char		*response;
 	} rows[] = {
 		{ "enforce with two mx", { POLICY_ENFORCE, mx_two, 2, 604800 },
-		    "Status: 200 OK\r\n"
-		    "Content-Type: text/plain; charset=utf-8\r\n"
-		    "Content-Length: 89\r\n"
-		    "\r\n"
-		    "version: STSv1\r\n"
-		    "mode: enforce\r\n"
-		    "mx: mail.example.com\r\n"
-		    "mx: *.example.net\r\n"
-		    "max_age: 604800\r\n" },
+		    ETC_DEFAULT_RESPONSE },
 		{ "testing, max_age 0", { POLICY_TESTING, mx_one, 1, 0 },
 		    "Status: 200 OK\r\n"
 		    "Content-Type: text/plain; charset=utf-8\r\n"

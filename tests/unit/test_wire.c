@@ -48,6 +48,14 @@ begin(int id, int role, int keep)
 	rec(V, WIRE_BEGIN_REQUEST, id, b, 8, 0);
 }
 
+/* Empties the stream, then begins request 1 as a responder. */
+static void
+begin_fresh(int keep)
+{
+	blen = 0;
+	begin(1, WIRE_RESPONDER, keep);
+}
+
 /* "REQUEST_METHOD=GET" and "HTTP_HOST=mta-sts.example.com" as pairs. */
 static const unsigned char pairs[] =
     "\x0e\x03" "REQUEST_METHOD" "GET"
@@ -199,27 +207,35 @@ test_requests(void)
 	expect("pairs split across padded records, with a body", "R", want,
 	    n);
 
-	/* A 65,536-byte body in two records: content is what counts. */
+	/*
+	 * A 65,536-byte body in two records: content is what counts.  The
+	 * last record ends the body (STDIN's end) or is one byte too many.
+	 */
 	{
 		static unsigned char	 body[32768];
+		static const struct {
+			const char	*what;
+			int		 pad;
+			const char	*last;
+			size_t		 last_len;
+			const char	*want;
+		} rows[] = {
+			{ "a 65,536-byte body as two padded records", 7, NULL,
+			    0, "R" },
+			{ "a 65,537-byte body", 0, "x", 1, "B" },
+		};
+		size_t			 i;
 
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 7);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 7);
-		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
-		expect("a 65,536-byte body as two padded records", "R", NULL,
-		    0);
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 0);
-		rec(V, WIRE_STDIN, 1, body, sizeof(body), 0);
-		rec(V, WIRE_STDIN, 1, "x", 1, 0);
-		expect("a 65,537-byte body", "B", NULL, 0);
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			begin_fresh(0);
+			rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
+			rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+			rec(V, WIRE_STDIN, 1, body, sizeof(body), rows[i].pad);
+			rec(V, WIRE_STDIN, 1, body, sizeof(body), rows[i].pad);
+			rec(V, WIRE_STDIN, 1, rows[i].last, rows[i].last_len,
+			    0);
+			expect(rows[i].what, rows[i].want, NULL, 0);
+		}
 	}
 }
 
@@ -235,16 +251,13 @@ test_invalid(void)
 	blen = 0;
 	rec(V, WIRE_BEGIN_REQUEST, 1, "\0\1\0\0\0\0\0", 7, 0);
 	expect("BEGIN_REQUEST of 7 bytes", "X", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
 	expect("STDIN before the end of PARAMS", "X", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_GET_VALUES, 0, "\x0e\x00" "FCGI_MAX_CONNS", 16, 0);
 	expect("a management record inside a request", "X", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 1);
+	begin_fresh(1);
 	rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
 	rec(V, WIRE_ABORT_REQUEST, 1, NULL, 0, 0);
 	request(3, 0);
@@ -252,11 +265,27 @@ test_invalid(void)
 	blen = 0;
 	rec(V, WIRE_ABORT_REQUEST, 1, NULL, 0, 0);
 	expect("ABORT_REQUEST with no request", "X", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, 42, 1, "x", 1, 0);
 	expect("an unknown record type of our id", "X", NULL, 0);
 
+}
+
+/*
+ * Replaces the stream with one request: len bytes of params as PARAMS
+ * (none if len is 0; in two records split at cut if cut is not 0), the
+ * end of PARAMS and an empty STDIN.
+ */
+static void
+request_pairs(const char *params, size_t len, size_t cut)
+{
+	begin_fresh(0);
+	if (cut > 0)
+		rec(V, WIRE_PARAMS, 1, params, cut, 0);
+	if (len > cut)
+		rec(V, WIRE_PARAMS, 1, params + cut, len - cut, 0);
+	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
 }
 
 /* One PARAMS record, the end of PARAMS and STDIN: what the pairs make. */
@@ -285,12 +314,7 @@ test_pairs(void)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		if (rows[i].len > 0)
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].len, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		request_pairs(rows[i].pairs, rows[i].len, 0);
 		expect(rows[i].what, rows[i].want, NULL, 0);
 	}
 }
@@ -308,8 +332,7 @@ test_foreign(void)
 	size_t		 n;
 
 	/* The request that killed a worker, and what libfcgi now reads. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_PARAMS, 9, NULL, 0, 0);
 	rec(V, WIRE_PARAMS, 1, cut, sizeof(cut) - 1, 0);
 	rec(V, WIRE_PARAMS, 1, rest, sizeof(rest) - 1, 0);
@@ -326,8 +349,7 @@ test_foreign(void)
 	n = canonical(1, WIRE_RESPONDER, pairs, PAIRS_LEN, want);
 
 #define FOREIGN(what, type, id, content, clen, pad) do {		\
-	blen = 0;							\
-	begin(1, WIRE_RESPONDER, 0);					\
+	begin_fresh(0);							\
 	rec(V, WIRE_PARAMS, 1, pairs, 5, 0);				\
 	rec(V, type, id, content, clen, pad);				\
 	rec(V, WIRE_PARAMS, 1, pairs + 5, PAIRS_LEN - 5, 0);		\
@@ -345,8 +367,7 @@ test_foreign(void)
 #undef FOREIGN
 
 	/* A second request id: refused, ours answered. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 1);
+	begin_fresh(1);
 	begin(2, WIRE_RESPONDER, 1);
 	rec(V, WIRE_PARAMS, 1, pairs, PAIRS_LEN, 0);
 	rec(V, WIRE_PARAMS, 2, pairs, PAIRS_LEN, 0);
@@ -356,8 +377,7 @@ test_foreign(void)
 	n = canonical(1, WIRE_RESPONDER, pairs, PAIRS_LEN, want);
 	expect("two other request ids begun inside ours", "FFR", want, n);
 
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_BEGIN_REQUEST, 2, NULL, 0, 0);
 	expect("a foreign empty BEGIN_REQUEST", "X", NULL, 0);
 
@@ -382,8 +402,7 @@ test_limits(void)
 
 
 	/* The limit is on content: 64 KiB in one-byte records is fine. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	big[0] = 0x80, big[1] = 0, big[2] = 0x1f, big[3] = 0xf8;
 	big[4] = 0x80, big[5] = 0, big[6] = 0xe0, big[7] = 0x00;
 	for (i = 0; i < 8; i++)
@@ -395,8 +414,7 @@ test_limits(void)
 	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
 	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
 	expect("65,536 bytes of PARAMS in small padded records", "R", NULL, 0);
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	memcpy(big, "\x80\x00\x00\x01\x80\x00\xff\xf8", 8);
 	rec(V, WIRE_PARAMS, 1, big, 65535, 0);
 	rec(V, WIRE_PARAMS, 1, big + 8, 2, 0);
@@ -404,16 +422,14 @@ test_limits(void)
 	expect("65,537 bytes of PARAMS", "L", NULL, 0);
 	memset(big, 0, sizeof(big));
 
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_PARAMS, 1, big, 2 * 1100, 0);	/* empty pairs */
 	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
 	rec(V, WIRE_STDIN, 1, NULL, 0, 0);
 	expect("1100 name-value pairs", "L", NULL, 0);
 
 	/* Too large, but the method is still learnt: HEAD gets no body. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_PARAMS, 1, "\x0e\x04" "REQUEST_METHOD" "HEAD", 20, 0);
 	rec(V, WIRE_PARAMS, 1, big, 40000, 0);
 	rec(V, WIRE_PARAMS, 1, big, 40000, 0);
@@ -424,22 +440,19 @@ test_limits(void)
 	wire_free(&wp);
 
 	/* No end of PARAMS at all: refused after a bounded walk. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	for (i = 0; i < WIRE_DISCARD_MAX / 65535 + 3; i++)
 		rec(V, WIRE_PARAMS, 1, big, sizeof(big), 0);
 	expect("PARAMS that never end", "L", NULL, 0);
 
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
 	rec(V, WIRE_STDIN, 1, big, 40000, 0);
 	rec(V, WIRE_STDIN, 1, big, 40000, 0);
 	expect("an 80 KB body", "B", NULL, 0);
 
 	/* Foreign records after PARAMS count whole against the body. */
-	blen = 0;
-	begin(1, WIRE_RESPONDER, 0);
+	begin_fresh(0);
 	rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
 	for (i = 0; i < 300; i++)
 		rec(V, WIRE_DATA, 2, NULL, 0, 255);
@@ -480,22 +493,30 @@ test_method(void)
 	size_t			 i, n;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		blen = 0;
-		begin(1, WIRE_RESPONDER, 0);
-		if (rows[i].cut > 0) {
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].cut, 0);
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs + rows[i].cut,
-			    rows[i].len - rows[i].cut, 0);
-		} else
-			rec(V, WIRE_PARAMS, 1, rows[i].pairs, rows[i].len, 0);
-		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
-		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		request_pairs(rows[i].pairs, rows[i].len, rows[i].cut);
 		run(0, ev, sizeof(ev), &wp, NULL, &n);
 		CHECK(strcmp(ev, "R") == 0 && wp.pairs.head == rows[i].head,
 		    "method %s: events \"%s\", HEAD %d", rows[i].what, ev,
 		    wp.pairs.head);
 		wire_free(&wp);
 	}
+}
+
+/* The reply to a stream of one management record; its length. */
+static size_t
+management_reply(int type, const void *content, size_t clen,
+    unsigned char *out, size_t size)
+{
+	struct wire_parser	 wp;
+	size_t			 n, used;
+
+	blen = 0;
+	rec(V, type, 0, content, clen, 0);
+	wire_init(&wp);
+	wire_feed(&wp, buf, blen, &used);
+	n = wire_management(&wp, 1, out, size);
+	wire_free(&wp);
+	return n;
 }
 
 static void
@@ -531,23 +552,14 @@ test_management(void)
 	    "smashes its stack on 4)");
 	wire_free(&wp);
 
-	blen = 0;
-	rec(V, WIRE_GET_VALUES, 0, "\x0e\x05" "FCGI_MAX_CONNS", 16, 0);
-	wire_init(&wp);
-	wire_feed(&wp, buf, blen, &used);
-	n = wire_management(&wp, 1, out, sizeof(out));
+	n = management_reply(WIRE_GET_VALUES, "\x0e\x05" "FCGI_MAX_CONNS", 16,
+	    out, sizeof(out));
 	CHECK(n == 8 && out[1] == WIRE_GET_VALUES_RESULT && out[5] == 0,
 	    "GET_VALUES with a pair running past the record: empty result");
-	wire_free(&wp);
 
-	blen = 0;
-	rec(V, 12, 0, NULL, 0, 0);
-	wire_init(&wp);
-	wire_feed(&wp, buf, blen, &used);
-	n = wire_management(&wp, 1, out, sizeof(out));
+	n = management_reply(12, NULL, 0, out, sizeof(out));
 	CHECK(n == 16 && out[1] == WIRE_UNKNOWN_TYPE && out[8] == 12,
 	    "an unknown management type gets FCGI_UNKNOWN_TYPE");
-	wire_free(&wp);
 }
 
 static void
