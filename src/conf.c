@@ -246,66 +246,26 @@ policy_register(struct loader *ld, struct section *s)
 }
 
 /*
- * The name in "domain <name>" (len bytes at header), lower-cased into
- * s->domain; returns its length, or 0 after reporting what is wrong.
+ * Adds a lower-case policy domain of section s (the current one) to the
+ * table, once in the whole config.
  */
-static size_t
-domain_name(struct loader *ld, struct section *s, const char *header,
-    size_t len)
-{
-	enum dname_error	 e;
-	const char		*dom;
-	size_t			 dlen, i;
-
-	for (dom = header + 6, dlen = len - 6; dlen > 0 && is_blank(*dom);
-	    dom++, dlen--)
-		;
-	if (dlen == 0) {
-		conf_error(ld, ld->line, "[domain] needs the policy domain "
-		    "it serves: [domain example.com]");
-		return 0;
-	}
-	for (i = 0; i < dlen; i++)
-		if (is_blank((unsigned char)dom[i])) {
-			conf_error(ld, ld->line, "[%.*s]: one policy domain "
-			    "per section", (int)len, header);
-			return 0;
-		}
-	if ((s->domain = strndup(dom, dlen)) == NULL) {
-		conf_nomem(ld);
-		return 0;
-	}
-	for (i = 0; i < dlen; i++)
-		s->domain[i] = (char)tolower((unsigned char)s->domain[i]);
-	if ((e = dname_check_domain(s->domain, dlen)) == DNAME_POLICY_HOST) {
-		conf_error(ld, ld->line, "[domain %s]: name the policy "
-		    "domain, not its policy host: [domain %s]", s->domain,
-		    s->domain + 8);
-		return 0;
-	}
-	if (e != DNAME_OK) {
-		conf_error(ld, ld->line, "[domain %s]: %s", s->domain,
-		    dname_strerror(e));
-		return 0;
-	}
-	return dlen;
-}
-
-/* Adds the domain of section s to the table, once. */
 static void
-domain_register(struct loader *ld, struct section *s, size_t dlen)
+domain_register(struct loader *ld, struct section *s, const char *dom,
+    size_t dlen)
 {
 	const struct table_domain	*d;
+	const struct section		*first;
 	size_t				*p;
 	long				 idx;
 
-	if ((d = table_find(ld->table, s->domain, dlen)) != NULL) {
-		conf_error(ld, ld->line, "duplicate [domain %s] (first at "
-		    "line %lu)", s->domain, ld->sections[ld->domain_section[
-		    d - ld->table->domains]].line);
+	if ((d = table_find(ld->table, dom, dlen)) != NULL) {
+		first = &ld->sections[ld->domain_section[d -
+		    ld->table->domains]];
+		conf_error(ld, ld->line, "domain %s: named twice (first at "
+		    "%s:%lu)", dom, ld->file, first->line);
 		return;
 	}
-	if ((idx = table_add_domain(ld->table, s->domain, dlen)) == -1 ||
+	if ((idx = table_add_domain(ld->table, dom, dlen)) == -1 ||
 	    (p = array_room(ld->domain_section, (size_t)idx,
 	    &ld->domain_section_cap, sizeof(*p))) == NULL) {
 		conf_nomem(ld);
@@ -317,6 +277,71 @@ domain_register(struct loader *ld, struct section *s, size_t dlen)
 }
 
 /*
+ * One name of a [domain ...] header (len bytes at name): lower-cased,
+ * checked and added to the table.  Reports what is wrong.
+ */
+static void
+domain_one(struct loader *ld, struct section *s, const char *name,
+    size_t len)
+{
+	enum dname_error	 e;
+	char			*dom;
+	size_t			 i;
+
+	if ((dom = strndup(name, len)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		dom[i] = (char)tolower((unsigned char)dom[i]);
+	if ((e = dname_check_domain(dom, len)) == DNAME_POLICY_HOST)
+		conf_error(ld, ld->line, "[domain %s]: name the policy "
+		    "domain, not its policy host: [domain %s]", dom, dom + 8);
+	else if (e != DNAME_OK)
+		conf_error(ld, ld->line, "[domain %s]: %s", dom,
+		    dname_strerror(e));
+	else
+		domain_register(ld, s, dom, len);
+	free(dom);
+}
+
+/*
+ * The names in "domain <name> [<name> ...]" (len bytes at header),
+ * separated by blanks: several policy domains may share one section (an
+ * alias domain and its main domain).  s->domain keeps them lower case,
+ * one blank apart, for messages.
+ */
+static void
+domain_names(struct loader *ld, struct section *s, const char *header,
+    size_t len)
+{
+	const char	*p = header + 6, *end = header + len, *start;
+	size_t		 n = 0, i;
+
+	if ((s->domain = malloc(len)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	while (p < end) {
+		if (is_blank((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		for (start = p; p < end && !is_blank((unsigned char)*p); p++)
+			;
+		if (n > 0)
+			s->domain[n++] = ' ';
+		for (i = 0; start + i < p; i++)
+			s->domain[n++] = (char)tolower((unsigned char)start[i]);
+		domain_one(ld, s, start, (size_t)(p - start));
+	}
+	s->domain[n] = '\0';
+	if (n == 0)
+		conf_error(ld, ld->line, "[domain] needs the policy domain "
+		    "it serves: [domain example.com]");
+}
+
+/*
  * [policy] or [domain <name>], len bytes at name.  A bad header still
  * opens a section, so that the keys under it are checked, but it is
  * never built.
@@ -325,7 +350,6 @@ static void
 section_open(struct loader *ld, const char *name, size_t len)
 {
 	struct section	*s;
-	size_t		 dlen;
 
 	if ((s = section_new(ld)) == NULL)
 		return;
@@ -339,8 +363,7 @@ section_open(struct loader *ld, const char *name, size_t len)
 		    "[policy] and [domain <policy domain>]", (int)len, name);
 		return;
 	}
-	if ((dlen = domain_name(ld, s, name, len)) > 0)
-		domain_register(ld, s, dlen);
+	domain_names(ld, s, name, len);
 }
 
 /* A line starting with "[": checks the header's form, then opens it. */
@@ -976,10 +999,16 @@ conf_build(struct loader *ld)
 			t->default_tlsrpt = tlsrpt;
 		}
 	}
-	for (i = 0; i < t->ndomains; i++) {
+	/*
+	 * The domains of one section are consecutive in the table: build
+	 * the section once (one report of its problems), serve it to all.
+	 */
+	for (i = 0, idx = -1; i < t->ndomains; i++) {
 		const struct section *s = &ld->sections[ld->domain_section[i]];
 
-		if ((idx = section_build(ld, s, p, &tlsrpt)) >= 0) {
+		if (i == 0 || ld->domain_section[i] != ld->domain_section[i - 1])
+			idx = section_build(ld, s, p, &tlsrpt);
+		if (idx >= 0) {
 			t->domains[i].policy = (uint32_t)idx;
 			t->domains[i].tlsrpt = tlsrpt;
 		}
