@@ -75,6 +75,8 @@ struct section {
 	size_t			 mxcap;
 	struct field		 tlsrpt_field;
 	char			*tlsrpt;
+	struct field		 zone_field;
+	char			*zone;		/* lower case */
 };
 
 /* What conf_reader makes of a line. */
@@ -195,6 +197,7 @@ section_free(struct section *s)
 	free(s->mx);
 	free(s->domain);
 	free(s->tlsrpt);
+	free(s->zone);
 }
 
 static const char *
@@ -753,6 +756,37 @@ key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 }
 
 /*
+ * The DNS zone that holds a [domain] section's records, for -U's update
+ * messages (RFC 2136 §2.3: an update names its zone).  Only a [domain]
+ * section has one: zones differ per domain, and one inherited from
+ * [policy] would send the records of unrelated domains into it.
+ */
+static void
+key_zone(struct loader *ld, struct section *s, const char *value)
+{
+	enum dname_error	 e;
+	size_t			 i, len = strlen(value);
+
+	if (s->is_policy) {
+		conf_error(ld, ld->line, "zone: only in a [domain] section "
+		    "(domains [policy] serves are their own zone)");
+		return;
+	}
+	if ((e = dname_check(value, len, 0)) != DNAME_OK) {
+		conf_error(ld, ld->line, "zone: \"%s\": %s", value,
+		    dname_strerror(e));
+		return;
+	}
+	if ((s->zone = strdup(value)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		s->zone[i] = (char)tolower((unsigned char)s->zone[i]);
+	s->zone_field.state = FIELD_SET;
+}
+
+/*
  * The keys a section may hold: a new key is a field of struct section,
  * one row here and its parser.  A key given once sets its field's line
  * and state before the parser runs (which marks it set if the value is
@@ -769,6 +803,7 @@ static const struct key {
 	{ "mx", offsetof(struct section, mx_field), 0, key_mx },
 	{ "max_age", offsetof(struct section, max_age_field), 1, key_max_age },
 	{ "tlsrpt", offsetof(struct section, tlsrpt_field), 1, key_tlsrpt },
+	{ "zone", offsetof(struct section, zone_field), 1, key_zone },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -778,7 +813,7 @@ key_field(const struct key *k, struct section *s)
 	return (struct field *)(void *)((char *)s + k->field);
 }
 
-/* "mode, mx, max_age, tlsrpt": the keys, for messages. */
+/* "mode, mx, max_age, tlsrpt, zone": the keys, for messages. */
 static const char *
 keys_allowed(char *buf, size_t size)
 {
@@ -976,6 +1011,33 @@ out:
 	return idx;
 }
 
+/*
+ * Gives domain d the zone of its section s, which must hold it (the
+ * name itself or a name below it).  Returns 0, or -1 after reporting.
+ */
+static int
+zone_assign(struct loader *ld, const struct section *s,
+    struct table_domain *d)
+{
+	size_t	 n, z;
+
+	if (s->zone_field.state != FIELD_SET)
+		return 0;
+	n = strlen(d->name);
+	z = strlen(s->zone);
+	if (n < z || strcmp(d->name + n - z, s->zone) != 0 ||
+	    (n > z && d->name[n - z - 1] != '.')) {
+		conf_error(ld, s->zone_field.line, "zone: %s is not inside "
+		    "zone %s", d->name, s->zone);
+		return -1;
+	}
+	if ((d->zone = table_strdup(ld->table, s->zone)) == NULL) {
+		conf_nomem(ld);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 conf_build(struct loader *ld)
 {
@@ -1008,6 +1070,8 @@ conf_build(struct loader *ld)
 
 		if (i == 0 || ld->domain_section[i] != ld->domain_section[i - 1])
 			idx = section_build(ld, s, p, &tlsrpt);
+		if (zone_assign(ld, s, &t->domains[i]) == -1)
+			idx = -1;
 		if (idx >= 0) {
 			t->domains[i].policy = (uint32_t)idx;
 			t->domains[i].tlsrpt = tlsrpt;

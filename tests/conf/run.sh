@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: ISC
 # Golden-file tests of the config loader.
 #   good/NAME.ini: -t must succeed; stderr == NAME.check, -T stdout ==
-#     NAME.policies, -d [NAME.args] stdout == NAME.dns
-#   bad/NAME.ini: -t must fail with exit 1 and stderr == NAME.check; -T and
-#     -d must fail too and print nothing on stdout (no half output)
+#     NAME.policies, -d [NAME.args] stdout == NAME.dns, -U [NAME.args]
+#     stdout == NAME.update
+#   bad/NAME.ini: -t must fail with exit 1 and stderr == NAME.check; -T,
+#     -d and -U must fail too and print nothing on stdout (no half output)
 # UPDATE=1 rewrites the expected files from the current output; review the
 # diff before committing it.
 . tests/lib.sh
@@ -31,6 +32,10 @@ for ini in good/*.ini; do
 	"$BIN" -c "$ini" -d $args >"$SCRATCH/out" 2>/dev/null
 	check_eq "$ini: -d exits 0" 0 $?
 	expect "$ini: -d records" "$n.dns" "$SCRATCH/out"
+	# shellcheck disable=SC2086
+	"$BIN" -c "$ini" -U $args >"$SCRATCH/out" 2>/dev/null
+	check_eq "$ini: -U exits 0" 0 $?
+	expect "$ini: -U update script" "$n.update" "$SCRATCH/out"
 done
 
 for ini in bad/*.ini; do
@@ -45,6 +50,10 @@ for ini in bad/*.ini; do
 	"$BIN" -d -c "$ini" example.com >"$SCRATCH/out" 2>/dev/null
 	rc=$?
 	check_eq "$ini: -d exits 1 and prints no record" "1 0" \
+	    "$rc $(wc -c <"$SCRATCH/out")"
+	"$BIN" -U -c "$ini" example.com >"$SCRATCH/out" 2>/dev/null
+	rc=$?
+	check_eq "$ini: -U exits 1 and prints no update" "1 0" \
 	    "$rc $(wc -c <"$SCRATCH/out")"
 done
 

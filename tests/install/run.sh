@@ -32,7 +32,7 @@ check_eq "the installed binary passes -t on the installed config" \
     "$? $(tail -1 "$SCRATCH/t.err")"
 check_eq "the installed binary's default config is SYSCONFDIR's" \
     "  -c file     config file (default \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
-    "$("$dest/usr/sbin/mta-sts-fcgi" -h | sed -n 3p)"
+    "$("$dest/usr/sbin/mta-sts-fcgi" -h | grep -e '^  -c file')"
 
 check_eq "the installed checker's default config is SYSCONFDIR's" \
     "  -c config  the responder's config (default \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
