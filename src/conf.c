@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -60,6 +61,7 @@ struct mx_pattern {
 };
 
 struct section {
+	const char		*file;		/* its file, for messages */
 	unsigned long		 line;
 	int			 is_policy;	/* [policy], else [domain] */
 	int			 usable;	/* header valid: build it */
@@ -87,7 +89,10 @@ enum line_kind {
 };
 
 struct loader {
-	const char		*file;
+	const char		*file;		/* being read, or reported on */
+	const char		*top;		/* what -c named: file or directory */
+	char			**paths;	/* of a directory's files */
+	size_t			 npaths;
 	FILE			*fp;
 	unsigned long		 line;
 	char			*buf;
@@ -230,6 +235,7 @@ section_new(struct loader *ld)
 	ld->sections = p;
 	p = &ld->sections[ld->nsections];
 	memset(p, 0, sizeof(*p));
+	p->file = ld->file;
 	p->line = ld->line;
 	ld->cur = (long)ld->nsections++;
 	return p;
@@ -241,7 +247,8 @@ policy_register(struct loader *ld, struct section *s)
 	s->is_policy = 1;
 	if (ld->policy >= 0) {
 		conf_error(ld, ld->line, "duplicate [policy] section (first at "
-		    "line %lu)", ld->sections[ld->policy].line);
+		    "%s:%lu)", ld->sections[ld->policy].file,
+		    ld->sections[ld->policy].line);
 		return;
 	}
 	ld->policy = ld->cur;
@@ -265,7 +272,7 @@ domain_register(struct loader *ld, struct section *s, const char *dom,
 		first = &ld->sections[ld->domain_section[d -
 		    ld->table->domains]];
 		conf_error(ld, ld->line, "domain %s: named twice (first at "
-		    "%s:%lu)", dom, ld->file, first->line);
+		    "%s:%lu)", dom, first->file, first->line);
 		return;
 	}
 	if ((idx = table_add_domain(ld->table, dom, dlen)) == -1 ||
@@ -1047,6 +1054,7 @@ conf_build(struct loader *ld)
 	size_t			 i;
 	long			 idx;
 
+	ld->file = ld->top;
 	if (ld->nsections == 0) {
 		/* After a broken header, that error says it all. */
 		if (ld->errors == 0)
@@ -1056,6 +1064,7 @@ conf_build(struct loader *ld)
 	}
 	if (ld->policy >= 0) {
 		p = &ld->sections[ld->policy];
+		ld->file = p->file;
 		if ((idx = section_build(ld, p, NULL, &tlsrpt)) >= 0) {
 			t->default_policy = idx;
 			t->default_tlsrpt = tlsrpt;
@@ -1068,6 +1077,7 @@ conf_build(struct loader *ld)
 	for (i = 0, idx = -1; i < t->ndomains; i++) {
 		const struct section *s = &ld->sections[ld->domain_section[i]];
 
+		ld->file = s->file;	/* messages name the section's file */
 		if (i == 0 || ld->domain_section[i] != ld->domain_section[i - 1])
 			idx = section_build(ld, s, p, &tlsrpt);
 		if (zone_assign(ld, s, &t->domains[i]) == -1)
@@ -1077,92 +1087,241 @@ conf_build(struct loader *ld)
 			t->domains[i].tlsrpt = tlsrpt;
 		}
 	}
+	ld->file = ld->top;
 }
 
-long
-conf_load_stream(struct conf *conf, FILE *fp, const char *file)
+static void
+loader_init(struct loader *ld, struct conf *conf, const char *top)
 {
-	struct loader	 ld;
-	size_t		 i;
-	long		 rc;
-	int		 r;
-
 	memset(conf, 0, sizeof(*conf));
 	table_init(&conf->table);
-	memset(&ld, 0, sizeof(ld));
-	ld.file = file;
-	ld.fp = fp;
-	ld.cur = -1;
-	ld.policy = -1;
-	ld.table = &conf->table;
+	memset(ld, 0, sizeof(*ld));
+	ld->file = ld->top = top;
+	ld->policy = -1;
+	ld->table = &conf->table;
+}
 
-	r = ini_parse_stream(conf_reader, &ld, conf_handler, &ld);
-	if (r != 0 && ld.errors == 0)
-		conf_error(&ld, r > 0 ? (unsigned long)r : 0, "syntax error");
+/* Reads one file of the config into ld: its lines, keys and sections. */
+static void
+loader_read(struct loader *ld, FILE *fp, const char *file)
+{
+	size_t	 before = ld->errors;
+	int	 r;
+
+	ld->file = file;
+	ld->fp = fp;
+	ld->line = 0;
+	ld->cur = -1;	/* each file starts outside any section */
+	r = ini_parse_stream(conf_reader, ld, conf_handler, ld);
+	if (r != 0 && ld->errors == before)
+		conf_error(ld, r > 0 ? (unsigned long)r : 0, "syntax error");
+	ld->file = ld->top;
+}
+
+/*
+ * Builds what ld read into conf and frees ld.  Returns 0, or the number
+ * of errors (conf is then empty).
+ */
+static long
+loader_finish(struct loader *ld, struct conf *conf)
+{
+	size_t	 i;
+	long	 rc;
+
 	/* Built even after errors, to report problems of every section. */
-	if (!ld.nomem)
-		conf_build(&ld);
-	conf_warning_summary(&ld);
-	rc = (long)ld.errors;
-	free(ld.buf);
-	for (i = 0; i < ld.nsections; i++)
-		section_free(&ld.sections[i]);
-	free(ld.sections);
-	free(ld.domain_section);
-	conf->warnings = ld.warnings;
+	if (!ld->nomem)
+		conf_build(ld);
+	conf_warning_summary(ld);
+	rc = (long)ld->errors;
+	free(ld->buf);
+	for (i = 0; i < ld->nsections; i++)
+		section_free(&ld->sections[i]);
+	free(ld->sections);
+	free(ld->domain_section);
+	for (i = 0; i < ld->npaths; i++)
+		free(ld->paths[i]);
+	free(ld->paths);
+	conf->warnings = ld->warnings;
 	if (rc != 0)
 		table_free(&conf->table);
-	else if ((conf->file = strdup(file)) == NULL) {
-		log_conf(file, 0, 0, "out of memory");
+	else if ((conf->file = strdup(ld->top)) == NULL) {
+		log_conf(ld->top, 0, 0, "out of memory");
 		table_free(&conf->table);
 		rc = 1;
 	}
 	return rc;
 }
 
-/*
- * Opening never blocks: a FIFO (or a device) named as the config would
- * otherwise hold -t, a CGI request or the supervisor's reload in open()
- * until some writer came.  Only a regular file is then read.
- */
 long
-conf_load(struct conf *conf, const char *file)
+conf_load_stream(struct conf *conf, FILE *fp, const char *file)
+{
+	struct loader	 ld;
+
+	loader_init(&ld, conf, file);
+	loader_read(&ld, fp, file);
+	return loader_finish(&ld, conf);
+}
+
+/*
+ * Opens file (at dirfd, or as a path with AT_FDCWD) for reading, name
+ * naming it in messages.  Opening never blocks: a FIFO (or a device)
+ * named as the config would otherwise hold -t, a CGI request or the
+ * supervisor's reload in open() until some writer came.  Only a regular
+ * file is then read.  Returns the stream, or NULL after reporting.
+ */
+static FILE *
+conf_open(int dirfd, const char *file, const char *name)
 {
 	struct stat	 st;
 	FILE		*fp = NULL;
-	long		 rc = -1;
 	int		 fd, flags;
 
-	memset(conf, 0, sizeof(*conf));
-	table_init(&conf->table);
-	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	if ((fd = openat(dirfd, file, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
 	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
+		log_conf(name, 0, 0, "%s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		log_conf(file, 0, 0, "not a regular file");
+		log_conf(name, 0, 0, "not a regular file");
 		goto out;
 	}
 	/* Read whole into memory: a bound, far above 1,000,000 domains. */
 	if (st.st_size > CONF_SIZE_MAX) {
-		log_conf(file, 0, 0, "%lld bytes; a config may have at most "
+		log_conf(name, 0, 0, "%lld bytes; a config may have at most "
 		    "%d MiB", (long long)st.st_size, CONF_SIZE_MAX >> 20);
 		goto out;
 	}
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
+		log_conf(name, 0, 0, "%s", strerror(errno));
 		goto out;
 	}
 	fd = -1;	/* fp owns it */
-	rc = conf_load_stream(conf, fp, file);
 out:
-	if (fp != NULL)
-		fclose(fp);
 	if (fd != -1)
 		close(fd);
+	return fp;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is name one of a config directory's files: "*.ini", not hidden? */
+static int
+conf_dir_member(const char *name)
+{
+	size_t	 len = strlen(name);
+
+	return name[0] != '.' && len > 4 && strcmp(name + len - 4, ".ini") == 0;
+}
+
+/*
+ * The names of dir's "*.ini" files, sorted (strcmp: the same order in
+ * every locale), into ld->paths as "dir/name".  0, or -1 after
+ * reporting.  dirfd passes to the DIR stream.
+ */
+static int
+conf_dir_list(struct loader *ld, int dirfd, const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 cap = 0;
+	char		**p;
+	int		 rc = -1;
+
+	if ((d = fdopendir(dirfd)) == NULL) {
+		log_conf(dir, 0, 0, "%s", strerror(errno));
+		close(dirfd);
+		return -1;
+	}
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!conf_dir_member(e->d_name))
+			continue;
+		if ((p = array_room(ld->paths, ld->npaths, &cap,
+		    sizeof(*p))) == NULL)
+			goto out;
+		ld->paths = p;
+		if (asprintf(&ld->paths[ld->npaths], "%s%s%s", dir,
+		    dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name) == -1)
+			goto out;
+		ld->npaths++;
+		errno = 0;
+	}
+	if (errno == 0)
+		rc = 0;
+out:
+	if (rc == -1)
+		log_conf(dir, 0, 0, "%s", strerror(errno ? errno : ENOMEM));
+	else if (ld->npaths > 0)
+		qsort(ld->paths, ld->npaths, sizeof(*ld->paths), name_cmp);
+	closedir(d);
+	return rc;
+}
+
+/*
+ * A directory as one config: every "*.ini" file in it, in name order (a
+ * provider's config management writes one file per customer).  A file
+ * that cannot be read is an error; the others are still checked.
+ */
+static long
+conf_load_dir(struct conf *conf, int dirfd, const char *dir)
+{
+	struct loader	 ld;
+	FILE		*fp;
+	size_t		 i;
+	int		 fd;
+
+	loader_init(&ld, conf, dir);
+	if ((fd = dup(dirfd)) == -1 || conf_dir_list(&ld, fd, dir) == -1) {
+		if (fd == -1)
+			log_conf(dir, 0, 0, "%s", strerror(errno));
+		ld.errors++;
+		ld.nomem = 1;	/* nothing to build */
+	} else if (ld.npaths == 0) {
+		log_conf(dir, 0, 0, "no *.ini file in this directory");
+		ld.errors++;
+		ld.nomem = 1;
+	}
+	for (i = 0; i < ld.npaths; i++) {
+		/* Open by name under the directory already open. */
+		if ((fp = conf_open(dirfd, strrchr(ld.paths[i], '/') + 1,
+		    ld.paths[i])) == NULL) {
+			ld.errors++;
+			continue;
+		}
+		loader_read(&ld, fp, ld.paths[i]);
+		fclose(fp);
+	}
+	return loader_finish(&ld, conf);
+}
+
+/* A file, or a directory of "*.ini" files read as one config. */
+long
+conf_load(struct conf *conf, const char *file)
+{
+	struct stat	 st;
+	FILE		*fp;
+	long		 rc;
+	int		 fd;
+
+	memset(conf, 0, sizeof(*conf));
+	table_init(&conf->table);
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+	    O_DIRECTORY)) != -1) {
+		rc = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ?
+		    conf_load_dir(conf, fd, file) : -1;
+		close(fd);
+		return rc;
+	}
+	if ((fp = conf_open(AT_FDCWD, file, file)) == NULL)
+		return -1;
+	rc = conf_load_stream(conf, fp, file);
+	fclose(fp);
 	return rc;
 }
 

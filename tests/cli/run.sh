@@ -50,7 +50,7 @@ stray argument^2^mta-sts-fcgi: unexpected argument "example.com" (domains go aft
 -o unknown^1^mta-sts-fcgi: -o: no user "no-such-user"^-o no-such-user -c $good -s unix:$SCRATCH/u.sock
 bad FCGI_WEB_SERVER_ADDRS^1^mta-sts-fcgi: FCGI_WEB_SERVER_ADDRS="127.0.0.1,nonsense": want up to 16 IPv4 or IPv6 addresses separated by commas^-c $good -s :9
 missing config^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-t -c $SCRATCH/none.ini
-config is a directory^1^mta-sts-fcgi: $SCRATCH/dir: not a regular file^-t -c $SCRATCH/dir
+config is an empty directory^1^mta-sts-fcgi: $SCRATCH/dir: no *.ini file in this directory^-t -c $SCRATCH/dir
 missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-c $SCRATCH/none.ini -s unix:$SCRATCH/s.sock
 -d bad domain^1^mta-sts-fcgi: exa_mple.com: "_" is not allowed in a host name (letters, digits, "-" and ".")^-c $good -d exa_mple.com
 -d policy host^1^mta-sts-fcgi: mta-sts.example.net: name the policy domain, not its policy host: -d example.net^-c $good -d mta-sts.example.net
@@ -164,3 +164,38 @@ if [ "$(id -u)" = 0 ]; then
 	    "$(stat -c '%a %U:%G' "$SCRATCH/mo.sock")"
 	stop "$mo"
 fi
+
+# -c DIR: SIGHUP re-reads the directory, with files added, changed and
+# removed since the last load.
+cfg=$SCRATCH/conf.d
+mkdir -p "$cfg"
+cp tests/conf/good/provider.d/*.ini "$cfg/"
+start dir "$BIN" -c "$cfg" -s "unix:$SCRATCH/dir.sock"
+dirpid=$LAST_PID
+dreq() { "$CLIENT" "unix:$SCRATCH/dir.sock" REQUEST_METHOD=GET \
+    REQUEST_URI=/.well-known/mta-sts.txt "HTTP_HOST=mta-sts.$1" 2>/dev/null |
+    tr -d '\r' | sed -n 's/^\(Status\|mode\): //p' | tr '\n' ' '; }
+reloaded() { [ "$(grep -c 'reloaded: ' "$SCRATCH/dir.err")" = "$1" ]; }
+if wait_for test -S "$SCRATCH/dir.sock"; then
+	check_eq "-c DIR: a customer file's policy is served" "200 OK testing " \
+	    "$(dreq b.example)"
+	printf '[domain c.example]\nmode = none\n' >"$cfg/customer-c.ini"
+	sed -i 's/^mode = testing/mode = enforce/' "$cfg/customer-b.ini"
+	rm "$cfg/customer-a.ini"
+	kill -HUP "$dirpid"
+	within $((30 * SCALE)) reloaded 1
+	check_eq "-c DIR, SIGHUP: an added file is served" "200 OK none " \
+	    "$(dreq c.example)"
+	check_eq "-c DIR, SIGHUP: a changed file is served" "200 OK enforce " \
+	    "$(dreq b.example)"
+	check_eq "-c DIR, SIGHUP: a removed file's domain gets [policy]" \
+	    "200 OK enforce " "$(dreq www.a.example)"
+	check_eq "-c DIR, SIGHUP: the reload is logged" \
+	    "mta-sts-fcgi: $cfg: reloaded: 2 policies for 2 domains and a default" \
+	    "$(grep 'reloaded: ' "$SCRATCH/dir.err")"
+else
+	notok "-c DIR: the responder did not start"
+	sed 's/^/#   /' "$SCRATCH/dir.err"
+fi
+stop "$dirpid"
+check_eq "-c DIR: the responder stops on SIGTERM" 0 $?
