@@ -5,7 +5,8 @@
 # usage: deps.sh build|run|check|bench
 set -eu
 
-# libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check.
+# libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
+# knot, knsupdate, nsupdate and dig for the -U tests (tests/update).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev"
 case "${1:-build}" in
@@ -13,7 +14,8 @@ build)	want="$build" ;;
 run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
 	    apache2 libapache2-mod-fcgid lighttpd mandoc
-	    iproute2 dnsmasq-base openssl python3-aiosmtpd" ;;
+	    iproute2 dnsmasq-base openssl python3-aiosmtpd
+	    knot knot-dnsutils bind9-dnsutils" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3
 	    iproute2 dnsmasq-base openssl" ;;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -60,6 +61,7 @@ struct mx_pattern {
 };
 
 struct section {
+	const char		*file;		/* its file, for messages */
 	unsigned long		 line;
 	int			 is_policy;	/* [policy], else [domain] */
 	int			 usable;	/* header valid: build it */
@@ -75,6 +77,8 @@ struct section {
 	size_t			 mxcap;
 	struct field		 tlsrpt_field;
 	char			*tlsrpt;
+	struct field		 zone_field;
+	char			*zone;		/* lower case */
 };
 
 /* What conf_reader makes of a line. */
@@ -85,7 +89,10 @@ enum line_kind {
 };
 
 struct loader {
-	const char		*file;
+	const char		*file;		/* being read, or reported on */
+	const char		*top;		/* what -c named: file or directory */
+	char			**paths;	/* of a directory's files */
+	size_t			 npaths;
 	FILE			*fp;
 	unsigned long		 line;
 	char			*buf;
@@ -195,6 +202,7 @@ section_free(struct section *s)
 	free(s->mx);
 	free(s->domain);
 	free(s->tlsrpt);
+	free(s->zone);
 }
 
 static const char *
@@ -227,6 +235,7 @@ section_new(struct loader *ld)
 	ld->sections = p;
 	p = &ld->sections[ld->nsections];
 	memset(p, 0, sizeof(*p));
+	p->file = ld->file;
 	p->line = ld->line;
 	ld->cur = (long)ld->nsections++;
 	return p;
@@ -238,7 +247,8 @@ policy_register(struct loader *ld, struct section *s)
 	s->is_policy = 1;
 	if (ld->policy >= 0) {
 		conf_error(ld, ld->line, "duplicate [policy] section (first at "
-		    "line %lu)", ld->sections[ld->policy].line);
+		    "%s:%lu)", ld->sections[ld->policy].file,
+		    ld->sections[ld->policy].line);
 		return;
 	}
 	ld->policy = ld->cur;
@@ -246,66 +256,26 @@ policy_register(struct loader *ld, struct section *s)
 }
 
 /*
- * The name in "domain <name>" (len bytes at header), lower-cased into
- * s->domain; returns its length, or 0 after reporting what is wrong.
+ * Adds a lower-case policy domain of section s (the current one) to the
+ * table, once in the whole config.
  */
-static size_t
-domain_name(struct loader *ld, struct section *s, const char *header,
-    size_t len)
-{
-	enum dname_error	 e;
-	const char		*dom;
-	size_t			 dlen, i;
-
-	for (dom = header + 6, dlen = len - 6; dlen > 0 && is_blank(*dom);
-	    dom++, dlen--)
-		;
-	if (dlen == 0) {
-		conf_error(ld, ld->line, "[domain] needs the policy domain "
-		    "it serves: [domain example.com]");
-		return 0;
-	}
-	for (i = 0; i < dlen; i++)
-		if (is_blank((unsigned char)dom[i])) {
-			conf_error(ld, ld->line, "[%.*s]: one policy domain "
-			    "per section", (int)len, header);
-			return 0;
-		}
-	if ((s->domain = strndup(dom, dlen)) == NULL) {
-		conf_nomem(ld);
-		return 0;
-	}
-	for (i = 0; i < dlen; i++)
-		s->domain[i] = (char)tolower((unsigned char)s->domain[i]);
-	if ((e = dname_check_domain(s->domain, dlen)) == DNAME_POLICY_HOST) {
-		conf_error(ld, ld->line, "[domain %s]: name the policy "
-		    "domain, not its policy host: [domain %s]", s->domain,
-		    s->domain + 8);
-		return 0;
-	}
-	if (e != DNAME_OK) {
-		conf_error(ld, ld->line, "[domain %s]: %s", s->domain,
-		    dname_strerror(e));
-		return 0;
-	}
-	return dlen;
-}
-
-/* Adds the domain of section s to the table, once. */
 static void
-domain_register(struct loader *ld, struct section *s, size_t dlen)
+domain_register(struct loader *ld, struct section *s, const char *dom,
+    size_t dlen)
 {
 	const struct table_domain	*d;
+	const struct section		*first;
 	size_t				*p;
 	long				 idx;
 
-	if ((d = table_find(ld->table, s->domain, dlen)) != NULL) {
-		conf_error(ld, ld->line, "duplicate [domain %s] (first at "
-		    "line %lu)", s->domain, ld->sections[ld->domain_section[
-		    d - ld->table->domains]].line);
+	if ((d = table_find(ld->table, dom, dlen)) != NULL) {
+		first = &ld->sections[ld->domain_section[d -
+		    ld->table->domains]];
+		conf_error(ld, ld->line, "domain %s: named twice (first at "
+		    "%s:%lu)", dom, first->file, first->line);
 		return;
 	}
-	if ((idx = table_add_domain(ld->table, s->domain, dlen)) == -1 ||
+	if ((idx = table_add_domain(ld->table, dom, dlen)) == -1 ||
 	    (p = array_room(ld->domain_section, (size_t)idx,
 	    &ld->domain_section_cap, sizeof(*p))) == NULL) {
 		conf_nomem(ld);
@@ -317,6 +287,71 @@ domain_register(struct loader *ld, struct section *s, size_t dlen)
 }
 
 /*
+ * One name of a [domain ...] header (len bytes at name): lower-cased,
+ * checked and added to the table.  Reports what is wrong.
+ */
+static void
+domain_one(struct loader *ld, struct section *s, const char *name,
+    size_t len)
+{
+	enum dname_error	 e;
+	char			*dom;
+	size_t			 i;
+
+	if ((dom = strndup(name, len)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		dom[i] = (char)tolower((unsigned char)dom[i]);
+	if ((e = dname_check_domain(dom, len)) == DNAME_POLICY_HOST)
+		conf_error(ld, ld->line, "[domain %s]: name the policy "
+		    "domain, not its policy host: [domain %s]", dom, dom + 8);
+	else if (e != DNAME_OK)
+		conf_error(ld, ld->line, "[domain %s]: %s", dom,
+		    dname_strerror(e));
+	else
+		domain_register(ld, s, dom, len);
+	free(dom);
+}
+
+/*
+ * The names in "domain <name> [<name> ...]" (len bytes at header),
+ * separated by blanks: several policy domains may share one section (an
+ * alias domain and its main domain).  s->domain keeps them lower case,
+ * one blank apart, for messages.
+ */
+static void
+domain_names(struct loader *ld, struct section *s, const char *header,
+    size_t len)
+{
+	const char	*p = header + 6, *end = header + len, *start;
+	size_t		 n = 0, i;
+
+	if ((s->domain = malloc(len)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	while (p < end) {
+		if (is_blank((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		for (start = p; p < end && !is_blank((unsigned char)*p); p++)
+			;
+		if (n > 0)
+			s->domain[n++] = ' ';
+		for (i = 0; start + i < p; i++)
+			s->domain[n++] = (char)tolower((unsigned char)start[i]);
+		domain_one(ld, s, start, (size_t)(p - start));
+	}
+	s->domain[n] = '\0';
+	if (n == 0)
+		conf_error(ld, ld->line, "[domain] needs the policy domain "
+		    "it serves: [domain example.com]");
+}
+
+/*
  * [policy] or [domain <name>], len bytes at name.  A bad header still
  * opens a section, so that the keys under it are checked, but it is
  * never built.
@@ -325,7 +360,6 @@ static void
 section_open(struct loader *ld, const char *name, size_t len)
 {
 	struct section	*s;
-	size_t		 dlen;
 
 	if ((s = section_new(ld)) == NULL)
 		return;
@@ -339,8 +373,7 @@ section_open(struct loader *ld, const char *name, size_t len)
 		    "[policy] and [domain <policy domain>]", (int)len, name);
 		return;
 	}
-	if ((dlen = domain_name(ld, s, name, len)) > 0)
-		domain_register(ld, s, dlen);
+	domain_names(ld, s, name, len);
 }
 
 /* A line starting with "[": checks the header's form, then opens it. */
@@ -730,6 +763,37 @@ key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 }
 
 /*
+ * The DNS zone that holds a [domain] section's records, for -U's update
+ * messages (RFC 2136 §2.3: an update names its zone).  Only a [domain]
+ * section has one: zones differ per domain, and one inherited from
+ * [policy] would send the records of unrelated domains into it.
+ */
+static void
+key_zone(struct loader *ld, struct section *s, const char *value)
+{
+	enum dname_error	 e;
+	size_t			 i, len = strlen(value);
+
+	if (s->is_policy) {
+		conf_error(ld, ld->line, "zone: only in a [domain] section "
+		    "(domains [policy] serves are their own zone)");
+		return;
+	}
+	if ((e = dname_check(value, len, 0)) != DNAME_OK) {
+		conf_error(ld, ld->line, "zone: \"%s\": %s", value,
+		    dname_strerror(e));
+		return;
+	}
+	if ((s->zone = strdup(value)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		s->zone[i] = (char)tolower((unsigned char)s->zone[i]);
+	s->zone_field.state = FIELD_SET;
+}
+
+/*
  * The keys a section may hold: a new key is a field of struct section,
  * one row here and its parser.  A key given once sets its field's line
  * and state before the parser runs (which marks it set if the value is
@@ -746,6 +810,7 @@ static const struct key {
 	{ "mx", offsetof(struct section, mx_field), 0, key_mx },
 	{ "max_age", offsetof(struct section, max_age_field), 1, key_max_age },
 	{ "tlsrpt", offsetof(struct section, tlsrpt_field), 1, key_tlsrpt },
+	{ "zone", offsetof(struct section, zone_field), 1, key_zone },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -755,7 +820,7 @@ key_field(const struct key *k, struct section *s)
 	return (struct field *)(void *)((char *)s + k->field);
 }
 
-/* "mode, mx, max_age, tlsrpt": the keys, for messages. */
+/* "mode, mx, max_age, tlsrpt, zone": the keys, for messages. */
 static const char *
 keys_allowed(char *buf, size_t size)
 {
@@ -953,6 +1018,33 @@ out:
 	return idx;
 }
 
+/*
+ * Gives domain d the zone of its section s, which must hold it (the
+ * name itself or a name below it).  Returns 0, or -1 after reporting.
+ */
+static int
+zone_assign(struct loader *ld, const struct section *s,
+    struct table_domain *d)
+{
+	size_t	 n, z;
+
+	if (s->zone_field.state != FIELD_SET)
+		return 0;
+	n = strlen(d->name);
+	z = strlen(s->zone);
+	if (n < z || strcmp(d->name + n - z, s->zone) != 0 ||
+	    (n > z && d->name[n - z - 1] != '.')) {
+		conf_error(ld, s->zone_field.line, "zone: %s is not inside "
+		    "zone %s", d->name, s->zone);
+		return -1;
+	}
+	if ((d->zone = table_strdup(ld->table, s->zone)) == NULL) {
+		conf_nomem(ld);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 conf_build(struct loader *ld)
 {
@@ -962,6 +1054,7 @@ conf_build(struct loader *ld)
 	size_t			 i;
 	long			 idx;
 
+	ld->file = ld->top;
 	if (ld->nsections == 0) {
 		/* After a broken header, that error says it all. */
 		if (ld->errors == 0)
@@ -971,105 +1064,264 @@ conf_build(struct loader *ld)
 	}
 	if (ld->policy >= 0) {
 		p = &ld->sections[ld->policy];
+		ld->file = p->file;
 		if ((idx = section_build(ld, p, NULL, &tlsrpt)) >= 0) {
 			t->default_policy = idx;
 			t->default_tlsrpt = tlsrpt;
 		}
 	}
-	for (i = 0; i < t->ndomains; i++) {
+	/*
+	 * The domains of one section are consecutive in the table: build
+	 * the section once (one report of its problems), serve it to all.
+	 */
+	for (i = 0, idx = -1; i < t->ndomains; i++) {
 		const struct section *s = &ld->sections[ld->domain_section[i]];
 
-		if ((idx = section_build(ld, s, p, &tlsrpt)) >= 0) {
+		ld->file = s->file;	/* messages name the section's file */
+		if (i == 0 || ld->domain_section[i] != ld->domain_section[i - 1])
+			idx = section_build(ld, s, p, &tlsrpt);
+		if (zone_assign(ld, s, &t->domains[i]) == -1)
+			idx = -1;
+		if (idx >= 0) {
 			t->domains[i].policy = (uint32_t)idx;
 			t->domains[i].tlsrpt = tlsrpt;
 		}
 	}
+	ld->file = ld->top;
 }
 
-long
-conf_load_stream(struct conf *conf, FILE *fp, const char *file)
+static void
+loader_init(struct loader *ld, struct conf *conf, const char *top)
 {
-	struct loader	 ld;
-	size_t		 i;
-	long		 rc;
-	int		 r;
-
 	memset(conf, 0, sizeof(*conf));
 	table_init(&conf->table);
-	memset(&ld, 0, sizeof(ld));
-	ld.file = file;
-	ld.fp = fp;
-	ld.cur = -1;
-	ld.policy = -1;
-	ld.table = &conf->table;
+	memset(ld, 0, sizeof(*ld));
+	ld->file = ld->top = top;
+	ld->policy = -1;
+	ld->table = &conf->table;
+}
 
-	r = ini_parse_stream(conf_reader, &ld, conf_handler, &ld);
-	if (r != 0 && ld.errors == 0)
-		conf_error(&ld, r > 0 ? (unsigned long)r : 0, "syntax error");
+/* Reads one file of the config into ld: its lines, keys and sections. */
+static void
+loader_read(struct loader *ld, FILE *fp, const char *file)
+{
+	size_t	 before = ld->errors;
+	int	 r;
+
+	ld->file = file;
+	ld->fp = fp;
+	ld->line = 0;
+	ld->cur = -1;	/* each file starts outside any section */
+	r = ini_parse_stream(conf_reader, ld, conf_handler, ld);
+	if (r != 0 && ld->errors == before)
+		conf_error(ld, r > 0 ? (unsigned long)r : 0, "syntax error");
+	ld->file = ld->top;
+}
+
+/*
+ * Builds what ld read into conf and frees ld.  Returns 0, or the number
+ * of errors (conf is then empty).
+ */
+static long
+loader_finish(struct loader *ld, struct conf *conf)
+{
+	size_t	 i;
+	long	 rc;
+
 	/* Built even after errors, to report problems of every section. */
-	if (!ld.nomem)
-		conf_build(&ld);
-	conf_warning_summary(&ld);
-	rc = (long)ld.errors;
-	free(ld.buf);
-	for (i = 0; i < ld.nsections; i++)
-		section_free(&ld.sections[i]);
-	free(ld.sections);
-	free(ld.domain_section);
-	conf->warnings = ld.warnings;
+	if (!ld->nomem)
+		conf_build(ld);
+	conf_warning_summary(ld);
+	rc = (long)ld->errors;
+	free(ld->buf);
+	for (i = 0; i < ld->nsections; i++)
+		section_free(&ld->sections[i]);
+	free(ld->sections);
+	free(ld->domain_section);
+	for (i = 0; i < ld->npaths; i++)
+		free(ld->paths[i]);
+	free(ld->paths);
+	conf->warnings = ld->warnings;
 	if (rc != 0)
 		table_free(&conf->table);
-	else if ((conf->file = strdup(file)) == NULL) {
-		log_conf(file, 0, 0, "out of memory");
+	else if ((conf->file = strdup(ld->top)) == NULL) {
+		log_conf(ld->top, 0, 0, "out of memory");
 		table_free(&conf->table);
 		rc = 1;
 	}
 	return rc;
 }
 
-/*
- * Opening never blocks: a FIFO (or a device) named as the config would
- * otherwise hold -t, a CGI request or the supervisor's reload in open()
- * until some writer came.  Only a regular file is then read.
- */
 long
-conf_load(struct conf *conf, const char *file)
+conf_load_stream(struct conf *conf, FILE *fp, const char *file)
+{
+	struct loader	 ld;
+
+	loader_init(&ld, conf, file);
+	loader_read(&ld, fp, file);
+	return loader_finish(&ld, conf);
+}
+
+/*
+ * Opens file (at dirfd, or as a path with AT_FDCWD) for reading, name
+ * naming it in messages.  Opening never blocks: a FIFO (or a device)
+ * named as the config would otherwise hold -t, a CGI request or the
+ * supervisor's reload in open() until some writer came.  Only a regular
+ * file is then read.  Returns the stream, or NULL after reporting.
+ */
+static FILE *
+conf_open(int dirfd, const char *file, const char *name)
 {
 	struct stat	 st;
 	FILE		*fp = NULL;
-	long		 rc = -1;
 	int		 fd, flags;
 
-	memset(conf, 0, sizeof(*conf));
-	table_init(&conf->table);
-	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	if ((fd = openat(dirfd, file, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
 	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
+		log_conf(name, 0, 0, "%s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		log_conf(file, 0, 0, "not a regular file");
+		log_conf(name, 0, 0, "not a regular file");
 		goto out;
 	}
 	/* Read whole into memory: a bound, far above 1,000,000 domains. */
 	if (st.st_size > CONF_SIZE_MAX) {
-		log_conf(file, 0, 0, "%lld bytes; a config may have at most "
+		log_conf(name, 0, 0, "%lld bytes; a config may have at most "
 		    "%d MiB", (long long)st.st_size, CONF_SIZE_MAX >> 20);
 		goto out;
 	}
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {
-		log_conf(file, 0, 0, "%s", strerror(errno));
+		log_conf(name, 0, 0, "%s", strerror(errno));
 		goto out;
 	}
 	fd = -1;	/* fp owns it */
-	rc = conf_load_stream(conf, fp, file);
 out:
-	if (fp != NULL)
-		fclose(fp);
 	if (fd != -1)
 		close(fd);
+	return fp;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is name one of a config directory's files: "*.ini", not hidden? */
+static int
+conf_dir_member(const char *name)
+{
+	size_t	 len = strlen(name);
+
+	return name[0] != '.' && len > 4 && strcmp(name + len - 4, ".ini") == 0;
+}
+
+/*
+ * The names of dir's "*.ini" files, sorted (strcmp: the same order in
+ * every locale), into ld->paths as "dir/name".  0, or -1 after
+ * reporting.  dirfd passes to the DIR stream.
+ */
+static int
+conf_dir_list(struct loader *ld, int dirfd, const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 cap = 0;
+	char		**p;
+	int		 rc = -1;
+
+	if ((d = fdopendir(dirfd)) == NULL) {
+		log_conf(dir, 0, 0, "%s", strerror(errno));
+		close(dirfd);
+		return -1;
+	}
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!conf_dir_member(e->d_name))
+			continue;
+		if ((p = array_room(ld->paths, ld->npaths, &cap,
+		    sizeof(*p))) == NULL)
+			goto out;
+		ld->paths = p;
+		if (asprintf(&ld->paths[ld->npaths], "%s%s%s", dir,
+		    dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name) == -1)
+			goto out;
+		ld->npaths++;
+		errno = 0;
+	}
+	if (errno == 0)
+		rc = 0;
+out:
+	if (rc == -1)
+		log_conf(dir, 0, 0, "%s", strerror(errno ? errno : ENOMEM));
+	else if (ld->npaths > 0)
+		qsort(ld->paths, ld->npaths, sizeof(*ld->paths), name_cmp);
+	closedir(d);
+	return rc;
+}
+
+/*
+ * A directory as one config: every "*.ini" file in it, in name order (a
+ * provider's config management writes one file per customer).  A file
+ * that cannot be read is an error; the others are still checked.
+ */
+static long
+conf_load_dir(struct conf *conf, int dirfd, const char *dir)
+{
+	struct loader	 ld;
+	FILE		*fp;
+	size_t		 i;
+	int		 fd;
+
+	loader_init(&ld, conf, dir);
+	if ((fd = dup(dirfd)) == -1 || conf_dir_list(&ld, fd, dir) == -1) {
+		if (fd == -1)
+			log_conf(dir, 0, 0, "%s", strerror(errno));
+		ld.errors++;
+		ld.nomem = 1;	/* nothing to build */
+	} else if (ld.npaths == 0) {
+		log_conf(dir, 0, 0, "no *.ini file in this directory");
+		ld.errors++;
+		ld.nomem = 1;
+	}
+	for (i = 0; i < ld.npaths; i++) {
+		/* Open by name under the directory already open. */
+		if ((fp = conf_open(dirfd, strrchr(ld.paths[i], '/') + 1,
+		    ld.paths[i])) == NULL) {
+			ld.errors++;
+			continue;
+		}
+		loader_read(&ld, fp, ld.paths[i]);
+		fclose(fp);
+	}
+	return loader_finish(&ld, conf);
+}
+
+/* A file, or a directory of "*.ini" files read as one config. */
+long
+conf_load(struct conf *conf, const char *file)
+{
+	struct stat	 st;
+	FILE		*fp;
+	long		 rc;
+	int		 fd;
+
+	memset(conf, 0, sizeof(*conf));
+	table_init(&conf->table);
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+	    O_DIRECTORY)) != -1) {
+		rc = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ?
+		    conf_load_dir(conf, fd, file) : -1;
+		close(fd);
+		return rc;
+	}
+	if ((fp = conf_open(AT_FDCWD, file, file)) == NULL)
+		return -1;
+	rc = conf_load_stream(conf, fp, file);
+	fclose(fp);
 	return rc;
 }
 

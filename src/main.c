@@ -29,16 +29,25 @@ enum mode {
 	MODE_TEST,	/* -t */
 	MODE_DUMP,	/* -T */
 	MODE_DNS,	/* -d */
+	MODE_UPDATE,	/* -U */
 };
+
+/*
+ * The TTL of the records -U publishes.  Five minutes: a new id reaches
+ * senders soon after the policy it names is served (RFC 8461 §8.1), and
+ * ids change rarely, so a short TTL costs only cheap TXT lookups.
+ */
+#define UPDATE_TTL	300
 
 static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: %s [-c file] [-s address] [-m mode] [-o owner[:group]]\n"
-	    "       [-u user[:group]] [-w workers] [-t | -T | -d [domain ...]] "
-	    "[-V] [-h]\n"
-	    "  -c file     config file (default $MTA_STS_FCGI_CONFIG, else %s)\n"
+	    "       [-u user[:group]] [-w workers]\n"
+	    "       [-t | -T | -d [domain ...] | -U [domain ...]] [-V] [-h]\n"
+	    "  -c file     config file, or a directory of *.ini files (default\n"
+	    "              $MTA_STS_FCGI_CONFIG, else %s)\n"
 	    "  -s address  listen on unix:/path, /path, host:port, "
 	    "[ipv6]:port or :port\n"
 	    "  -m mode     mode of the -s unix socket (default 0660)\n"
@@ -51,6 +60,8 @@ usage(int status)
 	    "  -T          check the config and print every policy as served\n"
 	    "  -d          print the DNS records for every policy domain and "
 	    "each domain named\n"
+	    "  -U          print them as an nsupdate script: delete, add, "
+	    "send per domain\n"
 	    "  -V          print the version\n"
 	    "  -h          print this help\n"
 	    "Without -t, -T or -d: serve FastCGI on the socket given by -s, "
@@ -119,33 +130,59 @@ dump(const struct table *t)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* Prints one domain's records; returns 0 or -1 (reported). */
+/*
+ * Prints a zone-file line "NAME IN TXT ..." as -d does, or for -U as the
+ * nsupdate commands that replace every TXT record of NAME by it: the
+ * very record -d prints, with a TTL.
+ */
+static void
+dns_line(const char *line, int update)
+{
+	size_t	 n = strcspn(line, " ");
+
+	if (!update) {
+		fputs(line, stdout);
+		return;
+	}
+	printf("update delete %.*s TXT\n", (int)n, line);
+	printf("update add %.*s %d%s", (int)n, line, UPDATE_TTL, line + n);
+}
+
+/*
+ * Prints one domain's records, for -U as one update message to its zone
+ * (zone NULL: the domain itself); returns 0 or -1 (reported).
+ */
 static int
-dns_domain(const char *name, const char *tlsrpt, const struct policy *p)
+dns_domain(const char *name, const char *tlsrpt, const struct policy *p,
+    const char *zone, int update)
 {
 	char	 line[8192];
 
 	if (policy_dns_sts(line, sizeof(line), name, p->id) >=
 	    (int)sizeof(line))
 		return -1;
-	fputs(line, stdout);
-	if (tlsrpt == NULL)
-		return 0;
-	if (policy_dns_tlsrpt(line, sizeof(line), name, tlsrpt) < 0 ||
-	    strlen(line) >= sizeof(line) - 1) {
-		log_warnx("%s: tlsrpt value too long", name);
-		return -1;
+	if (update)
+		printf("zone %s.\n", zone != NULL ? zone : name);
+	dns_line(line, update);
+	if (tlsrpt != NULL) {
+		if (policy_dns_tlsrpt(line, sizeof(line), name, tlsrpt) < 0 ||
+		    strlen(line) >= sizeof(line) - 1) {
+			log_warnx("%s: tlsrpt value too long", name);
+			return -1;
+		}
+		dns_line(line, update);
 	}
-	fputs(line, stdout);
+	if (update)
+		printf("send\n");
 	return 0;
 }
 
 /*
- * A domain named after -d: the rules of a [domain] section's name, so
+ * A domain named after -d or -U: the rules of a [domain] section's name, so
  * that both print the same records.  0, or -1 after saying why.
  */
 static int
-dns_extra_check(const struct table *t, char *name)
+dns_extra_check(const struct table *t, char *name, int update)
 {
 	enum dname_error	 e;
 	size_t			 i, len = strlen(name);
@@ -154,7 +191,7 @@ dns_extra_check(const struct table *t, char *name)
 		name[i] = (char)tolower((unsigned char)name[i]);
 	if ((e = dname_check_domain(name, len)) == DNAME_POLICY_HOST) {
 		log_warnx("%s: name the policy domain, not its policy host: "
-		    "-d %s", name, name + 8);
+		    "%s %s", name, update ? "-U" : "-d", name + 8);
 		return -1;
 	}
 	if (e != DNAME_OK) {
@@ -169,32 +206,36 @@ dns_extra_check(const struct table *t, char *name)
 	return 0;
 }
 
-/* -d: records for every [domain] section, then for each domain named. */
+/*
+ * -d, -U: records for every [domain] section, then for each domain named.
+ */
 static int
-dns(const struct table *t, char **extra, int nextra)
+dns(const struct table *t, char **extra, int nextra, int update)
 {
 	size_t	 i;
 	int	 k, bad = 0;
 
 	for (k = 0; k < nextra; k++)
-		if (dns_extra_check(t, extra[k]) == -1)
+		if (dns_extra_check(t, extra[k], update) == -1)
 			bad = 1;
 	if (bad)
 		return 1;
 	if (t->ndomains == 0 && nextra == 0) {
 		log_warnx("no [domain] sections: name the policy domains "
-		    "[policy] serves, as in -d example.com");
+		    "[policy] serves, as in %s example.com", update ? "-U" :
+		    "-d");
 		return 1;
 	}
 	for (i = 0; i < t->ndomains; i++)
 		if (dns_domain(t->domains[i].name, t->domains[i].tlsrpt,
-		    &t->policies[t->domains[i].policy]) == -1)
+		    &t->policies[t->domains[i].policy], t->domains[i].zone,
+		    update) == -1)
 			return 1;
 	for (k = 0; k < nextra; k++) {
 		if (table_find(t, extra[k], strlen(extra[k])) != NULL)
 			continue;	/* printed above */
 		if (dns_domain(extra[k], t->default_tlsrpt,
-		    &t->policies[t->default_policy]) == -1)
+		    &t->policies[t->default_policy], NULL, update) == -1)
 			return 1;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
@@ -209,7 +250,7 @@ struct options {
 	const char		*owner;		/* -o */
 	const char		*user;		/* -u */
 	const char		*nworkers;	/* -w */
-	char			**domains;	/* after -d */
+	char			**domains;	/* after -d or -U */
 	int			 ndomains;
 	int			 cgi_request;	/* the environment holds one */
 	struct listen_opts	 lo;		/* -m, -o */
@@ -230,12 +271,12 @@ usage_error(const char *fmt, ...)
 	usage(2);
 }
 
-/* Sets o->mode from -t, -T or -d, which exclude each other. */
+/* Sets o->mode from -t, -T, -d or -U, which exclude each other. */
 static void
 options_mode(struct options *o, enum mode m)
 {
 	if (o->mode != MODE_SERVE && o->mode != m)
-		usage_error("-t, -T and -d exclude each other");
+		usage_error("-t, -T, -d and -U exclude each other");
 	o->mode = m;
 }
 
@@ -274,12 +315,15 @@ options_parse(struct options *o, int argc, char *argv[])
 	int	 ch;
 
 	opterr = 0;	/* getopt would name argv[0], a path */
-	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:Vw:")) != -1) {
+	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:UVw:")) != -1) {
 		if (options_arg(o, ch))
 			continue;
 		switch (ch) {
 		case 'd':
 			options_mode(o, MODE_DNS);
+			break;
+		case 'U':
+			options_mode(o, MODE_UPDATE);
 			break;
 		case 't':
 			options_mode(o, MODE_TEST);
@@ -311,14 +355,15 @@ options_check(struct options *o)
 {
 	long long	 n;
 
-	if (o->ndomains > 0 && o->mode != MODE_DNS)
-		usage_error("unexpected argument \"%s\" (domains go after -d)",
+	if (o->ndomains > 0 && o->mode != MODE_DNS && o->mode != MODE_UPDATE)
+		usage_error("unexpected argument \"%s\" (domains go after -d "
+		    "or -U)",
 		    o->domains[0]);
 	if ((o->address != NULL || o->user != NULL || o->owner != NULL ||
 	    o->sockmode != NULL || o->nworkers != NULL) &&
 	    o->mode != MODE_SERVE)
-		usage_error("-s, -m, -o, -u and -w are for serving; -t, -T and "
-		    "-d only read the config");
+		usage_error("-s, -m, -o, -u and -w are for serving; -t, -T, -d "
+		    "and -U only read the config");
 	if ((o->owner != NULL || o->sockmode != NULL) && (o->address == NULL ||
 	    (strncmp(o->address, "unix:", 5) != 0 && o->address[0] != '/')))
 		usage_error("-m and -o apply to a unix socket of our own "
@@ -340,7 +385,7 @@ options_check(struct options *o)
 	}
 }
 
-/* -t, -T, -d: read the config, say what is in it; the exit status. */
+/* -t, -T, -d, -U: read the config, say what is in it; the exit status. */
 static int
 check(const struct options *o)
 {
@@ -355,8 +400,9 @@ check(const struct options *o)
 		return status;
 	if (o->mode == MODE_DUMP)
 		status = dump(&conf.table);
-	else if (o->mode == MODE_DNS)
-		status = dns(&conf.table, o->domains, o->ndomains);
+	else if (o->mode == MODE_DNS || o->mode == MODE_UPDATE)
+		status = dns(&conf.table, o->domains, o->ndomains,
+		    o->mode == MODE_UPDATE);
 	conf_free(&conf);
 	return status;
 }

@@ -147,6 +147,7 @@ int		 policy_dns_tlsrpt(char *, size_t, const char *, const char *);
 struct table_domain {
 	const char	*name;		/* lower case, policy domain */
 	const char	*tlsrpt;	/* rua value, or NULL */
+	const char	*zone;		/* its DNS zone for -U; NULL: name */
 	uint32_t	 policy;	/* index into policies */
 	uint32_t	 hash;
 };

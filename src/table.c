@@ -207,6 +207,7 @@ table_add_domain(struct table *t, const char *name, size_t len)
 	d = &t->domains[t->ndomains];
 	d->name = copy;
 	d->tlsrpt = NULL;
+	d->zone = NULL;
 	d->policy = 0;
 	d->hash = hash_bytes(name, len);
 	for (j = d->hash & (t->nslots - 1); t->slots[j] != 0;

@@ -30,11 +30,13 @@ version^0^mta-sts-fcgi 0.1.0^-V
 help^0^usage: mta-sts-fcgi [-c file] [-s address] [-m mode] [-o owner[:group]]^-h
 unknown option^2^mta-sts-fcgi: unknown option -x^-x
 missing -c argument^2^mta-sts-fcgi: option -c needs an argument^-c
--t and -T^2^mta-sts-fcgi: -t, -T and -d exclude each other^-t -T -c $good
--t and -d^2^mta-sts-fcgi: -t, -T and -d exclude each other^-t -d -c $good
-stray argument^2^mta-sts-fcgi: unexpected argument "example.com" (domains go after -d)^-t -c $good example.com
--s with -t^2^mta-sts-fcgi: -s, -m, -o, -u and -w are for serving; -t, -T and -d only read the config^-t -s /tmp/x -c $good
--w with -d^2^mta-sts-fcgi: -s, -m, -o, -u and -w are for serving; -t, -T and -d only read the config^-d -w 2 -c $good
+-t and -T^2^mta-sts-fcgi: -t, -T, -d and -U exclude each other^-t -T -c $good
+-t and -d^2^mta-sts-fcgi: -t, -T, -d and -U exclude each other^-t -d -c $good
+-d and -U^2^mta-sts-fcgi: -t, -T, -d and -U exclude each other^-d -U -c $good
+stray argument^2^mta-sts-fcgi: unexpected argument "example.com" (domains go after -d or -U)^-t -c $good example.com
+-s with -t^2^mta-sts-fcgi: -s, -m, -o, -u and -w are for serving; -t, -T, -d and -U only read the config^-t -s /tmp/x -c $good
+-w with -d^2^mta-sts-fcgi: -s, -m, -o, -u and -w are for serving; -t, -T, -d and -U only read the config^-d -w 2 -c $good
+-w with -U^2^mta-sts-fcgi: -s, -m, -o, -u and -w are for serving; -t, -T, -d and -U only read the config^-U -w 2 -c $good
 -w 0^2^mta-sts-fcgi: -w 0: want a number of workers from 1 to 256^-w 0 -c $good -s :9
 -w 257^2^mta-sts-fcgi: -w 257: want a number of workers from 1 to 256^-w 257 -c $good -s :9
 -w x^2^mta-sts-fcgi: -w 2x: want a number of workers from 1 to 256^-w 2x -c $good -s :9
@@ -48,7 +50,7 @@ stray argument^2^mta-sts-fcgi: unexpected argument "example.com" (domains go aft
 -o unknown^1^mta-sts-fcgi: -o: no user "no-such-user"^-o no-such-user -c $good -s unix:$SCRATCH/u.sock
 bad FCGI_WEB_SERVER_ADDRS^1^mta-sts-fcgi: FCGI_WEB_SERVER_ADDRS="127.0.0.1,nonsense": want up to 16 IPv4 or IPv6 addresses separated by commas^-c $good -s :9
 missing config^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-t -c $SCRATCH/none.ini
-config is a directory^1^mta-sts-fcgi: $SCRATCH/dir: not a regular file^-t -c $SCRATCH/dir
+config is an empty directory^1^mta-sts-fcgi: $SCRATCH/dir: no *.ini file in this directory^-t -c $SCRATCH/dir
 missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or directory^-c $SCRATCH/none.ini -s unix:$SCRATCH/s.sock
 -d bad domain^1^mta-sts-fcgi: exa_mple.com: "_" is not allowed in a host name (letters, digits, "-" and ".")^-c $good -d exa_mple.com
 -d policy host^1^mta-sts-fcgi: mta-sts.example.net: name the policy domain, not its policy host: -d example.net^-c $good -d mta-sts.example.net
@@ -59,6 +61,11 @@ missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or d
 -c with a control character^1^mta-sts-fcgi: $SCRATCH/\x01.ini: No such file or directory^-t -c $SCRATCH/$'\001'.ini
 -d domain nothing serves^1^mta-sts-fcgi: other.example: no [domain other.example] section and no [policy] to serve it^-c tests/conf/good/domains-only.ini -d other.example
 -d without domains^1^mta-sts-fcgi: no [domain] sections: name the policy domains [policy] serves, as in -d example.com^-c $good -d
+-U policy host^1^mta-sts-fcgi: mta-sts.example.net: name the policy domain, not its policy host: -U example.net^-c $good -U mta-sts.example.net
+-U bad domain^1^mta-sts-fcgi: exa_mple.com: "_" is not allowed in a host name (letters, digits, "-" and ".")^-c $good -U exa_mple.com
+-U domain nothing serves^1^mta-sts-fcgi: other.example: no [domain other.example] section and no [policy] to serve it^-c tests/conf/good/domains-only.ini -U other.example
+-U without domains^1^mta-sts-fcgi: no [domain] sections: name the policy domains [policy] serves, as in -U example.com^-c $good -U
+-U upper case^0^zone example.com.^-c $good -U EXAMPLE.com
 -d upper case^0^_mta-sts.example.com. IN TXT "v=STSv1; id=a5963b31a082635c6ec668171482b14f"^-c $good -d EXAMPLE.com
 no socket, no CGI^1^mta-sts-fcgi: no FastCGI socket on fd 0 and no CGI request in the environment: use -s address, or run under a web server or process manager (-h for help)^-c $good
 bad address^1^mta-sts-fcgi: 1.2.3.4: not a socket address: want unix:/path, /path, host:port, [ipv6]:port or :port^-c $good -s 1.2.3.4
@@ -157,3 +164,38 @@ if [ "$(id -u)" = 0 ]; then
 	    "$(stat -c '%a %U:%G' "$SCRATCH/mo.sock")"
 	stop "$mo"
 fi
+
+# -c DIR: SIGHUP re-reads the directory, with files added, changed and
+# removed since the last load.
+cfg=$SCRATCH/conf.d
+mkdir -p "$cfg"
+cp tests/conf/good/provider.d/*.ini "$cfg/"
+start dir "$BIN" -c "$cfg" -s "unix:$SCRATCH/dir.sock"
+dirpid=$LAST_PID
+dreq() { "$CLIENT" "unix:$SCRATCH/dir.sock" REQUEST_METHOD=GET \
+    REQUEST_URI=/.well-known/mta-sts.txt "HTTP_HOST=mta-sts.$1" 2>/dev/null |
+    tr -d '\r' | sed -n 's/^\(Status\|mode\): //p' | tr '\n' ' '; }
+reloaded() { [ "$(grep -c 'reloaded: ' "$SCRATCH/dir.err")" = "$1" ]; }
+if wait_for test -S "$SCRATCH/dir.sock"; then
+	check_eq "-c DIR: a customer file's policy is served" "200 OK testing " \
+	    "$(dreq b.example)"
+	printf '[domain c.example]\nmode = none\n' >"$cfg/customer-c.ini"
+	sed -i 's/^mode = testing/mode = enforce/' "$cfg/customer-b.ini"
+	rm "$cfg/customer-a.ini"
+	kill -HUP "$dirpid"
+	within $((30 * SCALE)) reloaded 1
+	check_eq "-c DIR, SIGHUP: an added file is served" "200 OK none " \
+	    "$(dreq c.example)"
+	check_eq "-c DIR, SIGHUP: a changed file is served" "200 OK enforce " \
+	    "$(dreq b.example)"
+	check_eq "-c DIR, SIGHUP: a removed file's domain gets [policy]" \
+	    "200 OK enforce " "$(dreq www.a.example)"
+	check_eq "-c DIR, SIGHUP: the reload is logged" \
+	    "mta-sts-fcgi: $cfg: reloaded: 2 policies for 2 domains and a default" \
+	    "$(grep 'reloaded: ' "$SCRATCH/dir.err")"
+else
+	notok "-c DIR: the responder did not start"
+	sed 's/^/#   /' "$SCRATCH/dir.err"
+fi
+stop "$dirpid"
+check_eq "-c DIR: the responder stops on SIGTERM" 0 $?

@@ -31,8 +31,8 @@ check_eq "the installed binary passes -t on the installed config" \
     "0 mta-sts-fcgi: $dest/etc/mta-sts-fcgi.ini: configuration OK" \
     "$? $(tail -1 "$SCRATCH/t.err")"
 check_eq "the installed binary's default config is SYSCONFDIR's" \
-    "  -c file     config file (default \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
-    "$("$dest/usr/sbin/mta-sts-fcgi" -h | sed -n 3p)"
+    "              \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
+    "$("$dest/usr/sbin/mta-sts-fcgi" -h | grep -A1 -e '^  -c file' | sed 1d)"
 
 check_eq "the installed checker's default config is SYSCONFDIR's" \
     "  -c config  the responder's config (default \$MTA_STS_FCGI_CONFIG, else /etc/mta-sts-fcgi.ini)" \
