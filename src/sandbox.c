@@ -62,8 +62,9 @@ static const int	 sanitizer_extra[] = {
 };
 static const int	 valgrind_extra[] = {
 	SCMP_SYS(mmap),			/* its translations are code */
-	SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(newfstatat),
-	SCMP_SYS(fstat), SCMP_SYS(lseek), SCMP_SYS(pread64),
+	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink),
+	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(lseek),
+	SCMP_SYS(pread64),
 };
 
 #if defined(__SANITIZE_ADDRESS__)
