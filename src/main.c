@@ -308,6 +308,27 @@ options_arg(struct options *o, int ch)
 	return 0;
 }
 
+/* -d, -U, -t and -T choose what the program does; 1 if ch is one. */
+static int
+options_mode_flag(struct options *o, int ch)
+{
+	static const struct {
+		int		 ch;
+		enum mode	 mode;
+	} flags[] = {
+		{ 'd', MODE_DNS }, { 'U', MODE_UPDATE },
+		{ 't', MODE_TEST }, { 'T', MODE_DUMP },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (flags[i].ch == ch) {
+			options_mode(o, flags[i].mode);
+			return 1;
+		}
+	return 0;
+}
+
 /* getopt: fills o from argv; exits 2 on a usage error. */
 static void
 options_parse(struct options *o, int argc, char *argv[])
@@ -316,21 +337,9 @@ options_parse(struct options *o, int argc, char *argv[])
 
 	opterr = 0;	/* getopt would name argv[0], a path */
 	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:UVw:")) != -1) {
-		if (options_arg(o, ch))
+		if (options_arg(o, ch) || options_mode_flag(o, ch))
 			continue;
 		switch (ch) {
-		case 'd':
-			options_mode(o, MODE_DNS);
-			break;
-		case 'U':
-			options_mode(o, MODE_UPDATE);
-			break;
-		case 't':
-			options_mode(o, MODE_TEST);
-			break;
-		case 'T':
-			options_mode(o, MODE_DUMP);
-			break;
 		case 'V':
 			printf("%s %s\n", PROGNAME, VERSION);
 			exit(0);

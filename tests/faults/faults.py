@@ -763,7 +763,13 @@ def case_emfile():
 def case_worker_crash(srv):
     """SIGABRT is what libfcgi's failed assertion and stack-smash check
     raise (and what no sanitizer intercepts)."""
-    wait_until(lambda: len(srv.workers()) == 2, 3)  # the old generation gone
+    def settled():
+        """Two workers, the same ones a moment later: no generation of
+        an earlier reload is still on its way out."""
+        w = srv.workers()
+        time.sleep(0.3)
+        return len(w) == 2 and srv.workers() == w
+    wait_until(settled, 5)
     before = srv.workers()
     os.kill(before[0], signal.SIGABRT)
     wait_until(lambda: len(srv.workers()) == len(before) and
@@ -813,7 +819,8 @@ def case_privileges(srv):
         for line in open("/proc/%d/status" % p):
             if line.startswith("Uid:"):
                 return int(line.split()[1])
-    # A worker seen in the instant after fork() is still root.
+    # A worker seen in the instant after fork() is still root, and one
+    # still in its setup has no filter yet.
     wait_until(lambda: [uid(p) for p in srv.workers()] == [33, 33], 3)
     check("started as root: the supervisor stays root, 2 workers run as "
           "www-data", (0, [33, 33]),
@@ -827,6 +834,8 @@ def case_privileges(srv):
         return (st["Seccomp"].strip(), st["NoNewPrivs"].strip(),
                 root.startswith("/tmp/mta-sts-fcgi.empty.") and
                 root.endswith(" (deleted)"))
+    wait_until(lambda: [confinement(p) for p in srv.workers()] ==
+               [("2", "1", True)] * 2, 3)
     check("every worker: Seccomp 2, NoNewPrivs 1, chrooted to a removed "
           "empty directory", [("2", "1", True)] * 2,
           [confinement(p) for p in srv.workers()])
