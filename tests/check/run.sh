@@ -51,6 +51,15 @@ mx = *.wildcard.test
 [domain bigehlo.test]
 mx = mx.bigehlo.test
 
+[domain mxtls11.test]
+mx = mx.mxtls11.test
+
+[domain mxexpired.test]
+mx = mx.mxexpired.test
+
+[domain mxuntrusted.test]
+mx = mx.mxuntrusted.test
+
 [domain none.test]
 mode = none
 EOC
@@ -58,7 +67,8 @@ EOC
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
-nostarttls mxname slow tlsrpt twoaddr nomx nullmx big invalid cname wildcard bigehlo split none"
+nostarttls mxname mxtls11 mxexpired mxuntrusted slow tlsrpt twoaddr nomx
+nullmx big invalid cname wildcard bigehlo split none"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -74,7 +84,8 @@ ca_new good
 ca_new other
 web_names=
 for d in good notxt twotxt badid staleid noaddr redirect notfound html \
-    differs tls11 uncovered testing unused nostarttls mxname slow tlsrpt \
+    differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
+    mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
     hangweb hangmx; do
 	web_names="$web_names mta-sts.$d.test"
@@ -87,6 +98,9 @@ cert expiring good "mta-sts.expiring.test" 10
 cert mx good "mx.ok.test mx1.good.test mx2.uncovered.test mx2.testing.test
     a.b.wildcard.test"
 cert mxother good "mx.other.test"
+cert mxtls11 good "mx.mxtls11.test"
+cert mxexpired good "mx.mxexpired.test" 200101000000Z 200201000000Z
+cert mxuntrusted other "mx.mxuntrusted.test"
 
 # --- DNS: every domain right, then each broken one its way ---
 zone=$SCRATCH/zone
@@ -112,7 +126,8 @@ for d in $domains $hung; do
 		echo "mx-host=$d,mx1.good.test,20" ;;
 	uncovered.test|testing.test) echo "mx-host=$d,mx.ok.test,10"
 		echo "mx-host=$d,mx2.$d,20" ;;
-	nostarttls.test|mxname.test|hangmx.test|bigehlo.test)
+	nostarttls.test|mxname.test|hangmx.test|bigehlo.test|mxtls11.test|\
+	mxexpired.test|mxuntrusted.test)
 		echo "mx-host=$d,mx.$d,10" ;;
 	slow.test|nomx.test) ;;
 	nullmx.test) echo "mx-host=$d,.,0" ;;
@@ -135,6 +150,9 @@ host-record=mx.nostarttls.test,127.0.0.4
 host-record=mx.mxname.test,127.0.0.5
 host-record=mx.hangmx.test,127.0.0.7
 host-record=mx.bigehlo.test,127.0.0.9
+host-record=mx.mxtls11.test,127.0.0.10
+host-record=mx.mxexpired.test,127.0.0.11
+host-record=mx.mxuntrusted.test,127.0.0.12
 server=/slow.test/127.0.0.6
 txt-record=_mta-sts.shared.test,"v=STSv1; id=$(id_of cname.test)"
 cname=_mta-sts.cname.test,_mta-sts.shared.test
@@ -209,6 +227,9 @@ world_smtp nostarttls 127.0.0.4 || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxname 127.0.0.5 mxother || { notok "aiosmtpd did not start"; exit 1; }
 world_silent 127.0.0.7 443 25
 world_bigehlo 127.0.0.9 || { notok "the hostile SMTP server did not start"; exit 1; }
+world_smtp_tls11 127.0.0.10 mxtls11 || { notok "the TLS 1.1 SMTP server did not start"; exit 1; }
+world_smtp mxexpired 127.0.0.11 mxexpired || { notok "aiosmtpd did not start"; exit 1; }
+world_smtp mxuntrusted 127.0.0.12 mxuntrusted || { notok "aiosmtpd did not start"; exit 1; }
 
 # check_case NAME WANT_STATUS ARGS... <<EXPECTED: runs the checker in
 # the world and compares its whole stdout and its exit status.
@@ -373,6 +394,23 @@ check_case "an MX certificate for the wrong name" 2 mxname.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 mxname.test: mx-tls: critical: MX host mx.mxname.test at 127.0.0.5 port 25: certificate: hostname mismatch (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxname.test)
 EOW
+# The TLS 1.1 mail server really speaks TLS 1.1 after STARTTLS.
+in_ns openssl s_client -connect 127.0.0.10:25 -starttls smtp \
+    -tls1_1 -cipher DEFAULT:@SECLEVEL=0 </dev/null >"$SCRATCH/s_client" 2>&1
+check_eq "the TLS-1.1-only MX answers TLS 1.1" "Protocol  : TLSv1.1" \
+    "$(grep -o 'Protocol  : TLSv1.1' "$SCRATCH/s_client")"
+check_case "a TLS-1.1-only MX" 2 mxtls11.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+mxtls11.test: mx-tls: critical: MX host mx.mxtls11.test at 127.0.0.10 port 25: TLS handshake failed: error:0A00042E:SSL routines::tlsv1 alert protocol version (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxtls11.test)
+EOW
+check_case "an expired MX certificate" 2 mxexpired.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+mxexpired.test: mx-tls: critical: MX host mx.mxexpired.test at 127.0.0.11 port 25: certificate: certificate has expired (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxexpired.test)
+EOW
+check_case "an MX certificate from an untrusted CA" 2 mxuntrusted.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+mxuntrusted.test: mx-tls: critical: MX host mx.mxuntrusted.test at 127.0.0.12 port 25: certificate: unable to get local issuer certificate (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxuntrusted.test)
+EOW
 
 # A DNS server that never answers: bounded by resolv.conf's timeout
 # (capped at 2 s) times its attempts (capped at 2).
@@ -391,7 +429,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 32 domains checked: 22 critical, 6 warning, 4 OK"
+	echo "MTA-STS CRITICAL - 35 domains checked: 25 critical, 6 warning, 4 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
@@ -429,7 +467,7 @@ check_eq "silent servers cost their bounds at once, not in turn: ${ms} ms" 1 \
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 9 domains checked: 5 critical, 2 warning, 2 OK" \
+    "2 MTA-STS CRITICAL - 12 domains checked: 8 critical, 2 warning, 2 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.

@@ -180,6 +180,45 @@ world_smtp() {
 	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$2', 25), 1)"
 }
 
+# world_smtp_tls11 ADDRESS CERT: an SMTP server on ADDRESS:25 that
+# offers STARTTLS and then speaks TLS 1.1 and nothing later (what
+# aiosmtpd cannot be told to do), with $SCRATCH/CERT.crt/.key.
+world_smtp_tls11() {
+	start "smtp-tls11-$1" ip netns exec "$NS" "$PY" -c '
+import socket, ssl, sys, threading
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_1
+ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+def serve(c):
+    f = c.makefile("rb")
+    c.sendall(b"220 tls11.test ESMTP\r\n")
+    for line in f:
+        cmd = line.strip().upper()
+        if cmd.startswith(b"EHLO"):
+            c.sendall(b"250-tls11.test\r\n250-STARTTLS\r\n250 OK\r\n")
+        elif cmd == b"STARTTLS":
+            c.sendall(b"220 2.0.0 go ahead\r\n")
+            try:
+                ctx.wrap_socket(c, server_side=True).close()
+            except (OSError, ssl.SSLError):
+                pass
+            return
+        else:
+            c.sendall(b"221 bye\r\n")
+            break
+    c.close()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 25))
+s.listen(64)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+' "$1" "$SCRATCH/$2.crt" "$SCRATCH/$2.key"
+	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$1', 25), 1)"
+}
+
 # world_silent ADDRESS PORT...: accepts TCP connections and never says a
 # word, for a web or mail server that hangs.
 world_silent() {
