@@ -93,7 +93,7 @@ ASAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
-.PHONY: all deps run check check-fast bench bench-check fuzz fuzz-build \
+.PHONY: all deps run check check-fast bench bench-check bench-dir fuzz fuzz-build \
 	clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
@@ -191,13 +191,21 @@ check:
 
 # Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
-# The last step, bench/check.sh, times mta-sts-check over 1,000 domains
+# bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
+# the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bash bench/run.sh
+	@bash bench/dir-scale.sh
 	@bash bench/check.sh
+
+# Only the config directory's section: DOMAINS in FILES files (-c DIR).
+bench-dir:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/tools/fcgi-client
+	@bash bench/dir-scale.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:

@@ -18,6 +18,7 @@ JOBS=${JOBS:-32}
 OUT=${OUT:-BENCHMARKS.md}
 . tests/lib.sh
 . tests/check/world.sh
+. bench/lib.sh
 CHECK=$TOP/mta-sts-check
 trap 'cleanup; world_destroy' EXIT
 die() { echo "bench/check: $*" >&2; exit 1; }
@@ -112,13 +113,5 @@ The silent domain's questions wait in one job while the other jobs go
 on; it is the last domain of the config, so it starts when the others are
 nearly done and adds its own timeouts, once, not once per domain.
 EOS
-touch "$OUT"
-awk -v sec="$section" '
-	/^## mta-sts-check at scale$/ { skip = 1; while ((getline l < sec) > 0) print l; next }
-	skip && /^## / { skip = 0 }
-	!skip { print }
-' "$OUT" >"$SCRATCH/bench.md"
-grep -q '^## mta-sts-check at scale$' "$SCRATCH/bench.md" ||
-    { echo; cat "$section"; } >>"$SCRATCH/bench.md"
-cp "$SCRATCH/bench.md" "$OUT"
+bench_section "mta-sts-check at scale" "$section" "$OUT"
 echo "bench/check: $DOMAINS domains: $m_all s; with a silent DNS zone: $m_slow s (+$m_added s; alone $m_alone s); wrote $OUT"

@@ -17,7 +17,7 @@ check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-d
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
 	    knot knot-dnsutils bind9-dnsutils" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
-	    fcgiwrap gnuplot-nox valgrind python3
+	    fcgiwrap gnuplot-nox valgrind python3 time
 	    iproute2 dnsmasq-base openssl" ;;
 *)	echo "usage: $0 build|run|check|bench" >&2; exit 2 ;;
 esac
