@@ -62,6 +62,7 @@ zone:
 EOC
 	for z in "$@"; do
 		echo "  - domain: $z" >>"$d/knot.conf"
+		# shellcheck disable=SC2016
 		printf '$ORIGIN %s.\n$TTL 3600\n@ SOA ns hostmaster 1 3600 600 604800 300\n@ NS ns\nns A 127.0.0.1\n' \
 		    "$z" >"$d/$z.zone"
 	done
