@@ -214,7 +214,7 @@ ok_lines "2 domains" nsupdate | head -3 >"$SCRATCH/want-out"
 check_file "a wrong key: steps 1 to 3 said" "$SCRATCH/want-out" \
     "$SCRATCH/out"
 check_eq "a wrong key: nsupdate's BADSIG, then why step 4 failed" \
-    "1 mta-sts-publish: step 4 (publish) failed: nsupdate exited with status 2; the domains before the one refused may have their new records (safe: every policy is served): run again once the cause is fixed" \
+    "1 mta-sts-publish: step 4 (publish) failed: nsupdate exited with status 2; other domains' update messages may have been accepted (safe: every policy is served): run again once the cause is fixed" \
     "$(grep -c -m1 BADSIG "$SCRATCH/err") $(tail -1 "$SCRATCH/err")"
 check_eq "a wrong key: the host serves the new policy" \
     "$(config_id a.test)" "$(served_id a.test)"
@@ -246,6 +246,39 @@ check_file "a CNAME at _mta-sts.c.test: steps 1 to 4 said" \
 check_file "a CNAME at _mta-sts.c.test: why step 5 failed" \
     "$SCRATCH/want-err" "$SCRATCH/err"
 check_dns "a CNAME at _mta-sts.c.test: the sections' records as they were"
+
+# --- customers who run their own DNS: publish from a directory of
+# symlinks to [policy] and the files of the customers whose DNS this is;
+# a domain's policy, and so its id, comes only from its section and
+# [policy], so the ids are the full config's ---
+pubd=$SCRATCH/publish.d
+mkdir "$pubd"
+ln -s "$confd/00-policy.ini" "$confd/customer-a.ini" "$pubd/"
+printf '[domain b.test]\nmx = mx.b.test\nmode = testing\n' \
+    >"$confd/customer-b.ini"
+publish "a directory of symlinks: a.test only" 0 -c "$pubd" \
+    -k "$SCRATCH/nsupdate.key" -s 127.0.0.1 -r "kill -HUP $FCGI" -t 10 -T 10
+ok_lines "1 domain" nsupdate >"$SCRATCH/want-out"
+check_file "a directory of symlinks: every step said, in order" \
+    "$SCRATCH/want-out" "$SCRATCH/out"
+check_eq "a directory of symlinks: the reload read the whole directory" \
+    "$(config_id b.test)" "$(served_id b.test)"
+{
+	"$BIN" -c "$confd" -d 2>/dev/null | grep '^_[a-z_.]*\.a\.test\. '
+	grep '\.b\.test\. ' "$SCRATCH/live"
+} >"$SCRATCH/want"
+check_dns "a directory of symlinks: a.test's records, b.test's untouched"
+
+# --- an update client that is not there: found before the reload ---
+publish "a missing update client" 1 -k "$SCRATCH/nsupdate.key" \
+    -u "$SCRATCH/none/knsupdate" -r "touch $SCRATCH/reloaded" -t 3 -T 3
+check_file "a missing update client: nothing on stdout" /dev/null \
+    "$SCRATCH/out"
+check_eq "a missing update client: says so" \
+    "mta-sts-publish: step 1 (check) failed: $SCRATCH/none/knsupdate: not found (PATH=$SCRATCH/bin:$PATH:/usr/local/sbin:/usr/sbin:/sbin); nothing was reloaded or published" \
+    "$(cat "$SCRATCH/err")"
+check_eq "a missing update client: the reload command did not run" no \
+    "$([ -e "$SCRATCH/reloaded" ] && echo yes || echo no)"
 
 # --- usage ---
 publish "no -k" 64 -r true
