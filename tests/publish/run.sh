@@ -190,6 +190,29 @@ check_eq "a reload that does nothing: the host still serves the old policy" \
 cp "$SCRATCH/live" "$SCRATCH/want"
 check_dns "a reload that does nothing: DNS unchanged"
 
+# --- SIGTERM while waiting at step 3: it stops there, says so, and
+# leaves no file and no record behind (started without in_ns, a
+# function, so that $! is the script itself) ---
+ip netns exec "$NS" env PATH="$SCRATCH/bin:$PATH" TMPDIR="$SCRATCH/tmp" sh "$SCRIPT" \
+    -c "$confd" -a "$SCRATCH/ca-pub/ca.crt" -k "$SCRATCH/nsupdate.key" \
+    -s 127.0.0.1 -r true -t 60 -T 10 >"$SCRATCH/out" 2>"$SCRATCH/err" &
+pub=$!
+PIDS="$PIDS $pub"
+reached3() { grep -q '^mta-sts-publish: reload: ' "$SCRATCH/out"; }
+within 100 reached3
+check_eq "SIGTERM at step 3: the wait has begun" 0 $?
+sleep 1
+kill -TERM "$pub"
+wait_gone "$pub" 50
+check_eq "SIGTERM at step 3: it stops within 5 s" 0 $?
+wait "$pub"
+check_eq "SIGTERM at step 3: exit status 143" 143 $?
+check_eq "SIGTERM at step 3: says where it stopped" \
+    "mta-sts-publish: step 3 (serve) stopped by SIGTERM" "$(cat "$SCRATCH/err")"
+check_eq "SIGTERM at step 3: its temporary files are removed" "" \
+    "$(ls -A "$SCRATCH/tmp")"
+check_dns "SIGTERM at step 3: DNS unchanged"
+
 # --- an invalid config: nothing reloaded, nothing published ---
 printf '[domain x.test]\nmode = enforcing\n' >"$confd/customer-x.ini"
 publish "an invalid config" 1 -k "$SCRATCH/nsupdate.key" -s 127.0.0.1 \
