@@ -303,6 +303,24 @@ check_eq "a missing update client: says so" \
 check_eq "a missing update client: the reload command did not run" no \
     "$([ -e "$SCRATCH/reloaded" ] && echo yes || echo no)"
 
+# --- a named domain that is not one: -d refuses it, before the reload ---
+rm -f "$SCRATCH/reloaded"
+publish "a named domain that is not one" 1 -k "$SCRATCH/nsupdate.key" \
+    -r "touch $SCRATCH/reloaded" -t 3 -T 3 bad_name.test
+{
+	# -t's warnings, then -d's (the same) and its reason.
+	"$BIN" -t -c "$confd" 2>&1 | grep -v ': configuration OK$'
+	{ "$BIN" -c "$confd" -d bad_name.test >/dev/null; } 2>&1
+	echo "mta-sts-publish: step 1 (check) failed: mta-sts-fcgi -d: no records to publish; nothing was reloaded or published"
+} >"$SCRATCH/want-err"
+check_eq "a named domain that is not one: -d says why" \
+    'mta-sts-fcgi: bad_name.test: "_" is not allowed in a host name (letters, digits, "-" and ".")' \
+    "$(grep bad_name "$SCRATCH/err")"
+check_file "a named domain that is not one: -d's output, then step 1's" \
+    "$SCRATCH/want-err" "$SCRATCH/err"
+check_eq "a named domain that is not one: the reload command did not run" \
+    no "$([ -e "$SCRATCH/reloaded" ] && echo yes || echo no)"
+
 # --- usage ---
 publish "no -k" 64 -r true
 check_eq "no -k: says so" "mta-sts-publish: -k keyfile is required" \
