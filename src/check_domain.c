@@ -411,7 +411,14 @@ check_domain(struct check_worker *w, const struct check_options *o,
 		    "own policy does not parse: %s", err);
 		return;
 	}
-	if (check_sts(w, d, r) == 0 && check_tlsrpt(w, d, r) == 0 &&
+	/*
+	 * -p: whether the policy host serves this config, and nothing
+	 * else, so that the exit status alone answers it (the publishing
+	 * workflow waits on that before it publishes the id, RFC 8461 §8.1).
+	 */
+	if (o->policy_only)
+		(void)check_policy_host(w, d, &want, r);
+	else if (check_sts(w, d, r) == 0 && check_tlsrpt(w, d, r) == 0 &&
 	    check_policy_host(w, d, &want, r) == 0)
 		check_mx(w, o, d, &want, r);
 	check_policy_free(&want);

@@ -39,13 +39,16 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: %s [-c config] [-a cafile] [-n] [-j jobs] [domain ...]\n"
+	    "usage: %s [-c config] [-a cafile] [-n] [-p] [-j jobs] "
+	    "[domain ...]\n"
 	    "  -c config  the responder's config (default "
 	    "$MTA_STS_FCGI_CONFIG, else %s)\n"
 	    "  -a cafile  trust the CA certificates in this PEM file, not the "
 	    "system's\n"
 	    "  -n         do not connect to MX hosts on port 25 (no mx-tls "
 	    "check)\n"
+	    "  -p         only the policy host: policy-host, policy-tls, "
+	    "policy-fetch\n"
 	    "  -j jobs    domains checked at once (default %d)\n"
 	    "  -V         print the version\n"
 	    "  -h         print this help\n"
@@ -226,7 +229,7 @@ parse_args(int argc, char *argv[], struct check_options *opts,
 	int	 ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:c:hj:nV")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:c:hj:npV")) != -1) {
 		switch (ch) {
 		case 'a':
 			*cafile = optarg;
@@ -240,6 +243,9 @@ parse_args(int argc, char *argv[], struct check_options *opts,
 			break;
 		case 'n':
 			opts->no_smtp = 1;
+			break;
+		case 'p':
+			opts->policy_only = 1;
 			break;
 		case 'V':
 			printf("%s %s\n", CHECK_PROGNAME, VERSION);
@@ -318,7 +324,7 @@ check_all(struct run *run, unsigned jobs)
 int
 main(int argc, char *argv[])
 {
-	struct check_options	 opts = { 0, 25 };
+	struct check_options	 opts = { 0, 25, 0 };
 	struct conf		 conf;
 	struct run		 run;
 	const char		*default_file = DEFAULT_CONF;

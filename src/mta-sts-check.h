@@ -212,6 +212,7 @@ struct policy;
 struct check_options {
 	int		 no_smtp;	/* -n */
 	unsigned	 smtp_port;	/* 25 */
+	int		 policy_only;	/* -p: policy-host, -tls, -fetch */
 };
 struct check_domain {
 	const char		*name;

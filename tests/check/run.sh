@@ -237,8 +237,8 @@ check_case() {
 	local name=$1 want=$2 rc
 	shift 2
 	cat >"$SCRATCH/want"
-	# Kept for the run of every domain at once.
-	[ "$1" = -n ] || sed 1d "$SCRATCH/want" >"$SCRATCH/lines.${*: -1}"
+	# Kept for the run of every domain at once (all checks).
+	case $1 in -n|-p) ;; *) sed 1d "$SCRATCH/want" >"$SCRATCH/lines.${*: -1}" ;; esac
 	in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" "$@" \
 	    >"$SCRATCH/got" 2>"$SCRATCH/got.err"
 	rc=$?
@@ -390,6 +390,24 @@ EOW
 check_case "-n skips port 25" 0 -n nostarttls.test <<EOW
 MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
 EOW
+# -p: the policy host alone, whatever the DNS records and MX hosts say.
+check_case "-p: a stale id and an MX not covered are not its business" 0 \
+    -p staleid.test uncovered.test <<EOW
+MTA-STS OK - 2 domains checked: 0 critical, 0 warning, 2 OK
+EOW
+check_case "-p: the policy served is not this config's" 2 -p notxt.test \
+    differs.test <<EOW
+MTA-STS CRITICAL - 2 domains checked: 1 critical, 0 warning, 1 OK
+differs.test: policy-fetch: critical: https://mta-sts.differs.test$U from 127.0.0.1: the policy served is not this config's (mode: served testing, this config enforce; max_age: served 604800, this config 86400): serve this config there, then publish its id $(id_of differs.test)
+EOW
+check_case "-p: a certificate expiring soon only warns" 1 -p expiring.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+expiring.test: policy-tls: warning: https://mta-sts.expiring.test$U from 127.0.0.1: the certificate expires $(date -u -d "$end" '+%Y-%m-%d %H:%M UTC') (in 9 days): renew it
+EOW
+check_case "-p: no policy-host address" 2 -p noaddr.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+noaddr.test: policy-host: critical: mta-sts.noaddr.test has no A or AAAA record, so senders cannot fetch the policy: point it at the web server in front of mta-sts-fcgi
+EOW
 check_case "an MX certificate for the wrong name" 2 mxname.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 mxname.test: mx-tls: critical: MX host mx.mxname.test at 127.0.0.5 port 25: certificate: hostname mismatch (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxname.test)
@@ -484,7 +502,7 @@ check_eq "-V: the version, exit 0" "mta-sts-check 0.1.0 0" \
     "$("$CHECK" -V) $?"
 "$CHECK" -h >"$SCRATCH/help"
 check_eq "-h: the synopsis, exit 0" \
-    "0 usage: mta-sts-check [-c config] [-a cafile] [-n] [-j jobs] [domain ...]" \
+    "0 usage: mta-sts-check [-c config] [-a cafile] [-n] [-p] [-j jobs] [domain ...]" \
     "$? $(head -1 "$SCRATCH/help")"
 for args in "-j 0" "-j x" "-q" "-c" "-a /nonexistent/ca.pem"; do
 	# shellcheck disable=SC2086

@@ -13,7 +13,8 @@
 . tests/e2e/nginx.sh	# nginx_main_conf
 
 PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd
-NS=mta-sts-check-$$
+# Named after the suite ($WORLD, set before sourcing) and its PID.
+NS=mta-sts-${WORLD:-check}-$$
 NETNS_DIR=/etc/netns/$NS
 WORLD_UP=
 

@@ -7,6 +7,7 @@
 # config change replaces them; a wrong key is refused, and the pipeline's
 # exit status says so.
 . tests/lib.sh
+. tests/update/knot.sh
 need "$BIN"
 for p in knotd knotc nsupdate knsupdate dig; do
 	if ! command -v "$p" >/dev/null; then
@@ -16,58 +17,13 @@ for p in knotd knotc nsupdate knsupdate dig; do
 done
 
 D=$SCRATCH/knot
-mkdir -p "$D/db"
 PORT=$(free_port)
-SECRET=$(head -c 32 /dev/urandom | base64)
-WRONG=$(head -c 32 /dev/urandom | base64)
-printf 'key "mta-sts-update" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
-    "$SECRET" >"$SCRATCH/nsupdate.key"
-printf 'key "mta-sts-update" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
-    "$WRONG" >"$SCRATCH/wrong-nsupdate.key"
-echo "hmac-sha256:mta-sts-update:$SECRET" >"$SCRATCH/knsupdate.key"
-echo "hmac-sha256:mta-sts-update:$WRONG" >"$SCRATCH/wrong-knsupdate.key"
-
-# A test-private knot: its own config, storage, control socket and PID;
-# never the system's service.
-cat >"$D/knot.conf" <<EOC
-server:
-    rundir: "$D"
-    pidfile: "$D/knot.pid"
-    listen: 127.0.0.1@$PORT
-control:
-    listen: "$D/knot.sock"
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "$D/db"
-key:
-  - id: mta-sts-update
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: update
-    key: mta-sts-update
-    action: update
-template:
-  - id: default
-    storage: "$D"
-    file: "%s.zone"
-    acl: update
-zone:
-  - domain: example.com
-  - domain: example.net
-EOC
-for z in example.com example.net; do
-	printf '$ORIGIN %s.\n$TTL 3600\n@ SOA ns hostmaster 1 3600 600 604800 300\n@ NS ns\nns A 127.0.0.1\n' \
-	    "$z" >"$D/$z.zone"
-done
+knot_keys
+knot_conf "$D" "127.0.0.1@$PORT" example.com example.net
 start knot knotd -c "$D/knot.conf"
 KNOT=$LAST_PID
-soa() {
-	[ -n "$(dig +short +time=1 +tries=1 @127.0.0.1 -p "$PORT" SOA "$1")" ]
-}
-if ! within 100 soa example.com || ! within 100 soa example.net; then
+if ! within 100 knot_serves example.com dig @127.0.0.1 -p "$PORT" ||
+    ! within 100 knot_serves example.net dig @127.0.0.1 -p "$PORT"; then
 	notok "knot answers on 127.0.0.1:$PORT"
 	sed 's/^/#   /' "$SCRATCH/knot.err" | tail -20
 	exit 1
@@ -97,21 +53,6 @@ EOC
 	[ -s "$SCRATCH/want" ] || notok "config $1 $2: -d prints records"
 }
 
-# published: every TXT record of every name -d prints, as dig sees it, in
-# -d's form ("NAME IN TXT DATA"); TTLs go to $SCRATCH/ttls.
-published() {
-	local name
-	: >"$SCRATCH/ttls"
-	for name in $(cut -d' ' -f1 "$SCRATCH/want" | uniq); do
-		dig +noall +answer +time=2 +tries=1 @127.0.0.1 -p "$PORT" \
-		    TXT "$name"
-	done | sed -E 's/^([^[:space:]]+)[[:space:]]+([0-9]+)[[:space:]]+IN[[:space:]]+TXT[[:space:]]+/\2 \1 IN TXT /' |
-	    while read -r ttl rest; do
-		echo "$ttl" >>"$SCRATCH/ttls"
-		echo "$rest"
-	done >"$SCRATCH/got"
-}
-
 # update CLIENT KEYFILE: -U's script, behind a server line, into CLIENT.
 update() {
 	set -o pipefail
@@ -125,7 +66,7 @@ update() {
 
 # check_published NAME: dig shows exactly -d's records, each with TTL 300.
 check_published() {
-	published
+	published "$SCRATCH/want" dig @127.0.0.1 -p "$PORT"
 	check_file "$1: dig shows exactly the records -d prints" \
 	    "$SCRATCH/want" "$SCRATCH/got"
 	check_eq "$1: each with TTL 300" "$(wc -l <"$SCRATCH/want") 300" \
