@@ -71,7 +71,7 @@ Try:
   curl -i -H 'Host: mta-sts.example.org' http://127.0.0.1:$PORT/.well-known/mta-sts.txt
 DNS records to publish for these policies:
 EOM
-./mta-sts-fcgi -c "$CONF" -d example.com 2>/dev/null | sed 's/^/  /'
+./mta-sts-fcgi -c "$CONF" -d example.org example.com 2>/dev/null | sed 's/^/  /'
 echo "Edit $CONF and reload with: kill -HUP $fcgi"
 echo "Press Ctrl-C to stop."
 wait -n "$fcgi" "$ngx"

@@ -58,8 +58,8 @@ usage(int status)
 	    "  -w workers  worker processes (default: one per CPU, at least 2)\n"
 	    "  -t          check the config and exit\n"
 	    "  -T          check the config and print every policy as served\n"
-	    "  -d          print the DNS records for every policy domain and "
-	    "each domain named\n"
+	    "  -d          print the DNS records of the domains named, or of "
+	    "every [domain]\n"
 	    "  -U          print them as an nsupdate script: delete, add, "
 	    "send per domain\n"
 	    "  -V          print the version\n"
@@ -207,35 +207,44 @@ dns_extra_check(const struct table *t, char *name, int update)
 }
 
 /*
- * -d, -U: records for every [domain] section, then for each domain named.
+ * -d, -U: with no domain named, the records of every [domain] section;
+ * else those of each domain named, once, in the order named (its
+ * section's policy, tlsrpt and zone, else [policy]'s), as mta-sts-check
+ * checks them.
  */
 static int
-dns(const struct table *t, char **extra, int nextra, int update)
+dns(const struct table *t, char **named, int nnamed, int update)
 {
-	size_t	 i;
-	int	 k, bad = 0;
+	const struct table_domain	*d;
+	size_t				 i;
+	int				 k, j, bad = 0;
 
-	for (k = 0; k < nextra; k++)
-		if (dns_extra_check(t, extra[k], update) == -1)
+	for (k = 0; k < nnamed; k++)
+		if (dns_extra_check(t, named[k], update) == -1)
 			bad = 1;
 	if (bad)
 		return 1;
-	if (t->ndomains == 0 && nextra == 0) {
+	if (t->ndomains == 0 && nnamed == 0) {
 		log_warnx("no [domain] sections: name the policy domains "
 		    "[policy] serves, as in %s example.com", update ? "-U" :
 		    "-d");
 		return 1;
 	}
-	for (i = 0; i < t->ndomains; i++)
+	for (i = 0; nnamed == 0 && i < t->ndomains; i++)
 		if (dns_domain(t->domains[i].name, t->domains[i].tlsrpt,
 		    &t->policies[t->domains[i].policy], t->domains[i].zone,
 		    update) == -1)
 			return 1;
-	for (k = 0; k < nextra; k++) {
-		if (table_find(t, extra[k], strlen(extra[k])) != NULL)
-			continue;	/* printed above */
-		if (dns_domain(extra[k], t->default_tlsrpt,
-		    &t->policies[t->default_policy], NULL, update) == -1)
+	for (k = 0; k < nnamed; k++) {
+		for (j = 0; j < k && strcmp(named[j], named[k]) != 0; j++)
+			;
+		if (j < k)
+			continue;	/* printed already */
+		d = table_find(t, named[k], strlen(named[k]));
+		if (dns_domain(named[k], d != NULL ? d->tlsrpt :
+		    t->default_tlsrpt, &t->policies[d != NULL ? d->policy :
+		    (size_t)t->default_policy], d != NULL ? d->zone : NULL,
+		    update) == -1)
 			return 1;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
