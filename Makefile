@@ -72,13 +72,15 @@ HEADERS		= src/mta-sts-fcgi.h
 # policy, dname, num and log objects, the same files linked twice.
 CHECK_SRCS	= src/check_main.c src/check_domain.c src/check_report.c \
 		  src/check_dns.c src/check_record.c src/check_policy.c \
-		  src/check_mx.c src/check_https.c src/check_smtp.c
-CHECK_SHARED	= src/log.c src/num.c src/dname.c src/policy.c \
+		  src/check_mx.c src/check_https.c src/check_smtp.c \
+		  src/check_x509.c
+CHECK_SHARED	= src/log.c src/clock.c src/num.c src/dname.c src/policy.c \
 		  src/table.c src/conf.c
 CHECK_OBJS	= $(CHECK_SRCS:%.c=$(O)/%.o) $(CHECK_SHARED:%.c=$(O)/%.o)
 CHECK_HEADERS	= src/mta-sts-check.h
 # The checker's pure modules, linked into its unit test and fuzzer.
-CHECK_PURE_SRCS	= src/check_record.c src/check_policy.c src/check_mx.c
+CHECK_PURE_SRCS	= src/check_record.c src/check_policy.c src/check_mx.c \
+		  src/check_report.c
 CHECK_PURE_OBJS	= $(CHECK_PURE_SRCS:%.c=$(O)/%.o)
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))

@@ -1,24 +1,32 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * DNS questions through glibc's stub resolver: the servers, and the
- * timeout and attempts options, of /etc/resolv.conf (capped so that a
+ * DNS questions to the servers of /etc/resolv.conf, read by glibc's
+ * res_ninit with its timeout and attempts options (capped so that a
  * silent server costs a few seconds, not minutes), one res_state per
- * thread so that threads never wait for each other.  Answers are parsed
- * with ns_parserr; CNAMEs in an answer are followed by taking the
- * records of the type asked for, whatever their owner.
+ * thread so that threads never wait for each other.  The question is
+ * made by res_nmkquery, but sent by us: res_nsend retries a truncated
+ * answer over TCP with blocking reads and no timeout, so a server that
+ * sets TC and then never answers on TCP would hold a job for ever.  Here
+ * UDP and the TCP retry share one deadline per question.  Answers are
+ * parsed with ns_parserr; CNAMEs in an answer are followed by taking
+ * the records of the type asked for, whatever their owner.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "mta-sts-fcgi.h"
 #include "mta-sts-check.h"
 
 struct check_dns {
@@ -49,7 +57,7 @@ check_dns_new(void)
 unsigned
 check_dns_wait(const struct check_dns *d)
 {
-	/* glibc asks each server in turn, retry times, retrans each. */
+	/* Each server in turn, retry times, retrans each: one deadline. */
 	return (unsigned)(d->res.retrans * d->res.retry *
 	    (d->res.nscount > 0 ? d->res.nscount : 1));
 }
@@ -87,6 +95,7 @@ check_dns_strerror(const struct check_dns_answer *a)
 		return "no such name (NXDOMAIN)";
 	case CHECK_DNS_TIMEOUT:
 		return "no answer from DNS";
+	case CHECK_DNS_NOSERVER:
 	case CHECK_DNS_ERROR:
 		break;
 	}
@@ -195,6 +204,220 @@ take(struct check_dns_answer *a, ns_msg *msg, ns_rr *rr, int type)
 	return 0;
 }
 
+/* Server i of resolv.conf: glibc keeps IPv6 ones apart. 0 or -1. */
+static int
+server(const struct check_dns *d, int i, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (d->res._u._ext.nsaddrs[i] != NULL) {
+		memcpy(ss, d->res._u._ext.nsaddrs[i],
+		    sizeof(struct sockaddr_in6));
+		*len = sizeof(struct sockaddr_in6);
+		return 0;
+	}
+	if (d->res.nsaddr_list[i].sin_family != AF_INET)
+		return -1;
+	memcpy(ss, &d->res.nsaddr_list[i], sizeof(struct sockaddr_in));
+	*len = sizeof(struct sockaddr_in);
+	return 0;
+}
+
+/* Waits for EVENTS on fd until deadline: 1 ready, 0 timed out, -1. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd	 p = { .fd = fd, .events = events };
+	int64_t		 left;
+	int		 n;
+
+	for (;;) {
+		if ((left = deadline - clock_ms()) <= 0)
+			return 0;
+		n = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+		if (n > 0)
+			return 1;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* An answer to q: same id, a response, the same question. */
+static int
+answers(const unsigned char *q, int qlen, const unsigned char *r, int rlen)
+{
+	int	 i;
+
+	if (rlen < qlen || r[0] != q[0] || r[1] != q[1] || !(r[2] & 0x80) ||
+	    r[4] != q[4] || r[5] != q[5])
+		return 0;
+	for (i = 12; i < qlen; i++)
+		if (tolower(r[i]) != tolower(q[i]))
+			return 0;
+	return 1;
+}
+
+/* Reads exactly n bytes from a TCP socket by deadline: 0, or -1. */
+static int
+read_all(int fd, unsigned char *buf, size_t n, int64_t deadline)
+{
+	ssize_t	 r;
+	size_t	 got = 0;
+
+	while (got < n) {
+		if (wait_fd(fd, POLLIN, deadline) != 1)
+			return -1;
+		r = recv(fd, buf + got, n - got, 0);
+		if (r == 0 || (r == -1 && errno != EINTR && errno != EAGAIN))
+			return -1;
+		if (r > 0)
+			got += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * The TCP retry of a truncated answer (RFC 7766), by deadline: the
+ * answer's length, or -1 (errno set; ETIMEDOUT for the deadline).
+ */
+static int
+over_tcp(struct check_dns *d, const struct sockaddr_storage *ss,
+    socklen_t sslen, const unsigned char *q, int qlen, int64_t deadline)
+{
+	unsigned char	 msg[2 + NS_PACKETSZ], len[2];
+	socklen_t	 elen = sizeof(int);
+	int		 fd, e = 0, n = -1;
+	size_t		 sent = 0, total = (size_t)qlen + 2;
+	ssize_t		 w;
+
+	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	msg[0] = (unsigned char)(qlen >> 8);
+	msg[1] = (unsigned char)qlen;
+	memcpy(msg + 2, q, (size_t)qlen);
+	if (connect(fd, (const struct sockaddr *)ss, sslen) == -1 &&
+	    errno != EINPROGRESS)
+		goto out;
+	if (wait_fd(fd, POLLOUT, deadline) != 1) {
+		errno = ETIMEDOUT;
+		goto out;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1 || e != 0) {
+		errno = e != 0 ? e : errno;
+		goto out;
+	}
+	while (sent < total) {
+		if (wait_fd(fd, POLLOUT, deadline) != 1) {
+			errno = ETIMEDOUT;
+			goto out;
+		}
+		w = send(fd, msg + sent, total - sent, MSG_NOSIGNAL);
+		if (w == -1 && errno != EINTR && errno != EAGAIN)
+			goto out;
+		if (w > 0)
+			sent += (size_t)w;
+	}
+	errno = ETIMEDOUT;
+	if (read_all(fd, len, 2, deadline) == -1)
+		goto out;
+	n = len[0] << 8 | len[1];
+	if (read_all(fd, d->answer, (size_t)n, deadline) == -1 ||
+	    !answers(q, qlen, d->answer, n)) {
+		if (errno == 0)
+			errno = EPROTO;
+		n = -1;
+	}
+out:
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
+}
+
+/*
+ * One try with one server, over UDP, then TCP if the answer is
+ * truncated: the answer's length, or -1 (errno: ETIMEDOUT when the
+ * server said nothing by deadline).
+ */
+static int
+ask(struct check_dns *d, int i, const unsigned char *q, int qlen,
+    int64_t deadline)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	ssize_t			 r;
+	int			 fd, e;
+
+	if (server(d, i, &ss, &sslen) == -1) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	/* options use-vc: TCP only, as glibc does. */
+	if (d->res.options & RES_USEVC)
+		return over_tcp(d, &ss, sslen, q, qlen, deadline);
+	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, sslen) == -1 ||
+	    send(fd, q, (size_t)qlen, 0) != qlen)
+		goto bad;
+	for (;;) {
+		if ((e = wait_fd(fd, POLLIN, deadline)) != 1) {
+			if (e == 0)
+				errno = ETIMEDOUT;
+			goto bad;
+		}
+		r = recv(fd, d->answer, sizeof(d->answer), 0);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r == -1)
+			goto bad;
+		/* Others' answers and forgeries are not ours: wait on. */
+		if (answers(q, qlen, d->answer, (int)r))
+			break;
+	}
+	close(fd);
+	if (d->answer[2] & 0x02)	/* TC */
+		return over_tcp(d, &ss, sslen, q, qlen, deadline);
+	return (int)r;
+bad:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * Asks each server in turn, retry rounds, each try bounded by retrans
+ * seconds and all by check_dns_wait(): the answer's length, or -1 with
+ * errno ETIMEDOUT when no server answered, else the last error.
+ */
+static int
+exchange(struct check_dns *d, const unsigned char *q, int qlen)
+{
+	int64_t	 end = clock_ms() + 1000 * (int64_t)check_dns_wait(d), t;
+	int	 round, i, n, nscount = d->res.nscount, err = ETIMEDOUT;
+
+	if (nscount < 1) {
+		errno = ENOENT;
+		return -1;
+	}
+	for (round = 0; round < d->res.retry; round++)
+		for (i = 0; i < nscount; i++) {
+			t = clock_ms() + 1000 * (int64_t)d->res.retrans;
+			if ((n = ask(d, i, q, qlen, t < end ? t : end)) >= 0)
+				return n;
+			if (errno != ETIMEDOUT)
+				err = errno;
+			if (clock_ms() >= end)
+				goto out;
+		}
+out:
+	errno = err;
+	return -1;
+}
+
 static void
 query(struct check_dns *d, const char *name, int type,
     struct check_dns_answer *a)
@@ -210,14 +433,15 @@ query(struct check_dns *d, const char *name, int type,
 		fail(a, "%s", "a name the resolver cannot ask for");
 		return;
 	}
-	errno = 0;
-	if ((len = res_nsend(&d->res, q, qlen, d->answer,
-	    sizeof(d->answer))) == -1) {
-		if (errno == ETIMEDOUT || errno == 0)
+	if ((len = exchange(d, q, qlen)) == -1) {
+		if (errno == ETIMEDOUT)
 			a->status = CHECK_DNS_TIMEOUT;
-		else
-			fail(a, "no DNS server reachable (%s)",
+		else {
+			fail(a, "no DNS server of /etc/resolv.conf reachable "
+			    "(%s)", errno == ENOENT ? "none named" :
 			    strerror(errno));
+			a->status = CHECK_DNS_NOSERVER;
+		}
 		return;
 	}
 	if (ns_initparse(d->answer, len, &msg) == -1) {
@@ -264,17 +488,40 @@ check_dns_mx(struct check_dns *d, const char *name,
 	query(d, name, ns_t_mx, a);
 }
 
+/* Merges six's strings into a's, one of each in turn; 0 or -1. */
+static int
+interleave(struct check_dns_answer *a, struct check_dns_answer *six)
+{
+	char	**all;
+	size_t	 n = a->nstrings + six->nstrings, i, j, k;
+
+	if (six->nstrings == 0)
+		return 0;
+	if ((all = calloc(n, sizeof(*all))) == NULL)
+		return -1;
+	for (i = j = k = 0; k < n; ) {
+		if (i < a->nstrings)
+			all[k++] = a->strings[i++];
+		if (j < six->nstrings)
+			all[k++] = six->strings[j++];
+	}
+	free(a->strings);
+	a->strings = all;
+	a->nstrings = n;
+	six->nstrings = 0;
+	return 0;
+}
+
 void
 check_dns_addrs(struct check_dns *d, const char *name,
     struct check_dns_answer *a)
 {
 	struct check_dns_answer	 six;
-	size_t			 i;
 
 	memset(a, 0, sizeof(*a));
 	query(d, name, ns_t_a, a);
 	/* A silent server would be as silent for AAAA: do not wait twice. */
-	if (a->status == CHECK_DNS_TIMEOUT)
+	if (a->status == CHECK_DNS_TIMEOUT || a->status == CHECK_DNS_NOSERVER)
 		return;
 	memset(&six, 0, sizeof(six));
 	query(d, name, ns_t_aaaa, &six);
@@ -282,11 +529,11 @@ check_dns_addrs(struct check_dns *d, const char *name,
 		a->status = CHECK_DNS_OK;
 	else if (a->status == CHECK_DNS_OK && six.status == CHECK_DNS_TIMEOUT)
 		a->status = CHECK_DNS_TIMEOUT;
-	for (i = 0; i < six.nstrings; i++) {
-		if (add_string(a, six.strings[i]) == -1)
-			fail(a, "%s", "out of memory");
-		six.strings[i] = NULL;
-	}
-	six.nstrings = 0;
+	/*
+	 * IPv4 and IPv6 in turn, so that a cap on the addresses checked
+	 * leaves neither family out.
+	 */
+	if (interleave(a, &six) == -1)
+		fail(a, "%s", "out of memory");
 	check_dns_answer_free(&six);
 }

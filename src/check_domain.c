@@ -6,7 +6,10 @@
  * against the mx patterns and their STARTTLS.  The bytes compared are
  * the config's prepared response (policy.c), the responder's own.  A
  * DNS question nobody answers ends the domain's checks, so that a dead
- * zone costs its timeouts once, not once per check.
+ * zone costs its timeouts once, not once per check; after
+ * CHECK_DOMAIN_TIME seconds no new network step is started, and what
+ * was not checked is said.  Hosts beyond the caps (CHECK_ADDRS_MAX,
+ * CHECK_MX_TLS_MAX) are not checked either, and that is said too.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -35,16 +38,63 @@ record_line(char *buf, size_t size, int sts, const struct check_domain *d)
 		buf[n - 1] = '\0';
 }
 
-/* Reports a DNS question that got no answer; always returns -1. */
+/*
+ * Whether a DNS answer ends the domain's checks: no answer in time (the
+ * zone's servers are dead, and asking on would only wait again), or no
+ * server of our own resolv.conf to ask (then nothing can be checked).
+ */
+static int
+dns_stops(const struct check_dns_answer *a)
+{
+	return a->status == CHECK_DNS_TIMEOUT ||
+	    a->status == CHECK_DNS_NOSERVER;
+}
+
+/* Reports a DNS question that dns_stops; always returns -1. */
 static int
 dns_dead(struct check_worker *w, struct check_report *r,
-    enum check_name check, const char *name, const char *type)
+    enum check_name check, const char *name, const char *type,
+    const struct check_dns_answer *a)
 {
-	report_add(r, check, CHECK_CRITICAL, "%s %s: no answer from DNS within "
-	    "%u s%s (the other checks were skipped)", name, type,
-	    check_dns_wait(w->dns), check == CHECK_STS_RECORD ?
-	    "; senders see no policy" : "");
+	if (a->status == CHECK_DNS_NOSERVER)
+		report_add(r, check, CHECK_UNKNOWN, "%s %s: %s, so nothing "
+		    "could be checked: fix this machine's resolver", name,
+		    type, check_dns_strerror(a));
+	else
+		report_add(r, check, CHECK_CRITICAL, "%s %s: no answer from "
+		    "DNS within %u s%s (the other checks were skipped)", name,
+		    type, check_dns_wait(w->dns), check == CHECK_STS_RECORD ?
+		    "; senders see no policy" : "");
 	return -1;
+}
+
+/*
+ * Whether the domain's time is up before a step (what it would check):
+ * says so once, as a warning, and returns 1; else 0.
+ */
+static int
+late(struct check_worker *w, struct check_report *r, enum check_name check,
+    const char *what)
+{
+	if (clock_ms() < w->deadline)
+		return 0;
+	if (!w->late)
+		report_add(r, check, w->late_sev, "the checks of %s ran over "
+		    "%d s, so %s and what follows it were not checked: look "
+		    "at the slow hosts above", r->domain, CHECK_DOMAIN_TIME,
+		    what);
+	w->late = 1;
+	return 1;
+}
+
+/* Says that a host's addresses beyond CHECK_ADDRS_MAX were not checked. */
+static void
+addrs_capped(struct check_report *r, enum check_name check,
+    enum check_severity sev, const char *host, size_t n)
+{
+	if (n > CHECK_ADDRS_MAX)
+		report_add(r, check, sev, "%s has %zu addresses; only the "
+		    "first %d were checked", host, n, CHECK_ADDRS_MAX);
 }
 
 /* The TXT records at one name that are of the kind a check looks for. */
@@ -68,9 +118,10 @@ txt_records(struct check_worker *w, struct check_report *r,
 
 	snprintf(t->name, sizeof(t->name), "%s.%s", prefix, domain);
 	check_dns_txt(w->dns, t->name, &t->a);
-	if (t->a.status == CHECK_DNS_TIMEOUT) {
+	if (dns_stops(&t->a)) {
+		dns_dead(w, r, check, t->name, "TXT", &t->a);
 		check_dns_answer_free(&t->a);
-		return dns_dead(w, r, check, t->name, "TXT");
+		return -1;
 	}
 	t->txt = NULL;
 	t->n = 0;
@@ -159,25 +210,30 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
 	return 0;
 }
 
-/* Reports a certificate's remaining days; sev for under 3 days. */
+/*
+ * Reports the remaining days of a verified chain, whose first expiry is
+ * the leaf's or a CA's; sev for under 3 days.
+ */
 static void
 expiry(struct check_report *r, enum check_name check,
-    enum check_severity sev, const char *what, time_t not_after)
+    enum check_severity sev, const char *what, const struct check_expiry *e)
 {
 	char		 date[32];
 	struct tm	 tm;
 	long		 days;
 
-	if (not_after == 0)
+	if (e->not_after == 0)
 		return;
-	days = (long)((not_after - time(NULL)) / 86400);
+	days = (long)((e->not_after - time(NULL)) / 86400);
 	if (days >= CHECK_EXPIRY_WARN)
 		return;
-	gmtime_r(&not_after, &tm);
+	gmtime_r(&e->not_after, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
 	report_add(r, check, days < CHECK_EXPIRY_CRIT ? sev : CHECK_WARNING,
-	    "%s: the certificate expires %s (in %ld day%s): renew it", what,
-	    date, days, days == 1 ? "" : "s");
+	    "%s: %s expires %s (in %ld day%s): %s", what, e->ca ?
+	    "a CA certificate of the chain" : "the certificate", date, days,
+	    days == 1 ? "" : "s", e->ca ? "serve a chain through a CA "
+	    "certificate that stays valid" : "renew it");
 }
 
 /* The media type of a Content-Type value, without parameters. */
@@ -214,7 +270,7 @@ check_fetch_one(struct check_worker *w, const struct check_domain *d,
 		report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: %s", what,
 		    f.error);
 	else {
-		expiry(r, CHECK_POLICY_TLS, CHECK_CRITICAL, what, f.not_after);
+		expiry(r, CHECK_POLICY_TLS, CHECK_CRITICAL, what, &f.expiry);
 		if (f.status >= 300 && f.status < 400)
 			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
 			    "status %ld redirecting to %s: senders do not "
@@ -265,9 +321,10 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 
 	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
 	check_dns_addrs(w->dns, host, &a);
-	if (a.status == CHECK_DNS_TIMEOUT) {
+	if (dns_stops(&a)) {
+		dns_dead(w, r, CHECK_POLICY_HOST, host, "A/AAAA", &a);
 		check_dns_answer_free(&a);
-		return dns_dead(w, r, CHECK_POLICY_HOST, host, "A/AAAA");
+		return -1;
 	}
 	if (a.status == CHECK_DNS_ERROR)
 		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s A/AAAA: %s; "
@@ -277,9 +334,19 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s has no A "
 		    "or AAAA record, so senders cannot fetch the policy: point "
 		    "it at the web server in front of mta-sts-fcgi", host);
-	/* Bounded time: a host with dozens of addresses is not checked whole. */
-	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++)
+	/*
+	 * Every address, since a sender may reach any: the domain's time
+	 * bounds how long a host with dozens of them takes.
+	 */
+	for (i = 0; i < a.nstrings; i++) {
+		char	 what[DNAME_MAX + 128];
+
+		snprintf(what, sizeof(what), "https://%s" ROUTE_PATH " from %s",
+		    host, a.strings[i]);
+		if (late(w, r, CHECK_POLICY_FETCH, what))
+			break;
 		check_fetch_one(w, d, want, host, a.strings[i], r);
+	}
 	check_dns_answer_free(&a);
 	return 0;
 }
@@ -294,20 +361,30 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	char			 what[DNAME_MAX + 64];
 	size_t			 i;
 
+	snprintf(what, sizeof(what), "MX host %s", mx);
+	if (late(w, r, CHECK_MX_TLS, what))
+		return;
 	check_dns_addrs(w->dns, mx, &a);
-	if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
+	if (a.status == CHECK_DNS_NOSERVER)
+		report_add(r, CHECK_MX_TLS, CHECK_UNKNOWN, "MX host %s A/AAAA: "
+		    "%s, so it could not be checked", mx,
+		    check_dns_strerror(&a));
+	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
 		report_add(r, CHECK_MX_TLS, sev, "MX host %s A/AAAA: %s", mx,
 		    check_dns_strerror(&a));
 	else if (a.nstrings == 0)
 		report_add(r, CHECK_MX_TLS, sev, "MX host %s has no A or AAAA "
 		    "record", mx);
+	addrs_capped(r, CHECK_MX_TLS, CHECK_WARNING, what, a.nstrings);
 	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++) {
 		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
 		    a.strings[i], o->smtp_port);
+		if (late(w, r, CHECK_MX_TLS, what))
+			break;
 		smtp_check(mx, a.strings[i], o->smtp_port, &s);
 		switch (s.result) {
 		case SMTP_OK:
-			expiry(r, CHECK_MX_TLS, sev, what, s.not_after);
+			expiry(r, CHECK_MX_TLS, sev, what, &s.expiry);
 			break;
 		case SMTP_CONNECT:
 			report_add(r, CHECK_MX_TLS, sev, "%s: %s", what,
@@ -329,6 +406,17 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	check_dns_answer_free(&a);
 }
 
+/* MX hosts in the order senders try them: preference, then name. */
+static int
+mx_order(const void *a, const void *b)
+{
+	const struct check_mx	*x = a, *y = b;
+
+	if (x->preference != y->preference)
+		return x->preference < y->preference ? -1 : 1;
+	return strcmp(x->host, y->host);
+}
+
 /* mx-coverage and mx-tls; -1 if DNS did not answer. */
 static int
 check_mx(struct check_worker *w, const struct check_options *o,
@@ -345,9 +433,10 @@ check_mx(struct check_worker *w, const struct check_options *o,
 	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_CRITICAL :
 	    CHECK_WARNING;
 	check_dns_mx(w->dns, d->name, &a);
-	if (a.status == CHECK_DNS_TIMEOUT) {
+	if (dns_stops(&a)) {
+		dns_dead(w, r, CHECK_MX_COVERAGE, d->name, "MX", &a);
 		check_dns_answer_free(&a);
-		return dns_dead(w, r, CHECK_MX_COVERAGE, d->name, "MX");
+		return -1;
 	}
 	if (a.status == CHECK_DNS_ERROR) {
 		report_add(r, CHECK_MX_COVERAGE, sev, "%s MX: %s", d->name,
@@ -366,6 +455,7 @@ check_mx(struct check_worker *w, const struct check_options *o,
 		    "nothing", d->name);
 		goto out;
 	}
+	qsort(a.mx, a.nmx, sizeof(*a.mx), mx_order);
 	for (i = 0; i < a.nmx; i++) {
 		for (hit = 0, j = 0; j < want->nmx && !hit; j++)
 			hit = mx_match(want->mx[j], a.mx[i].host);
@@ -385,10 +475,16 @@ check_mx(struct check_worker *w, const struct check_options *o,
 			    "pattern %s matches no MX host of %s: remove it or "
 			    "check the MX records", want->mx[j], d->name);
 	}
-	if (!o->no_smtp)
-		for (i = 0; i < a.nmx && i < CHECK_MX_TLS_MAX; i++)
-			if (a.mx[i].host[0] != '\0')
-				check_mx_tls(w, o, a.mx[i].host, sev, r);
+	if (o->no_smtp)
+		goto out;
+	if (a.nmx > CHECK_MX_TLS_MAX)
+		report_add(r, CHECK_MX_TLS, CHECK_WARNING, "%s has %zu MX "
+		    "hosts; the TLS of only the first %d (by preference) was "
+		    "checked", d->name,
+		    a.nmx, CHECK_MX_TLS_MAX);
+	for (i = 0; i < a.nmx && i < CHECK_MX_TLS_MAX && !w->late; i++)
+		if (a.mx[i].host[0] != '\0')
+			check_mx_tls(w, o, a.mx[i].host, sev, r);
 out:
 	check_dns_answer_free(&a);
 	return 0;
@@ -404,6 +500,10 @@ check_domain(struct check_worker *w, const struct check_options *o,
 	size_t			 len;
 
 	r->domain = d->name;
+	w->deadline = clock_ms() + 1000 * (int64_t)CHECK_DOMAIN_TIME;
+	w->late = 0;
+	/* -p answers "is the policy served?": not checked is not yes. */
+	w->late_sev = o->policy_only ? CHECK_UNKNOWN : CHECK_WARNING;
 	body = policy_body(d->policy, &len);
 	if (check_policy_parse(&want, body, len, err, sizeof(err)) == -1) {
 		/* Cannot happen: conf.c validated what policy.c rendered. */

@@ -5,7 +5,10 @@
  * for the policy host, no redirect followed, a few seconds at most.  The
  * connection is pinned to one address (CURLOPT_RESOLVE) so that every
  * address of the policy host is checked on its own.  One easy handle per
- * thread: its CA store is loaded once and reused.
+ * thread: its CA store is loaded once and reused.  A verify callback in
+ * libcurl's OpenSSL context notes the chain's earliest expiry and whether
+ * the leaf names its host in a subjectAltName: libcurl itself would take
+ * the subject's CN.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "mta-sts-fcgi.h"
 #include "mta-sts-check.h"
@@ -88,29 +92,14 @@ body_write(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* "Expire date" of the leaf certificate, as curl's CERTINFO words it. */
-static time_t
-not_after(CURL *curl)
+/* libcurl's OpenSSL context for a connection: our callback added. */
+static CURLcode
+ssl_ctx_note(CURL *curl, void *ctx, void *arg)
 {
-	struct curl_certinfo	*ci = NULL;
-	struct curl_slist	*s;
-	struct tm		 tm;
-	const char		*v;
-
-	if (curl_easy_getinfo(curl, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
-	    ci == NULL || ci->num_of_certs < 1)
-		return 0;
-	for (s = ci->certinfo[0]; s != NULL; s = s->next) {
-		if (strncmp(s->data, "Expire date:", 12) != 0)
-			continue;
-		memset(&tm, 0, sizeof(tm));
-		v = s->data + 12;
-		/* OpenSSL's ASN1_TIME_print: "Nov 29 16:46:39 2027 GMT". */
-		if (strptime(v, "%b %d %H:%M:%S %Y", &tm) == NULL)
-			return 0;
-		return timegm(&tm);
-	}
-	return 0;
+	(void)curl;
+	(void)arg;
+	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), x509_verify_note);
+	return CURLE_OK;
 }
 
 static int
@@ -142,6 +131,7 @@ https_fetch(struct https *h, const char *host, const char *address,
 	CURLcode		 c;
 	CURL			*curl = h->curl;
 	long			 oserr = 0;
+	curl_off_t		 tls_done = 0;
 
 	memset(f, 0, sizeof(*f));
 	snprintf(url, sizeof(url), "https://%s" ROUTE_PATH, host);
@@ -164,7 +154,9 @@ https_fetch(struct https *h, const char *host, const char *address,
 	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(curl, CURLOPT_CERTINFO, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_note);
+	/* Senders connect to the policy host, never through a proxy. */
+	curl_easy_setopt(curl, CURLOPT_PROXY, "");
 	if (h->cafile != NULL) {
 		curl_easy_setopt(curl, CURLOPT_CAINFO, h->cafile);
 		curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
@@ -179,10 +171,18 @@ https_fetch(struct https *h, const char *host, const char *address,
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, CHECK_PROGNAME "/" VERSION);
 	/* Senders must not use HTTP caches (§3.3). */
+	x509_chain_reset();
 	c = curl_easy_perform(curl);
-	if (c == CURLE_OK || c == CURLE_WRITE_ERROR ||
+	if ((c == CURLE_OK || c == CURLE_WRITE_ERROR ||
+	    c == CURLE_FILESIZE_EXCEEDED) && x509_chain()->leaf_seen &&
+	    !x509_chain()->leaf_san) {
+		f->tls_failed = f->failed = 1;
+		snprintf(f->error, sizeof(f->error), "the certificate has no "
+		    "subjectAltName DNS name (a name only in the subject's CN "
+		    "does not count, RFC 9525; many senders reject it)");
+	} else if (c == CURLE_OK || c == CURLE_WRITE_ERROR ||
 	    c == CURLE_FILESIZE_EXCEEDED) {
-		f->not_after = not_after(curl);
+		f->expiry = x509_chain()->expiry;
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f->status);
 		if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) ==
 		    CURLE_OK && ct != NULL)
@@ -205,7 +205,14 @@ https_fetch(struct https *h, const char *host, const char *address,
 		if (strncmp(msg, "OpenSSL/", 8) == 0 &&
 		    (p = strstr(msg, ": ")) != NULL)
 			msg = p + 2;
-		if (c == CURLE_OPERATION_TIMEDOUT)
+		/* libcurl's connect timeout covers the TLS handshake. */
+		if (c == CURLE_OPERATION_TIMEDOUT &&
+		    curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME_T,
+		    &tls_done) == CURLE_OK && tls_done == 0)
+			snprintf(f->error, sizeof(f->error), "no TLS handshake "
+			    "within %d s (senders wait a few seconds)",
+			    TIMEOUT_CONNECT);
+		else if (c == CURLE_OPERATION_TIMEDOUT)
 			snprintf(f->error, sizeof(f->error), "no complete "
 			    "answer within %d s (senders wait a few seconds)",
 			    TIMEOUT_HTTPS);

@@ -242,6 +242,13 @@ tls_error(struct conn *c, struct check_smtp *s)
 
 	s->result = SMTP_TLS;
 	v = SSL_get_verify_result(c->ssl);
+	if (v == X509_V_ERR_HOSTNAME_MISMATCH && x509_chain()->leaf_seen &&
+	    !x509_chain()->leaf_san) {
+		snprintf(s->error, sizeof(s->error), "certificate: no "
+		    "subjectAltName DNS name (a name only in the subject's CN "
+		    "does not count)");
+		return;
+	}
 	if (v != X509_V_OK) {
 		snprintf(s->error, sizeof(s->error), "certificate: %s",
 		    X509_verify_cert_error_string(v));
@@ -259,7 +266,6 @@ tls_error(struct conn *c, struct check_smtp *s)
 static int
 handshake(struct conn *c, const char *host, struct check_smtp *s)
 {
-	X509	*cert;
 	int	 r, e;
 
 	if ((c->ssl = SSL_new(smtp_ctx)) == NULL ||
@@ -269,9 +275,14 @@ handshake(struct conn *c, const char *host, struct check_smtp *s)
 		tls_error(c, s);
 		return -1;
 	}
-	/* RFC 8461 §4.2: no name check on wildcards past one label. */
-	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+	/*
+	 * RFC 8461 §4.2: the name in a subjectAltName, never the subject's
+	 * CN, and a wildcard for one whole label only.
+	 */
+	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+	    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, x509_verify_note);
+	x509_chain_reset();
 	while ((r = SSL_connect(c->ssl)) != 1) {
 		e = SSL_get_error(c->ssl, r);
 		if ((e == SSL_ERROR_WANT_READ && wait_fd(c, POLLIN) == 0) ||
@@ -280,13 +291,7 @@ handshake(struct conn *c, const char *host, struct check_smtp *s)
 		tls_error(c, s);
 		return -1;
 	}
-	if ((cert = SSL_get1_peer_certificate(c->ssl)) != NULL) {
-		struct tm	 tm;
-
-		if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
-			s->not_after = timegm(&tm);
-		X509_free(cert);
-	}
+	s->expiry = x509_chain()->expiry;
 	return 0;
 }
 

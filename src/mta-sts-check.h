@@ -4,13 +4,15 @@
  * each.  The checker links the responder's config, table, policy, dname,
  * num and log objects (mta-sts-fcgi.h) unchanged, so what it compares
  * against is what the responder serves.  Only check_https.c includes
- * curl.h, only check_smtp.c and check_main.c include OpenSSL's headers
- * and only check_dns.c includes resolv.h.
+ * curl.h, only check_smtp.c, check_https.c (libcurl's OpenSSL context),
+ * check_x509.c and check_main.c include OpenSSL's headers and only
+ * check_dns.c includes resolv.h.
  */
 #ifndef MTA_STS_CHECK_H
 #define MTA_STS_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #define CHECK_PROGNAME	"mta-sts-check"
@@ -26,6 +28,13 @@
 #define CHECK_BODY_MAX		65536	/* what senders read at most */
 #define CHECK_ADDRS_MAX		8	/* addresses checked per host */
 #define CHECK_MX_TLS_MAX	16	/* MX hosts whose TLS is checked */
+/*
+ * A domain's checks start no new step after this many seconds, so that
+ * a domain whose many hosts all answer slowly or not at all costs this
+ * plus one step's bound (TIMEOUT_SMTP), not hosts times addresses times
+ * that bound.
+ */
+#define CHECK_DOMAIN_TIME	40
 
 /*
  * check_report.c: the problems found for one domain, as output lines.
@@ -74,6 +83,7 @@ enum check_dns_status {
 	CHECK_DNS_OK,		/* answered, records in the list (maybe 0) */
 	CHECK_DNS_NXDOMAIN,
 	CHECK_DNS_TIMEOUT,	/* no answer within the bound */
+	CHECK_DNS_NOSERVER,	/* no server of resolv.conf reachable */
 	CHECK_DNS_ERROR,	/* SERVFAIL, REFUSED, malformed... */
 };
 
@@ -157,6 +167,26 @@ void		 check_policy_diff(const struct check_policy *,
 int		 mx_match(const char *, const char *);
 
 /*
+ * check_x509.c: what OpenSSL's verification of this thread's last
+ * connection saw of the chain (OpenSSL's types by struct tag only).
+ */
+struct x509_store_ctx_st;
+struct check_expiry {
+	time_t		 not_after;	/* earliest in the chain, 0 unknown */
+	int		 ca;		/* that one is a CA's, not the leaf's */
+};
+struct check_chain {
+	struct check_expiry	 expiry;
+	int			 leaf_seen;
+	int			 leaf_san;	/* a DNS name in subjectAltName */
+};
+/* Before a connection: forget the last chain. */
+void		 x509_chain_reset(void);
+const struct check_chain *x509_chain(void);
+/* The verify callback (SSL_set_verify) that notes each certificate. */
+int		 x509_verify_note(int, struct x509_store_ctx_st *);
+
+/*
  * check_https.c: fetching the policy from one address of the policy
  * host (libcurl).
  */
@@ -164,7 +194,7 @@ struct check_fetch {
 	int		 tls_failed;	/* handshake or certificate */
 	int		 failed;	/* no HTTP response at all */
 	char		 error[256];
-	time_t		 not_after;	/* leaf certificate, 0 unknown */
+	struct check_expiry expiry;	/* of the verified chain */
 	long		 status;
 	char		 content_type[128];
 	char		 location[256];	/* of a redirect */
@@ -196,7 +226,7 @@ enum smtp_result {
 struct check_smtp {
 	enum smtp_result	 result;
 	char			 error[256];
-	time_t			 not_after;
+	struct check_expiry	 expiry;	/* of the verified chain */
 };
 /* Once, before any thread: loads the CAs; 0 or -1 (said why). */
 int		 smtp_init(const char *);
@@ -222,6 +252,9 @@ struct check_domain {
 struct check_worker {
 	struct check_dns	*dns;
 	struct https		*https;
+	int64_t			 deadline;	/* the domain's, clock_ms() */
+	int			 late;		/* said it ran out of time */
+	enum check_severity	 late_sev;	/* of what was not checked */
 };
 /* Runs every check for d, adding its problems to r. */
 void		 check_domain(struct check_worker *, const struct check_options *,

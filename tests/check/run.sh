@@ -9,7 +9,13 @@
 . tests/check/world.sh
 
 CHECK=${CHECK:-$TOP/${O:-.}/mta-sts-check}
-trap 'cleanup; world_destroy' EXIT
+# A second namespace, with no DNS server at all.
+NS_NODNS=mta-sts-nodns-$$
+nodns_destroy() {
+	ip netns del "$NS_NODNS" 2>/dev/null
+	rm -rf "/etc/netns/$NS_NODNS"
+}
+trap 'cleanup; world_destroy; nodns_destroy' EXIT
 
 for c in ip dnsmasq nginx openssl; do
 	command -v $c >/dev/null || { notok "$c is not installed"; exit 1; }
@@ -62,6 +68,15 @@ mx = mx.mxuntrusted.test
 
 [domain none.test]
 mode = none
+
+[domain mxcnonly.test]
+mx = mx.mxcnonly.test
+
+[domain manymx.test]
+mx = *.manymx.test
+
+[domain slowmany.test]
+mx = *.slowmany.test
 EOC
 
 # Domains served the default policy ([policy]) unless they have a section.
@@ -73,8 +88,11 @@ domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
 hung="hangweb.test hangmx.test"
+# What the attacks on the checker found: certificates, caps, time, DNS.
+more="cnonly.test mxcnonly.test chain.test manyaddr.test manymx.test
+slowmany.test tchang.test"
 # shellcheck disable=SC2086
-"$BIN" -d -c "$conf" $domains $hung >"$SCRATCH/records" 2>"$SCRATCH/records.err"
+"$BIN" -d -c "$conf" $domains $hung $more >"$SCRATCH/records" 2>"$SCRATCH/records.err"
 id_of() { sed -n "s/^_mta-sts\.$1\. IN TXT \"v=STSv1; id=\([0-9a-f]*\)\"$/\1/p" "$SCRATCH/records"; }
 rec_of() { grep "^_mta-sts\.$1\. " "$SCRATCH/records"; }
 rua_rec_of() { grep "^_smtp\._tls\.$1\. " "$SCRATCH/records"; }
@@ -87,7 +105,7 @@ for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
     mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
-    hangweb hangmx; do
+    hangweb hangmx mxcnonly manyaddr manymx slowmany tchang; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -96,11 +114,18 @@ cert expired good "mta-sts.expired.test" 200101000000Z 200201000000Z
 cert untrusted other "mta-sts.untrusted.test"
 cert expiring good "mta-sts.expiring.test" 10
 cert mx good "mx.ok.test mx1.good.test mx2.uncovered.test mx2.testing.test
-    a.b.wildcard.test"
+    a.b.wildcard.test *.manymx.test"
 cert mxother good "mx.other.test"
 cert mxtls11 good "mx.mxtls11.test"
 cert mxexpired good "mx.mxexpired.test" 200101000000Z 200201000000Z
 cert mxuntrusted other "mx.mxuntrusted.test"
+cert_cn_only cnonly good mta-sts.cnonly.test
+cert_cn_only mxcnonly good mx.mxcnonly.test
+# A leaf valid for 30 days under an intermediate CA that expires in 2.
+ca_sub inter good 2
+cert chain inter "mta-sts.chain.test"
+cat "$SCRATCH/chain.crt" "$SCRATCH/ca-inter/ca.crt" >"$SCRATCH/chain-full.crt"
+cp "$SCRATCH/chain.key" "$SCRATCH/chain-full.key"
 
 # --- DNS: every domain right, then each broken one its way ---
 zone=$SCRATCH/zone
@@ -160,6 +185,30 @@ host-record=mta-sts.shared.test,127.0.0.1
 cname=mta-sts.cname.test,mta-sts.shared.test
 txt-record=_mta-sts.split.test,"v=STSv1; ","id=$(id_of split.test)"
 EOZ
+# tchang.test's records are all asked of its own server, which truncates.
+for d in ${more% tchang.test}; do
+	echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\""
+	echo "txt-record=_smtp._tls.$d,\"v=TLSRPTv1; rua=mailto:tlsrpt@ok.test\""
+	case $d in
+	manyaddr.test) for i in 1 2 3 4 5 6 7 8 9; do
+		echo "host-record=mta-sts.$d,127.0.1.$i"; done ;;
+	slowmany.test) echo "host-record=mta-sts.$d,127.0.0.7" ;;
+	*) echo "host-record=mta-sts.$d,127.0.0.1" ;;
+	esac
+	case $d in
+	mxcnonly.test) echo "mx-host=$d,mx.$d,10"
+		echo "host-record=mx.$d,127.0.0.13" ;;
+	manymx.test) for i in $(seq -w 1 17); do
+		echo "mx-host=$d,mx$i.$d,$i"
+		echo "host-record=mx$i.$d,127.0.0.2"; done ;;
+	# Listed last first: checked in the order of preference.
+	slowmany.test) for i in 5 4 3 2 1; do
+		echo "mx-host=$d,mx$i.$d,$i"
+		echo "host-record=mx$i.$d,127.0.0.7"; done ;;
+	*) echo "mx-host=$d,mx.ok.test,10" ;;
+	esac
+done >>"$zone"
+echo "server=/tchang.test/127.0.0.14" >>"$zone"
 # badid and staleid must not carry the right record too.
 sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{32\}\"$/d" "$zone"
 
@@ -216,6 +265,24 @@ for c in wrongname expired untrusted expiring; do
 done >>"$SCRATCH/servers"
 world_fcgi_server web 'listen 127.0.0.3:443 ssl;' 'ssl_protocols TLSv1.1;' \
     'ssl_ciphers DEFAULT:@SECLEVEL=0;' >>"$SCRATCH/servers"
+world_fcgi_server cnonly 'listen 127.0.0.1:443 ssl;' \
+    'server_name mta-sts.cnonly.test;' >>"$SCRATCH/servers"
+world_fcgi_server chain-full 'listen 127.0.0.1:443 ssl;' \
+    'server_name mta-sts.chain.test;' >>"$SCRATCH/servers"
+# Eight addresses of mta-sts.manyaddr.test serve the policy, the ninth
+# another: every address is fetched, however many there are.
+listens=()
+for i in 1 2 3 4 5 6 7 8; do listens+=("listen 127.0.1.$i:443 ssl;"); done
+world_fcgi_server web "${listens[@]}" >>"$SCRATCH/servers"
+cat >>"$SCRATCH/servers" <<'EON'
+server {
+    listen 127.0.1.9:443 ssl;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    root @DIR@/differs;
+    types { text/plain txt; }
+}
+EON
 
 world_create || { notok "could not create network namespace $NS"; exit 1; }
 world_dns_start "$zone" || { notok "dnsmasq did not start"; sed 's/^/#   /' "$SCRATCH/dnsmasq.err"; exit 1; }
@@ -230,6 +297,8 @@ world_bigehlo 127.0.0.9 || { notok "the hostile SMTP server did not start"; exit
 world_smtp_tls11 127.0.0.10 mxtls11 || { notok "the TLS 1.1 SMTP server did not start"; exit 1; }
 world_smtp mxexpired 127.0.0.11 mxexpired || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxuntrusted 127.0.0.12 mxuntrusted || { notok "aiosmtpd did not start"; exit 1; }
+world_smtp mxcnonly 127.0.0.13 mxcnonly || { notok "aiosmtpd did not start"; exit 1; }
+world_tc_dns 127.0.0.14
 
 # check_case NAME WANT_STATUS ARGS... <<EXPECTED: runs the checker in
 # the world and compares its whole stdout and its exit status.
@@ -250,6 +319,15 @@ check_case() {
 }
 
 U=/.well-known/mta-sts.txt
+# A domain whose policy host and five MX hosts accept and never speak:
+# 3 s for the TLS handshake, then 10 s for each MX, so the 40 s a domain
+# gets run out before the fifth; it runs in the background while the
+# other cases go on.
+t_slow0=$(date +%s%N)
+in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" slowmany.test \
+    >"$SCRATCH/slowmany.out" 2>&1 &
+slowmany_pid=$!
+
 check_case "all good" 0 good.test <<EOW
 MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
 EOW
@@ -429,6 +507,62 @@ check_case "an MX certificate from an untrusted CA" 2 mxuntrusted.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 mxuntrusted.test: mx-tls: critical: MX host mx.mxuntrusted.test at 127.0.0.12 port 25: certificate: unable to get local issuer certificate (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxuntrusted.test)
 EOW
+# What an outside attack on the checker found, each now its own world.
+check_case "a policy host certificate with its name only in the CN" 2 cnonly.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+cnonly.test: policy-tls: critical: https://mta-sts.cnonly.test$U from 127.0.0.1: the certificate has no subjectAltName DNS name (a name only in the subject's CN does not count, RFC 9525; many senders reject it)
+EOW
+check_case "an MX certificate with its name only in the CN (RFC 8461 §4.2)" 2 mxcnonly.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+mxcnonly.test: mx-tls: critical: MX host mx.mxcnonly.test at 127.0.0.13 port 25: certificate: no subjectAltName DNS name (a name only in the subject's CN does not count) (RFC 8461 §4.2 wants TLS 1.2 or later and a certificate valid for mx.mxcnonly.test)
+EOW
+end=$(openssl x509 -enddate -noout -in "$SCRATCH/ca-inter/ca.crt" | cut -d= -f2)
+check_case "an intermediate CA that expires before the leaf" 2 chain.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+chain.test: policy-tls: critical: https://mta-sts.chain.test$U from 127.0.0.1: a CA certificate of the chain expires $(date -u -d "$end" '+%Y-%m-%d %H:%M UTC') (in 1 day): serve a chain through a CA certificate that stays valid
+EOW
+manyaddr_line="manyaddr.test: policy-fetch: critical: https://mta-sts.manyaddr.test$U from 127.0.1.9: the policy served is not this config's (mode: served testing, this config enforce; max_age: served 604800, this config 86400): serve this config there, then publish its id $(id_of manyaddr.test)"
+check_case "a policy host with 9 addresses, the ninth wrong" 2 manyaddr.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+$manyaddr_line
+EOW
+check_case "-p on 9 addresses, the ninth wrong: not served" 2 -p manyaddr.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+$manyaddr_line
+EOW
+check_case "17 MX hosts: the cap is said" 1 manymx.test <<EOW
+MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
+manymx.test: mx-tls: warning: manymx.test has 17 MX hosts; the TLS of only the first 16 (by preference) was checked
+EOW
+t0=$(date +%s%N)
+check_case "a DNS server that truncates, then never answers over TCP" 2 tchang.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+tchang.test: sts-record: critical: _mta-sts.tchang.test TXT: no answer from DNS within 4 s; senders see no policy (the other checks were skipped)
+EOW
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check_eq "the TCP retry shares the question's 4 s: ${ms} ms" 1 \
+    "$([ "$ms" -lt $((4000 + 3000 * SCALE)) ] && echo 1 || echo 0)"
+in_ns env https_proxy=http://127.0.0.99:3128 HTTPS_PROXY=http://127.0.0.99:3128 \
+    ALL_PROXY=http://127.0.0.99:3128 "$CHECK" -c "$conf" \
+    -a "$SCRATCH/ca-good/ca.crt" -n good.test >"$SCRATCH/got" 2>&1
+check_eq "a proxy in the environment is not used: senders connect directly" \
+    "0 MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK" \
+    "$? $(cat "$SCRATCH/got")"
+# This machine's own resolver is down: nothing could be checked, which
+# is not the domain's fault (exit 3, as monitoring plugins say UNKNOWN).
+ip netns add "$NS_NODNS" && ip netns exec "$NS_NODNS" ip link set lo up &&
+mkdir -p "/etc/netns/$NS_NODNS" &&
+printf 'nameserver 127.0.0.1\n' >"/etc/netns/$NS_NODNS/resolv.conf" ||
+    notok "could not create network namespace $NS_NODNS"
+ip netns exec "$NS_NODNS" "$CHECK" -c "$conf" good.test >"$SCRATCH/got" 2>&1
+check_eq "no DNS server reachable from here: exit 3" 3 $?
+cat >"$SCRATCH/want" <<EOW
+MTA-STS UNKNOWN - 1 domain checked: 0 critical, 0 warning, 0 OK, 1 not checked
+good.test: sts-record: unknown: _mta-sts.good.test TXT: no DNS server of /etc/resolv.conf reachable (Connection refused), so nothing could be checked: fix this machine's resolver
+EOW
+check_file "no DNS server reachable from here: said once, as unknown" \
+    "$SCRATCH/want" "$SCRATCH/got"
+nodns_destroy
 
 # A DNS server that never answers: bounded by resolv.conf's timeout
 # (capped at 2 s) times its attempts (capped at 2).
@@ -474,7 +608,7 @@ check_eq "all domains: -j 1 gives the same output" "" \
 t0=$(date +%s%N)
 check_case "servers that never answer" 2 hangweb.test hangmx.test slow.test <<EOW
 MTA-STS CRITICAL - 3 domains checked: 3 critical, 0 warning, 0 OK
-hangweb.test: policy-fetch: critical: https://mta-sts.hangweb.test$U from 127.0.0.7: no complete answer within 5 s (senders wait a few seconds)
+hangweb.test: policy-fetch: critical: https://mta-sts.hangweb.test$U from 127.0.0.7: no TLS handshake within 3 s (senders wait a few seconds)
 hangmx.test: mx-tls: critical: MX host mx.hangmx.test at 127.0.0.7 port 25: no reply within 10 s
 $slow_line
 EOW
@@ -482,10 +616,29 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check_eq "silent servers cost their bounds at once, not in turn: ${ms} ms" 1 \
     "$([ "$ms" -ge 9900 ] && [ "$ms" -lt $((10000 + SLACK)) ] && echo 1 || echo 0)"
 
+# The background run: the policy host's 3 s, four MX hosts' 10 s each,
+# then no fifth, since the domain's 40 s are over.
+wait "$slowmany_pid"
+rc=$?
+ms=$(( ($(date +%s%N) - t_slow0) / 1000000 ))
+{
+	echo "MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK"
+	echo "slowmany.test: policy-fetch: critical: https://mta-sts.slowmany.test$U from 127.0.0.7: no TLS handshake within 3 s (senders wait a few seconds)"
+	for i in 1 2 3 4; do
+		echo "slowmany.test: mx-tls: critical: MX host mx$i.slowmany.test at 127.0.0.7 port 25: no reply within 10 s"
+	done
+	echo "slowmany.test: mx-tls: warning: the checks of slowmany.test ran over 40 s, so MX host mx5.slowmany.test and what follows it were not checked: look at the slow hosts above"
+} >"$SCRATCH/want"
+check_eq "a domain of silent hosts: exit status" 2 "$rc"
+check_file "a domain of silent hosts: four MX tried in order of preference, the fifth not" \
+    "$SCRATCH/want" "$SCRATCH/slowmany.out"
+check_eq "a domain of silent hosts costs 40 s and one step, no more: ${ms} ms" 1 \
+    "$([ "$ms" -ge 43000 ] && [ "$ms" -lt $((50000 + SLACK)) ] && echo 1 || echo 0)"
+
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 12 domains checked: 8 critical, 2 warning, 2 OK" \
+    "2 MTA-STS CRITICAL - 15 domains checked: 10 critical, 3 warning, 2 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.

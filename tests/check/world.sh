@@ -91,6 +91,37 @@ cert() {
 	    $dates >/dev/null 2>&1
 }
 
+# cert_cn_only NAME CA HOST: $SCRATCH/NAME.crt and .key for HOST named
+# only in the subject's CN, with no subjectAltName at all.
+cert_cn_only() {
+	local ca=$SCRATCH/ca-$2
+	printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+	    >"$SCRATCH/$1.ext"
+	openssl ecparam -name prime256v1 -genkey -noout \
+	    -out "$SCRATCH/$1.key" &&
+	openssl req -new -key "$SCRATCH/$1.key" -subj "/CN=$3" \
+	    -out "$SCRATCH/$1.csr" 2>/dev/null &&
+	openssl ca -batch -notext -config "$ca/ca.cnf" -cert "$ca/ca.crt" \
+	    -keyfile "$ca/ca.key" -in "$SCRATCH/$1.csr" \
+	    -out "$SCRATCH/$1.crt" -extfile "$SCRATCH/$1.ext" -days 30 \
+	    >/dev/null 2>&1
+}
+
+# ca_sub NAME PARENT DAYS: an intermediate CA in $SCRATCH/ca-NAME, signed
+# by the CA PARENT and valid for DAYS; cert signs with it as with any CA
+# (serve $SCRATCH/ca-NAME/ca.crt after the leaf).
+ca_sub() {
+	local d=$SCRATCH/ca-$1 p=$SCRATCH/ca-$2
+	ca_new "$1" || return 1
+	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' \
+	    >"$d/sub.ext"
+	openssl req -new -key "$d/ca.key" -subj "/CN=Test CA $1" \
+	    -out "$d/ca.csr" 2>/dev/null &&
+	openssl ca -batch -notext -config "$p/ca.cnf" -cert "$p/ca.crt" \
+	    -keyfile "$p/ca.key" -in "$d/ca.csr" -out "$d/ca.crt" \
+	    -extfile "$d/sub.ext" -days "$3" >/dev/null 2>&1
+}
+
 # world_dns_start CONF_LINES_FILE: dnsmasq answering for .test from the
 # given txt-record=, host-record=, mx-host=, server= lines.
 world_dns_start() {
@@ -125,6 +156,32 @@ t.bind((sys.argv[1], 53))
 t.listen(64)
 while True:
     u.recv(4096)
+' "$1"
+}
+
+# world_tc_dns ADDRESS: a DNS server that answers every UDP question
+# with an empty, truncated (TC) answer, then accepts the TCP retry and
+# never says a word on it.
+world_tc_dns() {
+	start "tc-dns-$1" ip netns exec "$NS" "$PY" -c '
+import select, socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind((sys.argv[1], 53))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind((sys.argv[1], 53))
+t.listen(64)
+held = []
+while True:
+    r, _, _ = select.select([u, t], [], [])
+    if u in r:
+        q, peer = u.recvfrom(4096)
+        if len(q) >= 12:
+            # QR, TC, RD as asked, RA; the question, no records.
+            flags = bytes([0x82 | (q[2] & 0x01), 0x80])
+            u.sendto(q[:2] + flags + q[4:6] + bytes(6) + q[12:], peer)
+    if t in r:
+        held.append(t.accept()[0])
 ' "$1"
 }
 

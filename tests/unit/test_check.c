@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-check's pure parts: the TXT records (RFC 8461 §3.1, RFC 8460
- * §3), a fetched policy (§3.2) and how it differs, mx patterns (§4.1).
+ * §3), a fetched policy (§3.2) and how it differs, mx patterns (§4.1),
+ * and the report lines that carry what servers sent.
  */
 #include <stdlib.h>
 
@@ -225,6 +226,46 @@ test_mx(void)
 		    rows[i].want ? "matches" : "does not match", rows[i].host);
 }
 
+/*
+ * What a server sent, inside a report line: each problem stays one line
+ * and shows no character a terminal obeys or a reader breaks lines at.
+ */
+static void
+test_report(void)
+{
+	static const struct {
+		const char	*sent, *shown;
+	} rows[] = {
+		{ "plain ASCII", "plain ASCII" },
+		{ "RFC 8461 \xc2\xa7" "4.2, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x94\x92",
+		  "RFC 8461 \xc2\xa7" "4.2, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x94\x92" },
+		{ "a\r\nb.test: mx-tls: ok", "a??b.test: mx-tls: ok" },
+		{ "tab\there, del\x7f", "tab?here, del?" },
+		{ "NEL \xc2\x85 CSI \xc2\x9b OSC \xc2\x9d", "NEL ? CSI ? OSC ?" },
+		{ "LS \xe2\x80\xa8 PS \xe2\x80\xa9", "LS ? PS ?" },
+		{ "RLO \xe2\x80\xae LRI \xe2\x81\xa6 ZWSP \xe2\x80\x8b BOM \xef\xbb\xbf",
+		  "RLO ? LRI ? ZWSP ? BOM ?" },
+		{ "lone \x9b, cut \xe2\x80, overlong \xc0\xaf \xe0\x80\xaf",
+		  "lone ?, cut ??, overlong ?? ???" },
+		{ "surrogate \xed\xa0\x80, beyond \xf4\x90\x80\x80",
+		  "surrogate ???, beyond ????" },
+	};
+	struct check_report	 r;
+	char			 want[512];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.domain = "d.test";
+		report_add(&r, CHECK_MX_TLS, CHECK_WARNING, "sent %s", rows[i].sent);
+		snprintf(want, sizeof(want), "d.test: mx-tls: warning: sent %s\n",
+		    rows[i].shown);
+		CHECK_BYTES(r.text, r.len, want, strlen(want),
+		    "report line %zu shows \"%s\"", i, rows[i].shown);
+		report_free(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -233,5 +274,6 @@ main(void)
 	test_policy();
 	test_diff();
 	test_mx();
+	test_report();
 	return unit_done();
 }
