@@ -425,6 +425,7 @@ check_mx(struct check_worker *w, const struct check_options *o,
 {
 	struct check_dns_answer	 a;
 	enum check_severity	 sev;
+	enum dname_error	 e;
 	size_t			 i, j;
 	int			 hit;
 
@@ -459,7 +460,18 @@ check_mx(struct check_worker *w, const struct check_options *o,
 	for (i = 0; i < a.nmx; i++) {
 		for (hit = 0, j = 0; j < want->nmx && !hit; j++)
 			hit = mx_match(want->mx[j], a.mx[i].host);
-		if (!hit)
+		if (hit)
+			continue;
+		/* A name no policy can hold (an IP address, a "_"). */
+		e = dname_check(a.mx[i].host, strlen(a.mx[i].host), 0);
+		if (e != DNAME_OK)
+			report_add(r, CHECK_MX_COVERAGE, sev, "MX host %s "
+			    "matches no mx pattern of the %s policy, so senders "
+			    "%s, and no policy can name it (%s): fix the MX "
+			    "record", a.mx[i].host, want->mode,
+			    sev == CHECK_CRITICAL ? "refuse to deliver there" :
+			    "report failures", dname_strerror(e));
+		else
 			report_add(r, CHECK_MX_COVERAGE, sev, "MX host %s matches "
 			    "no mx pattern of the %s policy, so senders %s: add "
 			    "\"mx = %s\" to this config or fix the MX record",

@@ -89,7 +89,7 @@ for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
 hung="hangweb.test hangmx.test"
 # What the attacks on the checker found: certificates, caps, time, DNS.
-more="cnonly.test mxcnonly.test chain.test manyaddr.test manymx.test
+more="cnonly.test mxcnonly.test chain.test manyaddr.test manymx.test mxip.test
 slowmany.test tchang.test"
 # shellcheck disable=SC2086
 "$BIN" -d -c "$conf" $domains $hung $more >"$SCRATCH/records" 2>"$SCRATCH/records.err"
@@ -105,7 +105,7 @@ for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
     mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
-    hangweb hangmx mxcnonly manyaddr manymx slowmany tchang; do
+    hangweb hangmx mxcnonly manyaddr manymx mxip slowmany tchang; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -201,6 +201,7 @@ for d in ${more% tchang.test}; do
 	manymx.test) for i in $(seq -w 1 17); do
 		echo "mx-host=$d,mx$i.$d,$i"
 		echo "host-record=mx$i.$d,127.0.0.2"; done ;;
+	mxip.test) echo "mx-host=$d,192.0.2.25,10" ;;
 	# Listed last first: checked in the order of preference.
 	slowmany.test) for i in 5 4 3 2 1; do
 		echo "mx-host=$d,mx$i.$d,$i"
@@ -533,6 +534,11 @@ EOW
 check_case "17 MX hosts: the cap is said" 1 manymx.test <<EOW
 MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
 manymx.test: mx-tls: warning: manymx.test has 17 MX hosts; the TLS of only the first 16 (by preference) was checked
+EOW
+check_case "an MX that is an IP address: no config can name it" 2 -n mxip.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+mxip.test: mx-coverage: critical: MX host 192.0.2.25 matches no mx pattern of the enforce policy, so senders refuse to deliver there, and no policy can name it (an IP address is not allowed: name the host): fix the MX record
+mxip.test: mx-coverage: warning: mx pattern mx.ok.test matches no MX host of mxip.test: remove it or check the MX records
 EOW
 t0=$(date +%s%N)
 check_case "a DNS server that truncates, then never answers over TCP" 2 tchang.test <<EOW
