@@ -9,7 +9,10 @@ CHECK_PROG	= mta-sts-check
 VERSION		= 0.1.0
 
 PREFIX		?= /usr/local
+# The responder is a daemon (sbin); the checker is an unprivileged
+# monitoring tool that cron jobs and Nagios run as any user (bin).
 SBINDIR		?= $(PREFIX)/sbin
+BINDIR		?= $(PREFIX)/bin
 SYSCONFDIR	?= $(PREFIX)/etc
 MANDIR		?= $(PREFIX)/share/man
 SERVE_USER	?= www-data
@@ -210,18 +213,25 @@ check-fast:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@bash tests/run.sh plain
 
-MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).8
+MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).1
+# The man pages are written for the default PREFIX; installed, they name
+# the paths of this build.
+MAN_PATHS	= -e 's|/usr/local/etc|$(SYSCONFDIR)|g' \
+		  -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+		  -e 's|/usr/local/bin|$(BINDIR)|g'
 
 install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
-	install -d $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
-	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
-	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
-	install -m 0644 man/$(CHECK_PROG).8 \
-	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
-	install -m 0644 man/$(PROG).ini.5 \
-	    $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
+	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	@for m in $(MANS); do \
+	    d=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; \
+	    echo "sed $(MAN_PATHS) $$m >$$d"; \
+	    sed $(MAN_PATHS) $$m >$$d.tmp && chmod 0644 $$d.tmp && \
+	    mv $$d.tmp $$d || exit 1; \
+	done
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini ]; then \
 	    echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"; \
@@ -233,9 +243,9 @@ install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
+	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
 	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
-	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
+	    $(DESTDIR)$(MANDIR)/man1/$(CHECK_PROG).1
 	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"
 
