@@ -49,7 +49,6 @@ substitute() {
 	    -e "s|/run/mta-sts-fcgi/mta-sts-fcgi.sock|$WWW/run/fcgi.sock|g" \
 	    -e "s|/run/mta-sts-fcgi/mta-sts-fcgi.pid|$WWW/run/fcgi.pid|g" \
 	    -e "s|/run/lighttpd/mta-sts-fcgi.sock|$WWW/run/lighttpd.sock|g" \
-	    -e "s|/run/mta-sts-fcgi.sock|$WWW/run/fcgi.sock|g" \
 	    "$@" "$in" >"$out"
 }
 
