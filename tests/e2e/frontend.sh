@@ -52,6 +52,11 @@ substitute() {
 	    "$@" "$in" >"$out"
 }
 
+# unit_value FILE KEY: the value of KEY= in a systemd unit (the first).
+unit_value() {
+	sed -n "s/^$2=//p" "$1" | head -1
+}
+
 # ours: the PIDs of processes running our copy of the program.
 ours() {
 	pgrep -f "^$WWW_BIN( |\$)" | tr '\n' ' '
