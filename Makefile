@@ -2,6 +2,7 @@
 # mta-sts-fcgi: GNU make.  Quick start (Debian 12, as root):
 #   make run     install what is missing, build, serve etc/ behind nginx
 #   make check   the whole test suite
+#   make deb     the Debian packages, into build/deb/ (README.md)
 # O=dir builds into dir (make check uses O=build/asan and O=build/fuzz).
 
 PROG		= mta-sts-fcgi
@@ -97,7 +98,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check fuzz fuzz-build \
-	clean install uninstall FORCE
+	deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 
@@ -207,6 +208,12 @@ bench-check:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bash bench/check.sh
+
+# The Debian packages (debian/), built from a copy of the tree into
+# build/deb/ and checked by lintian; tests/deb installs them for real.
+deb:
+	@sh scripts/deps.sh deb
+	@sh scripts/deb.sh
 
 # The plain build's suites only, for a quick look while working.
 check-fast:
