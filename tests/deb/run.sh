@@ -95,6 +95,18 @@ for f in "$DEB_FCGI" "$DEB_CHECK" "$CHANGES" "$OUT/mta-sts-fcgi_$VERSION.dsc" \
 	check_eq "make deb wrote $f" yes "$([ -s "$f" ] && echo yes)"
 done
 [ -s "$DEB_FCGI" ] && [ -s "$DEB_CHECK" ] || exit 1
+# The source package is the tree (dpkg-source leaves out .gitignore; a
+# clean before the build must not delete test data, as dh_clean did with
+# tests/conf/'s *.bak before debian/rules said otherwise).
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	git ls-files -c -o --exclude-standard |
+	    while read -r f; do [ -e "$f" ] && echo "$f"; done |
+	    grep -vx .gitignore | sort >"$SCRATCH/tree.list"
+	tar -tJf "$OUT/mta-sts-fcgi_$VERSION.tar.xz" | sed 's|^[^/]*/||' |
+	    grep -v -e '/$' -e '^$' | sort >"$SCRATCH/source.list"
+	check_file "the source package holds the tree as git sees it" \
+	    "$SCRATCH/tree.list" "$SCRATCH/source.list"
+fi
 
 # The one version: the Makefile's, debian/changelog's, the packages'.
 check_eq "debian/changelog's version is the Makefile's VERSION" "$VERSION" \
