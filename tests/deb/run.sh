@@ -143,6 +143,10 @@ done
 for f in ./usr/bin/mta-sts-check ./usr/share/man/man1/mta-sts-check.1.gz; do
 	check_eq "mta-sts-check ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/check.contents")"
 done
+check_eq "every contrib/ directory but systemd is an example" \
+    "$(cd contrib && ls -d */ | grep -vx systemd/ | sed 's|/$||' | xargs)" \
+    "$(sed -n 's|^\./usr/share/doc/mta-sts-fcgi/examples/\([^/]*\)/$|\1|p' \
+        "$SCRATCH/fcgi.contents" | sort | xargs)"
 check_eq "the checker is in mta-sts-check only" "0" \
     "$(grep -c 'mta-sts-check' "$SCRATCH/fcgi.contents")"
 check_eq "mta-sts-fcgi does not depend on libcurl or OpenSSL" "" \
