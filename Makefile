@@ -25,7 +25,10 @@ CFLAGS		?= -O2 -g
 WARNINGS	= -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wpointer-arith -Wwrite-strings \
 		  -Wformat=2 -Wno-format-nonliteral
-HARDENING	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+# _FORTIFY_SOURCE only if CPPFLAGS does not set it (dpkg-buildflags does,
+# to 3 from Debian 13 on): a second -D would lower it, with a warning.
+FORTIFY		= $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2)
+HARDENING	= $(FORTIFY) -fstack-protector-strong -fPIE
 LDHARDENING	= -pie -Wl,-z,relro,-z,now
 ifeq ($(WERROR),1)
 WARNINGS	+= -Werror
