@@ -25,6 +25,7 @@ src=$out/mta-sts-fcgi-$version
 mkdir -p "$src"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	# Files deleted but not yet committed are left out.
+	# shellcheck disable=SC2016 # $f is the inner sh's
 	git ls-files -z -c -o --exclude-standard |
 	    xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\n" "$f"; done' sh |
 	    tar -cf - -T - | tar -xf - -C "$src"

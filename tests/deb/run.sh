@@ -17,7 +17,7 @@ BIN=/usr/sbin/mta-sts-fcgi	# frontend_setup copies the installed responder
 . tests/lib.sh
 . tests/e2e/frontend.sh
 
-PKGS="mta-sts-fcgi mta-sts-check"
+PKGS=(mta-sts-fcgi mta-sts-check)
 OUT=build/deb
 CONF=/etc/mta-sts-fcgi.ini
 UNITS=/lib/systemd/system
@@ -42,8 +42,10 @@ dpkg_run() {
 	while :; do
 		dpkg "$@" </dev/null >"$SCRATCH/dpkg.out" 2>&1
 		rc=$?
-		[ $rc -ne 0 ] && grep -q 'lock' "$SCRATCH/dpkg.out" &&
-		    [ $i -lt 120 ] || break
+		if [ $rc -eq 0 ] || [ $i -ge 120 ] ||
+		    ! grep -q 'lock' "$SCRATCH/dpkg.out"; then
+			break
+		fi
 		sleep 1
 		i=$((i + 1))
 	done
@@ -57,8 +59,7 @@ dpkg_run() {
 # that dpkg_run needs, so it comes last).
 deb_cleanup() {
 	if [ -n "$INSTALLED" ]; then
-		# shellcheck disable=SC2086
-		dpkg_run --purge $PKGS ||
+		dpkg_run --purge "${PKGS[@]}" ||
 		    echo "not ok - cleanup: dpkg --purge failed: $(cat "$SCRATCH/dpkg.out")"
 	fi
 	cleanup
@@ -66,7 +67,7 @@ deb_cleanup() {
 trap deb_cleanup EXIT
 
 # Refuse, before anything else, to touch an existing install.
-for p in $PKGS; do
+for p in "${PKGS[@]}"; do
 	st=$(status "$p")
 	case $st in
 	not-installed) ;;
@@ -144,7 +145,7 @@ for f in ./usr/bin/mta-sts-check ./usr/share/man/man1/mta-sts-check.1.gz; do
 	check_eq "mta-sts-check ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/check.contents")"
 done
 check_eq "every contrib/ directory but systemd is an example" \
-    "$(cd contrib && ls -d */ | grep -vx systemd/ | sed 's|/$||' | xargs)" \
+    "$(for d in contrib/*/; do d=${d%/}; d=${d#contrib/}; [ "$d" = systemd ] || echo "$d"; done | xargs)" \
     "$(sed -n 's|^\./usr/share/doc/mta-sts-fcgi/examples/\([^/]*\)/$|\1|p' \
         "$SCRATCH/fcgi.contents" | sort | xargs)"
 check_eq "the checker is in mta-sts-check only" "0" \
@@ -173,7 +174,7 @@ dpkg_run -i "$DEB_FCGI" "$DEB_CHECK"
 rc=$?
 check_eq "dpkg -i both packages" 0 $rc
 [ $rc -eq 0 ] || sed 's/^/#   /' "$SCRATCH/dpkg.out"
-for p in $PKGS; do
+for p in "${PKGS[@]}"; do
 	check_eq "$p: installed, version $VERSION" \
 	    "install ok installed $VERSION" \
 	    "$(status "$p") $(dpkg-query -W -f '${Version}' "$p" 2>&1)"
@@ -267,6 +268,7 @@ maintscript() {
 	local script=$1
 	shift
 	: >"$fake/log"
+	# shellcheck disable=SC2016 # the script's $0 and $@ are that sh's
 	FAKE_LOG=$fake/log FAKE_STATE=$fake/state PATH=$fake/bin:$PATH \
 	    DPKG_MAINTSCRIPT_PACKAGE=mta-sts-fcgi DPKG_MAINTSCRIPT_NAME=$script \
 	    unshare -m sh -c '
@@ -322,8 +324,10 @@ check_eq "each installed page's .Dt names the section it is installed in" \
         /usr/share/man/man5/mta-sts-fcgi.ini.5.gz \
         /usr/share/man/man8/mta-sts-fcgi.8.gz 2>&1 | grep '^\.Dt ' | paste -sd'|')"
 check_eq "no installed page, unit or example names /usr/local" "" \
-    "$(for f in $(grep -E '/man/.*\.gz$|/examples/.+\.|\.socket$|\.service$' "$SCRATCH/files"); do
-        [ -f "$f" ] && zcat -f "$f" | grep -l --label="$f" /usr/local; done)"
+    "$(grep -E '/man/.*\.gz$|/examples/.+\.|\.socket$|\.service$' "$SCRATCH/files" |
+        while read -r f; do
+            [ -f "$f" ] && zcat -f "$f" | grep -l --label="$f" /usr/local
+        done)"
 
 # The autopkgtest, against the installed packages, as root and (the way
 # autopkgtest runs tests without needs-root) as an unprivileged user.
@@ -419,7 +423,7 @@ check_eq "repacked both packages as $V1" 0 $?
 dpkg_run -i "$SCRATCH/fcgi-1.deb" "$SCRATCH/check-1.deb"
 check_eq "upgrade to $V1 (same conffile): no prompt, exit 0" 0 $?
 check_eq "upgrade to $V1: both packages at $V1" "$V1 $V1" \
-    "$(dpkg-query -W -f '${Version} ' $PKGS | xargs)"
+    "$(dpkg-query -W -f '${Version} ' "${PKGS[@]}" | xargs)"
 check_file "upgrade to $V1: the admin's config is kept" "$SCRATCH/admin.ini" "$CONF"
 check_eq "upgrade to $V1: no .dpkg-* copy beside it" "" \
     "$(ls $CONF.* 2>/dev/null)"
@@ -443,14 +447,14 @@ check_file "upgrades: the packages' file lists are unchanged" \
     "$SCRATCH/files" "$SCRATCH/files2"
 
 # Remove keeps the config; purge removes everything.
-dpkg_run --remove $PKGS
+dpkg_run --remove "${PKGS[@]}"
 check_eq "dpkg --remove both" 0 $?
 check_eq "remove: the programs are gone" "no no" \
     "$([ -e /usr/sbin/mta-sts-fcgi ] && echo yes || echo no) $([ -e /usr/bin/mta-sts-check ] && echo yes || echo no)"
 check_file "remove: the admin's config stays" "$SCRATCH/admin.ini" "$CONF"
 check_eq "remove: mta-sts-fcgi is left as config-files" \
     "deinstall ok config-files" "$(status mta-sts-fcgi)"
-dpkg_run --purge $PKGS
+dpkg_run --purge "${PKGS[@]}"
 rc=$?
 check_eq "dpkg --purge both" 0 $rc
 [ $rc -eq 0 ] && INSTALLED=
@@ -469,7 +473,8 @@ check_eq "purge: nothing of the $(wc -l <"$SCRATCH/files") paths dpkg -L listed 
 check_eq "purge: $CONF and its .dpkg-* copies are gone" "" \
     "$(ls -d $CONF $CONF.* 2>/dev/null)"
 check_eq "purge: dpkg has no record of either package" "not-installed not-installed " \
-    "$(status mta-sts-fcgi) $(status mta-sts-check) $(ls /var/lib/dpkg/info/ | grep -E '^mta-sts-(fcgi|check)[.:]')"
+    "$(status mta-sts-fcgi) $(status mta-sts-check) $(for f in /var/lib/dpkg/info/mta-sts-fcgi[.:]* /var/lib/dpkg/info/mta-sts-check[.:]*; do
+        [ -e "$f" ] && echo "$f"; done)"
 check_eq "purge: deb-systemd-helper keeps no state for the units" "" \
     "$(find /var/lib/systemd/deb-systemd-helper-enabled \
         /var/lib/systemd/deb-systemd-helper-masked -name '*mta-sts-fcgi*' 2>/dev/null)"
