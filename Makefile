@@ -2,6 +2,7 @@
 # mta-sts-fcgi: GNU make.  Quick start (Debian 12, as root):
 #   make run     install what is missing, build, serve etc/ behind nginx
 #   make check   the whole test suite
+#   make deb     the Debian packages, into build/deb/ (README.md)
 # O=dir builds into dir (make check uses O=build/asan and O=build/fuzz).
 
 PROG		= mta-sts-fcgi
@@ -9,7 +10,10 @@ CHECK_PROG	= mta-sts-check
 VERSION		= 0.1.0
 
 PREFIX		?= /usr/local
+# The responder is a daemon (sbin); the checker is an unprivileged
+# monitoring tool that cron jobs and Nagios run as any user (bin).
 SBINDIR		?= $(PREFIX)/sbin
+BINDIR		?= $(PREFIX)/bin
 SYSCONFDIR	?= $(PREFIX)/etc
 MANDIR		?= $(PREFIX)/share/man
 SERVE_USER	?= www-data
@@ -21,7 +25,10 @@ CFLAGS		?= -O2 -g
 WARNINGS	= -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wpointer-arith -Wwrite-strings \
 		  -Wformat=2 -Wno-format-nonliteral
-HARDENING	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+# _FORTIFY_SOURCE only if CPPFLAGS does not set it (dpkg-buildflags does,
+# to 3 from Debian 13 on): a second -D would lower it, with a warning.
+FORTIFY		= $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2)
+HARDENING	= $(FORTIFY) -fstack-protector-strong -fPIE
 LDHARDENING	= -pie -Wl,-z,relro,-z,now
 ifeq ($(WERROR),1)
 WARNINGS	+= -Werror
@@ -95,8 +102,8 @@ ASAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
-.PHONY: all deps run check check-fast bench bench-check bench-dir fuzz fuzz-build \
-	clean install uninstall FORCE
+.PHONY: all deps run check check-fast bench bench-check bench-dir fuzz \
+	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 
@@ -215,23 +222,36 @@ bench-check:
 	@$(MAKE) --no-print-directory all
 	@bash bench/check.sh
 
+# The Debian packages (debian/), built from a copy of the tree into
+# build/deb/ and checked by lintian; tests/deb installs them for real.
+deb:
+	@sh scripts/deps.sh deb
+	@sh scripts/deb.sh
+
 # The plain build's suites only, for a quick look while working.
 check-fast:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@bash tests/run.sh plain
 
-MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).8
+MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).1
+# The man pages are written for the default PREFIX; installed, they name
+# the paths of this build.
+MAN_PATHS	= -e 's|/usr/local/etc|$(SYSCONFDIR)|g' \
+		  -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+		  -e 's|/usr/local/bin|$(BINDIR)|g'
 
 install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
-	install -d $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
-	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
-	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
-	install -m 0644 man/$(CHECK_PROG).8 \
-	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
-	install -m 0644 man/$(PROG).ini.5 \
-	    $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
+	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	@for m in $(MANS); do \
+	    d=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; \
+	    echo "sed $(MAN_PATHS) $$m >$$d"; \
+	    sed $(MAN_PATHS) $$m >$$d.tmp && chmod 0644 $$d.tmp && \
+	    mv $$d.tmp $$d || exit 1; \
+	done
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini ]; then \
 	    echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"; \
@@ -243,9 +263,9 @@ install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(SBINDIR)/$(CHECK_PROG)
+	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
 	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
-	    $(DESTDIR)$(MANDIR)/man8/$(CHECK_PROG).8
+	    $(DESTDIR)$(MANDIR)/man1/$(CHECK_PROG).1
 	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"
 

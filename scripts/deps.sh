@@ -2,24 +2,31 @@
 # SPDX-License-Identifier: ISC
 # Installs the Debian packages that a make target needs and are missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
-# usage: deps.sh build|run|check|bench
+# usage: deps.sh build|run|check|bench|deb
 set -eu
 
 # libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
 # knot, knsupdate, nsupdate and dig for the -U tests (tests/update).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev"
+# make deb: the build dependencies above (debian/control's) and the tools
+# that build and check the packages (dpkg-buildpackage needs no fakeroot:
+# Rules-Requires-Root: no).  tests/deb adds blhc (the build log's flags)
+# and libfcgi-bin (the autopkgtest's cgi-fcgi).
+deb="$build debhelper dpkg-dev lintian"
 case "${1:-build}" in
 build)	want="$build" ;;
 run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
 	    apache2 libapache2-mod-fcgid lighttpd mandoc
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
-	    knot knot-dnsutils bind9-dnsutils" ;;
+	    knot knot-dnsutils bind9-dnsutils
+	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time
 	    iproute2 dnsmasq-base openssl" ;;
-*)	echo "usage: $0 build|run|check|bench" >&2; exit 2 ;;
+deb)	want="$deb" ;;
+*)	echo "usage: $0 build|run|check|bench|deb" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -29,6 +36,7 @@ fi
 
 missing=
 for p in $want; do
+	case " $missing " in *" $p "*) continue ;; esac
 	if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null |
 	    grep -q ' installed$'; then
 		missing="$missing $p"

@@ -49,8 +49,12 @@ substitute() {
 	    -e "s|/run/mta-sts-fcgi/mta-sts-fcgi.sock|$WWW/run/fcgi.sock|g" \
 	    -e "s|/run/mta-sts-fcgi/mta-sts-fcgi.pid|$WWW/run/fcgi.pid|g" \
 	    -e "s|/run/lighttpd/mta-sts-fcgi.sock|$WWW/run/lighttpd.sock|g" \
-	    -e "s|/run/mta-sts-fcgi.sock|$WWW/run/fcgi.sock|g" \
 	    "$@" "$in" >"$out"
+}
+
+# unit_value FILE KEY: the value of KEY= in a systemd unit (the first).
+unit_value() {
+	sed -n "s/^$2=//p" "$1" | head -1
 }
 
 # ours: the PIDs of processes running our copy of the program.

@@ -3,6 +3,7 @@
 # block, the socket and port substituted and nothing else changed.  Shared
 # by the e2e tests, "make run" and mta-sts-check's world (tests/check).
 # usage (sourced): nginx_conf DIR PORT FASTCGI_ADDRESS [CONTRIB_FILE]
+#                  (CONTRIB_FILE relative to the tree, or absolute)
 #                  nginx_main_conf DIR CONNECTIONS SERVERS_FILE
 
 # nginx_main_conf DIR CONNECTIONS SERVERS_FILE: DIR/nginx.conf for an
@@ -34,7 +35,9 @@ EOC
 
 nginx_conf() {
 	local dir=$1 port=$2 upstream=$3 contrib=${4:-contrib/nginx/mta-sts.conf}
-	local v6
+	local v6 src=$TOP/$contrib
+	# An absolute CONTRIB_FILE: an installed copy (tests/deb).
+	case $contrib in /*) src=$contrib ;; esac
 	mkdir -p "$dir/tmp"
 	cp /etc/nginx/fastcgi_params "$dir/fastcgi_params"
 	v6="s|listen \[::\]:80;|listen [::1]:$port;|"
@@ -43,6 +46,6 @@ nginx_conf() {
 	    v6="/listen \[::\]:80;/d"
 	sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e "$v6" \
 	    -e "s|unix:/run/mta-sts-fcgi/mta-sts-fcgi.sock|$upstream|" \
-	    "$TOP/$contrib" >"$dir/mta-sts.conf"
+	    "$src" >"$dir/mta-sts.conf"
 	nginx_main_conf "$dir" 256 "$dir/mta-sts.conf"
 }

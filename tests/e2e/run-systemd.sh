@@ -20,9 +20,6 @@ if command -v systemd-analyze >/dev/null; then
 	check_eq "systemd-analyze verify: no complaint" "0 " "$? $out"
 fi
 
-unit_value() {	# unit_value FILE KEY: the value of KEY= (first one)
-	sed -n "s/^$2=//p" "$1" | head -1
-}
 listen=$(unit_value "$units/mta-sts-fcgi.socket" ListenStream)
 pre=$(unit_value "$units/mta-sts-fcgi.service" ExecStartPre)
 exe=$(unit_value "$units/mta-sts-fcgi.service" ExecStart)
