@@ -294,7 +294,7 @@ publish "a missing update client" 1 -k "$SCRATCH/nsupdate.key" \
 check_file "a missing update client: nothing on stdout" /dev/null \
     "$SCRATCH/out"
 check_eq "a missing update client: says so" \
-    "mta-sts-publish: step 1 (check) failed: $SCRATCH/none/knsupdate: not found (PATH=$SCRATCH/bin:$PATH:/usr/local/sbin:/usr/sbin:/sbin); nothing was reloaded or published" \
+    "mta-sts-publish: step 1 (check) failed: $SCRATCH/none/knsupdate: not found (PATH=$SCRATCH/bin:$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin); nothing was reloaded or published" \
     "$(cat "$SCRATCH/err")"
 check_eq "a missing update client: the reload command did not run" no \
     "$([ -e "$SCRATCH/reloaded" ] && echo yes || echo no)"
