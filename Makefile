@@ -91,7 +91,7 @@ CHECK_PURE_SRCS	= src/check_record.c src/check_policy.c src/check_mx.c \
 CHECK_PURE_OBJS	= $(CHECK_PURE_SRCS:%.c=$(O)/%.o)
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
-TOOLS		= $(O)/tests/tools/fcgi-client
+TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/unit-filter
 FUZZ_TARGETS	= conf route wire check
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
@@ -149,6 +149,12 @@ $(O)/tests/unit/test_check: tests/unit/test_check.c tests/unit/unit.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
 	    $(CORE_OBJS) $(CHECK_PURE_OBJS) $(MD_LINK)
+
+# A unit's SystemCallFilter=, as systemd applies it (run-systemd.sh).
+$(O)/tests/tools/unit-filter: tests/tools/unit-filter.c $(O)/.build-flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	    $(SECCOMP_LIBS)
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)

@@ -141,7 +141,8 @@ for f in ./usr/sbin/mta-sts-fcgi ./etc/mta-sts-fcgi.ini \
     ./usr/share/doc/mta-sts-fcgi/examples/spawn-fcgi/mta-sts-fcgi.sh; do
 	check_eq "mta-sts-fcgi ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/fcgi.contents")"
 done
-for f in ./usr/bin/mta-sts-check ./usr/share/man/man1/mta-sts-check.1.gz; do
+for f in ./usr/bin/mta-sts-check ./usr/share/man/man1/mta-sts-check.1.gz \
+    ./usr/share/doc/mta-sts-check/README.Debian; do
 	check_eq "mta-sts-check ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/check.contents")"
 done
 check_eq "every contrib/ directory but systemd is an example" \

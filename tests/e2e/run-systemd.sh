@@ -52,3 +52,77 @@ wait_gone "$sd" 10
 check_eq "SIGTERM: the service stops within a second" 0 $?
 gone_within 10
 check_eq "SIGTERM: no process of ours left" "" "$(ours)"
+
+# The unit's own sandbox, as systemd applies it: an unprivileged user
+# (DynamicUser=), no new privileges, and the allow-list of its
+# SystemCallFilter= lines, expanded by systemd-analyze, where any other
+# system call kills the process.  Our workers install a seccomp filter of
+# their own inside it, so the unit must allow what that needs.
+UNIT_FILTER=$TOP/${O:-.}/tests/tools/unit-filter
+need "$UNIT_FILTER"
+sed -i 's/^max_age = 172800/max_age = 86400/' "$FE_CONF"	# as before the reload
+# syscalls NAME...: system call names, groups expanded recursively.
+syscalls() {
+	local t
+	for t in "$@"; do
+		case $t in
+		@*)	# shellcheck disable=SC2046
+			syscalls $(systemd-analyze syscall-filter --no-pager "$t" |
+			    sed -e 1d -e 's/#.*//') ;;
+		*)	echo "$t" ;;
+		esac
+	done
+}
+# allow_list UNIT OUT: the unit's SystemCallFilter= lines in order, "~"
+# ones taking names away, others adding them.
+allow_list() {
+	local v
+	: >"$2"
+	while IFS= read -r v; do
+		v=${v#SystemCallFilter=}
+		# shellcheck disable=SC2086
+		case $v in
+		\~*)	syscalls ${v#\~} | sort -u >"$2.deny"
+			grep -vxFf "$2.deny" "$2" >"$2.new"
+			mv "$2.new" "$2" ;;
+		*)	syscalls $v >>"$2"
+			sort -u -o "$2" "$2" ;;
+		esac
+	done < <(grep '^SystemCallFilter=' "$1")
+}
+# sandboxed NAME LIST: the unit's ExecStart under LIST, as nobody, on a
+# socket of its own, started (as systemd does) by a first connection,
+# which gets no answer if the workers die; its stderr in
+# $SCRATCH/sdf-NAME.err.
+sandboxed() {
+	# shellcheck disable=SC2086
+	start "sdf-$1" systemd-socket-activate -l "$WWW/run/$1.sock" -- \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	    "$UNIT_FILTER" "$2" $exe
+	SDF=$LAST_PID
+	wait_for test -S "$WWW/run/$1.sock"
+	timeout 3 "$CLIENT" "unix:$WWW/run/$1.sock" REQUEST_METHOD=GET \
+	    "REQUEST_URI=$P" HTTP_HOST=mta-sts.example.org >/dev/null 2>&1
+}
+allow_list "$units/mta-sts-fcgi.service" "$SCRATCH/allow"
+check_eq "the unit's filter allows the calls our own sandbox makes" \
+    "prctl seccomp" "$(grep -xE 'prctl|seccomp' "$SCRATCH/allow" | tr '\n' ' ' | sed 's/ $//')"
+sandboxed unit "$SCRATCH/allow"
+sdf=$SDF
+timeout 10 "$CLIENT" "unix:$WWW/run/unit.sock" REQUEST_METHOD=GET "REQUEST_URI=$P" \
+    HTTP_HOST=mta-sts.example.org >"$SCRATCH/sdf.out" 2>&1
+response "$SCRATCH/org.body" >"$SCRATCH/sdf.want"
+check_file "under the unit's SystemCallFilter, as an unprivileged user: the policy" \
+    "$SCRATCH/sdf.want" "$SCRATCH/sdf.out"
+sleep $((SCALE > 1 ? 3 : 1))
+check_eq "under the unit's SystemCallFilter: no worker killed" "" \
+    "$(grep 'killed by signal' "$SCRATCH/sdf-unit.err")"
+stop "$sdf"
+check_eq "under the unit's SystemCallFilter: SIGTERM stops it" 0 $?
+# The control: without seccomp(2) in the list, the workers die, and the
+# test above would see it.
+grep -vx seccomp "$SCRATCH/allow" >"$SCRATCH/allow-no-seccomp"
+sandboxed control "$SCRATCH/allow-no-seccomp"
+within $((30 * SCALE)) grep -q 'killed by signal 31' "$SCRATCH/sdf-control.err"
+check_eq "control: a filter without seccomp(2) kills the workers (SIGSYS)" 0 $?
+stop "$SDF"
