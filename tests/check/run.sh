@@ -294,12 +294,12 @@ world_smtp ok 127.0.0.2 mx || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp nostarttls 127.0.0.4 || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxname 127.0.0.5 mxother || { notok "aiosmtpd did not start"; exit 1; }
 world_silent 127.0.0.7 443 25
-world_bigehlo 127.0.0.9 || { notok "the hostile SMTP server did not start"; exit 1; }
-world_smtp_tls11 127.0.0.10 mxtls11 || { notok "the TLS 1.1 SMTP server did not start"; exit 1; }
+world_smtp_odd bigehlo 127.0.0.9 || { notok "the hostile SMTP server did not start"; exit 1; }
+world_smtp_odd tls11 127.0.0.10 mxtls11 || { notok "the TLS 1.1 SMTP server did not start"; exit 1; }
 world_smtp mxexpired 127.0.0.11 mxexpired || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxuntrusted 127.0.0.12 mxuntrusted || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxcnonly 127.0.0.13 mxcnonly || { notok "aiosmtpd did not start"; exit 1; }
-world_tc_dns 127.0.0.14
+world_blackhole 127.0.0.14 tc
 
 # check_case NAME WANT_STATUS ARGS... <<EXPECTED: runs the checker in
 # the world and compares its whole stdout and its exit status.

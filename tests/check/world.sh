@@ -143,27 +143,12 @@ EOC
 	wait_for in_ns "$PY" -c 'import socket; s = socket.create_connection(("127.0.0.1", 53), 1)'
 }
 
-# world_blackhole ADDRESS: a UDP and TCP port 53 that reads and never
-# answers, for a zone whose servers are silent.
+# world_blackhole ADDRESS [tc]: port 53, UDP and TCP, for a zone whose
+# servers are silent: questions are read and never answered, or with
+# "tc" each UDP question gets an empty, truncated (TC) answer, and the
+# TCP retry it calls for is accepted and never answered.
 world_blackhole() {
-	start blackhole ip netns exec "$NS" "$PY" -c '
-import socket, sys, time
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind((sys.argv[1], 53))
-t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-t.bind((sys.argv[1], 53))
-t.listen(64)
-while True:
-    u.recv(4096)
-' "$1"
-}
-
-# world_tc_dns ADDRESS: a DNS server that answers every UDP question
-# with an empty, truncated (TC) answer, then accepts the TCP retry and
-# never says a word on it.
-world_tc_dns() {
-	start "tc-dns-$1" ip netns exec "$NS" "$PY" -c '
+	start "blackhole-$1" ip netns exec "$NS" "$PY" -c '
 import select, socket, sys
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind((sys.argv[1], 53))
@@ -176,13 +161,13 @@ while True:
     r, _, _ = select.select([u, t], [], [])
     if u in r:
         q, peer = u.recvfrom(4096)
-        if len(q) >= 12:
+        if sys.argv[2:] == ["tc"] and len(q) >= 12:
             # QR, TC, RD as asked, RA; the question, no records.
             flags = bytes([0x82 | (q[2] & 0x01), 0x80])
             u.sendto(q[:2] + flags + q[4:6] + bytes(6) + q[12:], peer)
     if t in r:
         held.append(t.accept()[0])
-' "$1"
+' "$@"
 }
 
 # world_responder CONF: our responder on $SCRATCH/fcgi.sock.
@@ -238,43 +223,53 @@ world_smtp() {
 	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$2', 25), 1)"
 }
 
-# world_smtp_tls11 ADDRESS CERT: an SMTP server on ADDRESS:25 that
-# offers STARTTLS and then speaks TLS 1.1 and nothing later (what
-# aiosmtpd cannot be told to do), with $SCRATCH/CERT.crt/.key.
-world_smtp_tls11() {
-	start "smtp-tls11-$1" ip netns exec "$NS" "$PY" -c '
+# world_smtp_odd NAME ADDRESS [CERT]: an SMTP server on ADDRESS:25 of a
+# kind aiosmtpd cannot be told to be, NAME saying which:
+#   tls11    offers STARTTLS, then speaks TLS 1.1 and nothing later, with
+#            $SCRATCH/CERT.crt/.key;
+#   bigehlo  an EHLO reply of 90 lines of 4,000 bytes before it offers
+#            STARTTLS, which it then refuses.
+world_smtp_odd() {
+	start "smtp-$1-$2" ip netns exec "$NS" "$PY" -c '
 import socket, ssl, sys, threading
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.minimum_version = ssl.TLSVersion.TLSv1_1
-ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+kind, address = sys.argv[1], sys.argv[2]
+if kind == "tls11":
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_1
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    ehlo = b"250-tls11.test\r\n"
+else:
+    ehlo = b"".join(b"250-X" + b"x" * 4000 + b"\r\n" for _ in range(90))
 def serve(c):
     f = c.makefile("rb")
-    c.sendall(b"220 tls11.test ESMTP\r\n")
+    c.sendall(b"220 %s.test ESMTP\r\n" % kind.encode())
     for line in f:
         cmd = line.strip().upper()
         if cmd.startswith(b"EHLO"):
-            c.sendall(b"250-tls11.test\r\n250-STARTTLS\r\n250 OK\r\n")
-        elif cmd == b"STARTTLS":
+            c.sendall(ehlo + b"250-STARTTLS\r\n250 OK\r\n")
+        elif cmd == b"STARTTLS" and kind == "tls11":
             c.sendall(b"220 2.0.0 go ahead\r\n")
             try:
                 ctx.wrap_socket(c, server_side=True).close()
             except (OSError, ssl.SSLError):
                 pass
             return
+        elif cmd == b"STARTTLS":
+            c.sendall(b"454 4.7.0 TLS not available\r\n")
         else:
             c.sendall(b"221 bye\r\n")
             break
     c.close()
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 25))
+s.bind((address, 25))
 s.listen(64)
 while True:
     threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
-' "$1" "$SCRATCH/$2.crt" "$SCRATCH/$2.key"
-	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$1', 25), 1)"
+' "$1" "$2" ${3:+"$SCRATCH/$3.crt" "$SCRATCH/$3.key"}
+	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$2', 25), 1)"
 }
 
 # world_silent ADDRESS PORT...: accepts TCP connections and never says a
@@ -297,34 +292,4 @@ while True:
     for s in r:
         held.append(s.accept()[0])
 ' "$a" "$@"
-}
-
-# world_bigehlo ADDRESS: a hostile SMTP server on port 25 whose EHLO
-# reply runs to 90 lines of 4,000 bytes before it offers STARTTLS, and
-# which then refuses it.
-world_bigehlo() {
-	start "bigehlo-$1" ip netns exec "$NS" "$PY" -c '
-import socket, sys, threading
-def serve(c):
-    f = c.makefile("rb")
-    c.sendall(b"220 big.test ESMTP\r\n")
-    for line in f:
-        cmd = line.strip().upper()
-        if cmd.startswith(b"EHLO"):
-            c.sendall(b"".join(b"250-X" + b"x" * 4000 + b"\r\n"
-                for _ in range(90)) + b"250-STARTTLS\r\n250 OK\r\n")
-        elif cmd == b"STARTTLS":
-            c.sendall(b"454 4.7.0 TLS not available\r\n")
-        else:
-            c.sendall(b"221 bye\r\n")
-            break
-    c.close()
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 25))
-s.listen(64)
-while True:
-    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
-' "$1"
-	wait_for in_ns "$PY" -c "import socket; s = socket.create_connection(('$1', 25), 1)"
 }
