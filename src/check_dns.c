@@ -8,8 +8,8 @@
  * answer over TCP with blocking reads and no timeout, so a server that
  * sets TC and then never answers on TCP would hold a job for ever.  Here
  * UDP and the TCP retry share one deadline per question.  Answers are
- * parsed with ns_parserr; CNAMEs in an answer are followed by taking
- * the records of the type asked for, whatever their owner.
+ * parsed with ns_parserr; CNAMEs in an answer are followed, and only
+ * records owned by the name asked or a name of its CNAME chain count.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "mta-sts-fcgi.h"
@@ -32,6 +33,7 @@
 struct check_dns {
 	struct __res_state	 res;
 	unsigned char		 answer[65536];
+	unsigned char		 spare[65536];	/* a SERVFAIL kept meanwhile */
 };
 
 struct check_dns *
@@ -265,9 +267,13 @@ read_all(int fd, unsigned char *buf, size_t n, int64_t deadline)
 	size_t	 got = 0;
 
 	while (got < n) {
-		if (wait_fd(fd, POLLIN, deadline) != 1)
+		if (wait_fd(fd, POLLIN, deadline) != 1) {
+			errno = ETIMEDOUT;
 			return -1;
+		}
 		r = recv(fd, buf + got, n - got, 0);
+		if (r == 0)
+			errno = ECONNRESET;	/* closed before the end */
 		if (r == 0 || (r == -1 && errno != EINTR && errno != EAGAIN))
 			return -1;
 		if (r > 0)
@@ -318,15 +324,16 @@ over_tcp(struct check_dns *d, const struct sockaddr_storage *ss,
 		if (w > 0)
 			sent += (size_t)w;
 	}
-	errno = ETIMEDOUT;
-	if (read_all(fd, len, 2, deadline) == -1)
-		goto out;
-	n = len[0] << 8 | len[1];
-	if (read_all(fd, d->answer, (size_t)n, deadline) == -1 ||
-	    !answers(q, qlen, d->answer, n)) {
-		if (errno == 0)
-			errno = EPROTO;
-		n = -1;
+	/* Messages that are not the answer (another id) are skipped. */
+	for (;;) {
+		if (read_all(fd, len, 2, deadline) == -1 ||
+		    read_all(fd, d->answer, (size_t)(len[0] << 8 | len[1]),
+		    deadline) == -1)
+			goto out;
+		if (answers(q, qlen, d->answer, len[0] << 8 | len[1])) {
+			n = len[0] << 8 | len[1];
+			break;
+		}
 	}
 out:
 	e = errno;
@@ -397,7 +404,8 @@ static int
 exchange(struct check_dns *d, const unsigned char *q, int qlen)
 {
 	int64_t	 end = clock_ms() + 1000 * (int64_t)check_dns_wait(d), t;
-	int	 round, i, n, nscount = d->res.nscount, err = ETIMEDOUT;
+	int	 round, i, n, rcode, spare = -1, nscount = d->res.nscount;
+	int	 err = ETIMEDOUT;
 
 	if (nscount < 1) {
 		errno = ENOENT;
@@ -406,22 +414,84 @@ exchange(struct check_dns *d, const unsigned char *q, int qlen)
 	for (round = 0; round < d->res.retry; round++)
 		for (i = 0; i < nscount; i++) {
 			t = clock_ms() + 1000 * (int64_t)d->res.retrans;
-			if ((n = ask(d, i, q, qlen, t < end ? t : end)) >= 0)
-				return n;
-			if (errno != ETIMEDOUT)
+			if ((n = ask(d, i, q, qlen, t < end ? t : end)) >= 0) {
+				/*
+				 * SERVFAIL, NOTIMP, REFUSED: that server's
+				 * trouble; ask the next, as glibc does, and
+				 * keep this answer in case none does better.
+				 */
+				rcode = d->answer[3] & 0x0f;
+				if (rcode != ns_r_servfail &&
+				    rcode != ns_r_notimpl &&
+				    rcode != ns_r_refused)
+					return n;
+				memcpy(d->spare, d->answer, (size_t)n);
+				spare = n;
+			} else if (errno != ETIMEDOUT)
 				err = errno;
 			if (clock_ms() >= end)
 				goto out;
 		}
 out:
+	if (spare >= 0) {
+		memcpy(d->answer, d->spare, (size_t)spare);
+		return spare;
+	}
 	errno = err;
 	return -1;
+}
+
+#define CHAIN_MAX	16	/* CNAMEs followed in one answer */
+
+/* Two names alike, but for case and a trailing dot. */
+static int
+same_name(const char *x, const char *y)
+{
+	size_t	 nx = strlen(x), ny = strlen(y);
+
+	if (nx > 0 && x[nx - 1] == '.')
+		nx--;
+	if (ny > 0 && y[ny - 1] == '.')
+		ny--;
+	return nx == ny && strncasecmp(x, y, nx) == 0;
+}
+
+/*
+ * The names whose records answer name: name, then each CNAME target in
+ * turn as the answer section gives them; how many.
+ */
+static int
+cname_chain(ns_msg *msg, const char *name, char chain[][NS_MAXDNAME])
+{
+	ns_rr	 rr;
+	int	 n = 1, i, found;
+
+	snprintf(chain[0], NS_MAXDNAME, "%s", name);
+	do {
+		found = 0;
+		for (i = 0; i < ns_msg_count(*msg, ns_s_an) && !found; i++) {
+			if (ns_parserr(msg, ns_s_an, i, &rr) == -1)
+				return n;
+			if (ns_rr_type(rr) != ns_t_cname ||
+			    ns_rr_class(rr) != ns_c_in ||
+			    !same_name(ns_rr_name(rr), chain[n - 1]) ||
+			    ns_name_uncompress(ns_msg_base(*msg),
+			    ns_msg_end(*msg), ns_rr_rdata(rr), chain[n],
+			    NS_MAXDNAME) == -1)
+				continue;
+			found = 1;
+			n++;
+		}
+	} while (found && n < CHAIN_MAX);
+	return n;
 }
 
 static void
 query(struct check_dns *d, const char *name, int type,
     struct check_dns_answer *a)
 {
+	char		 chain[CHAIN_MAX][NS_MAXDNAME];
+	int		 nchain, k, ours;
 	unsigned char	 q[NS_PACKETSZ];
 	ns_msg		 msg;
 	ns_rr		 rr;
@@ -436,6 +506,9 @@ query(struct check_dns *d, const char *name, int type,
 	if ((len = exchange(d, q, qlen)) == -1) {
 		if (errno == ETIMEDOUT)
 			a->status = CHECK_DNS_TIMEOUT;
+		else if (errno == ECONNRESET || errno == EPIPE)
+			fail(a, "%s", "the DNS server closed the TCP connection "
+			    "before its answer");
 		else {
 			fail(a, "no DNS server of /etc/resolv.conf reachable "
 			    "(%s)", errno == ENOENT ? "none named" :
@@ -457,12 +530,18 @@ query(struct check_dns *d, const char *name, int type,
 		fail(a, "the DNS server answered %s", rcode_name(rcode));
 		return;
 	}
+	nchain = cname_chain(&msg, name, chain);
 	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1) {
 			fail(a, "%s", "a malformed DNS answer");
 			return;
 		}
 		if (ns_rr_class(rr) != ns_c_in || (int)ns_rr_type(rr) != type)
+			continue;
+		/* Records of another name are not an answer to ours. */
+		for (ours = 0, k = 0; k < nchain && !ours; k++)
+			ours = same_name(ns_rr_name(rr), chain[k]);
+		if (!ours)
 			continue;
 		if (take(a, &msg, &rr, type) == -1) {
 			if (a->status == CHECK_DNS_OK)
@@ -512,23 +591,40 @@ interleave(struct check_dns_answer *a, struct check_dns_answer *six)
 	return 0;
 }
 
+/* An answer for addresses: no failure (no records is not one). */
+static int
+addrs_fine(const struct check_dns_answer *a)
+{
+	return a->status == CHECK_DNS_OK || a->status == CHECK_DNS_NXDOMAIN;
+}
+
 void
 check_dns_addrs(struct check_dns *d, const char *name,
-    struct check_dns_answer *a)
+    struct check_dns_answer *a, int64_t deadline)
 {
 	struct check_dns_answer	 six;
+	char			 err[sizeof(a->error)];
 
 	memset(a, 0, sizeof(*a));
 	query(d, name, ns_t_a, a);
 	/* A silent server would be as silent for AAAA: do not wait twice. */
 	if (a->status == CHECK_DNS_TIMEOUT || a->status == CHECK_DNS_NOSERVER)
 		return;
+	if (clock_ms() >= deadline) {
+		a->late = 1;
+		return;
+	}
 	memset(&six, 0, sizeof(six));
 	query(d, name, ns_t_aaaa, &six);
-	if (a->status != CHECK_DNS_OK && six.status == CHECK_DNS_OK)
+	if (!addrs_fine(a)) {
+		snprintf(err, sizeof(err), "A: %.110s", check_dns_strerror(a));
+		memcpy(a->error, err, sizeof(err));
+	} else if (!addrs_fine(&six)) {
+		a->status = six.status;
+		snprintf(a->error, sizeof(a->error), "AAAA: %.110s",
+		    check_dns_strerror(&six));
+	} else if (six.status == CHECK_DNS_OK)
 		a->status = CHECK_DNS_OK;
-	else if (a->status == CHECK_DNS_OK && six.status == CHECK_DNS_TIMEOUT)
-		a->status = CHECK_DNS_TIMEOUT;
 	/*
 	 * IPv4 and IPv6 in turn, so that a cap on the addresses checked
 	 * leaves neither family out.

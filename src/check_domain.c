@@ -320,17 +320,24 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 	size_t			 i;
 
 	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
-	check_dns_addrs(w->dns, host, &a);
+	check_dns_addrs(w->dns, host, &a, w->deadline);
 	if (dns_stops(&a)) {
 		dns_dead(w, r, CHECK_POLICY_HOST, host, "A/AAAA", &a);
 		check_dns_answer_free(&a);
 		return -1;
 	}
+	if (a.late) {
+		char	 what[DNAME_MAX + 64];
+
+		snprintf(what, sizeof(what), "the AAAA records of %s", host);
+		(void)late(w, r, CHECK_POLICY_HOST, what);
+	}
 	if (a.status == CHECK_DNS_ERROR)
 		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s A/AAAA: %s; "
-		    "senders cannot fetch the policy", host,
-		    check_dns_strerror(&a));
-	else if (a.nstrings == 0)
+		    "senders %s", host, check_dns_strerror(&a), a.nstrings > 0 ?
+		    "may not find every address of it" : "cannot fetch the "
+		    "policy");
+	else if (a.nstrings == 0 && !a.late)
 		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s has no A "
 		    "or AAAA record, so senders cannot fetch the policy: point "
 		    "it at the web server in front of mta-sts-fcgi", host);
@@ -364,7 +371,12 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	snprintf(what, sizeof(what), "MX host %s", mx);
 	if (late(w, r, CHECK_MX_TLS, what))
 		return;
-	check_dns_addrs(w->dns, mx, &a);
+	check_dns_addrs(w->dns, mx, &a, w->deadline);
+	if (a.late) {
+		snprintf(what, sizeof(what), "the AAAA records of MX host %s",
+		    mx);
+		(void)late(w, r, CHECK_MX_TLS, what);
+	}
 	if (a.status == CHECK_DNS_NOSERVER)
 		report_add(r, CHECK_MX_TLS, CHECK_UNKNOWN, "MX host %s A/AAAA: "
 		    "%s, so it could not be checked", mx,
@@ -372,7 +384,7 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
 		report_add(r, CHECK_MX_TLS, sev, "MX host %s A/AAAA: %s", mx,
 		    check_dns_strerror(&a));
-	else if (a.nstrings == 0)
+	else if (a.nstrings == 0 && !a.late)
 		report_add(r, CHECK_MX_TLS, sev, "MX host %s has no A or AAAA "
 		    "record", mx);
 	addrs_capped(r, CHECK_MX_TLS, CHECK_WARNING, what, a.nstrings);

@@ -99,6 +99,7 @@ struct check_dns_answer {
 	size_t			 nstrings;
 	struct check_mx		*mx;
 	size_t			 nmx;
+	int			 late;	/* AAAA not asked: past the deadline */
 };
 
 struct check_dns;
@@ -110,9 +111,14 @@ unsigned	 check_dns_wait(const struct check_dns *);
 /* Each fills a (free with check_dns_answer_free); never fails. */
 void		 check_dns_txt(struct check_dns *, const char *,
 		    struct check_dns_answer *);
-/* A and AAAA as text; status is the first failure if both fail. */
+/*
+ * A and AAAA as text, IPv4 and IPv6 in turn.  OK (or NXDOMAIN) only if
+ * both questions are; else the status of the one that failed, its
+ * error naming the type, with the other's addresses kept.  AAAA is not
+ * asked once deadline (clock_ms) has passed: late is set.
+ */
 void		 check_dns_addrs(struct check_dns *, const char *,
-		    struct check_dns_answer *);
+		    struct check_dns_answer *, int64_t);
 void		 check_dns_mx(struct check_dns *, const char *,
 		    struct check_dns_answer *);
 void		 check_dns_answer_free(struct check_dns_answer *);

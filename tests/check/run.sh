@@ -90,7 +90,7 @@ for b in $broken; do domains="$domains $b.test"; done
 hung="hangweb.test hangmx.test"
 # What the attacks on the checker found: certificates, caps, time, DNS.
 more="cnonly.test mxcnonly.test chain.test manyaddr.test manymx.test mxip.test
-slowmany.test tchang.test"
+slowmany.test tchang.test odd.test"
 # shellcheck disable=SC2086
 "$BIN" -d -c "$conf" $domains $hung $more >"$SCRATCH/records" 2>"$SCRATCH/records.err"
 id_of() { sed -n "s/^_mta-sts\.$1\. IN TXT \"v=STSv1; id=\([0-9a-f]*\)\"$/\1/p" "$SCRATCH/records"; }
@@ -105,7 +105,7 @@ for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
     mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
-    hangweb hangmx mxcnonly manyaddr manymx mxip slowmany tchang; do
+    hangweb hangmx mxcnonly manyaddr manymx mxip slowmany tchang odd; do
 	web_names="$web_names mta-sts.$d.test"
 done
 cert web good "$web_names"
@@ -185,8 +185,9 @@ host-record=mta-sts.shared.test,127.0.0.1
 cname=mta-sts.cname.test,mta-sts.shared.test
 txt-record=_mta-sts.split.test,"v=STSv1; ","id=$(id_of split.test)"
 EOZ
-# tchang.test's records are all asked of its own server, which truncates.
-for d in ${more% tchang.test}; do
+# tchang.test's and odd.test's records are all asked of their own
+# servers.
+for d in ${more% tchang.test odd.test}; do
 	echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\""
 	echo "txt-record=_smtp._tls.$d,\"v=TLSRPTv1; rua=mailto:tlsrpt@ok.test\""
 	case $d in
@@ -210,6 +211,7 @@ for d in ${more% tchang.test}; do
 	esac
 done >>"$zone"
 echo "server=/tchang.test/127.0.0.14" >>"$zone"
+echo "server=/odd.test/127.0.0.15" >>"$zone"
 # badid and staleid must not carry the right record too.
 sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{32\}\"$/d" "$zone"
 
@@ -300,6 +302,7 @@ world_smtp mxexpired 127.0.0.11 mxexpired || { notok "aiosmtpd did not start"; e
 world_smtp mxuntrusted 127.0.0.12 mxuntrusted || { notok "aiosmtpd did not start"; exit 1; }
 world_smtp mxcnonly 127.0.0.13 mxcnonly || { notok "aiosmtpd did not start"; exit 1; }
 world_blackhole 127.0.0.14 tc
+world_odd_dns 127.0.0.15 "v=STSv1; id=$(id_of odd.test)"
 
 # check_case NAME WANT_STATUS ARGS... <<EXPECTED: runs the checker in
 # the world and compares its whole stdout and its exit status.
@@ -548,6 +551,17 @@ EOW
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check_eq "the TCP retry shares the question's 4 s: ${ms} ms" 1 \
     "$([ "$ms" -lt $((4000 + 3000 * SCALE)) ] && echo 1 || echo 0)"
+check_case "-p with an AAAA question that fails: not known to be served" 2 -p odd.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+odd.test: policy-host: critical: mta-sts.odd.test A/AAAA: AAAA: the DNS server answered SERVFAIL; senders may not find every address of it
+EOW
+check_case "a TXT record owned by another name is no answer" 2 odd.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+odd.test: sts-record: critical: no TXT record "v=STSv1; id=..." at _mta-sts.odd.test, so senders ignore the policy; publish: $(rec_of odd.test)
+odd.test: tlsrpt-record: warning: no TXT record "v=TLSRPTv1; rua=..." at _smtp._tls.odd.test, so no sender reports TLS failures; publish: $(rua_rec_of odd.test)
+odd.test: policy-host: critical: mta-sts.odd.test A/AAAA: AAAA: the DNS server answered SERVFAIL; senders may not find every address of it
+odd.test: mx-coverage: warning: odd.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+EOW
 in_ns env https_proxy=http://127.0.0.99:3128 HTTPS_PROXY=http://127.0.0.99:3128 \
     ALL_PROXY=http://127.0.0.99:3128 "$CHECK" -c "$conf" \
     -a "$SCRATCH/ca-good/ca.crt" -n good.test >"$SCRATCH/got" 2>&1

@@ -170,6 +170,39 @@ while True:
 ' "$@"
 }
 
+# world_odd_dns ADDRESS TXT: a DNS server that answers A with 127.0.0.1,
+# AAAA with SERVFAIL, TXT with the text TXT owned by another name
+# (evil.test) than the one asked, and anything else with no records.
+world_odd_dns() {
+	start "odd-dns-$1" ip netns exec "$NS" "$PY" -c '
+import socket, struct, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind((sys.argv[1], 53))
+txt = sys.argv[2].encode()
+while True:
+    q, peer = u.recvfrom(4096)
+    i = 12
+    while i < len(q) and q[i] != 0:
+        i += q[i] + 1
+    if i + 5 > len(q):
+        continue
+    qtype = struct.unpack(">H", q[i + 1:i + 3])[0]
+    question = q[12:i + 5]
+    rcode, answers = 0, []
+    if qtype == 1:
+        answers.append(b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) +
+            bytes([127, 0, 0, 1]))
+    elif qtype == 28:
+        rcode = 2
+    elif qtype == 16:
+        rdata = bytes([len(txt)]) + txt
+        answers.append(b"\x04evil\x04test\x00" +
+            struct.pack(">HHIH", 16, 1, 60, len(rdata)) + rdata)
+    head = q[:2] + struct.pack(">HHHHH", 0x8180 | rcode, 1, len(answers), 0, 0)
+    u.sendto(head + question + b"".join(answers), peer)
+' "$1" "$2"
+}
+
 # world_responder CONF: our responder on $SCRATCH/fcgi.sock.
 world_responder() {
 	start fcgi ip netns exec "$NS" "$BIN" -c "$1" -w 2 \
