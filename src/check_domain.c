@@ -50,8 +50,8 @@ dns_stops(const struct check_dns_answer *a)
 	    a->status == CHECK_DNS_NOSERVER;
 }
 
-/* Reports a DNS question that dns_stops; always returns -1. */
-static int
+/* Reports a DNS question that dns_stops. */
+static void
 dns_dead(struct check_worker *w, struct check_report *r,
     enum check_name check, const char *name, const char *type,
     const struct check_dns_answer *a)
@@ -65,12 +65,11 @@ dns_dead(struct check_worker *w, struct check_report *r,
 		    "DNS within %u s%s (the other checks were skipped)", name,
 		    type, check_dns_wait(w->dns), check == CHECK_STS_RECORD ?
 		    "; senders see no policy" : "");
-	return -1;
 }
 
 /*
  * Whether the domain's time is up before a step (what it would check):
- * says so once, as a warning, and returns 1; else 0.
+ * says so once (a warning, unknown under -p) and returns 1; else 0.
  */
 static int
 late(struct check_worker *w, struct check_report *r, enum check_name check,
@@ -85,16 +84,6 @@ late(struct check_worker *w, struct check_report *r, enum check_name check,
 		    what);
 	w->late = 1;
 	return 1;
-}
-
-/* Says that a host's addresses beyond CHECK_ADDRS_MAX were not checked. */
-static void
-addrs_capped(struct check_report *r, enum check_name check,
-    enum check_severity sev, const char *host, size_t n)
-{
-	if (n > CHECK_ADDRS_MAX)
-		report_add(r, check, sev, "%s has %zu addresses; only the "
-		    "first %d were checked", host, n, CHECK_ADDRS_MAX);
 }
 
 /* The TXT records at one name that are of the kind a check looks for. */
@@ -251,16 +240,14 @@ is_text_plain(const char *ct)
 static void
 check_fetch_one(struct check_worker *w, const struct check_domain *d,
     const struct check_policy *want, const char *host, const char *addr,
-    struct check_report *r)
+    const char *what, struct check_report *r)
 {
 	struct check_fetch	 f;
 	struct check_policy	 got;
 	const char		*body;
-	char			 what[DNAME_MAX + 128], err[256], diff[1024];
+	char			 err[256], diff[1024];
 	size_t			 len;
 
-	snprintf(what, sizeof(what), "https://%s" ROUTE_PATH " from %s",
-	    host, addr);
 	https_fetch(w->https, host, addr, &f);
 	body = policy_body(d->policy, &len);
 	if (f.tls_failed)
@@ -352,7 +339,7 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 		    host, a.strings[i]);
 		if (late(w, r, CHECK_POLICY_FETCH, what))
 			break;
-		check_fetch_one(w, d, want, host, a.strings[i], r);
+		check_fetch_one(w, d, want, host, a.strings[i], what, r);
 	}
 	check_dns_answer_free(&a);
 	return 0;
@@ -387,7 +374,10 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	else if (a.nstrings == 0 && !a.late)
 		report_add(r, CHECK_MX_TLS, sev, "MX host %s has no A or AAAA "
 		    "record", mx);
-	addrs_capped(r, CHECK_MX_TLS, CHECK_WARNING, what, a.nstrings);
+	if (a.nstrings > CHECK_ADDRS_MAX)
+		report_add(r, CHECK_MX_TLS, CHECK_WARNING, "%s has %zu "
+		    "addresses; only the first %d were checked", what,
+		    a.nstrings, CHECK_ADDRS_MAX);
 	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++) {
 		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
 		    a.strings[i], o->smtp_port);

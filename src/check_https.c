@@ -132,6 +132,7 @@ https_fetch(struct https *h, const char *host, const char *address,
 	CURL			*curl = h->curl;
 	long			 oserr = 0;
 	curl_off_t		 tls_done = 0;
+	int			 answered;
 
 	memset(f, 0, sizeof(*f));
 	snprintf(url, sizeof(url), "https://%s" ROUTE_PATH, host);
@@ -173,15 +174,14 @@ https_fetch(struct https *h, const char *host, const char *address,
 	/* Senders must not use HTTP caches (§3.3). */
 	x509_chain_reset();
 	c = curl_easy_perform(curl);
-	if ((c == CURLE_OK || c == CURLE_WRITE_ERROR ||
-	    c == CURLE_FILESIZE_EXCEEDED) && x509_chain()->leaf_seen &&
-	    !x509_chain()->leaf_san) {
+	answered = c == CURLE_OK || c == CURLE_WRITE_ERROR ||
+	    c == CURLE_FILESIZE_EXCEEDED;
+	if (answered && x509_chain()->leaf_seen && !x509_chain()->leaf_san) {
 		f->tls_failed = f->failed = 1;
 		snprintf(f->error, sizeof(f->error), "the certificate has no "
 		    "subjectAltName DNS name (a name only in the subject's CN "
 		    "does not count, RFC 9525; many senders reject it)");
-	} else if (c == CURLE_OK || c == CURLE_WRITE_ERROR ||
-	    c == CURLE_FILESIZE_EXCEEDED) {
+	} else if (answered) {
 		f->expiry = x509_chain()->expiry;
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f->status);
 		if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) ==

@@ -286,11 +286,7 @@ load_quietly(struct conf *conf, const char *file)
 		errors = conf_load(conf, file);
 	if (errors == 0)
 		return 0;
-	if (errors > 0)
-		log_warnx("%s: configuration has %ld error%s", file, errors,
-		    errors == 1 ? "" : "s");
-	else
-		log_warnx("%s: configuration could not be read", file);
+	conf_summary(file, errors);
 	return -1;
 }
 

@@ -1326,6 +1326,16 @@ conf_load(struct conf *conf, const char *file)
 }
 
 void
+conf_summary(const char *file, long errors)
+{
+	if (errors > 0)
+		log_warnx("%s: configuration has %ld error%s", file, errors,
+		    errors == 1 ? "" : "s");
+	else if (errors < 0)
+		log_warnx("%s: configuration could not be read", file);
+}
+
+void
 conf_free(struct conf *conf)
 {
 	table_free(&conf->table);

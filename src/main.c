@@ -79,11 +79,7 @@ verdict(const char *file, long errors)
 		log_warnx("%s: configuration OK", file);
 		return 0;
 	}
-	if (errors > 0)
-		log_warnx("%s: configuration has %ld error%s", file, errors,
-		    errors == 1 ? "" : "s");
-	else
-		log_warnx("%s: configuration could not be read", file);
+	conf_summary(file, errors);
 	return 1;
 }
 

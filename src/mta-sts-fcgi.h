@@ -203,6 +203,8 @@ struct conf {
 long	 conf_load(struct conf *, const char *);
 /* The same from an open stream; file names it in messages. */
 long	 conf_load_stream(struct conf *, FILE *, const char *);
+/* Says what conf_load's result means for file, unless it is 0. */
+void	 conf_summary(const char *, long);
 void	 conf_free(struct conf *);
 
 /*
