@@ -3,7 +3,8 @@
 #   make run     install what is missing, build, serve etc/ behind nginx
 #   make check   the whole test suite
 #   make deb     the Debian packages, into build/deb/ (README.md)
-# O=dir builds into dir (make check uses O=build/asan and O=build/fuzz).
+# Objects and programs go to build/; O=dir builds into dir instead (make
+# check also builds build/asan and build/fuzz).
 
 PROG		= mta-sts-fcgi
 CHECK_PROG	= mta-sts-check
@@ -18,7 +19,7 @@ SYSCONFDIR	?= $(PREFIX)/etc
 MANDIR		?= $(PREFIX)/share/man
 SERVE_USER	?= www-data
 DESTDIR		?=
-O		?= .
+O		?= build
 
 CC		?= cc
 CFLAGS		?= -O2 -g
@@ -66,32 +67,31 @@ ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 ALL_CFLAGS	= -std=c11 $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 
-# Modules without libfcgi or inih: they link into unit tests as they are
-# (with libmd, which policy.c hashes with).
-CORE_SRCS	= src/log.c src/clock.c src/buf.c src/num.c src/dname.c src/policy.c \
-		  src/table.c src/route.c src/wire.c
-SRCS		= $(CORE_SRCS) src/conf.c src/listen.c src/priv.c \
-		  src/sandbox.c src/worker.c src/supervisor.c src/cgi.c src/main.c
-OBJS		= $(SRCS:%.c=$(O)/%.o)
-CORE_OBJS	= $(CORE_SRCS:%.c=$(O)/%.o)
-HEADERS		= src/mta-sts-fcgi.h
-# The checker: its own modules plus the responder's config, table,
-# policy, dname, num and log objects, the same files linked twice.
-CHECK_SRCS	= src/check_main.c src/check_domain.c src/check_report.c \
-		  src/check_dns.c src/check_record.c src/check_policy.c \
-		  src/check_mx.c src/check_https.c src/check_smtp.c \
-		  src/check_x509.c
-CHECK_SHARED	= src/log.c src/clock.c src/num.c src/dname.c src/policy.c \
-		  src/table.c src/conf.c
-CHECK_OBJS	= $(CHECK_SRCS:%.c=$(O)/%.o) $(CHECK_SHARED:%.c=$(O)/%.o)
-CHECK_HEADERS	= src/mta-sts-check.h
-# The checker's pure modules, linked into its unit test and fuzzer.
-CHECK_PURE_SRCS	= src/check_record.c src/check_policy.c src/check_mx.c \
-		  src/check_report.c
-CHECK_PURE_OBJS	= $(CHECK_PURE_SRCS:%.c=$(O)/%.o)
+# One folder per program over a shared one (HACKING.md): src/common/
+# is what every program links, src/fcgi/ the responder, src/check/ the
+# checker.  A program's sources are its folder's, by wildcard.
+COMMON_SRCS	= $(wildcard src/common/*.c)
+FCGI_SRCS	= $(wildcard src/fcgi/*.c)
+CHECK_SRCS	= $(wildcard src/check/*.c)
+COMMON_HEADERS	= src/common/common.h
+FCGI_HEADERS	= $(COMMON_HEADERS) src/fcgi/fcgi.h
+CHECK_HEADERS	= $(COMMON_HEADERS) src/check/check.h
+OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(FCGI_SRCS))
+CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(CHECK_SRCS))
+
+# The pure subsets (no libfcgi, inih, libcurl or OpenSSL; libmd for
+# policy ids), linked into the unit tests and fuzzers as they are.
+COMMON_PURE_SRCS = $(filter-out src/common/conf.c,$(COMMON_SRCS))
+FCGI_PURE_SRCS	= src/fcgi/route.c src/fcgi/wire.c
+CHECK_PURE_SRCS	= src/check/check_record.c src/check/check_policy.c \
+		  src/check/check_mx.c src/check/check_result.c
+CORE_SRCS	= $(COMMON_PURE_SRCS) $(FCGI_PURE_SRCS)
+CORE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CORE_SRCS))
+COMMON_PURE_OBJS = $(patsubst src/%.c,$(O)/%.o,$(COMMON_PURE_SRCS))
+CHECK_PURE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CHECK_PURE_SRCS))
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
-TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/unit-filter
+TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter
 FUZZ_TARGETS	= conf route wire check
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
@@ -123,35 +123,44 @@ $(O)/$(CHECK_PROG): $(CHECK_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CHECK_OBJS) $(INIH_LIBS) \
 	    $(MD_LINK) $(CHECK_LIBS) $(LDLIBS)
 
-$(O)/src/check_%.o: src/check_%.c $(HEADERS) $(CHECK_HEADERS) \
-    $(O)/.build-flags
+ALL_INCLUDES	= -Isrc
+$(O)/common/%.o: src/common/%.c $(COMMON_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/src/%.o: src/%.c $(HEADERS) $(O)/.build-flags
+$(O)/fcgi/%.o: src/fcgi/%.c $(FCGI_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_OBJS)
+$(O)/check/%.o: src/check/%.c $(CHECK_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
-	    $(CORE_OBJS) $(MD_LINK)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
+	    $(CHECK_PKG_CFLAGS) -c -o $@ $<
+
+# A unit test links the pure modules of what it tests: the common and
+# the responder's, or the common and the checker's.
+UNIT_LINK	= $(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
+		  $(ALL_LDFLAGS) -o $@ $<
+$(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h \
+    $(FCGI_HEADERS) $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(CORE_OBJS) $(MD_LINK)
 
 # The seccomp filter, applied for real in forked children.
 $(O)/tests/unit/test_sandbox: tests/unit/test_sandbox.c tests/unit/unit.h \
-    $(CORE_OBJS) $(O)/src/sandbox.o
+    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/fcgi/sandbox.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
-	    $(CORE_OBJS) $(O)/src/sandbox.o $(MD_LINK) $(SECCOMP_LIBS)
+	$(UNIT_LINK) $(CORE_OBJS) $(O)/fcgi/sandbox.o $(MD_LINK) \
+	    $(SECCOMP_LIBS)
 
-$(O)/tests/unit/test_check: tests/unit/test_check.c tests/unit/unit.h \
-    $(CHECK_HEADERS) $(CORE_OBJS) $(CHECK_PURE_OBJS)
+CHECK_UNIT_BINS	= $(filter $(O)/tests/unit/test_check%,$(UNIT_BINS))
+$(CHECK_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
+    $(CHECK_HEADERS) $(COMMON_PURE_OBJS) $(CHECK_PURE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
-	    $(CORE_OBJS) $(CHECK_PURE_OBJS) $(MD_LINK)
+	$(UNIT_LINK) $(COMMON_PURE_OBJS) $(CHECK_PURE_OBJS) $(MD_LINK)
 
 # A unit's SystemCallFilter=, as systemd applies it (run-systemd.sh).
-$(O)/tests/tools/unit-filter: tests/tools/unit-filter.c $(O)/.build-flags
+$(O)/tests/tools/systemd-filter: tests/tools/systemd-filter.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 	    $(SECCOMP_LIBS)
@@ -162,12 +171,20 @@ $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 
 # Fuzz targets (clang, libFuzzer): the config loader, routing, and the
 # FastCGI record checks.  Their seed corpora live in tests/fuzz/corpus/.
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRCS) $(HEADERS) $(CHECK_SRCS) \
-    $(CHECK_HEADERS)
+FUZZ_LINK	= clang -std=c11 -D_GNU_SOURCE $(ALL_INCLUDES) $(PKG_CFLAGS) \
+		  $(FUZZ_FLAGS) -o $@ $<
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(FCGI_HEADERS)
 	@mkdir -p build/fuzz
-	clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) \
-	    -o $@ $< $(CORE_SRCS) $(if $(filter conf,$*),src/conf.c \
-	    $(INIH_LIBS)) $(MD_LINK) $(if $(filter check,$*),$(CHECK_PURE_SRCS))
+	$(FUZZ_LINK) $(CORE_SRCS) $(MD_LINK)
+
+build/fuzz/fuzz_conf: tests/fuzz/fuzz_conf.c $(COMMON_SRCS) $(COMMON_HEADERS)
+	@mkdir -p build/fuzz
+	$(FUZZ_LINK) $(COMMON_SRCS) $(INIH_LIBS) $(MD_LINK)
+
+build/fuzz/fuzz_check: tests/fuzz/fuzz_check.c $(COMMON_PURE_SRCS) \
+    $(CHECK_PURE_SRCS) $(CHECK_HEADERS)
+	@mkdir -p build/fuzz
+	$(FUZZ_LINK) $(COMMON_PURE_SRCS) $(CHECK_PURE_SRCS) $(MD_LINK)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -276,6 +293,4 @@ uninstall:
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"
 
 clean:
-	rm -f $(PROG) $(CHECK_PROG) $(OBJS) $(CHECK_OBJS) $(UNIT_BINS) \
-	    $(TOOLS) .build-flags
 	rm -rf build tests/out

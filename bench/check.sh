@@ -19,7 +19,7 @@ OUT=${OUT:-BENCHMARKS.md}
 . tests/lib.sh
 . tests/check/world.sh
 . bench/lib.sh
-CHECK=$TOP/mta-sts-check
+CHECK=$TOP/build/mta-sts-check
 trap 'cleanup; world_destroy' EXIT
 die() { echo "bench/check: $*" >&2; exit 1; }
 if [ ! -x "$CHECK" ] || [ ! -x "$BIN" ]; then die "build first (make)"; fi

@@ -30,9 +30,8 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	    xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\n" "$f"; done' sh |
 	    tar -cf - -T - | tar -xf - -C "$src"
 else
-	tar -cf - --exclude=./build --exclude=./tests/out --exclude='*.o' \
-	    --exclude=./mta-sts-fcgi --exclude=./mta-sts-check \
-	    --exclude=./.build-flags . | tar -xf - -C "$src"
+	tar -cf - --exclude=./build --exclude=./tests/out . |
+	    tar -xf - -C "$src"
 fi
 
 echo "deb: building in $src (log: $out/build.log)"

@@ -28,7 +28,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 	echo "run: 127.0.0.1:$PORT is in use; try: make run PORT=8081" >&2
 	exit 1
 fi
-./mta-sts-fcgi -t -c "$CONF" || exit 1
+build/mta-sts-fcgi -t -c "$CONF" || exit 1
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mta-sts-fcgi-run.XXXXXX")
 fcgi= ngx=
@@ -45,7 +45,7 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 0' INT TERM
 
-setsid ./mta-sts-fcgi -c "$CONF" -s "unix:$dir/fcgi.sock" &
+setsid build/mta-sts-fcgi -c "$CONF" -s "unix:$dir/fcgi.sock" &
 fcgi=$!
 nginx_conf "$dir/nginx" "$PORT" "unix:$dir/fcgi.sock"
 setsid nginx -e "$dir/nginx/error.log" -p "$dir/nginx" \
@@ -71,7 +71,7 @@ Try:
   curl -i -H 'Host: mta-sts.example.org' http://127.0.0.1:$PORT/.well-known/mta-sts.txt
 DNS records to publish for these policies:
 EOM
-./mta-sts-fcgi -c "$CONF" -d example.org example.com 2>/dev/null | sed 's/^/  /'
+build/mta-sts-fcgi -c "$CONF" -d example.org example.com 2>/dev/null | sed 's/^/  /'
 echo "Edit $CONF and reload with: kill -HUP $fcgi"
 echo "Press Ctrl-C to stop."
 wait -n "$fcgi" "$ngx"

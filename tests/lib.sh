@@ -6,8 +6,8 @@
 
 TOP=$(pwd)
 # O=build/asan (tests/run.sh) tests another build; BIN may be a wrapper.
-BIN=${BIN:-$TOP/${O:-.}/mta-sts-fcgi}
-CLIENT=${CLIENT:-$TOP/${O:-.}/tests/tools/fcgi-client}
+BIN=${BIN:-$TOP/${O:-build}/mta-sts-fcgi}
+CLIENT=${CLIENT:-$TOP/${O:-build}/tests/tools/fcgi-client}
 # The policy bodies the suites expect (see tests/expected/README).
 EXPECTED=$TOP/tests/expected
 # Waits are hang detectors, not timings: valgrind runs them slower.

@@ -50,7 +50,7 @@ run_suite() {
 	unit)
 		# One binary per tests/unit/test_*.c: a missing one fails.
 		for c in tests/unit/test_*.c; do
-			t=$TOP/${O:-.}/${c%.c}
+			t=$TOP/${O:-build}/${c%.c}
 			if [ ! -x "$t" ]; then
 				echo "not ok - $t is not built" >>"$2"
 				continue
@@ -122,7 +122,7 @@ for s in $suites; do
 #!/bin/sh
 exec valgrind -q --error-exitcode=99 --leak-check=full \
     --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-    --log-file=$vg/vg.%p "$TOP/mta-sts-fcgi" "\$@"
+    --log-file=$vg/vg.%p "$TOP/build/mta-sts-fcgi" "\$@"
 EOW
 			chmod 0755 "$vg/mta-sts-fcgi"
 			export BIN=$vg/mta-sts-fcgi TIME_SCALE=10

@@ -8,7 +8,7 @@
 . tests/lib.sh
 . tests/check/world.sh
 
-CHECK=${CHECK:-$TOP/${O:-.}/mta-sts-check}
+CHECK=${CHECK:-$TOP/${O:-build}/mta-sts-check}
 # A second namespace, with no DNS server at all.
 NS_NODNS=mta-sts-nodns-$$
 nodns_destroy() {

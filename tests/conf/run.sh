@@ -63,7 +63,7 @@ done
 
 # mta-sts-check reads a directory the same way (conf_load): a broken one
 # gives the same diagnostics and exit status 3, before any network use.
-CHECK=${CHECK:-$TOP/${O:-.}/mta-sts-check}
+CHECK=${CHECK:-$TOP/${O:-build}/mta-sts-check}
 need "$CHECK"
 "$CHECK" -c bad/provider.d >"$SCRATCH/out" 2>"$SCRATCH/err"
 check_eq "mta-sts-check -c DIR: a broken directory exits 3, prints nothing" \

@@ -8,7 +8,7 @@
 . tests/lib.sh
 
 command -v nginx >/dev/null || { notok "nginx is not installed"; exit 1; }
-need "$TOP/mta-sts-fcgi"
+need "$TOP/build/mta-sts-fcgi"
 
 # makerun MODE PORT: runs "make run PORT=PORT" until it says "Press
 # Ctrl-C", then MODE "pty" types Ctrl-C on its terminal, MODE "pgrp"

@@ -58,7 +58,7 @@ check_eq "SIGTERM: no process of ours left" "" "$(ours)"
 # SystemCallFilter= lines, expanded by systemd-analyze, where any other
 # system call kills the process.  Our workers install a seccomp filter of
 # their own inside it, so the unit must allow what that needs.
-UNIT_FILTER=$TOP/${O:-.}/tests/tools/unit-filter
+UNIT_FILTER=$TOP/${O:-build}/tests/tools/systemd-filter
 need "$UNIT_FILTER"
 sed -i 's/^max_age = 172800/max_age = 86400/' "$FE_CONF"	# as before the reload
 # syscalls NAME...: system call names, groups expanded recursively.

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mta-sts-fcgi.h"
-#include "mta-sts-check.h"
+#include "check/check.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mta-sts-fcgi.h"
+#include "common/common.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mta-sts-fcgi.h"
+#include "fcgi/fcgi.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -14,7 +14,7 @@ WORLD=publish
 . tests/check/world.sh
 . tests/update/knot.sh
 
-CHECK=${CHECK:-$TOP/${O:-.}/mta-sts-check}
+CHECK=${CHECK:-$TOP/${O:-build}/mta-sts-check}
 SCRIPT=$TOP/contrib/publish/mta-sts-publish
 trap 'cleanup; world_destroy' EXIT
 need "$BIN" "$CHECK"

@@ -6,8 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "mta-sts-fcgi.h"
-#include "mta-sts-check.h"
+#include "check/check.h"
 #include "unit.h"
 
 /* A TXT record and what parsing it gives. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Domain name and mx pattern syntax (RFC 8461 §3.2, RFC 5321). */
-#include "mta-sts-fcgi.h"
+#include "common/common.h"
 #include "unit.h"
 
 #define L63 "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc"

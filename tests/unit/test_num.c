@@ -2,7 +2,7 @@
 /* num_parse: the one checked number parser (-w, -m, environment). */
 #include <limits.h>
 
-#include "mta-sts-fcgi.h"
+#include "common/common.h"
 #include "unit.h"
 
 int

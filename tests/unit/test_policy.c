@@ -2,7 +2,7 @@
 /* Rendering, ids and DNS lines (RFC 8461 §3.1, §3.2; RFC 8460 §3). */
 #include <stdlib.h>
 
-#include "mta-sts-fcgi.h"
+#include "common/common.h"
 #include "unit.h"
 #include "../expected/etc-default.h"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "mta-sts-fcgi.h"
+#include "fcgi/fcgi.h"
 #include "unit.h"
 
 static const char *const mx_default[] = { "mail.example.com" };
@@ -25,7 +25,7 @@ static const char *const mx_org[] = { "mx1.example.org", "mx2.example.org" };
 #define R405 "Status: 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n" CT \
 	"Content-Length: 19\r\n\r\n"
 
-#define P ROUTE_PATH
+#define P POLICY_PATH
 
 static void
 build(struct table *t, int with_default)

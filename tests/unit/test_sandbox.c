@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mta-sts-fcgi.h"
+#include "fcgi/fcgi.h"
 #include "unit.h"
 
 static void

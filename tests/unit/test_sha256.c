@@ -7,7 +7,7 @@
  */
 #include <sha2.h>
 
-#include "mta-sts-fcgi.h"
+#include "common/common.h"
 #include "unit.h"
 
 static void

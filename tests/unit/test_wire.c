@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mta-sts-fcgi.h"
+#include "fcgi/fcgi.h"
 #include "unit.h"
 
 #define V	WIRE_VERSION

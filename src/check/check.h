@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mta-sts-check, the checker: every module's interface, one commented
+ * section each.  It links the common config, table, policy, dname, num
+ * and log modules (common.h) that the responder links, so what it
+ * compares against is what the responder serves; it sees nothing of the
+ * responder's own.  Only check_https.c includes curl.h; only
+ * check_smtp.c, check_https.c (libcurl's OpenSSL context), check_x509.c
+ * and check_main.c include OpenSSL's headers; only check_dns.c includes
+ * resolv.h.
+ */
+#ifndef MTA_STS_CHECK_H
+#define MTA_STS_CHECK_H
+
+#include "common/common.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CHECK_PROGNAME	"mta-sts-check"
+
+/* Every network step's bound, in seconds (senders give a fetch ~4 s). */
+#define TIMEOUT_DNS		2	/* per try; 2 tries */
+#define TIMEOUT_DNS_TRIES		2
+#define TIMEOUT_CONNECT	3
+#define TIMEOUT_HTTPS	5	/* the whole fetch */
+#define TIMEOUT_SMTP	10	/* the whole SMTP conversation */
+#define CHECK_EXPIRY_WARN	14	/* days */
+#define CHECK_EXPIRY_CRIT	3	/* days */
+#define CHECK_BODY_MAX		65536	/* what senders read at most */
+#define CHECK_ADDRS_MAX		8	/* addresses checked per host */
+#define CHECK_MX_TLS_MAX	16	/* MX hosts whose TLS is checked */
+/*
+ * A domain's checks start no new step after this many seconds, so that
+ * a domain whose many hosts all answer slowly or not at all costs this
+ * plus one step's bound (TIMEOUT_SMTP), not hosts times addresses times
+ * that bound.
+ */
+#define CHECK_DOMAIN_TIME	40
+
+/*
+ * check_report.c: the problems found for one domain, as output lines.
+ */
+enum check_severity {
+	CHECK_OK,
+	CHECK_WARNING,
+	CHECK_CRITICAL,
+	CHECK_UNKNOWN,		/* could not check */
+};
+
+/* The checks, named as monitoring users grep for them. */
+enum check_name {
+	CHECK_STS_RECORD,
+	CHECK_STS_ID,
+	CHECK_TLSRPT_RECORD,
+	CHECK_POLICY_HOST,
+	CHECK_POLICY_TLS,
+	CHECK_POLICY_FETCH,
+	CHECK_MX_COVERAGE,
+	CHECK_MX_TLS,
+};
+
+struct check_report {
+	const char		*domain;
+	char			*text;		/* lines, each ending in \n */
+	size_t			 len;
+	size_t			 cap;
+	enum check_severity	 worst;
+	int			 nomem;
+};
+
+const char	*check_name_str(enum check_name);
+const char	*check_severity_str(enum check_severity);
+/* Adds "domain: check: severity: message\n"; never fails (nomem). */
+void		 report_add(struct check_report *, enum check_name,
+		    enum check_severity, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+void		 report_free(struct check_report *);
+
+/*
+ * check_dns.c: DNS questions through the system's stub resolver
+ * (glibc, /etc/resolv.conf), one resolver state per thread.
+ */
+enum check_dns_status {
+	CHECK_DNS_OK,		/* answered, records in the list (maybe 0) */
+	CHECK_DNS_NXDOMAIN,
+	CHECK_DNS_TIMEOUT,	/* no answer within the bound */
+	CHECK_DNS_NOSERVER,	/* no server of resolv.conf reachable */
+	CHECK_DNS_ERROR,	/* SERVFAIL, REFUSED, malformed... */
+};
+
+struct check_mx {
+	unsigned	 preference;
+	char		*host;		/* lower case, no trailing dot */
+};
+
+struct check_dns_answer {
+	enum check_dns_status	 status;
+	char			 error[128];	/* for CHECK_DNS_ERROR */
+	char			**strings;	/* TXT (joined) or addresses */
+	size_t			 nstrings;
+	struct check_mx		*mx;
+	size_t			 nmx;
+	int			 late;	/* AAAA not asked: past the deadline */
+};
+
+struct check_dns;
+/* A resolver for this thread, from /etc/resolv.conf; NULL on failure. */
+struct check_dns *check_dns_new(void);
+void		 check_dns_free(struct check_dns *);
+/* The longest a question can wait for no answer, in seconds. */
+unsigned	 check_dns_wait(const struct check_dns *);
+/* Each fills a (free with check_dns_answer_free); never fails. */
+void		 check_dns_txt(struct check_dns *, const char *,
+		    struct check_dns_answer *);
+/*
+ * A and AAAA as text, IPv4 and IPv6 in turn.  OK (or NXDOMAIN) only if
+ * both questions are; else the status of the one that failed, its
+ * error naming the type, with the other's addresses kept.  AAAA is not
+ * asked once deadline (clock_ms) has passed: late is set.
+ */
+void		 check_dns_addrs(struct check_dns *, const char *,
+		    struct check_dns_answer *, int64_t);
+void		 check_dns_mx(struct check_dns *, const char *,
+		    struct check_dns_answer *);
+void		 check_dns_answer_free(struct check_dns_answer *);
+/* What went wrong, as words for a message. */
+const char	*check_dns_strerror(const struct check_dns_answer *);
+
+/*
+ * check_record.c: the TXT records' syntax (RFC 8461 §3.1, RFC 8460 §3);
+ * pure.
+ */
+/* 1 if txt is an STS record candidate (starts with "v=STSv1"). */
+int		 record_is_sts(const char *);
+/*
+ * Parses an STS record; returns 0 and copies the id, or -1 with a
+ * sentence in err.
+ */
+int		 record_sts(const char *, char *, size_t, char *, size_t);
+int		 record_is_tlsrpt(const char *);
+/*
+ * Parses a TLSRPT record; returns 0 and writes the rua URIs joined by
+ * "," (no blanks) into rua, or -1 with a sentence in err.
+ */
+int		 record_tlsrpt(const char *, char *, size_t, char *, size_t);
+/* 1 if two comma-separated URI lists hold the same URIs, in any order. */
+int		 record_same_uris(const char *, const char *);
+
+/*
+ * check_policy.c: a fetched policy body's syntax (RFC 8461 §3.2); pure.
+ */
+#define CHECK_POLICY_MX_MAX	64
+struct check_policy {
+	char		 mode[16];
+	unsigned long	 max_age;
+	char		*mx[CHECK_POLICY_MX_MAX];
+	size_t		 nmx;
+};
+/* Parses body; 0, or -1 with a sentence in err.  Free with _free. */
+int		 check_policy_parse(struct check_policy *, const char *,
+		    size_t, char *, size_t);
+void		 check_policy_free(struct check_policy *);
+/*
+ * Says how served differs from want ("mode: served testing, this config
+ * enforce; ..."), or that only the bytes differ; into buf.
+ */
+void		 check_policy_diff(const struct check_policy *,
+		    const struct check_policy *, char *, size_t);
+
+/*
+ * check_mx.c: mx patterns against MX hosts (RFC 8461 §4.1); pure.
+ */
+/* 1 if the lower-case host matches the pattern. */
+int		 mx_match(const char *, const char *);
+
+/*
+ * check_x509.c: what OpenSSL's verification of this thread's last
+ * connection saw of the chain (OpenSSL's types by struct tag only).
+ */
+struct x509_store_ctx_st;
+struct check_expiry {
+	time_t		 not_after;	/* earliest in the chain, 0 unknown */
+	int		 ca;		/* that one is a CA's, not the leaf's */
+};
+struct check_chain {
+	struct check_expiry	 expiry;
+	int			 leaf_seen;
+	int			 leaf_san;	/* a DNS name in subjectAltName */
+};
+/* Before a connection: forget the last chain. */
+void		 x509_chain_reset(void);
+const struct check_chain *x509_chain(void);
+/* The verify callback (SSL_set_verify) that notes each certificate. */
+int		 x509_verify_note(int, struct x509_store_ctx_st *);
+
+/*
+ * check_https.c: fetching the policy from one address of the policy
+ * host (libcurl).
+ */
+struct check_fetch {
+	int		 tls_failed;	/* handshake or certificate */
+	int		 failed;	/* no HTTP response at all */
+	char		 error[256];
+	struct check_expiry expiry;	/* of the verified chain */
+	long		 status;
+	char		 content_type[128];
+	char		 location[256];	/* of a redirect */
+	char		*body;
+	size_t		 body_len;
+	int		 too_large;
+};
+/* Once, before any thread: 0 or -1. */
+int		 https_init(void);
+void		 https_cleanup(void);
+struct https;
+/* A fetcher for this thread; cafile NULL: the system's CAs. */
+struct https	*https_new(const char *);
+void		 https_free(struct https *);
+/* GET https://host/.well-known/mta-sts.txt from address; fills f. */
+void		 https_fetch(struct https *, const char *, const char *,
+		    struct check_fetch *);
+void		 check_fetch_free(struct check_fetch *);
+
+/*
+ * check_smtp.c: STARTTLS to an MX host's address on port 25 (OpenSSL).
+ */
+enum smtp_result {
+	SMTP_OK,
+	SMTP_CONNECT,		/* no connection, or no greeting */
+	SMTP_NO_STARTTLS,	/* EHLO did not offer it */
+	SMTP_TLS,		/* handshake or certificate failed */
+};
+struct check_smtp {
+	enum smtp_result	 result;
+	char			 error[256];
+	struct check_expiry	 expiry;	/* of the verified chain */
+};
+/* Once, before any thread: loads the CAs; 0 or -1 (said why). */
+int		 smtp_init(const char *);
+void		 smtp_cleanup(void);
+/* Connects to address:port, EHLO, STARTTLS, verifies host's cert. */
+void		 smtp_check(const char *, const char *, unsigned,
+		    struct check_smtp *);
+
+/*
+ * check_domain.c: every check for one policy domain.
+ */
+struct policy;
+struct check_options {
+	int		 no_smtp;	/* -n */
+	unsigned	 smtp_port;	/* 25 */
+	int		 policy_only;	/* -p: policy-host, -tls, -fetch */
+};
+struct check_domain {
+	const char		*name;
+	const struct policy	*policy;	/* what this config serves */
+	const char		*tlsrpt;	/* config's rua, or NULL */
+};
+struct check_worker {
+	struct check_dns	*dns;
+	struct https		*https;
+	int64_t			 deadline;	/* the domain's, clock_ms() */
+	int			 late;		/* said it ran out of time */
+	enum check_severity	 late_sev;	/* of what was not checked */
+};
+/* Runs every check for d, adding its problems to r. */
+void		 check_domain(struct check_worker *, const struct check_options *,
+		    const struct check_domain *, struct check_report *);
+
+#endif /* MTA_STS_CHECK_H */

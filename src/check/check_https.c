@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The policy fetch as a sender makes it (RFC 8461 §3.3): HTTPS GET of
+ * /.well-known/mta-sts.txt, TLS 1.2 or later, the certificate verified
+ * for the policy host, no redirect followed, a few seconds at most.  The
+ * connection is pinned to one address (CURLOPT_RESOLVE) so that every
+ * address of the policy host is checked on its own.  One easy handle per
+ * thread: its CA store is loaded once and reused.  A verify callback in
+ * libcurl's OpenSSL context notes the chain's earliest expiry and whether
+ * the leaf names its host in a subjectAltName: libcurl itself would take
+ * the subject's CN.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+
+#include "check/check.h"
+
+struct https {
+	CURL		*curl;
+	char		*cafile;
+};
+
+int
+https_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+https_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+struct https *
+https_new(const char *cafile)
+{
+	struct https	*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	if ((h->curl = curl_easy_init()) == NULL ||
+	    (cafile != NULL && (h->cafile = strdup(cafile)) == NULL)) {
+		https_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+https_free(struct https *h)
+{
+	if (h == NULL)
+		return;
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	free(h->cafile);
+	free(h);
+}
+
+void
+check_fetch_free(struct check_fetch *f)
+{
+	free(f->body);
+	f->body = NULL;
+}
+
+static size_t
+body_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct check_fetch	*f = arg;
+	size_t			 len = size * n;
+	char			*p;
+
+	/* Senders stop reading at 64 KiB: so do we. */
+	if (f->body_len + len > CHECK_BODY_MAX) {
+		f->too_large = 1;
+		return 0;
+	}
+	if ((p = realloc(f->body, f->body_len + len + 1)) == NULL)
+		return 0;
+	f->body = p;
+	memcpy(f->body + f->body_len, data, len);
+	f->body_len += len;
+	f->body[f->body_len] = '\0';
+	return len;
+}
+
+/* libcurl's OpenSSL context for a connection: our callback added. */
+static CURLcode
+ssl_ctx_note(CURL *curl, void *ctx, void *arg)
+{
+	(void)curl;
+	(void)arg;
+	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), x509_verify_note);
+	return CURLE_OK;
+}
+
+static int
+is_tls_error(CURLcode c)
+{
+	switch (c) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+https_fetch(struct https *h, const char *host, const char *address,
+    struct check_fetch *f)
+{
+	struct curl_slist	*resolve = NULL;
+	char			 url[DNAME_MAX + 64], pin[DNAME_MAX + 80];
+	char			 errbuf[CURL_ERROR_SIZE];
+	const char		*ct = NULL, *loc = NULL, *msg, *p;
+	CURLcode		 c;
+	CURL			*curl = h->curl;
+	long			 oserr = 0;
+	curl_off_t		 tls_done = 0;
+	int			 answered;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(url, sizeof(url), "https://%s" POLICY_PATH, host);
+	snprintf(pin, sizeof(pin), strchr(address, ':') != NULL ?
+	    "%s:443:[%s]" : "%s:443:%s", host, address);
+	if ((resolve = curl_slist_append(NULL, pin)) == NULL) {
+		f->failed = 1;
+		snprintf(f->error, sizeof(f->error), "out of memory");
+		return;
+	}
+	errbuf[0] = '\0';
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)TIMEOUT_CONNECT);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)TIMEOUT_HTTPS);
+	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_note);
+	/* Senders connect to the policy host, never through a proxy. */
+	curl_easy_setopt(curl, CURLOPT_PROXY, "");
+	if (h->cafile != NULL) {
+		curl_easy_setopt(curl, CURLOPT_CAINFO, h->cafile);
+		curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+	}
+	/* Each address its own connection: never one kept from another. */
+	curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)CHECK_BODY_MAX);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, CHECK_PROGNAME "/" VERSION);
+	/* Senders must not use HTTP caches (§3.3). */
+	x509_chain_reset();
+	c = curl_easy_perform(curl);
+	answered = c == CURLE_OK || c == CURLE_WRITE_ERROR ||
+	    c == CURLE_FILESIZE_EXCEEDED;
+	if (answered && x509_chain()->leaf_seen && !x509_chain()->leaf_san) {
+		f->tls_failed = f->failed = 1;
+		snprintf(f->error, sizeof(f->error), "the certificate has no "
+		    "subjectAltName DNS name (a name only in the subject's CN "
+		    "does not count, RFC 9525; many senders reject it)");
+	} else if (answered) {
+		f->expiry = x509_chain()->expiry;
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f->status);
+		if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) ==
+		    CURLE_OK && ct != NULL)
+			snprintf(f->content_type, sizeof(f->content_type), "%s",
+			    ct);
+		if (curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &loc) ==
+		    CURLE_OK && loc != NULL)
+			snprintf(f->location, sizeof(f->location), "%s", loc);
+		if (c == CURLE_FILESIZE_EXCEEDED)
+			f->too_large = 1;
+		if (c == CURLE_WRITE_ERROR && !f->too_large) {
+			f->failed = 1;
+			snprintf(f->error, sizeof(f->error), "out of memory");
+		}
+	} else {
+		f->tls_failed = is_tls_error(c);
+		f->failed = 1;
+		msg = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c);
+		/* "OpenSSL/3.0.19: error:..." says nothing about the peer. */
+		if (strncmp(msg, "OpenSSL/", 8) == 0 &&
+		    (p = strstr(msg, ": ")) != NULL)
+			msg = p + 2;
+		/* libcurl's connect timeout covers the TLS handshake. */
+		if (c == CURLE_OPERATION_TIMEDOUT &&
+		    curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME_T,
+		    &tls_done) == CURLE_OK && tls_done == 0)
+			snprintf(f->error, sizeof(f->error), "no TLS handshake "
+			    "within %d s (senders wait a few seconds)",
+			    TIMEOUT_CONNECT);
+		else if (c == CURLE_OPERATION_TIMEDOUT)
+			snprintf(f->error, sizeof(f->error), "no complete "
+			    "answer within %d s (senders wait a few seconds)",
+			    TIMEOUT_HTTPS);
+		else if (c == CURLE_COULDNT_CONNECT &&
+		    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &oserr) ==
+		    CURLE_OK && oserr != 0)
+			snprintf(f->error, sizeof(f->error), "cannot connect "
+			    "to port 443: %s", strerror((int)oserr));
+		else
+			snprintf(f->error, sizeof(f->error), "%s%s",
+			    c == CURLE_SSL_CONNECT_ERROR ? "TLS handshake "
+			    "failed (TLS 1.2 or later wanted): " : "", msg);
+	}
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
+	curl_slist_free_all(resolve);
+}

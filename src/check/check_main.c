@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mta-sts-check: compare what senders see (DNS, the policy host, the MX
+ * hosts) with what this config serves, for every policy domain.
+ *
+ * Exit status, as monitoring plugins use it: 0 all OK, 1 a warning,
+ * 2 a critical problem, 3 could not check (usage, config).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check/check.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/usr/local/etc"
+#endif
+#define DEFAULT_CONF	SYSCONFDIR "/" PROGNAME ".ini"
+#define JOBS_DEFAULT	32
+#define JOBS_MAX	512
+
+struct run {
+	const struct check_options	*opts;
+	const char			*cafile;
+	struct check_domain		*domains;
+	struct check_report		*reports;
+	size_t				 ndomains;
+	atomic_size_t			 next;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: %s [-c config] [-a cafile] [-n] [-p] [-j jobs] "
+	    "[domain ...]\n"
+	    "  -c config  the responder's config (default "
+	    "$MTA_STS_FCGI_CONFIG, else %s)\n"
+	    "  -a cafile  trust the CA certificates in this PEM file, not the "
+	    "system's\n"
+	    "  -n         do not connect to MX hosts on port 25 (no mx-tls "
+	    "check)\n"
+	    "  -p         only the policy host: policy-host, policy-tls, "
+	    "policy-fetch\n"
+	    "  -j jobs    domains checked at once (default %d)\n"
+	    "  -V         print the version\n"
+	    "  -h         print this help\n"
+	    "Without domains, every [domain] section of the config is "
+	    "checked.\n"
+	    "Exit status: 0 OK, 1 warning, 2 critical, 3 could not check.\n",
+	    CHECK_PROGNAME, DEFAULT_CONF, JOBS_DEFAULT);
+	exit(status);
+}
+
+static void *
+worker(void *arg)
+{
+	struct run		*run = arg;
+	struct check_worker	 w;
+	size_t			 i;
+
+	w.dns = check_dns_new();
+	w.https = https_new(run->cafile);
+	/* The other workers take this one's domains. */
+	if (w.dns == NULL || w.https == NULL)
+		goto out;
+	while ((i = atomic_fetch_add(&run->next, 1)) < run->ndomains)
+		check_domain(&w, run->opts, &run->domains[i],
+		    &run->reports[i]);
+out:
+	check_dns_free(w.dns);
+	https_free(w.https);
+	return NULL;
+}
+
+/* The domains to check; 0, or -1 after saying why. */
+static int
+choose_domains(const struct table *t, char **argv, int argc,
+    struct check_domain **out, size_t *n)
+{
+	const struct table_domain	*td;
+	struct check_domain		*d;
+	enum dname_error		 e;
+	size_t				 i, len;
+	int				 k, bad = 0;
+
+	*n = argc > 0 ? (size_t)argc : t->ndomains;
+	if (*n == 0) {
+		log_warnx("the config has no [domain] sections: name the "
+		    "policy domains to check, as in: %s example.com",
+		    CHECK_PROGNAME);
+		return -1;
+	}
+	if ((d = calloc(*n, sizeof(*d))) == NULL) {
+		log_warn("domains");
+		return -1;
+	}
+	if (argc == 0)
+		for (i = 0; i < t->ndomains; i++) {
+			d[i].name = t->domains[i].name;
+			d[i].tlsrpt = t->domains[i].tlsrpt;
+			d[i].policy = &t->policies[t->domains[i].policy];
+		}
+	for (k = 0; k < argc; k++) {
+		len = strlen(argv[k]);
+		if (len > 0 && argv[k][len - 1] == '.')
+			argv[k][--len] = '\0';
+		for (i = 0; i < len; i++)
+			argv[k][i] = (char)tolower((unsigned char)argv[k][i]);
+		if ((e = dname_check(argv[k], len, 0)) != DNAME_OK) {
+			log_warnx("%s: %s", argv[k], dname_strerror(e));
+			bad = 1;
+			continue;
+		}
+		d[k].name = argv[k];
+		if ((td = table_find(t, argv[k], len)) != NULL) {
+			d[k].tlsrpt = td->tlsrpt;
+			d[k].policy = &t->policies[td->policy];
+		} else if (t->default_policy >= 0) {
+			d[k].tlsrpt = t->default_tlsrpt;
+			d[k].policy = &t->policies[t->default_policy];
+		} else {
+			log_warnx("%s: no [domain %s] section and no [policy] "
+			    "to serve it", argv[k], argv[k]);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		free(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* -j: a checked number, never atoi.  0 or -1 (said why). */
+static int
+parse_jobs(const char *s, unsigned *jobs)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || n < 1 ||
+	    n > JOBS_MAX) {
+		log_warnx("-j %s: want a number of jobs from 1 to %d", s,
+		    JOBS_MAX);
+		return -1;
+	}
+	*jobs = (unsigned)n;
+	return 0;
+}
+
+/* Runs the checks on jobs threads; 0, or -1 if none could start. */
+static int
+run_checks(struct run *run, unsigned jobs)
+{
+	pthread_t	*threads;
+	unsigned	 i, started = 0;
+
+	if (jobs > run->ndomains)
+		jobs = (unsigned)run->ndomains;
+	if ((threads = calloc(jobs, sizeof(*threads))) == NULL)
+		return -1;
+	for (i = 0; i < jobs; i++) {
+		if (pthread_create(&threads[i], NULL, worker, run) != 0)
+			break;
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	/* Workers that could not start, or none at all: domains left. */
+	return atomic_load(&run->next) < run->ndomains ? -1 : 0;
+}
+
+/*
+ * The summary first (a monitoring system shows the first line), then
+ * each domain's problems; returns the exit status.
+ */
+static int
+print_results(const struct run *run)
+{
+	static const char *const	 status_word[] = { "OK", "WARNING",
+	    "CRITICAL", "UNKNOWN" };
+	size_t				 i, count[4] = { 0, 0, 0, 0 };
+	enum check_severity		 worst = CHECK_OK;
+
+	for (i = 0; i < run->ndomains; i++) {
+		if (run->reports[i].nomem)
+			run->reports[i].worst = CHECK_UNKNOWN;
+		count[run->reports[i].worst]++;
+		if (run->reports[i].worst > worst)
+			worst = run->reports[i].worst;
+	}
+	printf("MTA-STS %s - %zu domain%s checked: %zu critical, %zu "
+	    "warning, %zu OK", status_word[worst], run->ndomains,
+	    run->ndomains == 1 ? "" : "s", count[CHECK_CRITICAL],
+	    count[CHECK_WARNING], count[CHECK_OK]);
+	if (count[CHECK_UNKNOWN] > 0)
+		printf(", %zu not checked", count[CHECK_UNKNOWN]);
+	printf("\n");
+	for (i = 0; i < run->ndomains; i++) {
+		if (run->reports[i].len > 0)
+			fwrite(run->reports[i].text, 1, run->reports[i].len,
+			    stdout);
+		if (run->reports[i].nomem)
+			printf("%s: out of memory while checking\n",
+			    run->domains[i].name);
+	}
+	if (fflush(stdout) != 0)
+		return CHECK_UNKNOWN;
+	return (int)worst;
+}
+
+/* The command line; returns -1 to exit with *status. */
+static int
+parse_args(int argc, char *argv[], struct check_options *opts,
+    const char **file, const char **cafile, unsigned *jobs, int *status)
+{
+	int	 ch;
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, ":a:c:hj:npV")) != -1) {
+		switch (ch) {
+		case 'a':
+			*cafile = optarg;
+			break;
+		case 'c':
+			*file = optarg;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, jobs) == -1)
+				usage(3);
+			break;
+		case 'n':
+			opts->no_smtp = 1;
+			break;
+		case 'p':
+			opts->policy_only = 1;
+			break;
+		case 'V':
+			printf("%s %s\n", CHECK_PROGNAME, VERSION);
+			*status = 0;
+			return -1;
+		case 'h':
+			usage(0);
+		case ':':
+			log_warnx("option -%c needs an argument", optopt);
+			usage(3);
+		default:
+			log_warnx("unknown option -%c", optopt);
+			usage(3);
+		}
+	}
+	if (*cafile != NULL && access(*cafile, R_OK) == -1) {
+		log_warn("-a %s", *cafile);
+		*status = 3;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The config's warnings are mta-sts-fcgi -t's business: a check run from
+ * cron stays silent when all is well.  Only a config that fails is
+ * loaded again, aloud, for its file:line messages.  0 or -1.
+ */
+static int
+load_quietly(struct conf *conf, const char *file)
+{
+	long	 errors;
+
+	log_quiet = 1;
+	errors = conf_load(conf, file);
+	log_quiet = 0;
+	if (errors != 0)
+		errors = conf_load(conf, file);
+	if (errors == 0)
+		return 0;
+	conf_summary(file, errors);
+	return -1;
+}
+
+/* Checks every chosen domain and prints the results; the exit status. */
+static int
+check_all(struct run *run, unsigned jobs)
+{
+	int	 status = 3;
+
+	if (https_init() == -1) {
+		log_warnx("libcurl could not start");
+		return 3;
+	}
+	if (smtp_init(run->cafile) == -1) {
+		log_warnx("%s: no CA certificates could be loaded",
+		    run->cafile != NULL ? run->cafile : "the system's CA store");
+		https_cleanup();
+		return 3;
+	}
+	atomic_init(&run->next, 0);
+	if (run_checks(run, jobs) == -1)
+		log_warnx("could not start the checks (out of memory or "
+		    "threads)");
+	else
+		status = print_results(run);
+	smtp_cleanup();
+	https_cleanup();
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct check_options	 opts = { 0, 25, 0 };
+	struct conf		 conf;
+	struct run		 run;
+	const char		*default_file = DEFAULT_CONF;
+	const char		*file = default_file, *cafile = NULL;
+	unsigned		 jobs = JOBS_DEFAULT;
+	size_t			 i;
+	int			 status = 3;
+
+	log_progname = CHECK_PROGNAME;
+	/* A peer that closes early is a finding, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
+	if (parse_args(argc, argv, &opts, &file, &cafile, &jobs,
+	    &status) == -1)
+		return status;
+	argc -= optind;
+	argv += optind;
+	if (file == default_file && getenv("MTA_STS_FCGI_CONFIG") != NULL &&
+	    *getenv("MTA_STS_FCGI_CONFIG") != '\0')
+		file = getenv("MTA_STS_FCGI_CONFIG");
+	if (load_quietly(&conf, file) == -1)
+		return 3;
+	memset(&run, 0, sizeof(run));
+	run.opts = &opts;
+	run.cafile = cafile;
+	if (choose_domains(&conf.table, argv, argc, &run.domains,
+	    &run.ndomains) == -1)
+		goto out;
+	if ((run.reports = calloc(run.ndomains, sizeof(*run.reports))) ==
+	    NULL) {
+		log_warn("reports");
+		goto out;
+	}
+	for (i = 0; i < run.ndomains; i++)
+		run.reports[i].domain = run.domains[i].name;
+	status = check_all(&run, jobs);
+out:
+	if (run.reports != NULL)
+		for (i = 0; i < run.ndomains; i++)
+			report_free(&run.reports[i]);
+	free(run.reports);
+	free(run.domains);
+	conf_free(&conf);
+	return status;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * common: what every program links, one commented section per module.
+ * Only conf.c includes ini.h; the rest is pure or plain libc (and libmd
+ * for policy ids), so it links into unit tests and fuzzers as it is.
+ * A program's own header includes this one; no program includes
+ * another program's header.
+ */
+#ifndef MTA_STS_COMMON_H
+#define MTA_STS_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PROGNAME	"mta-sts-fcgi"
+#ifndef VERSION
+#define VERSION		"0.1.0"
+#endif
+
+/*
+ * log.c: the one place diagnostics are written (stderr, never the
+ * FastCGI error stream), control characters escaped.
+ */
+extern int	 log_quiet;	/* fuzzers: say nothing */
+extern int	 log_errors_only; /* CGI: no config warnings per request */
+extern const char *log_progname; /* the prefix: PROGNAME unless set */
+void	 log_warnx(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	 log_warn(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+/* Reports "file:line: [warning: ]message"; line 0 omits the line. */
+void	 log_conf(const char *, unsigned long, int, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/*
+ * clock.c: monotonic milliseconds, for deadlines.
+ */
+#include <time.h>
+int64_t		 clock_ms(void);
+/* A non-negative duration in milliseconds as a timespec. */
+struct timespec	 clock_timespec(int64_t);
+
+/*
+ * buf.c: growing byte buffers.
+ */
+/*
+ * Appends n bytes at p to *buf, which holds *len of *cap bytes, growing it
+ * by doubling from first bytes; 0, or -1 if out of memory (then *buf is
+ * as it was).
+ */
+int	 buf_append(unsigned char **, size_t *, size_t *, size_t,
+	    const void *, size_t);
+
+/*
+ * num.c: checked numbers for options and environment values.
+ */
+/*
+ * Parses all of s as a number in base (8, 10 or 16) from min to max:
+ * digits only (a leading "-" if min < 0), no blanks, no "+".  Returns 0
+ * and sets *out, or -1 and leaves it alone.
+ */
+int	 num_parse(const char *, int, long long, long long, long long *);
+
+/*
+ * dname.c: syntax of domain names and mx patterns (RFC 8461 §3.2,
+ * RFC 5321 §4.1.2, RFC 1035 §2.3.4).
+ */
+enum dname_error {
+	DNAME_OK = 0,
+	DNAME_EMPTY,
+	DNAME_TOO_LONG,
+	DNAME_TRAILING_DOT,
+	DNAME_EMPTY_LABEL,
+	DNAME_LABEL_TOO_LONG,
+	DNAME_HYPHEN_EDGE,
+	DNAME_UNDERSCORE,
+	DNAME_NON_ASCII,
+	DNAME_BAD_CHAR,
+	DNAME_WILDCARD_PLACE,
+	DNAME_WILDCARD_DENIED,
+	DNAME_IP_ADDRESS,
+	DNAME_ONE_LABEL,
+	DNAME_POLICY_HOST,
+};
+#define DNAME_MAX	253
+#define DNAME_LABEL_MAX	63
+/* Checks len bytes of name; wildcard allows a leading "*." label. */
+enum dname_error dname_check(const char *, size_t, int);
+/*
+ * Checks a lower-case policy domain (a [domain] section, -d): a name
+ * without wildcard that is not a policy host "mta-sts.<domain>".
+ */
+enum dname_error dname_check_domain(const char *, size_t);
+/* Returns a sentence saying what is wrong and what is allowed. */
+const char	*dname_strerror(enum dname_error);
+
+/*
+ * policy.c: a policy's exact response bytes, its id and its DNS
+ * records; no I/O.
+ */
+enum policy_mode {
+	POLICY_ENFORCE,
+	POLICY_TESTING,
+	POLICY_NONE,
+};
+#define POLICY_MAX_AGE_MAX	31557600UL	/* RFC 8461 §3.2 */
+#define POLICY_BODY_MAX		64000		/* what senders accept */
+#define POLICY_ID_LEN		32		/* RFC 8461 §3.1 */
+#define POLICY_CONTENT_TYPE	"text/plain; charset=utf-8"
+#define POLICY_PATH		"/.well-known/mta-sts.txt" /* RFC 8461 §3.3 */
+
+struct policy_spec {
+	enum policy_mode	  mode;
+	const char *const	 *mx;
+	size_t			  mxlen;
+	unsigned long		  max_age;
+};
+
+/* A prepared policy: what a request for it writes, byte for byte. */
+struct policy {
+	char		*response;	/* status, headers, blank line, body */
+	size_t		 response_len;
+	size_t		 header_len;	/* a HEAD response is this prefix */
+	char		 id[POLICY_ID_LEN + 1];
+};
+
+const char	*policy_mode_name(enum policy_mode);
+/* Returns the body's length, or 0 if it would exceed POLICY_BODY_MAX. */
+size_t		 policy_body_len(const struct policy_spec *);
+/* Prepares p from spec; returns 0, or -1 if out of memory or too big. */
+int		 policy_prepare(struct policy *, const struct policy_spec *);
+void		 policy_free(struct policy *);
+/* The body of a prepared policy and its length. */
+const char	*policy_body(const struct policy *, size_t *);
+/* Writes the id of a body: its SHA-256 as 32 lower-case hex digits. */
+void		 policy_id(const char *, size_t, char [POLICY_ID_LEN + 1]);
+/*
+ * Writes one zone-file line (with newline) for the _mta-sts or
+ * _smtp._tls record of domain; returns the length snprintf would.
+ */
+int		 policy_dns_sts(char *, size_t, const char *, const char *);
+int		 policy_dns_tlsrpt(char *, size_t, const char *, const char *);
+
+/*
+ * table.c: the prepared policies, deduplicated, and the domain → policy
+ * map that requests look up; built once per load, read-only after.
+ */
+struct table_domain {
+	const char	*name;		/* lower case, policy domain */
+	const char	*tlsrpt;	/* rua value, or NULL */
+	const char	*zone;		/* its DNS zone for -U; NULL: name */
+	uint32_t	 policy;	/* index into policies */
+	uint32_t	 hash;
+};
+
+struct table {
+	struct policy		*policies;
+	size_t			 npolicies;
+	size_t			 policies_cap;
+	struct table_domain	*domains;
+	size_t			 ndomains;
+	size_t			 domains_cap;
+	uint32_t		*slots;		/* domain index + 1, 0 empty */
+	size_t			 nslots;	/* a power of two */
+	uint32_t		*policy_slots;	/* dedup index, policy + 1 */
+	size_t			 npolicy_slots;
+	long			 default_policy; /* -1: none */
+	const char		*default_tlsrpt;
+	struct table_chunk	*strings;
+};
+
+void	 table_init(struct table *);
+void	 table_free(struct table *);
+/* Copies a string into the table's storage; NULL if out of memory. */
+const char *table_strdup(struct table *, const char *);
+/* Prepares spec or finds an identical policy; returns its index or -1. */
+long	 table_add_policy(struct table *, const struct policy_spec *);
+/*
+ * Adds a policy domain (lower case, not yet in the table) with no policy
+ * yet; returns its index, or -1 if out of memory.
+ */
+long	 table_add_domain(struct table *, const char *, size_t);
+/* Returns the domain entry for exactly this lower-case name, or NULL. */
+const struct table_domain *table_find(const struct table *, const char *,
+	    size_t);
+/* Returns the policy a normalised host is served, or NULL (404). */
+const struct policy *table_lookup(const struct table *, const char *,
+	    size_t);
+
+/*
+ * conf.c: the INI config (inih) → validated, prepared table.
+ */
+struct conf {
+	char		*file;
+	struct table	 table;
+	size_t		 warnings;
+};
+/*
+ * Loads and validates file, reporting every problem through log_conf.
+ * Returns 0 and fills conf, or the number of errors found (conf is
+ * then empty); -1 if the file could not be read at all.
+ */
+#define CONF_SIZE_MAX	(256 << 20)	/* bytes of one config file */
+long	 conf_load(struct conf *, const char *);
+/* The same from an open stream; file names it in messages. */
+long	 conf_load_stream(struct conf *, FILE *, const char *);
+/* Says what conf_load's result means for file, unless it is 0. */
+void	 conf_summary(const char *, long);
+void	 conf_free(struct conf *);
+
+#endif /* MTA_STS_COMMON_H */

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The prepared policies and the domain → policy map.  Identical policies
+ * (a hosting provider's thousands of customer domains mostly share a
+ * few) are prepared once and shared.  Lookups are one hash and a short
+ * probe, whatever the number of domains.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+
+#define CHUNK_SIZE	65536
+
+struct table_chunk {
+	struct table_chunk	*next;
+	size_t			 used;
+	size_t			 size;
+	char			 data[];
+};
+
+/* FNV-1a: short keys, good spread, no state. */
+static uint32_t
+hash_bytes(const char *s, size_t len)
+{
+	uint32_t	 h = 2166136261u;
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void
+table_init(struct table *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->default_policy = -1;
+}
+
+void
+table_free(struct table *t)
+{
+	struct table_chunk	*c, *next;
+	size_t			 i;
+
+	for (i = 0; i < t->npolicies; i++)
+		policy_free(&t->policies[i]);
+	free(t->policies);
+	free(t->domains);
+	free(t->slots);
+	free(t->policy_slots);
+	for (c = t->strings; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	table_init(t);
+}
+
+static char *
+table_alloc(struct table *t, size_t len)
+{
+	struct table_chunk	*c = t->strings;
+	size_t			 size;
+
+	if (c == NULL || c->size - c->used < len) {
+		size = len > CHUNK_SIZE ? len : CHUNK_SIZE;
+		if ((c = malloc(sizeof(*c) + size)) == NULL)
+			return NULL;
+		c->size = size;
+		c->used = 0;
+		c->next = t->strings;
+		t->strings = c;
+	}
+	c->used += len;
+	return c->data + c->used - len;
+}
+
+static const char *
+table_strndup(struct table *t, const char *s, size_t len)
+{
+	char	*p;
+
+	if ((p = table_alloc(t, len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+const char *
+table_strdup(struct table *t, const char *s)
+{
+	return table_strndup(t, s, strlen(s));
+}
+
+/* Grows *array to hold one more element of size bytes: 0 or -1. */
+static int
+grow(void *array, size_t *cap, size_t len, size_t size)
+{
+	size_t	 ncap;
+	void	*p;
+
+	if (len < *cap)
+		return 0;
+	ncap = *cap == 0 ? 16 : *cap * 2;
+	if ((p = reallocarray(*(void **)array, ncap, size)) == NULL)
+		return -1;
+	*(void **)array = p;
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * Open addressing, linear probing, kept at most half full.  slots hold
+ * an index + 1; hashes come from each element so a rehash needs no keys.
+ */
+static int
+rehash(uint32_t **slots, size_t *nslots, size_t count,
+    uint32_t (*hash_of)(const struct table *, uint32_t),
+    const struct table *t)
+{
+	uint32_t	*ns;
+	size_t		 n, i, j;
+
+	if ((count + 1) * 2 <= *nslots)
+		return 0;
+	n = *nslots == 0 ? 64 : *nslots * 2;
+	if ((ns = calloc(n, sizeof(*ns))) == NULL)
+		return -1;
+	for (i = 0; i < *nslots; i++) {
+		if ((*slots)[i] == 0)
+			continue;
+		j = hash_of(t, (*slots)[i] - 1) & (n - 1);
+		while (ns[j] != 0)
+			j = (j + 1) & (n - 1);
+		ns[j] = (*slots)[i];
+	}
+	free(*slots);
+	*slots = ns;
+	*nslots = n;
+	return 0;
+}
+
+static uint32_t
+domain_hash(const struct table *t, uint32_t i)
+{
+	return t->domains[i].hash;
+}
+
+static uint32_t
+policy_hash(const struct table *t, uint32_t i)
+{
+	return hash_bytes(t->policies[i].id, POLICY_ID_LEN);
+}
+
+long
+table_add_policy(struct table *t, const struct policy_spec *spec)
+{
+	struct policy	 p;
+	const char	*body, *obody;
+	size_t		 len, olen, j;
+	uint32_t	 h, k;
+
+	if (policy_prepare(&p, spec) == -1)
+		return -1;
+	body = policy_body(&p, &len);
+	h = hash_bytes(p.id, POLICY_ID_LEN);
+	for (j = h & (t->npolicy_slots - 1); t->npolicy_slots > 0 &&
+	    (k = t->policy_slots[j]) != 0; j = (j + 1) & (t->npolicy_slots - 1)) {
+		obody = policy_body(&t->policies[k - 1], &olen);
+		if (olen == len && memcmp(obody, body, len) == 0) {
+			policy_free(&p);
+			return (long)k - 1;
+		}
+	}
+	if (grow(&t->policies, &t->policies_cap, t->npolicies,
+	    sizeof(*t->policies)) == -1 ||
+	    rehash(&t->policy_slots, &t->npolicy_slots, t->npolicies,
+	    policy_hash, t) == -1) {
+		policy_free(&p);
+		return -1;
+	}
+	t->policies[t->npolicies] = p;
+	for (j = h & (t->npolicy_slots - 1); t->policy_slots[j] != 0;
+	    j = (j + 1) & (t->npolicy_slots - 1))
+		;
+	t->policy_slots[j] = (uint32_t)++t->npolicies;
+	return (long)t->npolicies - 1;
+}
+
+long
+table_add_domain(struct table *t, const char *name, size_t len)
+{
+	struct table_domain	*d;
+	const char		*copy;
+	size_t			 j;
+
+	if (t->ndomains >= UINT32_MAX - 1 ||
+	    grow(&t->domains, &t->domains_cap, t->ndomains,
+	    sizeof(*t->domains)) == -1 ||
+	    rehash(&t->slots, &t->nslots, t->ndomains, domain_hash, t) == -1 ||
+	    (copy = table_strndup(t, name, len)) == NULL)
+		return -1;
+	d = &t->domains[t->ndomains];
+	d->name = copy;
+	d->tlsrpt = NULL;
+	d->zone = NULL;
+	d->policy = 0;
+	d->hash = hash_bytes(name, len);
+	for (j = d->hash & (t->nslots - 1); t->slots[j] != 0;
+	    j = (j + 1) & (t->nslots - 1))
+		;
+	t->slots[j] = (uint32_t)++t->ndomains;
+	return (long)t->ndomains - 1;
+}
+
+const struct table_domain *
+table_find(const struct table *t, const char *name, size_t len)
+{
+	const struct table_domain	*d;
+	uint32_t			 h, k;
+	size_t				 j;
+
+	if (t->nslots == 0)
+		return NULL;
+	h = hash_bytes(name, len);
+	for (j = h & (t->nslots - 1); (k = t->slots[j]) != 0;
+	    j = (j + 1) & (t->nslots - 1)) {
+		d = &t->domains[k - 1];
+		if (d->hash == h && strncmp(d->name, name, len) == 0 &&
+		    d->name[len] == '\0')
+			return d;
+	}
+	return NULL;
+}
+
+const struct policy *
+table_lookup(const struct table *t, const char *host, size_t len)
+{
+	const struct table_domain	*d;
+
+	if (len > 0 && (d = table_find(t, host, len)) != NULL)
+		return &t->policies[d->policy];
+	if (t->default_policy >= 0)
+		return &t->policies[t->default_policy];
+	return NULL;
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mta-sts-fcgi, the responder: every module's interface, one commented
+ * section each.  Only channel.c includes fcgiapp.h, so the rest links
+ * into unit tests and fuzzers without libfcgi.
+ */
+#ifndef MTA_STS_FCGI_H
+#define MTA_STS_FCGI_H
+
+#include "common/common.h"
+
+/*
+ * route.c: (role, method, host, path) → the bytes to write; pure.
+ */
+#define ROUTE_HOST_MAX	1024
+
+struct route_request {
+	const char	*role;		/* FCGI_ROLE, NULL for plain CGI */
+	const char	*method;	/* REQUEST_METHOD */
+	const char	*host;		/* HTTP_HOST */
+	const char	*server_name;	/* SERVER_NAME */
+	const char	*request_uri;	/* REQUEST_URI */
+	const char	*script_name;	/* SCRIPT_NAME */
+	const char	*path_info;	/* PATH_INFO */
+};
+
+struct route_response {
+	const char	*bytes;
+	size_t		 len;
+	int		 status;
+};
+
+/* Fills req from a NULL-terminated "NAME=value" array in one pass. */
+void	 route_from_env(char *const *, struct route_request *);
+/*
+ * Normalises a Host value into out (lower case; port, trailing dot and
+ * "mta-sts." removed); returns its length, 0 for no host, -1 if it is
+ * not a valid host.
+ */
+long	 route_host(const char *, char *, size_t);
+/* Fills res with the canned response for an error status. */
+void	 route_status(struct route_response *, int, int);
+/* Decides the response to req; never fails. */
+void	 route(const struct table *, const struct route_request *,
+	    struct route_response *);
+
+/*
+ * wire.c: the FastCGI stream a peer sends, parsed as it arrives; the
+ * canonical request libfcgi reads instead; replies we frame ourselves.
+ * No I/O.
+ */
+#define WIRE_VERSION		1
+#define WIRE_HEADER_LEN		8
+enum wire_type {			/* FastCGI 1.0 §8 record types */
+	WIRE_BEGIN_REQUEST = 1,
+	WIRE_ABORT_REQUEST = 2,
+	WIRE_END_REQUEST = 3,
+	WIRE_PARAMS = 4,
+	WIRE_STDIN = 5,
+	WIRE_STDOUT = 6,
+	WIRE_STDERR = 7,
+	WIRE_DATA = 8,
+	WIRE_GET_VALUES = 9,
+	WIRE_GET_VALUES_RESULT = 10,
+	WIRE_UNKNOWN_TYPE = 11,
+};
+#define WIRE_RESPONDER		1	/* roles */
+#define WIRE_AUTHORIZER		2
+#define WIRE_FILTER		3
+#define WIRE_KEEP_CONN		1	/* BEGIN_REQUEST flags */
+#define WIRE_REQUEST_COMPLETE	0	/* END_REQUEST protocol status */
+#define WIRE_CANT_MPX_CONN	1
+#define WIRE_UNKNOWN_ROLE	3
+
+#define WIRE_HEAD_MAX	65536	/* bytes of our PARAMS' content */
+#define WIRE_DISCARD_MAX (1024 * 1024) /* more of a head walked, not kept */
+#define WIRE_BODY_MAX	65536	/* content of FCGI_STDIN */
+#define WIRE_PARAMS_MAX	1024	/* name-value pairs */
+/* wire_canonical's longest output: our PARAMS, 5 headers, BEGIN's body. */
+#define WIRE_CANONICAL_MAX	(WIRE_HEAD_MAX + 6 * WIRE_HEADER_LEN)
+/* Room for any management reply: 3 names and values, 2 headers. */
+#define WIRE_MANAGEMENT_MAX	128
+
+enum wire_event {
+	WIRE_MORE,		/* all input taken: wait for more */
+	WIRE_GOT_REQUEST,	/* a whole, valid request: wire_canonical */
+	WIRE_GOT_MANAGEMENT,	/* a management record: wire_management */
+	WIRE_GOT_FOREIGN_BEGIN,	/* another request id: refuse foreign_id */
+	WIRE_GOT_ABORT,		/* our request aborted: END_REQUEST */
+	WIRE_BAD_HEAD,		/* head over the limits, or a NUL: answer 400 */
+	WIRE_BODY_TOO_LARGE,	/* body over the limit: answer 413 */
+	WIRE_INVALID,		/* not a request we serve: close */
+};
+
+/* The name-value pair walk across records. */
+struct wire_pairs {
+	unsigned char	 len[4];	/* a length being read */
+	int		 got;
+	int		 which;		/* 0 name length, 1 value length */
+	unsigned long	 lens[2];
+	unsigned long	 left;		/* bytes of this pair still to come */
+	unsigned long	 at;		/* bytes of this pair seen */
+	int		 name_match;	/* may still be REQUEST_METHOD */
+	int		 value_match;	/* may still be HEAD */
+	int		 method_seen;
+	int		 head;		/* the method is HEAD */
+	int		 nul;		/* a NUL in a name or value */
+	size_t		 count;
+};
+
+/* One connection's parser; all zero is a fresh one (wire_init). */
+struct wire_parser {
+	unsigned char	 header[WIRE_HEADER_LEN];
+	size_t		 header_got;
+	size_t		 content_left;
+	size_t		 padding_left;
+	unsigned	 id;		/* of the record being read */
+	int		 rec;		/* what it is to us */
+	int		 phase;
+	int		 done;		/* an event's data is still valid */
+	/* The request, valid with WIRE_GOT_REQUEST. */
+	unsigned	 request_id;
+	unsigned	 role;
+	int		 keep_conn;	/* FCGI_KEEP_CONN */
+	unsigned	 foreign_id;	/* with WIRE_GOT_FOREIGN_BEGIN */
+	unsigned	 mtype;		/* with WIRE_GOT_MANAGEMENT */
+	size_t		 head;		/* our PARAMS' content */
+	size_t		 stream;	/* all of the head, framing included */
+	size_t		 body;		/* our STDIN's content, others whole */
+	int		 over;		/* head over WIRE_HEAD_MAX */
+	struct wire_pairs pairs;
+	unsigned char	*buf;		/* our PARAMS, or a management record */
+	size_t		 len, cap;
+};
+
+void	 wire_init(struct wire_parser *);
+void	 wire_free(struct wire_parser *);
+/*
+ * Consumes up to n bytes, stopping after the first event; *used says how
+ * many.  After WIRE_BAD_HEAD, WIRE_BODY_TOO_LARGE or WIRE_INVALID the
+ * parser takes nothing more.  An event's data stays valid until the
+ * next call.
+ */
+enum wire_event wire_feed(struct wire_parser *, const unsigned char *,
+	    size_t, size_t *);
+/* Is the parser between requests (nothing of one read yet)? */
+int	 wire_between_requests(const struct wire_parser *);
+/*
+ * Writes the request just parsed as libfcgi is to read it; returns its
+ * length, 0 if size is under WIRE_CANONICAL_MAX.
+ */
+size_t	 wire_canonical(const struct wire_parser *, unsigned char *, size_t);
+/*
+ * Frames an application response for request id: STDOUT records, the
+ * empty STDOUT, END_REQUEST.  Returns its length, 0 if size is too small.
+ */
+size_t	 wire_response(unsigned, const char *, size_t, unsigned char *,
+	    size_t);
+/*
+ * The length of the response for id at the start of p, up to and with
+ * its END_REQUEST; 0 if it is not all there, -1 if it is not one.
+ */
+long	 wire_response_len(const unsigned char *, size_t, unsigned);
+/* An END_REQUEST alone with protocol_status; its length, 0 if no room. */
+size_t	 wire_end_request(unsigned, int, unsigned char *, size_t);
+/* The reply to the management record just parsed; 0 if no room. */
+size_t	 wire_management(const struct wire_parser *, unsigned,
+	    unsigned char *, size_t);
+
+/*
+ * listen.c: where the listening socket comes from, and who may connect.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+enum listen_kind {
+	LISTEN_CGI,		/* no socket: one CGI request */
+	LISTEN_INHERITED,	/* fd 0 from spawn-fcgi, mod_fcgid, lighttpd */
+	LISTEN_SYSTEMD,		/* LISTEN_FDS / LISTEN_PID */
+	LISTEN_OWN,		/* -s address */
+};
+#define LISTEN_PEERS_MAX	16
+
+struct listen_opts {
+	mode_t		 mode;		/* of our own unix socket */
+	int		 chown;		/* set its owner to uid:gid */
+	uid_t		 uid;
+	gid_t		 gid;
+};
+
+#define LISTEN_FDS_MAX	8	/* addresses a -s host name may have */
+
+struct listener {
+	enum listen_kind	 kind;
+	int			 fds[LISTEN_FDS_MAX];
+	size_t			 nfds;
+	char			*unix_path;	/* own unix socket, removed at exit */
+	int			 unix_dir;	/* its directory, held open */
+	char			 name[128];	/* for messages */
+	struct {
+		int		 family;
+		struct in_addr	 v4;
+		struct in6_addr	 v6;
+	}			 peers[LISTEN_PEERS_MAX];
+	size_t			 npeers;	/* FCGI_WEB_SERVER_ADDRS */
+};
+/* Decides the mode and fills l; address is -s or NULL.  0 or -1. */
+int	 listen_open(struct listener *, const char *,
+	    const struct listen_opts *);
+/* May this TCP peer connect (FCGI_WEB_SERVER_ADDRS)?  Unix: always. */
+int	 listen_peer_allowed(const struct listener *, const struct sockaddr *,
+	    socklen_t);
+int	 listen_nonblock(const struct listener *);
+void	 listen_close(struct listener *);
+
+/*
+ * priv.c: the user that serves requests.
+ */
+struct priv {
+	int		 drop;		/* started as root: workers drop */
+	uid_t		 uid;
+	gid_t		 gid;
+};
+/* Parses "user[:group]"; 0, or -1 after saying why (what names it). */
+int	 priv_parse(const char *, uid_t *, gid_t *, const char *);
+/* Decides who serves: -u spec, else the default when root.  0 or -1. */
+int	 priv_init(struct priv *, const char *);
+/* Becomes that user for good (in a worker).  0 or -1. */
+int	 priv_drop(const struct priv *);
+
+/*
+ * sandbox.c: what a worker may still do once it serves.
+ */
+/* An empty directory held by a descriptor only (as root); fd or -1. */
+int	 sandbox_prepare(void);
+/* Makes that directory this process's root and closes it.  0 or -1. */
+int	 sandbox_chroot(int);
+/* no_new_privs and the seccomp filter of a serving worker.  0 or -1. */
+int	 sandbox_filter(void);
+
+/*
+ * worker.c: one worker process's event loop.
+ */
+#define WORKER_CONNS_MAX	1000
+/*
+ * Serves until told to stop; returns the exit status.  The number of
+ * workers sizes FCGI_MAX_CONNS.
+ */
+int	 worker_run(const struct listener *, const struct table *, int,
+	    unsigned);
+
+/*
+ * supervisor.c: the workers, their replacement, reload and stop.
+ */
+/* Runs nworkers workers until SIGTERM; returns the exit status. */
+int	 supervisor_run(struct listener *, struct conf *, const char *,
+	    const struct priv *, unsigned);
+
+/*
+ * cgi.c: one plain CGI request from the environment.
+ */
+/* Answers the request in environ on stdout; returns the exit status. */
+int	 cgi_serve(const struct table *);
+
+#endif /* MTA_STS_FCGI_H */

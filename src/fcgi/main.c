@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mta-sts-fcgi: serve a validated MTA-STS policy (RFC 8461) over FastCGI
+ * or CGI, and print the DNS records that go with it.
+ *
+ * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fcgi/fcgi.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/usr/local/etc"
+#endif
+#define DEFAULT_CONF	SYSCONFDIR "/" PROGNAME ".ini"
+#ifndef SERVE_USER
+#define SERVE_USER	"www-data"
+#endif
+#define WORKERS_MAX	256
+
+enum mode {
+	MODE_SERVE,
+	MODE_TEST,	/* -t */
+	MODE_DUMP,	/* -T */
+	MODE_DNS,	/* -d */
+	MODE_UPDATE,	/* -U */
+};
+
+/*
+ * The TTL of the records -U publishes.  Five minutes: a new id reaches
+ * senders soon after the policy it names is served (RFC 8461 §8.1), and
+ * ids change rarely, so a short TTL costs only cheap TXT lookups.
+ */
+#define UPDATE_TTL	300
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: %s [-c file] [-s address] [-m mode] [-o owner[:group]]\n"
+	    "       [-u user[:group]] [-w workers]\n"
+	    "       [-t | -T | -d [domain ...] | -U [domain ...]] [-V] [-h]\n"
+	    "  -c file     config file, or a directory of *.ini files (default\n"
+	    "              $MTA_STS_FCGI_CONFIG, else %s)\n"
+	    "  -s address  listen on unix:/path, /path, host:port, "
+	    "[ipv6]:port or :port\n"
+	    "  -m mode     mode of the -s unix socket (default 0660)\n"
+	    "  -o owner    owner[:group] of the -s unix socket (default: the -u "
+	    "user)\n"
+	    "  -u user     serve as user[:group] when started as root "
+	    "(default %s)\n"
+	    "  -w workers  worker processes (default: one per CPU, at least 2)\n"
+	    "  -t          check the config and exit\n"
+	    "  -T          check the config and print every policy as served\n"
+	    "  -d          print the DNS records of the domains named, or of "
+	    "every [domain]\n"
+	    "  -U          print them as an nsupdate script: delete, add, "
+	    "send per domain\n"
+	    "  -V          print the version\n"
+	    "  -h          print this help\n"
+	    "Without -t, -T or -d: serve FastCGI on the socket given by -s, "
+	    "systemd or fd 0,\n"
+	    "or answer one CGI request from the environment.\n",
+	    PROGNAME, DEFAULT_CONF, SERVE_USER);
+	exit(status);
+}
+
+/* The config verdict, like nginx -t; returns the exit status. */
+static int
+verdict(const char *file, long errors)
+{
+	if (errors == 0) {
+		log_warnx("%s: configuration OK", file);
+		return 0;
+	}
+	conf_summary(file, errors);
+	return 1;
+}
+
+/* -T: every distinct policy, the domains it serves, its id and bytes. */
+static int
+dump(const struct table *t)
+{
+	size_t		*first, *order, i, n, p;
+	const char	*body;
+	size_t		 len;
+
+	/* Group domains by policy in one pass (counting sort). */
+	if ((first = calloc(t->npolicies + 1, sizeof(*first))) == NULL ||
+	    (order = calloc(t->ndomains + 1, sizeof(*order))) == NULL) {
+		free(first);
+		log_warn("dump");
+		return 1;
+	}
+	for (i = 0; i < t->ndomains; i++)
+		first[t->domains[i].policy + 1]++;
+	for (p = 1; p <= t->npolicies; p++)
+		first[p] += first[p - 1];
+	for (i = 0; i < t->ndomains; i++)
+		order[first[t->domains[i].policy]++] = i;
+	for (p = t->npolicies; p > 0; p--)
+		first[p] = first[p - 1];
+	first[0] = 0;
+
+	for (p = 0; p < t->npolicies; p++) {
+		body = policy_body(&t->policies[p], &len);
+		printf("%s# policy %zu of %zu: id %s, %zu bytes\n",
+		    p > 0 ? "\n" : "", p + 1, t->npolicies,
+		    t->policies[p].id, len);
+		if (t->default_policy == (long)p)
+			printf("# served for every host without a [domain] "
+			    "section\n");
+		for (n = first[p]; n < first[p + 1]; n++)
+			printf("# served for %s\n",
+			    t->domains[order[n]].name);
+		fwrite(body, 1, len, stdout);
+	}
+	free(first);
+	free(order);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
+ * Prints a zone-file line "NAME IN TXT ..." as -d does, or for -U as the
+ * nsupdate commands that replace every TXT record of NAME by it: the
+ * very record -d prints, with a TTL.
+ */
+static void
+dns_line(const char *line, int update)
+{
+	size_t	 n = strcspn(line, " ");
+
+	if (!update) {
+		fputs(line, stdout);
+		return;
+	}
+	printf("update delete %.*s TXT\n", (int)n, line);
+	printf("update add %.*s %d%s", (int)n, line, UPDATE_TTL, line + n);
+}
+
+/*
+ * Prints one domain's records, for -U as one update message to its zone
+ * (zone NULL: the domain itself); returns 0 or -1 (reported).
+ */
+static int
+dns_domain(const char *name, const char *tlsrpt, const struct policy *p,
+    const char *zone, int update)
+{
+	char	 line[8192];
+
+	if (policy_dns_sts(line, sizeof(line), name, p->id) >=
+	    (int)sizeof(line))
+		return -1;
+	if (update)
+		printf("zone %s.\n", zone != NULL ? zone : name);
+	dns_line(line, update);
+	if (tlsrpt != NULL) {
+		if (policy_dns_tlsrpt(line, sizeof(line), name, tlsrpt) < 0 ||
+		    strlen(line) >= sizeof(line) - 1) {
+			log_warnx("%s: tlsrpt value too long", name);
+			return -1;
+		}
+		dns_line(line, update);
+	}
+	if (update)
+		printf("send\n");
+	return 0;
+}
+
+/*
+ * A domain named after -d or -U: the rules of a [domain] section's name, so
+ * that both print the same records.  0, or -1 after saying why.
+ */
+static int
+dns_extra_check(const struct table *t, char *name, int update)
+{
+	enum dname_error	 e;
+	size_t			 i, len = strlen(name);
+
+	for (i = 0; i < len; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	if ((e = dname_check_domain(name, len)) == DNAME_POLICY_HOST) {
+		log_warnx("%s: name the policy domain, not its policy host: "
+		    "%s %s", name, update ? "-U" : "-d", name + 8);
+		return -1;
+	}
+	if (e != DNAME_OK) {
+		log_warnx("%s: %s", name, dname_strerror(e));
+		return -1;
+	}
+	if (t->default_policy < 0 && table_find(t, name, len) == NULL) {
+		log_warnx("%s: no [domain %s] section and no [policy] to "
+		    "serve it", name, name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * -d, -U: with no domain named, the records of every [domain] section;
+ * else those of each domain named, once, in the order named (its
+ * section's policy, tlsrpt and zone, else [policy]'s), as mta-sts-check
+ * checks them.
+ */
+static int
+dns(const struct table *t, char **named, int nnamed, int update)
+{
+	const struct table_domain	*d;
+	size_t				 i;
+	int				 k, j, bad = 0;
+
+	for (k = 0; k < nnamed; k++)
+		if (dns_extra_check(t, named[k], update) == -1)
+			bad = 1;
+	if (bad)
+		return 1;
+	if (t->ndomains == 0 && nnamed == 0) {
+		log_warnx("no [domain] sections: name the policy domains "
+		    "[policy] serves, as in %s example.com", update ? "-U" :
+		    "-d");
+		return 1;
+	}
+	for (i = 0; nnamed == 0 && i < t->ndomains; i++)
+		if (dns_domain(t->domains[i].name, t->domains[i].tlsrpt,
+		    &t->policies[t->domains[i].policy], t->domains[i].zone,
+		    update) == -1)
+			return 1;
+	for (k = 0; k < nnamed; k++) {
+		for (j = 0; j < k && strcmp(named[j], named[k]) != 0; j++)
+			;
+		if (j < k)
+			continue;	/* printed already */
+		d = table_find(t, named[k], strlen(named[k]));
+		if (dns_domain(named[k], d != NULL ? d->tlsrpt :
+		    t->default_tlsrpt, &t->policies[d != NULL ? d->policy :
+		    (size_t)t->default_policy], d != NULL ? d->zone : NULL,
+		    update) == -1)
+			return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* The command line and the environment, read once. */
+struct options {
+	enum mode		 mode;
+	const char		*file;
+	const char		*address;	/* -s */
+	const char		*sockmode;	/* -m */
+	const char		*owner;		/* -o */
+	const char		*user;		/* -u */
+	const char		*nworkers;	/* -w */
+	char			**domains;	/* after -d or -U */
+	int			 ndomains;
+	int			 cgi_request;	/* the environment holds one */
+	struct listen_opts	 lo;		/* -m, -o */
+	unsigned		 workers;
+};
+
+/* Says what is wrong with the command line, then the usage; exits 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "%s: ", PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(2);
+}
+
+/* Sets o->mode from -t, -T, -d or -U, which exclude each other. */
+static void
+options_mode(struct options *o, enum mode m)
+{
+	if (o->mode != MODE_SERVE && o->mode != m)
+		usage_error("-t, -T, -d and -U exclude each other");
+	o->mode = m;
+}
+
+/* The options that take an argument, and where it goes. */
+static const struct {
+	int	 ch;
+	size_t	 offset;	/* of a const char * in struct options */
+} arg_options[] = {
+	{ 'c', offsetof(struct options, file) },
+	{ 's', offsetof(struct options, address) },
+	{ 'm', offsetof(struct options, sockmode) },
+	{ 'o', offsetof(struct options, owner) },
+	{ 'u', offsetof(struct options, user) },
+	{ 'w', offsetof(struct options, nworkers) },
+};
+
+/* Stores optarg if ch takes an argument; returns whether it did. */
+static int
+options_arg(struct options *o, int ch)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(arg_options) / sizeof(arg_options[0]); i++)
+		if (arg_options[i].ch == ch) {
+			*(const char **)(void *)((char *)o +
+			    arg_options[i].offset) = optarg;
+			return 1;
+		}
+	return 0;
+}
+
+/* -d, -U, -t and -T choose what the program does; 1 if ch is one. */
+static int
+options_mode_flag(struct options *o, int ch)
+{
+	static const struct {
+		int		 ch;
+		enum mode	 mode;
+	} flags[] = {
+		{ 'd', MODE_DNS }, { 'U', MODE_UPDATE },
+		{ 't', MODE_TEST }, { 'T', MODE_DUMP },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (flags[i].ch == ch) {
+			options_mode(o, flags[i].mode);
+			return 1;
+		}
+	return 0;
+}
+
+/* getopt: fills o from argv; exits 2 on a usage error. */
+static void
+options_parse(struct options *o, int argc, char *argv[])
+{
+	int	 ch;
+
+	opterr = 0;	/* getopt would name argv[0], a path */
+	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:UVw:")) != -1) {
+		if (options_arg(o, ch) || options_mode_flag(o, ch))
+			continue;
+		switch (ch) {
+		case 'V':
+			printf("%s %s\n", PROGNAME, VERSION);
+			exit(0);
+		case 'h':
+			usage(0);
+		case ':':
+			usage_error("option -%c needs an argument", optopt);
+		default:
+			usage_error("unknown option -%c", optopt);
+		}
+	}
+	o->domains = argv + optind;
+	o->ndomains = argc - optind;
+}
+
+/*
+ * The options that only make sense together, and the numbers: -m, -w.
+ * Exits 2 on a usage error.
+ */
+static void
+options_check(struct options *o)
+{
+	long long	 n;
+
+	if (o->ndomains > 0 && o->mode != MODE_DNS && o->mode != MODE_UPDATE)
+		usage_error("unexpected argument \"%s\" (domains go after -d "
+		    "or -U)",
+		    o->domains[0]);
+	if ((o->address != NULL || o->user != NULL || o->owner != NULL ||
+	    o->sockmode != NULL || o->nworkers != NULL) &&
+	    o->mode != MODE_SERVE)
+		usage_error("-s, -m, -o, -u and -w are for serving; -t, -T, -d "
+		    "and -U only read the config");
+	if ((o->owner != NULL || o->sockmode != NULL) && (o->address == NULL ||
+	    (strncmp(o->address, "unix:", 5) != 0 && o->address[0] != '/')))
+		usage_error("-m and -o apply to a unix socket of our own "
+		    "(-s unix:/path)");
+	o->lo.mode = 0660;
+	if (o->sockmode != NULL) {
+		if (num_parse(o->sockmode, 8, 0, 0777, &n) == -1)
+			usage_error("-m %s: want an octal mode such as 0660",
+			    o->sockmode);
+		o->lo.mode = (mode_t)n;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	o->workers = n < 2 ? 2 : n > 16 ? 16 : (unsigned)n;
+	if (o->nworkers != NULL) {
+		if (num_parse(o->nworkers, 10, 1, WORKERS_MAX, &n) == -1)
+			usage_error("-w %s: want a number of workers from 1 "
+			    "to %d", o->nworkers, WORKERS_MAX);
+		o->workers = (unsigned)n;
+	}
+}
+
+/* -t, -T, -d, -U: read the config, say what is in it; the exit status. */
+static int
+check(const struct options *o)
+{
+	struct conf	 conf;
+	long		 errors;
+	int		 status = 0;
+
+	errors = conf_load(&conf, o->file);
+	if (o->mode == MODE_TEST || o->mode == MODE_DUMP || errors != 0)
+		status = verdict(o->file, errors);
+	if (errors != 0)
+		return status;
+	if (o->mode == MODE_DUMP)
+		status = dump(&conf.table);
+	else if (o->mode == MODE_DNS || o->mode == MODE_UPDATE)
+		status = dns(&conf.table, o->domains, o->ndomains,
+		    o->mode == MODE_UPDATE);
+	conf_free(&conf);
+	return status;
+}
+
+/*
+ * One plain CGI request.  Config warnings would go to the web server's
+ * error log once per policy fetch: only errors are reported here (-t
+ * shows the warnings).
+ */
+static int
+serve_cgi(const struct options *o)
+{
+	struct conf	 conf;
+	long		 errors;
+	int		 status;
+
+	log_errors_only = 1;
+	if ((errors = conf_load(&conf, o->file)) != 0) {
+		verdict(o->file, errors);
+		/* The client gets a proper 500, not a broken response. */
+		return cgi_serve(NULL);
+	}
+	status = cgi_serve(&conf.table);
+	conf_free(&conf);
+	return status;
+}
+
+/*
+ * FastCGI (or one CGI request): the config is read before our own
+ * socket is bound, so a bad config never leaves a socket behind.
+ * Without -s, finding the mode has no side effects.
+ */
+static int
+serve(struct options *o)
+{
+	struct conf	 conf;
+	struct listener	 l;
+	struct priv	 priv;
+	long		 errors;
+	int		 status = 1;
+
+	if (o->address == NULL && listen_open(&l, NULL, &o->lo) == -1)
+		return 1;
+	if (o->address == NULL && l.kind == LISTEN_CGI) {
+		if (o->cgi_request)
+			return serve_cgi(o);
+		fprintf(stderr, "%s: no FastCGI socket on fd 0 and no CGI "
+		    "request in the environment: use -s address, or run "
+		    "under a web server or process manager (-h for help)\n",
+		    PROGNAME);
+		return 1;
+	}
+	if ((errors = conf_load(&conf, o->file)) != 0) {
+		verdict(o->file, errors);
+		return 1;
+	}
+	/* Who serves, and who owns our socket (the server's user). */
+	if (priv_init(&priv, o->user) == -1 || (o->owner != NULL &&
+	    priv_parse(o->owner, &o->lo.uid, &o->lo.gid, "-o") == -1))
+		goto out;
+	o->lo.chown = o->owner != NULL || priv.drop;
+	if (o->owner == NULL) {
+		o->lo.uid = priv.uid;
+		o->lo.gid = priv.gid;
+	}
+	if (o->address != NULL && listen_open(&l, o->address, &o->lo) == -1)
+		goto out;
+	status = supervisor_run(&l, &conf, o->file, &priv, o->workers);
+	listen_close(&l);
+out:
+	conf_free(&conf);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options	 o;
+	const char	*env;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = MODE_SERVE;
+	options_parse(&o, argc, argv);
+	/* CGI programs get no arguments: the web server can set this. */
+	if (o.file == NULL)
+		o.file = (env = getenv("MTA_STS_FCGI_CONFIG")) != NULL &&
+		    *env != '\0' ? env : DEFAULT_CONF;
+	o.cgi_request = getenv("GATEWAY_INTERFACE") != NULL ||
+	    getenv("REQUEST_METHOD") != NULL;
+	options_check(&o);
+	return o.mode == MODE_SERVE ? serve(&o) : check(&o);
+}

@@ -1,0 +1,1025 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * A worker: one unprivileged process serving many connections.
+ *
+ * The worker alone reads and writes its peers' sockets.  It accepts
+ * connections itself, watches them with epoll (edge-triggered), and
+ * consumes whatever a peer sends into the connection's parser (wire.c),
+ * so the kernel's buffers never decide whether a request fits, and a
+ * pipelined request is simply the next one.  A whole, checked request is
+ * then rendered canonically and written to a private socketpair, where
+ * libfcgi reads it, builds the environment, and frames the response the
+ * router chose; the worker reads those records back and writes them to
+ * the peer without blocking, buffering for a slow reader.  So libfcgi
+ * never parses a byte a peer chose, never reads or closes a peer's
+ * socket, and can block only on its own channel, whose reads and writes
+ * are bounded by CHANNEL_MS and which nothing outside this process can
+ * fill or starve.
+ *
+ * Every connection is in one state, each with its deadline: reading a
+ * request (READ_MS from its first byte), writing a response (WRITE_MS),
+ * idle between requests (KEEP_IDLE_MS), or lingering after a refusal
+ * (LINGER_MS).  A kept connection is only closed after looking for a
+ * request that has already arrived: one found is served instead.  When
+ * every slot is taken, the longest-idle kept connection makes room.
+ *
+ * Signals: TERM, INT and USR1 stop the worker gracefully (no new
+ * connections, idle ones closed as above, requests in progress finished
+ * within STOP_GRACE_MS); HUP is the supervisor's and ignored here.  They
+ * stay blocked outside epoll_pwait, so none is lost between a check and
+ * a wait.  EOF on the supervisor's pipe means the supervisor is gone.
+ */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <fcgios.h>
+
+#include "fcgi/fcgi.h"
+
+#define READ_MS		5000	/* a whole request, from its first byte */
+#define WRITE_MS	5000	/* a response, until the peer took it all */
+#define KEEP_IDLE_MS	75000	/* longer than nginx's 60 s keepalive */
+#define LINGER_MS	2000	/* reading what follows our error reply */
+#define CHANNEL_MS	1000	/* one read or write of libfcgi's */
+#define STOP_GRACE_MS	500	/* for requests in progress at SIGTERM */
+#define BACKOFF_MS	100	/* accept paused after EMFILE and the like */
+#define CHANNEL_BUF	(256 * 1024)
+#define DRAIN_MAX	65536
+#define EVENTS		64
+#define ACCEPT_BATCH	64
+#define TAG_PARENT	((uint64_t)1)
+#define TAG_LISTEN	((uint64_t)16)	/* + index of the socket */
+
+enum conn_state {
+	CONN_READ,	/* waiting for a whole request */
+	CONN_IDLE,	/* kept between requests */
+	CONN_WRITE,	/* a response not yet all taken by the peer */
+	CONN_LINGER,	/* our last reply sent: discard input until EOF */
+	CONN_STATES,
+};
+
+static const int	 state_ms[CONN_STATES] = {
+	READ_MS, KEEP_IDLE_MS, WRITE_MS, LINGER_MS,
+};
+
+enum conn_end {
+	END_NONE,	/* another request may follow */
+	END_CLOSE,	/* close once the output is written */
+	END_LINGER,	/* then half-close and discard input until EOF */
+};
+
+struct conn {
+	int			 fd;
+	enum conn_state		 state;
+	int64_t			 deadline;
+	struct conn		*prev, *next;	/* in its state's list */
+	struct wire_parser	 wp;
+	enum conn_end		 end;
+	unsigned		 requests;	/* answered on this connection */
+	int			 watch_out;	/* EPOLLOUT requested */
+	unsigned char		*out;		/* output the peer has not taken */
+	size_t			 out_off, out_len, out_cap;
+	unsigned char		*in;		/* input read but not parsed */
+	size_t			 in_len;
+};
+
+/* Connections by state, oldest deadline first: expiry is O(1). */
+struct conn_list {
+	struct conn	*head, *tail;
+};
+
+struct worker {
+	const struct table	*table;
+	const struct listener	*l;
+	int			 epfd;
+	int			 parent_fd;
+	struct conn		*conns;
+	size_t			 max_conns;
+	size_t			 used;		/* slots ever taken */
+	struct conn		*free;
+	size_t			 nconns;
+	struct conn_list	 lists[CONN_STATES];
+	int			 listening;	/* listen fds in epoll */
+	int64_t			 accept_at;	/* resume after backoff */
+	int			 stopping;
+	int64_t			 stop_at;
+	int64_t			 accept_logged;	/* rate-limits the message */
+	int64_t			 channel_logged;
+	unsigned		 nworkers;
+	unsigned		 total_conns;	/* FCGI_MAX_CONNS */
+	FCGX_Request		 req;
+	int			 chan[2];	/* ours, libfcgi's */
+	unsigned char		 input[65536];
+	unsigned char		 canonical[WIRE_CANONICAL_MAX];
+	unsigned char		 response[2 * 65536];
+};
+
+static volatile sig_atomic_t	 got_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	got_stop = 1;
+}
+
+static void
+list_remove(struct conn_list *list, struct conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		list->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		list->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/* Links c, in no list yet, as the newest of state, deadline from now. */
+static void
+list_append(struct worker *w, struct conn *c, enum conn_state state,
+    int64_t now)
+{
+	struct conn_list	*list = &w->lists[state];
+
+	c->state = state;
+	c->deadline = now + state_ms[state];
+	c->prev = list->tail;
+	c->next = NULL;
+	if (list->tail != NULL)
+		list->tail->next = c;
+	else
+		list->head = c;
+	list->tail = c;
+}
+
+/* Moves c to state, with that state's deadline from now. */
+static void
+conn_set(struct worker *w, struct conn *c, enum conn_state state,
+    int64_t now)
+{
+	list_remove(&w->lists[c->state], c);
+	list_append(w, c, state, now);
+}
+
+/* Closes c and frees its slot. */
+static void
+conn_drop(struct worker *w, struct conn *c)
+{
+	list_remove(&w->lists[c->state], c);
+	close(c->fd);		/* also removes it from epoll */
+	wire_free(&c->wp);
+	free(c->out);
+	free(c->in);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->next = w->free;
+	w->free = c;
+	w->nconns--;
+}
+
+static void
+listen_watch(struct worker *w, int on)
+{
+	struct epoll_event	 ev;
+	size_t			 i;
+
+	if (on == w->listening)
+		return;
+	for (i = 0; i < w->l->nfds; i++) {
+		if (!on) {
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->l->fds[i], NULL);
+			continue;
+		}
+		/* Level-triggered and exclusive: one worker wakes per burst. */
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u64 = TAG_LISTEN + i;
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->l->fds[i], &ev) == -1)
+			log_warn("epoll_ctl");
+	}
+	w->listening = on;
+}
+
+/* Asks epoll for writability only while output waits. */
+static int
+watch_out(struct worker *w, struct conn *c, int on)
+{
+	struct epoll_event	 ev;
+
+	if (c->watch_out == on)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (on ? EPOLLOUT : 0);
+	ev.data.ptr = c;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		return -1;
+	c->watch_out = on;
+	return 0;
+}
+
+static int
+out_pending(const struct conn *c)
+{
+	return c->out_off < c->out_len;
+}
+
+/* Sends what fits without blocking; returns the bytes sent, or -1. */
+static ssize_t
+send_some(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t	 n;
+	size_t	 sent = 0;
+
+	while (sent < len) {
+		n = send(fd, p + sent, len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			sent += (size_t)n;
+		else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else
+			return -1;
+	}
+	return (ssize_t)sent;
+}
+
+/*
+ * Writes bytes to the peer after what is already waiting, keeping what
+ * it does not take now.  0, or -1 if the connection is dead.
+ */
+static int
+out_queue(struct worker *w, struct conn *c, const unsigned char *p,
+    size_t len)
+{
+	ssize_t		 n = 0;
+
+	if (!out_pending(c)) {
+		c->out_off = c->out_len = 0;
+		if ((n = send_some(c->fd, p, len)) == -1)
+			return -1;
+		if ((size_t)n == len)
+			return 0;
+	}
+	p += n;
+	len -= (size_t)n;
+	if (buf_append(&c->out, &c->out_len, &c->out_cap, 4096, p, len) == -1)
+		return -1;
+	return watch_out(w, c, 1);
+}
+
+/* Sends waiting output; 0, or -1 if the connection is dead. */
+static int
+out_flush(struct worker *w, struct conn *c)
+{
+	ssize_t	 n;
+
+	n = send_some(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+	if (n == -1)
+		return -1;
+	c->out_off += (size_t)n;
+	if (out_pending(c))
+		return 0;
+	c->out_off = c->out_len = 0;
+	if (c->out_cap > 65536) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+	return watch_out(w, c, 0);
+}
+
+/* Our own reply: a canned status for the request being read. */
+static int
+reply_status(struct worker *w, struct conn *c, unsigned id, int status)
+{
+	struct route_response	 res;
+	size_t			 n;
+
+	route_status(&res, status, c->wp.pairs.head);
+	n = wire_response(id, res.bytes, res.len, w->response,
+	    sizeof(w->response));
+	return out_queue(w, c, w->response, n);
+}
+
+static void
+channel_close(struct worker *w)
+{
+	if (w->chan[0] != -1)
+		close(w->chan[0]);
+	if (w->chan[1] != -1 && w->req.ipcFd == w->chan[1])
+		close(w->chan[1]);
+	w->chan[0] = w->chan[1] = w->req.ipcFd = -1;
+}
+
+/*
+ * The private channel to libfcgi: our end never blocks, libfcgi's blocks
+ * at most CHANNEL_MS (it never has to: every request is written whole
+ * before libfcgi reads, and a response fits the buffers).
+ */
+static int
+channel_open(struct worker *w)
+{
+	struct timeval	 tv = { CHANNEL_MS / 1000, CHANNEL_MS % 1000 * 1000 };
+	int		 size = CHANNEL_BUF, i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w->chan) == -1) {
+		w->chan[0] = w->chan[1] = -1;
+		return -1;
+	}
+	for (i = 0; i < 2; i++)
+		setsockopt(w->chan[i], SOL_SOCKET, SO_SNDBUF, &size,
+		    sizeof(size));
+	if (fcntl(w->chan[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    setsockopt(w->chan[1], SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1 ||
+	    setsockopt(w->chan[1], SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)) == -1) {
+		w->req.ipcFd = w->chan[1];
+		channel_close(w);
+		return -1;
+	}
+	w->req.ipcFd = w->chan[1];
+	return 0;
+}
+
+/* Reads what is left of the request's input: an empty STDIN. */
+static int
+drain_input(FCGX_Request *req)
+{
+	char	 buf[512];
+	size_t	 total = 0;
+	int	 n;
+
+	while ((n = FCGX_GetStr(buf, sizeof(buf), req->in)) > 0)
+		if ((total += (size_t)n) > DRAIN_MAX)
+			return -1;
+	return FCGX_GetError(req->in) == 0 ? 0 : -1;
+}
+
+/*
+ * libfcgi's part: it reads the canonical request from its end of the
+ * channel, we route by the environment it built, it frames our bytes.
+ * Returns 0 when the records are all written, -1 if the channel broke.
+ */
+static int
+channel_request(struct worker *w, size_t len)
+{
+	struct route_request	 rr;
+	struct route_response	 res;
+	int			 ok;
+
+	if (send_some(w->chan[0], w->canonical, len) != (ssize_t)len)
+		return -1;
+	/*
+	 * libfcgi's kept-connection path reads the next request from
+	 * ipcFd instead of accepting; keepConnection = 1 also stops
+	 * FCGX_Finish_r from closing the channel, which is ours.
+	 */
+	w->req.keepConnection = 1;
+	if (FCGX_Accept_r(&w->req) < 0 || w->req.ipcFd != w->chan[1])
+		return -1;
+	route_from_env(w->req.envp, &rr);
+	route(w->table, &rr, &res);
+	ok = FCGX_PutStr(res.bytes, (int)res.len, w->req.out) ==
+	    (int)res.len && drain_input(&w->req) == 0;
+	w->req.keepConnection = 1;
+	FCGX_Finish_r(&w->req);
+	return ok && w->req.ipcFd == w->chan[1] ? 0 : -1;
+}
+
+/* Reads libfcgi's response for id back; its length, or -1. */
+static long
+channel_response(struct worker *w, unsigned id)
+{
+	ssize_t	 n;
+	size_t	 len = 0;
+	long	 r;
+
+	/* FCGX_Finish_r has written it all: it is here or never. */
+	while ((r = wire_response_len(w->response, len, id)) == 0) {
+		n = recv(w->chan[0], w->response + len,
+		    sizeof(w->response) - len, MSG_DONTWAIT);
+		if (n <= 0)
+			return -1;
+		len += (size_t)n;
+	}
+	return r == (long)len ? r : -1;
+}
+
+/*
+ * The request just parsed, through libfcgi.  Returns the response's
+ * length in w->response, or -1 (the channel is reset, and the caller
+ * answers 500: nothing a peer sends can cause it).
+ */
+static long
+serve_libfcgi(struct worker *w, const struct wire_parser *wp)
+{
+	size_t	 len;
+	long	 r;
+	int64_t	 now;
+
+	if (w->chan[0] == -1 && channel_open(w) == -1)
+		goto broken;
+	len = wire_canonical(wp, w->canonical, sizeof(w->canonical));
+	if (len > 0 && channel_request(w, len) == 0 &&
+	    (r = channel_response(w, wp->request_id)) > 0)
+		return r;
+broken:
+	now = clock_ms();
+	if (w->channel_logged == 0 || now - w->channel_logged >= 60000) {
+		log_warnx("channel to libfcgi failed; answering 500 and "
+		    "opening a new one");
+		w->channel_logged = now;
+	}
+	channel_close(w);
+	return -1;
+}
+
+/* Answers the request the parser has just completed. */
+static int
+serve(struct worker *w, struct conn *c)
+{
+	const struct wire_parser	*wp = &c->wp;
+	size_t				 n;
+	long				 r;
+
+	c->requests++;
+	if (wp->role < WIRE_RESPONDER || wp->role > WIRE_FILTER) {
+		/* As libfcgi would, but saying why. */
+		n = wire_end_request(wp->request_id, WIRE_UNKNOWN_ROLE,
+		    w->response, sizeof(w->response));
+		c->end = END_CLOSE;
+		return out_queue(w, c, w->response, n);
+	}
+	if (!wp->keep_conn)
+		c->end = END_CLOSE;
+	if ((r = serve_libfcgi(w, wp)) == -1)
+		return reply_status(w, c, wp->request_id, 500);
+	return out_queue(w, c, w->response, (size_t)r);
+}
+
+/* FastCGI 1.0 §5.4: an aborted request ends with its END_REQUEST. */
+static int
+aborted(struct worker *w, struct conn *c)
+{
+	size_t	 n;
+
+	c->requests++;
+	if (!c->wp.keep_conn)
+		c->end = END_CLOSE;
+	n = wire_end_request(c->wp.request_id, WIRE_REQUEST_COMPLETE,
+	    w->response, sizeof(w->response));
+	return out_queue(w, c, w->response, n);
+}
+
+/*
+ * Feeds input to c's parser and acts on what it finds.  Returns the
+ * bytes taken (fewer than len when output waits or the connection is to
+ * end), or -1 if the connection must be closed now.
+ */
+static long
+conn_input(struct worker *w, struct conn *c, const unsigned char *p,
+    size_t len)
+{
+	unsigned char	 reply[WIRE_MANAGEMENT_MAX];
+	size_t		 at = 0, used, n;
+	int		 rc = 0;
+
+	while (at < len && rc == 0 && !out_pending(c) && c->end == END_NONE) {
+		switch (wire_feed(&c->wp, p + at, len - at, &used)) {
+		case WIRE_MORE:
+			break;
+		case WIRE_GOT_MANAGEMENT:
+			n = wire_management(&c->wp, w->total_conns, reply,
+			    sizeof(reply));
+			rc = out_queue(w, c, reply, n);
+			break;
+		case WIRE_GOT_FOREIGN_BEGIN:
+			n = wire_end_request(c->wp.foreign_id,
+			    WIRE_CANT_MPX_CONN, reply, sizeof(reply));
+			rc = out_queue(w, c, reply, n);
+			break;
+		case WIRE_GOT_REQUEST:
+			rc = serve(w, c);
+			break;
+		case WIRE_GOT_ABORT:
+			rc = aborted(w, c);
+			break;
+		case WIRE_BAD_HEAD:
+			/* The rest of the request is discarded unread. */
+			c->end = END_LINGER;
+			rc = reply_status(w, c, c->wp.request_id, 400);
+			break;
+		case WIRE_BODY_TOO_LARGE:
+			c->end = END_LINGER;
+			rc = reply_status(w, c, c->wp.request_id, 413);
+			break;
+		case WIRE_INVALID:
+			return -1;
+		}
+		at += used;
+	}
+	if (rc == -1)
+		return -1;
+	/* Input after the last request: close without resetting it away. */
+	if (c->end == END_CLOSE && at < len)
+		c->end = END_LINGER;
+	return (long)at;
+}
+
+/* Keeps input that could not be parsed yet (output is waiting). */
+static int
+conn_keep_input(struct conn *c, const unsigned char *p, size_t len)
+{
+	unsigned char	*b;
+
+	if (len == 0)
+		return 0;
+	if ((b = malloc(len)) == NULL)
+		return -1;
+	memcpy(b, p, len);
+	free(c->in);
+	c->in = b;
+	c->in_len = len;
+	return 0;
+}
+
+/* After output and input are done with: the state the connection is in. */
+static void
+conn_settle(struct worker *w, struct conn *c, int answered, int64_t now)
+{
+	enum conn_state	 want;
+
+	if (out_pending(c))
+		want = CONN_WRITE;
+	else if (!wire_between_requests(&c->wp))
+		want = CONN_READ;
+	else
+		want = c->requests > 0 ? CONN_IDLE : CONN_READ;
+	/*
+	 * An answer restarts the clock (idle time, or the next request's
+	 * time); a management record alone does not.
+	 */
+	if (want != c->state || answered)
+		conn_set(w, c, want, now);
+}
+
+/* The last output is written: close, or half-close and linger. */
+static void
+conn_end(struct worker *w, struct conn *c, int64_t now)
+{
+	if (c->end == END_CLOSE) {
+		conn_drop(w, c);
+		return;
+	}
+	shutdown(c->fd, SHUT_WR);
+	free(c->in);
+	c->in = NULL;
+	c->in_len = 0;
+	conn_set(w, c, CONN_LINGER, now);
+}
+
+/* Discards input until EOF (the deadline ends it otherwise). */
+static void
+conn_linger(struct worker *w, struct conn *c)
+{
+	ssize_t	 n;
+
+	while ((n = recv(c->fd, w->input, sizeof(w->input),
+	    MSG_DONTWAIT)) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		conn_drop(w, c);
+}
+
+/*
+ * Everything a connection needs after an event: send waiting output,
+ * parse what was kept and what has arrived, settle its state.
+ */
+static void
+conn_run(struct worker *w, struct conn *c, int64_t now)
+{
+	unsigned	 before = c->requests;
+	ssize_t		 n;
+	long		 took;
+
+	if (c->state == CONN_LINGER) {
+		conn_linger(w, c);
+		return;
+	}
+	if (out_pending(c) && out_flush(w, c) == -1)
+		goto drop;
+	if (!out_pending(c) && c->end != END_NONE) {
+		conn_end(w, c, now);
+		return;
+	}
+	if (!out_pending(c) && c->in_len > 0) {
+		if ((took = conn_input(w, c, c->in, c->in_len)) == -1)
+			goto drop;
+		c->in_len -= (size_t)took;
+		memmove(c->in, c->in + took, c->in_len);
+		if (c->in_len == 0) {
+			free(c->in);
+			c->in = NULL;
+		}
+	}
+	while (!out_pending(c) && c->end == END_NONE && c->in_len == 0) {
+		n = recv(c->fd, w->input, sizeof(w->input), MSG_DONTWAIT);
+		if (n == 0)
+			goto drop;	/* EOF: nothing more to answer */
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n == -1)
+			goto drop;
+		if ((took = conn_input(w, c, w->input, (size_t)n)) == -1)
+			goto drop;
+		if (c->end == END_NONE && conn_keep_input(c, w->input + took,
+		    (size_t)(n - took)) == -1)
+			goto drop;
+		/*
+		 * A short read took all there was: whatever arrives next
+		 * raises a new edge, so asking again would only be told
+		 * EAGAIN (a system call per request saved, as nginx does).
+		 */
+		if ((size_t)n < sizeof(w->input))
+			break;
+	}
+	if (!out_pending(c) && c->end != END_NONE) {
+		conn_end(w, c, now);
+		return;
+	}
+	/*
+	 * Stopping: a kept connection is closed once everything that had
+	 * arrived on it is answered (it was all read, up to EAGAIN).
+	 */
+	if (w->stopping && !out_pending(c) && c->in_len == 0 &&
+	    c->requests > 0 && wire_between_requests(&c->wp))
+		goto drop;
+	conn_settle(w, c, c->requests != before, now);
+	return;
+drop:
+	conn_drop(w, c);
+}
+
+/*
+ * Closes an idle kept connection unless a request has already arrived
+ * on it: that one is served instead.  Returns 1 if c was closed.
+ */
+static int
+conn_quiesce(struct worker *w, struct conn *c, int64_t now)
+{
+	conn_run(w, c, now);
+	if (c->fd == -1)
+		return 1;
+	if (c->state != CONN_IDLE)
+		return 0;
+	conn_drop(w, c);
+	return 1;
+}
+
+/*
+ * Frees a slot for a new connection; 1 if done.  First a connection that
+ * only lingers, then the longest-idle kept one, then the one that has
+ * waited longest for a whole request: silent peers cannot hold every
+ * slot, and a front-end's request, sent as it connects, is read at once.
+ */
+static int
+evict(struct worker *w, int64_t now)
+{
+	struct conn	*c;
+
+	if ((c = w->lists[CONN_LINGER].head) != NULL) {
+		conn_drop(w, c);
+		return 1;
+	}
+	while ((c = w->lists[CONN_IDLE].head) != NULL)
+		if (conn_quiesce(w, c, now))
+			return 1;
+	if ((c = w->lists[CONN_READ].head) != NULL) {
+		conn_drop(w, c);
+		return 1;
+	}
+	return 0;
+}
+
+static struct conn *
+conn_slot(struct worker *w)
+{
+	struct conn	*c;
+
+	if ((c = w->free) != NULL) {
+		w->free = c->next;
+		c->next = NULL;
+	} else if (w->used < w->max_conns)
+		c = &w->conns[w->used++];
+	return c;
+}
+
+static void
+accept_pause(struct worker *w, int64_t now, int err)
+{
+	/* Descriptors run out in bursts: say so once a minute at most. */
+	if (w->accept_logged == 0 || now - w->accept_logged >= 60000) {
+		log_warnx("accept on %s: %s; pausing new connections for "
+		    "%d ms", w->l->name, strerror(err), BACKOFF_MS);
+		w->accept_logged = now;
+	}
+	listen_watch(w, 0);
+	w->accept_at = now + BACKOFF_MS;
+}
+
+/* Takes a new connection into c; 0, or -1 with c returned. */
+static int
+conn_open(struct worker *w, struct conn *c, int fd, int64_t now)
+{
+	struct epoll_event	 ev;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	wire_init(&c->wp);
+	list_append(w, c, CONN_READ, now);
+	w->nconns++;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = c;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("epoll_ctl");
+		conn_drop(w, c);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+accept_all(struct worker *w, int lfd, int64_t now)
+{
+	struct sockaddr_storage	 ss;
+	struct conn		*c;
+	socklen_t		 len;
+	int			 fd, i, on = 1;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if ((c = conn_slot(w)) == NULL) {
+			if (evict(w, now) && (c = conn_slot(w)) != NULL)
+				goto have;
+			/* Full: the other workers take new connections. */
+			listen_watch(w, 0);
+			w->accept_at = 0;
+			return;
+		}
+have:
+		len = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		if (fd == -1) {
+			c->fd = -1;
+			c->next = w->free;
+			w->free = c;
+			switch (errno) {
+			case EAGAIN:
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case EPERM:
+				return;
+			default:
+				/* EMFILE, ENFILE, ENOBUFS, ENOMEM, ... */
+				accept_pause(w, now, errno);
+				return;
+			}
+		}
+		if (!listen_peer_allowed(w->l, (struct sockaddr *)&ss, len)) {
+			close(fd);
+			c->fd = -1;
+			c->next = w->free;
+			w->free = c;
+			continue;
+		}
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+			    sizeof(on));
+		if (conn_open(w, c, fd, now) == -1)
+			continue;
+		/*
+		 * Front-ends write the request right after connecting: it is
+		 * usually here already, and reading it now saves a wait.
+		 */
+		conn_run(w, c, now);
+	}
+}
+
+static void
+expire(struct worker *w, int64_t now)
+{
+	struct conn	*c;
+	int		 s;
+
+	/* An idle one may hold a request that has just arrived. */
+	while ((c = w->lists[CONN_IDLE].head) != NULL && c->deadline <= now)
+		conn_quiesce(w, c, now);
+	for (s = 0; s < CONN_STATES; s++)
+		while ((c = w->lists[s].head) != NULL && c->deadline <= now)
+			conn_drop(w, c);
+}
+
+static int64_t
+next_deadline(const struct worker *w)
+{
+	int64_t	 t = INT64_MAX;
+	int	 s;
+
+	for (s = 0; s < CONN_STATES; s++)
+		if (w->lists[s].head != NULL && w->lists[s].head->deadline < t)
+			t = w->lists[s].head->deadline;
+	if (w->accept_at > 0 && w->accept_at < t)
+		t = w->accept_at;
+	if (w->stopping && w->stop_at < t)
+		t = w->stop_at;
+	return t;
+}
+
+static void
+stop_begin(struct worker *w, int64_t now)
+{
+	w->stopping = 1;
+	w->stop_at = now + STOP_GRACE_MS;
+	listen_watch(w, 0);
+	w->accept_at = 0;
+	while (w->lists[CONN_IDLE].head != NULL)
+		conn_quiesce(w, w->lists[CONN_IDLE].head, now);
+}
+
+static int
+worker_setup(struct worker *w, sigset_t *wait)
+{
+	static const int	 stops[] = { SIGTERM, SIGINT, SIGUSR1 };
+	struct sigaction	 sa;
+	struct epoll_event	 ev;
+	struct rlimit		 rl;
+	sigset_t		 block;
+	size_t			 i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sa.sa_handler = on_stop;
+	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		sigaddset(&block, stops[i]);
+		if (sigaction(stops[i], &sa, NULL) == -1)
+			return -1;
+	}
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
+	/* The stop signals are blocked already (supervisor.c child()). */
+	if (sigprocmask(SIG_BLOCK, &block, wait) == -1)
+		return -1;
+	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		sigdelset(wait, stops[i]);
+
+	/* A connection costs one descriptor; keep a few for ourselves. */
+	w->max_conns = WORKER_CONNS_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < w->max_conns + 16 + w->l->nfds)
+		w->max_conns = rl.rlim_cur > 24 + w->l->nfds ?
+		    rl.rlim_cur - 16 - w->l->nfds : 8;
+	if ((w->conns = calloc(w->max_conns, sizeof(*w->conns))) == NULL)
+		return -1;
+	w->total_conns = w->nworkers * (unsigned)w->max_conns;
+	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = TAG_PARENT;
+	if (w->parent_fd >= 0 &&
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->parent_fd, &ev) == -1)
+		return -1;
+	/* No listening socket: libfcgi must never accept on its own. */
+	if (FCGX_InitRequest(&w->req, -1, 0) != 0)
+		return -1;
+	if (channel_open(w) == -1)
+		return -1;
+	listen_watch(w, 1);
+	/* Everything from here on is serving (sandbox.c). */
+	return sandbox_filter();
+}
+
+/* Takes the events epoll_pwait returned. */
+static void
+dispatch(struct worker *w, const struct epoll_event *ev, int n, int64_t now)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u64 == TAG_PARENT) {
+			/* The supervisor is gone: EOF stays readable. */
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->parent_fd, NULL);
+			got_stop = 1;
+		} else if (ev[i].data.u64 >= TAG_LISTEN &&
+		    ev[i].data.u64 < TAG_LISTEN + w->l->nfds) {
+			if (!w->stopping)
+				accept_all(w, w->l->fds[ev[i].data.u64 -
+				    TAG_LISTEN], now);
+		} else if (((struct conn *)ev[i].data.ptr)->fd != -1)
+			conn_run(w, ev[i].data.ptr, now);
+	}
+}
+
+/* One round of the loop; 0 to go on, 1 when done, -1 on failure. */
+static int
+loop_once(struct worker *w, const sigset_t *wait)
+{
+	struct epoll_event	 events[EVENTS];
+	int64_t			 now = clock_ms(), next;
+	int			 n, timeout;
+
+	if (got_stop && !w->stopping)
+		stop_begin(w, now);
+	if (w->stopping && (w->nconns == 0 || now >= w->stop_at))
+		return 1;
+	if (w->accept_at > 0 && now >= w->accept_at && !w->stopping) {
+		w->accept_at = 0;
+		listen_watch(w, 1);
+	}
+	expire(w, now);
+	if (!w->listening && w->accept_at == 0 && !w->stopping &&
+	    (w->free != NULL || w->used < w->max_conns ||
+	    w->lists[CONN_IDLE].head != NULL ||
+	    w->lists[CONN_READ].head != NULL ||
+	    w->lists[CONN_LINGER].head != NULL))
+		listen_watch(w, 1);
+	next = next_deadline(w);
+	timeout = next == INT64_MAX ? -1 :
+	    next - now > 60000 ? 60000 : (int)(next - now);
+	n = epoll_pwait(w->epfd, events, EVENTS, timeout, wait);
+	if (n == -1 && errno != EINTR) {
+		log_warn("epoll_wait");
+		return -1;
+	}
+	if (n > 0)
+		dispatch(w, events, n, clock_ms());
+	return 0;
+}
+
+int
+worker_run(const struct listener *l, const struct table *t, int parent_fd,
+    unsigned nworkers)
+{
+	struct worker	*w;
+	sigset_t	 wait;
+	size_t		 i;
+	int		 rc = 0, r;
+
+	if (geteuid() == 0 || getuid() == 0) {
+		log_warnx("refusing to serve requests as root");
+		return 1;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		log_warn("worker");
+		return 1;
+	}
+	w->l = l;
+	w->table = t;
+	w->parent_fd = parent_fd;
+	w->nworkers = nworkers;
+	w->epfd = w->chan[0] = w->chan[1] = -1;
+	if (worker_setup(w, &wait) == -1) {
+		log_warn("worker setup");
+		rc = 1;
+		goto out;
+	}
+	while ((r = loop_once(w, &wait)) == 0)
+		;
+	rc = r == -1;
+	/* Whatever is left at the end of the grace period is cut. */
+	for (i = 0; i < CONN_STATES; i++)
+		while (w->lists[i].head != NULL)
+			conn_drop(w, w->lists[i].head);
+out:
+	channel_close(w);
+	FCGX_Free(&w->req, 0);
+	if (w->epfd != -1)
+		close(w->epfd);
+	free(w->conns);
+	free(w);
+	OS_LibShutdown();	/* what FCGX_Init allocated, in our copy */
+	return rc;
+}
