@@ -20,7 +20,7 @@ OUT=${OUT:-BENCHMARKS.md}
 . tests/lib.sh
 . bench/lib.sh
 die() { echo "bench/dir-scale: $*" >&2; exit 1; }
-[ -x "$BIN" ] && [ -x "$CLIENT" ] || die "build first (make all tests/tools/fcgi-client)"
+[ -x "$BIN" ] && [ -x "$CLIENT" ] || die "build first (make all build/tests/tools/fcgi-client)"
 [ -x /usr/bin/time ] || die "GNU time is not installed (make bench installs it)"
 P=/.well-known/mta-sts.txt
 

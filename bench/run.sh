@@ -67,7 +67,7 @@ port() {
 for c in wrk nginx apache2 php-fpm8.2 fcgiwrap gnuplot valgrind; do
 	command -v "$c" >/dev/null || die "$c is not installed (make bench installs it)"
 done
-make -s --no-print-directory all tests/tools/fcgi-client || exit 1
+make -s --no-print-directory all build/tests/tools/fcgi-client || exit 1
 cc -O2 -o "$D/minimal" bench/minimal.c -lfcgi || die "bench/minimal.c"
 
 # --- the setups ------------------------------------------------------
@@ -338,13 +338,13 @@ instructions() {	# instructions NAME N CMD...: total Ir of all processes
 	    "$@" >/dev/null 2>"$D/cg-$name.err" &
 	pid=$!
 	local i=0
-	until tests/tools/fcgi-client "unix:$sock" REQUEST_METHOD=GET \
+	until build/tests/tools/fcgi-client "unix:$sock" REQUEST_METHOD=GET \
 	    >/dev/null 2>&1; do
 		i=$((i + 1)); [ $i -ge 400 ] && die "callgrind $name did not start"
 		sleep 0.05
 	done
 	# shellcheck disable=SC2086
-	tests/tools/fcgi-client -N "$n" "unix:$sock" $PARAMS >/dev/null ||
+	build/tests/tools/fcgi-client -N "$n" "unix:$sock" $PARAMS >/dev/null ||
 	    die "callgrind $name: requests failed"
 	kill -TERM "$pid"
 	wait "$pid" 2>/dev/null
@@ -430,7 +430,7 @@ for n in $SCALES; do
 	t0=$(now_ms)
 	start scale "$D/mta-sts-fcgi" -c "$D/scale.ini" -s "unix:$D/run/scale.sock" -w 1
 	spid=$LAST
-	until tests/tools/fcgi-client "unix:$D/run/scale.sock" REQUEST_METHOD=GET \
+	until build/tests/tools/fcgi-client "unix:$D/run/scale.sock" REQUEST_METHOD=GET \
 	    "REQUEST_URI=$P" HTTP_HOST=mta-sts.customer0.example >/dev/null 2>&1; do
 		sleep 0.01
 	done
