@@ -256,7 +256,8 @@ check-fast:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@bash tests/run.sh plain
 
-MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).1
+MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).1 \
+		  man/mta-sts-publish.8
 # The man pages are written for the default PREFIX; installed, they name
 # the paths of this build.
 MAN_PATHS	= -e 's|/usr/local/etc|$(SYSCONFDIR)|g' \
@@ -288,6 +289,7 @@ install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
 	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
+	    $(DESTDIR)$(MANDIR)/man8/mta-sts-publish.8 \
 	    $(DESTDIR)$(MANDIR)/man1/$(CHECK_PROG).1
 	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/$(PROG).ini"

@@ -134,11 +134,13 @@ for f in ./usr/sbin/mta-sts-fcgi ./etc/mta-sts-fcgi.ini \
     ./lib/systemd/system/mta-sts-fcgi.service \
     ./usr/share/man/man8/mta-sts-fcgi.8.gz \
     ./usr/share/man/man5/mta-sts-fcgi.ini.5.gz \
+    ./usr/share/man/man8/mta-sts-publish.8.gz \
     ./usr/share/doc/mta-sts-fcgi/README.Debian.gz \
     ./usr/share/doc/mta-sts-fcgi/examples/nginx/mta-sts.conf \
     ./usr/share/doc/mta-sts-fcgi/examples/apache/mta-sts-fcgid.conf \
     ./usr/share/doc/mta-sts-fcgi/examples/lighttpd/mta-sts-socket.conf \
-    ./usr/share/doc/mta-sts-fcgi/examples/spawn-fcgi/mta-sts-fcgi.sh; do
+    ./usr/share/doc/mta-sts-fcgi/examples/spawn-fcgi/mta-sts-fcgi.sh \
+    ./usr/share/doc/mta-sts-fcgi/examples/publish/mta-sts-publish; do
 	check_eq "mta-sts-fcgi ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/fcgi.contents")"
 done
 for f in ./usr/bin/mta-sts-check ./usr/share/man/man1/mta-sts-check.1.gz \
@@ -320,10 +322,11 @@ check_eq "/usr/bin/mta-sts-check -V: the version" "0 mta-sts-check $VERSION" "$?
 /usr/bin/mta-sts-check -j 0 >/dev/null 2>&1
 check_eq "mta-sts-check -j 0: a usage error, exit 3" 3 $?
 check_eq "each installed page's .Dt names the section it is installed in" \
-    ".Dt MTA-STS-CHECK 1|.Dt MTA-STS-FCGI.INI 5|.Dt MTA-STS-FCGI 8" \
+    ".Dt MTA-STS-CHECK 1|.Dt MTA-STS-FCGI.INI 5|.Dt MTA-STS-FCGI 8|.Dt MTA-STS-PUBLISH 8" \
     "$(zcat /usr/share/man/man1/mta-sts-check.1.gz \
         /usr/share/man/man5/mta-sts-fcgi.ini.5.gz \
-        /usr/share/man/man8/mta-sts-fcgi.8.gz 2>&1 | grep '^\.Dt ' | paste -sd'|')"
+        /usr/share/man/man8/mta-sts-fcgi.8.gz \
+        /usr/share/man/man8/mta-sts-publish.8.gz 2>&1 | grep '^\.Dt ' | paste -sd'|')"
 check_eq "no installed page, unit or example names /usr/local" "" \
     "$(grep -E '/man/.*\.gz$|/examples/.+\.|\.socket$|\.service$' "$SCRATCH/files" |
         while read -r f; do

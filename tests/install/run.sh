@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# The man pages lint clean; make install / uninstall into a DESTDIR work,
+# Every man page lints clean; make install / uninstall into a DESTDIR work,
 # keep an existing config, and the installed binary checks the installed
 # example config.  Built in a directory of its own (O=) so the tree's own
 # build is left alone.
 . tests/lib.sh
 
-for m in man/mta-sts-fcgi.8 man/mta-sts-fcgi.ini.5 man/mta-sts-check.1; do
+for m in man/*; do
 	out=$(mandoc -Tlint -W warning "$m" 2>&1)
 	check_eq "mandoc -Tlint $m: no warning" "0 " "$? $out"
 done
@@ -19,13 +19,14 @@ check_eq "make install into a DESTDIR" 0 $?
 for f in usr/sbin/mta-sts-fcgi:755 usr/bin/mta-sts-check:755 \
     etc/mta-sts-fcgi.ini:644 usr/share/man/man8/mta-sts-fcgi.8:644 \
     usr/share/man/man1/mta-sts-check.1:644 \
-    usr/share/man/man5/mta-sts-fcgi.ini.5:644; do
+    usr/share/man/man5/mta-sts-fcgi.ini.5:644 \
+    usr/share/man/man8/mta-sts-publish.8:644; do
 	check_eq "installed ${f%:*} with mode ${f#*:}" "${f#*:}" \
 	    "$(stat -c %a "$dest/${f%:*}" 2>&1)"
 done
 # The pages are written for PREFIX=/usr/local; installed, they name this
 # build's paths, and only where the source named the defaults.
-for m in mta-sts-fcgi.8 mta-sts-fcgi.ini.5 mta-sts-check.1; do
+for m in mta-sts-fcgi.8 mta-sts-fcgi.ini.5 mta-sts-check.1 mta-sts-publish.8; do
 	sec=${m##*.}
 	check_eq "installed $m: /usr/local paths replaced, nothing else" \
 	    "" "$(sed -e 's|/usr/local/etc|/etc|g' -e 's|/usr/local/sbin|/usr/sbin|g' \
