@@ -40,43 +40,43 @@
 #define CHECK_DOMAIN_TIME	40
 
 /*
- * check_report.c: the problems found for one domain, as output lines.
+ * check_result.c: the problems found for one domain, as output lines.
  */
-enum check_severity {
-	CHECK_OK,
-	CHECK_WARNING,
-	CHECK_CRITICAL,
-	CHECK_UNKNOWN,		/* could not check */
+enum check_result_severity {
+	CHECK_RESULT_OK,
+	CHECK_RESULT_WARNING,
+	CHECK_RESULT_CRITICAL,
+	CHECK_RESULT_UNKNOWN,		/* could not check */
 };
 
 /* The checks, named as monitoring users grep for them. */
-enum check_name {
-	CHECK_STS_RECORD,
-	CHECK_STS_ID,
-	CHECK_TLSRPT_RECORD,
-	CHECK_POLICY_HOST,
-	CHECK_POLICY_TLS,
-	CHECK_POLICY_FETCH,
-	CHECK_MX_COVERAGE,
-	CHECK_MX_TLS,
+enum check_result_name {
+	CHECK_RESULT_STS_RECORD,
+	CHECK_RESULT_STS_ID,
+	CHECK_RESULT_TLSRPT_RECORD,
+	CHECK_RESULT_POLICY_HOST,
+	CHECK_RESULT_POLICY_TLS,
+	CHECK_RESULT_POLICY_FETCH,
+	CHECK_RESULT_MX_COVERAGE,
+	CHECK_RESULT_MX_TLS,
 };
 
-struct check_report {
+struct check_result {
 	const char		*domain;
 	char			*text;		/* lines, each ending in \n */
 	size_t			 len;
 	size_t			 cap;
-	enum check_severity	 worst;
+	enum check_result_severity	 worst;
 	int			 nomem;
 };
 
-const char	*check_name_str(enum check_name);
-const char	*check_severity_str(enum check_severity);
+const char	*check_result_name_str(enum check_result_name);
+const char	*check_result_severity_str(enum check_result_severity);
 /* Adds "domain: check: severity: message\n"; never fails (nomem). */
-void		 report_add(struct check_report *, enum check_name,
-		    enum check_severity, const char *, ...)
+void		 check_result_add(struct check_result *, enum check_result_name,
+		    enum check_result_severity, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
-void		 report_free(struct check_report *);
+void		 check_result_free(struct check_result *);
 
 /*
  * check_dns.c: DNS questions through the system's stub resolver
@@ -263,10 +263,10 @@ struct check_worker {
 	struct https		*https;
 	int64_t			 deadline;	/* the domain's, clock_ms() */
 	int			 late;		/* said it ran out of time */
-	enum check_severity	 late_sev;	/* of what was not checked */
+	enum check_result_severity	 late_sev;	/* of what was not checked */
 };
 /* Runs every check for d, adding its problems to r. */
 void		 check_domain(struct check_worker *, const struct check_options *,
-		    const struct check_domain *, struct check_report *);
+		    const struct check_domain *, struct check_result *);
 
 #endif /* MTA_STS_CHECK_H */

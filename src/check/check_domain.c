@@ -51,18 +51,18 @@ dns_stops(const struct check_dns_answer *a)
 
 /* Reports a DNS question that dns_stops. */
 static void
-dns_dead(struct check_worker *w, struct check_report *r,
-    enum check_name check, const char *name, const char *type,
+dns_dead(struct check_worker *w, struct check_result *r,
+    enum check_result_name check, const char *name, const char *type,
     const struct check_dns_answer *a)
 {
 	if (a->status == CHECK_DNS_NOSERVER)
-		report_add(r, check, CHECK_UNKNOWN, "%s %s: %s, so nothing "
+		check_result_add(r, check, CHECK_RESULT_UNKNOWN, "%s %s: %s, so nothing "
 		    "could be checked: fix this machine's resolver", name,
 		    type, check_dns_strerror(a));
 	else
-		report_add(r, check, CHECK_CRITICAL, "%s %s: no answer from "
+		check_result_add(r, check, CHECK_RESULT_CRITICAL, "%s %s: no answer from "
 		    "DNS within %u s%s (the other checks were skipped)", name,
-		    type, check_dns_wait(w->dns), check == CHECK_STS_RECORD ?
+		    type, check_dns_wait(w->dns), check == CHECK_RESULT_STS_RECORD ?
 		    "; senders see no policy" : "");
 }
 
@@ -71,13 +71,13 @@ dns_dead(struct check_worker *w, struct check_report *r,
  * says so once (a warning, unknown under -p) and returns 1; else 0.
  */
 static int
-late(struct check_worker *w, struct check_report *r, enum check_name check,
+late(struct check_worker *w, struct check_result *r, enum check_result_name check,
     const char *what)
 {
 	if (clock_ms() < w->deadline)
 		return 0;
 	if (!w->late)
-		report_add(r, check, w->late_sev, "the checks of %s ran over "
+		check_result_add(r, check, w->late_sev, "the checks of %s ran over "
 		    "%d s, so %s and what follows it were not checked: look "
 		    "at the slow hosts above", r->domain, CHECK_DOMAIN_TIME,
 		    what);
@@ -98,8 +98,8 @@ struct txt_found {
  * accepts; 0, or -1 (nothing to free) if DNS did not answer.
  */
 static int
-txt_records(struct check_worker *w, struct check_report *r,
-    enum check_name check, const char *prefix, const char *domain,
+txt_records(struct check_worker *w, struct check_result *r,
+    enum check_result_name check, const char *prefix, const char *domain,
     int (*ours)(const char *), struct txt_found *t)
 {
 	size_t	 i;
@@ -124,32 +124,32 @@ txt_records(struct check_worker *w, struct check_report *r,
 /* sts-record and sts-id; -1 if DNS did not answer. */
 static int
 check_sts(struct check_worker *w, const struct check_domain *d,
-    struct check_report *r)
+    struct check_result *r)
 {
 	struct txt_found	 t;
 	char			 rec[512], id[64], err[256];
 
 	record_line(rec, sizeof(rec), 1, d);
-	if (txt_records(w, r, CHECK_STS_RECORD, "_mta-sts", d->name,
+	if (txt_records(w, r, CHECK_RESULT_STS_RECORD, "_mta-sts", d->name,
 	    record_is_sts, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%s TXT: %s; "
+		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "%s TXT: %s; "
 		    "senders see no policy", t.name, check_dns_strerror(&t.a));
 	else if (t.n == 0)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "no TXT record "
+		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "no TXT record "
 		    "\"v=STSv1; id=...\" at %s, so senders ignore the policy; "
 		    "publish: %s", t.name, rec);
 	else if (t.n > 1)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%zu TXT "
+		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "%zu TXT "
 		    "records at %s start with \"v=STSv1\", so senders ignore "
 		    "them all (RFC 8461 §3.1); keep only: %s", t.n, t.name,
 		    rec);
 	else if (record_sts(t.txt, id, sizeof(id), err, sizeof(err)) == -1)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "\"%.*s\" at "
+		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "\"%.*s\" at "
 		    "%s: %s; publish: %s", TXT_SHOW, t.txt, t.name, err, rec);
 	else if (strcmp(id, d->policy->id) != 0)
-		report_add(r, CHECK_STS_ID, CHECK_CRITICAL, "%s has id %s, but "
+		check_result_add(r, CHECK_RESULT_STS_ID, CHECK_RESULT_CRITICAL, "%s has id %s, but "
 		    "this config's policy has id %s: senders keep the policy "
 		    "they cached; once the policy host serves this config, "
 		    "publish: %s", t.name, id, d->policy->id, rec);
@@ -160,38 +160,38 @@ check_sts(struct check_worker *w, const struct check_domain *d,
 /* tlsrpt-record; -1 if DNS did not answer. */
 static int
 check_tlsrpt(struct check_worker *w, const struct check_domain *d,
-    struct check_report *r)
+    struct check_result *r)
 {
 	struct txt_found	 t;
 	char			 rec[4096], rua[2048], err[256];
 
 	if (d->tlsrpt != NULL)
 		record_line(rec, sizeof(rec), 0, d);
-	if (txt_records(w, r, CHECK_TLSRPT_RECORD, "_smtp._tls", d->name,
+	if (txt_records(w, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls", d->name,
 	    record_is_tlsrpt, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s TXT: %s",
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%s TXT: %s",
 		    t.name, check_dns_strerror(&t.a));
 	else if (t.n == 0 && d->tlsrpt != NULL)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "no TXT "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "no TXT "
 		    "record \"v=TLSRPTv1; rua=...\" at %s, so no sender "
 		    "reports TLS failures; publish: %s", t.name, rec);
 	else if (t.n > 1)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%zu TXT "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%zu TXT "
 		    "records at %s start with \"v=TLSRPTv1\", so senders "
 		    "ignore them all (RFC 8460 §3); keep one%s%s", t.n, t.name,
 		    d->tlsrpt != NULL ? ": " : "",
 		    d->tlsrpt != NULL ? rec : "");
 	else if (t.n == 1 && record_tlsrpt(t.txt, rua, sizeof(rua), err,
 	    sizeof(err)) == -1)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "\"%.*s\" at "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "\"%.*s\" at "
 		    "%s: %s%s%s", TXT_SHOW, t.txt, t.name, err,
 		    d->tlsrpt != NULL ? "; publish: " : "",
 		    d->tlsrpt != NULL ? rec : "");
 	else if (t.n == 1 && d->tlsrpt != NULL &&
 	    !record_same_uris(rua, d->tlsrpt))
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s has rua "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%s has rua "
 		    "%s, but this config's tlsrpt is %s; publish: %s", t.name,
 		    rua, d->tlsrpt, rec);
 	check_dns_answer_free(&t.a);
@@ -203,8 +203,8 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
  * the leaf's or a CA's; sev for under 3 days.
  */
 static void
-expiry(struct check_report *r, enum check_name check,
-    enum check_severity sev, const char *what, const struct check_expiry *e)
+expiry(struct check_result *r, enum check_result_name check,
+    enum check_result_severity sev, const char *what, const struct check_expiry *e)
 {
 	char		 date[32];
 	struct tm	 tm;
@@ -217,7 +217,7 @@ expiry(struct check_report *r, enum check_name check,
 		return;
 	gmtime_r(&e->not_after, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
-	report_add(r, check, days < CHECK_EXPIRY_CRIT ? sev : CHECK_WARNING,
+	check_result_add(r, check, days < CHECK_EXPIRY_CRIT ? sev : CHECK_RESULT_WARNING,
 	    "%s: %s expires %s (in %ld day%s): %s", what, e->ca ?
 	    "a CA certificate of the chain" : "the certificate", date, days,
 	    days == 1 ? "" : "s", e->ca ? "serve a chain through a CA "
@@ -239,7 +239,7 @@ is_text_plain(const char *ct)
 static void
 check_fetch_one(struct check_worker *w, const struct check_domain *d,
     const struct check_policy *want, const char *host, const char *addr,
-    const char *what, struct check_report *r)
+    const char *what, struct check_result *r)
 {
 	struct check_fetch	 f;
 	struct check_policy	 got;
@@ -250,42 +250,42 @@ check_fetch_one(struct check_worker *w, const struct check_domain *d,
 	https_fetch(w->https, host, addr, &f);
 	body = policy_body(d->policy, &len);
 	if (f.tls_failed)
-		report_add(r, CHECK_POLICY_TLS, CHECK_CRITICAL, "%s: %s", what,
+		check_result_add(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, "%s: %s", what,
 		    f.error);
 	else if (f.failed)
-		report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: %s", what,
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: %s", what,
 		    f.error);
 	else {
-		expiry(r, CHECK_POLICY_TLS, CHECK_CRITICAL, what, &f.expiry);
+		expiry(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, what, &f.expiry);
 		if (f.status >= 300 && f.status < 400)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
 			    "status %ld redirecting to %s: senders do not "
 			    "follow redirects (RFC 8461 §3.3); serve the "
 			    "policy itself", what, f.status,
 			    f.location[0] != '\0' ? f.location : "nowhere");
 		else if (f.status != 200)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
 			    "status %ld, want 200 and the policy", what,
 			    f.status);
 		else if (f.too_large)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
 			    "the body is over 64 KiB, more than senders read",
 			    what);
 		else if (!is_text_plain(f.content_type))
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
 			    "Content-Type \"%s\", senders want text/plain "
 			    "(RFC 8461 §3.2)", what, f.content_type[0] != '\0' ?
 			    f.content_type : "(none)");
 		else if (check_policy_parse(&got, f.body != NULL ? f.body : "",
 		    f.body_len, err, sizeof(err)) == -1)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
+			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
 			    "not a valid policy: %s", what, err);
 		else {
 			if (f.body_len != len || memcmp(f.body, body, len) != 0) {
 				check_policy_diff(&got, want, diff,
 				    sizeof(diff));
-				report_add(r, CHECK_POLICY_FETCH,
-				    CHECK_CRITICAL, "%s: the policy served is "
+				check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+				    CHECK_RESULT_CRITICAL, "%s: the policy served is "
 				    "not this config's (%s): serve this config "
 				    "there, then publish its id %s", what, diff,
 				    d->policy->id);
@@ -299,7 +299,7 @@ check_fetch_one(struct check_worker *w, const struct check_domain *d,
 /* policy-host, policy-tls, policy-fetch; -1 if DNS did not answer. */
 static int
 check_policy_host(struct check_worker *w, const struct check_domain *d,
-    const struct check_policy *want, struct check_report *r)
+    const struct check_policy *want, struct check_result *r)
 {
 	struct check_dns_answer	 a;
 	char			 host[DNAME_MAX + 16];
@@ -308,7 +308,7 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
 	check_dns_addrs(w->dns, host, &a, w->deadline);
 	if (dns_stops(&a)) {
-		dns_dead(w, r, CHECK_POLICY_HOST, host, "A/AAAA", &a);
+		dns_dead(w, r, CHECK_RESULT_POLICY_HOST, host, "A/AAAA", &a);
 		check_dns_answer_free(&a);
 		return -1;
 	}
@@ -316,15 +316,15 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 		char	 what[DNAME_MAX + 64];
 
 		snprintf(what, sizeof(what), "the AAAA records of %s", host);
-		(void)late(w, r, CHECK_POLICY_HOST, what);
+		(void)late(w, r, CHECK_RESULT_POLICY_HOST, what);
 	}
 	if (a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s A/AAAA: %s; "
+		check_result_add(r, CHECK_RESULT_POLICY_HOST, CHECK_RESULT_CRITICAL, "%s A/AAAA: %s; "
 		    "senders %s", host, check_dns_strerror(&a), a.nstrings > 0 ?
 		    "may not find every address of it" : "cannot fetch the "
 		    "policy");
 	else if (a.nstrings == 0 && !a.late)
-		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s has no A "
+		check_result_add(r, CHECK_RESULT_POLICY_HOST, CHECK_RESULT_CRITICAL, "%s has no A "
 		    "or AAAA record, so senders cannot fetch the policy: point "
 		    "it at the web server in front of mta-sts-fcgi", host);
 	/*
@@ -336,7 +336,7 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 
 		snprintf(what, sizeof(what), "https://%s" POLICY_PATH " from %s",
 		    host, a.strings[i]);
-		if (late(w, r, CHECK_POLICY_FETCH, what))
+		if (late(w, r, CHECK_RESULT_POLICY_FETCH, what))
 			break;
 		check_fetch_one(w, d, want, host, a.strings[i], what, r);
 	}
@@ -347,7 +347,7 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 /* mx-tls for one MX host. */
 static void
 check_mx_tls(struct check_worker *w, const struct check_options *o,
-    const char *mx, enum check_severity sev, struct check_report *r)
+    const char *mx, enum check_result_severity sev, struct check_result *r)
 {
 	struct check_dns_answer	 a;
 	struct check_smtp	 s;
@@ -355,50 +355,50 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	size_t			 i;
 
 	snprintf(what, sizeof(what), "MX host %s", mx);
-	if (late(w, r, CHECK_MX_TLS, what))
+	if (late(w, r, CHECK_RESULT_MX_TLS, what))
 		return;
 	check_dns_addrs(w->dns, mx, &a, w->deadline);
 	if (a.late) {
 		snprintf(what, sizeof(what), "the AAAA records of MX host %s",
 		    mx);
-		(void)late(w, r, CHECK_MX_TLS, what);
+		(void)late(w, r, CHECK_RESULT_MX_TLS, what);
 	}
 	if (a.status == CHECK_DNS_NOSERVER)
-		report_add(r, CHECK_MX_TLS, CHECK_UNKNOWN, "MX host %s A/AAAA: "
+		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_UNKNOWN, "MX host %s A/AAAA: "
 		    "%s, so it could not be checked", mx,
 		    check_dns_strerror(&a));
 	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_MX_TLS, sev, "MX host %s A/AAAA: %s", mx,
+		check_result_add(r, CHECK_RESULT_MX_TLS, sev, "MX host %s A/AAAA: %s", mx,
 		    check_dns_strerror(&a));
 	else if (a.nstrings == 0 && !a.late)
-		report_add(r, CHECK_MX_TLS, sev, "MX host %s has no A or AAAA "
+		check_result_add(r, CHECK_RESULT_MX_TLS, sev, "MX host %s has no A or AAAA "
 		    "record", mx);
 	if (a.nstrings > CHECK_ADDRS_MAX)
-		report_add(r, CHECK_MX_TLS, CHECK_WARNING, "%s has %zu "
+		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING, "%s has %zu "
 		    "addresses; only the first %d were checked", what,
 		    a.nstrings, CHECK_ADDRS_MAX);
 	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++) {
 		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
 		    a.strings[i], o->smtp_port);
-		if (late(w, r, CHECK_MX_TLS, what))
+		if (late(w, r, CHECK_RESULT_MX_TLS, what))
 			break;
 		smtp_check(mx, a.strings[i], o->smtp_port, &s);
 		switch (s.result) {
 		case SMTP_OK:
-			expiry(r, CHECK_MX_TLS, sev, what, &s.expiry);
+			expiry(r, CHECK_RESULT_MX_TLS, sev, what, &s.expiry);
 			break;
 		case SMTP_CONNECT:
-			report_add(r, CHECK_MX_TLS, sev, "%s: %s", what,
+			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s", what,
 			    s.error);
 			break;
 		case SMTP_NO_STARTTLS:
-			report_add(r, CHECK_MX_TLS, sev, "%s: %s, so senders "
+			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s, so senders "
 			    "%s (RFC 8461 §4.2)", what, s.error,
-			    sev == CHECK_CRITICAL ? "will not deliver" :
+			    sev == CHECK_RESULT_CRITICAL ? "will not deliver" :
 			    "report a failure");
 			break;
 		case SMTP_TLS:
-			report_add(r, CHECK_MX_TLS, sev, "%s: %s (RFC 8461 "
+			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s (RFC 8461 "
 			    "§4.2 wants TLS 1.2 or later and a certificate "
 			    "valid for %s)", what, s.error, mx);
 			break;
@@ -422,37 +422,37 @@ mx_order(const void *a, const void *b)
 static int
 check_mx(struct check_worker *w, const struct check_options *o,
     const struct check_domain *d, const struct check_policy *want,
-    struct check_report *r)
+    struct check_result *r)
 {
 	struct check_dns_answer	 a;
-	enum check_severity	 sev;
+	enum check_result_severity	 sev;
 	enum dname_error	 e;
 	size_t			 i, j;
 	int			 hit;
 
 	if (strcmp(want->mode, "none") == 0)
 		return 0;	/* nothing is enforced or reported */
-	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_CRITICAL :
-	    CHECK_WARNING;
+	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_RESULT_CRITICAL :
+	    CHECK_RESULT_WARNING;
 	check_dns_mx(w->dns, d->name, &a);
 	if (dns_stops(&a)) {
-		dns_dead(w, r, CHECK_MX_COVERAGE, d->name, "MX", &a);
+		dns_dead(w, r, CHECK_RESULT_MX_COVERAGE, d->name, "MX", &a);
 		check_dns_answer_free(&a);
 		return -1;
 	}
 	if (a.status == CHECK_DNS_ERROR) {
-		report_add(r, CHECK_MX_COVERAGE, sev, "%s MX: %s", d->name,
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s MX: %s", d->name,
 		    check_dns_strerror(&a));
 		goto out;
 	}
 	if (a.nmx == 0) {
-		report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "%s has no MX "
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, CHECK_RESULT_WARNING, "%s has no MX "
 		    "record: senders fall back to its address records, which "
 		    "no mx pattern describes; publish MX records", d->name);
 		goto out;
 	}
 	if (a.nmx == 1 && a.mx[0].host[0] == '\0') {
-		report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "%s has a null "
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, CHECK_RESULT_WARNING, "%s has a null "
 		    "MX (RFC 7505): it accepts no mail, so its policy protects "
 		    "nothing", d->name);
 		goto out;
@@ -466,17 +466,17 @@ check_mx(struct check_worker *w, const struct check_options *o,
 		/* A name no policy can hold (an IP address, a "_"). */
 		e = dname_check(a.mx[i].host, strlen(a.mx[i].host), 0);
 		if (e != DNAME_OK)
-			report_add(r, CHECK_MX_COVERAGE, sev, "MX host %s "
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "MX host %s "
 			    "matches no mx pattern of the %s policy, so senders "
 			    "%s, and no policy can name it (%s): fix the MX "
 			    "record", a.mx[i].host, want->mode,
-			    sev == CHECK_CRITICAL ? "refuse to deliver there" :
+			    sev == CHECK_RESULT_CRITICAL ? "refuse to deliver there" :
 			    "report failures", dname_strerror(e));
 		else
-			report_add(r, CHECK_MX_COVERAGE, sev, "MX host %s matches "
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "MX host %s matches "
 			    "no mx pattern of the %s policy, so senders %s: add "
 			    "\"mx = %s\" to this config or fix the MX record",
-			    a.mx[i].host, want->mode, sev == CHECK_CRITICAL ?
+			    a.mx[i].host, want->mode, sev == CHECK_RESULT_CRITICAL ?
 			    "refuse to deliver there" : "report failures",
 			    a.mx[i].host);
 	}
@@ -484,14 +484,14 @@ check_mx(struct check_worker *w, const struct check_options *o,
 		for (hit = 0, i = 0; i < a.nmx && !hit; i++)
 			hit = mx_match(want->mx[j], a.mx[i].host);
 		if (!hit)
-			report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "mx "
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE, CHECK_RESULT_WARNING, "mx "
 			    "pattern %s matches no MX host of %s: remove it or "
 			    "check the MX records", want->mx[j], d->name);
 	}
 	if (o->no_smtp)
 		goto out;
 	if (a.nmx > CHECK_MX_TLS_MAX)
-		report_add(r, CHECK_MX_TLS, CHECK_WARNING, "%s has %zu MX "
+		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING, "%s has %zu MX "
 		    "hosts; the TLS of only the first %d (by preference) was "
 		    "checked", d->name,
 		    a.nmx, CHECK_MX_TLS_MAX);
@@ -505,7 +505,7 @@ out:
 
 void
 check_domain(struct check_worker *w, const struct check_options *o,
-    const struct check_domain *d, struct check_report *r)
+    const struct check_domain *d, struct check_result *r)
 {
 	struct check_policy	 want;
 	const char		*body;
@@ -516,11 +516,11 @@ check_domain(struct check_worker *w, const struct check_options *o,
 	w->deadline = clock_ms() + 1000 * (int64_t)CHECK_DOMAIN_TIME;
 	w->late = 0;
 	/* -p answers "is the policy served?": not checked is not yes. */
-	w->late_sev = o->policy_only ? CHECK_UNKNOWN : CHECK_WARNING;
+	w->late_sev = o->policy_only ? CHECK_RESULT_UNKNOWN : CHECK_RESULT_WARNING;
 	body = policy_body(d->policy, &len);
 	if (check_policy_parse(&want, body, len, err, sizeof(err)) == -1) {
 		/* Cannot happen: conf.c validated what policy.c rendered. */
-		report_add(r, CHECK_POLICY_FETCH, CHECK_UNKNOWN, "this config's "
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_UNKNOWN, "this config's "
 		    "own policy does not parse: %s", err);
 		return;
 	}

@@ -29,7 +29,7 @@ struct run {
 	const struct check_options	*opts;
 	const char			*cafile;
 	struct check_domain		*domains;
-	struct check_report		*reports;
+	struct check_result		*results;
 	size_t				 ndomains;
 	atomic_size_t			 next;
 };
@@ -72,7 +72,7 @@ worker(void *arg)
 		goto out;
 	while ((i = atomic_fetch_add(&run->next, 1)) < run->ndomains)
 		check_domain(&w, run->opts, &run->domains[i],
-		    &run->reports[i]);
+		    &run->results[i]);
 out:
 	check_dns_free(w.dns);
 	https_free(w.https);
@@ -191,32 +191,32 @@ print_results(const struct run *run)
 	static const char *const	 status_word[] = { "OK", "WARNING",
 	    "CRITICAL", "UNKNOWN" };
 	size_t				 i, count[4] = { 0, 0, 0, 0 };
-	enum check_severity		 worst = CHECK_OK;
+	enum check_result_severity		 worst = CHECK_RESULT_OK;
 
 	for (i = 0; i < run->ndomains; i++) {
-		if (run->reports[i].nomem)
-			run->reports[i].worst = CHECK_UNKNOWN;
-		count[run->reports[i].worst]++;
-		if (run->reports[i].worst > worst)
-			worst = run->reports[i].worst;
+		if (run->results[i].nomem)
+			run->results[i].worst = CHECK_RESULT_UNKNOWN;
+		count[run->results[i].worst]++;
+		if (run->results[i].worst > worst)
+			worst = run->results[i].worst;
 	}
 	printf("MTA-STS %s - %zu domain%s checked: %zu critical, %zu "
 	    "warning, %zu OK", status_word[worst], run->ndomains,
-	    run->ndomains == 1 ? "" : "s", count[CHECK_CRITICAL],
-	    count[CHECK_WARNING], count[CHECK_OK]);
-	if (count[CHECK_UNKNOWN] > 0)
-		printf(", %zu not checked", count[CHECK_UNKNOWN]);
+	    run->ndomains == 1 ? "" : "s", count[CHECK_RESULT_CRITICAL],
+	    count[CHECK_RESULT_WARNING], count[CHECK_RESULT_OK]);
+	if (count[CHECK_RESULT_UNKNOWN] > 0)
+		printf(", %zu not checked", count[CHECK_RESULT_UNKNOWN]);
 	printf("\n");
 	for (i = 0; i < run->ndomains; i++) {
-		if (run->reports[i].len > 0)
-			fwrite(run->reports[i].text, 1, run->reports[i].len,
+		if (run->results[i].len > 0)
+			fwrite(run->results[i].text, 1, run->results[i].len,
 			    stdout);
-		if (run->reports[i].nomem)
+		if (run->results[i].nomem)
 			printf("%s: out of memory while checking\n",
 			    run->domains[i].name);
 	}
 	if (fflush(stdout) != 0)
-		return CHECK_UNKNOWN;
+		return CHECK_RESULT_UNKNOWN;
 	return (int)worst;
 }
 
@@ -347,19 +347,19 @@ main(int argc, char *argv[])
 	if (choose_domains(&conf.table, argv, argc, &run.domains,
 	    &run.ndomains) == -1)
 		goto out;
-	if ((run.reports = calloc(run.ndomains, sizeof(*run.reports))) ==
+	if ((run.results = calloc(run.ndomains, sizeof(*run.results))) ==
 	    NULL) {
 		log_warn("reports");
 		goto out;
 	}
 	for (i = 0; i < run.ndomains; i++)
-		run.reports[i].domain = run.domains[i].name;
+		run.results[i].domain = run.domains[i].name;
 	status = check_all(&run, jobs);
 out:
-	if (run.reports != NULL)
+	if (run.results != NULL)
 		for (i = 0; i < run.ndomains; i++)
-			report_free(&run.reports[i]);
-	free(run.reports);
+			check_result_free(&run.results[i]);
+	free(run.results);
 	free(run.domains);
 	conf_free(&conf);
 	return status;

@@ -249,19 +249,19 @@ test_report(void)
 		{ "surrogate \xed\xa0\x80, beyond \xf4\x90\x80\x80",
 		  "surrogate ???, beyond ????" },
 	};
-	struct check_report	 r;
+	struct check_result	 r;
 	char			 want[512];
 	size_t			 i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		memset(&r, 0, sizeof(r));
 		r.domain = "d.test";
-		report_add(&r, CHECK_MX_TLS, CHECK_WARNING, "sent %s", rows[i].sent);
+		check_result_add(&r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING, "sent %s", rows[i].sent);
 		snprintf(want, sizeof(want), "d.test: mx-tls: warning: sent %s\n",
 		    rows[i].shown);
 		CHECK_BYTES(r.text, r.len, want, strlen(want),
 		    "report line %zu shows \"%s\"", i, rows[i].shown);
-		report_free(&r);
+		check_result_free(&r);
 	}
 }
 
