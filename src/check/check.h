@@ -133,20 +133,20 @@ const char	*check_dns_strerror(const struct check_dns_answer *);
  * pure.
  */
 /* 1 if txt is an STS record candidate (starts with "v=STSv1"). */
-int		 record_is_sts(const char *);
+int		 check_record_is_sts(const char *);
 /*
  * Parses an STS record; returns 0 and copies the id, or -1 with a
  * sentence in err.
  */
-int		 record_sts(const char *, char *, size_t, char *, size_t);
-int		 record_is_tlsrpt(const char *);
+int		 check_record_sts(const char *, char *, size_t, char *, size_t);
+int		 check_record_is_tlsrpt(const char *);
 /*
  * Parses a TLSRPT record; returns 0 and writes the rua URIs joined by
  * "," (no blanks) into rua, or -1 with a sentence in err.
  */
-int		 record_tlsrpt(const char *, char *, size_t, char *, size_t);
+int		 check_record_tlsrpt(const char *, char *, size_t, char *, size_t);
 /* 1 if two comma-separated URI lists hold the same URIs, in any order. */
-int		 record_same_uris(const char *, const char *);
+int		 check_record_same_uris(const char *, const char *);
 
 /*
  * check_policy.c: a fetched policy body's syntax (RFC 8461 §3.2); pure.
@@ -173,27 +173,27 @@ void		 check_policy_diff(const struct check_policy *,
  * check_mx.c: mx patterns against MX hosts (RFC 8461 §4.1); pure.
  */
 /* 1 if the lower-case host matches the pattern. */
-int		 mx_match(const char *, const char *);
+int		 check_mx_match(const char *, const char *);
 
 /*
  * check_x509.c: what OpenSSL's verification of this thread's last
  * connection saw of the chain (OpenSSL's types by struct tag only).
  */
 struct x509_store_ctx_st;
-struct check_expiry {
+struct check_x509_expiry {
 	time_t		 not_after;	/* earliest in the chain, 0 unknown */
 	int		 ca;		/* that one is a CA's, not the leaf's */
 };
-struct check_chain {
-	struct check_expiry	 expiry;
+struct check_x509_chain {
+	struct check_x509_expiry	 expiry;
 	int			 leaf_seen;
 	int			 leaf_san;	/* a DNS name in subjectAltName */
 };
 /* Before a connection: forget the last chain. */
-void		 x509_chain_reset(void);
-const struct check_chain *x509_chain(void);
+void		 check_x509_chain_reset(void);
+const struct check_x509_chain *check_x509_chain_seen(void);
 /* The verify callback (SSL_set_verify) that notes each certificate. */
-int		 x509_verify_note(int, struct x509_store_ctx_st *);
+int		 check_x509_verify_note(int, struct x509_store_ctx_st *);
 
 /*
  * check_https.c: fetching the policy from one address of the policy
@@ -203,7 +203,7 @@ struct check_fetch {
 	int		 tls_failed;	/* handshake or certificate */
 	int		 failed;	/* no HTTP response at all */
 	char		 error[256];
-	struct check_expiry expiry;	/* of the verified chain */
+	struct check_x509_expiry expiry;	/* of the verified chain */
 	long		 status;
 	char		 content_type[128];
 	char		 location[256];	/* of a redirect */
@@ -235,7 +235,7 @@ enum smtp_result {
 struct check_smtp {
 	enum smtp_result	 result;
 	char			 error[256];
-	struct check_expiry	 expiry;	/* of the verified chain */
+	struct check_x509_expiry	 expiry;	/* of the verified chain */
 };
 /* Once, before any thread: loads the CAs; 0 or -1 (said why). */
 int		 smtp_init(const char *);

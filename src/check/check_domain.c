@@ -23,7 +23,7 @@
 
 /* The zone-file line to publish, without its newline. */
 static void
-record_line(char *buf, size_t size, int sts, const struct check_domain *d)
+publish_line(char *buf, size_t size, int sts, const struct check_domain *d)
 {
 	int	 n;
 
@@ -129,9 +129,9 @@ check_sts(struct check_worker *w, const struct check_domain *d,
 	struct txt_found	 t;
 	char			 rec[512], id[64], err[256];
 
-	record_line(rec, sizeof(rec), 1, d);
+	publish_line(rec, sizeof(rec), 1, d);
 	if (txt_records(w, r, CHECK_RESULT_STS_RECORD, "_mta-sts", d->name,
-	    record_is_sts, &t) == -1)
+	    check_record_is_sts, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
 		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "%s TXT: %s; "
@@ -145,7 +145,7 @@ check_sts(struct check_worker *w, const struct check_domain *d,
 		    "records at %s start with \"v=STSv1\", so senders ignore "
 		    "them all (RFC 8461 §3.1); keep only: %s", t.n, t.name,
 		    rec);
-	else if (record_sts(t.txt, id, sizeof(id), err, sizeof(err)) == -1)
+	else if (check_record_sts(t.txt, id, sizeof(id), err, sizeof(err)) == -1)
 		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "\"%.*s\" at "
 		    "%s: %s; publish: %s", TXT_SHOW, t.txt, t.name, err, rec);
 	else if (strcmp(id, d->policy->id) != 0)
@@ -166,9 +166,9 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
 	char			 rec[4096], rua[2048], err[256];
 
 	if (d->tlsrpt != NULL)
-		record_line(rec, sizeof(rec), 0, d);
+		publish_line(rec, sizeof(rec), 0, d);
 	if (txt_records(w, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls", d->name,
-	    record_is_tlsrpt, &t) == -1)
+	    check_record_is_tlsrpt, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
 		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%s TXT: %s",
@@ -183,14 +183,14 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
 		    "ignore them all (RFC 8460 §3); keep one%s%s", t.n, t.name,
 		    d->tlsrpt != NULL ? ": " : "",
 		    d->tlsrpt != NULL ? rec : "");
-	else if (t.n == 1 && record_tlsrpt(t.txt, rua, sizeof(rua), err,
+	else if (t.n == 1 && check_record_tlsrpt(t.txt, rua, sizeof(rua), err,
 	    sizeof(err)) == -1)
 		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "\"%.*s\" at "
 		    "%s: %s%s%s", TXT_SHOW, t.txt, t.name, err,
 		    d->tlsrpt != NULL ? "; publish: " : "",
 		    d->tlsrpt != NULL ? rec : "");
 	else if (t.n == 1 && d->tlsrpt != NULL &&
-	    !record_same_uris(rua, d->tlsrpt))
+	    !check_record_same_uris(rua, d->tlsrpt))
 		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%s has rua "
 		    "%s, but this config's tlsrpt is %s; publish: %s", t.name,
 		    rua, d->tlsrpt, rec);
@@ -204,7 +204,7 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
  */
 static void
 expiry(struct check_result *r, enum check_result_name check,
-    enum check_result_severity sev, const char *what, const struct check_expiry *e)
+    enum check_result_severity sev, const char *what, const struct check_x509_expiry *e)
 {
 	char		 date[32];
 	struct tm	 tm;
@@ -460,7 +460,7 @@ check_mx(struct check_worker *w, const struct check_options *o,
 	qsort(a.mx, a.nmx, sizeof(*a.mx), mx_order);
 	for (i = 0; i < a.nmx; i++) {
 		for (hit = 0, j = 0; j < want->nmx && !hit; j++)
-			hit = mx_match(want->mx[j], a.mx[i].host);
+			hit = check_mx_match(want->mx[j], a.mx[i].host);
 		if (hit)
 			continue;
 		/* A name no policy can hold (an IP address, a "_"). */
@@ -482,7 +482,7 @@ check_mx(struct check_worker *w, const struct check_options *o,
 	}
 	for (j = 0; j < want->nmx; j++) {
 		for (hit = 0, i = 0; i < a.nmx && !hit; i++)
-			hit = mx_match(want->mx[j], a.mx[i].host);
+			hit = check_mx_match(want->mx[j], a.mx[i].host);
 		if (!hit)
 			check_result_add(r, CHECK_RESULT_MX_COVERAGE, CHECK_RESULT_WARNING, "mx "
 			    "pattern %s matches no MX host of %s: remove it or "

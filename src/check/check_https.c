@@ -97,7 +97,7 @@ ssl_ctx_note(CURL *curl, void *ctx, void *arg)
 {
 	(void)curl;
 	(void)arg;
-	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), x509_verify_note);
+	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), check_x509_verify_note);
 	return CURLE_OK;
 }
 
@@ -171,17 +171,17 @@ https_fetch(struct https *h, const char *host, const char *address,
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, CHECK_PROGNAME "/" VERSION);
 	/* Senders must not use HTTP caches (§3.3). */
-	x509_chain_reset();
+	check_x509_chain_reset();
 	c = curl_easy_perform(curl);
 	answered = c == CURLE_OK || c == CURLE_WRITE_ERROR ||
 	    c == CURLE_FILESIZE_EXCEEDED;
-	if (answered && x509_chain()->leaf_seen && !x509_chain()->leaf_san) {
+	if (answered && check_x509_chain_seen()->leaf_seen && !check_x509_chain_seen()->leaf_san) {
 		f->tls_failed = f->failed = 1;
 		snprintf(f->error, sizeof(f->error), "the certificate has no "
 		    "subjectAltName DNS name (a name only in the subject's CN "
 		    "does not count, RFC 9525; many senders reject it)");
 	} else if (answered) {
-		f->expiry = x509_chain()->expiry;
+		f->expiry = check_x509_chain_seen()->expiry;
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f->status);
 		if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) ==
 		    CURLE_OK && ct != NULL)

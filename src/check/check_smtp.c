@@ -242,8 +242,8 @@ tls_error(struct conn *c, struct check_smtp *s)
 
 	s->result = SMTP_TLS;
 	v = SSL_get_verify_result(c->ssl);
-	if (v == X509_V_ERR_HOSTNAME_MISMATCH && x509_chain()->leaf_seen &&
-	    !x509_chain()->leaf_san) {
+	if (v == X509_V_ERR_HOSTNAME_MISMATCH && check_x509_chain_seen()->leaf_seen &&
+	    !check_x509_chain_seen()->leaf_san) {
 		snprintf(s->error, sizeof(s->error), "certificate: no "
 		    "subjectAltName DNS name (a name only in the subject's CN "
 		    "does not count)");
@@ -281,8 +281,8 @@ handshake(struct conn *c, const char *host, struct check_smtp *s)
 	 */
 	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
 	    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
-	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, x509_verify_note);
-	x509_chain_reset();
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, check_x509_verify_note);
+	check_x509_chain_reset();
 	while ((r = SSL_connect(c->ssl)) != 1) {
 		e = SSL_get_error(c->ssl, r);
 		if ((e == SSL_ERROR_WANT_READ && wait_fd(c, POLLIN) == 0) ||
@@ -291,7 +291,7 @@ handshake(struct conn *c, const char *host, struct check_smtp *s)
 		tls_error(c, s);
 		return -1;
 	}
-	s->expiry = x509_chain()->expiry;
+	s->expiry = check_x509_chain_seen()->expiry;
 	return 0;
 }
 

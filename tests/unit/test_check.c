@@ -17,7 +17,7 @@ struct record_row {
 };
 
 /*
- * Parses each row's record with parse (record_sts or record_tlsrpt): the
+ * Parses each row's record with parse (check_record_sts or check_record_tlsrpt): the
  * status, and the value exactly or the words somewhere in err.
  */
 static void
@@ -67,9 +67,9 @@ test_sts(void)
 		{ "v=TLSRPTv1; rua=mailto:a@b.c", -1, "does not start" },
 	};
 
-	record_rows("sts", record_sts, rows, sizeof(rows) / sizeof(rows[0]));
-	CHECK(record_is_sts("v=STSv1; id=1") && !record_is_sts("v=spf1") &&
-	    !record_is_sts(" v=STSv1"), "record_is_sts");
+	record_rows("sts", check_record_sts, rows, sizeof(rows) / sizeof(rows[0]));
+	CHECK(check_record_is_sts("v=STSv1; id=1") && !check_record_is_sts("v=spf1") &&
+	    !check_record_is_sts(" v=STSv1"), "check_record_is_sts");
 }
 
 static void
@@ -93,13 +93,13 @@ test_tlsrpt(void)
 		{ "v=TLSRPTv1 rua=mailto:a@b.c", -1, "want \"v=TLSRPTv1;\"" },
 	};
 
-	record_rows("tlsrpt", record_tlsrpt, rows,
+	record_rows("tlsrpt", check_record_tlsrpt, rows,
 	    sizeof(rows) / sizeof(rows[0]));
-	CHECK(record_same_uris("mailto:a@b.c,https://x.y/", "https://x.y/,"
+	CHECK(check_record_same_uris("mailto:a@b.c,https://x.y/", "https://x.y/,"
 	    "mailto:a@b.c"), "same URIs in another order");
-	CHECK(!record_same_uris("mailto:a@b.c", "mailto:a@b.c,mailto:d@e.f"),
+	CHECK(!check_record_same_uris("mailto:a@b.c", "mailto:a@b.c,mailto:d@e.f"),
 	    "one URI fewer is not the same");
-	CHECK(!record_same_uris("mailto:a@b.c", "mailto:a@b.cc"),
+	CHECK(!check_record_same_uris("mailto:a@b.c", "mailto:a@b.cc"),
 	    "a URI that only starts the same is not the same");
 }
 
@@ -220,7 +220,7 @@ test_mx(void)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		CHECK(mx_match(rows[i].pattern, rows[i].host) == rows[i].want,
+		CHECK(check_mx_match(rows[i].pattern, rows[i].host) == rows[i].want,
 		    "mx pattern %s %s %s", rows[i].pattern,
 		    rows[i].want ? "matches" : "does not match", rows[i].host);
 }
