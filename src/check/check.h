@@ -199,7 +199,7 @@ int		 check_x509_verify_note(int, struct x509_store_ctx_st *);
  * check_https.c: fetching the policy from one address of the policy
  * host (libcurl).
  */
-struct check_fetch {
+struct check_https_answer {
 	int		 tls_failed;	/* handshake or certificate */
 	int		 failed;	/* no HTTP response at all */
 	char		 error[256];
@@ -212,37 +212,37 @@ struct check_fetch {
 	int		 too_large;
 };
 /* Once, before any thread: 0 or -1. */
-int		 https_init(void);
-void		 https_cleanup(void);
-struct https;
+int		 check_https_init(void);
+void		 check_https_cleanup(void);
+struct check_https;
 /* A fetcher for this thread; cafile NULL: the system's CAs. */
-struct https	*https_new(const char *);
-void		 https_free(struct https *);
+struct check_https	*check_https_new(const char *);
+void		 check_https_free(struct check_https *);
 /* GET https://host/.well-known/mta-sts.txt from address; fills f. */
-void		 https_fetch(struct https *, const char *, const char *,
-		    struct check_fetch *);
-void		 check_fetch_free(struct check_fetch *);
+void		 check_https_fetch(struct check_https *, const char *, const char *,
+		    struct check_https_answer *);
+void		 check_https_answer_free(struct check_https_answer *);
 
 /*
  * check_smtp.c: STARTTLS to an MX host's address on port 25 (OpenSSL).
  */
-enum smtp_result {
-	SMTP_OK,
-	SMTP_CONNECT,		/* no connection, or no greeting */
-	SMTP_NO_STARTTLS,	/* EHLO did not offer it */
-	SMTP_TLS,		/* handshake or certificate failed */
+enum check_smtp_status {
+	CHECK_SMTP_OK,
+	CHECK_SMTP_CONNECT,		/* no connection, or no greeting */
+	CHECK_SMTP_NO_STARTTLS,	/* EHLO did not offer it */
+	CHECK_SMTP_TLS,		/* handshake or certificate failed */
 };
-struct check_smtp {
-	enum smtp_result	 result;
+struct check_smtp_answer {
+	enum check_smtp_status	 status;
 	char			 error[256];
 	struct check_x509_expiry	 expiry;	/* of the verified chain */
 };
 /* Once, before any thread: loads the CAs; 0 or -1 (said why). */
-int		 smtp_init(const char *);
-void		 smtp_cleanup(void);
+int		 check_smtp_init(const char *);
+void		 check_smtp_cleanup(void);
 /* Connects to address:port, EHLO, STARTTLS, verifies host's cert. */
-void		 smtp_check(const char *, const char *, unsigned,
-		    struct check_smtp *);
+void		 check_smtp_starttls(const char *, const char *, unsigned,
+		    struct check_smtp_answer *);
 
 /*
  * check_domain.c: every check for one policy domain.
@@ -260,7 +260,7 @@ struct check_domain {
 };
 struct check_worker {
 	struct check_dns	*dns;
-	struct https		*https;
+	struct check_https		*https;
 	int64_t			 deadline;	/* the domain's, clock_ms() */
 	int			 late;		/* said it ran out of time */
 	enum check_result_severity	 late_sev;	/* of what was not checked */

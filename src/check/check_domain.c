@@ -241,13 +241,13 @@ check_fetch_one(struct check_worker *w, const struct check_domain *d,
     const struct check_policy *want, const char *host, const char *addr,
     const char *what, struct check_result *r)
 {
-	struct check_fetch	 f;
+	struct check_https_answer	 f;
 	struct check_policy	 got;
 	const char		*body;
 	char			 err[256], diff[1024];
 	size_t			 len;
 
-	https_fetch(w->https, host, addr, &f);
+	check_https_fetch(w->https, host, addr, &f);
 	body = policy_body(d->policy, &len);
 	if (f.tls_failed)
 		check_result_add(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, "%s: %s", what,
@@ -293,7 +293,7 @@ check_fetch_one(struct check_worker *w, const struct check_domain *d,
 			check_policy_free(&got);
 		}
 	}
-	check_fetch_free(&f);
+	check_https_answer_free(&f);
 }
 
 /* policy-host, policy-tls, policy-fetch; -1 if DNS did not answer. */
@@ -350,7 +350,7 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
     const char *mx, enum check_result_severity sev, struct check_result *r)
 {
 	struct check_dns_answer	 a;
-	struct check_smtp	 s;
+	struct check_smtp_answer	 s;
 	char			 what[DNAME_MAX + 64];
 	size_t			 i;
 
@@ -382,22 +382,22 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 		    a.strings[i], o->smtp_port);
 		if (late(w, r, CHECK_RESULT_MX_TLS, what))
 			break;
-		smtp_check(mx, a.strings[i], o->smtp_port, &s);
-		switch (s.result) {
-		case SMTP_OK:
+		check_smtp_starttls(mx, a.strings[i], o->smtp_port, &s);
+		switch (s.status) {
+		case CHECK_SMTP_OK:
 			expiry(r, CHECK_RESULT_MX_TLS, sev, what, &s.expiry);
 			break;
-		case SMTP_CONNECT:
+		case CHECK_SMTP_CONNECT:
 			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s", what,
 			    s.error);
 			break;
-		case SMTP_NO_STARTTLS:
+		case CHECK_SMTP_NO_STARTTLS:
 			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s, so senders "
 			    "%s (RFC 8461 §4.2)", what, s.error,
 			    sev == CHECK_RESULT_CRITICAL ? "will not deliver" :
 			    "report a failure");
 			break;
-		case SMTP_TLS:
+		case CHECK_SMTP_TLS:
 			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s (RFC 8461 "
 			    "§4.2 wants TLS 1.2 or later and a certificate "
 			    "valid for %s)", what, s.error, mx);

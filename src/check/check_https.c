@@ -20,40 +20,40 @@
 
 #include "check/check.h"
 
-struct https {
+struct check_https {
 	CURL		*curl;
 	char		*cafile;
 };
 
 int
-https_init(void)
+check_https_init(void)
 {
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
 void
-https_cleanup(void)
+check_https_cleanup(void)
 {
 	curl_global_cleanup();
 }
 
-struct https *
-https_new(const char *cafile)
+struct check_https *
+check_https_new(const char *cafile)
 {
-	struct https	*h;
+	struct check_https	*h;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	if ((h->curl = curl_easy_init()) == NULL ||
 	    (cafile != NULL && (h->cafile = strdup(cafile)) == NULL)) {
-		https_free(h);
+		check_https_free(h);
 		return NULL;
 	}
 	return h;
 }
 
 void
-https_free(struct https *h)
+check_https_free(struct check_https *h)
 {
 	if (h == NULL)
 		return;
@@ -64,7 +64,7 @@ https_free(struct https *h)
 }
 
 void
-check_fetch_free(struct check_fetch *f)
+check_https_answer_free(struct check_https_answer *f)
 {
 	free(f->body);
 	f->body = NULL;
@@ -73,7 +73,7 @@ check_fetch_free(struct check_fetch *f)
 static size_t
 body_write(char *data, size_t size, size_t n, void *arg)
 {
-	struct check_fetch	*f = arg;
+	struct check_https_answer	*f = arg;
 	size_t			 len = size * n;
 	char			*p;
 
@@ -120,8 +120,8 @@ is_tls_error(CURLcode c)
 }
 
 void
-https_fetch(struct https *h, const char *host, const char *address,
-    struct check_fetch *f)
+check_https_fetch(struct check_https *h, const char *host, const char *address,
+    struct check_https_answer *f)
 {
 	struct curl_slist	*resolve = NULL;
 	char			 url[DNAME_MAX + 64], pin[DNAME_MAX + 80];

@@ -66,7 +66,7 @@ worker(void *arg)
 	size_t			 i;
 
 	w.dns = check_dns_new();
-	w.https = https_new(run->cafile);
+	w.https = check_https_new(run->cafile);
 	/* The other workers take this one's domains. */
 	if (w.dns == NULL || w.https == NULL)
 		goto out;
@@ -75,7 +75,7 @@ worker(void *arg)
 		    &run->results[i]);
 out:
 	check_dns_free(w.dns);
-	https_free(w.https);
+	check_https_free(w.https);
 	return NULL;
 }
 
@@ -295,14 +295,14 @@ check_all(struct run *run, unsigned jobs)
 {
 	int	 status = 3;
 
-	if (https_init() == -1) {
+	if (check_https_init() == -1) {
 		log_warnx("libcurl could not start");
 		return 3;
 	}
-	if (smtp_init(run->cafile) == -1) {
+	if (check_smtp_init(run->cafile) == -1) {
 		log_warnx("%s: no CA certificates could be loaded",
 		    run->cafile != NULL ? run->cafile : "the system's CA store");
-		https_cleanup();
+		check_https_cleanup();
 		return 3;
 	}
 	atomic_init(&run->next, 0);
@@ -311,8 +311,8 @@ check_all(struct run *run, unsigned jobs)
 		    "threads)");
 	else
 		status = print_results(run);
-	smtp_cleanup();
-	https_cleanup();
+	check_smtp_cleanup();
+	check_https_cleanup();
 	return status;
 }
 

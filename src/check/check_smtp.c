@@ -28,30 +28,30 @@
 
 #include "check/check.h"
 
-static SSL_CTX	*smtp_ctx;
+static SSL_CTX	*tls_ctx;
 
 int
-smtp_init(const char *cafile)
+check_smtp_init(const char *cafile)
 {
-	if ((smtp_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+	if ((tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		return -1;
-	SSL_CTX_set_min_proto_version(smtp_ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(smtp_ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
 	if ((cafile != NULL ?
-	    SSL_CTX_load_verify_locations(smtp_ctx, cafile, NULL) :
-	    SSL_CTX_set_default_verify_paths(smtp_ctx)) != 1) {
-		SSL_CTX_free(smtp_ctx);
-		smtp_ctx = NULL;
+	    SSL_CTX_load_verify_locations(tls_ctx, cafile, NULL) :
+	    SSL_CTX_set_default_verify_paths(tls_ctx)) != 1) {
+		SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
 		return -1;
 	}
 	return 0;
 }
 
 void
-smtp_cleanup(void)
+check_smtp_cleanup(void)
 {
-	SSL_CTX_free(smtp_ctx);
-	smtp_ctx = NULL;
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
 }
 
 struct conn {
@@ -234,13 +234,13 @@ say(struct conn *c, const char *line, char *err, size_t errsize)
 }
 
 static void
-tls_error(struct conn *c, struct check_smtp *s)
+tls_error(struct conn *c, struct check_smtp_answer *s)
 {
 	unsigned long	 e;
 	long		 v;
 	char		 msg[200];
 
-	s->result = SMTP_TLS;
+	s->status = CHECK_SMTP_TLS;
 	v = SSL_get_verify_result(c->ssl);
 	if (v == X509_V_ERR_HOSTNAME_MISMATCH && check_x509_chain_seen()->leaf_seen &&
 	    !check_x509_chain_seen()->leaf_san) {
@@ -264,11 +264,11 @@ tls_error(struct conn *c, struct check_smtp *s)
 }
 
 static int
-handshake(struct conn *c, const char *host, struct check_smtp *s)
+handshake(struct conn *c, const char *host, struct check_smtp_answer *s)
 {
 	int	 r, e;
 
-	if ((c->ssl = SSL_new(smtp_ctx)) == NULL ||
+	if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
 	    SSL_set_fd(c->ssl, c->fd) != 1 ||
 	    SSL_set_tlsext_host_name(c->ssl, host) != 1 ||
 	    SSL_set1_host(c->ssl, host) != 1) {
@@ -296,8 +296,8 @@ handshake(struct conn *c, const char *host, struct check_smtp *s)
 }
 
 void
-smtp_check(const char *host, const char *address, unsigned port,
-    struct check_smtp *s)
+check_smtp_starttls(const char *host, const char *address, unsigned port,
+    struct check_smtp_answer *s)
 {
 	struct conn	 c;
 	char		 text[8192], helo[300], me[256];
@@ -308,7 +308,7 @@ smtp_check(const char *host, const char *address, unsigned port,
 	c.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &c.deadline);
 	c.deadline.tv_sec += TIMEOUT_CONNECT;
-	s->result = SMTP_CONNECT;
+	s->status = CHECK_SMTP_CONNECT;
 	if (dial(&c, address, port, s->error, sizeof(s->error)) == -1)
 		goto out;
 	c.deadline.tv_sec += TIMEOUT_SMTP - TIMEOUT_CONNECT;
@@ -333,7 +333,7 @@ smtp_check(const char *host, const char *address, unsigned port,
 		goto out;
 	}
 	if (!c.starttls) {
-		s->result = SMTP_NO_STARTTLS;
+		s->status = CHECK_SMTP_NO_STARTTLS;
 		snprintf(s->error, sizeof(s->error), "STARTTLS not offered");
 		say(&c, "QUIT\r\n", me, sizeof(me));
 		goto out;
@@ -343,21 +343,21 @@ smtp_check(const char *host, const char *address, unsigned port,
 	    sizeof(s->error))) == -1)
 		goto out;
 	if (code != 220) {
-		s->result = SMTP_NO_STARTTLS;
+		s->status = CHECK_SMTP_NO_STARTTLS;
 		snprintf(s->error, sizeof(s->error), "STARTTLS answered %.60s",
 		    text);
 		goto out;
 	}
 	if (c.len > 0) {
 		/* RFC 3207 §5: nothing may follow 220 before the handshake. */
-		s->result = SMTP_TLS;
+		s->status = CHECK_SMTP_TLS;
 		snprintf(s->error, sizeof(s->error), "bytes after the "
 		    "STARTTLS reply (a STARTTLS injection risk)");
 		goto out;
 	}
 	if (handshake(&c, host, s) == -1)
 		goto out;
-	s->result = SMTP_OK;
+	s->status = CHECK_SMTP_OK;
 	SSL_write(c.ssl, "QUIT\r\n", 6);
 out:
 	if (c.ssl != NULL) {
