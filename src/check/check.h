@@ -21,23 +21,23 @@
 #define CHECK_PROGNAME	"mta-sts-check"
 
 /* Every network step's bound, in seconds (senders give a fetch ~4 s). */
-#define TIMEOUT_DNS		2	/* per try; 2 tries */
-#define TIMEOUT_DNS_TRIES		2
-#define TIMEOUT_CONNECT	3
-#define TIMEOUT_HTTPS	5	/* the whole fetch */
-#define TIMEOUT_SMTP	10	/* the whole SMTP conversation */
+#define CHECK_TIMEOUT_DNS		2	/* per try; 2 tries */
+#define CHECK_TIMEOUT_DNS_TRIES		2
+#define CHECK_TIMEOUT_CONNECT	3
+#define CHECK_TIMEOUT_HTTPS	5	/* the whole fetch */
+#define CHECK_TIMEOUT_SMTP	10	/* the whole SMTP conversation */
 #define CHECK_EXPIRY_WARN	14	/* days */
 #define CHECK_EXPIRY_CRIT	3	/* days */
-#define CHECK_BODY_MAX		65536	/* what senders read at most */
-#define CHECK_ADDRS_MAX		8	/* addresses checked per host */
-#define CHECK_MX_TLS_MAX	16	/* MX hosts whose TLS is checked */
+#define CHECK_MAX_BODY		65536	/* what senders read at most */
+#define CHECK_MAX_ADDRS		8	/* addresses checked per host */
+#define CHECK_MAX_MX_TLS	16	/* MX hosts whose TLS is checked */
 /*
  * A domain's checks start no new step after this many seconds, so that
  * a domain whose many hosts all answer slowly or not at all costs this
- * plus one step's bound (TIMEOUT_SMTP), not hosts times addresses times
+ * plus one step's bound (CHECK_TIMEOUT_SMTP), not hosts times addresses times
  * that bound.
  */
-#define CHECK_DOMAIN_TIME	40
+#define CHECK_TIMEOUT_DOMAIN	40
 
 /*
  * check_result.c: the problems found for one domain, as output lines.
@@ -90,7 +90,7 @@ enum check_dns_status {
 	CHECK_DNS_ERROR,	/* SERVFAIL, REFUSED, malformed... */
 };
 
-struct check_mx {
+struct check_dns_mx {
 	unsigned	 preference;
 	char		*host;		/* lower case, no trailing dot */
 };
@@ -100,7 +100,7 @@ struct check_dns_answer {
 	char			 error[128];	/* for CHECK_DNS_ERROR */
 	char			**strings;	/* TXT (joined) or addresses */
 	size_t			 nstrings;
-	struct check_mx		*mx;
+	struct check_dns_mx		*mx;
 	size_t			 nmx;
 	int			 late;	/* AAAA not asked: past the deadline */
 };
@@ -248,17 +248,17 @@ void		 check_smtp_starttls(const char *, const char *, unsigned,
  * check_domain.c: every check for one policy domain.
  */
 struct policy;
-struct check_options {
+struct check_domain_options {
 	int		 no_smtp;	/* -n */
 	unsigned	 smtp_port;	/* 25 */
 	int		 policy_only;	/* -p: policy-host, -tls, -fetch */
 };
-struct check_domain {
+struct check_domain_target {
 	const char		*name;
 	const struct policy	*policy;	/* what this config serves */
 	const char		*tlsrpt;	/* config's rua, or NULL */
 };
-struct check_worker {
+struct check_domain_thread {
 	struct check_dns	*dns;
 	struct check_https		*https;
 	int64_t			 deadline;	/* the domain's, clock_ms() */
@@ -266,7 +266,7 @@ struct check_worker {
 	enum check_result_severity	 late_sev;	/* of what was not checked */
 };
 /* Runs every check for d, adding its problems to r. */
-void		 check_domain(struct check_worker *, const struct check_options *,
-		    const struct check_domain *, struct check_result *);
+void		 check_domain_run(struct check_domain_thread *, const struct check_domain_options *,
+		    const struct check_domain_target *, struct check_result *);
 
 #endif /* MTA_STS_CHECK_H */

@@ -7,9 +7,9 @@
  * the config's prepared response (policy.c), the responder's own.  A
  * DNS question nobody answers ends the domain's checks, so that a dead
  * zone costs its timeouts once, not once per check; after
- * CHECK_DOMAIN_TIME seconds no new network step is started, and what
- * was not checked is said.  Hosts beyond the caps (CHECK_ADDRS_MAX,
- * CHECK_MX_TLS_MAX) are not checked either, and that is said too.
+ * CHECK_TIMEOUT_DOMAIN seconds no new network step is started, and what
+ * was not checked is said.  Hosts beyond the caps (CHECK_MAX_ADDRS,
+ * CHECK_MAX_MX_TLS) are not checked either, and that is said too.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,7 +23,7 @@
 
 /* The zone-file line to publish, without its newline. */
 static void
-publish_line(char *buf, size_t size, int sts, const struct check_domain *d)
+publish_line(char *buf, size_t size, int sts, const struct check_domain_target *d)
 {
 	int	 n;
 
@@ -51,7 +51,7 @@ dns_stops(const struct check_dns_answer *a)
 
 /* Reports a DNS question that dns_stops. */
 static void
-dns_dead(struct check_worker *w, struct check_result *r,
+dns_dead(struct check_domain_thread *th, struct check_result *r,
     enum check_result_name check, const char *name, const char *type,
     const struct check_dns_answer *a)
 {
@@ -62,7 +62,7 @@ dns_dead(struct check_worker *w, struct check_result *r,
 	else
 		check_result_add(r, check, CHECK_RESULT_CRITICAL, "%s %s: no answer from "
 		    "DNS within %u s%s (the other checks were skipped)", name,
-		    type, check_dns_wait(w->dns), check == CHECK_RESULT_STS_RECORD ?
+		    type, check_dns_wait(th->dns), check == CHECK_RESULT_STS_RECORD ?
 		    "; senders see no policy" : "");
 }
 
@@ -71,17 +71,17 @@ dns_dead(struct check_worker *w, struct check_result *r,
  * says so once (a warning, unknown under -p) and returns 1; else 0.
  */
 static int
-late(struct check_worker *w, struct check_result *r, enum check_result_name check,
+late(struct check_domain_thread *th, struct check_result *r, enum check_result_name check,
     const char *what)
 {
-	if (clock_ms() < w->deadline)
+	if (clock_ms() < th->deadline)
 		return 0;
-	if (!w->late)
-		check_result_add(r, check, w->late_sev, "the checks of %s ran over "
+	if (!th->late)
+		check_result_add(r, check, th->late_sev, "the checks of %s ran over "
 		    "%d s, so %s and what follows it were not checked: look "
-		    "at the slow hosts above", r->domain, CHECK_DOMAIN_TIME,
+		    "at the slow hosts above", r->domain, CHECK_TIMEOUT_DOMAIN,
 		    what);
-	w->late = 1;
+	th->late = 1;
 	return 1;
 }
 
@@ -98,16 +98,16 @@ struct txt_found {
  * accepts; 0, or -1 (nothing to free) if DNS did not answer.
  */
 static int
-txt_records(struct check_worker *w, struct check_result *r,
+txt_records(struct check_domain_thread *th, struct check_result *r,
     enum check_result_name check, const char *prefix, const char *domain,
     int (*ours)(const char *), struct txt_found *t)
 {
 	size_t	 i;
 
 	snprintf(t->name, sizeof(t->name), "%s.%s", prefix, domain);
-	check_dns_txt(w->dns, t->name, &t->a);
+	check_dns_txt(th->dns, t->name, &t->a);
 	if (dns_stops(&t->a)) {
-		dns_dead(w, r, check, t->name, "TXT", &t->a);
+		dns_dead(th, r, check, t->name, "TXT", &t->a);
 		check_dns_answer_free(&t->a);
 		return -1;
 	}
@@ -123,14 +123,14 @@ txt_records(struct check_worker *w, struct check_result *r,
 
 /* sts-record and sts-id; -1 if DNS did not answer. */
 static int
-check_sts(struct check_worker *w, const struct check_domain *d,
+sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
     struct check_result *r)
 {
 	struct txt_found	 t;
 	char			 rec[512], id[64], err[256];
 
 	publish_line(rec, sizeof(rec), 1, d);
-	if (txt_records(w, r, CHECK_RESULT_STS_RECORD, "_mta-sts", d->name,
+	if (txt_records(th, r, CHECK_RESULT_STS_RECORD, "_mta-sts", d->name,
 	    check_record_is_sts, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
@@ -159,7 +159,7 @@ check_sts(struct check_worker *w, const struct check_domain *d,
 
 /* tlsrpt-record; -1 if DNS did not answer. */
 static int
-check_tlsrpt(struct check_worker *w, const struct check_domain *d,
+tlsrpt_record(struct check_domain_thread *th, const struct check_domain_target *d,
     struct check_result *r)
 {
 	struct txt_found	 t;
@@ -167,7 +167,7 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
 
 	if (d->tlsrpt != NULL)
 		publish_line(rec, sizeof(rec), 0, d);
-	if (txt_records(w, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls", d->name,
+	if (txt_records(th, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls", d->name,
 	    check_record_is_tlsrpt, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
@@ -237,7 +237,7 @@ is_text_plain(const char *ct)
 
 /* policy-tls and policy-fetch from one address. */
 static void
-check_fetch_one(struct check_worker *w, const struct check_domain *d,
+fetch_from(struct check_domain_thread *th, const struct check_domain_target *d,
     const struct check_policy *want, const char *host, const char *addr,
     const char *what, struct check_result *r)
 {
@@ -247,7 +247,7 @@ check_fetch_one(struct check_worker *w, const struct check_domain *d,
 	char			 err[256], diff[1024];
 	size_t			 len;
 
-	check_https_fetch(w->https, host, addr, &f);
+	check_https_fetch(th->https, host, addr, &f);
 	body = policy_body(d->policy, &len);
 	if (f.tls_failed)
 		check_result_add(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, "%s: %s", what,
@@ -298,7 +298,7 @@ check_fetch_one(struct check_worker *w, const struct check_domain *d,
 
 /* policy-host, policy-tls, policy-fetch; -1 if DNS did not answer. */
 static int
-check_policy_host(struct check_worker *w, const struct check_domain *d,
+fetch_policy(struct check_domain_thread *th, const struct check_domain_target *d,
     const struct check_policy *want, struct check_result *r)
 {
 	struct check_dns_answer	 a;
@@ -306,9 +306,9 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 	size_t			 i;
 
 	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
-	check_dns_addrs(w->dns, host, &a, w->deadline);
+	check_dns_addrs(th->dns, host, &a, th->deadline);
 	if (dns_stops(&a)) {
-		dns_dead(w, r, CHECK_RESULT_POLICY_HOST, host, "A/AAAA", &a);
+		dns_dead(th, r, CHECK_RESULT_POLICY_HOST, host, "A/AAAA", &a);
 		check_dns_answer_free(&a);
 		return -1;
 	}
@@ -316,7 +316,7 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 		char	 what[DNAME_MAX + 64];
 
 		snprintf(what, sizeof(what), "the AAAA records of %s", host);
-		(void)late(w, r, CHECK_RESULT_POLICY_HOST, what);
+		(void)late(th, r, CHECK_RESULT_POLICY_HOST, what);
 	}
 	if (a.status == CHECK_DNS_ERROR)
 		check_result_add(r, CHECK_RESULT_POLICY_HOST, CHECK_RESULT_CRITICAL, "%s A/AAAA: %s; "
@@ -336,9 +336,9 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 
 		snprintf(what, sizeof(what), "https://%s" POLICY_PATH " from %s",
 		    host, a.strings[i]);
-		if (late(w, r, CHECK_RESULT_POLICY_FETCH, what))
+		if (late(th, r, CHECK_RESULT_POLICY_FETCH, what))
 			break;
-		check_fetch_one(w, d, want, host, a.strings[i], what, r);
+		fetch_from(th, d, want, host, a.strings[i], what, r);
 	}
 	check_dns_answer_free(&a);
 	return 0;
@@ -346,7 +346,7 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 
 /* mx-tls for one MX host. */
 static void
-check_mx_tls(struct check_worker *w, const struct check_options *o,
+mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
     const char *mx, enum check_result_severity sev, struct check_result *r)
 {
 	struct check_dns_answer	 a;
@@ -355,13 +355,13 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	size_t			 i;
 
 	snprintf(what, sizeof(what), "MX host %s", mx);
-	if (late(w, r, CHECK_RESULT_MX_TLS, what))
+	if (late(th, r, CHECK_RESULT_MX_TLS, what))
 		return;
-	check_dns_addrs(w->dns, mx, &a, w->deadline);
+	check_dns_addrs(th->dns, mx, &a, th->deadline);
 	if (a.late) {
 		snprintf(what, sizeof(what), "the AAAA records of MX host %s",
 		    mx);
-		(void)late(w, r, CHECK_RESULT_MX_TLS, what);
+		(void)late(th, r, CHECK_RESULT_MX_TLS, what);
 	}
 	if (a.status == CHECK_DNS_NOSERVER)
 		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_UNKNOWN, "MX host %s A/AAAA: "
@@ -373,14 +373,14 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 	else if (a.nstrings == 0 && !a.late)
 		check_result_add(r, CHECK_RESULT_MX_TLS, sev, "MX host %s has no A or AAAA "
 		    "record", mx);
-	if (a.nstrings > CHECK_ADDRS_MAX)
+	if (a.nstrings > CHECK_MAX_ADDRS)
 		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING, "%s has %zu "
 		    "addresses; only the first %d were checked", what,
-		    a.nstrings, CHECK_ADDRS_MAX);
-	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++) {
+		    a.nstrings, CHECK_MAX_ADDRS);
+	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
 		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
 		    a.strings[i], o->smtp_port);
-		if (late(w, r, CHECK_RESULT_MX_TLS, what))
+		if (late(th, r, CHECK_RESULT_MX_TLS, what))
 			break;
 		check_smtp_starttls(mx, a.strings[i], o->smtp_port, &s);
 		switch (s.status) {
@@ -411,7 +411,7 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 static int
 mx_order(const void *a, const void *b)
 {
-	const struct check_mx	*x = a, *y = b;
+	const struct check_dns_mx	*x = a, *y = b;
 
 	if (x->preference != y->preference)
 		return x->preference < y->preference ? -1 : 1;
@@ -420,8 +420,8 @@ mx_order(const void *a, const void *b)
 
 /* mx-coverage and mx-tls; -1 if DNS did not answer. */
 static int
-check_mx(struct check_worker *w, const struct check_options *o,
-    const struct check_domain *d, const struct check_policy *want,
+mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
+    const struct check_domain_target *d, const struct check_policy *want,
     struct check_result *r)
 {
 	struct check_dns_answer	 a;
@@ -434,9 +434,9 @@ check_mx(struct check_worker *w, const struct check_options *o,
 		return 0;	/* nothing is enforced or reported */
 	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_RESULT_CRITICAL :
 	    CHECK_RESULT_WARNING;
-	check_dns_mx(w->dns, d->name, &a);
+	check_dns_mx(th->dns, d->name, &a);
 	if (dns_stops(&a)) {
-		dns_dead(w, r, CHECK_RESULT_MX_COVERAGE, d->name, "MX", &a);
+		dns_dead(th, r, CHECK_RESULT_MX_COVERAGE, d->name, "MX", &a);
 		check_dns_answer_free(&a);
 		return -1;
 	}
@@ -490,22 +490,22 @@ check_mx(struct check_worker *w, const struct check_options *o,
 	}
 	if (o->no_smtp)
 		goto out;
-	if (a.nmx > CHECK_MX_TLS_MAX)
+	if (a.nmx > CHECK_MAX_MX_TLS)
 		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING, "%s has %zu MX "
 		    "hosts; the TLS of only the first %d (by preference) was "
 		    "checked", d->name,
-		    a.nmx, CHECK_MX_TLS_MAX);
-	for (i = 0; i < a.nmx && i < CHECK_MX_TLS_MAX && !w->late; i++)
+		    a.nmx, CHECK_MAX_MX_TLS);
+	for (i = 0; i < a.nmx && i < CHECK_MAX_MX_TLS && !th->late; i++)
 		if (a.mx[i].host[0] != '\0')
-			check_mx_tls(w, o, a.mx[i].host, sev, r);
+			mx_tls(th, o, a.mx[i].host, sev, r);
 out:
 	check_dns_answer_free(&a);
 	return 0;
 }
 
 void
-check_domain(struct check_worker *w, const struct check_options *o,
-    const struct check_domain *d, struct check_result *r)
+check_domain_run(struct check_domain_thread *th, const struct check_domain_options *o,
+    const struct check_domain_target *d, struct check_result *r)
 {
 	struct check_policy	 want;
 	const char		*body;
@@ -513,10 +513,10 @@ check_domain(struct check_worker *w, const struct check_options *o,
 	size_t			 len;
 
 	r->domain = d->name;
-	w->deadline = clock_ms() + 1000 * (int64_t)CHECK_DOMAIN_TIME;
-	w->late = 0;
+	th->deadline = clock_ms() + 1000 * (int64_t)CHECK_TIMEOUT_DOMAIN;
+	th->late = 0;
 	/* -p answers "is the policy served?": not checked is not yes. */
-	w->late_sev = o->policy_only ? CHECK_RESULT_UNKNOWN : CHECK_RESULT_WARNING;
+	th->late_sev = o->policy_only ? CHECK_RESULT_UNKNOWN : CHECK_RESULT_WARNING;
 	body = policy_body(d->policy, &len);
 	if (check_policy_parse(&want, body, len, err, sizeof(err)) == -1) {
 		/* Cannot happen: conf.c validated what policy.c rendered. */
@@ -530,9 +530,9 @@ check_domain(struct check_worker *w, const struct check_options *o,
 	 * workflow waits on that before it publishes the id, RFC 8461 §8.1).
 	 */
 	if (o->policy_only)
-		(void)check_policy_host(w, d, &want, r);
-	else if (check_sts(w, d, r) == 0 && check_tlsrpt(w, d, r) == 0 &&
-	    check_policy_host(w, d, &want, r) == 0)
-		check_mx(w, o, d, &want, r);
+		(void)fetch_policy(th, d, &want, r);
+	else if (sts_record(th, d, r) == 0 && tlsrpt_record(th, d, r) == 0 &&
+	    fetch_policy(th, d, &want, r) == 0)
+		mx_hosts(th, o, d, &want, r);
 	check_policy_free(&want);
 }

@@ -78,7 +78,7 @@ body_write(char *data, size_t size, size_t n, void *arg)
 	char			*p;
 
 	/* Senders stop reading at 64 KiB: so do we. */
-	if (f->body_len + len > CHECK_BODY_MAX) {
+	if (f->body_len + len > CHECK_MAX_BODY) {
 		f->too_large = 1;
 		return 0;
 	}
@@ -149,8 +149,8 @@ check_https_fetch(struct check_https *h, const char *host, const char *address,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)TIMEOUT_CONNECT);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)TIMEOUT_HTTPS);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)CHECK_TIMEOUT_CONNECT);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)CHECK_TIMEOUT_HTTPS);
 	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -165,7 +165,7 @@ check_https_fetch(struct check_https *h, const char *host, const char *address,
 	curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)CHECK_BODY_MAX);
+	    (curl_off_t)CHECK_MAX_BODY);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -210,11 +210,11 @@ check_https_fetch(struct check_https *h, const char *host, const char *address,
 		    &tls_done) == CURLE_OK && tls_done == 0)
 			snprintf(f->error, sizeof(f->error), "no TLS handshake "
 			    "within %d s (senders wait a few seconds)",
-			    TIMEOUT_CONNECT);
+			    CHECK_TIMEOUT_CONNECT);
 		else if (c == CURLE_OPERATION_TIMEDOUT)
 			snprintf(f->error, sizeof(f->error), "no complete "
 			    "answer within %d s (senders wait a few seconds)",
-			    TIMEOUT_HTTPS);
+			    CHECK_TIMEOUT_HTTPS);
 		else if (c == CURLE_COULDNT_CONNECT &&
 		    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &oserr) ==
 		    CURLE_OK && oserr != 0)

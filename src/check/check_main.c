@@ -26,9 +26,9 @@
 #define JOBS_MAX	512
 
 struct run {
-	const struct check_options	*opts;
+	const struct check_domain_options	*opts;
 	const char			*cafile;
-	struct check_domain		*domains;
+	struct check_domain_target		*domains;
 	struct check_result		*results;
 	size_t				 ndomains;
 	atomic_size_t			 next;
@@ -59,33 +59,33 @@ usage(int status)
 }
 
 static void *
-worker(void *arg)
+thread_main(void *arg)
 {
 	struct run		*run = arg;
-	struct check_worker	 w;
+	struct check_domain_thread	 th;
 	size_t			 i;
 
-	w.dns = check_dns_new();
-	w.https = check_https_new(run->cafile);
-	/* The other workers take this one's domains. */
-	if (w.dns == NULL || w.https == NULL)
+	th.dns = check_dns_new();
+	th.https = check_https_new(run->cafile);
+	/* The other threads take this one's domains. */
+	if (th.dns == NULL || th.https == NULL)
 		goto out;
 	while ((i = atomic_fetch_add(&run->next, 1)) < run->ndomains)
-		check_domain(&w, run->opts, &run->domains[i],
+		check_domain_run(&th, run->opts, &run->domains[i],
 		    &run->results[i]);
 out:
-	check_dns_free(w.dns);
-	check_https_free(w.https);
+	check_dns_free(th.dns);
+	check_https_free(th.https);
 	return NULL;
 }
 
 /* The domains to check; 0, or -1 after saying why. */
 static int
 choose_domains(const struct table *t, char **argv, int argc,
-    struct check_domain **out, size_t *n)
+    struct check_domain_target **out, size_t *n)
 {
 	const struct table_domain	*td;
-	struct check_domain		*d;
+	struct check_domain_target		*d;
 	enum dname_error		 e;
 	size_t				 i, len;
 	int				 k, bad = 0;
@@ -170,14 +170,14 @@ run_checks(struct run *run, unsigned jobs)
 	if ((threads = calloc(jobs, sizeof(*threads))) == NULL)
 		return -1;
 	for (i = 0; i < jobs; i++) {
-		if (pthread_create(&threads[i], NULL, worker, run) != 0)
+		if (pthread_create(&threads[i], NULL, thread_main, run) != 0)
 			break;
 		started++;
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
-	/* Workers that could not start, or none at all: domains left. */
+	/* Threads that could not start, or none at all: domains left. */
 	return atomic_load(&run->next) < run->ndomains ? -1 : 0;
 }
 
@@ -222,7 +222,7 @@ print_results(const struct run *run)
 
 /* The command line; returns -1 to exit with *status. */
 static int
-parse_args(int argc, char *argv[], struct check_options *opts,
+parse_args(int argc, char *argv[], struct check_domain_options *opts,
     const char **file, const char **cafile, unsigned *jobs, int *status)
 {
 	int	 ch;
@@ -319,7 +319,7 @@ check_all(struct run *run, unsigned jobs)
 int
 main(int argc, char *argv[])
 {
-	struct check_options	 opts = { 0, 25, 0 };
+	struct check_domain_options	 opts = { 0, 25, 0 };
 	struct conf		 conf;
 	struct run		 run;
 	const char		*default_file = DEFAULT_CONF;

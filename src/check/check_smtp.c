@@ -122,7 +122,7 @@ dial(struct conn *c, const char *address, unsigned port, char *err,
 		}
 		if (wait_fd(c, POLLOUT) == -1) {
 			snprintf(err, errsize, "connect: no answer within "
-			    "%d s", TIMEOUT_CONNECT);
+			    "%d s", CHECK_TIMEOUT_CONNECT);
 			return -1;
 		}
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1 ||
@@ -196,7 +196,7 @@ reply(struct conn *c, char *text, size_t textsize, char *err,
 		}
 		if (wait_fd(c, POLLIN) == -1) {
 			snprintf(err, errsize, "no reply within %d s",
-			    TIMEOUT_SMTP);
+			    CHECK_TIMEOUT_SMTP);
 			return -1;
 		}
 		r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
@@ -307,11 +307,11 @@ check_smtp_starttls(const char *host, const char *address, unsigned port,
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &c.deadline);
-	c.deadline.tv_sec += TIMEOUT_CONNECT;
+	c.deadline.tv_sec += CHECK_TIMEOUT_CONNECT;
 	s->status = CHECK_SMTP_CONNECT;
 	if (dial(&c, address, port, s->error, sizeof(s->error)) == -1)
 		goto out;
-	c.deadline.tv_sec += TIMEOUT_SMTP - TIMEOUT_CONNECT;
+	c.deadline.tv_sec += CHECK_TIMEOUT_SMTP - CHECK_TIMEOUT_CONNECT;
 	if ((code = reply(&c, text, sizeof(text), s->error,
 	    sizeof(s->error))) == -1)
 		goto out;
