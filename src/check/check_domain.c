@@ -418,17 +418,81 @@ mx_order(const void *a, const void *b)
 	return strcmp(x->host, y->host);
 }
 
+/*
+ * mx-coverage for the MX hosts, sorted: each host an mx pattern must
+ * match, each pattern a host must match.
+ */
+static void
+mx_coverage(const struct check_domain_target *d,
+    const struct check_policy *want, const struct check_dns_answer *a,
+    enum check_result_severity sev, struct check_result *r)
+{
+	const char		*host, *senders;
+	enum dname_error	 e;
+	size_t			 i, j;
+	int			 hit;
+
+	senders = sev == CHECK_RESULT_CRITICAL ? "refuse to deliver there" :
+	    "report failures";
+	for (i = 0; i < a->nmx; i++) {
+		host = a->mx[i].host;
+		for (hit = 0, j = 0; j < want->nmx && !hit; j++)
+			hit = check_mx_match(want->mx[j], host);
+		if (hit)
+			continue;
+		/* A name no policy can hold (an IP address, a "_"). */
+		e = dname_check(host, strlen(host), 0);
+		if (e != DNAME_OK)
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev,
+			    "MX host %s matches no mx pattern of the %s "
+			    "policy, so senders %s, and no policy can name it "
+			    "(%s): fix the MX record", host, want->mode,
+			    senders, dname_strerror(e));
+		else
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev,
+			    "MX host %s matches no mx pattern of the %s "
+			    "policy, so senders %s: add \"mx = %s\" to this "
+			    "config or fix the MX record", host, want->mode,
+			    senders, host);
+	}
+	for (j = 0; j < want->nmx; j++) {
+		for (hit = 0, i = 0; i < a->nmx && !hit; i++)
+			hit = check_mx_match(want->mx[j], a->mx[i].host);
+		if (!hit)
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+			    CHECK_RESULT_WARNING, "mx pattern %s matches no MX "
+			    "host of %s: remove it or check the MX records",
+			    want->mx[j], d->name);
+	}
+}
+
+/* mx-tls for the first CHECK_MAX_MX_TLS MX hosts, sorted. */
+static void
+mx_tls_hosts(struct check_domain_thread *th,
+    const struct check_domain_options *o, const struct check_domain_target *d,
+    const struct check_dns_answer *a, enum check_result_severity sev,
+    struct check_result *r)
+{
+	size_t	 i;
+
+	if (a->nmx > CHECK_MAX_MX_TLS)
+		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING,
+		    "%s has %zu MX hosts; the TLS of only the first %d (by "
+		    "preference) was checked", d->name, a->nmx,
+		    CHECK_MAX_MX_TLS);
+	for (i = 0; i < a->nmx && i < CHECK_MAX_MX_TLS && !th->late; i++)
+		if (a->mx[i].host[0] != '\0')
+			mx_tls(th, o, a->mx[i].host, sev, r);
+}
+
 /* mx-coverage and mx-tls; -1 if DNS did not answer. */
 static int
 mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
     const struct check_domain_target *d, const struct check_policy *want,
     struct check_result *r)
 {
-	struct check_dns_answer	 a;
+	struct check_dns_answer		 a;
 	enum check_result_severity	 sev;
-	enum dname_error	 e;
-	size_t			 i, j;
-	int			 hit;
 
 	if (strcmp(want->mode, "none") == 0)
 		return 0;	/* nothing is enforced or reported */
@@ -440,65 +504,24 @@ mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
 		check_dns_answer_free(&a);
 		return -1;
 	}
-	if (a.status == CHECK_DNS_ERROR) {
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s MX: %s", d->name,
-		    check_dns_strerror(&a));
-		goto out;
+	if (a.status == CHECK_DNS_ERROR)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s MX: %s",
+		    d->name, check_dns_strerror(&a));
+	else if (a.nmx == 0)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+		    CHECK_RESULT_WARNING, "%s has no MX record: senders fall "
+		    "back to its address records, which no mx pattern "
+		    "describes; publish MX records", d->name);
+	else if (a.nmx == 1 && a.mx[0].host[0] == '\0')
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+		    CHECK_RESULT_WARNING, "%s has a null MX (RFC 7505): it "
+		    "accepts no mail, so its policy protects nothing", d->name);
+	else {
+		qsort(a.mx, a.nmx, sizeof(*a.mx), mx_order);
+		mx_coverage(d, want, &a, sev, r);
+		if (!o->no_smtp)
+			mx_tls_hosts(th, o, d, &a, sev, r);
 	}
-	if (a.nmx == 0) {
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE, CHECK_RESULT_WARNING, "%s has no MX "
-		    "record: senders fall back to its address records, which "
-		    "no mx pattern describes; publish MX records", d->name);
-		goto out;
-	}
-	if (a.nmx == 1 && a.mx[0].host[0] == '\0') {
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE, CHECK_RESULT_WARNING, "%s has a null "
-		    "MX (RFC 7505): it accepts no mail, so its policy protects "
-		    "nothing", d->name);
-		goto out;
-	}
-	qsort(a.mx, a.nmx, sizeof(*a.mx), mx_order);
-	for (i = 0; i < a.nmx; i++) {
-		for (hit = 0, j = 0; j < want->nmx && !hit; j++)
-			hit = check_mx_match(want->mx[j], a.mx[i].host);
-		if (hit)
-			continue;
-		/* A name no policy can hold (an IP address, a "_"). */
-		e = dname_check(a.mx[i].host, strlen(a.mx[i].host), 0);
-		if (e != DNAME_OK)
-			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "MX host %s "
-			    "matches no mx pattern of the %s policy, so senders "
-			    "%s, and no policy can name it (%s): fix the MX "
-			    "record", a.mx[i].host, want->mode,
-			    sev == CHECK_RESULT_CRITICAL ? "refuse to deliver there" :
-			    "report failures", dname_strerror(e));
-		else
-			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "MX host %s matches "
-			    "no mx pattern of the %s policy, so senders %s: add "
-			    "\"mx = %s\" to this config or fix the MX record",
-			    a.mx[i].host, want->mode, sev == CHECK_RESULT_CRITICAL ?
-			    "refuse to deliver there" : "report failures",
-			    a.mx[i].host);
-	}
-	for (j = 0; j < want->nmx; j++) {
-		for (hit = 0, i = 0; i < a.nmx && !hit; i++)
-			hit = check_mx_match(want->mx[j], a.mx[i].host);
-		if (!hit)
-			check_result_add(r, CHECK_RESULT_MX_COVERAGE, CHECK_RESULT_WARNING, "mx "
-			    "pattern %s matches no MX host of %s: remove it or "
-			    "check the MX records", want->mx[j], d->name);
-	}
-	if (o->no_smtp)
-		goto out;
-	if (a.nmx > CHECK_MAX_MX_TLS)
-		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING, "%s has %zu MX "
-		    "hosts; the TLS of only the first %d (by preference) was "
-		    "checked", d->name,
-		    a.nmx, CHECK_MAX_MX_TLS);
-	for (i = 0; i < a.nmx && i < CHECK_MAX_MX_TLS && !th->late; i++)
-		if (a.mx[i].host[0] != '\0')
-			mx_tls(th, o, a.mx[i].host, sev, r);
-out:
 	check_dns_answer_free(&a);
 	return 0;
 }
