@@ -506,8 +506,8 @@ query(struct check_dns *d, const char *name, int type,
 		if (errno == ETIMEDOUT)
 			a->status = CHECK_DNS_TIMEOUT;
 		else if (errno == ECONNRESET || errno == EPIPE)
-			fail(a, "%s", "the DNS server closed the TCP connection "
-			    "before its answer");
+			fail(a, "%s", "the DNS server closed the TCP "
+			    "connection before its answer");
 		else {
 			fail(a, "no DNS server of /etc/resolv.conf reachable "
 			    "(%s)", errno == ENOENT ? "none named" :

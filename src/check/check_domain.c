@@ -23,7 +23,8 @@
 
 /* The zone-file line to publish, without its newline. */
 static void
-publish_line(char *buf, size_t size, int sts, const struct check_domain_target *d)
+publish_line(char *buf, size_t size, int sts,
+    const struct check_domain_target *d)
 {
 	int	 n;
 
@@ -56,13 +57,16 @@ dns_dead(struct check_domain_thread *th, struct check_result *r,
     const struct check_dns_answer *a)
 {
 	if (a->status == CHECK_DNS_NOSERVER)
-		check_result_add(r, check, CHECK_RESULT_UNKNOWN, "%s %s: %s, so nothing "
+		check_result_add(r, check,
+		    CHECK_RESULT_UNKNOWN, "%s %s: %s, so nothing "
 		    "could be checked: fix this machine's resolver", name,
 		    type, check_dns_strerror(a));
 	else
-		check_result_add(r, check, CHECK_RESULT_CRITICAL, "%s %s: no answer from "
+		check_result_add(r, check,
+		    CHECK_RESULT_CRITICAL, "%s %s: no answer from "
 		    "DNS within %u s%s (the other checks were skipped)", name,
-		    type, check_dns_wait(th->dns), check == CHECK_RESULT_STS_RECORD ?
+		    type, check_dns_wait(th->dns),
+		    check == CHECK_RESULT_STS_RECORD ?
 		    "; senders see no policy" : "");
 }
 
@@ -71,13 +75,14 @@ dns_dead(struct check_domain_thread *th, struct check_result *r,
  * says so once (a warning, unknown under -p) and returns 1; else 0.
  */
 static int
-late(struct check_domain_thread *th, struct check_result *r, enum check_result_name check,
-    const char *what)
+late(struct check_domain_thread *th, struct check_result *r,
+    enum check_result_name check, const char *what)
 {
 	if (clock_ms() < th->deadline)
 		return 0;
 	if (!th->late)
-		check_result_add(r, check, th->late_sev, "the checks of %s ran over "
+		check_result_add(r, check,
+		    th->late_sev, "the checks of %s ran over "
 		    "%d s, so %s and what follows it were not checked: look "
 		    "at the slow hosts above", r->domain, CHECK_TIMEOUT_DOMAIN,
 		    what);
@@ -134,22 +139,28 @@ sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
 	    check_record_is_sts, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
-		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "%s TXT: %s; "
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "%s TXT: %s; "
 		    "senders see no policy", t.name, check_dns_strerror(&t.a));
 	else if (t.n == 0)
-		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "no TXT record "
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "no TXT record "
 		    "\"v=STSv1; id=...\" at %s, so senders ignore the policy; "
 		    "publish: %s", t.name, rec);
 	else if (t.n > 1)
-		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "%zu TXT "
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "%zu TXT "
 		    "records at %s start with \"v=STSv1\", so senders ignore "
 		    "them all (RFC 8461 §3.1); keep only: %s", t.n, t.name,
 		    rec);
-	else if (check_record_sts(t.txt, id, sizeof(id), err, sizeof(err)) == -1)
-		check_result_add(r, CHECK_RESULT_STS_RECORD, CHECK_RESULT_CRITICAL, "\"%.*s\" at "
+	else if (check_record_sts(t.txt, id, sizeof(id), err,
+	    sizeof(err)) == -1)
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "\"%.*s\" at "
 		    "%s: %s; publish: %s", TXT_SHOW, t.txt, t.name, err, rec);
 	else if (strcmp(id, d->policy->id) != 0)
-		check_result_add(r, CHECK_RESULT_STS_ID, CHECK_RESULT_CRITICAL, "%s has id %s, but "
+		check_result_add(r, CHECK_RESULT_STS_ID,
+		    CHECK_RESULT_CRITICAL, "%s has id %s, but "
 		    "this config's policy has id %s: senders keep the policy "
 		    "they cached; once the policy host serves this config, "
 		    "publish: %s", t.name, id, d->policy->id, rec);
@@ -159,39 +170,44 @@ sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
 
 /* tlsrpt-record; -1 if DNS did not answer. */
 static int
-tlsrpt_record(struct check_domain_thread *th, const struct check_domain_target *d,
-    struct check_result *r)
+tlsrpt_record(struct check_domain_thread *th,
+    const struct check_domain_target *d, struct check_result *r)
 {
 	struct txt_found	 t;
 	char			 rec[4096], rua[2048], err[256];
 
 	if (d->tlsrpt != NULL)
 		publish_line(rec, sizeof(rec), 0, d);
-	if (txt_records(th, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls", d->name,
-	    check_record_is_tlsrpt, &t) == -1)
+	if (txt_records(th, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls",
+	    d->name, check_record_is_tlsrpt, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
-		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%s TXT: %s",
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "%s TXT: %s",
 		    t.name, check_dns_strerror(&t.a));
 	else if (t.n == 0 && d->tlsrpt != NULL)
-		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "no TXT "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "no TXT "
 		    "record \"v=TLSRPTv1; rua=...\" at %s, so no sender "
 		    "reports TLS failures; publish: %s", t.name, rec);
 	else if (t.n > 1)
-		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%zu TXT "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "%zu TXT "
 		    "records at %s start with \"v=TLSRPTv1\", so senders "
 		    "ignore them all (RFC 8460 §3); keep one%s%s", t.n, t.name,
 		    d->tlsrpt != NULL ? ": " : "",
 		    d->tlsrpt != NULL ? rec : "");
 	else if (t.n == 1 && check_record_tlsrpt(t.txt, rua, sizeof(rua), err,
 	    sizeof(err)) == -1)
-		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "\"%.*s\" at "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "\"%.*s\" at "
 		    "%s: %s%s%s", TXT_SHOW, t.txt, t.name, err,
 		    d->tlsrpt != NULL ? "; publish: " : "",
 		    d->tlsrpt != NULL ? rec : "");
 	else if (t.n == 1 && d->tlsrpt != NULL &&
 	    !check_record_same_uris(rua, d->tlsrpt))
-		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD, CHECK_RESULT_WARNING, "%s has rua "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "%s has rua "
 		    "%s, but this config's tlsrpt is %s; publish: %s", t.name,
 		    rua, d->tlsrpt, rec);
 	check_dns_answer_free(&t.a);
@@ -204,7 +220,8 @@ tlsrpt_record(struct check_domain_thread *th, const struct check_domain_target *
  */
 static void
 expiry(struct check_result *r, enum check_result_name check,
-    enum check_result_severity sev, const char *what, const struct check_x509_expiry *e)
+    enum check_result_severity sev, const char *what,
+    const struct check_x509_expiry *e)
 {
 	char		 date[32];
 	struct tm	 tm;
@@ -217,7 +234,8 @@ expiry(struct check_result *r, enum check_result_name check,
 		return;
 	gmtime_r(&e->not_after, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
-	check_result_add(r, check, days < CHECK_EXPIRY_CRIT ? sev : CHECK_RESULT_WARNING,
+	check_result_add(r, check,
+	    days < CHECK_EXPIRY_CRIT ? sev : CHECK_RESULT_WARNING,
 	    "%s: %s expires %s (in %ld day%s): %s", what, e->ca ?
 	    "a CA certificate of the chain" : "the certificate", date, days,
 	    days == 1 ? "" : "s", e->ca ? "serve a chain through a CA "
@@ -235,71 +253,87 @@ is_text_plain(const char *ct)
 	return n == 10 && strncasecmp(ct, "text/plain", 10) == 0;
 }
 
-/* policy-tls and policy-fetch from one address. */
+/*
+ * policy-fetch for a response from one address (what): status 200, a
+ * text/plain body senders read whole, a valid policy, this config's.
+ */
 static void
-fetch_from(struct check_domain_thread *th, const struct check_domain_target *d,
-    const struct check_policy *want, const char *host, const char *addr,
+served_policy(const struct check_domain_target *d,
+    const struct check_policy *want, const struct check_https_answer *f,
     const char *what, struct check_result *r)
 {
-	struct check_https_answer	 f;
 	struct check_policy	 got;
 	const char		*body;
 	char			 err[256], diff[1024];
 	size_t			 len;
 
-	check_https_fetch(th->https, host, addr, &f);
 	body = policy_body(d->policy, &len);
-	if (f.tls_failed)
-		check_result_add(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, "%s: %s", what,
-		    f.error);
-	else if (f.failed)
-		check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: %s", what,
-		    f.error);
+	if (f->status >= 300 && f->status < 400)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: status %ld redirecting to %s: "
+		    "senders do not follow redirects (RFC 8461 §3.3); serve "
+		    "the policy itself", what, f->status,
+		    f->location[0] != '\0' ? f->location : "nowhere");
+	else if (f->status != 200)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: status %ld, want 200 and the "
+		    "policy", what, f->status);
+	else if (f->too_large)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: the body is over 64 KiB, more "
+		    "than senders read", what);
+	else if (!is_text_plain(f->content_type))
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: Content-Type \"%s\", senders "
+		    "want text/plain (RFC 8461 §3.2)", what,
+		    f->content_type[0] != '\0' ? f->content_type : "(none)");
+	else if (check_policy_parse(&got, f->body != NULL ? f->body : "",
+	    f->body_len, err, sizeof(err)) == -1)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: not a valid policy: %s", what,
+		    err);
 	else {
-		expiry(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, what, &f.expiry);
-		if (f.status >= 300 && f.status < 400)
-			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
-			    "status %ld redirecting to %s: senders do not "
-			    "follow redirects (RFC 8461 §3.3); serve the "
-			    "policy itself", what, f.status,
-			    f.location[0] != '\0' ? f.location : "nowhere");
-		else if (f.status != 200)
-			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
-			    "status %ld, want 200 and the policy", what,
-			    f.status);
-		else if (f.too_large)
-			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
-			    "the body is over 64 KiB, more than senders read",
-			    what);
-		else if (!is_text_plain(f.content_type))
-			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
-			    "Content-Type \"%s\", senders want text/plain "
-			    "(RFC 8461 §3.2)", what, f.content_type[0] != '\0' ?
-			    f.content_type : "(none)");
-		else if (check_policy_parse(&got, f.body != NULL ? f.body : "",
-		    f.body_len, err, sizeof(err)) == -1)
-			check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_CRITICAL, "%s: "
-			    "not a valid policy: %s", what, err);
-		else {
-			if (f.body_len != len || memcmp(f.body, body, len) != 0) {
-				check_policy_diff(&got, want, diff,
-				    sizeof(diff));
-				check_result_add(r, CHECK_RESULT_POLICY_FETCH,
-				    CHECK_RESULT_CRITICAL, "%s: the policy served is "
-				    "not this config's (%s): serve this config "
-				    "there, then publish its id %s", what, diff,
-				    d->policy->id);
-			}
-			check_policy_free(&got);
+		if (f->body_len != len || memcmp(f->body, body, len) != 0) {
+			check_policy_diff(&got, want, diff, sizeof(diff));
+			check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+			    CHECK_RESULT_CRITICAL, "%s: the policy served is "
+			    "not this config's (%s): serve this config there, "
+			    "then publish its id %s", what, diff,
+			    d->policy->id);
 		}
+		check_policy_free(&got);
+	}
+}
+
+/* policy-tls and policy-fetch from one address. */
+static void
+fetch_from(struct check_domain_thread *th,
+    const struct check_domain_target *d, const struct check_policy *want,
+    const char *host, const char *addr, const char *what,
+    struct check_result *r)
+{
+	struct check_https_answer	 f;
+
+	check_https_fetch(th->https, host, addr, &f);
+	if (f.tls_failed)
+		check_result_add(r, CHECK_RESULT_POLICY_TLS,
+		    CHECK_RESULT_CRITICAL, "%s: %s", what, f.error);
+	else if (f.failed)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: %s", what, f.error);
+	else {
+		expiry(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, what,
+		    &f.expiry);
+		served_policy(d, want, &f, what, r);
 	}
 	check_https_answer_free(&f);
 }
 
 /* policy-host, policy-tls, policy-fetch; -1 if DNS did not answer. */
 static int
-fetch_policy(struct check_domain_thread *th, const struct check_domain_target *d,
-    const struct check_policy *want, struct check_result *r)
+fetch_policy(struct check_domain_thread *th,
+    const struct check_domain_target *d, const struct check_policy *want,
+    struct check_result *r)
 {
 	struct check_dns_answer	 a;
 	char			 host[DNAME_MAX + 16];
@@ -319,12 +353,14 @@ fetch_policy(struct check_domain_thread *th, const struct check_domain_target *d
 		(void)late(th, r, CHECK_RESULT_POLICY_HOST, what);
 	}
 	if (a.status == CHECK_DNS_ERROR)
-		check_result_add(r, CHECK_RESULT_POLICY_HOST, CHECK_RESULT_CRITICAL, "%s A/AAAA: %s; "
+		check_result_add(r, CHECK_RESULT_POLICY_HOST,
+		    CHECK_RESULT_CRITICAL, "%s A/AAAA: %s; "
 		    "senders %s", host, check_dns_strerror(&a), a.nstrings > 0 ?
 		    "may not find every address of it" : "cannot fetch the "
 		    "policy");
 	else if (a.nstrings == 0 && !a.late)
-		check_result_add(r, CHECK_RESULT_POLICY_HOST, CHECK_RESULT_CRITICAL, "%s has no A "
+		check_result_add(r, CHECK_RESULT_POLICY_HOST,
+		    CHECK_RESULT_CRITICAL, "%s has no A "
 		    "or AAAA record, so senders cannot fetch the policy: point "
 		    "it at the web server in front of mta-sts-fcgi", host);
 	/*
@@ -334,8 +370,8 @@ fetch_policy(struct check_domain_thread *th, const struct check_domain_target *d
 	for (i = 0; i < a.nstrings; i++) {
 		char	 what[DNAME_MAX + 128];
 
-		snprintf(what, sizeof(what), "https://%s" POLICY_PATH " from %s",
-		    host, a.strings[i]);
+		snprintf(what, sizeof(what), "https://%s" POLICY_PATH
+		    " from %s", host, a.strings[i]);
 		if (late(th, r, CHECK_RESULT_POLICY_FETCH, what))
 			break;
 		fetch_from(th, d, want, host, a.strings[i], what, r);
@@ -364,17 +400,21 @@ mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
 		(void)late(th, r, CHECK_RESULT_MX_TLS, what);
 	}
 	if (a.status == CHECK_DNS_NOSERVER)
-		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_UNKNOWN, "MX host %s A/AAAA: "
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    CHECK_RESULT_UNKNOWN, "MX host %s A/AAAA: "
 		    "%s, so it could not be checked", mx,
 		    check_dns_strerror(&a));
 	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
-		check_result_add(r, CHECK_RESULT_MX_TLS, sev, "MX host %s A/AAAA: %s", mx,
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    sev, "MX host %s A/AAAA: %s", mx,
 		    check_dns_strerror(&a));
 	else if (a.nstrings == 0 && !a.late)
-		check_result_add(r, CHECK_RESULT_MX_TLS, sev, "MX host %s has no A or AAAA "
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    sev, "MX host %s has no A or AAAA "
 		    "record", mx);
 	if (a.nstrings > CHECK_MAX_ADDRS)
-		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING, "%s has %zu "
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    CHECK_RESULT_WARNING, "%s has %zu "
 		    "addresses; only the first %d were checked", what,
 		    a.nstrings, CHECK_MAX_ADDRS);
 	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
@@ -388,17 +428,20 @@ mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
 			expiry(r, CHECK_RESULT_MX_TLS, sev, what, &s.expiry);
 			break;
 		case CHECK_SMTP_CONNECT:
-			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s", what,
+			check_result_add(r, CHECK_RESULT_MX_TLS,
+			    sev, "%s: %s", what,
 			    s.error);
 			break;
 		case CHECK_SMTP_NO_STARTTLS:
-			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s, so senders "
+			check_result_add(r, CHECK_RESULT_MX_TLS,
+			    sev, "%s: %s, so senders "
 			    "%s (RFC 8461 §4.2)", what, s.error,
 			    sev == CHECK_RESULT_CRITICAL ? "will not deliver" :
 			    "report a failure");
 			break;
 		case CHECK_SMTP_TLS:
-			check_result_add(r, CHECK_RESULT_MX_TLS, sev, "%s: %s (RFC 8461 "
+			check_result_add(r, CHECK_RESULT_MX_TLS,
+			    sev, "%s: %s (RFC 8461 "
 			    "§4.2 wants TLS 1.2 or later and a certificate "
 			    "valid for %s)", what, s.error, mx);
 			break;
@@ -527,7 +570,8 @@ mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
 }
 
 void
-check_domain_run(struct check_domain_thread *th, const struct check_domain_options *o,
+check_domain_run(struct check_domain_thread *th,
+    const struct check_domain_options *o,
     const struct check_domain_target *d, struct check_result *r)
 {
 	struct check_policy	 want;
@@ -539,11 +583,13 @@ check_domain_run(struct check_domain_thread *th, const struct check_domain_optio
 	th->deadline = clock_ms() + 1000 * (int64_t)CHECK_TIMEOUT_DOMAIN;
 	th->late = 0;
 	/* -p answers "is the policy served?": not checked is not yes. */
-	th->late_sev = o->policy_only ? CHECK_RESULT_UNKNOWN : CHECK_RESULT_WARNING;
+	th->late_sev = o->policy_only ? CHECK_RESULT_UNKNOWN :
+	    CHECK_RESULT_WARNING;
 	body = policy_body(d->policy, &len);
 	if (check_policy_parse(&want, body, len, err, sizeof(err)) == -1) {
 		/* Cannot happen: conf.c validated what policy.c rendered. */
-		check_result_add(r, CHECK_RESULT_POLICY_FETCH, CHECK_RESULT_UNKNOWN, "this config's "
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_UNKNOWN, "this config's "
 		    "own policy does not parse: %s", err);
 		return;
 	}

@@ -97,7 +97,8 @@ ssl_ctx_note(CURL *curl, void *ctx, void *arg)
 {
 	(void)curl;
 	(void)arg;
-	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), check_x509_verify_note);
+	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx),
+	    check_x509_verify_note);
 	return CURLE_OK;
 }
 

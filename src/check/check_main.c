@@ -301,7 +301,8 @@ check_all(struct run *run, unsigned jobs)
 	}
 	if (check_smtp_init(run->cafile) == -1) {
 		log_warnx("%s: no CA certificates could be loaded",
-		    run->cafile != NULL ? run->cafile : "the system's CA store");
+		    run->cafile != NULL ? run->cafile :
+		    "the system's CA store");
 		check_https_cleanup();
 		return 3;
 	}

@@ -162,7 +162,8 @@ check_policy_parse(struct check_policy *p, const char *body, size_t len,
 	}
 	while (line < end) {
 		nl = memchr(line, '\n', (size_t)(end - line));
-		llen = (nl != NULL ? (size_t)(nl - line) : (size_t)(end - line));
+		llen = nl != NULL ? (size_t)(nl - line) :
+		    (size_t)(end - line);
 		if (llen > 0 && line[llen - 1] == '\r')
 			llen--;
 		if (memchr(line, '\r', llen) != NULL) {
@@ -244,8 +245,8 @@ check_policy_diff(const struct check_policy *served,
 			    served->mx[i], "");
 	for (i = 0; i < want->nmx; i++)
 		if (!has_mx(served, want->mx[i]))
-			part(buf, size, "mx: %s%s missing from the served policy",
-			    want->mx[i], "");
+			part(buf, size, "mx: %s%s missing from the served "
+			    "policy", want->mx[i], "");
 	if (served->max_age != want->max_age) {
 		snprintf(a, sizeof(a), "%lu", served->max_age);
 		snprintf(b, sizeof(b), "%lu", want->max_age);

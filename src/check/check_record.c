@@ -118,13 +118,14 @@ check_record_sts(const char *txt, char *id, size_t idsize, char *err,
 				for (n = 0; p[3 + n] != '\0' &&
 				    p[3 + n] != ';' && !is_wsp(p[3 + n]); n++)
 					;
-				snprintf(err, errsize, "id \"%.*s\" is not 1 to "
-				    "32 letters and digits (RFC 8461 §3.1)",
-				    (int)n, p + 3);
+				snprintf(err, errsize, "id \"%.*s\" is not 1 "
+				    "to 32 letters and digits (RFC 8461 "
+				    "§3.1)", (int)n, p + 3);
 				return -1;
 			}
 			if (have_id++) {
-				snprintf(err, errsize, "more than one id field");
+				snprintf(err, errsize, "more than one id "
+				    "field");
 				return -1;
 			}
 			if (n >= idsize)

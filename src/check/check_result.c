@@ -145,7 +145,8 @@ check_result_add(struct check_result *r, enum check_result_name name,
 		r->cap = ncap;
 	}
 	n = snprintf(r->text + r->len, r->cap - r->len, "%s: %s: %s: %s\n",
-	    r->domain, check_result_name_str(name), check_result_severity_str(sev), msg);
+	    r->domain, check_result_name_str(name),
+	    check_result_severity_str(sev), msg);
 	if (n > 0)
 		r->len += (size_t)n;
 }

@@ -160,12 +160,15 @@ reply(struct conn *c, char *text, size_t textsize, char *err,
 				    "\"%.40s\"", c->buf);
 				return -1;
 			}
-			code = (c->buf[0] - '0') * 100 + (c->buf[1] - '0') * 10 +
-			    (c->buf[2] - '0');
+			code = (c->buf[0] - '0') * 100 +
+			    (c->buf[1] - '0') * 10 + (c->buf[2] - '0');
 			more = c->buf[3] == '-';
-			/* RFC 3207 §4: an EHLO keyword line, however long
-			 * the reply. */
-			if (n >= 12 && strncasecmp(c->buf + 4, "STARTTLS", 8) == 0 &&
+			/*
+			 * RFC 3207 §4: an EHLO keyword line, however long
+			 * the reply.
+			 */
+			if (n >= 12 &&
+			    strncasecmp(c->buf + 4, "STARTTLS", 8) == 0 &&
 			    (c->buf[12] == '\r' || c->buf[12] == '\n' ||
 			    c->buf[12] == ' '))
 				c->starttls = 1;
@@ -222,7 +225,8 @@ say(struct conn *c, const char *line, char *err, size_t errsize)
 			snprintf(err, errsize, "write timed out");
 			return -1;
 		}
-		if ((w = send(c->fd, line + done, len - done, MSG_NOSIGNAL)) == -1) {
+		if ((w = send(c->fd, line + done, len - done,
+		    MSG_NOSIGNAL)) == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			snprintf(err, errsize, "write: %s", strerror(errno));
@@ -242,7 +246,8 @@ tls_error(struct conn *c, struct check_smtp_answer *s)
 
 	s->status = CHECK_SMTP_TLS;
 	v = SSL_get_verify_result(c->ssl);
-	if (v == X509_V_ERR_HOSTNAME_MISMATCH && check_x509_chain_seen()->leaf_seen &&
+	if (v == X509_V_ERR_HOSTNAME_MISMATCH &&
+	    check_x509_chain_seen()->leaf_seen &&
 	    !check_x509_chain_seen()->leaf_san) {
 		snprintf(s->error, sizeof(s->error), "certificate: no "
 		    "subjectAltName DNS name (a name only in the subject's CN "
