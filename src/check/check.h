@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-check, the checker: every module's interface, one commented
- * section each.  It links the common config, table, policy, dname, num
- * and log modules (common.h) that the responder links, so what it
- * compares against is what the responder serves; it sees nothing of the
- * responder's own.  Only check_https.c includes curl.h; only
- * check_smtp.c, check_https.c (libcurl's OpenSSL context), check_x509.c
- * and check_main.c include OpenSSL's headers; only check_dns.c includes
- * resolv.h.
+ * section each.  It links the common modules (common.h) that the
+ * responder links, so what it compares against is what the responder
+ * serves; it sees nothing of the responder's own.  Only check_https.c
+ * includes curl.h; only check_smtp.c, check_https.c (libcurl's OpenSSL
+ * context) and check_x509.c include OpenSSL's headers; only check_dns.c
+ * includes resolv.h.
+ *
+ * Names: every external function, struct tag, enum and enum value of a
+ * module carries its file's name as prefix (check_dns_txt, struct
+ * check_dns_answer, CHECK_DNS_OK), and the program-wide constants below
+ * carry CHECK_ and what they bound (CHECK_TIMEOUT_*, CHECK_MAX_*).
  */
 #ifndef MTA_STS_CHECK_H
 #define MTA_STS_CHECK_H
@@ -21,23 +25,25 @@
 #define CHECK_PROGNAME	"mta-sts-check"
 
 /* Every network step's bound, in seconds (senders give a fetch ~4 s). */
-#define CHECK_TIMEOUT_DNS		2	/* per try; 2 tries */
-#define CHECK_TIMEOUT_DNS_TRIES		2
-#define CHECK_TIMEOUT_CONNECT	3
+#define CHECK_TIMEOUT_DNS	2	/* per try, at most: resolv.conf's */
+#define CHECK_TIMEOUT_DNS_TRIES	2	/* tries per server, at most */
+#define CHECK_TIMEOUT_CONNECT	3	/* TCP, and for HTTPS TLS too */
 #define CHECK_TIMEOUT_HTTPS	5	/* the whole fetch */
 #define CHECK_TIMEOUT_SMTP	10	/* the whole SMTP conversation */
-#define CHECK_EXPIRY_WARN	14	/* days */
-#define CHECK_EXPIRY_CRIT	3	/* days */
-#define CHECK_MAX_BODY		65536	/* what senders read at most */
-#define CHECK_MAX_ADDRS		8	/* addresses checked per host */
-#define CHECK_MAX_MX_TLS	16	/* MX hosts whose TLS is checked */
 /*
  * A domain's checks start no new step after this many seconds, so that
  * a domain whose many hosts all answer slowly or not at all costs this
- * plus one step's bound (CHECK_TIMEOUT_SMTP), not hosts times addresses times
- * that bound.
+ * plus one step's bound (the longest a DNS question: check_dns_wait(),
+ * 12 s with three silent servers), not hosts times addresses times that
+ * bound.
  */
 #define CHECK_TIMEOUT_DOMAIN	40
+#define CHECK_EXPIRY_WARN	14	/* days */
+#define CHECK_EXPIRY_CRIT	3	/* days */
+#define CHECK_MAX_BODY		65536	/* what senders read at most */
+/* Addresses checked per MX host; the policy host's are all checked. */
+#define CHECK_MAX_ADDRS		8
+#define CHECK_MAX_MX_TLS	16	/* MX hosts whose TLS is checked */
 
 /*
  * check_result.c: the problems found for one domain, as output lines.
@@ -62,14 +68,15 @@ enum check_result_name {
 };
 
 struct check_result {
-	const char		*domain;
-	char			*text;		/* lines, each ending in \n */
-	size_t			 len;
-	size_t			 cap;
+	const char			*domain;
+	char				*text;	/* lines, each ending in \n */
+	size_t				 len;
+	size_t				 cap;
 	enum check_result_severity	 worst;
-	int			 nomem;
+	int				 nomem;	/* a line was lost */
 };
 
+/* The words of the output line: "mx-tls", "warning". */
 const char	*check_result_name_str(enum check_result_name);
 const char	*check_result_severity_str(enum check_result_severity);
 /* Adds "domain: check: severity: message\n"; never fails (nomem). */
@@ -79,8 +86,9 @@ void		 check_result_add(struct check_result *, enum check_result_name,
 void		 check_result_free(struct check_result *);
 
 /*
- * check_dns.c: DNS questions through the system's stub resolver
- * (glibc, /etc/resolv.conf), one resolver state per thread.
+ * check_dns.c: DNS questions to the servers of /etc/resolv.conf (read by
+ * glibc's res_ninit, sent by check_dns.c), one resolver state per
+ * thread.
  */
 enum check_dns_status {
 	CHECK_DNS_OK,		/* answered, records in the list (maybe 0) */
@@ -100,7 +108,7 @@ struct check_dns_answer {
 	char			 error[128];	/* for CHECK_DNS_ERROR */
 	char			**strings;	/* TXT (joined) or addresses */
 	size_t			 nstrings;
-	struct check_dns_mx		*mx;
+	struct check_dns_mx	*mx;
 	size_t			 nmx;
 	int			 late;	/* AAAA not asked: past the deadline */
 };
@@ -138,13 +146,16 @@ int		 check_record_is_sts(const char *);
  * Parses an STS record; returns 0 and copies the id, or -1 with a
  * sentence in err.
  */
-int		 check_record_sts(const char *, char *, size_t, char *, size_t);
+int		 check_record_sts(const char *, char *, size_t, char *,
+		    size_t);
+/* 1 if txt is a TLSRPT record candidate (starts with "v=TLSRPTv1"). */
 int		 check_record_is_tlsrpt(const char *);
 /*
  * Parses a TLSRPT record; returns 0 and writes the rua URIs joined by
  * "," (no blanks) into rua, or -1 with a sentence in err.
  */
-int		 check_record_tlsrpt(const char *, char *, size_t, char *, size_t);
+int		 check_record_tlsrpt(const char *, char *, size_t, char *,
+		    size_t);
 /* 1 if two comma-separated URI lists hold the same URIs, in any order. */
 int		 check_record_same_uris(const char *, const char *);
 
@@ -185,12 +196,13 @@ struct check_x509_expiry {
 	int		 ca;		/* that one is a CA's, not the leaf's */
 };
 struct check_x509_chain {
-	struct check_x509_expiry	 expiry;
-	int			 leaf_seen;
-	int			 leaf_san;	/* a DNS name in subjectAltName */
+	struct check_x509_expiry expiry;
+	int		 leaf_seen;
+	int		 leaf_san;	/* a DNS name in subjectAltName */
 };
 /* Before a connection: forget the last chain. */
 void		 check_x509_chain_reset(void);
+/* What this thread's verification noted since the last reset. */
 const struct check_x509_chain *check_x509_chain_seen(void);
 /* The verify callback (SSL_set_verify) that notes each certificate. */
 int		 check_x509_verify_note(int, struct x509_store_ctx_st *);
@@ -201,9 +213,9 @@ int		 check_x509_verify_note(int, struct x509_store_ctx_st *);
  */
 struct check_https_answer {
 	int		 tls_failed;	/* handshake or certificate */
-	int		 failed;	/* no HTTP response at all */
+	int		 failed;	/* no usable response (error says) */
 	char		 error[256];
-	struct check_x509_expiry expiry;	/* of the verified chain */
+	struct check_x509_expiry expiry; /* of the verified chain */
 	long		 status;
 	char		 content_type[128];
 	char		 location[256];	/* of a redirect */
@@ -216,11 +228,11 @@ int		 check_https_init(void);
 void		 check_https_cleanup(void);
 struct check_https;
 /* A fetcher for this thread; cafile NULL: the system's CAs. */
-struct check_https	*check_https_new(const char *);
+struct check_https *check_https_new(const char *);
 void		 check_https_free(struct check_https *);
 /* GET https://host/.well-known/mta-sts.txt from address; fills f. */
-void		 check_https_fetch(struct check_https *, const char *, const char *,
-		    struct check_https_answer *);
+void		 check_https_fetch(struct check_https *, const char *,
+		    const char *, struct check_https_answer *);
 void		 check_https_answer_free(struct check_https_answer *);
 
 /*
@@ -228,16 +240,16 @@ void		 check_https_answer_free(struct check_https_answer *);
  */
 enum check_smtp_status {
 	CHECK_SMTP_OK,
-	CHECK_SMTP_CONNECT,		/* no connection, or no greeting */
-	CHECK_SMTP_NO_STARTTLS,	/* EHLO did not offer it */
+	CHECK_SMTP_CONNECT,	/* no connection, or no greeting */
+	CHECK_SMTP_NO_STARTTLS,	/* EHLO did not offer it, or refused it */
 	CHECK_SMTP_TLS,		/* handshake or certificate failed */
 };
 struct check_smtp_answer {
 	enum check_smtp_status	 status;
 	char			 error[256];
-	struct check_x509_expiry	 expiry;	/* of the verified chain */
+	struct check_x509_expiry expiry;	/* of the verified chain */
 };
-/* Once, before any thread: loads the CAs; 0 or -1 (said why). */
+/* Once, before any thread: loads the CAs; 0 or -1. */
 int		 check_smtp_init(const char *);
 void		 check_smtp_cleanup(void);
 /* Connects to address:port, EHLO, STARTTLS, verifies host's cert. */
@@ -253,20 +265,26 @@ struct check_domain_options {
 	unsigned	 smtp_port;	/* 25 */
 	int		 policy_only;	/* -p: policy-host, -tls, -fetch */
 };
+/* A policy domain to check, and what this config serves it. */
 struct check_domain_target {
 	const char		*name;
 	const struct policy	*policy;	/* what this config serves */
 	const char		*tlsrpt;	/* config's rua, or NULL */
 };
+/* A checking thread's own: its resolver, its fetcher, its domain's time. */
 struct check_domain_thread {
-	struct check_dns	*dns;
+	struct check_dns		*dns;
 	struct check_https		*https;
-	int64_t			 deadline;	/* the domain's, clock_ms() */
-	int			 late;		/* said it ran out of time */
-	enum check_result_severity	 late_sev;	/* of what was not checked */
+	int64_t				 deadline;	/* clock_ms() */
+	int				 late;	/* said it ran out of time */
+	enum check_result_severity	 late_sev; /* of what was not checked */
 };
-/* Runs every check for d, adding its problems to r. */
-void		 check_domain_run(struct check_domain_thread *, const struct check_domain_options *,
+/*
+ * Runs d's checks (under -p only the policy host's), adding its
+ * problems to r.
+ */
+void		 check_domain_run(struct check_domain_thread *,
+		    const struct check_domain_options *,
 		    const struct check_domain_target *, struct check_result *);
 
 #endif /* MTA_STS_CHECK_H */
