@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (data[0] % 3) {
 	case 0:
 		if (check_record_is_sts(text) &&
-		    check_record_sts(text, out, sizeof(out), err, sizeof(err)) == 0 &&
+		    check_record_sts(text, out, sizeof(out), err,
+		    sizeof(err)) == 0 &&
 		    (strlen(out) < 1 || strlen(out) > POLICY_ID_LEN))
 			abort();
 		break;

@@ -6,7 +6,7 @@
 #include "unit.h"
 
 /*
- * What a server sent, inside a report line: each problem stays one line
+ * What a server sent, inside an output line: each problem stays one line
  * and shows no character a terminal obeys or a reader breaks lines at.
  */
 static void
@@ -41,7 +41,7 @@ test_result(void)
 		snprintf(want, sizeof(want),
 		    "d.test: mx-tls: warning: sent %s\n", rows[i].shown);
 		CHECK_BYTES(r.text, r.len, want, strlen(want),
-		    "report line %zu shows \"%s\"", i, rows[i].shown);
+		    "output line %zu shows \"%s\"", i, rows[i].shown);
 		check_result_free(&r);
 	}
 }
