@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * mta-sts-check, the checker: every module's interface, one commented
- * section each.  It links the common config, table, policy, dname, num
- * and log modules (common.h) that the responder links, so what it
- * compares against is what the responder serves; it sees nothing of the
- * responder's own.  Only check_https.c includes curl.h; only
- * check_smtp.c, check_https.c (libcurl's OpenSSL context), check_x509.c
- * and check_main.c include OpenSSL's headers; only check_dns.c includes
- * resolv.h.
+ * section each.  It links the common modules (common.h) that the
+ * responder links, so what it compares against is what the responder
+ * serves; it sees nothing of the responder's own.  Only check_https.c
+ * includes curl.h; only check_smtp.c, check_https.c (libcurl's OpenSSL
+ * context) and check_x509.c include OpenSSL's headers; only check_dns.c
+ * includes resolv.h.
+ *
+ * Names: every external function, struct tag, enum and enum value of a
+ * module carries its file's name as prefix (check_dns_txt, struct
+ * check_dns_answer, CHECK_DNS_OK), and the program-wide constants below
+ * carry CHECK_ and what they bound (CHECK_TIMEOUT_*, CHECK_MAX_*).
  */
 #ifndef MTA_STS_CHECK_H
 #define MTA_STS_CHECK_H
@@ -21,66 +25,70 @@
 #define CHECK_PROGNAME	"mta-sts-check"
 
 /* Every network step's bound, in seconds (senders give a fetch ~4 s). */
-#define TIMEOUT_DNS		2	/* per try; 2 tries */
-#define TIMEOUT_DNS_TRIES		2
-#define TIMEOUT_CONNECT	3
-#define TIMEOUT_HTTPS	5	/* the whole fetch */
-#define TIMEOUT_SMTP	10	/* the whole SMTP conversation */
-#define CHECK_EXPIRY_WARN	14	/* days */
-#define CHECK_EXPIRY_CRIT	3	/* days */
-#define CHECK_BODY_MAX		65536	/* what senders read at most */
-#define CHECK_ADDRS_MAX		8	/* addresses checked per host */
-#define CHECK_MX_TLS_MAX	16	/* MX hosts whose TLS is checked */
+#define CHECK_TIMEOUT_DNS	2	/* per try, at most: resolv.conf's */
+#define CHECK_TIMEOUT_DNS_TRIES	2	/* tries per server, at most */
+#define CHECK_TIMEOUT_CONNECT	3	/* TCP, and for HTTPS TLS too */
+#define CHECK_TIMEOUT_HTTPS	5	/* the whole fetch */
+#define CHECK_TIMEOUT_SMTP	10	/* the whole SMTP conversation */
 /*
  * A domain's checks start no new step after this many seconds, so that
  * a domain whose many hosts all answer slowly or not at all costs this
- * plus one step's bound (TIMEOUT_SMTP), not hosts times addresses times
- * that bound.
+ * plus one step's bound (the longest a DNS question: check_dns_wait(),
+ * 12 s with three silent servers), not hosts times addresses times that
+ * bound.
  */
-#define CHECK_DOMAIN_TIME	40
+#define CHECK_TIMEOUT_DOMAIN	40
+#define CHECK_EXPIRY_WARN	14	/* days */
+#define CHECK_EXPIRY_CRIT	3	/* days */
+#define CHECK_MAX_BODY		65536	/* what senders read at most */
+/* Addresses checked per MX host; the policy host's are all checked. */
+#define CHECK_MAX_ADDRS		8
+#define CHECK_MAX_MX_TLS	16	/* MX hosts whose TLS is checked */
 
 /*
- * check_report.c: the problems found for one domain, as output lines.
+ * check_result.c: the problems found for one domain, as output lines.
  */
-enum check_severity {
-	CHECK_OK,
-	CHECK_WARNING,
-	CHECK_CRITICAL,
-	CHECK_UNKNOWN,		/* could not check */
+enum check_result_severity {
+	CHECK_RESULT_OK,
+	CHECK_RESULT_WARNING,
+	CHECK_RESULT_CRITICAL,
+	CHECK_RESULT_UNKNOWN,		/* could not check */
 };
 
 /* The checks, named as monitoring users grep for them. */
-enum check_name {
-	CHECK_STS_RECORD,
-	CHECK_STS_ID,
-	CHECK_TLSRPT_RECORD,
-	CHECK_POLICY_HOST,
-	CHECK_POLICY_TLS,
-	CHECK_POLICY_FETCH,
-	CHECK_MX_COVERAGE,
-	CHECK_MX_TLS,
+enum check_result_name {
+	CHECK_RESULT_STS_RECORD,
+	CHECK_RESULT_STS_ID,
+	CHECK_RESULT_TLSRPT_RECORD,
+	CHECK_RESULT_POLICY_HOST,
+	CHECK_RESULT_POLICY_TLS,
+	CHECK_RESULT_POLICY_FETCH,
+	CHECK_RESULT_MX_COVERAGE,
+	CHECK_RESULT_MX_TLS,
 };
 
-struct check_report {
-	const char		*domain;
-	char			*text;		/* lines, each ending in \n */
-	size_t			 len;
-	size_t			 cap;
-	enum check_severity	 worst;
-	int			 nomem;
+struct check_result {
+	const char			*domain;
+	char				*text;	/* lines, each ending in \n */
+	size_t				 len;
+	size_t				 cap;
+	enum check_result_severity	 worst;
+	int				 nomem;	/* a line was lost */
 };
 
-const char	*check_name_str(enum check_name);
-const char	*check_severity_str(enum check_severity);
+/* The words of the output line: "mx-tls", "warning". */
+const char	*check_result_name_str(enum check_result_name);
+const char	*check_result_severity_str(enum check_result_severity);
 /* Adds "domain: check: severity: message\n"; never fails (nomem). */
-void		 report_add(struct check_report *, enum check_name,
-		    enum check_severity, const char *, ...)
+void		 check_result_add(struct check_result *, enum check_result_name,
+		    enum check_result_severity, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
-void		 report_free(struct check_report *);
+void		 check_result_free(struct check_result *);
 
 /*
- * check_dns.c: DNS questions through the system's stub resolver
- * (glibc, /etc/resolv.conf), one resolver state per thread.
+ * check_dns.c: DNS questions to the servers of /etc/resolv.conf (read by
+ * glibc's res_ninit, sent by check_dns.c), one resolver state per
+ * thread.
  */
 enum check_dns_status {
 	CHECK_DNS_OK,		/* answered, records in the list (maybe 0) */
@@ -90,7 +98,7 @@ enum check_dns_status {
 	CHECK_DNS_ERROR,	/* SERVFAIL, REFUSED, malformed... */
 };
 
-struct check_mx {
+struct check_dns_mx {
 	unsigned	 preference;
 	char		*host;		/* lower case, no trailing dot */
 };
@@ -100,7 +108,7 @@ struct check_dns_answer {
 	char			 error[128];	/* for CHECK_DNS_ERROR */
 	char			**strings;	/* TXT (joined) or addresses */
 	size_t			 nstrings;
-	struct check_mx		*mx;
+	struct check_dns_mx	*mx;
 	size_t			 nmx;
 	int			 late;	/* AAAA not asked: past the deadline */
 };
@@ -133,20 +141,23 @@ const char	*check_dns_strerror(const struct check_dns_answer *);
  * pure.
  */
 /* 1 if txt is an STS record candidate (starts with "v=STSv1"). */
-int		 record_is_sts(const char *);
+int		 check_record_is_sts(const char *);
 /*
  * Parses an STS record; returns 0 and copies the id, or -1 with a
  * sentence in err.
  */
-int		 record_sts(const char *, char *, size_t, char *, size_t);
-int		 record_is_tlsrpt(const char *);
+int		 check_record_sts(const char *, char *, size_t, char *,
+		    size_t);
+/* 1 if txt is a TLSRPT record candidate (starts with "v=TLSRPTv1"). */
+int		 check_record_is_tlsrpt(const char *);
 /*
  * Parses a TLSRPT record; returns 0 and writes the rua URIs joined by
  * "," (no blanks) into rua, or -1 with a sentence in err.
  */
-int		 record_tlsrpt(const char *, char *, size_t, char *, size_t);
+int		 check_record_tlsrpt(const char *, char *, size_t, char *,
+		    size_t);
 /* 1 if two comma-separated URI lists hold the same URIs, in any order. */
-int		 record_same_uris(const char *, const char *);
+int		 check_record_same_uris(const char *, const char *);
 
 /*
  * check_policy.c: a fetched policy body's syntax (RFC 8461 §3.2); pure.
@@ -173,37 +184,38 @@ void		 check_policy_diff(const struct check_policy *,
  * check_mx.c: mx patterns against MX hosts (RFC 8461 §4.1); pure.
  */
 /* 1 if the lower-case host matches the pattern. */
-int		 mx_match(const char *, const char *);
+int		 check_mx_match(const char *, const char *);
 
 /*
  * check_x509.c: what OpenSSL's verification of this thread's last
  * connection saw of the chain (OpenSSL's types by struct tag only).
  */
 struct x509_store_ctx_st;
-struct check_expiry {
+struct check_x509_expiry {
 	time_t		 not_after;	/* earliest in the chain, 0 unknown */
 	int		 ca;		/* that one is a CA's, not the leaf's */
 };
-struct check_chain {
-	struct check_expiry	 expiry;
-	int			 leaf_seen;
-	int			 leaf_san;	/* a DNS name in subjectAltName */
+struct check_x509_chain {
+	struct check_x509_expiry expiry;
+	int		 leaf_seen;
+	int		 leaf_san;	/* a DNS name in subjectAltName */
 };
 /* Before a connection: forget the last chain. */
-void		 x509_chain_reset(void);
-const struct check_chain *x509_chain(void);
+void		 check_x509_chain_reset(void);
+/* What this thread's verification noted since the last reset. */
+const struct check_x509_chain *check_x509_chain_seen(void);
 /* The verify callback (SSL_set_verify) that notes each certificate. */
-int		 x509_verify_note(int, struct x509_store_ctx_st *);
+int		 check_x509_verify_note(int, struct x509_store_ctx_st *);
 
 /*
  * check_https.c: fetching the policy from one address of the policy
  * host (libcurl).
  */
-struct check_fetch {
+struct check_https_answer {
 	int		 tls_failed;	/* handshake or certificate */
-	int		 failed;	/* no HTTP response at all */
+	int		 failed;	/* no usable response (error says) */
 	char		 error[256];
-	struct check_expiry expiry;	/* of the verified chain */
+	struct check_x509_expiry expiry; /* of the verified chain */
 	long		 status;
 	char		 content_type[128];
 	char		 location[256];	/* of a redirect */
@@ -212,61 +224,67 @@ struct check_fetch {
 	int		 too_large;
 };
 /* Once, before any thread: 0 or -1. */
-int		 https_init(void);
-void		 https_cleanup(void);
-struct https;
+int		 check_https_init(void);
+void		 check_https_cleanup(void);
+struct check_https;
 /* A fetcher for this thread; cafile NULL: the system's CAs. */
-struct https	*https_new(const char *);
-void		 https_free(struct https *);
+struct check_https *check_https_new(const char *);
+void		 check_https_free(struct check_https *);
 /* GET https://host/.well-known/mta-sts.txt from address; fills f. */
-void		 https_fetch(struct https *, const char *, const char *,
-		    struct check_fetch *);
-void		 check_fetch_free(struct check_fetch *);
+void		 check_https_fetch(struct check_https *, const char *,
+		    const char *, struct check_https_answer *);
+void		 check_https_answer_free(struct check_https_answer *);
 
 /*
  * check_smtp.c: STARTTLS to an MX host's address on port 25 (OpenSSL).
  */
-enum smtp_result {
-	SMTP_OK,
-	SMTP_CONNECT,		/* no connection, or no greeting */
-	SMTP_NO_STARTTLS,	/* EHLO did not offer it */
-	SMTP_TLS,		/* handshake or certificate failed */
+enum check_smtp_status {
+	CHECK_SMTP_OK,
+	CHECK_SMTP_CONNECT,	/* no connection, or no greeting */
+	CHECK_SMTP_NO_STARTTLS,	/* EHLO did not offer it, or refused it */
+	CHECK_SMTP_TLS,		/* handshake or certificate failed */
 };
-struct check_smtp {
-	enum smtp_result	 result;
+struct check_smtp_answer {
+	enum check_smtp_status	 status;
 	char			 error[256];
-	struct check_expiry	 expiry;	/* of the verified chain */
+	struct check_x509_expiry expiry;	/* of the verified chain */
 };
-/* Once, before any thread: loads the CAs; 0 or -1 (said why). */
-int		 smtp_init(const char *);
-void		 smtp_cleanup(void);
+/* Once, before any thread: loads the CAs; 0 or -1. */
+int		 check_smtp_init(const char *);
+void		 check_smtp_cleanup(void);
 /* Connects to address:port, EHLO, STARTTLS, verifies host's cert. */
-void		 smtp_check(const char *, const char *, unsigned,
-		    struct check_smtp *);
+void		 check_smtp_starttls(const char *, const char *, unsigned,
+		    struct check_smtp_answer *);
 
 /*
  * check_domain.c: every check for one policy domain.
  */
 struct policy;
-struct check_options {
+struct check_domain_options {
 	int		 no_smtp;	/* -n */
 	unsigned	 smtp_port;	/* 25 */
 	int		 policy_only;	/* -p: policy-host, -tls, -fetch */
 };
-struct check_domain {
+/* A policy domain to check, and what this config serves it. */
+struct check_domain_target {
 	const char		*name;
 	const struct policy	*policy;	/* what this config serves */
 	const char		*tlsrpt;	/* config's rua, or NULL */
 };
-struct check_worker {
-	struct check_dns	*dns;
-	struct https		*https;
-	int64_t			 deadline;	/* the domain's, clock_ms() */
-	int			 late;		/* said it ran out of time */
-	enum check_severity	 late_sev;	/* of what was not checked */
+/* A checking thread's own: its resolver, its fetcher, its domain's time. */
+struct check_domain_thread {
+	struct check_dns		*dns;
+	struct check_https		*https;
+	int64_t				 deadline;	/* clock_ms() */
+	int				 late;	/* said it ran out of time */
+	enum check_result_severity	 late_sev; /* of what was not checked */
 };
-/* Runs every check for d, adding its problems to r. */
-void		 check_domain(struct check_worker *, const struct check_options *,
-		    const struct check_domain *, struct check_report *);
+/*
+ * Runs d's checks (under -p only the policy host's), adding its
+ * problems to r.
+ */
+void		 check_domain_run(struct check_domain_thread *,
+		    const struct check_domain_options *,
+		    const struct check_domain_target *, struct check_result *);
 
 #endif /* MTA_STS_CHECK_H */

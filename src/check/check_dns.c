@@ -46,10 +46,10 @@ check_dns_new(void)
 		free(d);
 		return NULL;
 	}
-	if (d->res.retrans > TIMEOUT_DNS || d->res.retrans < 1)
-		d->res.retrans = TIMEOUT_DNS;
-	if (d->res.retry > TIMEOUT_DNS_TRIES || d->res.retry < 1)
-		d->res.retry = TIMEOUT_DNS_TRIES;
+	if (d->res.retrans > CHECK_TIMEOUT_DNS || d->res.retrans < 1)
+		d->res.retrans = CHECK_TIMEOUT_DNS;
+	if (d->res.retry > CHECK_TIMEOUT_DNS_TRIES || d->res.retry < 1)
+		d->res.retry = CHECK_TIMEOUT_DNS_TRIES;
 	/* Names are asked exactly as given: no search list. */
 	d->res.options &= ~(RES_DNSRCH | RES_DEFNAMES);
 	return d;
@@ -149,7 +149,7 @@ take(struct check_dns_answer *a, ns_msg *msg, ns_rr *rr, int type)
 	const unsigned char	*rd = ns_rr_rdata(*rr);
 	size_t			 rdlen = ns_rr_rdlen(*rr), i, n, len;
 	char			 text[INET6_ADDRSTRLEN], name[NS_MAXDNAME];
-	struct check_mx		*mx;
+	struct check_dns_mx		*mx;
 	char			*s;
 
 	switch (type) {
@@ -506,8 +506,8 @@ query(struct check_dns *d, const char *name, int type,
 		if (errno == ETIMEDOUT)
 			a->status = CHECK_DNS_TIMEOUT;
 		else if (errno == ECONNRESET || errno == EPIPE)
-			fail(a, "%s", "the DNS server closed the TCP connection "
-			    "before its answer");
+			fail(a, "%s", "the DNS server closed the TCP "
+			    "connection before its answer");
 		else {
 			fail(a, "no DNS server of /etc/resolv.conf reachable "
 			    "(%s)", errno == ENOENT ? "none named" :

@@ -7,9 +7,9 @@
  * the config's prepared response (policy.c), the responder's own.  A
  * DNS question nobody answers ends the domain's checks, so that a dead
  * zone costs its timeouts once, not once per check; after
- * CHECK_DOMAIN_TIME seconds no new network step is started, and what
- * was not checked is said.  Hosts beyond the caps (CHECK_ADDRS_MAX,
- * CHECK_MX_TLS_MAX) are not checked either, and that is said too.
+ * CHECK_TIMEOUT_DOMAIN seconds no new network step is started, and what
+ * was not checked is said.  Hosts beyond the caps (CHECK_MAX_ADDRS,
+ * CHECK_MAX_MX_TLS) are not checked either, and that is said too.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,7 +23,8 @@
 
 /* The zone-file line to publish, without its newline. */
 static void
-record_line(char *buf, size_t size, int sts, const struct check_domain *d)
+publish_line(char *buf, size_t size, int sts,
+    const struct check_domain_target *d)
 {
 	int	 n;
 
@@ -51,18 +52,21 @@ dns_stops(const struct check_dns_answer *a)
 
 /* Reports a DNS question that dns_stops. */
 static void
-dns_dead(struct check_worker *w, struct check_report *r,
-    enum check_name check, const char *name, const char *type,
+dns_dead(struct check_domain_thread *th, struct check_result *r,
+    enum check_result_name check, const char *name, const char *type,
     const struct check_dns_answer *a)
 {
 	if (a->status == CHECK_DNS_NOSERVER)
-		report_add(r, check, CHECK_UNKNOWN, "%s %s: %s, so nothing "
+		check_result_add(r, check,
+		    CHECK_RESULT_UNKNOWN, "%s %s: %s, so nothing "
 		    "could be checked: fix this machine's resolver", name,
 		    type, check_dns_strerror(a));
 	else
-		report_add(r, check, CHECK_CRITICAL, "%s %s: no answer from "
+		check_result_add(r, check,
+		    CHECK_RESULT_CRITICAL, "%s %s: no answer from "
 		    "DNS within %u s%s (the other checks were skipped)", name,
-		    type, check_dns_wait(w->dns), check == CHECK_STS_RECORD ?
+		    type, check_dns_wait(th->dns),
+		    check == CHECK_RESULT_STS_RECORD ?
 		    "; senders see no policy" : "");
 }
 
@@ -71,17 +75,18 @@ dns_dead(struct check_worker *w, struct check_report *r,
  * says so once (a warning, unknown under -p) and returns 1; else 0.
  */
 static int
-late(struct check_worker *w, struct check_report *r, enum check_name check,
-    const char *what)
+late(struct check_domain_thread *th, struct check_result *r,
+    enum check_result_name check, const char *what)
 {
-	if (clock_ms() < w->deadline)
+	if (clock_ms() < th->deadline)
 		return 0;
-	if (!w->late)
-		report_add(r, check, w->late_sev, "the checks of %s ran over "
+	if (!th->late)
+		check_result_add(r, check,
+		    th->late_sev, "the checks of %s ran over "
 		    "%d s, so %s and what follows it were not checked: look "
-		    "at the slow hosts above", r->domain, CHECK_DOMAIN_TIME,
+		    "at the slow hosts above", r->domain, CHECK_TIMEOUT_DOMAIN,
 		    what);
-	w->late = 1;
+	th->late = 1;
 	return 1;
 }
 
@@ -98,16 +103,16 @@ struct txt_found {
  * accepts; 0, or -1 (nothing to free) if DNS did not answer.
  */
 static int
-txt_records(struct check_worker *w, struct check_report *r,
-    enum check_name check, const char *prefix, const char *domain,
+txt_records(struct check_domain_thread *th, struct check_result *r,
+    enum check_result_name check, const char *prefix, const char *domain,
     int (*ours)(const char *), struct txt_found *t)
 {
 	size_t	 i;
 
 	snprintf(t->name, sizeof(t->name), "%s.%s", prefix, domain);
-	check_dns_txt(w->dns, t->name, &t->a);
+	check_dns_txt(th->dns, t->name, &t->a);
 	if (dns_stops(&t->a)) {
-		dns_dead(w, r, check, t->name, "TXT", &t->a);
+		dns_dead(th, r, check, t->name, "TXT", &t->a);
 		check_dns_answer_free(&t->a);
 		return -1;
 	}
@@ -123,33 +128,39 @@ txt_records(struct check_worker *w, struct check_report *r,
 
 /* sts-record and sts-id; -1 if DNS did not answer. */
 static int
-check_sts(struct check_worker *w, const struct check_domain *d,
-    struct check_report *r)
+sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
+    struct check_result *r)
 {
 	struct txt_found	 t;
 	char			 rec[512], id[64], err[256];
 
-	record_line(rec, sizeof(rec), 1, d);
-	if (txt_records(w, r, CHECK_STS_RECORD, "_mta-sts", d->name,
-	    record_is_sts, &t) == -1)
+	publish_line(rec, sizeof(rec), 1, d);
+	if (txt_records(th, r, CHECK_RESULT_STS_RECORD, "_mta-sts", d->name,
+	    check_record_is_sts, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%s TXT: %s; "
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "%s TXT: %s; "
 		    "senders see no policy", t.name, check_dns_strerror(&t.a));
 	else if (t.n == 0)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "no TXT record "
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "no TXT record "
 		    "\"v=STSv1; id=...\" at %s, so senders ignore the policy; "
 		    "publish: %s", t.name, rec);
 	else if (t.n > 1)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "%zu TXT "
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "%zu TXT "
 		    "records at %s start with \"v=STSv1\", so senders ignore "
 		    "them all (RFC 8461 §3.1); keep only: %s", t.n, t.name,
 		    rec);
-	else if (record_sts(t.txt, id, sizeof(id), err, sizeof(err)) == -1)
-		report_add(r, CHECK_STS_RECORD, CHECK_CRITICAL, "\"%.*s\" at "
+	else if (check_record_sts(t.txt, id, sizeof(id), err,
+	    sizeof(err)) == -1)
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "\"%.*s\" at "
 		    "%s: %s; publish: %s", TXT_SHOW, t.txt, t.name, err, rec);
 	else if (strcmp(id, d->policy->id) != 0)
-		report_add(r, CHECK_STS_ID, CHECK_CRITICAL, "%s has id %s, but "
+		check_result_add(r, CHECK_RESULT_STS_ID,
+		    CHECK_RESULT_CRITICAL, "%s has id %s, but "
 		    "this config's policy has id %s: senders keep the policy "
 		    "they cached; once the policy host serves this config, "
 		    "publish: %s", t.name, id, d->policy->id, rec);
@@ -159,39 +170,44 @@ check_sts(struct check_worker *w, const struct check_domain *d,
 
 /* tlsrpt-record; -1 if DNS did not answer. */
 static int
-check_tlsrpt(struct check_worker *w, const struct check_domain *d,
-    struct check_report *r)
+tlsrpt_record(struct check_domain_thread *th,
+    const struct check_domain_target *d, struct check_result *r)
 {
 	struct txt_found	 t;
 	char			 rec[4096], rua[2048], err[256];
 
 	if (d->tlsrpt != NULL)
-		record_line(rec, sizeof(rec), 0, d);
-	if (txt_records(w, r, CHECK_TLSRPT_RECORD, "_smtp._tls", d->name,
-	    record_is_tlsrpt, &t) == -1)
+		publish_line(rec, sizeof(rec), 0, d);
+	if (txt_records(th, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls",
+	    d->name, check_record_is_tlsrpt, &t) == -1)
 		return -1;
 	if (t.a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s TXT: %s",
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "%s TXT: %s",
 		    t.name, check_dns_strerror(&t.a));
 	else if (t.n == 0 && d->tlsrpt != NULL)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "no TXT "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "no TXT "
 		    "record \"v=TLSRPTv1; rua=...\" at %s, so no sender "
 		    "reports TLS failures; publish: %s", t.name, rec);
 	else if (t.n > 1)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%zu TXT "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "%zu TXT "
 		    "records at %s start with \"v=TLSRPTv1\", so senders "
 		    "ignore them all (RFC 8460 §3); keep one%s%s", t.n, t.name,
 		    d->tlsrpt != NULL ? ": " : "",
 		    d->tlsrpt != NULL ? rec : "");
-	else if (t.n == 1 && record_tlsrpt(t.txt, rua, sizeof(rua), err,
+	else if (t.n == 1 && check_record_tlsrpt(t.txt, rua, sizeof(rua), err,
 	    sizeof(err)) == -1)
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "\"%.*s\" at "
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "\"%.*s\" at "
 		    "%s: %s%s%s", TXT_SHOW, t.txt, t.name, err,
 		    d->tlsrpt != NULL ? "; publish: " : "",
 		    d->tlsrpt != NULL ? rec : "");
 	else if (t.n == 1 && d->tlsrpt != NULL &&
-	    !record_same_uris(rua, d->tlsrpt))
-		report_add(r, CHECK_TLSRPT_RECORD, CHECK_WARNING, "%s has rua "
+	    !check_record_same_uris(rua, d->tlsrpt))
+		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
+		    CHECK_RESULT_WARNING, "%s has rua "
 		    "%s, but this config's tlsrpt is %s; publish: %s", t.name,
 		    rua, d->tlsrpt, rec);
 	check_dns_answer_free(&t.a);
@@ -203,8 +219,9 @@ check_tlsrpt(struct check_worker *w, const struct check_domain *d,
  * the leaf's or a CA's; sev for under 3 days.
  */
 static void
-expiry(struct check_report *r, enum check_name check,
-    enum check_severity sev, const char *what, const struct check_expiry *e)
+expiry(struct check_result *r, enum check_result_name check,
+    enum check_result_severity sev, const char *what,
+    const struct check_x509_expiry *e)
 {
 	char		 date[32];
 	struct tm	 tm;
@@ -217,7 +234,8 @@ expiry(struct check_report *r, enum check_name check,
 		return;
 	gmtime_r(&e->not_after, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
-	report_add(r, check, days < CHECK_EXPIRY_CRIT ? sev : CHECK_WARNING,
+	check_result_add(r, check,
+	    days < CHECK_EXPIRY_CRIT ? sev : CHECK_RESULT_WARNING,
 	    "%s: %s expires %s (in %ld day%s): %s", what, e->ca ?
 	    "a CA certificate of the chain" : "the certificate", date, days,
 	    days == 1 ? "" : "s", e->ca ? "serve a chain through a CA "
@@ -235,80 +253,96 @@ is_text_plain(const char *ct)
 	return n == 10 && strncasecmp(ct, "text/plain", 10) == 0;
 }
 
-/* policy-tls and policy-fetch from one address. */
+/*
+ * policy-fetch for a response from one address (what): status 200, a
+ * text/plain body senders read whole, a valid policy, this config's.
+ */
 static void
-check_fetch_one(struct check_worker *w, const struct check_domain *d,
-    const struct check_policy *want, const char *host, const char *addr,
-    const char *what, struct check_report *r)
+served_policy(const struct check_domain_target *d,
+    const struct check_policy *want, const struct check_https_answer *f,
+    const char *what, struct check_result *r)
 {
-	struct check_fetch	 f;
 	struct check_policy	 got;
 	const char		*body;
 	char			 err[256], diff[1024];
 	size_t			 len;
 
-	https_fetch(w->https, host, addr, &f);
 	body = policy_body(d->policy, &len);
-	if (f.tls_failed)
-		report_add(r, CHECK_POLICY_TLS, CHECK_CRITICAL, "%s: %s", what,
-		    f.error);
-	else if (f.failed)
-		report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: %s", what,
-		    f.error);
+	if (f->status >= 300 && f->status < 400)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: status %ld redirecting to %s: "
+		    "senders do not follow redirects (RFC 8461 §3.3); serve "
+		    "the policy itself", what, f->status,
+		    f->location[0] != '\0' ? f->location : "nowhere");
+	else if (f->status != 200)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: status %ld, want 200 and the "
+		    "policy", what, f->status);
+	else if (f->too_large)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: the body is over 64 KiB, more "
+		    "than senders read", what);
+	else if (!is_text_plain(f->content_type))
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: Content-Type \"%s\", senders "
+		    "want text/plain (RFC 8461 §3.2)", what,
+		    f->content_type[0] != '\0' ? f->content_type : "(none)");
+	else if (check_policy_parse(&got, f->body != NULL ? f->body : "",
+	    f->body_len, err, sizeof(err)) == -1)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: not a valid policy: %s", what,
+		    err);
 	else {
-		expiry(r, CHECK_POLICY_TLS, CHECK_CRITICAL, what, &f.expiry);
-		if (f.status >= 300 && f.status < 400)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
-			    "status %ld redirecting to %s: senders do not "
-			    "follow redirects (RFC 8461 §3.3); serve the "
-			    "policy itself", what, f.status,
-			    f.location[0] != '\0' ? f.location : "nowhere");
-		else if (f.status != 200)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
-			    "status %ld, want 200 and the policy", what,
-			    f.status);
-		else if (f.too_large)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
-			    "the body is over 64 KiB, more than senders read",
-			    what);
-		else if (!is_text_plain(f.content_type))
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
-			    "Content-Type \"%s\", senders want text/plain "
-			    "(RFC 8461 §3.2)", what, f.content_type[0] != '\0' ?
-			    f.content_type : "(none)");
-		else if (check_policy_parse(&got, f.body != NULL ? f.body : "",
-		    f.body_len, err, sizeof(err)) == -1)
-			report_add(r, CHECK_POLICY_FETCH, CHECK_CRITICAL, "%s: "
-			    "not a valid policy: %s", what, err);
-		else {
-			if (f.body_len != len || memcmp(f.body, body, len) != 0) {
-				check_policy_diff(&got, want, diff,
-				    sizeof(diff));
-				report_add(r, CHECK_POLICY_FETCH,
-				    CHECK_CRITICAL, "%s: the policy served is "
-				    "not this config's (%s): serve this config "
-				    "there, then publish its id %s", what, diff,
-				    d->policy->id);
-			}
-			check_policy_free(&got);
+		if (f->body_len != len || memcmp(f->body, body, len) != 0) {
+			check_policy_diff(&got, want, diff, sizeof(diff));
+			check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+			    CHECK_RESULT_CRITICAL, "%s: the policy served is "
+			    "not this config's (%s): serve this config there, "
+			    "then publish its id %s", what, diff,
+			    d->policy->id);
 		}
+		check_policy_free(&got);
 	}
-	check_fetch_free(&f);
+}
+
+/* policy-tls and policy-fetch from one address. */
+static void
+fetch_from(struct check_domain_thread *th,
+    const struct check_domain_target *d, const struct check_policy *want,
+    const char *host, const char *addr, const char *what,
+    struct check_result *r)
+{
+	struct check_https_answer	 f;
+
+	check_https_fetch(th->https, host, addr, &f);
+	if (f.tls_failed)
+		check_result_add(r, CHECK_RESULT_POLICY_TLS,
+		    CHECK_RESULT_CRITICAL, "%s: %s", what, f.error);
+	else if (f.failed)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: %s", what, f.error);
+	else {
+		expiry(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, what,
+		    &f.expiry);
+		served_policy(d, want, &f, what, r);
+	}
+	check_https_answer_free(&f);
 }
 
 /* policy-host, policy-tls, policy-fetch; -1 if DNS did not answer. */
 static int
-check_policy_host(struct check_worker *w, const struct check_domain *d,
-    const struct check_policy *want, struct check_report *r)
+fetch_policy(struct check_domain_thread *th,
+    const struct check_domain_target *d, const struct check_policy *want,
+    struct check_result *r)
 {
 	struct check_dns_answer	 a;
 	char			 host[DNAME_MAX + 16];
 	size_t			 i;
 
 	snprintf(host, sizeof(host), "mta-sts.%s", d->name);
-	check_dns_addrs(w->dns, host, &a, w->deadline);
+	check_dns_addrs(th->dns, host, &a, th->deadline);
 	if (dns_stops(&a)) {
-		dns_dead(w, r, CHECK_POLICY_HOST, host, "A/AAAA", &a);
+		dns_dead(th, r, CHECK_RESULT_POLICY_HOST, host, "A/AAAA", &a);
 		check_dns_answer_free(&a);
 		return -1;
 	}
@@ -316,15 +350,17 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 		char	 what[DNAME_MAX + 64];
 
 		snprintf(what, sizeof(what), "the AAAA records of %s", host);
-		(void)late(w, r, CHECK_POLICY_HOST, what);
+		(void)late(th, r, CHECK_RESULT_POLICY_HOST, what);
 	}
 	if (a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s A/AAAA: %s; "
+		check_result_add(r, CHECK_RESULT_POLICY_HOST,
+		    CHECK_RESULT_CRITICAL, "%s A/AAAA: %s; "
 		    "senders %s", host, check_dns_strerror(&a), a.nstrings > 0 ?
 		    "may not find every address of it" : "cannot fetch the "
 		    "policy");
 	else if (a.nstrings == 0 && !a.late)
-		report_add(r, CHECK_POLICY_HOST, CHECK_CRITICAL, "%s has no A "
+		check_result_add(r, CHECK_RESULT_POLICY_HOST,
+		    CHECK_RESULT_CRITICAL, "%s has no A "
 		    "or AAAA record, so senders cannot fetch the policy: point "
 		    "it at the web server in front of mta-sts-fcgi", host);
 	/*
@@ -334,11 +370,11 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 	for (i = 0; i < a.nstrings; i++) {
 		char	 what[DNAME_MAX + 128];
 
-		snprintf(what, sizeof(what), "https://%s" POLICY_PATH " from %s",
-		    host, a.strings[i]);
-		if (late(w, r, CHECK_POLICY_FETCH, what))
+		snprintf(what, sizeof(what), "https://%s" POLICY_PATH
+		    " from %s", host, a.strings[i]);
+		if (late(th, r, CHECK_RESULT_POLICY_FETCH, what))
 			break;
-		check_fetch_one(w, d, want, host, a.strings[i], what, r);
+		fetch_from(th, d, want, host, a.strings[i], what, r);
 	}
 	check_dns_answer_free(&a);
 	return 0;
@@ -346,59 +382,66 @@ check_policy_host(struct check_worker *w, const struct check_domain *d,
 
 /* mx-tls for one MX host. */
 static void
-check_mx_tls(struct check_worker *w, const struct check_options *o,
-    const char *mx, enum check_severity sev, struct check_report *r)
+mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
+    const char *mx, enum check_result_severity sev, struct check_result *r)
 {
 	struct check_dns_answer	 a;
-	struct check_smtp	 s;
+	struct check_smtp_answer	 s;
 	char			 what[DNAME_MAX + 64];
 	size_t			 i;
 
 	snprintf(what, sizeof(what), "MX host %s", mx);
-	if (late(w, r, CHECK_MX_TLS, what))
+	if (late(th, r, CHECK_RESULT_MX_TLS, what))
 		return;
-	check_dns_addrs(w->dns, mx, &a, w->deadline);
+	check_dns_addrs(th->dns, mx, &a, th->deadline);
 	if (a.late) {
 		snprintf(what, sizeof(what), "the AAAA records of MX host %s",
 		    mx);
-		(void)late(w, r, CHECK_MX_TLS, what);
+		(void)late(th, r, CHECK_RESULT_MX_TLS, what);
 	}
 	if (a.status == CHECK_DNS_NOSERVER)
-		report_add(r, CHECK_MX_TLS, CHECK_UNKNOWN, "MX host %s A/AAAA: "
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    CHECK_RESULT_UNKNOWN, "MX host %s A/AAAA: "
 		    "%s, so it could not be checked", mx,
 		    check_dns_strerror(&a));
 	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
-		report_add(r, CHECK_MX_TLS, sev, "MX host %s A/AAAA: %s", mx,
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    sev, "MX host %s A/AAAA: %s", mx,
 		    check_dns_strerror(&a));
 	else if (a.nstrings == 0 && !a.late)
-		report_add(r, CHECK_MX_TLS, sev, "MX host %s has no A or AAAA "
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    sev, "MX host %s has no A or AAAA "
 		    "record", mx);
-	if (a.nstrings > CHECK_ADDRS_MAX)
-		report_add(r, CHECK_MX_TLS, CHECK_WARNING, "%s has %zu "
+	if (a.nstrings > CHECK_MAX_ADDRS)
+		check_result_add(r, CHECK_RESULT_MX_TLS,
+		    CHECK_RESULT_WARNING, "%s has %zu "
 		    "addresses; only the first %d were checked", what,
-		    a.nstrings, CHECK_ADDRS_MAX);
-	for (i = 0; i < a.nstrings && i < CHECK_ADDRS_MAX; i++) {
+		    a.nstrings, CHECK_MAX_ADDRS);
+	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
 		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
 		    a.strings[i], o->smtp_port);
-		if (late(w, r, CHECK_MX_TLS, what))
+		if (late(th, r, CHECK_RESULT_MX_TLS, what))
 			break;
-		smtp_check(mx, a.strings[i], o->smtp_port, &s);
-		switch (s.result) {
-		case SMTP_OK:
-			expiry(r, CHECK_MX_TLS, sev, what, &s.expiry);
+		check_smtp_starttls(mx, a.strings[i], o->smtp_port, &s);
+		switch (s.status) {
+		case CHECK_SMTP_OK:
+			expiry(r, CHECK_RESULT_MX_TLS, sev, what, &s.expiry);
 			break;
-		case SMTP_CONNECT:
-			report_add(r, CHECK_MX_TLS, sev, "%s: %s", what,
+		case CHECK_SMTP_CONNECT:
+			check_result_add(r, CHECK_RESULT_MX_TLS,
+			    sev, "%s: %s", what,
 			    s.error);
 			break;
-		case SMTP_NO_STARTTLS:
-			report_add(r, CHECK_MX_TLS, sev, "%s: %s, so senders "
+		case CHECK_SMTP_NO_STARTTLS:
+			check_result_add(r, CHECK_RESULT_MX_TLS,
+			    sev, "%s: %s, so senders "
 			    "%s (RFC 8461 §4.2)", what, s.error,
-			    sev == CHECK_CRITICAL ? "will not deliver" :
+			    sev == CHECK_RESULT_CRITICAL ? "will not deliver" :
 			    "report a failure");
 			break;
-		case SMTP_TLS:
-			report_add(r, CHECK_MX_TLS, sev, "%s: %s (RFC 8461 "
+		case CHECK_SMTP_TLS:
+			check_result_add(r, CHECK_RESULT_MX_TLS,
+			    sev, "%s: %s (RFC 8461 "
 			    "§4.2 wants TLS 1.2 or later and a certificate "
 			    "valid for %s)", what, s.error, mx);
 			break;
@@ -411,101 +454,125 @@ check_mx_tls(struct check_worker *w, const struct check_options *o,
 static int
 mx_order(const void *a, const void *b)
 {
-	const struct check_mx	*x = a, *y = b;
+	const struct check_dns_mx	*x = a, *y = b;
 
 	if (x->preference != y->preference)
 		return x->preference < y->preference ? -1 : 1;
 	return strcmp(x->host, y->host);
 }
 
-/* mx-coverage and mx-tls; -1 if DNS did not answer. */
-static int
-check_mx(struct check_worker *w, const struct check_options *o,
-    const struct check_domain *d, const struct check_policy *want,
-    struct check_report *r)
+/*
+ * mx-coverage for the MX hosts, sorted: each host an mx pattern must
+ * match, each pattern a host must match.
+ */
+static void
+mx_coverage(const struct check_domain_target *d,
+    const struct check_policy *want, const struct check_dns_answer *a,
+    enum check_result_severity sev, struct check_result *r)
 {
-	struct check_dns_answer	 a;
-	enum check_severity	 sev;
+	const char		*host, *senders;
 	enum dname_error	 e;
 	size_t			 i, j;
 	int			 hit;
 
-	if (strcmp(want->mode, "none") == 0)
-		return 0;	/* nothing is enforced or reported */
-	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_CRITICAL :
-	    CHECK_WARNING;
-	check_dns_mx(w->dns, d->name, &a);
-	if (dns_stops(&a)) {
-		dns_dead(w, r, CHECK_MX_COVERAGE, d->name, "MX", &a);
-		check_dns_answer_free(&a);
-		return -1;
-	}
-	if (a.status == CHECK_DNS_ERROR) {
-		report_add(r, CHECK_MX_COVERAGE, sev, "%s MX: %s", d->name,
-		    check_dns_strerror(&a));
-		goto out;
-	}
-	if (a.nmx == 0) {
-		report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "%s has no MX "
-		    "record: senders fall back to its address records, which "
-		    "no mx pattern describes; publish MX records", d->name);
-		goto out;
-	}
-	if (a.nmx == 1 && a.mx[0].host[0] == '\0') {
-		report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "%s has a null "
-		    "MX (RFC 7505): it accepts no mail, so its policy protects "
-		    "nothing", d->name);
-		goto out;
-	}
-	qsort(a.mx, a.nmx, sizeof(*a.mx), mx_order);
-	for (i = 0; i < a.nmx; i++) {
+	senders = sev == CHECK_RESULT_CRITICAL ? "refuse to deliver there" :
+	    "report failures";
+	for (i = 0; i < a->nmx; i++) {
+		host = a->mx[i].host;
 		for (hit = 0, j = 0; j < want->nmx && !hit; j++)
-			hit = mx_match(want->mx[j], a.mx[i].host);
+			hit = check_mx_match(want->mx[j], host);
 		if (hit)
 			continue;
 		/* A name no policy can hold (an IP address, a "_"). */
-		e = dname_check(a.mx[i].host, strlen(a.mx[i].host), 0);
+		e = dname_check(host, strlen(host), 0);
 		if (e != DNAME_OK)
-			report_add(r, CHECK_MX_COVERAGE, sev, "MX host %s "
-			    "matches no mx pattern of the %s policy, so senders "
-			    "%s, and no policy can name it (%s): fix the MX "
-			    "record", a.mx[i].host, want->mode,
-			    sev == CHECK_CRITICAL ? "refuse to deliver there" :
-			    "report failures", dname_strerror(e));
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev,
+			    "MX host %s matches no mx pattern of the %s "
+			    "policy, so senders %s, and no policy can name it "
+			    "(%s): fix the MX record", host, want->mode,
+			    senders, dname_strerror(e));
 		else
-			report_add(r, CHECK_MX_COVERAGE, sev, "MX host %s matches "
-			    "no mx pattern of the %s policy, so senders %s: add "
-			    "\"mx = %s\" to this config or fix the MX record",
-			    a.mx[i].host, want->mode, sev == CHECK_CRITICAL ?
-			    "refuse to deliver there" : "report failures",
-			    a.mx[i].host);
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev,
+			    "MX host %s matches no mx pattern of the %s "
+			    "policy, so senders %s: add \"mx = %s\" to this "
+			    "config or fix the MX record", host, want->mode,
+			    senders, host);
 	}
 	for (j = 0; j < want->nmx; j++) {
-		for (hit = 0, i = 0; i < a.nmx && !hit; i++)
-			hit = mx_match(want->mx[j], a.mx[i].host);
+		for (hit = 0, i = 0; i < a->nmx && !hit; i++)
+			hit = check_mx_match(want->mx[j], a->mx[i].host);
 		if (!hit)
-			report_add(r, CHECK_MX_COVERAGE, CHECK_WARNING, "mx "
-			    "pattern %s matches no MX host of %s: remove it or "
-			    "check the MX records", want->mx[j], d->name);
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+			    CHECK_RESULT_WARNING, "mx pattern %s matches no MX "
+			    "host of %s: remove it or check the MX records",
+			    want->mx[j], d->name);
 	}
-	if (o->no_smtp)
-		goto out;
-	if (a.nmx > CHECK_MX_TLS_MAX)
-		report_add(r, CHECK_MX_TLS, CHECK_WARNING, "%s has %zu MX "
-		    "hosts; the TLS of only the first %d (by preference) was "
-		    "checked", d->name,
-		    a.nmx, CHECK_MX_TLS_MAX);
-	for (i = 0; i < a.nmx && i < CHECK_MX_TLS_MAX && !w->late; i++)
-		if (a.mx[i].host[0] != '\0')
-			check_mx_tls(w, o, a.mx[i].host, sev, r);
-out:
+}
+
+/* mx-tls for the first CHECK_MAX_MX_TLS MX hosts, sorted. */
+static void
+mx_tls_hosts(struct check_domain_thread *th,
+    const struct check_domain_options *o, const struct check_domain_target *d,
+    const struct check_dns_answer *a, enum check_result_severity sev,
+    struct check_result *r)
+{
+	size_t	 i;
+
+	if (a->nmx > CHECK_MAX_MX_TLS)
+		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING,
+		    "%s has %zu MX hosts; the TLS of only the first %d (by "
+		    "preference) was checked", d->name, a->nmx,
+		    CHECK_MAX_MX_TLS);
+	for (i = 0; i < a->nmx && i < CHECK_MAX_MX_TLS && !th->late; i++)
+		if (a->mx[i].host[0] != '\0')
+			mx_tls(th, o, a->mx[i].host, sev, r);
+}
+
+/* mx-coverage and mx-tls; -1 if DNS did not answer. */
+static int
+mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
+    const struct check_domain_target *d, const struct check_policy *want,
+    struct check_result *r)
+{
+	struct check_dns_answer		 a;
+	enum check_result_severity	 sev;
+
+	if (strcmp(want->mode, "none") == 0)
+		return 0;	/* nothing is enforced or reported */
+	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_RESULT_CRITICAL :
+	    CHECK_RESULT_WARNING;
+	check_dns_mx(th->dns, d->name, &a);
+	if (dns_stops(&a)) {
+		dns_dead(th, r, CHECK_RESULT_MX_COVERAGE, d->name, "MX", &a);
+		check_dns_answer_free(&a);
+		return -1;
+	}
+	if (a.status == CHECK_DNS_ERROR)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s MX: %s",
+		    d->name, check_dns_strerror(&a));
+	else if (a.nmx == 0)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+		    CHECK_RESULT_WARNING, "%s has no MX record: senders fall "
+		    "back to its address records, which no mx pattern "
+		    "describes; publish MX records", d->name);
+	else if (a.nmx == 1 && a.mx[0].host[0] == '\0')
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+		    CHECK_RESULT_WARNING, "%s has a null MX (RFC 7505): it "
+		    "accepts no mail, so its policy protects nothing", d->name);
+	else {
+		qsort(a.mx, a.nmx, sizeof(*a.mx), mx_order);
+		mx_coverage(d, want, &a, sev, r);
+		if (!o->no_smtp)
+			mx_tls_hosts(th, o, d, &a, sev, r);
+	}
 	check_dns_answer_free(&a);
 	return 0;
 }
 
 void
-check_domain(struct check_worker *w, const struct check_options *o,
-    const struct check_domain *d, struct check_report *r)
+check_domain_run(struct check_domain_thread *th,
+    const struct check_domain_options *o,
+    const struct check_domain_target *d, struct check_result *r)
 {
 	struct check_policy	 want;
 	const char		*body;
@@ -513,14 +580,16 @@ check_domain(struct check_worker *w, const struct check_options *o,
 	size_t			 len;
 
 	r->domain = d->name;
-	w->deadline = clock_ms() + 1000 * (int64_t)CHECK_DOMAIN_TIME;
-	w->late = 0;
+	th->deadline = clock_ms() + 1000 * (int64_t)CHECK_TIMEOUT_DOMAIN;
+	th->late = 0;
 	/* -p answers "is the policy served?": not checked is not yes. */
-	w->late_sev = o->policy_only ? CHECK_UNKNOWN : CHECK_WARNING;
+	th->late_sev = o->policy_only ? CHECK_RESULT_UNKNOWN :
+	    CHECK_RESULT_WARNING;
 	body = policy_body(d->policy, &len);
 	if (check_policy_parse(&want, body, len, err, sizeof(err)) == -1) {
 		/* Cannot happen: conf.c validated what policy.c rendered. */
-		report_add(r, CHECK_POLICY_FETCH, CHECK_UNKNOWN, "this config's "
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_UNKNOWN, "this config's "
 		    "own policy does not parse: %s", err);
 		return;
 	}
@@ -530,9 +599,9 @@ check_domain(struct check_worker *w, const struct check_options *o,
 	 * workflow waits on that before it publishes the id, RFC 8461 §8.1).
 	 */
 	if (o->policy_only)
-		(void)check_policy_host(w, d, &want, r);
-	else if (check_sts(w, d, r) == 0 && check_tlsrpt(w, d, r) == 0 &&
-	    check_policy_host(w, d, &want, r) == 0)
-		check_mx(w, o, d, &want, r);
+		(void)fetch_policy(th, d, &want, r);
+	else if (sts_record(th, d, r) == 0 && tlsrpt_record(th, d, r) == 0 &&
+	    fetch_policy(th, d, &want, r) == 0)
+		mx_hosts(th, o, d, &want, r);
 	check_policy_free(&want);
 }

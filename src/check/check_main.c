@@ -26,10 +26,10 @@
 #define JOBS_MAX	512
 
 struct run {
-	const struct check_options	*opts;
+	const struct check_domain_options	*opts;
 	const char			*cafile;
-	struct check_domain		*domains;
-	struct check_report		*reports;
+	struct check_domain_target		*domains;
+	struct check_result		*results;
 	size_t				 ndomains;
 	atomic_size_t			 next;
 };
@@ -59,33 +59,33 @@ usage(int status)
 }
 
 static void *
-worker(void *arg)
+thread_main(void *arg)
 {
 	struct run		*run = arg;
-	struct check_worker	 w;
+	struct check_domain_thread	 th;
 	size_t			 i;
 
-	w.dns = check_dns_new();
-	w.https = https_new(run->cafile);
-	/* The other workers take this one's domains. */
-	if (w.dns == NULL || w.https == NULL)
+	th.dns = check_dns_new();
+	th.https = check_https_new(run->cafile);
+	/* The other threads take this one's domains. */
+	if (th.dns == NULL || th.https == NULL)
 		goto out;
 	while ((i = atomic_fetch_add(&run->next, 1)) < run->ndomains)
-		check_domain(&w, run->opts, &run->domains[i],
-		    &run->reports[i]);
+		check_domain_run(&th, run->opts, &run->domains[i],
+		    &run->results[i]);
 out:
-	check_dns_free(w.dns);
-	https_free(w.https);
+	check_dns_free(th.dns);
+	check_https_free(th.https);
 	return NULL;
 }
 
 /* The domains to check; 0, or -1 after saying why. */
 static int
 choose_domains(const struct table *t, char **argv, int argc,
-    struct check_domain **out, size_t *n)
+    struct check_domain_target **out, size_t *n)
 {
 	const struct table_domain	*td;
-	struct check_domain		*d;
+	struct check_domain_target		*d;
 	enum dname_error		 e;
 	size_t				 i, len;
 	int				 k, bad = 0;
@@ -170,14 +170,14 @@ run_checks(struct run *run, unsigned jobs)
 	if ((threads = calloc(jobs, sizeof(*threads))) == NULL)
 		return -1;
 	for (i = 0; i < jobs; i++) {
-		if (pthread_create(&threads[i], NULL, worker, run) != 0)
+		if (pthread_create(&threads[i], NULL, thread_main, run) != 0)
 			break;
 		started++;
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
-	/* Workers that could not start, or none at all: domains left. */
+	/* Threads that could not start, or none at all: domains left. */
 	return atomic_load(&run->next) < run->ndomains ? -1 : 0;
 }
 
@@ -191,38 +191,38 @@ print_results(const struct run *run)
 	static const char *const	 status_word[] = { "OK", "WARNING",
 	    "CRITICAL", "UNKNOWN" };
 	size_t				 i, count[4] = { 0, 0, 0, 0 };
-	enum check_severity		 worst = CHECK_OK;
+	enum check_result_severity		 worst = CHECK_RESULT_OK;
 
 	for (i = 0; i < run->ndomains; i++) {
-		if (run->reports[i].nomem)
-			run->reports[i].worst = CHECK_UNKNOWN;
-		count[run->reports[i].worst]++;
-		if (run->reports[i].worst > worst)
-			worst = run->reports[i].worst;
+		if (run->results[i].nomem)
+			run->results[i].worst = CHECK_RESULT_UNKNOWN;
+		count[run->results[i].worst]++;
+		if (run->results[i].worst > worst)
+			worst = run->results[i].worst;
 	}
 	printf("MTA-STS %s - %zu domain%s checked: %zu critical, %zu "
 	    "warning, %zu OK", status_word[worst], run->ndomains,
-	    run->ndomains == 1 ? "" : "s", count[CHECK_CRITICAL],
-	    count[CHECK_WARNING], count[CHECK_OK]);
-	if (count[CHECK_UNKNOWN] > 0)
-		printf(", %zu not checked", count[CHECK_UNKNOWN]);
+	    run->ndomains == 1 ? "" : "s", count[CHECK_RESULT_CRITICAL],
+	    count[CHECK_RESULT_WARNING], count[CHECK_RESULT_OK]);
+	if (count[CHECK_RESULT_UNKNOWN] > 0)
+		printf(", %zu not checked", count[CHECK_RESULT_UNKNOWN]);
 	printf("\n");
 	for (i = 0; i < run->ndomains; i++) {
-		if (run->reports[i].len > 0)
-			fwrite(run->reports[i].text, 1, run->reports[i].len,
+		if (run->results[i].len > 0)
+			fwrite(run->results[i].text, 1, run->results[i].len,
 			    stdout);
-		if (run->reports[i].nomem)
+		if (run->results[i].nomem)
 			printf("%s: out of memory while checking\n",
 			    run->domains[i].name);
 	}
 	if (fflush(stdout) != 0)
-		return CHECK_UNKNOWN;
+		return CHECK_RESULT_UNKNOWN;
 	return (int)worst;
 }
 
 /* The command line; returns -1 to exit with *status. */
 static int
-parse_args(int argc, char *argv[], struct check_options *opts,
+parse_args(int argc, char *argv[], struct check_domain_options *opts,
     const char **file, const char **cafile, unsigned *jobs, int *status)
 {
 	int	 ch;
@@ -295,14 +295,15 @@ check_all(struct run *run, unsigned jobs)
 {
 	int	 status = 3;
 
-	if (https_init() == -1) {
+	if (check_https_init() == -1) {
 		log_warnx("libcurl could not start");
 		return 3;
 	}
-	if (smtp_init(run->cafile) == -1) {
+	if (check_smtp_init(run->cafile) == -1) {
 		log_warnx("%s: no CA certificates could be loaded",
-		    run->cafile != NULL ? run->cafile : "the system's CA store");
-		https_cleanup();
+		    run->cafile != NULL ? run->cafile :
+		    "the system's CA store");
+		check_https_cleanup();
 		return 3;
 	}
 	atomic_init(&run->next, 0);
@@ -311,15 +312,15 @@ check_all(struct run *run, unsigned jobs)
 		    "threads)");
 	else
 		status = print_results(run);
-	smtp_cleanup();
-	https_cleanup();
+	check_smtp_cleanup();
+	check_https_cleanup();
 	return status;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct check_options	 opts = { 0, 25, 0 };
+	struct check_domain_options	 opts = { 0, 25, 0 };
 	struct conf		 conf;
 	struct run		 run;
 	const char		*default_file = DEFAULT_CONF;
@@ -347,19 +348,19 @@ main(int argc, char *argv[])
 	if (choose_domains(&conf.table, argv, argc, &run.domains,
 	    &run.ndomains) == -1)
 		goto out;
-	if ((run.reports = calloc(run.ndomains, sizeof(*run.reports))) ==
+	if ((run.results = calloc(run.ndomains, sizeof(*run.results))) ==
 	    NULL) {
 		log_warn("reports");
 		goto out;
 	}
 	for (i = 0; i < run.ndomains; i++)
-		run.reports[i].domain = run.domains[i].name;
+		run.results[i].domain = run.domains[i].name;
 	status = check_all(&run, jobs);
 out:
-	if (run.reports != NULL)
+	if (run.results != NULL)
 		for (i = 0; i < run.ndomains; i++)
-			report_free(&run.reports[i]);
-	free(run.reports);
+			check_result_free(&run.results[i]);
+	free(run.results);
 	free(run.domains);
 	conf_free(&conf);
 	return status;

@@ -11,7 +11,7 @@
 #include "check/check.h"
 
 int
-mx_match(const char *pattern, const char *host)
+check_mx_match(const char *pattern, const char *host)
 {
 	const char	*dot;
 

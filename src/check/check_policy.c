@@ -24,16 +24,95 @@ check_policy_free(struct check_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* One "key: value" line; 0 or -1 with err. */
+/* The mode line: one of enforce, testing, none; 0 or -1 with err. */
+static int
+mode_field(struct check_policy *p, const char *v, size_t vlen, int *seen,
+    char *err, size_t errsize)
+{
+	if ((*seen)++) {
+		snprintf(err, errsize, "mode given twice");
+		return -1;
+	}
+	if (!((vlen == 7 && memcmp(v, "enforce", 7) == 0) ||
+	    (vlen == 7 && memcmp(v, "testing", 7) == 0) ||
+	    (vlen == 4 && memcmp(v, "none", 4) == 0))) {
+		snprintf(err, errsize, "mode \"%.*s\" is not enforce, "
+		    "testing or none", (int)(vlen > 20 ? 20 : vlen), v);
+		return -1;
+	}
+	memcpy(p->mode, v, vlen);
+	p->mode[vlen] = '\0';
+	return 0;
+}
+
+/* The max_age line: 1 to 10 digits, at most 31557600; 0 or -1. */
+static int
+max_age_field(struct check_policy *p, const char *v, size_t vlen, int *seen,
+    char *err, size_t errsize)
+{
+	char		 num[16], *end;
+	unsigned long	 n;
+
+	if ((*seen)++) {
+		snprintf(err, errsize, "max_age given twice");
+		return -1;
+	}
+	for (n = 0; n < vlen && v[n] >= '0' && v[n] <= '9'; n++)
+		;
+	/* The body is not NUL-terminated: never scan past vlen. */
+	if (vlen < 1 || vlen > 10 || n < vlen) {
+		snprintf(err, errsize, "max_age \"%.*s\" is not 1 to 10 "
+		    "digits", (int)(vlen > 20 ? 20 : vlen), v);
+		return -1;
+	}
+	memcpy(num, v, vlen);
+	num[vlen] = '\0';
+	errno = 0;
+	n = strtoul(num, &end, 10);
+	/* RFC 8461 §3.2: max_age ≤ 31557600 */
+	if (errno != 0 || *end != '\0' || n > POLICY_MAX_AGE_MAX) {
+		snprintf(err, errsize, "max_age %s is over 31557600", num);
+		return -1;
+	}
+	p->max_age = n;
+	return 0;
+}
+
+/* An mx line: a pattern a policy may hold, kept; 0 or -1 with err. */
+static int
+mx_field(struct check_policy *p, const char *v, size_t vlen, char *err,
+    size_t errsize)
+{
+	enum dname_error	 e;
+
+	if ((e = dname_check(v, vlen, 1)) != DNAME_OK) {
+		snprintf(err, errsize, "mx \"%.*s\": %s",
+		    (int)(vlen > 60 ? 60 : vlen), v, dname_strerror(e));
+		return -1;
+	}
+	if (p->nmx == CHECK_POLICY_MX_MAX) {
+		snprintf(err, errsize, "more than %d mx lines",
+		    CHECK_POLICY_MX_MAX);
+		return -1;
+	}
+	if ((p->mx[p->nmx] = strndup(v, vlen)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	p->nmx++;
+	return 0;
+}
+
+/*
+ * One "key: value" line, blanks around the value dropped; seen counts
+ * the version, mode and max_age lines.  0 or -1 with err.
+ */
 static int
 field(struct check_policy *p, const char *line, size_t len, int *seen,
     char *err, size_t errsize)
 {
-	const char		*colon, *v;
-	size_t			 klen, vlen;
-	enum dname_error	 e;
-	char			 num[16], *end;
-	unsigned long		 n;
+	const char	*colon, *v;
+	size_t		 klen, vlen;
 
 	if ((colon = memchr(line, ':', len)) == NULL) {
 		snprintf(err, errsize, "line \"%.*s\" is not \"key: value\"",
@@ -53,61 +132,14 @@ field(struct check_policy *p, const char *line, size_t len, int *seen,
 			snprintf(err, errsize, "want one \"version: STSv1\"");
 			return -1;
 		}
-	} else if (KEY("mode")) {
-		if (seen[1]++) {
-			snprintf(err, errsize, "mode given twice");
-			return -1;
-		}
-		if (!((vlen == 7 && memcmp(v, "enforce", 7) == 0) ||
-		    (vlen == 7 && memcmp(v, "testing", 7) == 0) ||
-		    (vlen == 4 && memcmp(v, "none", 4) == 0))) {
-			snprintf(err, errsize, "mode \"%.*s\" is not enforce, "
-			    "testing or none", (int)(vlen > 20 ? 20 : vlen), v);
-			return -1;
-		}
-		memcpy(p->mode, v, vlen);
-		p->mode[vlen] = '\0';
-	} else if (KEY("max_age")) {
-		if (seen[2]++) {
-			snprintf(err, errsize, "max_age given twice");
-			return -1;
-		}
-		for (n = 0; n < vlen && v[n] >= '0' && v[n] <= '9'; n++)
-			;
-		/* The body is not NUL-terminated: never scan past vlen. */
-		if (vlen < 1 || vlen > 10 || n < vlen) {
-			snprintf(err, errsize, "max_age \"%.*s\" is not 1 to 10 "
-			    "digits", (int)(vlen > 20 ? 20 : vlen), v);
-			return -1;
-		}
-		memcpy(num, v, vlen);
-		num[vlen] = '\0';
-		errno = 0;
-		n = strtoul(num, &end, 10);
-		if (errno != 0 || *end != '\0' || n > POLICY_MAX_AGE_MAX) {
-			snprintf(err, errsize, "max_age %s is over 31557600",
-			    num);
-			return -1;
-		}
-		p->max_age = n;
-	} else if (KEY("mx")) {
-		if ((e = dname_check(v, vlen, 1)) != DNAME_OK) {
-			snprintf(err, errsize, "mx \"%.*s\": %s",
-			    (int)(vlen > 60 ? 60 : vlen), v, dname_strerror(e));
-			return -1;
-		}
-		if (p->nmx == CHECK_POLICY_MX_MAX) {
-			snprintf(err, errsize, "more than %d mx lines",
-			    CHECK_POLICY_MX_MAX);
-			return -1;
-		}
-		if ((p->mx[p->nmx] = strndup(v, vlen)) == NULL) {
-			snprintf(err, errsize, "out of memory");
-			return -1;
-		}
-		p->nmx++;
-	}
+	} else if (KEY("mode"))
+		return mode_field(p, v, vlen, &seen[1], err, errsize);
+	else if (KEY("max_age"))
+		return max_age_field(p, v, vlen, &seen[2], err, errsize);
+	else if (KEY("mx"))
+		return mx_field(p, v, vlen, err, errsize);
 #undef KEY
+	/* Any other key is ignored, as senders ignore it. */
 	return 0;
 }
 
@@ -130,7 +162,8 @@ check_policy_parse(struct check_policy *p, const char *body, size_t len,
 	}
 	while (line < end) {
 		nl = memchr(line, '\n', (size_t)(end - line));
-		llen = (nl != NULL ? (size_t)(nl - line) : (size_t)(end - line));
+		llen = nl != NULL ? (size_t)(nl - line) :
+		    (size_t)(end - line);
 		if (llen > 0 && line[llen - 1] == '\r')
 			llen--;
 		if (memchr(line, '\r', llen) != NULL) {
@@ -212,8 +245,8 @@ check_policy_diff(const struct check_policy *served,
 			    served->mx[i], "");
 	for (i = 0; i < want->nmx; i++)
 		if (!has_mx(served, want->mx[i]))
-			part(buf, size, "mx: %s%s missing from the served policy",
-			    want->mx[i], "");
+			part(buf, size, "mx: %s%s missing from the served "
+			    "policy", want->mx[i], "");
 	if (served->max_age != want->max_age) {
 		snprintf(a, sizeof(a), "%lu", served->max_age);
 		snprintf(b, sizeof(b), "%lu", want->max_age);

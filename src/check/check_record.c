@@ -19,13 +19,13 @@ is_wsp(char c)
 }
 
 int
-record_is_sts(const char *txt)
+check_record_is_sts(const char *txt)
 {
 	return strncmp(txt, STS_VERSION, sizeof(STS_VERSION) - 1) == 0;
 }
 
 int
-record_is_tlsrpt(const char *txt)
+check_record_is_tlsrpt(const char *txt)
 {
 	return strncmp(txt, TLSRPT_VERSION, sizeof(TLSRPT_VERSION) - 1) == 0;
 }
@@ -97,14 +97,14 @@ fields_end(const char *version, const char *rfc, const char *field, int s,
 }
 
 int
-record_sts(const char *txt, char *id, size_t idsize, char *err,
+check_record_sts(const char *txt, char *id, size_t idsize, char *err,
     size_t errsize)
 {
 	const char	*p = txt + sizeof(STS_VERSION) - 1;
 	size_t		 n;
 	int		 s, have_id = 0;
 
-	if (!record_is_sts(txt)) {
+	if (!check_record_is_sts(txt)) {
 		snprintf(err, errsize, "does not start with \"v=STSv1\"");
 		return -1;
 	}
@@ -118,13 +118,14 @@ record_sts(const char *txt, char *id, size_t idsize, char *err,
 				for (n = 0; p[3 + n] != '\0' &&
 				    p[3 + n] != ';' && !is_wsp(p[3 + n]); n++)
 					;
-				snprintf(err, errsize, "id \"%.*s\" is not 1 to "
-				    "32 letters and digits (RFC 8461 §3.1)",
-				    (int)n, p + 3);
+				snprintf(err, errsize, "id \"%.*s\" is not 1 "
+				    "to 32 letters and digits (RFC 8461 "
+				    "§3.1)", (int)n, p + 3);
 				return -1;
 			}
 			if (have_id++) {
-				snprintf(err, errsize, "more than one id field");
+				snprintf(err, errsize, "more than one id "
+				    "field");
 				return -1;
 			}
 			if (n >= idsize)
@@ -155,7 +156,7 @@ uri_ok(const char *u, size_t len)
 }
 
 int
-record_tlsrpt(const char *txt, char *rua, size_t ruasize, char *err,
+check_record_tlsrpt(const char *txt, char *rua, size_t ruasize, char *err,
     size_t errsize)
 {
 	const char	*p = txt + sizeof(TLSRPT_VERSION) - 1, *u;
@@ -163,7 +164,7 @@ record_tlsrpt(const char *txt, char *rua, size_t ruasize, char *err,
 	int		 s, have_rua = 0;
 
 	rua[0] = '\0';
-	if (!record_is_tlsrpt(txt)) {
+	if (!check_record_is_tlsrpt(txt)) {
 		snprintf(err, errsize, "does not start with \"v=TLSRPTv1\"");
 		return -1;
 	}
@@ -246,7 +247,7 @@ subset(const char *a, const char *b)
 }
 
 int
-record_same_uris(const char *a, const char *b)
+check_record_same_uris(const char *a, const char *b)
 {
 	return subset(a, b) && subset(b, a);
 }

@@ -12,40 +12,40 @@
 #include "check/check.h"
 
 const char *
-check_name_str(enum check_name name)
+check_result_name_str(enum check_result_name name)
 {
 	switch (name) {
-	case CHECK_STS_RECORD:
+	case CHECK_RESULT_STS_RECORD:
 		return "sts-record";
-	case CHECK_STS_ID:
+	case CHECK_RESULT_STS_ID:
 		return "sts-id";
-	case CHECK_TLSRPT_RECORD:
+	case CHECK_RESULT_TLSRPT_RECORD:
 		return "tlsrpt-record";
-	case CHECK_POLICY_HOST:
+	case CHECK_RESULT_POLICY_HOST:
 		return "policy-host";
-	case CHECK_POLICY_TLS:
+	case CHECK_RESULT_POLICY_TLS:
 		return "policy-tls";
-	case CHECK_POLICY_FETCH:
+	case CHECK_RESULT_POLICY_FETCH:
 		return "policy-fetch";
-	case CHECK_MX_COVERAGE:
+	case CHECK_RESULT_MX_COVERAGE:
 		return "mx-coverage";
-	case CHECK_MX_TLS:
+	case CHECK_RESULT_MX_TLS:
 		return "mx-tls";
 	}
 	return "?";
 }
 
 const char *
-check_severity_str(enum check_severity s)
+check_result_severity_str(enum check_result_severity s)
 {
 	switch (s) {
-	case CHECK_OK:
+	case CHECK_RESULT_OK:
 		return "ok";
-	case CHECK_WARNING:
+	case CHECK_RESULT_WARNING:
 		return "warning";
-	case CHECK_CRITICAL:
+	case CHECK_RESULT_CRITICAL:
 		return "critical";
-	case CHECK_UNKNOWN:
+	case CHECK_RESULT_UNKNOWN:
 		return "unknown";
 	}
 	return "?";
@@ -117,8 +117,8 @@ clean(char *out, size_t size, const char *in)
 }
 
 void
-report_add(struct check_report *r, enum check_name name,
-    enum check_severity sev, const char *fmt, ...)
+check_result_add(struct check_result *r, enum check_result_name name,
+    enum check_result_severity sev, const char *fmt, ...)
 {
 	char	 raw[2048], msg[2048], *p;
 	size_t	 need, ncap;
@@ -145,13 +145,14 @@ report_add(struct check_report *r, enum check_name name,
 		r->cap = ncap;
 	}
 	n = snprintf(r->text + r->len, r->cap - r->len, "%s: %s: %s: %s\n",
-	    r->domain, check_name_str(name), check_severity_str(sev), msg);
+	    r->domain, check_result_name_str(name),
+	    check_result_severity_str(sev), msg);
 	if (n > 0)
 		r->len += (size_t)n;
 }
 
 void
-report_free(struct check_report *r)
+check_result_free(struct check_result *r)
 {
 	free(r->text);
 	r->text = NULL;

@@ -28,30 +28,30 @@
 
 #include "check/check.h"
 
-static SSL_CTX	*smtp_ctx;
+static SSL_CTX	*tls_ctx;
 
 int
-smtp_init(const char *cafile)
+check_smtp_init(const char *cafile)
 {
-	if ((smtp_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+	if ((tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		return -1;
-	SSL_CTX_set_min_proto_version(smtp_ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(smtp_ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
 	if ((cafile != NULL ?
-	    SSL_CTX_load_verify_locations(smtp_ctx, cafile, NULL) :
-	    SSL_CTX_set_default_verify_paths(smtp_ctx)) != 1) {
-		SSL_CTX_free(smtp_ctx);
-		smtp_ctx = NULL;
+	    SSL_CTX_load_verify_locations(tls_ctx, cafile, NULL) :
+	    SSL_CTX_set_default_verify_paths(tls_ctx)) != 1) {
+		SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
 		return -1;
 	}
 	return 0;
 }
 
 void
-smtp_cleanup(void)
+check_smtp_cleanup(void)
 {
-	SSL_CTX_free(smtp_ctx);
-	smtp_ctx = NULL;
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
 }
 
 struct conn {
@@ -122,7 +122,7 @@ dial(struct conn *c, const char *address, unsigned port, char *err,
 		}
 		if (wait_fd(c, POLLOUT) == -1) {
 			snprintf(err, errsize, "connect: no answer within "
-			    "%d s", TIMEOUT_CONNECT);
+			    "%d s", CHECK_TIMEOUT_CONNECT);
 			return -1;
 		}
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1 ||
@@ -160,12 +160,15 @@ reply(struct conn *c, char *text, size_t textsize, char *err,
 				    "\"%.40s\"", c->buf);
 				return -1;
 			}
-			code = (c->buf[0] - '0') * 100 + (c->buf[1] - '0') * 10 +
-			    (c->buf[2] - '0');
+			code = (c->buf[0] - '0') * 100 +
+			    (c->buf[1] - '0') * 10 + (c->buf[2] - '0');
 			more = c->buf[3] == '-';
-			/* RFC 3207 §4: an EHLO keyword line, however long
-			 * the reply. */
-			if (n >= 12 && strncasecmp(c->buf + 4, "STARTTLS", 8) == 0 &&
+			/*
+			 * RFC 3207 §4: an EHLO keyword line, however long
+			 * the reply.
+			 */
+			if (n >= 12 &&
+			    strncasecmp(c->buf + 4, "STARTTLS", 8) == 0 &&
 			    (c->buf[12] == '\r' || c->buf[12] == '\n' ||
 			    c->buf[12] == ' '))
 				c->starttls = 1;
@@ -196,7 +199,7 @@ reply(struct conn *c, char *text, size_t textsize, char *err,
 		}
 		if (wait_fd(c, POLLIN) == -1) {
 			snprintf(err, errsize, "no reply within %d s",
-			    TIMEOUT_SMTP);
+			    CHECK_TIMEOUT_SMTP);
 			return -1;
 		}
 		r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
@@ -222,7 +225,8 @@ say(struct conn *c, const char *line, char *err, size_t errsize)
 			snprintf(err, errsize, "write timed out");
 			return -1;
 		}
-		if ((w = send(c->fd, line + done, len - done, MSG_NOSIGNAL)) == -1) {
+		if ((w = send(c->fd, line + done, len - done,
+		    MSG_NOSIGNAL)) == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			snprintf(err, errsize, "write: %s", strerror(errno));
@@ -234,16 +238,17 @@ say(struct conn *c, const char *line, char *err, size_t errsize)
 }
 
 static void
-tls_error(struct conn *c, struct check_smtp *s)
+tls_error(struct conn *c, struct check_smtp_answer *s)
 {
 	unsigned long	 e;
 	long		 v;
 	char		 msg[200];
 
-	s->result = SMTP_TLS;
+	s->status = CHECK_SMTP_TLS;
 	v = SSL_get_verify_result(c->ssl);
-	if (v == X509_V_ERR_HOSTNAME_MISMATCH && x509_chain()->leaf_seen &&
-	    !x509_chain()->leaf_san) {
+	if (v == X509_V_ERR_HOSTNAME_MISMATCH &&
+	    check_x509_chain_seen()->leaf_seen &&
+	    !check_x509_chain_seen()->leaf_san) {
 		snprintf(s->error, sizeof(s->error), "certificate: no "
 		    "subjectAltName DNS name (a name only in the subject's CN "
 		    "does not count)");
@@ -264,11 +269,11 @@ tls_error(struct conn *c, struct check_smtp *s)
 }
 
 static int
-handshake(struct conn *c, const char *host, struct check_smtp *s)
+handshake(struct conn *c, const char *host, struct check_smtp_answer *s)
 {
 	int	 r, e;
 
-	if ((c->ssl = SSL_new(smtp_ctx)) == NULL ||
+	if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
 	    SSL_set_fd(c->ssl, c->fd) != 1 ||
 	    SSL_set_tlsext_host_name(c->ssl, host) != 1 ||
 	    SSL_set1_host(c->ssl, host) != 1) {
@@ -281,8 +286,8 @@ handshake(struct conn *c, const char *host, struct check_smtp *s)
 	 */
 	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
 	    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
-	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, x509_verify_note);
-	x509_chain_reset();
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, check_x509_verify_note);
+	check_x509_chain_reset();
 	while ((r = SSL_connect(c->ssl)) != 1) {
 		e = SSL_get_error(c->ssl, r);
 		if ((e == SSL_ERROR_WANT_READ && wait_fd(c, POLLIN) == 0) ||
@@ -291,13 +296,13 @@ handshake(struct conn *c, const char *host, struct check_smtp *s)
 		tls_error(c, s);
 		return -1;
 	}
-	s->expiry = x509_chain()->expiry;
+	s->expiry = check_x509_chain_seen()->expiry;
 	return 0;
 }
 
 void
-smtp_check(const char *host, const char *address, unsigned port,
-    struct check_smtp *s)
+check_smtp_starttls(const char *host, const char *address, unsigned port,
+    struct check_smtp_answer *s)
 {
 	struct conn	 c;
 	char		 text[8192], helo[300], me[256];
@@ -307,11 +312,11 @@ smtp_check(const char *host, const char *address, unsigned port,
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &c.deadline);
-	c.deadline.tv_sec += TIMEOUT_CONNECT;
-	s->result = SMTP_CONNECT;
+	c.deadline.tv_sec += CHECK_TIMEOUT_CONNECT;
+	s->status = CHECK_SMTP_CONNECT;
 	if (dial(&c, address, port, s->error, sizeof(s->error)) == -1)
 		goto out;
-	c.deadline.tv_sec += TIMEOUT_SMTP - TIMEOUT_CONNECT;
+	c.deadline.tv_sec += CHECK_TIMEOUT_SMTP - CHECK_TIMEOUT_CONNECT;
 	if ((code = reply(&c, text, sizeof(text), s->error,
 	    sizeof(s->error))) == -1)
 		goto out;
@@ -333,7 +338,7 @@ smtp_check(const char *host, const char *address, unsigned port,
 		goto out;
 	}
 	if (!c.starttls) {
-		s->result = SMTP_NO_STARTTLS;
+		s->status = CHECK_SMTP_NO_STARTTLS;
 		snprintf(s->error, sizeof(s->error), "STARTTLS not offered");
 		say(&c, "QUIT\r\n", me, sizeof(me));
 		goto out;
@@ -343,21 +348,21 @@ smtp_check(const char *host, const char *address, unsigned port,
 	    sizeof(s->error))) == -1)
 		goto out;
 	if (code != 220) {
-		s->result = SMTP_NO_STARTTLS;
+		s->status = CHECK_SMTP_NO_STARTTLS;
 		snprintf(s->error, sizeof(s->error), "STARTTLS answered %.60s",
 		    text);
 		goto out;
 	}
 	if (c.len > 0) {
 		/* RFC 3207 §5: nothing may follow 220 before the handshake. */
-		s->result = SMTP_TLS;
+		s->status = CHECK_SMTP_TLS;
 		snprintf(s->error, sizeof(s->error), "bytes after the "
 		    "STARTTLS reply (a STARTTLS injection risk)");
 		goto out;
 	}
 	if (handshake(&c, host, s) == -1)
 		goto out;
-	s->result = SMTP_OK;
+	s->status = CHECK_SMTP_OK;
 	SSL_write(c.ssl, "QUIT\r\n", 6);
 out:
 	if (c.ssl != NULL) {

@@ -6,9 +6,9 @@
  * fails from that day, whichever it is), and whether the leaf names its
  * host in a subjectAltName, which RFC 8461 §4.2 requires and RFC 9525
  * clients insist on: a name only in the subject's CN is not enough.
- * OpenSSL calls x509_verify_note for every certificate of the chain it
+ * OpenSSL calls check_x509_verify_note for every certificate of the chain it
  * builds, in the thread that makes the connection; what it saw is kept
- * per thread until the next x509_chain_reset.
+ * per thread until the next check_x509_chain_reset.
  */
 #include <string.h>
 #include <time.h>
@@ -18,10 +18,10 @@
 
 #include "check/check.h"
 
-static _Thread_local struct check_chain	 seen;
+static _Thread_local struct check_x509_chain	 seen;
 
 static void
-x509_expiry_note(X509 *cert, int depth, struct check_expiry *e)
+expiry_note(X509 *cert, int depth, struct check_x509_expiry *e)
 {
 	struct tm	 tm;
 	time_t		 t;
@@ -53,24 +53,24 @@ names_in_san(X509 *cert)
 }
 
 void
-x509_chain_reset(void)
+check_x509_chain_reset(void)
 {
 	memset(&seen, 0, sizeof(seen));
 }
 
-const struct check_chain *
-x509_chain(void)
+const struct check_x509_chain *
+check_x509_chain_seen(void)
 {
 	return &seen;
 }
 
 int
-x509_verify_note(int ok, struct x509_store_ctx_st *x)
+check_x509_verify_note(int ok, struct x509_store_ctx_st *x)
 {
 	X509	*cert = X509_STORE_CTX_get_current_cert(x);
 	int	 depth = X509_STORE_CTX_get_error_depth(x);
 
-	x509_expiry_note(cert, depth, &seen.expiry);
+	expiry_note(cert, depth, &seen.expiry);
 	if (depth == 0 && cert != NULL) {
 		seen.leaf_seen = 1;
 		seen.leaf_san = names_in_san(cert);

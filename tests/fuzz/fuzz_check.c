@@ -32,14 +32,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	switch (data[0] % 3) {
 	case 0:
-		if (record_is_sts(text) &&
-		    record_sts(text, out, sizeof(out), err, sizeof(err)) == 0 &&
+		if (check_record_is_sts(text) &&
+		    check_record_sts(text, out, sizeof(out), err,
+		    sizeof(err)) == 0 &&
 		    (strlen(out) < 1 || strlen(out) > POLICY_ID_LEN))
 			abort();
 		break;
 	case 1:
-		if (record_tlsrpt(text, out, sizeof(out), err,
-		    sizeof(err)) == 0 && !record_same_uris(out, out))
+		if (check_record_tlsrpt(text, out, sizeof(out), err,
+		    sizeof(err)) == 0 && !check_record_same_uris(out, out))
 			abort();
 		break;
 	case 2:
@@ -50,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    err, sizeof(err)) == 0) {
 			check_policy_diff(&got, &want, diff, sizeof(diff));
 			for (i = 0; i < got.nmx; i++)
-				(void)mx_match(got.mx[i], text);
+				(void)check_mx_match(got.mx[i], text);
 			check_policy_free(&got);
 		} else if (err[0] == '\0')
 			abort();	/* a refusal says why */
