@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: ISC
-# Shared by the front-end tests (sourced after tests/lib.sh).
+# Shared by the front-end tests (tests/e2e) and the package's
+# (tests/deb); sourced after tests/lib/suite.sh.
 #
 # Every front-end is checked the same way through HTTP: the exact 200 for
 # GET with its headers, HEAD without a body, 405 for POST, 404 for another
@@ -8,7 +9,7 @@
 # are copied where that user can read them; processes "of ours" are those
 # running that copy.
 
-. tests/e2e/nginx.sh
+. tests/lib/nginx.sh
 
 WWW=$SCRATCH/www
 WWW_BIN=$WWW/mta-sts-fcgi

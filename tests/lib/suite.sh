@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: ISC
-# Shared by the shell test suites: assertions that print "ok - ..." or
-# "not ok - ..." with the difference, a scratch directory removed on exit,
-# and helpers to start and stop servers by PID with bounded waits.
-# Sourced from the project root.
+# Shared by the shell test suites and the benchmarks: assertions that
+# print "ok - ..." or "not ok - ..." with the difference, a scratch
+# directory removed on exit, and helpers to start and stop servers by PID
+# with bounded waits.  Sourced from the project root, before the other
+# helpers of tests/lib/.
 
 TOP=$(pwd)
 # O=build/asan (tests/run.sh) tests another build; BIN may be a wrapper.
