@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: ISC
+# shellcheck shell=bash
 # Shared by the front-end tests (tests/e2e) and the package's
 # (tests/deb); sourced after tests/lib/suite.sh.
 #
@@ -141,6 +142,7 @@ nginx_start() {
 	nginx_conf "$dir" "$NGINX_PORT" "$upstream" "$contrib"
 	start "nginx-$name" nginx -e "$dir/error.log" -p "$dir" \
 	    -c "$dir/nginx.conf"
+	# shellcheck disable=SC2034 # the caller's to stop
 	NGINX_PID=$LAST_PID
 	frontend_up "nginx $name" "$NGINX_URL" "$SCRATCH/nginx-$name.err" \
 	    "$dir/error.log"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: ISC
+# shellcheck shell=bash
 # Starts a throwaway nginx in a scratch prefix with contrib/nginx's server
 # block, the socket and port substituted and nothing else changed.  Shared
 # by the front-end tests (frontend.sh), "make run" (scripts/run.sh) and
