@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # make bench (last step) or make bench-check: mta-sts-check at a
-# provider's scale.  A namespace world (tests/check/world.sh) with
+# provider's scale.  A namespace world (tests/lib/world.sh) with
 # DOMAINS policy domains, all answering: dnsmasq on 53, nginx with TLS on
 # 443 (one certificate naming every mta-sts host) in front of our
 # responder.  Times "mta-sts-check -n" over all of them, ROUNDS times,
@@ -16,8 +16,8 @@ DOMAINS=${DOMAINS:-1000}
 ROUNDS=${ROUNDS:-3}
 JOBS=${JOBS:-32}
 OUT=${OUT:-BENCHMARKS.md}
-. tests/lib.sh
-. tests/check/world.sh
+. tests/lib/suite.sh
+. tests/lib/world.sh
 . bench/lib.sh
 CHECK=$TOP/build/mta-sts-check
 trap 'cleanup; world_destroy' EXIT

@@ -17,7 +17,7 @@ DOMAINS=${DOMAINS:-100000}
 FILES=${FILES:-1000}
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-BENCHMARKS.md}
-. tests/lib.sh
+. tests/lib/suite.sh
 . bench/lib.sh
 die() { echo "bench/dir-scale: $*" >&2; exit 1; }
 [ -x "$BIN" ] && [ -x "$CLIENT" ] || die "build first (make all build/tests/tools/fcgi-client)"

@@ -22,7 +22,7 @@ fi
 TOP=$(pwd)
 PORT=${PORT:-8080}
 CONF=${CONF:-etc/mta-sts-fcgi.ini}
-. tests/e2e/nginx.sh
+. tests/lib/nginx.sh
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 	echo "run: 127.0.0.1:$PORT is in use; try: make run PORT=8081" >&2

@@ -5,8 +5,8 @@
 # certificates from throwaway CAs.  good.test is the all-good world;
 # every other domain of the world is broken in exactly one way, and each
 # is checked on its own, asserting the exact output lines and exit status.
-. tests/lib.sh
-. tests/check/world.sh
+. tests/lib/suite.sh
+. tests/lib/world.sh
 
 CHECK=${CHECK:-$TOP/${O:-build}/mta-sts-check}
 # A second namespace, with no DNS server at all.

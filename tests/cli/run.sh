@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # The command line: options, exit statuses and first lines of messages.
-. tests/lib.sh
+. tests/lib/suite.sh
 need "$BIN" "$CLIENT"
 
 good=tests/conf/good/minimal.ini

@@ -10,7 +10,7 @@
 #     -d and -U must fail too and print nothing on stdout (no half output)
 # UPDATE=1 rewrites the expected files from the current output; review the
 # diff before committing it.
-. tests/lib.sh
+. tests/lib/suite.sh
 need "$BIN"
 cd tests/conf || exit 1
 

@@ -14,8 +14,8 @@
 # file they ship) is already present: it never purges someone's install.
 # Whatever happens, it purges what it installed before it exits.
 BIN=/usr/sbin/mta-sts-fcgi	# frontend_setup copies the installed responder
-. tests/lib.sh
-. tests/e2e/frontend.sh
+. tests/lib/suite.sh
+. tests/lib/frontend.sh
 
 PKGS=(mta-sts-fcgi mta-sts-check)
 OUT=build/deb
@@ -55,7 +55,7 @@ dpkg_run() {
 
 # The trap: purge what we installed, whatever state the test left it in
 # (a service still running the installed binary is stopped by PID just
-# after, by lib.sh's cleanup, which also removes the scratch directory
+# after, by suite.sh's cleanup, which also removes the scratch directory
 # that dpkg_run needs, so it comes last).
 deb_cleanup() {
 	if [ -n "$INSTALLED" ]; then

@@ -4,8 +4,8 @@
 # port substituted): mod_fcgid (Apache runs us), mod_proxy_fcgi with
 # SetHandler and with ProxyPass enablereuse=on (we run on our own), and
 # plain CGI (mod_cgi).
-. tests/lib.sh
-. tests/e2e/frontend.sh
+. tests/lib/suite.sh
+. tests/lib/frontend.sh
 need "$BIN" "$CLIENT"
 
 command -v apache2 >/dev/null || { notok "apache2 is not installed"; exit 1; }

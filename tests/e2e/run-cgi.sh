@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 # Plain CGI: the binary run the way a web server runs a CGI program (no
 # socket on fd 0, the request in the environment, the response on stdout).
-. tests/lib.sh
+. tests/lib/suite.sh
 need "$BIN"
 
 P=/.well-known/mta-sts.txt

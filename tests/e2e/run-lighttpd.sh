@@ -3,8 +3,8 @@
 # lighttpd + mod_fastcgi with each contrib/lighttpd file, used as shipped
 # (paths substituted): bin-path (lighttpd runs and stops us) and socket
 # (we run on our own).
-. tests/lib.sh
-. tests/e2e/frontend.sh
+. tests/lib/suite.sh
+. tests/lib/frontend.sh
 need "$BIN" "$CLIENT"
 
 command -v lighttpd >/dev/null || { notok "lighttpd is not installed"; exit 1; }

@@ -5,7 +5,7 @@
 # servers are gone.  Then without a terminal: SIGINT to its process group
 # (what a supervisor of "make run" might send) stops the servers quietly
 # too.
-. tests/lib.sh
+. tests/lib/suite.sh
 
 command -v nginx >/dev/null || { notok "nginx is not installed"; exit 1; }
 need "$TOP/build/mta-sts-fcgi"

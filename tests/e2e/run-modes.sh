@@ -4,7 +4,7 @@
 # LISTEN_FDS from systemd (systemd-socket-activate stands in for it), our
 # own -s socket over IPv4, IPv6 and unix, and the cases that are none of
 # these.  Each mode must answer the exact bytes and stop on SIGTERM.
-. tests/lib.sh
+. tests/lib/suite.sh
 need "$BIN" "$CLIENT"
 
 conf=tests/conf/good/minimal.ini

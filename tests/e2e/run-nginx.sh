@@ -3,8 +3,8 @@
 # End to end through a real nginx using contrib/nginx/mta-sts.conf, over a
 # unix socket and over TCP, plus what only a raw FastCGI client can see
 # (roles, the stderr stream, kept connections) and the signals.
-. tests/lib.sh
-. tests/e2e/frontend.sh		# http, header, nginx_start
+. tests/lib/suite.sh
+. tests/lib/frontend.sh		# http, header, nginx_start
 
 command -v nginx >/dev/null || { notok "nginx is not installed"; exit 1; }
 need "$BIN" "$CLIENT"

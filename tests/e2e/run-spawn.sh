@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: ISC
 # spawn-fcgi with contrib/spawn-fcgi/mta-sts-fcgi.sh, used as shipped
 # (paths substituted), with one copy and with -F 2, behind nginx.
-. tests/lib.sh
-. tests/e2e/frontend.sh
+. tests/lib/suite.sh
+. tests/lib/frontend.sh
 need "$BIN" "$CLIENT"
 
 command -v spawn-fcgi >/dev/null || { notok "spawn-fcgi is not installed"; exit 1; }

@@ -4,8 +4,8 @@
 # service's ExecStartPre/ExecStart, run as systemd would with the
 # socket's ListenStream (systemd-socket-activate stands in for systemd,
 # which tests cannot run), serve through nginx and stop on SIGTERM.
-. tests/lib.sh
-. tests/e2e/frontend.sh
+. tests/lib/suite.sh
+. tests/lib/frontend.sh
 need "$BIN" "$CLIENT"
 
 frontend_setup

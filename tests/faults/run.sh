@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 # The fault battery (tests/faults/faults.py) and the hostile audit's
 # findings (tests/faults/audit.py) against the built program.
-. tests/lib.sh
+. tests/lib/suite.sh
 need "$BIN"
 export BIN SCRATCH
 status=0

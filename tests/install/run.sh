@@ -4,7 +4,7 @@
 # keep an existing config, and the installed binary checks the installed
 # example config.  Built in a directory of its own (O=) so the tree's own
 # build is left alone.
-. tests/lib.sh
+. tests/lib/suite.sh
 
 for m in man/*; do
 	out=$(mandoc -Tlint -W warning "$m" 2>&1)

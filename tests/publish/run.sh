@@ -10,9 +10,9 @@
 # and what the policy host serves: the id is published only once the
 # policy is served.
 WORLD=publish
-. tests/lib.sh
-. tests/check/world.sh
-. tests/update/knot.sh
+. tests/lib/suite.sh
+. tests/lib/world.sh
+. tests/lib/knot.sh
 
 CHECK=${CHECK:-$TOP/${O:-build}/mta-sts-check}
 SCRIPT=$TOP/contrib/publish/mta-sts-publish

@@ -6,8 +6,8 @@
 # then show exactly the records -d prints, once each; a second -U after a
 # config change replaces them; a wrong key is refused, and the pipeline's
 # exit status says so.
-. tests/lib.sh
-. tests/update/knot.sh
+. tests/lib/suite.sh
+. tests/lib/knot.sh
 need "$BIN"
 for p in knotd knotc nsupdate knsupdate dig; do
 	if ! command -v "$p" >/dev/null; then

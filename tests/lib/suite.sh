@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: ISC
-# Shared by the shell test suites: assertions that print "ok - ..." or
-# "not ok - ..." with the difference, a scratch directory removed on exit,
-# and helpers to start and stop servers by PID with bounded waits.
-# Sourced from the project root.
+# shellcheck shell=bash
+# Shared by the shell test suites and the benchmarks: assertions that
+# print "ok - ..." or "not ok - ..." with the difference, a scratch
+# directory removed on exit, and helpers to start and stop servers by PID
+# with bounded waits.  Sourced from the project root, before the other
+# helpers of tests/lib/.
 
 TOP=$(pwd)
 # O=build/asan (tests/run.sh) tests another build; BIN may be a wrapper.
 BIN=${BIN:-$TOP/${O:-build}/mta-sts-fcgi}
 CLIENT=${CLIENT:-$TOP/${O:-build}/tests/tools/fcgi-client}
 # The policy bodies the suites expect (see tests/expected/README).
+# shellcheck disable=SC2034 # read by the suites that source this
 EXPECTED=$TOP/tests/expected
 # Waits are hang detectors, not timings: valgrind runs them slower.
 SCALE=${TIME_SCALE:-1}

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: ISC
+# shellcheck shell=bash
 # Starts a throwaway nginx in a scratch prefix with contrib/nginx's server
 # block, the socket and port substituted and nothing else changed.  Shared
-# by the e2e tests, "make run" and mta-sts-check's world (tests/check).
+# by the front-end tests (frontend.sh), "make run" (scripts/run.sh) and
+# mta-sts-check's world (world.sh).
 # usage (sourced): nginx_conf DIR PORT FASTCGI_ADDRESS [CONTRIB_FILE]
 #                  (CONTRIB_FILE relative to the tree, or absolute)
 #                  nginx_main_conf DIR CONNECTIONS SERVERS_FILE

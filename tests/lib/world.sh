@@ -5,12 +5,13 @@
 # /etc/netns/NAME/resolv.conf, nginx with TLS on 443 in front of our
 # responder, SMTP servers (aiosmtpd) with and without STARTTLS on 25,
 # and certificates from throwaway CAs.  Everything is started with
-# lib.sh's start (stopped by PID) and world_destroy removes the namespace
-# and its /etc/netns entry.  Sourced after tests/lib.sh.
+# suite.sh's start (stopped by PID) and world_destroy removes the
+# namespace and its /etc/netns entry.  Shared by tests/check,
+# tests/publish and bench/check.sh.  Sourced after tests/lib/suite.sh.
 # usage: world_create; ca_new NAME; cert NAME CA "names" [start end];
 #        ...; world_dns_start FILE; ...
 
-. tests/e2e/nginx.sh	# nginx_main_conf
+. tests/lib/nginx.sh	# nginx_main_conf
 
 PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd
 # Named after the suite ($WORLD, set before sourcing) and its PID.

@@ -4,7 +4,7 @@
 # key: its own config, storage, control socket and PID, never the
 # system's service.  Shared by tests/update (knot on a loopback high port)
 # and tests/publish (knot on port 53 of a network namespace).  Sourced
-# after tests/lib.sh.
+# after tests/lib/suite.sh.
 # usage: knot_keys; knot_conf DIR LISTEN ZONE...; append records to
 #        DIR/ZONE.zone; start knot [ip netns exec NS] knotd -c DIR/knot.conf;
 #        within 100 knot_serves ZONE DIG...; published WANT DIG...

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: ISC
-# Shared by the front-end tests (sourced after tests/lib.sh).
+# shellcheck shell=bash
+# Shared by the front-end tests (tests/e2e) and the package's
+# (tests/deb); sourced after tests/lib/suite.sh.
 #
 # Every front-end is checked the same way through HTTP: the exact 200 for
 # GET with its headers, HEAD without a body, 405 for POST, 404 for another
@@ -8,7 +10,7 @@
 # are copied where that user can read them; processes "of ours" are those
 # running that copy.
 
-. tests/e2e/nginx.sh
+. tests/lib/nginx.sh
 
 WWW=$SCRATCH/www
 WWW_BIN=$WWW/mta-sts-fcgi
@@ -140,6 +142,7 @@ nginx_start() {
 	nginx_conf "$dir" "$NGINX_PORT" "$upstream" "$contrib"
 	start "nginx-$name" nginx -e "$dir/error.log" -p "$dir" \
 	    -c "$dir/nginx.conf"
+	# shellcheck disable=SC2034 # the caller's to stop
 	NGINX_PID=$LAST_PID
 	frontend_up "nginx $name" "$NGINX_URL" "$SCRATCH/nginx-$name.err" \
 	    "$dir/error.log"
