@@ -41,7 +41,7 @@ long	 route_host(const char *, char *, size_t);
 /* Fills res with the canned response for an error status. */
 void	 route_status(struct route_response *, int, int);
 /* Decides the response to req; never fails. */
-void	 route(const struct table *, const struct route_request *,
+void	 route_request(const struct table *, const struct route_request *,
 	    struct route_response *);
 
 /*
@@ -238,6 +238,36 @@ int	 sandbox_prepare(void);
 int	 sandbox_chroot(int);
 /* no_new_privs and the seccomp filter of a serving worker.  0 or -1. */
 int	 sandbox_filter(void);
+
+/*
+ * channel.c: libfcgi behind a private socketpair, one per worker; the
+ * only user of fcgiapp.h.  A request reaches it only after wire.c has
+ * checked it, and only in wire_canonical's form.
+ */
+struct channel;
+/*
+ * FCGX_Init, once in the supervisor before any worker is forked.
+ * 0, or -1 after saying why.
+ */
+int	 channel_init(void);
+/* Frees what FCGX_Init allocated, in this process's copy. */
+void	 channel_shutdown(void);
+/*
+ * A worker's channel with its socketpair open (before sandbox_filter);
+ * NULL if out of memory or descriptors.
+ */
+struct channel *channel_new(void);
+/* Closes both ends and frees ch; NULL is allowed. */
+void	 channel_free(struct channel *);
+/*
+ * Serves the request wp has just parsed (WIRE_GOT_REQUEST) through
+ * libfcgi and route_request: writes its records (STDOUT ..., END_REQUEST)
+ * into out and returns their length.  -1 if the channel broke (said so
+ * once a minute at most; the next call opens a new one): the caller
+ * answers 500 itself.  Nothing a peer sends can make it fail.
+ */
+long	 channel_serve(struct channel *, const struct table *,
+	    const struct wire_parser *, unsigned char *, size_t);
 
 /*
  * worker.c: one worker process's event loop.

@@ -239,7 +239,7 @@ route_is_policy_path(const struct route_request *req)
 }
 
 void
-route(const struct table *t, const struct route_request *req,
+route_request(const struct table *t, const struct route_request *req,
     struct route_response *res)
 {
 	const struct policy	*p;

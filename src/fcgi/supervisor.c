@@ -25,9 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-#include <fcgios.h>
-
 #include "fcgi/fcgi.h"
 
 #define FAST_DEATH_MS	1000	/* dying this soon after start is a loop */
@@ -296,10 +293,8 @@ wait_once(struct supervisor *s, const sigset_t *set)
 static int
 prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 {
-	if (FCGX_Init() != 0) {
-		log_warnx("FCGX_Init failed");
+	if (channel_init() == -1)
 		return -1;
-	}
 	sigemptyset(set);
 	sigaddset(set, SIGCHLD);
 	sigaddset(set, SIGTERM);
@@ -355,7 +350,7 @@ out:
 		close(s.empty_dir);
 	close(s.pipe[0]);
 	close(s.pipe[1]);
-	OS_LibShutdown();	/* frees what FCGX_Init allocated */
+	channel_shutdown();
 	free(s.slots);
 	free(s.retiring);
 	return rc;

@@ -153,7 +153,8 @@ test_routes(void)
 		req.request_uri = rows[i].uri;
 		req.script_name = rows[i].script_name;
 		req.path_info = rows[i].path_info;
-		route(rows[i].with_default ? &with : &without, &req, &res);
+		route_request(rows[i].with_default ? &with : &without, &req,
+		    &res);
 		CHECK_BYTES(res.bytes, res.len, rows[i].want,
 		    strlen(rows[i].want), "route row %zu: %s %s %s %s", i,
 		    rows[i].role ? rows[i].role : "(cgi)",
