@@ -17,6 +17,11 @@
 #ifndef VERSION
 #define VERSION		"0.1.0"
 #endif
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/usr/local/etc"	/* the Makefile sets it */
+#endif
+/* The config both programs read when given none (-c, the environment). */
+#define CONF_DEFAULT	SYSCONFDIR "/" PROGNAME ".ini"
 
 /*
  * log.c: the one place diagnostics are written (stderr, never the

@@ -6,7 +6,6 @@
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
 #include <ctype.h>
-#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +14,6 @@
 
 #include "fcgi/fcgi.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR	"/usr/local/etc"
-#endif
-#define DEFAULT_CONF	SYSCONFDIR "/" PROGNAME ".ini"
 #ifndef SERVE_USER
 #define SERVE_USER	"www-data"
 #endif
@@ -67,7 +62,7 @@ usage(int status)
 	    "Without -t, -T or -d: serve FastCGI on the socket given by -s, "
 	    "systemd or fd 0,\n"
 	    "or answer one CGI request from the environment.\n",
-	    PROGNAME, DEFAULT_CONF, SERVE_USER);
+	    PROGNAME, CONF_DEFAULT, SERVE_USER);
 	exit(status);
 }
 
@@ -285,55 +280,6 @@ options_mode(struct options *o, enum mode m)
 	o->mode = m;
 }
 
-/* The options that take an argument, and where it goes. */
-static const struct {
-	int	 ch;
-	size_t	 offset;	/* of a const char * in struct options */
-} arg_options[] = {
-	{ 'c', offsetof(struct options, file) },
-	{ 's', offsetof(struct options, address) },
-	{ 'm', offsetof(struct options, sockmode) },
-	{ 'o', offsetof(struct options, owner) },
-	{ 'u', offsetof(struct options, user) },
-	{ 'w', offsetof(struct options, nworkers) },
-};
-
-/* Stores optarg if ch takes an argument; returns whether it did. */
-static int
-options_arg(struct options *o, int ch)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(arg_options) / sizeof(arg_options[0]); i++)
-		if (arg_options[i].ch == ch) {
-			*(const char **)(void *)((char *)o +
-			    arg_options[i].offset) = optarg;
-			return 1;
-		}
-	return 0;
-}
-
-/* -d, -U, -t and -T choose what the program does; 1 if ch is one. */
-static int
-options_mode_flag(struct options *o, int ch)
-{
-	static const struct {
-		int		 ch;
-		enum mode	 mode;
-	} flags[] = {
-		{ 'd', MODE_DNS }, { 'U', MODE_UPDATE },
-		{ 't', MODE_TEST }, { 'T', MODE_DUMP },
-	};
-	size_t	 i;
-
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		if (flags[i].ch == ch) {
-			options_mode(o, flags[i].mode);
-			return 1;
-		}
-	return 0;
-}
-
 /* getopt: fills o from argv; exits 2 on a usage error. */
 static void
 options_parse(struct options *o, int argc, char *argv[])
@@ -342,14 +288,42 @@ options_parse(struct options *o, int argc, char *argv[])
 
 	opterr = 0;	/* getopt would name argv[0], a path */
 	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:UVw:")) != -1) {
-		if (options_arg(o, ch) || options_mode_flag(o, ch))
-			continue;
 		switch (ch) {
+		case 'c':
+			o->file = optarg;
+			break;
+		case 'd':
+			options_mode(o, MODE_DNS);
+			break;
+		case 'h':
+			usage(0);
+		case 'm':
+			o->sockmode = optarg;
+			break;
+		case 'o':
+			o->owner = optarg;
+			break;
+		case 's':
+			o->address = optarg;
+			break;
+		case 't':
+			options_mode(o, MODE_TEST);
+			break;
+		case 'T':
+			options_mode(o, MODE_DUMP);
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'U':
+			options_mode(o, MODE_UPDATE);
+			break;
 		case 'V':
 			printf("%s %s\n", PROGNAME, VERSION);
 			exit(0);
-		case 'h':
-			usage(0);
+		case 'w':
+			o->nworkers = optarg;
+			break;
 		case ':':
 			usage_error("option -%c needs an argument", optopt);
 		default:
@@ -399,9 +373,12 @@ options_check(struct options *o)
 	}
 }
 
-/* -t, -T, -d, -U: read the config, say what is in it; the exit status. */
+/*
+ * -t, -T, -d, -U: read the config and report on it (nothing is served);
+ * returns the exit status.
+ */
 static int
-check(const struct options *o)
+report_config(const struct options *o)
 {
 	struct conf	 conf;
 	long		 errors;
@@ -503,9 +480,9 @@ main(int argc, char *argv[])
 	/* CGI programs get no arguments: the web server can set this. */
 	if (o.file == NULL)
 		o.file = (env = getenv("MTA_STS_FCGI_CONFIG")) != NULL &&
-		    *env != '\0' ? env : DEFAULT_CONF;
+		    *env != '\0' ? env : CONF_DEFAULT;
 	o.cgi_request = getenv("GATEWAY_INTERFACE") != NULL ||
 	    getenv("REQUEST_METHOD") != NULL;
 	options_check(&o);
-	return o.mode == MODE_SERVE ? serve(&o) : check(&o);
+	return o.mode == MODE_SERVE ? serve(&o) : report_config(&o);
 }
