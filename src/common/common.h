@@ -47,7 +47,7 @@ int64_t		 clock_ms(void);
 struct timespec	 clock_timespec(int64_t);
 
 /*
- * buf.c: growing byte buffers.
+ * buf.c: growing byte buffers and arrays.
  */
 /*
  * Appends n bytes at p to *buf, which holds *len of *cap bytes, growing it
@@ -56,6 +56,14 @@ struct timespec	 clock_timespec(int64_t);
  */
 int	 buf_append(unsigned char **, size_t *, size_t *, size_t,
 	    const void *, size_t);
+/*
+ * Makes room for element n of array, which has room for *cap elements of
+ * size bytes, doubling the capacity as often as needed (from 16).
+ * Returns the array, moved or not, with *cap updated; NULL if out of
+ * memory or if the size would overflow (then array and *cap are as they
+ * were, and still the caller's).
+ */
+void	*buf_array_room(void *, size_t, size_t *, size_t);
 
 /*
  * num.c: checked numbers for options and environment values.

@@ -172,26 +172,6 @@ conf_nomem(struct loader *ld)
 	ld->nomem = 1;
 }
 
-/*
- * Makes room for element n of array (cap elements of size bytes),
- * doubling it when full.  Returns the array, moved or not, or NULL (the
- * old array is kept).
- */
-static void *
-array_room(void *array, size_t n, size_t *cap, size_t size)
-{
-	size_t	 ncap;
-	void	*p;
-
-	if (n < *cap)
-		return array;
-	ncap = *cap ? *cap * 2 : 8;
-	if ((p = reallocarray(array, ncap, size)) == NULL)
-		return NULL;
-	*cap = ncap;
-	return p;
-}
-
 static void
 section_free(struct section *s)
 {
@@ -227,8 +207,8 @@ section_new(struct loader *ld)
 {
 	struct section	*p;
 
-	if ((p = array_room(ld->sections, ld->nsections, &ld->sections_cap,
-	    sizeof(*ld->sections))) == NULL) {
+	if ((p = buf_array_room(ld->sections, ld->nsections,
+	    &ld->sections_cap, sizeof(*ld->sections))) == NULL) {
 		conf_nomem(ld);
 		return NULL;
 	}
@@ -276,7 +256,7 @@ domain_register(struct loader *ld, struct section *s, const char *dom,
 		return;
 	}
 	if ((idx = table_add_domain(ld->table, dom, dlen)) == -1 ||
-	    (p = array_room(ld->domain_section, (size_t)idx,
+	    (p = buf_array_room(ld->domain_section, (size_t)idx,
 	    &ld->domain_section_cap, sizeof(*p))) == NULL) {
 		conf_nomem(ld);
 		return;
@@ -585,7 +565,8 @@ mx_add(struct loader *ld, struct section *s, const char *pat, size_t len)
 			    "listed (line %lu)", (int)len, pat, s->mx[i].line);
 			return -1;
 		}
-	if ((p = array_room(s->mx, s->mxlen, &s->mxcap, sizeof(*p))) == NULL) {
+	if ((p = buf_array_room(s->mx, s->mxlen, &s->mxcap,
+	    sizeof(*p))) == NULL) {
 		conf_nomem(ld);
 		return -1;
 	}
@@ -1242,7 +1223,7 @@ conf_dir_list(struct loader *ld, int dirfd, const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (!conf_dir_member(e->d_name))
 			continue;
-		if ((p = array_room(ld->paths, ld->npaths, &cap,
+		if ((p = buf_array_room(ld->paths, ld->npaths, &cap,
 		    sizeof(*p))) == NULL)
 			goto out;
 		ld->paths = p;

@@ -96,23 +96,6 @@ table_strdup(struct table *t, const char *s)
 	return table_strndup(t, s, strlen(s));
 }
 
-/* Grows *array to hold one more element of size bytes: 0 or -1. */
-static int
-grow(void *array, size_t *cap, size_t len, size_t size)
-{
-	size_t	 ncap;
-	void	*p;
-
-	if (len < *cap)
-		return 0;
-	ncap = *cap == 0 ? 16 : *cap * 2;
-	if ((p = reallocarray(*(void **)array, ncap, size)) == NULL)
-		return -1;
-	*(void **)array = p;
-	*cap = ncap;
-	return 0;
-}
-
 /*
  * Open addressing, linear probing, kept at most half full.  slots hold
  * an index + 1; hashes come from each element so a rehash needs no keys.
@@ -159,7 +142,7 @@ policy_hash(const struct table *t, uint32_t i)
 long
 table_add_policy(struct table *t, const struct policy_spec *spec)
 {
-	struct policy	 p;
+	struct policy	 p, *pp;
 	const char	*body, *obody;
 	size_t		 len, olen, j;
 	uint32_t	 h, k;
@@ -176,10 +159,11 @@ table_add_policy(struct table *t, const struct policy_spec *spec)
 			return (long)k - 1;
 		}
 	}
-	if (grow(&t->policies, &t->policies_cap, t->npolicies,
-	    sizeof(*t->policies)) == -1 ||
-	    rehash(&t->policy_slots, &t->npolicy_slots, t->npolicies,
-	    policy_hash, t) == -1) {
+	if ((pp = buf_array_room(t->policies, t->npolicies,
+	    &t->policies_cap, sizeof(*t->policies))) != NULL)
+		t->policies = pp;
+	if (pp == NULL || rehash(&t->policy_slots, &t->npolicy_slots,
+	    t->npolicies, policy_hash, t) == -1) {
 		policy_free(&p);
 		return -1;
 	}
@@ -199,9 +183,11 @@ table_add_domain(struct table *t, const char *name, size_t len)
 	size_t			 j;
 
 	if (t->ndomains >= UINT32_MAX - 1 ||
-	    grow(&t->domains, &t->domains_cap, t->ndomains,
-	    sizeof(*t->domains)) == -1 ||
-	    rehash(&t->slots, &t->nslots, t->ndomains, domain_hash, t) == -1 ||
+	    (d = buf_array_room(t->domains, t->ndomains, &t->domains_cap,
+	    sizeof(*t->domains))) == NULL)
+		return -1;
+	t->domains = d;
+	if (rehash(&t->slots, &t->nslots, t->ndomains, domain_hash, t) == -1 ||
 	    (copy = table_strndup(t, name, len)) == NULL)
 		return -1;
 	d = &t->domains[t->ndomains];
