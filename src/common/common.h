@@ -25,7 +25,7 @@
 
 /*
  * log.c: the one place diagnostics are written (stderr, never the
- * FastCGI error stream), control characters escaped.
+ * FastCGI error stream), untrusted text escaped.
  */
 extern int	 log_quiet;	/* fuzzers: say nothing */
 extern int	 log_errors_only; /* CGI: no config warnings per request */
@@ -34,6 +34,23 @@ void	 log_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
+/*
+ * Copies len bytes of untrusted text at in to out (size bytes, always
+ * NUL-terminated if size > 0) so that a terminal or log reader shows it
+ * as one harmless line.  Printable ASCII and valid UTF-8 characters are
+ * copied as they are (the backslash too: the form is for people, not
+ * reversible).  CR, LF and TAB become \r, \n and \t; any other C0
+ * control, DEL, NUL, and every byte that is not part of valid UTF-8
+ * (0x80-0x9f alone, overlong forms, surrogates) becomes \xHH, one per
+ * byte; a valid character that is a C1 control (U+0080-U+009F), a line
+ * or paragraph separator, or a bidirectional or invisible format
+ * character (U+200B-U+200F, U+2028-U+202E, U+2060-U+206F, U+FEFF)
+ * becomes \uHHHH.  Output stops before a character or escape that
+ * would not fit.  Returns the bytes of in escaped: len if all fit, as
+ * they always do in LOG_ESCAPE_SIZE(len) bytes.
+ */
+#define LOG_ESCAPE_SIZE(len)	(4 * (len) + 1)
+size_t	 log_escape(char *, size_t, const char *, size_t);
 /* Reports "file:line: [warning: ]message"; line 0 omits the line. */
 void	 log_conf(const char *, unsigned long, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
