@@ -34,8 +34,9 @@ struct route_response {
 void	 route_from_env(char *const *, struct route_request *);
 /*
  * Normalises a Host value into out (lower case; port, trailing dot and
- * "mta-sts." removed); returns its length, 0 for no host, -1 if it is
- * not a valid host.
+ * "mta-sts." removed; size DNAME_MAX + 1 holds any valid name); returns
+ * its length, 0 for no host or an IP literal, -1 if it is not a valid
+ * host or does not fit.
  */
 long	 route_host(const char *, char *, size_t);
 /* Fills res with the canned response for an error status. */
