@@ -134,33 +134,39 @@ died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 		sl->restart_at = now + delay;
 }
 
+/* Child pid ended with status: a worker's slot, or a retired one. */
+static void
+reaped(struct supervisor *s, pid_t pid, int status, int64_t now)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nworkers; i++)
+		if (s->slots[i].pid == pid) {
+			died(s, &s->slots[i], status, now);
+			return;
+		}
+	for (i = 0; i < s->nretiring; i++)
+		if (s->retiring[i] == pid) {
+			s->retiring[i] = s->retiring[--s->nretiring];
+			break;
+		}
+	if (WIFSIGNALED(status))
+		log_warnx("retired worker killed by signal %d (%s)",
+		    WTERMSIG(status), signal_name(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("retired worker exited with status %d",
+		    WEXITSTATUS(status));
+}
+
+/* Every child that has ended, without waiting. */
 static void
 reap(struct supervisor *s, int64_t now)
 {
 	pid_t	 pid;
-	size_t	 i;
 	int	 status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < s->nworkers; i++)
-			if (s->slots[i].pid == pid) {
-				died(s, &s->slots[i], status, now);
-				break;
-			}
-		if (i < s->nworkers)
-			continue;
-		for (i = 0; i < s->nretiring; i++)
-			if (s->retiring[i] == pid) {
-				s->retiring[i] = s->retiring[--s->nretiring];
-				break;
-			}
-		if (WIFSIGNALED(status))
-			log_warnx("retired worker killed by signal %d (%s)",
-			    WTERMSIG(status), signal_name(WTERMSIG(status)));
-		else if (WEXITSTATUS(status) != 0)
-			log_warnx("retired worker exited with status %d",
-			    WEXITSTATUS(status));
-	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		reaped(s, pid, status, now);
 }
 
 /*
@@ -241,6 +247,8 @@ stop(struct supervisor *s, const sigset_t *set)
 	struct timespec	 ts;
 	siginfo_t	 info;
 	int64_t		 deadline, left;
+	pid_t		 pid;
+	int		 status;
 
 	s->stopping = 1;
 	signal_all(s, SIGTERM);
@@ -254,8 +262,10 @@ stop(struct supervisor *s, const sigset_t *set)
 		log_warnx("%zu worker%s did not stop in time; killing them",
 		    running(s), running(s) == 1 ? "" : "s");
 		signal_all(s, SIGKILL);
-		while (running(s) > 0 && waitpid(-1, NULL, 0) > 0)
-			reap(s, clock_ms());
+		/* Every pid waited for is accounted for: running() counts down. */
+		while (running(s) > 0 &&
+		    (pid = waitpid(-1, &status, 0)) > 0)
+			reaped(s, pid, status, clock_ms());
 	}
 }
 
