@@ -218,6 +218,28 @@ const struct table_domain *table_find(const struct table *, const char *,
 const struct policy *table_lookup(const struct table *, const char *,
 	    size_t);
 
+/* What a domain named on a command line gets (table_named). */
+struct table_named {
+	char				 name[DNAME_MAX + 1]; /* normalised */
+	const struct table_domain	*domain; /* its section; NULL: [policy] */
+	const struct policy		*policy;
+	const char			*tlsrpt; /* rua value, or NULL */
+	const char			*zone;	/* its zone for -U; NULL: name */
+};
+/*
+ * Decides what a policy domain named on a command line (arg, as typed)
+ * is served: its name lower-cased without one trailing dot, checked as a
+ * [domain] section's name (dname_check_domain); then its [domain]
+ * section, else [policy].  Returns 0 and fills out, or -1 with why
+ * (size bytes) holding the message to report, one of:
+ *   "NAME: <dname_strerror>"  (NAME normalised; too long: its start...)
+ *   "NAME: name the policy domain, not its policy host: USAGE DOMAIN"
+ *   "NAME: no [domain NAME] section and no [policy] to serve it"
+ * where usage says how to name DOMAIN instead ("-d", "mta-sts-check").
+ */
+int	 table_named(const struct table *, const char *, const char *,
+	    struct table_named *, char *, size_t);
+
 /*
  * conf.c: the INI config (inih) → validated, prepared table.
  */

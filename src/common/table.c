@@ -5,6 +5,7 @@
  * few) are prepared once and shared.  Lookups are one hash and a short
  * probe, whatever the number of domains.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,4 +234,57 @@ table_lookup(const struct table *t, const char *host, size_t len)
 	if (t->default_policy >= 0)
 		return &t->policies[t->default_policy];
 	return NULL;
+}
+
+/*
+ * One rule for a domain named on a command line (-d, -U, mta-sts-check):
+ * case and one trailing dot do not matter, as in DNS; the name must be
+ * one a [domain] section may have, so a policy host "mta-sts.<domain>"
+ * is refused with the name to use instead (serving it as <domain> would
+ * print or check records under a name the administrator did not type).
+ */
+int
+table_named(const struct table *t, const char *arg, const char *usage,
+    struct table_named *out, char *why, size_t size)
+{
+	enum dname_error	 e;
+	size_t			 len = strlen(arg), i;
+
+	memset(out, 0, sizeof(*out));
+	if (len > 0 && arg[len - 1] == '.')
+		len--;
+	if (len > DNAME_MAX) {
+		snprintf(why, size, "%.*s...: %s", 64, arg,
+		    dname_strerror(DNAME_TOO_LONG));
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		out->name[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ?
+		    arg[i] - 'A' + 'a' : arg[i]);
+	out->name[len] = '\0';
+	/* A second trailing dot is an empty label, not a "trailing dot". */
+	e = len > 0 && out->name[len - 1] == '.' ? DNAME_EMPTY_LABEL :
+	    dname_check_domain(out->name, len);
+	if (e == DNAME_POLICY_HOST) {
+		snprintf(why, size, "%s: name the policy domain, not its "
+		    "policy host: %s %s", out->name, usage, out->name + 8);
+		return -1;
+	}
+	if (e != DNAME_OK) {
+		snprintf(why, size, "%s: %s", out->name, dname_strerror(e));
+		return -1;
+	}
+	if ((out->domain = table_find(t, out->name, len)) != NULL) {
+		out->policy = &t->policies[out->domain->policy];
+		out->tlsrpt = out->domain->tlsrpt;
+		out->zone = out->domain->zone;
+	} else if (t->default_policy >= 0) {
+		out->policy = &t->policies[t->default_policy];
+		out->tlsrpt = t->default_tlsrpt;
+	} else {
+		snprintf(why, size, "%s: no [domain %s] section and no "
+		    "[policy] to serve it", out->name, out->name);
+		return -1;
+	}
+	return 0;
 }

@@ -5,7 +5,6 @@
  *
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,77 +167,65 @@ dns_domain(const char *name, const char *tlsrpt, const struct policy *p,
 	return 0;
 }
 
-/*
- * A domain named after -d or -U: the rules of a [domain] section's name, so
- * that both print the same records.  0, or -1 after saying why.
- */
+/* -d, -U without domains: the records of every [domain] section. */
 static int
-dns_extra_check(const struct table *t, char *name, int update)
-{
-	enum dname_error	 e;
-	size_t			 i, len = strlen(name);
-
-	for (i = 0; i < len; i++)
-		name[i] = (char)tolower((unsigned char)name[i]);
-	if ((e = dname_check_domain(name, len)) == DNAME_POLICY_HOST) {
-		log_warnx("%s: name the policy domain, not its policy host: "
-		    "%s %s", name, update ? "-U" : "-d", name + 8);
-		return -1;
-	}
-	if (e != DNAME_OK) {
-		log_warnx("%s: %s", name, dname_strerror(e));
-		return -1;
-	}
-	if (t->default_policy < 0 && table_find(t, name, len) == NULL) {
-		log_warnx("%s: no [domain %s] section and no [policy] to "
-		    "serve it", name, name);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * -d, -U: with no domain named, the records of every [domain] section;
- * else those of each domain named, once, in the order named (its
- * section's policy, tlsrpt and zone, else [policy]'s), as mta-sts-check
- * checks them.
- */
-static int
-dns(const struct table *t, char **named, int nnamed, int update)
+dns_all(const struct table *t, int update)
 {
 	const struct table_domain	*d;
 	size_t				 i;
-	int				 k, j, bad = 0;
 
-	for (k = 0; k < nnamed; k++)
-		if (dns_extra_check(t, named[k], update) == -1)
-			bad = 1;
-	if (bad)
-		return 1;
-	if (t->ndomains == 0 && nnamed == 0) {
+	if (t->ndomains == 0) {
 		log_warnx("no [domain] sections: name the policy domains "
 		    "[policy] serves, as in %s example.com", update ? "-U" :
 		    "-d");
 		return 1;
 	}
-	for (i = 0; nnamed == 0 && i < t->ndomains; i++)
-		if (dns_domain(t->domains[i].name, t->domains[i].tlsrpt,
-		    &t->policies[t->domains[i].policy], t->domains[i].zone,
-		    update) == -1)
-			return 1;
-	for (k = 0; k < nnamed; k++) {
-		for (j = 0; j < k && strcmp(named[j], named[k]) != 0; j++)
-			;
-		if (j < k)
-			continue;	/* printed already */
-		d = table_find(t, named[k], strlen(named[k]));
-		if (dns_domain(named[k], d != NULL ? d->tlsrpt :
-		    t->default_tlsrpt, &t->policies[d != NULL ? d->policy :
-		    (size_t)t->default_policy], d != NULL ? d->zone : NULL,
-		    update) == -1)
+	for (i = 0; i < t->ndomains; i++) {
+		d = &t->domains[i];
+		if (dns_domain(d->name, d->tlsrpt, &t->policies[d->policy],
+		    d->zone, update) == -1)
 			return 1;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
+ * -d, -U with domains: each domain named, once, in the order named, as
+ * table_named decides (so that mta-sts-check checks the same); nothing
+ * is printed unless every name is served.
+ */
+static int
+dns(const struct table *t, char **named, int nnamed, int update)
+{
+	struct table_named	*want;
+	char			 why[1024];
+	int			 k, j, bad = 0, status = 1;
+
+	if (nnamed == 0)
+		return dns_all(t, update);
+	if ((want = calloc((size_t)nnamed, sizeof(*want))) == NULL) {
+		log_warn("dns");
+		return 1;
+	}
+	for (k = 0; k < nnamed; k++)
+		if (table_named(t, named[k], update ? "-U" : "-d", &want[k],
+		    why, sizeof(why)) == -1) {
+			log_warnx("%s", why);
+			bad = 1;
+		}
+	if (bad)
+		goto out;
+	for (k = 0; k < nnamed; k++) {
+		for (j = 0; j < k && strcmp(want[j].name, want[k].name); j++)
+			;
+		if (j == k && dns_domain(want[k].name, want[k].tlsrpt,
+		    want[k].policy, want[k].zone, update) == -1)
+			goto out;
+	}
+	status = fflush(stdout) == 0 ? 0 : 1;
+out:
+	free(want);
+	return status;
 }
 
 /* The command line and the environment, read once. */
