@@ -88,6 +88,15 @@ enum line_kind {
 	LINE_DAMAGED,		/* reported: unreadable */
 };
 
+/*
+ * Where the reader is, besides a section's index: before any section
+ * (a key there is an error), or under a header that was itself an error
+ * (its keys are skipped: the header was reported, they would only add
+ * noise).
+ */
+#define CUR_NONE	(-1)
+#define CUR_BROKEN	(-2)
+
 struct loader {
 	const char		*file;		/* being read, or reported on */
 	const char		*top;		/* what -c named: file or directory */
@@ -100,7 +109,7 @@ struct loader {
 	struct section		*sections;
 	size_t			 nsections;
 	size_t			 sections_cap;
-	long			 cur;		/* -1: before any section */
+	long			 cur;		/* section index, or CUR_* */
 	long			 policy;	/* index of [policy], or -1 */
 	size_t			*domain_section; /* table domain → section */
 	size_t			 domain_section_cap;
@@ -366,7 +375,7 @@ header_parse(struct loader *ld, char *p)
 	if ((end = strchr(p, ']')) == NULL) {
 		conf_error(ld, ld->line, "section header without closing "
 		    "\"]\"");
-		ld->cur = -2;
+		ld->cur = CUR_BROKEN;
 		return LINE_SKIP;
 	}
 	for (n = 1; end[n] != '\0' && is_blank((unsigned char)end[n]); n++)
@@ -374,7 +383,7 @@ header_parse(struct loader *ld, char *p)
 	if (end[n] != '\0' && end[n] != ';' && end[n] != '#') {
 		conf_error(ld, ld->line, "text after the section header's "
 		    "\"]\"");
-		ld->cur = -2;
+		ld->cur = CUR_BROKEN;
 		return LINE_SKIP;
 	}
 	for (p++; p < end && is_blank((unsigned char)*p); p++)
@@ -825,7 +834,7 @@ conf_handler(void *user, const char *section, const char *key,
 	char		 allowed[128];
 
 	(void)section;		/* the reader tracks sections */
-	if (ld->cur == -2)
+	if (ld->cur == CUR_BROKEN)
 		return 1;	/* under a broken header: reported already */
 	if (ld->cur < 0) {
 		conf_error(ld, ld->line, "\"%s\" outside a section: put it "
@@ -937,7 +946,10 @@ spec_check(struct loader *ld, const struct section *s,
 		    label, policy_mode_name(spec->mode));
 		return -1;
 	}
-	/* live-world.md: Stalwart needs an mx line even in mode none. */
+	/*
+	 * Seen with real senders: Stalwart refuses a policy without an mx
+	 * line, even in mode none.
+	 */
 	if (spec->mxlen == 0)
 		conf_warning(ld, WARN_NONE_NO_MX, s->line, "%s: mode none "
 		    "without any mx is valid, but some senders (Stalwart) "
@@ -1092,7 +1104,7 @@ loader_read(struct loader *ld, FILE *fp, const char *file)
 	ld->file = file;
 	ld->fp = fp;
 	ld->line = 0;
-	ld->cur = -1;	/* each file starts outside any section */
+	ld->cur = CUR_NONE;	/* each file starts outside any section */
 	r = ini_parse_stream(conf_reader, ld, conf_handler, ld);
 	if (r != 0 && ld->errors == before)
 		conf_error(ld, r > 0 ? (unsigned long)r : 0, "syntax error");
