@@ -221,10 +221,10 @@ const struct policy *table_lookup(const struct table *, const char *,
 /* What a domain named on a command line gets (table_named). */
 struct table_named {
 	char				 name[DNAME_MAX + 1]; /* normalised */
-	const struct table_domain	*domain; /* its section; NULL: [policy] */
+	const struct table_domain	*domain; /* NULL: [policy] serves */
 	const struct policy		*policy;
 	const char			*tlsrpt; /* rua value, or NULL */
-	const char			*zone;	/* its zone for -U; NULL: name */
+	const char			*zone;	/* for -U; NULL: name */
 };
 /*
  * Decides what a policy domain named on a command line (arg, as typed)

@@ -65,7 +65,7 @@ struct section {
 	unsigned long		 line;
 	int			 is_policy;	/* [policy], else [domain] */
 	int			 usable;	/* header valid: build it */
-	int			 damaged;	/* a line of it was unreadable */
+	int			 damaged;	/* a line was unreadable */
 	char			*domain;	/* lower case */
 	struct field		 mode_field;
 	enum policy_mode	 mode;
@@ -99,7 +99,7 @@ enum line_kind {
 
 struct loader {
 	const char		*file;		/* being read, or reported on */
-	const char		*top;		/* what -c named: file or directory */
+	const char		*top;		/* -c: a file or directory */
 	char			**paths;	/* of a directory's files */
 	size_t			 npaths;
 	FILE			*fp;
@@ -526,7 +526,8 @@ key_mode(struct loader *ld, struct section *s, const char *value)
 		return;
 	}
 	if (s->mode == POLICY_TESTING)
-		conf_warning(ld, WARN_TESTING, ld->line, "mode testing: senders report "
+		conf_warning(ld, WARN_TESTING, ld->line,
+		    "mode testing: senders report "
 		    "TLS failures but still deliver without TLS");
 	else if (s->mode == POLICY_NONE)
 		conf_warning(ld, WARN_NONE, ld->line, "mode none: senders stop "
@@ -556,7 +557,8 @@ key_max_age(struct loader *ld, struct section *s, const char *value)
 	s->max_age = (unsigned long)n;
 	s->max_age_field.state = FIELD_SET;
 	if (n < ONE_DAY)
-		conf_warning(ld, WARN_MAX_AGE, ld->line, "max_age %llu is less than one "
+		conf_warning(ld, WARN_MAX_AGE, ld->line,
+		    "max_age %llu is less than one "
 		    "day; RFC 8461 §3.2 expects weeks (604800 is one week)",
 		    n);
 }
@@ -1071,7 +1073,8 @@ conf_build(struct loader *ld)
 		const struct section *s = &ld->sections[ld->domain_section[i]];
 
 		ld->file = s->file;	/* messages name the section's file */
-		if (i == 0 || ld->domain_section[i] != ld->domain_section[i - 1])
+		if (i == 0 ||
+		    ld->domain_section[i] != ld->domain_section[i - 1])
 			idx = section_build(ld, s, p, &tlsrpt);
 		if (zone_assign(ld, s, &t->domains[i]) == -1)
 			idx = -1;

@@ -153,7 +153,8 @@ table_add_policy(struct table *t, const struct policy_spec *spec)
 	body = policy_body(&p, &len);
 	h = hash_bytes(p.id, POLICY_ID_LEN);
 	for (j = h & (t->npolicy_slots - 1); t->npolicy_slots > 0 &&
-	    (k = t->policy_slots[j]) != 0; j = (j + 1) & (t->npolicy_slots - 1)) {
+	    (k = t->policy_slots[j]) != 0;
+	    j = (j + 1) & (t->npolicy_slots - 1)) {
 		obody = policy_body(&t->policies[k - 1], &olen);
 		if (olen == len && memcmp(obody, body, len) == 0) {
 			policy_free(&p);

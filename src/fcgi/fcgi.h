@@ -134,7 +134,9 @@ struct wire_parser {
 	size_t		 len, cap;
 };
 
+/* A fresh parser (all zero). */
 void	 wire_init(struct wire_parser *);
+/* Frees what the parser kept and makes it fresh again. */
 void	 wire_free(struct wire_parser *);
 /*
  * Consumes up to n bytes, stopping after the first event; *used says how
@@ -196,7 +198,7 @@ struct listener {
 	enum listen_kind	 kind;
 	int			 fds[LISTEN_FDS_MAX];
 	size_t			 nfds;
-	char			*unix_path;	/* own unix socket, removed at exit */
+	char			*unix_path;	/* ours, removed at exit */
 	int			 unix_dir;	/* its directory, held open */
 	char			 name[128];	/* for messages */
 	struct {
@@ -212,7 +214,9 @@ int	 listen_open(struct listener *, const char *,
 /* May this TCP peer connect (FCGI_WEB_SERVER_ADDRS)?  Unix: always. */
 int	 listen_peer_allowed(const struct listener *, const struct sockaddr *,
 	    socklen_t);
+/* Makes every listening socket non-blocking; 0, or -1 after saying why. */
 int	 listen_nonblock(const struct listener *);
+/* Closes our own sockets and removes our unix socket; frees l's path. */
 void	 listen_close(struct listener *);
 
 /*
@@ -284,7 +288,10 @@ int	 worker_run(const struct listener *, const struct table *, int,
 /*
  * supervisor.c: the workers, their replacement, reload and stop.
  */
-/* Runs nworkers workers until SIGTERM; returns the exit status. */
+/*
+ * Runs nworkers workers until SIGTERM, SIGINT or SIGUSR1 (SIGHUP
+ * reloads file into conf); returns the exit status.
+ */
 int	 supervisor_run(struct listener *, struct conf *, const char *,
 	    const struct priv *, unsigned);
 

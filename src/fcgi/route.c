@@ -20,7 +20,8 @@
 #define HEAD_405 "Status: 405 Method Not Allowed\r\n" \
 	"Allow: GET, HEAD\r\n" CT "Content-Length: 19\r\n\r\n"
 #define BODY_405 "Method Not Allowed\n"
-#define HEAD_413 "Status: 413 Payload Too Large\r\n" CT "Content-Length: 18\r\n\r\n"
+#define HEAD_413 "Status: 413 Payload Too Large\r\n" CT \
+	"Content-Length: 18\r\n\r\n"
 #define BODY_413 "Payload Too Large\n"
 #define HEAD_500 "Status: 500 Internal Server Error\r\n" CT \
 	"Content-Length: 22\r\n\r\n"
@@ -229,12 +230,13 @@ route_is_policy_path(const struct route_request *req)
 			uri = slash;
 		}
 		/* The path, then the end or a query string or fragment. */
-		return strncmp(uri, POLICY_PATH, sizeof(POLICY_PATH) - 1) == 0 &&
+		return strncmp(uri, POLICY_PATH,
+		    sizeof(POLICY_PATH) - 1) == 0 &&
 		    (uri[sizeof(POLICY_PATH) - 1] == '\0' ||
 		    uri[sizeof(POLICY_PATH) - 1] == '?' ||
 		    uri[sizeof(POLICY_PATH) - 1] == '#');
 	}
-	/* No REQUEST_URI (plain CGI from some servers): SCRIPT_NAME+PATH_INFO. */
+	/* No REQUEST_URI (plain CGI, some servers): SCRIPT_NAME+PATH_INFO. */
 	if (req->script_name == NULL)
 		return 0;
 	slen = strlen(req->script_name);

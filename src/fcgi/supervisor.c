@@ -48,7 +48,7 @@ struct supervisor {
 	struct slot		*slots;
 	pid_t			*retiring;	/* the old generation */
 	size_t			 nretiring;
-	int			 pipe[2];	/* EOF for workers: we are gone */
+	int			 pipe[2];	/* EOF: we are gone */
 	int			 empty_dir;	/* workers' chroot, or -1 */
 	pid_t			 self;
 	int			 stopping;
@@ -262,7 +262,7 @@ stop(struct supervisor *s, const sigset_t *set)
 		log_warnx("%zu worker%s did not stop in time; killing them",
 		    running(s), running(s) == 1 ? "" : "s");
 		signal_all(s, SIGKILL);
-		/* Every pid waited for is accounted for: running() counts down. */
+		/* Every pid waited for is accounted: running() counts down. */
 		while (running(s) > 0 &&
 		    (pid = waitpid(-1, &status, 0)) > 0)
 			reaped(s, pid, status, clock_ms());

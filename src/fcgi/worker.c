@@ -81,9 +81,9 @@ struct conn {
 	struct conn		*prev, *next;	/* in its state's list */
 	struct wire_parser	 wp;
 	enum conn_end		 end;
-	unsigned		 requests;	/* answered on this connection */
+	unsigned		 requests;	/* answered on this one */
 	int			 watch_out;	/* EPOLLOUT requested */
-	unsigned char		*out;		/* output the peer has not taken */
+	unsigned char		*out;		/* not yet taken by the peer */
 	size_t			 out_off, out_len, out_cap;
 	unsigned char		*in;		/* input read but not parsed */
 	size_t			 in_len;
@@ -755,7 +755,8 @@ worker_setup(struct worker *w, sigset_t *wait)
 
 	/* A connection costs one descriptor; keep a few for ourselves. */
 	w->max_conns = WORKER_CONNS_MAX;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < w->max_conns + 16 + w->l->nfds)
 		w->max_conns = rl.rlim_cur > 24 + w->l->nfds ?
 		    rl.rlim_cur - 16 - w->l->nfds : 8;
