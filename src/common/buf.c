@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Growing byte buffers: the kept PARAMS of the wire parser and the output
- * a peer has not taken yet.  The capacity doubles from a first size, so
- * appending costs amortised constant time per byte.
+ * Growing buffers: the kept PARAMS of the wire parser and the output a
+ * peer has not taken yet (bytes), the config's sections and the table's
+ * policies and domains (arrays).  The capacity doubles from a first
+ * size, so appending costs amortised constant time per element.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,4 +29,24 @@ buf_append(unsigned char **buf, size_t *len, size_t *cap, size_t first,
 	memcpy(*buf + *len, p, n);
 	*len += n;
 	return 0;
+}
+
+#define ARRAY_FIRST	16	/* elements of an array's first allocation */
+
+void *
+buf_array_room(void *array, size_t n, size_t *cap, size_t size)
+{
+	size_t	 ncap;
+	void	*p;
+
+	if (n < *cap)
+		return array;
+	for (ncap = *cap > 0 ? *cap : ARRAY_FIRST; ncap <= n; ncap *= 2)
+		if (ncap > SIZE_MAX / 2)
+			return NULL;
+	/* reallocarray fails if ncap * size overflows. */
+	if ((p = reallocarray(array, ncap, size)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return p;
 }

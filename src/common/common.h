@@ -17,10 +17,15 @@
 #ifndef VERSION
 #define VERSION		"0.1.0"
 #endif
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/usr/local/etc"	/* the Makefile sets it */
+#endif
+/* The config both programs read when given none (-c, the environment). */
+#define CONF_DEFAULT	SYSCONFDIR "/" PROGNAME ".ini"
 
 /*
  * log.c: the one place diagnostics are written (stderr, never the
- * FastCGI error stream), control characters escaped.
+ * FastCGI error stream), untrusted text escaped.
  */
 extern int	 log_quiet;	/* fuzzers: say nothing */
 extern int	 log_errors_only; /* CGI: no config warnings per request */
@@ -29,6 +34,23 @@ void	 log_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
+/*
+ * Copies len bytes of untrusted text at in to out (size bytes, always
+ * NUL-terminated if size > 0) so that a terminal or log reader shows it
+ * as one harmless line.  Printable ASCII and valid UTF-8 characters are
+ * copied as they are (the backslash too: the form is for people, not
+ * reversible).  CR, LF and TAB become \r, \n and \t; any other C0
+ * control, DEL, NUL, and every byte that is not part of valid UTF-8
+ * (0x80-0x9f alone, overlong forms, surrogates) becomes \xHH, one per
+ * byte; a valid character that is a C1 control (U+0080-U+009F), a line
+ * or paragraph separator, or a bidirectional or invisible format
+ * character (U+200B-U+200F, U+2028-U+202E, U+2060-U+206F, U+FEFF)
+ * becomes \uHHHH.  Output stops before a character or escape that
+ * would not fit.  Returns the bytes of in escaped: len if all fit, as
+ * they always do in LOG_ESCAPE_SIZE(len) bytes.
+ */
+#define LOG_ESCAPE_SIZE(len)	(4 * (len) + 1)
+size_t	 log_escape(char *, size_t, const char *, size_t);
 /* Reports "file:line: [warning: ]message"; line 0 omits the line. */
 void	 log_conf(const char *, unsigned long, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
@@ -42,7 +64,7 @@ int64_t		 clock_ms(void);
 struct timespec	 clock_timespec(int64_t);
 
 /*
- * buf.c: growing byte buffers.
+ * buf.c: growing byte buffers and arrays.
  */
 /*
  * Appends n bytes at p to *buf, which holds *len of *cap bytes, growing it
@@ -51,6 +73,14 @@ struct timespec	 clock_timespec(int64_t);
  */
 int	 buf_append(unsigned char **, size_t *, size_t *, size_t,
 	    const void *, size_t);
+/*
+ * Makes room for element n of array, which has room for *cap elements of
+ * size bytes, doubling the capacity as often as needed (from 16).
+ * Returns the array, moved or not, with *cap updated; NULL if out of
+ * memory or if the size would overflow (then array and *cap are as they
+ * were, and still the caller's).
+ */
+void	*buf_array_room(void *, size_t, size_t *, size_t);
 
 /*
  * num.c: checked numbers for options and environment values.
@@ -187,6 +217,28 @@ const struct table_domain *table_find(const struct table *, const char *,
 /* Returns the policy a normalised host is served, or NULL (404). */
 const struct policy *table_lookup(const struct table *, const char *,
 	    size_t);
+
+/* What a domain named on a command line gets (table_named). */
+struct table_named {
+	char				 name[DNAME_MAX + 1]; /* normalised */
+	const struct table_domain	*domain; /* NULL: [policy] serves */
+	const struct policy		*policy;
+	const char			*tlsrpt; /* rua value, or NULL */
+	const char			*zone;	/* for -U; NULL: name */
+};
+/*
+ * Decides what a policy domain named on a command line (arg, as typed)
+ * is served: its name lower-cased without one trailing dot, checked as a
+ * [domain] section's name (dname_check_domain); then its [domain]
+ * section, else [policy].  Returns 0 and fills out, or -1 with why
+ * (size bytes) holding the message to report, one of:
+ *   "NAME: <dname_strerror>"  (NAME normalised; too long: its start...)
+ *   "NAME: name the policy domain, not its policy host: USAGE DOMAIN"
+ *   "NAME: no [domain NAME] section and no [policy] to serve it"
+ * where usage says how to name DOMAIN instead ("-d", "mta-sts-check").
+ */
+int	 table_named(const struct table *, const char *, const char *,
+	    struct table_named *, char *, size_t);
 
 /*
  * conf.c: the INI config (inih) → validated, prepared table.

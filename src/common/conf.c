@@ -65,7 +65,7 @@ struct section {
 	unsigned long		 line;
 	int			 is_policy;	/* [policy], else [domain] */
 	int			 usable;	/* header valid: build it */
-	int			 damaged;	/* a line of it was unreadable */
+	int			 damaged;	/* a line was unreadable */
 	char			*domain;	/* lower case */
 	struct field		 mode_field;
 	enum policy_mode	 mode;
@@ -88,9 +88,18 @@ enum line_kind {
 	LINE_DAMAGED,		/* reported: unreadable */
 };
 
+/*
+ * Where the reader is, besides a section's index: before any section
+ * (a key there is an error), or under a header that was itself an error
+ * (its keys are skipped: the header was reported, they would only add
+ * noise).
+ */
+#define CUR_NONE	(-1)
+#define CUR_BROKEN	(-2)
+
 struct loader {
 	const char		*file;		/* being read, or reported on */
-	const char		*top;		/* what -c named: file or directory */
+	const char		*top;		/* -c: a file or directory */
 	char			**paths;	/* of a directory's files */
 	size_t			 npaths;
 	FILE			*fp;
@@ -100,7 +109,7 @@ struct loader {
 	struct section		*sections;
 	size_t			 nsections;
 	size_t			 sections_cap;
-	long			 cur;		/* -1: before any section */
+	long			 cur;		/* section index, or CUR_* */
 	long			 policy;	/* index of [policy], or -1 */
 	size_t			*domain_section; /* table domain → section */
 	size_t			 domain_section_cap;
@@ -172,26 +181,6 @@ conf_nomem(struct loader *ld)
 	ld->nomem = 1;
 }
 
-/*
- * Makes room for element n of array (cap elements of size bytes),
- * doubling it when full.  Returns the array, moved or not, or NULL (the
- * old array is kept).
- */
-static void *
-array_room(void *array, size_t n, size_t *cap, size_t size)
-{
-	size_t	 ncap;
-	void	*p;
-
-	if (n < *cap)
-		return array;
-	ncap = *cap ? *cap * 2 : 8;
-	if ((p = reallocarray(array, ncap, size)) == NULL)
-		return NULL;
-	*cap = ncap;
-	return p;
-}
-
 static void
 section_free(struct section *s)
 {
@@ -227,8 +216,8 @@ section_new(struct loader *ld)
 {
 	struct section	*p;
 
-	if ((p = array_room(ld->sections, ld->nsections, &ld->sections_cap,
-	    sizeof(*ld->sections))) == NULL) {
+	if ((p = buf_array_room(ld->sections, ld->nsections,
+	    &ld->sections_cap, sizeof(*ld->sections))) == NULL) {
 		conf_nomem(ld);
 		return NULL;
 	}
@@ -276,7 +265,7 @@ domain_register(struct loader *ld, struct section *s, const char *dom,
 		return;
 	}
 	if ((idx = table_add_domain(ld->table, dom, dlen)) == -1 ||
-	    (p = array_room(ld->domain_section, (size_t)idx,
+	    (p = buf_array_room(ld->domain_section, (size_t)idx,
 	    &ld->domain_section_cap, sizeof(*p))) == NULL) {
 		conf_nomem(ld);
 		return;
@@ -386,7 +375,7 @@ header_parse(struct loader *ld, char *p)
 	if ((end = strchr(p, ']')) == NULL) {
 		conf_error(ld, ld->line, "section header without closing "
 		    "\"]\"");
-		ld->cur = -2;
+		ld->cur = CUR_BROKEN;
 		return LINE_SKIP;
 	}
 	for (n = 1; end[n] != '\0' && is_blank((unsigned char)end[n]); n++)
@@ -394,7 +383,7 @@ header_parse(struct loader *ld, char *p)
 	if (end[n] != '\0' && end[n] != ';' && end[n] != '#') {
 		conf_error(ld, ld->line, "text after the section header's "
 		    "\"]\"");
-		ld->cur = -2;
+		ld->cur = CUR_BROKEN;
 		return LINE_SKIP;
 	}
 	for (p++; p < end && is_blank((unsigned char)*p); p++)
@@ -537,7 +526,8 @@ key_mode(struct loader *ld, struct section *s, const char *value)
 		return;
 	}
 	if (s->mode == POLICY_TESTING)
-		conf_warning(ld, WARN_TESTING, ld->line, "mode testing: senders report "
+		conf_warning(ld, WARN_TESTING, ld->line,
+		    "mode testing: senders report "
 		    "TLS failures but still deliver without TLS");
 	else if (s->mode == POLICY_NONE)
 		conf_warning(ld, WARN_NONE, ld->line, "mode none: senders stop "
@@ -567,7 +557,8 @@ key_max_age(struct loader *ld, struct section *s, const char *value)
 	s->max_age = (unsigned long)n;
 	s->max_age_field.state = FIELD_SET;
 	if (n < ONE_DAY)
-		conf_warning(ld, WARN_MAX_AGE, ld->line, "max_age %llu is less than one "
+		conf_warning(ld, WARN_MAX_AGE, ld->line,
+		    "max_age %llu is less than one "
 		    "day; RFC 8461 §3.2 expects weeks (604800 is one week)",
 		    n);
 }
@@ -585,7 +576,8 @@ mx_add(struct loader *ld, struct section *s, const char *pat, size_t len)
 			    "listed (line %lu)", (int)len, pat, s->mx[i].line);
 			return -1;
 		}
-	if ((p = array_room(s->mx, s->mxlen, &s->mxcap, sizeof(*p))) == NULL) {
+	if ((p = buf_array_room(s->mx, s->mxlen, &s->mxcap,
+	    sizeof(*p))) == NULL) {
 		conf_nomem(ld);
 		return -1;
 	}
@@ -844,7 +836,7 @@ conf_handler(void *user, const char *section, const char *key,
 	char		 allowed[128];
 
 	(void)section;		/* the reader tracks sections */
-	if (ld->cur == -2)
+	if (ld->cur == CUR_BROKEN)
 		return 1;	/* under a broken header: reported already */
 	if (ld->cur < 0) {
 		conf_error(ld, ld->line, "\"%s\" outside a section: put it "
@@ -956,7 +948,10 @@ spec_check(struct loader *ld, const struct section *s,
 		    label, policy_mode_name(spec->mode));
 		return -1;
 	}
-	/* live-world.md: Stalwart needs an mx line even in mode none. */
+	/*
+	 * Seen with real senders: Stalwart refuses a policy without an mx
+	 * line, even in mode none.
+	 */
 	if (spec->mxlen == 0)
 		conf_warning(ld, WARN_NONE_NO_MX, s->line, "%s: mode none "
 		    "without any mx is valid, but some senders (Stalwart) "
@@ -1078,7 +1073,8 @@ conf_build(struct loader *ld)
 		const struct section *s = &ld->sections[ld->domain_section[i]];
 
 		ld->file = s->file;	/* messages name the section's file */
-		if (i == 0 || ld->domain_section[i] != ld->domain_section[i - 1])
+		if (i == 0 ||
+		    ld->domain_section[i] != ld->domain_section[i - 1])
 			idx = section_build(ld, s, p, &tlsrpt);
 		if (zone_assign(ld, s, &t->domains[i]) == -1)
 			idx = -1;
@@ -1111,7 +1107,7 @@ loader_read(struct loader *ld, FILE *fp, const char *file)
 	ld->file = file;
 	ld->fp = fp;
 	ld->line = 0;
-	ld->cur = -1;	/* each file starts outside any section */
+	ld->cur = CUR_NONE;	/* each file starts outside any section */
 	r = ini_parse_stream(conf_reader, ld, conf_handler, ld);
 	if (r != 0 && ld->errors == before)
 		conf_error(ld, r > 0 ? (unsigned long)r : 0, "syntax error");
@@ -1242,7 +1238,7 @@ conf_dir_list(struct loader *ld, int dirfd, const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (!conf_dir_member(e->d_name))
 			continue;
-		if ((p = array_room(ld->paths, ld->npaths, &cap,
+		if ((p = buf_array_room(ld->paths, ld->npaths, &cap,
 		    sizeof(*p))) == NULL)
 			goto out;
 		ld->paths = p;

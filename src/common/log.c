@@ -15,49 +15,127 @@
 int	 log_quiet;
 int	 log_errors_only;
 
+const char	*log_progname = PROGNAME;
+
 /*
- * Copies s into out with every control character made visible (\r, \t,
- * \x01, ...): messages quote config text and file names, and a CR or an
- * escape sequence in them must not rewrite the operator's terminal.
- * Bytes from 0x80 up are left alone: they are UTF-8 (RFC section signs,
- * names the config got wrong).
+ * The length of the UTF-8 character at s (n > 0 bytes there): a valid
+ * sequence, else 1.  *c gets its code point, or the byte with *valid 0:
+ * an invalid, overlong or surrogate sequence, or one beyond Unicode.
  */
-static void
-log_escape(char *out, size_t size, const char *s)
+static size_t
+utf8_char(const unsigned char *s, size_t n, unsigned long *c, int *valid)
+{
+	size_t	 len, i;
+
+	*c = s[0];
+	*valid = s[0] < 0x80;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 1;
+	if (len > n)
+		return 1;
+	*c = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*c = s[0];
+			return 1;
+		}
+		*c = *c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && *c < 0x800) || (len == 4 && (*c < 0x10000 ||
+	    *c > 0x10ffff)) || (*c >= 0xd800 && *c <= 0xdfff)) {
+		*c = s[0];
+		return 1;
+	}
+	*valid = 1;
+	return len;
+}
+
+/*
+ * Would a terminal or a log reader show code point c as itself?  Not a
+ * C0 or C1 control (U+0080 to U+009F, which terminals obey; U+0085 is a
+ * line break to Unicode readers), DEL, a line or paragraph separator
+ * (U+2028, U+2029), nor a bidirectional or invisible format character
+ * (U+200B to U+200F, U+202A to U+202E, U+2060 to U+206F, U+FEFF): any of
+ * them could forge or hide a line, or reorder what follows.
+ */
+static int
+shown(unsigned long c)
+{
+	return !(c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x206f) || c == 0xfeff);
+}
+
+/* Writes the escape of one character into e (8 bytes); its length. */
+static size_t
+escape_one(char *e, unsigned long c, int valid)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 c;
-	size_t			 n = 0;
 
-	for (; (c = (unsigned char)*s) != '\0' && n + 5 < size; s++) {
-		if (c >= 0x20 && c != 0x7f) {
-			out[n++] = (char)c;
-			continue;
-		}
-		out[n++] = '\\';
-		if (c == '\r' || c == '\n' || c == '\t') {
-			out[n++] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
-			continue;
-		}
-		out[n++] = 'x';
-		out[n++] = hex[c >> 4];
-		out[n++] = hex[c & 0xf];
+	if (valid && (c == '\r' || c == '\n' || c == '\t')) {
+		e[0] = '\\';
+		e[1] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
+		return 2;
 	}
-	out[n] = '\0';
+	if (valid && c >= 0x80)
+		return (size_t)snprintf(e, 8, "\\u%04lx", c);
+	e[0] = '\\';
+	e[1] = 'x';
+	e[2] = hex[c >> 4 & 0xf];
+	e[3] = hex[c & 0xf];
+	return 4;
 }
-const char	*log_progname = PROGNAME;
+
+size_t
+log_escape(char *out, size_t size, const char *in, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)in;
+	char			 e[8];
+	const char		*p;
+	unsigned long		 c;
+	size_t			 at = 0, o = 0, n, k;
+	int			 valid;
+
+	if (size == 0)
+		return 0;
+	while (at < len) {
+		n = utf8_char(s + at, len - at, &c, &valid);
+		if (valid && shown(c)) {
+			p = in + at;
+			k = n;
+		} else {
+			p = e;
+			k = escape_one(e, c, valid);
+		}
+		if (o + k >= size)
+			break;		/* never half a character or escape */
+		memcpy(out + o, p, k);
+		o += k;
+		at += n;
+	}
+	out[o] = '\0';
+	return at;
+}
 
 static void
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
 {
-	char	 msg[1024], line[2048], out[4 * sizeof(line)];
+	char	 msg[1024], line[2048], out[LOG_ESCAPE_SIZE(sizeof(line))];
 
 	if (log_quiet)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	snprintf(line, sizeof(line), "%s%s%s%s", prefix, msg,
 	    tail != NULL ? ": " : "", tail != NULL ? tail : "");
-	log_escape(out, sizeof(out), line);
+	log_escape(out, sizeof(out), line, strlen(line));
 	/* One fprintf so lines from several processes do not interleave. */
 	fprintf(stderr, "%s: %s\n", log_progname, out);
 }

@@ -5,6 +5,7 @@
  * few) are prepared once and shared.  Lookups are one hash and a short
  * probe, whatever the number of domains.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,23 +97,6 @@ table_strdup(struct table *t, const char *s)
 	return table_strndup(t, s, strlen(s));
 }
 
-/* Grows *array to hold one more element of size bytes: 0 or -1. */
-static int
-grow(void *array, size_t *cap, size_t len, size_t size)
-{
-	size_t	 ncap;
-	void	*p;
-
-	if (len < *cap)
-		return 0;
-	ncap = *cap == 0 ? 16 : *cap * 2;
-	if ((p = reallocarray(*(void **)array, ncap, size)) == NULL)
-		return -1;
-	*(void **)array = p;
-	*cap = ncap;
-	return 0;
-}
-
 /*
  * Open addressing, linear probing, kept at most half full.  slots hold
  * an index + 1; hashes come from each element so a rehash needs no keys.
@@ -159,7 +143,7 @@ policy_hash(const struct table *t, uint32_t i)
 long
 table_add_policy(struct table *t, const struct policy_spec *spec)
 {
-	struct policy	 p;
+	struct policy	 p, *pp;
 	const char	*body, *obody;
 	size_t		 len, olen, j;
 	uint32_t	 h, k;
@@ -169,17 +153,19 @@ table_add_policy(struct table *t, const struct policy_spec *spec)
 	body = policy_body(&p, &len);
 	h = hash_bytes(p.id, POLICY_ID_LEN);
 	for (j = h & (t->npolicy_slots - 1); t->npolicy_slots > 0 &&
-	    (k = t->policy_slots[j]) != 0; j = (j + 1) & (t->npolicy_slots - 1)) {
+	    (k = t->policy_slots[j]) != 0;
+	    j = (j + 1) & (t->npolicy_slots - 1)) {
 		obody = policy_body(&t->policies[k - 1], &olen);
 		if (olen == len && memcmp(obody, body, len) == 0) {
 			policy_free(&p);
 			return (long)k - 1;
 		}
 	}
-	if (grow(&t->policies, &t->policies_cap, t->npolicies,
-	    sizeof(*t->policies)) == -1 ||
-	    rehash(&t->policy_slots, &t->npolicy_slots, t->npolicies,
-	    policy_hash, t) == -1) {
+	if ((pp = buf_array_room(t->policies, t->npolicies,
+	    &t->policies_cap, sizeof(*t->policies))) != NULL)
+		t->policies = pp;
+	if (pp == NULL || rehash(&t->policy_slots, &t->npolicy_slots,
+	    t->npolicies, policy_hash, t) == -1) {
 		policy_free(&p);
 		return -1;
 	}
@@ -199,9 +185,11 @@ table_add_domain(struct table *t, const char *name, size_t len)
 	size_t			 j;
 
 	if (t->ndomains >= UINT32_MAX - 1 ||
-	    grow(&t->domains, &t->domains_cap, t->ndomains,
-	    sizeof(*t->domains)) == -1 ||
-	    rehash(&t->slots, &t->nslots, t->ndomains, domain_hash, t) == -1 ||
+	    (d = buf_array_room(t->domains, t->ndomains, &t->domains_cap,
+	    sizeof(*t->domains))) == NULL)
+		return -1;
+	t->domains = d;
+	if (rehash(&t->slots, &t->nslots, t->ndomains, domain_hash, t) == -1 ||
 	    (copy = table_strndup(t, name, len)) == NULL)
 		return -1;
 	d = &t->domains[t->ndomains];
@@ -247,4 +235,57 @@ table_lookup(const struct table *t, const char *host, size_t len)
 	if (t->default_policy >= 0)
 		return &t->policies[t->default_policy];
 	return NULL;
+}
+
+/*
+ * One rule for a domain named on a command line (-d, -U, mta-sts-check):
+ * case and one trailing dot do not matter, as in DNS; the name must be
+ * one a [domain] section may have, so a policy host "mta-sts.<domain>"
+ * is refused with the name to use instead (serving it as <domain> would
+ * print or check records under a name the administrator did not type).
+ */
+int
+table_named(const struct table *t, const char *arg, const char *usage,
+    struct table_named *out, char *why, size_t size)
+{
+	enum dname_error	 e;
+	size_t			 len = strlen(arg), i;
+
+	memset(out, 0, sizeof(*out));
+	if (len > 0 && arg[len - 1] == '.')
+		len--;
+	if (len > DNAME_MAX) {
+		snprintf(why, size, "%.*s...: %s", 64, arg,
+		    dname_strerror(DNAME_TOO_LONG));
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		out->name[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ?
+		    arg[i] - 'A' + 'a' : arg[i]);
+	out->name[len] = '\0';
+	/* A second trailing dot is an empty label, not a "trailing dot". */
+	e = len > 0 && out->name[len - 1] == '.' ? DNAME_EMPTY_LABEL :
+	    dname_check_domain(out->name, len);
+	if (e == DNAME_POLICY_HOST) {
+		snprintf(why, size, "%s: name the policy domain, not its "
+		    "policy host: %s %s", out->name, usage, out->name + 8);
+		return -1;
+	}
+	if (e != DNAME_OK) {
+		snprintf(why, size, "%s: %s", out->name, dname_strerror(e));
+		return -1;
+	}
+	if ((out->domain = table_find(t, out->name, len)) != NULL) {
+		out->policy = &t->policies[out->domain->policy];
+		out->tlsrpt = out->domain->tlsrpt;
+		out->zone = out->domain->zone;
+	} else if (t->default_policy >= 0) {
+		out->policy = &t->policies[t->default_policy];
+		out->tlsrpt = t->default_tlsrpt;
+	} else {
+		snprintf(why, size, "%s: no [domain %s] section and no "
+		    "[policy] to serve it", out->name, out->name);
+		return -1;
+	}
+	return 0;
 }

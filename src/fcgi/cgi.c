@@ -38,7 +38,7 @@ cgi_serve(const struct table *t)
 	route_from_env(environ, &req);
 	req.role = NULL;	/* CGI has only responders */
 	if (t != NULL)
-		route(t, &req, &res);
+		route_request(t, &req, &res);
 	else
 		route_status(&res, 500, req.method != NULL &&
 		    strcmp(req.method, "HEAD") == 0);

@@ -34,14 +34,15 @@ struct route_response {
 void	 route_from_env(char *const *, struct route_request *);
 /*
  * Normalises a Host value into out (lower case; port, trailing dot and
- * "mta-sts." removed); returns its length, 0 for no host, -1 if it is
- * not a valid host.
+ * "mta-sts." removed; size DNAME_MAX + 1 holds any valid name); returns
+ * its length, 0 for no host or an IP literal, -1 if it is not a valid
+ * host or does not fit.
  */
 long	 route_host(const char *, char *, size_t);
 /* Fills res with the canned response for an error status. */
 void	 route_status(struct route_response *, int, int);
 /* Decides the response to req; never fails. */
-void	 route(const struct table *, const struct route_request *,
+void	 route_request(const struct table *, const struct route_request *,
 	    struct route_response *);
 
 /*
@@ -133,7 +134,9 @@ struct wire_parser {
 	size_t		 len, cap;
 };
 
+/* A fresh parser (all zero). */
 void	 wire_init(struct wire_parser *);
+/* Frees what the parser kept and makes it fresh again. */
 void	 wire_free(struct wire_parser *);
 /*
  * Consumes up to n bytes, stopping after the first event; *used says how
@@ -195,7 +198,7 @@ struct listener {
 	enum listen_kind	 kind;
 	int			 fds[LISTEN_FDS_MAX];
 	size_t			 nfds;
-	char			*unix_path;	/* own unix socket, removed at exit */
+	char			*unix_path;	/* ours, removed at exit */
 	int			 unix_dir;	/* its directory, held open */
 	char			 name[128];	/* for messages */
 	struct {
@@ -211,7 +214,9 @@ int	 listen_open(struct listener *, const char *,
 /* May this TCP peer connect (FCGI_WEB_SERVER_ADDRS)?  Unix: always. */
 int	 listen_peer_allowed(const struct listener *, const struct sockaddr *,
 	    socklen_t);
+/* Makes every listening socket non-blocking; 0, or -1 after saying why. */
 int	 listen_nonblock(const struct listener *);
+/* Closes our own sockets and removes our unix socket; frees l's path. */
 void	 listen_close(struct listener *);
 
 /*
@@ -240,6 +245,36 @@ int	 sandbox_chroot(int);
 int	 sandbox_filter(void);
 
 /*
+ * channel.c: libfcgi behind a private socketpair, one per worker; the
+ * only user of fcgiapp.h.  A request reaches it only after wire.c has
+ * checked it, and only in wire_canonical's form.
+ */
+struct channel;
+/*
+ * FCGX_Init, once in the supervisor before any worker is forked.
+ * 0, or -1 after saying why.
+ */
+int	 channel_init(void);
+/* Frees what FCGX_Init allocated, in this process's copy. */
+void	 channel_shutdown(void);
+/*
+ * A worker's channel with its socketpair open (before sandbox_filter);
+ * NULL if out of memory or descriptors.
+ */
+struct channel *channel_new(void);
+/* Closes both ends and frees ch; NULL is allowed. */
+void	 channel_free(struct channel *);
+/*
+ * Serves the request wp has just parsed (WIRE_GOT_REQUEST) through
+ * libfcgi and route_request: writes its records (STDOUT ..., END_REQUEST)
+ * into out and returns their length.  -1 if the channel broke (said so
+ * once a minute at most; the next call opens a new one): the caller
+ * answers 500 itself.  Nothing a peer sends can make it fail.
+ */
+long	 channel_serve(struct channel *, const struct table *,
+	    const struct wire_parser *, unsigned char *, size_t);
+
+/*
  * worker.c: one worker process's event loop.
  */
 #define WORKER_CONNS_MAX	1000
@@ -253,7 +288,10 @@ int	 worker_run(const struct listener *, const struct table *, int,
 /*
  * supervisor.c: the workers, their replacement, reload and stop.
  */
-/* Runs nworkers workers until SIGTERM; returns the exit status. */
+/*
+ * Runs nworkers workers until SIGTERM, SIGINT or SIGUSR1 (SIGHUP
+ * reloads file into conf); returns the exit status.
+ */
 int	 supervisor_run(struct listener *, struct conf *, const char *,
 	    const struct priv *, unsigned);
 

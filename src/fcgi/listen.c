@@ -158,7 +158,8 @@ unix_bind(struct listener *l, int fd, int pdir, const char *base,
 	}
 	umask(old);
 	if ((o->chown && fchownat(dir, "s", o->uid, o->gid,
-	    AT_SYMLINK_NOFOLLOW) == -1) || fchmodat(dir, "s", o->mode, 0) == -1 ||
+	    AT_SYMLINK_NOFOLLOW) == -1) ||
+	    fchmodat(dir, "s", o->mode, 0) == -1 ||
 	    listen(fd, BACKLOG) == -1 || renameat(dir, "s", pdir, base) == -1) {
 		log_warn("%s", path);
 		unlinkat(dir, "s", 0);
@@ -436,8 +437,8 @@ listen_open(struct listener *l, const char *address,
 		unsetenv("LISTEN_FDS");
 		unsetenv("LISTEN_FDNAMES");
 		if (fds != 1) {
-			log_warnx("systemd passed %ld sockets; want exactly one",
-			    fds);
+			log_warnx("systemd passed %ld sockets; want exactly "
+			    "one", fds);
 			return -1;
 		}
 		if (!is_listening(SYSTEMD_FD)) {
@@ -472,7 +473,8 @@ listen_close(struct listener *l)
 			close(l->fds[--l->nfds]);
 		/* By the directory we bound in, not a path resolved anew. */
 		if (l->unix_dir != -1) {
-			unlinkat(l->unix_dir, strrchr(l->unix_path, '/') + 1, 0);
+			unlinkat(l->unix_dir, strrchr(l->unix_path, '/') + 1,
+			    0);
 			close(l->unix_dir);
 		}
 	}

@@ -5,8 +5,6 @@
  *
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
-#include <ctype.h>
-#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +13,6 @@
 
 #include "fcgi/fcgi.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR	"/usr/local/etc"
-#endif
-#define DEFAULT_CONF	SYSCONFDIR "/" PROGNAME ".ini"
 #ifndef SERVE_USER
 #define SERVE_USER	"www-data"
 #endif
@@ -46,16 +40,19 @@ usage(int status)
 	    "usage: %s [-c file] [-s address] [-m mode] [-o owner[:group]]\n"
 	    "       [-u user[:group]] [-w workers]\n"
 	    "       [-t | -T | -d [domain ...] | -U [domain ...]] [-V] [-h]\n"
-	    "  -c file     config file, or a directory of *.ini files (default\n"
+	    "  -c file     config file, or a directory of *.ini files "
+	    "(default\n"
 	    "              $MTA_STS_FCGI_CONFIG, else %s)\n"
 	    "  -s address  listen on unix:/path, /path, host:port, "
 	    "[ipv6]:port or :port\n"
 	    "  -m mode     mode of the -s unix socket (default 0660)\n"
-	    "  -o owner    owner[:group] of the -s unix socket (default: the -u "
+	    "  -o owner    owner[:group] of the -s unix socket "
+	    "(default: the -u "
 	    "user)\n"
 	    "  -u user     serve as user[:group] when started as root "
 	    "(default %s)\n"
-	    "  -w workers  worker processes (default: one per CPU, at least 2)\n"
+	    "  -w workers  worker processes "
+	    "(default: one per CPU, at least 2)\n"
 	    "  -t          check the config and exit\n"
 	    "  -T          check the config and print every policy as served\n"
 	    "  -d          print the DNS records of the domains named, or of "
@@ -67,7 +64,7 @@ usage(int status)
 	    "Without -t, -T or -d: serve FastCGI on the socket given by -s, "
 	    "systemd or fd 0,\n"
 	    "or answer one CGI request from the environment.\n",
-	    PROGNAME, DEFAULT_CONF, SERVE_USER);
+	    PROGNAME, CONF_DEFAULT, SERVE_USER);
 	exit(status);
 }
 
@@ -173,77 +170,65 @@ dns_domain(const char *name, const char *tlsrpt, const struct policy *p,
 	return 0;
 }
 
-/*
- * A domain named after -d or -U: the rules of a [domain] section's name, so
- * that both print the same records.  0, or -1 after saying why.
- */
+/* -d, -U without domains: the records of every [domain] section. */
 static int
-dns_extra_check(const struct table *t, char *name, int update)
-{
-	enum dname_error	 e;
-	size_t			 i, len = strlen(name);
-
-	for (i = 0; i < len; i++)
-		name[i] = (char)tolower((unsigned char)name[i]);
-	if ((e = dname_check_domain(name, len)) == DNAME_POLICY_HOST) {
-		log_warnx("%s: name the policy domain, not its policy host: "
-		    "%s %s", name, update ? "-U" : "-d", name + 8);
-		return -1;
-	}
-	if (e != DNAME_OK) {
-		log_warnx("%s: %s", name, dname_strerror(e));
-		return -1;
-	}
-	if (t->default_policy < 0 && table_find(t, name, len) == NULL) {
-		log_warnx("%s: no [domain %s] section and no [policy] to "
-		    "serve it", name, name);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * -d, -U: with no domain named, the records of every [domain] section;
- * else those of each domain named, once, in the order named (its
- * section's policy, tlsrpt and zone, else [policy]'s), as mta-sts-check
- * checks them.
- */
-static int
-dns(const struct table *t, char **named, int nnamed, int update)
+dns_all(const struct table *t, int update)
 {
 	const struct table_domain	*d;
 	size_t				 i;
-	int				 k, j, bad = 0;
 
-	for (k = 0; k < nnamed; k++)
-		if (dns_extra_check(t, named[k], update) == -1)
-			bad = 1;
-	if (bad)
-		return 1;
-	if (t->ndomains == 0 && nnamed == 0) {
+	if (t->ndomains == 0) {
 		log_warnx("no [domain] sections: name the policy domains "
 		    "[policy] serves, as in %s example.com", update ? "-U" :
 		    "-d");
 		return 1;
 	}
-	for (i = 0; nnamed == 0 && i < t->ndomains; i++)
-		if (dns_domain(t->domains[i].name, t->domains[i].tlsrpt,
-		    &t->policies[t->domains[i].policy], t->domains[i].zone,
-		    update) == -1)
-			return 1;
-	for (k = 0; k < nnamed; k++) {
-		for (j = 0; j < k && strcmp(named[j], named[k]) != 0; j++)
-			;
-		if (j < k)
-			continue;	/* printed already */
-		d = table_find(t, named[k], strlen(named[k]));
-		if (dns_domain(named[k], d != NULL ? d->tlsrpt :
-		    t->default_tlsrpt, &t->policies[d != NULL ? d->policy :
-		    (size_t)t->default_policy], d != NULL ? d->zone : NULL,
-		    update) == -1)
+	for (i = 0; i < t->ndomains; i++) {
+		d = &t->domains[i];
+		if (dns_domain(d->name, d->tlsrpt, &t->policies[d->policy],
+		    d->zone, update) == -1)
 			return 1;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
+ * -d, -U with domains: each domain named, once, in the order named, as
+ * table_named decides (so that mta-sts-check checks the same); nothing
+ * is printed unless every name is served.
+ */
+static int
+dns(const struct table *t, char **named, int nnamed, int update)
+{
+	struct table_named	*want;
+	char			 why[1024];
+	int			 k, j, bad = 0, status = 1;
+
+	if (nnamed == 0)
+		return dns_all(t, update);
+	if ((want = calloc((size_t)nnamed, sizeof(*want))) == NULL) {
+		log_warn("dns");
+		return 1;
+	}
+	for (k = 0; k < nnamed; k++)
+		if (table_named(t, named[k], update ? "-U" : "-d", &want[k],
+		    why, sizeof(why)) == -1) {
+			log_warnx("%s", why);
+			bad = 1;
+		}
+	if (bad)
+		goto out;
+	for (k = 0; k < nnamed; k++) {
+		for (j = 0; j < k && strcmp(want[j].name, want[k].name); j++)
+			;
+		if (j == k && dns_domain(want[k].name, want[k].tlsrpt,
+		    want[k].policy, want[k].zone, update) == -1)
+			goto out;
+	}
+	status = fflush(stdout) == 0 ? 0 : 1;
+out:
+	free(want);
+	return status;
 }
 
 /* The command line and the environment, read once. */
@@ -285,55 +270,6 @@ options_mode(struct options *o, enum mode m)
 	o->mode = m;
 }
 
-/* The options that take an argument, and where it goes. */
-static const struct {
-	int	 ch;
-	size_t	 offset;	/* of a const char * in struct options */
-} arg_options[] = {
-	{ 'c', offsetof(struct options, file) },
-	{ 's', offsetof(struct options, address) },
-	{ 'm', offsetof(struct options, sockmode) },
-	{ 'o', offsetof(struct options, owner) },
-	{ 'u', offsetof(struct options, user) },
-	{ 'w', offsetof(struct options, nworkers) },
-};
-
-/* Stores optarg if ch takes an argument; returns whether it did. */
-static int
-options_arg(struct options *o, int ch)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(arg_options) / sizeof(arg_options[0]); i++)
-		if (arg_options[i].ch == ch) {
-			*(const char **)(void *)((char *)o +
-			    arg_options[i].offset) = optarg;
-			return 1;
-		}
-	return 0;
-}
-
-/* -d, -U, -t and -T choose what the program does; 1 if ch is one. */
-static int
-options_mode_flag(struct options *o, int ch)
-{
-	static const struct {
-		int		 ch;
-		enum mode	 mode;
-	} flags[] = {
-		{ 'd', MODE_DNS }, { 'U', MODE_UPDATE },
-		{ 't', MODE_TEST }, { 'T', MODE_DUMP },
-	};
-	size_t	 i;
-
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		if (flags[i].ch == ch) {
-			options_mode(o, flags[i].mode);
-			return 1;
-		}
-	return 0;
-}
-
 /* getopt: fills o from argv; exits 2 on a usage error. */
 static void
 options_parse(struct options *o, int argc, char *argv[])
@@ -342,14 +278,42 @@ options_parse(struct options *o, int argc, char *argv[])
 
 	opterr = 0;	/* getopt would name argv[0], a path */
 	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:UVw:")) != -1) {
-		if (options_arg(o, ch) || options_mode_flag(o, ch))
-			continue;
 		switch (ch) {
+		case 'c':
+			o->file = optarg;
+			break;
+		case 'd':
+			options_mode(o, MODE_DNS);
+			break;
+		case 'h':
+			usage(0);
+		case 'm':
+			o->sockmode = optarg;
+			break;
+		case 'o':
+			o->owner = optarg;
+			break;
+		case 's':
+			o->address = optarg;
+			break;
+		case 't':
+			options_mode(o, MODE_TEST);
+			break;
+		case 'T':
+			options_mode(o, MODE_DUMP);
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'U':
+			options_mode(o, MODE_UPDATE);
+			break;
 		case 'V':
 			printf("%s %s\n", PROGNAME, VERSION);
 			exit(0);
-		case 'h':
-			usage(0);
+		case 'w':
+			o->nworkers = optarg;
+			break;
 		case ':':
 			usage_error("option -%c needs an argument", optopt);
 		default:
@@ -399,9 +363,12 @@ options_check(struct options *o)
 	}
 }
 
-/* -t, -T, -d, -U: read the config, say what is in it; the exit status. */
+/*
+ * -t, -T, -d, -U: read the config and report on it (nothing is served);
+ * returns the exit status.
+ */
 static int
-check(const struct options *o)
+report_config(const struct options *o)
 {
 	struct conf	 conf;
 	long		 errors;
@@ -503,9 +470,9 @@ main(int argc, char *argv[])
 	/* CGI programs get no arguments: the web server can set this. */
 	if (o.file == NULL)
 		o.file = (env = getenv("MTA_STS_FCGI_CONFIG")) != NULL &&
-		    *env != '\0' ? env : DEFAULT_CONF;
+		    *env != '\0' ? env : CONF_DEFAULT;
 	o.cgi_request = getenv("GATEWAY_INTERFACE") != NULL ||
 	    getenv("REQUEST_METHOD") != NULL;
 	options_check(&o);
-	return o.mode == MODE_SERVE ? serve(&o) : check(&o);
+	return o.mode == MODE_SERVE ? serve(&o) : report_config(&o);
 }

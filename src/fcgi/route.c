@@ -20,7 +20,8 @@
 #define HEAD_405 "Status: 405 Method Not Allowed\r\n" \
 	"Allow: GET, HEAD\r\n" CT "Content-Length: 19\r\n\r\n"
 #define BODY_405 "Method Not Allowed\n"
-#define HEAD_413 "Status: 413 Payload Too Large\r\n" CT "Content-Length: 18\r\n\r\n"
+#define HEAD_413 "Status: 413 Payload Too Large\r\n" CT \
+	"Content-Length: 18\r\n\r\n"
 #define BODY_413 "Payload Too Large\n"
 #define HEAD_500 "Status: 500 Internal Server Error\r\n" CT \
 	"Content-Length: 22\r\n\r\n"
@@ -144,7 +145,7 @@ route_host(const char *host, char *out, size_t size)
 {
 	const char	*end;
 	size_t		 len, i, label;
-	unsigned char	 c;
+	unsigned char	 c, lc, prev;
 
 	if (host == NULL)
 		return 0;
@@ -169,21 +170,28 @@ route_host(const char *host, char *out, size_t size)
 	/*
 	 * One pass: check, lower-case and copy up to the end or a port.
 	 * Labels of 1 to 63 characters, no hyphen at either end (RFC 1123
-	 * §2.1); one trailing dot may end the name.
+	 * §2.1); one trailing dot may end the name, and is not copied: a
+	 * name of DNAME_MAX characters and its dot fit size DNAME_MAX + 1.
 	 */
-	for (len = 0, label = 0; (c = (unsigned char)host[len]) != '\0' &&
-	    c != ':'; len++) {
-		if (len >= size - 1 || (out[len] = (char)host_chars[c]) == '\0')
+	for (len = 0, label = 0, prev = 0; (c = (unsigned char)host[len]) !=
+	    '\0' && c != ':'; len++) {
+		if ((lc = host_chars[c]) == '\0')
 			return -1;
 		if (c == '.') {
-			if (label == 0 || out[len - 1] == '-')
+			if (label == 0 || prev == '-')
 				return -1;
 			label = 0;
 		} else if (++label > DNAME_LABEL_MAX || (label == 1 &&
 		    c == '-'))
 			return -1;
+		if (len < size - 1)
+			out[len] = (char)lc;
+		else if (c != '.' || (host[len + 1] != '\0' &&
+		    host[len + 1] != ':'))
+			return -1;	/* only the trailing dot may not fit */
+		prev = lc;
 	}
-	if ((label > 0 && out[len - 1] == '-') || (len == 0 && c == ':'))
+	if ((label > 0 && prev == '-') || (len == 0 && c == ':'))
 		return -1;
 	if (c == ':') {
 		i = strnlen(host + len + 1, ROUTE_HOST_MAX);
@@ -191,7 +199,7 @@ route_host(const char *host, char *out, size_t size)
 		    !is_digits(host + len + 1, i))
 			return -1;
 	}
-	if (len > 0 && out[len - 1] == '.')
+	if (prev == '.')
 		len--;
 	if (len > DNAME_MAX)
 		return -1;
@@ -222,12 +230,13 @@ route_is_policy_path(const struct route_request *req)
 			uri = slash;
 		}
 		/* The path, then the end or a query string or fragment. */
-		return strncmp(uri, POLICY_PATH, sizeof(POLICY_PATH) - 1) == 0 &&
+		return strncmp(uri, POLICY_PATH,
+		    sizeof(POLICY_PATH) - 1) == 0 &&
 		    (uri[sizeof(POLICY_PATH) - 1] == '\0' ||
 		    uri[sizeof(POLICY_PATH) - 1] == '?' ||
 		    uri[sizeof(POLICY_PATH) - 1] == '#');
 	}
-	/* No REQUEST_URI (plain CGI from some servers): SCRIPT_NAME+PATH_INFO. */
+	/* No REQUEST_URI (plain CGI, some servers): SCRIPT_NAME+PATH_INFO. */
 	if (req->script_name == NULL)
 		return 0;
 	slen = strlen(req->script_name);
@@ -239,7 +248,7 @@ route_is_policy_path(const struct route_request *req)
 }
 
 void
-route(const struct table *t, const struct route_request *req,
+route_request(const struct table *t, const struct route_request *req,
     struct route_response *res)
 {
 	const struct policy	*p;

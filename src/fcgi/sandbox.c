@@ -70,7 +70,8 @@ static const int	 valgrind_extra[] = {
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED	1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#if __has_feature(address_sanitizer) || \
+    __has_feature(undefined_behavior_sanitizer)
 #define SANITIZED	1
 #endif
 #endif
@@ -133,7 +134,9 @@ allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
 int
 sandbox_filter(void)
 {
-	struct scmp_arg_cmp	 no_exec = { 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 };
+	struct scmp_arg_cmp	 no_exec = {
+		2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0
+	};
 	struct scmp_arg_cmp	 unix_only = { 0, SCMP_CMP_EQ, AF_UNIX, 0 };
 	scmp_filter_ctx		 ctx;
 	int			 rc = -1;

@@ -25,9 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-#include <fcgios.h>
-
 #include "fcgi/fcgi.h"
 
 #define FAST_DEATH_MS	1000	/* dying this soon after start is a loop */
@@ -51,7 +48,7 @@ struct supervisor {
 	struct slot		*slots;
 	pid_t			*retiring;	/* the old generation */
 	size_t			 nretiring;
-	int			 pipe[2];	/* EOF for workers: we are gone */
+	int			 pipe[2];	/* EOF: we are gone */
 	int			 empty_dir;	/* workers' chroot, or -1 */
 	pid_t			 self;
 	int			 stopping;
@@ -137,33 +134,39 @@ died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 		sl->restart_at = now + delay;
 }
 
+/* Child pid ended with status: a worker's slot, or a retired one. */
+static void
+reaped(struct supervisor *s, pid_t pid, int status, int64_t now)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nworkers; i++)
+		if (s->slots[i].pid == pid) {
+			died(s, &s->slots[i], status, now);
+			return;
+		}
+	for (i = 0; i < s->nretiring; i++)
+		if (s->retiring[i] == pid) {
+			s->retiring[i] = s->retiring[--s->nretiring];
+			break;
+		}
+	if (WIFSIGNALED(status))
+		log_warnx("retired worker killed by signal %d (%s)",
+		    WTERMSIG(status), signal_name(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("retired worker exited with status %d",
+		    WEXITSTATUS(status));
+}
+
+/* Every child that has ended, without waiting. */
 static void
 reap(struct supervisor *s, int64_t now)
 {
 	pid_t	 pid;
-	size_t	 i;
 	int	 status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < s->nworkers; i++)
-			if (s->slots[i].pid == pid) {
-				died(s, &s->slots[i], status, now);
-				break;
-			}
-		if (i < s->nworkers)
-			continue;
-		for (i = 0; i < s->nretiring; i++)
-			if (s->retiring[i] == pid) {
-				s->retiring[i] = s->retiring[--s->nretiring];
-				break;
-			}
-		if (WIFSIGNALED(status))
-			log_warnx("retired worker killed by signal %d (%s)",
-			    WTERMSIG(status), signal_name(WTERMSIG(status)));
-		else if (WEXITSTATUS(status) != 0)
-			log_warnx("retired worker exited with status %d",
-			    WEXITSTATUS(status));
-	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		reaped(s, pid, status, now);
 }
 
 /*
@@ -244,6 +247,8 @@ stop(struct supervisor *s, const sigset_t *set)
 	struct timespec	 ts;
 	siginfo_t	 info;
 	int64_t		 deadline, left;
+	pid_t		 pid;
+	int		 status;
 
 	s->stopping = 1;
 	signal_all(s, SIGTERM);
@@ -257,8 +262,10 @@ stop(struct supervisor *s, const sigset_t *set)
 		log_warnx("%zu worker%s did not stop in time; killing them",
 		    running(s), running(s) == 1 ? "" : "s");
 		signal_all(s, SIGKILL);
-		while (running(s) > 0 && waitpid(-1, NULL, 0) > 0)
-			reap(s, clock_ms());
+		/* Every pid waited for is accounted: running() counts down. */
+		while (running(s) > 0 &&
+		    (pid = waitpid(-1, &status, 0)) > 0)
+			reaped(s, pid, status, clock_ms());
 	}
 }
 
@@ -296,10 +303,8 @@ wait_once(struct supervisor *s, const sigset_t *set)
 static int
 prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 {
-	if (FCGX_Init() != 0) {
-		log_warnx("FCGX_Init failed");
+	if (channel_init() == -1)
 		return -1;
-	}
 	sigemptyset(set);
 	sigaddset(set, SIGCHLD);
 	sigaddset(set, SIGTERM);
@@ -355,7 +360,7 @@ out:
 		close(s.empty_dir);
 	close(s.pipe[0]);
 	close(s.pipe[1]);
-	OS_LibShutdown();	/* frees what FCGX_Init allocated */
+	channel_shutdown();
 	free(s.slots);
 	free(s.retiring);
 	return rc;

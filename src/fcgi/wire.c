@@ -26,7 +26,7 @@
 
 #define HEADER_LEN	WIRE_HEADER_LEN
 #define RECORD_MAX	65535		/* content bytes in one record */
-#define BUF_KEEP	8192		/* kept between requests; more is freed */
+#define BUF_KEEP	8192	/* kept between requests; more is freed */
 
 enum phase {
 	PHASE_BEGIN,		/* between requests */

@@ -12,9 +12,9 @@
  * router chose; the worker reads those records back and writes them to
  * the peer without blocking, buffering for a slow reader.  So libfcgi
  * never parses a byte a peer chose, never reads or closes a peer's
- * socket, and can block only on its own channel, whose reads and writes
- * are bounded by CHANNEL_MS and which nothing outside this process can
- * fill or starve.
+ * socket, and can block only on its own channel (channel.c), whose
+ * reads and writes are bounded and which nothing outside this process
+ * can fill or starve.
  *
  * Every connection is in one state, each with its deadline: reading a
  * request (READ_MS from its first byte), writing a response (WRITE_MS),
@@ -43,20 +43,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-#include <fcgios.h>
-
 #include "fcgi/fcgi.h"
 
 #define READ_MS		5000	/* a whole request, from its first byte */
 #define WRITE_MS	5000	/* a response, until the peer took it all */
 #define KEEP_IDLE_MS	75000	/* longer than nginx's 60 s keepalive */
 #define LINGER_MS	2000	/* reading what follows our error reply */
-#define CHANNEL_MS	1000	/* one read or write of libfcgi's */
 #define STOP_GRACE_MS	500	/* for requests in progress at SIGTERM */
 #define BACKOFF_MS	100	/* accept paused after EMFILE and the like */
-#define CHANNEL_BUF	(256 * 1024)
-#define DRAIN_MAX	65536
 #define EVENTS		64
 #define ACCEPT_BATCH	64
 #define TAG_PARENT	((uint64_t)1)
@@ -87,9 +81,9 @@ struct conn {
 	struct conn		*prev, *next;	/* in its state's list */
 	struct wire_parser	 wp;
 	enum conn_end		 end;
-	unsigned		 requests;	/* answered on this connection */
+	unsigned		 requests;	/* answered on this one */
 	int			 watch_out;	/* EPOLLOUT requested */
-	unsigned char		*out;		/* output the peer has not taken */
+	unsigned char		*out;		/* not yet taken by the peer */
 	size_t			 out_off, out_len, out_cap;
 	unsigned char		*in;		/* input read but not parsed */
 	size_t			 in_len;
@@ -116,13 +110,10 @@ struct worker {
 	int			 stopping;
 	int64_t			 stop_at;
 	int64_t			 accept_logged;	/* rate-limits the message */
-	int64_t			 channel_logged;
 	unsigned		 nworkers;
 	unsigned		 total_conns;	/* FCGI_MAX_CONNS */
-	FCGX_Request		 req;
-	int			 chan[2];	/* ours, libfcgi's */
+	struct channel		*chan;		/* to libfcgi (channel.c) */
 	unsigned char		 input[65536];
-	unsigned char		 canonical[WIRE_CANONICAL_MAX];
 	unsigned char		 response[2 * 65536];
 };
 
@@ -317,140 +308,6 @@ reply_status(struct worker *w, struct conn *c, unsigned id, int status)
 	return out_queue(w, c, w->response, n);
 }
 
-static void
-channel_close(struct worker *w)
-{
-	if (w->chan[0] != -1)
-		close(w->chan[0]);
-	if (w->chan[1] != -1 && w->req.ipcFd == w->chan[1])
-		close(w->chan[1]);
-	w->chan[0] = w->chan[1] = w->req.ipcFd = -1;
-}
-
-/*
- * The private channel to libfcgi: our end never blocks, libfcgi's blocks
- * at most CHANNEL_MS (it never has to: every request is written whole
- * before libfcgi reads, and a response fits the buffers).
- */
-static int
-channel_open(struct worker *w)
-{
-	struct timeval	 tv = { CHANNEL_MS / 1000, CHANNEL_MS % 1000 * 1000 };
-	int		 size = CHANNEL_BUF, i;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w->chan) == -1) {
-		w->chan[0] = w->chan[1] = -1;
-		return -1;
-	}
-	for (i = 0; i < 2; i++)
-		setsockopt(w->chan[i], SOL_SOCKET, SO_SNDBUF, &size,
-		    sizeof(size));
-	if (fcntl(w->chan[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    setsockopt(w->chan[1], SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv)) == -1 ||
-	    setsockopt(w->chan[1], SOL_SOCKET, SO_SNDTIMEO, &tv,
-	    sizeof(tv)) == -1) {
-		w->req.ipcFd = w->chan[1];
-		channel_close(w);
-		return -1;
-	}
-	w->req.ipcFd = w->chan[1];
-	return 0;
-}
-
-/* Reads what is left of the request's input: an empty STDIN. */
-static int
-drain_input(FCGX_Request *req)
-{
-	char	 buf[512];
-	size_t	 total = 0;
-	int	 n;
-
-	while ((n = FCGX_GetStr(buf, sizeof(buf), req->in)) > 0)
-		if ((total += (size_t)n) > DRAIN_MAX)
-			return -1;
-	return FCGX_GetError(req->in) == 0 ? 0 : -1;
-}
-
-/*
- * libfcgi's part: it reads the canonical request from its end of the
- * channel, we route by the environment it built, it frames our bytes.
- * Returns 0 when the records are all written, -1 if the channel broke.
- */
-static int
-channel_request(struct worker *w, size_t len)
-{
-	struct route_request	 rr;
-	struct route_response	 res;
-	int			 ok;
-
-	if (send_some(w->chan[0], w->canonical, len) != (ssize_t)len)
-		return -1;
-	/*
-	 * libfcgi's kept-connection path reads the next request from
-	 * ipcFd instead of accepting; keepConnection = 1 also stops
-	 * FCGX_Finish_r from closing the channel, which is ours.
-	 */
-	w->req.keepConnection = 1;
-	if (FCGX_Accept_r(&w->req) < 0 || w->req.ipcFd != w->chan[1])
-		return -1;
-	route_from_env(w->req.envp, &rr);
-	route(w->table, &rr, &res);
-	ok = FCGX_PutStr(res.bytes, (int)res.len, w->req.out) ==
-	    (int)res.len && drain_input(&w->req) == 0;
-	w->req.keepConnection = 1;
-	FCGX_Finish_r(&w->req);
-	return ok && w->req.ipcFd == w->chan[1] ? 0 : -1;
-}
-
-/* Reads libfcgi's response for id back; its length, or -1. */
-static long
-channel_response(struct worker *w, unsigned id)
-{
-	ssize_t	 n;
-	size_t	 len = 0;
-	long	 r;
-
-	/* FCGX_Finish_r has written it all: it is here or never. */
-	while ((r = wire_response_len(w->response, len, id)) == 0) {
-		n = recv(w->chan[0], w->response + len,
-		    sizeof(w->response) - len, MSG_DONTWAIT);
-		if (n <= 0)
-			return -1;
-		len += (size_t)n;
-	}
-	return r == (long)len ? r : -1;
-}
-
-/*
- * The request just parsed, through libfcgi.  Returns the response's
- * length in w->response, or -1 (the channel is reset, and the caller
- * answers 500: nothing a peer sends can cause it).
- */
-static long
-serve_libfcgi(struct worker *w, const struct wire_parser *wp)
-{
-	size_t	 len;
-	long	 r;
-	int64_t	 now;
-
-	if (w->chan[0] == -1 && channel_open(w) == -1)
-		goto broken;
-	len = wire_canonical(wp, w->canonical, sizeof(w->canonical));
-	if (len > 0 && channel_request(w, len) == 0 &&
-	    (r = channel_response(w, wp->request_id)) > 0)
-		return r;
-broken:
-	now = clock_ms();
-	if (w->channel_logged == 0 || now - w->channel_logged >= 60000) {
-		log_warnx("channel to libfcgi failed; answering 500 and "
-		    "opening a new one");
-		w->channel_logged = now;
-	}
-	channel_close(w);
-	return -1;
-}
-
 /* Answers the request the parser has just completed. */
 static int
 serve(struct worker *w, struct conn *c)
@@ -469,7 +326,8 @@ serve(struct worker *w, struct conn *c)
 	}
 	if (!wp->keep_conn)
 		c->end = END_CLOSE;
-	if ((r = serve_libfcgi(w, wp)) == -1)
+	if ((r = channel_serve(w->chan, w->table, wp, w->response,
+	    sizeof(w->response))) == -1)
 		return reply_status(w, c, wp->request_id, 500);
 	return out_queue(w, c, w->response, (size_t)r);
 }
@@ -897,7 +755,8 @@ worker_setup(struct worker *w, sigset_t *wait)
 
 	/* A connection costs one descriptor; keep a few for ourselves. */
 	w->max_conns = WORKER_CONNS_MAX;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < w->max_conns + 16 + w->l->nfds)
 		w->max_conns = rl.rlim_cur > 24 + w->l->nfds ?
 		    rl.rlim_cur - 16 - w->l->nfds : 8;
@@ -912,10 +771,7 @@ worker_setup(struct worker *w, sigset_t *wait)
 	if (w->parent_fd >= 0 &&
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->parent_fd, &ev) == -1)
 		return -1;
-	/* No listening socket: libfcgi must never accept on its own. */
-	if (FCGX_InitRequest(&w->req, -1, 0) != 0)
-		return -1;
-	if (channel_open(w) == -1)
+	if ((w->chan = channel_new()) == NULL)
 		return -1;
 	listen_watch(w, 1);
 	/* Everything from here on is serving (sandbox.c). */
@@ -1000,7 +856,7 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 	w->table = t;
 	w->parent_fd = parent_fd;
 	w->nworkers = nworkers;
-	w->epfd = w->chan[0] = w->chan[1] = -1;
+	w->epfd = -1;
 	if (worker_setup(w, &wait) == -1) {
 		log_warn("worker setup");
 		rc = 1;
@@ -1014,12 +870,11 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 		while (w->lists[i].head != NULL)
 			conn_drop(w, w->lists[i].head);
 out:
-	channel_close(w);
-	FCGX_Free(&w->req, 0);
+	channel_free(w->chan);
 	if (w->epfd != -1)
 		close(w->epfd);
 	free(w->conns);
 	free(w);
-	OS_LibShutdown();	/* what FCGX_Init allocated, in our copy */
+	channel_shutdown();
 	return rc;
 }

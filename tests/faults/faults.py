@@ -820,6 +820,31 @@ def case_supervisor_killed():
         pass
 
 
+def case_stuck_retired():
+    """SIGTERM while a retired generation is stuck: the supervisor kills
+    it, waits for each of its workers and accounts for each (their
+    deaths are logged once each), and exits 0."""
+    srv = Server("stuck", os.path.join(SCRATCH, "conf.ini"), ["-w", "2"])
+    wait_until(lambda: len(srv.workers()) == 2, 3)
+    old = srv.workers()
+    for p in old:
+        os.kill(p, signal.SIGSTOP)
+    srv.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "reloaded" in srv.logtext() and
+               len(srv.workers()) == 4, 3)
+    gone, status = srv.stop(seconds=3.0)
+    lines = [l for l in srv.logtext().splitlines() if "worker" in l]
+    check("stuck retired workers: SIGTERM, killed, all exit 0",
+          (True, 0), (gone, status))
+    check("...each killed worker is waited for and logged once",
+          ["mta-sts-fcgi: 2 workers did not stop in time; killing them"] +
+          ["mta-sts-fcgi: retired worker killed by signal 9 (Killed)"] * 2,
+          lines)
+    for p in old:
+        if alive(p):
+            os.kill(p, signal.SIGKILL)
+
+
 def case_privileges(srv):
     def uid(p):
         for line in open("/proc/%d/status" % p):
@@ -1041,6 +1066,7 @@ def main():
     timed(case_emfile)()
     timed(case_crash_loop)()
     timed(case_supervisor_killed)()
+    timed(case_stuck_retired)()
     timed(case_sigterm_in_request)()
     timed(case_sigterm_under_load)()
     timed(case_web_server_addrs)()

@@ -55,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.request_uri = field[4];
 	req.script_name = field[5];
 	req.path_info = field[6];
-	route(&table, &req, &res);
+	route_request(&table, &req, &res);
 	if (res.len == 0 || res.bytes == NULL)
 		abort();
 	if (res.status == 200) {

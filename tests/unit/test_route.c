@@ -153,7 +153,8 @@ test_routes(void)
 		req.request_uri = rows[i].uri;
 		req.script_name = rows[i].script_name;
 		req.path_info = rows[i].path_info;
-		route(rows[i].with_default ? &with : &without, &req, &res);
+		route_request(rows[i].with_default ? &with : &without, &req,
+		    &res);
 		CHECK_BYTES(res.bytes, res.len, rows[i].want,
 		    strlen(rows[i].want), "route row %zu: %s %s %s %s", i,
 		    rows[i].role ? rows[i].role : "(cgi)",
@@ -163,6 +164,53 @@ test_routes(void)
 	}
 	table_free(&with);
 	table_free(&without);
+}
+
+/*
+ * A name of n characters in labels of 63 and dots (no dot at its end),
+ * then suffix: the length limit alone decides.
+ */
+static void
+long_name(char *buf, size_t n, const char *suffix)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = i % 64 == 63 ? '.' : 'a';
+	strcpy(buf + n, suffix);
+}
+
+/* RFC 1035 §2.3.4: 253 characters, a trailing dot and a port aside. */
+static void
+test_host_lengths(void)
+{
+	static const struct {
+		size_t		 n;
+		const char	*suffix;
+		long		 want;
+	} rows[] = {
+		{ 253, "", 253 },
+		{ 253, ".", 253 },
+		{ 253, ":443", 253 },
+		{ 253, ".:443", 253 },
+		{ 254, "", -1 },
+		{ 254, ".", -1 },
+		{ 254, ":443", -1 },
+		{ 254, ".:443", -1 },
+		{ 253, "..", -1 },
+	};
+	char	 name[300], out[DNAME_MAX + 1];
+	size_t	 i;
+	long	 got;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		long_name(name, rows[i].n, rows[i].suffix);
+		got = route_host(name, out, sizeof(out));
+		CHECK(got == rows[i].want && (got == -1 ||
+		    (strlen(out) == 253 && strncmp(out, name, 253) == 0)),
+		    "a %zu-character name then \"%s\": want %ld, got %ld",
+		    rows[i].n, rows[i].suffix, rows[i].want, got);
+	}
 }
 
 static void
@@ -228,16 +276,8 @@ test_hosts(void)
 	huge[(1 << 20) - 1] = '\0';
 	CHECK(route_host(huge, out, sizeof(out)) == -1, "a 1 MB host is "
 	    "refused");
-	/* Labels of 63 bytes and dots: the length limit alone. */
-	for (i = 63; i < 256; i += 64)
-		huge[i] = '.';
-	huge[254] = '\0';
-	CHECK(route_host(huge, out, sizeof(out)) == -1, "a 254-byte name is "
-	    "refused");
-	huge[253] = '\0';
-	CHECK(route_host(huge, out, sizeof(out)) == 253, "a 253-byte name is "
-	    "accepted");
 	free(huge);
+	test_host_lengths();
 }
 
 static void
