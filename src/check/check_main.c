@@ -6,8 +6,6 @@
  * Exit status, as monitoring plugins use it: 0 all OK, 1 a warning,
  * 2 a critical problem, 3 could not check (usage, config).
  */
-#include <ctype.h>
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -21,7 +19,6 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/usr/local/etc"
 #endif
-#define DEFAULT_CONF	SYSCONFDIR "/" PROGNAME ".ini"
 #define JOBS_DEFAULT	32
 #define JOBS_MAX	512
 
@@ -54,7 +51,7 @@ usage(int status)
 	    "Without domains, every [domain] section of the config is "
 	    "checked.\n"
 	    "Exit status: 0 OK, 1 warning, 2 critical, 3 could not check.\n",
-	    CHECK_PROGNAME, DEFAULT_CONF, JOBS_DEFAULT);
+	    CHECK_PROGNAME, CONF_DEFAULT, JOBS_DEFAULT);
 	exit(status);
 }
 
@@ -84,10 +81,10 @@ static int
 choose_domains(const struct table *t, char **argv, int argc,
     struct check_domain_target **out, size_t *n)
 {
-	const struct table_domain	*td;
-	struct check_domain_target		*d;
-	enum dname_error		 e;
-	size_t				 i, len;
+	struct check_domain_target	*d;
+	struct table_named		 named;
+	char				 why[512];
+	size_t				 i;
 	int				 k, bad = 0;
 
 	*n = argc > 0 ? (size_t)argc : t->ndomains;
@@ -107,29 +104,19 @@ choose_domains(const struct table *t, char **argv, int argc,
 			d[i].tlsrpt = t->domains[i].tlsrpt;
 			d[i].policy = &t->policies[t->domains[i].policy];
 		}
+	/* The responder's -d and -U take the same names: one rule. */
 	for (k = 0; k < argc; k++) {
-		len = strlen(argv[k]);
-		if (len > 0 && argv[k][len - 1] == '.')
-			argv[k][--len] = '\0';
-		for (i = 0; i < len; i++)
-			argv[k][i] = (char)tolower((unsigned char)argv[k][i]);
-		if ((e = dname_check(argv[k], len, 0)) != DNAME_OK) {
-			log_warnx("%s: %s", argv[k], dname_strerror(e));
+		if (table_named(t, argv[k], CHECK_PROGNAME, &named, why,
+		    sizeof(why)) == -1) {
+			log_warnx("%s", why);
 			bad = 1;
 			continue;
 		}
+		/* Normalised, a name is never longer than typed. */
+		strcpy(argv[k], named.name);
 		d[k].name = argv[k];
-		if ((td = table_find(t, argv[k], len)) != NULL) {
-			d[k].tlsrpt = td->tlsrpt;
-			d[k].policy = &t->policies[td->policy];
-		} else if (t->default_policy >= 0) {
-			d[k].tlsrpt = t->default_tlsrpt;
-			d[k].policy = &t->policies[t->default_policy];
-		} else {
-			log_warnx("%s: no [domain %s] section and no [policy] "
-			    "to serve it", argv[k], argv[k]);
-			bad = 1;
-		}
+		d[k].tlsrpt = named.tlsrpt;
+		d[k].policy = named.policy;
 	}
 	if (bad) {
 		free(d);
@@ -143,13 +130,9 @@ choose_domains(const struct table *t, char **argv, int argc,
 static int
 parse_jobs(const char *s, unsigned *jobs)
 {
-	char	*end;
-	long	 n;
+	long long	 n;
 
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || n < 1 ||
-	    n > JOBS_MAX) {
+	if (num_parse(s, 10, 1, JOBS_MAX, &n) == -1) {
 		log_warnx("-j %s: want a number of jobs from 1 to %d", s,
 		    JOBS_MAX);
 		return -1;
@@ -323,7 +306,7 @@ main(int argc, char *argv[])
 	struct check_domain_options	 opts = { 0, 25, 0 };
 	struct conf		 conf;
 	struct run		 run;
-	const char		*default_file = DEFAULT_CONF;
+	const char		*default_file = CONF_DEFAULT;
 	const char		*file = default_file, *cafile = NULL;
 	unsigned		 jobs = JOBS_DEFAULT;
 	size_t			 i;

@@ -51,77 +51,12 @@ check_result_severity_str(enum check_result_severity s)
 	return "?";
 }
 
-/*
- * The length of the character at s: a valid UTF-8 sequence, else 1 byte.
- * *shown says whether a terminal or a log reader shows it as itself: not
- * an invalid or overlong byte, a C0 or C1 control (U+0080 to U+009F,
- * which terminals obey, and U+0085, a line break to Unicode readers), a
- * U+2028/U+2029 line or paragraph separator, nor a bidirectional or
- * invisible format character, any of which a server could use to forge
- * or hide a line.
- */
-static size_t
-utf8_char(const unsigned char *s, int *shown)
-{
-	unsigned long	 c;
-	size_t		 n, i;
-
-	*shown = 0;
-	if (s[0] < 0x80) {
-		*shown = s[0] >= 0x20 && s[0] != 0x7f;
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 1;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
-	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-		return 1;	/* overlong, beyond Unicode, a surrogate */
-	*shown = !(c <= 0x9f || (c >= 0x200b && c <= 0x200f) ||
-	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) ||
-	    c == 0xfeff);
-	return n;
-}
-
-/* Copies in to out (size > 0), each character not shown as one "?". */
-static void
-clean(char *out, size_t size, const char *in)
-{
-	const unsigned char	*s = (const unsigned char *)in;
-	size_t			 o = 0, n;
-	int			 shown;
-
-	while (*s != '\0' && o + 1 < size) {
-		n = utf8_char(s, &shown);
-		if (!shown) {
-			out[o++] = '?';
-		} else {
-			if (o + n >= size)
-				break;
-			memcpy(out + o, s, n);
-			o += n;
-		}
-		s += n;
-	}
-	out[o] = '\0';
-}
-
 void
 check_result_add(struct check_result *r, enum check_result_name name,
     enum check_result_severity sev, const char *fmt, ...)
 {
-	char	 raw[2048], msg[2048], *p;
-	size_t	 need, ncap;
+	char	 raw[2048], msg[LOG_ESCAPE_SIZE(sizeof(raw))], *p;
+	size_t	 need;
 	va_list	 ap;
 	int	 n;
 
@@ -130,20 +65,18 @@ check_result_add(struct check_result *r, enum check_result_name name,
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	/* Whatever a server sent us, one problem stays one line. */
-	clean(msg, sizeof(msg), raw);
+	/*
+	 * Whatever a server sent us, one problem stays one line, and no
+	 * control or bidi character reaches the reader's terminal.
+	 */
+	log_escape(msg, sizeof(msg), raw, strlen(raw));
 	need = strlen(r->domain) + strlen(msg) + 64;
-	if (r->len + need > r->cap) {
-		ncap = r->cap == 0 ? 1024 : r->cap * 2;
-		while (ncap < r->len + need)
-			ncap *= 2;
-		if ((p = realloc(r->text, ncap)) == NULL) {
-			r->nomem = 1;
-			return;
-		}
-		r->text = p;
-		r->cap = ncap;
+	if ((p = buf_array_room(r->text, r->len + need - 1, &r->cap, 1)) ==
+	    NULL) {
+		r->nomem = 1;
+		return;
 	}
+	r->text = p;
 	n = snprintf(r->text + r->len, r->cap - r->len, "%s: %s: %s: %s\n",
 	    r->domain, check_result_name_str(name),
 	    check_result_severity_str(sev), msg);

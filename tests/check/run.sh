@@ -677,7 +677,7 @@ check_eq "-V: the version, exit 0" "mta-sts-check 0.1.0 0" \
 check_eq "-h: the synopsis, exit 0" \
     "0 usage: mta-sts-check [-c config] [-a cafile] [-n] [-p] [-j jobs] [domain ...]" \
     "$? $(head -1 "$SCRATCH/help")"
-for args in "-j 0" "-j x" "-q" "-c" "-a /nonexistent/ca.pem"; do
+for args in "-j 0" "-j x" "-j +4" "-j 4x" "-q" "-c" "-a /nonexistent/ca.pem"; do
 	# shellcheck disable=SC2086
 	"$CHECK" -c "$conf" $args good.test >/dev/null 2>&1
 	check_eq "usage error $args: exit 3" 3 $?
@@ -686,3 +686,17 @@ done
 check_eq "a domain that is not a host name: exit 3" \
     "3 mta-sts-check: bad_name.test: \"_\" is not allowed in a host name (letters, digits, \"-\" and \".\")" \
     "$? $(cat "$SCRATCH/name.err")"
+# A name as mta-sts-fcgi -d takes it (table_named): a policy host is
+# refused with the name to give; case and one trailing dot are ignored.
+"$CHECK" -c "$conf" mta-sts.good.test >/dev/null 2>"$SCRATCH/host.err"
+check_eq "a policy host named: exit 3, the policy domain to name instead" \
+    "3 mta-sts-check: mta-sts.good.test: name the policy domain, not its policy host: mta-sts-check good.test" \
+    "$? $(cat "$SCRATCH/host.err")"
+in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -n good.test \
+    notxt.test >"$SCRATCH/plain.out" 2>&1
+in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" -n GOOD.Test. \
+    notxt.TEST. >"$SCRATCH/dotted.out" 2>&1
+check_file "upper case and a trailing dot: the same lines as the name" \
+    "$SCRATCH/plain.out" "$SCRATCH/dotted.out"
+check_eq "upper case and a trailing dot: reported under the name" 1 \
+    "$(grep -c '^notxt.test: sts-record: critical: ' "$SCRATCH/dotted.out")"
