@@ -10,6 +10,49 @@
 #include "common/common.h"
 
 /*
+ * image.c: the served part of a table (every prepared response, the
+ * domain → policy map, the default policy) as one flat block of bytes
+ * that holds no pointer: a loader writes it into a sealed memfd once per
+ * load, and every worker maps that read-only and serves from it, so a
+ * reload changes what running workers serve without a new process, and
+ * the workers share one copy.  Pure: no I/O.
+ */
+#define IMAGE_MAX	((size_t)1 << 31)	/* bytes of one image */
+
+/* A checked image (image_open), valid while its bytes are mapped. */
+struct image {
+	const unsigned char	*base;
+	size_t			 len;
+	uint32_t		 npolicies;
+	uint32_t		 ndomains;
+};
+
+/* One policy as route_request writes it, pointing into the image. */
+struct image_policy {
+	const char	*response;	/* status, headers, blank line, body */
+	size_t		 response_len;
+	size_t		 header_len;	/* a HEAD response is this prefix */
+};
+
+/* The bytes t's image takes; 0 if it would exceed IMAGE_MAX. */
+size_t	 image_size(const struct table *);
+/* Writes t's image into buf, which has image_size(t) bytes. */
+void	 image_write(const struct table *, unsigned char *, size_t);
+/*
+ * Checks that len bytes at base are a whole image of this build (its
+ * magic, version and every offset and length in bounds) and fills img;
+ * 0, or -1 if they are not.
+ */
+int	 image_open(struct image *, const void *, size_t);
+/*
+ * The policy a normalised host (route_host) is served, as table_lookup
+ * decides it: its domain's, else the default; 0 and fills p, or -1 if
+ * none is (404).
+ */
+int	 image_lookup(const struct image *, const char *, size_t,
+	    struct image_policy *);
+
+/*
  * route.c: (role, method, host, path) → the bytes to write; pure.
  */
 #define ROUTE_HOST_MAX	1024
