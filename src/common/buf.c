@@ -44,8 +44,13 @@ buf_array_room(void *array, size_t n, size_t *cap, size_t size)
 	for (ncap = *cap > 0 ? *cap : ARRAY_FIRST; ncap <= n; ncap *= 2)
 		if (ncap > SIZE_MAX / 2)
 			return NULL;
-	/* reallocarray fails if ncap * size overflows. */
-	if ((p = reallocarray(array, ncap, size)) == NULL)
+	/*
+	 * Checked here, not left to reallocarray: a sanitizer's allocator
+	 * aborts on the overflow it would report.
+	 */
+	if (size != 0 && ncap > SIZE_MAX / size)
+		return NULL;
+	if ((p = realloc(array, ncap * size)) == NULL)
 		return NULL;
 	*cap = ncap;
 	return p;
