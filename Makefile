@@ -102,7 +102,8 @@ ASAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
-.PHONY: all deps run check check-fast bench bench-check bench-dir fuzz \
+.PHONY: all deps run check check-fast bench bench-check bench-dir \
+	bench-reload fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
@@ -231,6 +232,7 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@bash bench/run.sh
 	@bash bench/dir-scale.sh
+	@bash bench/reload.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -238,6 +240,12 @@ bench-dir:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/tools/fcgi-client
 	@bash bench/dir-scale.sh
+
+# Only the reload section: SCALES domains, LABEL names the rows.
+bench-reload:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/tools/fcgi-client
+	@bash bench/reload.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:
