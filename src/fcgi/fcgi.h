@@ -18,13 +18,23 @@
  * the workers share one copy.  Pure: no I/O.
  */
 #define IMAGE_MAX	((size_t)1 << 31)	/* bytes of one image */
+#define IMAGE_NONE	UINT32_MAX		/* no default policy */
 
-/* A checked image (image_open), valid while its bytes are mapped. */
+/*
+ * A checked image (image_open), valid while its bytes are mapped and
+ * unchanged (a sealed memfd): lookups trust what image_open checked.
+ */
 struct image {
 	const unsigned char	*base;
 	size_t			 len;
 	uint32_t		 npolicies;
 	uint32_t		 ndomains;
+	uint32_t		 nslots;	/* of the domain hash */
+	uint32_t		 default_policy; /* IMAGE_NONE: none */
+	size_t			 policies;	/* where each part starts */
+	size_t			 slots;
+	size_t			 domains;
+	size_t			 data;
 };
 
 /* One policy as route_request writes it, pointing into the image. */
