@@ -82,7 +82,7 @@ CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(CHECK_SRCS))
 # The pure subsets (no libfcgi, inih, libcurl or OpenSSL; libmd for
 # policy ids), linked into the unit tests and fuzzers as they are.
 COMMON_PURE_SRCS = $(filter-out src/common/conf.c,$(COMMON_SRCS))
-FCGI_PURE_SRCS	= src/fcgi/route.c src/fcgi/wire.c
+FCGI_PURE_SRCS	= src/fcgi/route.c src/fcgi/wire.c src/fcgi/image.c
 CHECK_PURE_SRCS	= src/check/check_record.c src/check/check_policy.c \
 		  src/check/check_mx.c src/check/check_result.c
 CORE_SRCS	= $(COMMON_PURE_SRCS) $(FCGI_PURE_SRCS)
@@ -92,7 +92,7 @@ CHECK_PURE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CHECK_PURE_SRCS))
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter
-FUZZ_TARGETS	= conf route wire check
+FUZZ_TARGETS	= conf route wire check image
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
 
@@ -170,8 +170,9 @@ $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
-# Fuzz targets (clang, libFuzzer): the config loader, routing, and the
-# FastCGI record checks.  Their seed corpora live in tests/fuzz/corpus/.
+# Fuzz targets (clang, libFuzzer): the config loader, routing, the
+# FastCGI record checks, and the checks of an image a worker maps.  Their
+# seed corpora live in tests/fuzz/corpus/.
 FUZZ_LINK	= clang -std=c11 -D_GNU_SOURCE $(ALL_INCLUDES) $(PKG_CFLAGS) \
 		  $(FUZZ_FLAGS) -o $@ $<
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(FCGI_HEADERS)
