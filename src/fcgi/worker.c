@@ -51,6 +51,8 @@
 #define LINGER_MS	2000	/* reading what follows our error reply */
 #define STOP_GRACE_MS	500	/* for requests in progress at SIGTERM */
 #define BACKOFF_MS	100	/* accept paused after EMFILE and the like */
+#define SPARE_FDS	2	/* accept before eviction; one passed to us */
+#define FDS_PROBE	4096	/* descriptors looked at for the slots */
 #define EVENTS		64
 #define ACCEPT_BATCH	64
 #define TAG_PARENT	((uint64_t)1)
@@ -578,6 +580,21 @@ evict(struct worker *w, int64_t now)
 	return 0;
 }
 
+/* Whether evict() has a connection to close. */
+static int
+evictable(const struct worker *w)
+{
+	return w->lists[CONN_LINGER].head != NULL ||
+	    w->lists[CONN_IDLE].head != NULL ||
+	    w->lists[CONN_READ].head != NULL;
+}
+
+static int
+slots_full(const struct worker *w)
+{
+	return w->free == NULL && w->used == w->max_conns;
+}
+
 static struct conn *
 conn_slot(struct worker *w)
 {
@@ -626,30 +643,58 @@ conn_open(struct worker *w, struct conn *c, int fd, int64_t now)
 	return 0;
 }
 
+/* Takes a connection accept4 returned into a slot; 0, or -1 if closed. */
+static int
+accept_one(struct worker *w, int fd, const struct sockaddr_storage *ss,
+    socklen_t len, int64_t now)
+{
+	struct conn	*c;
+	int		 on = 1;
+
+	if (!listen_peer_allowed(w->l, (const struct sockaddr *)ss, len)) {
+		close(fd);
+		return -1;
+	}
+	/* Only now that a peer is here does anyone make room for it. */
+	if ((c = conn_slot(w)) == NULL &&
+	    (!evict(w, now) || (c = conn_slot(w)) == NULL)) {
+		close(fd);
+		return -1;
+	}
+	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (conn_open(w, c, fd, now) == -1)
+		return -1;
+	/*
+	 * Front-ends write the request right after connecting: it is
+	 * usually here already, and reading it now saves a wait.
+	 */
+	conn_run(w, c, now);
+	return 0;
+}
+
+/*
+ * Accepts what is waiting.  The descriptor comes before the slot: the
+ * slots leave a spare descriptor for it (worker_slots()), so a full
+ * worker evicts only for a peer that is really there.
+ */
 static void
 accept_all(struct worker *w, int lfd, int64_t now)
 {
 	struct sockaddr_storage	 ss;
-	struct conn		*c;
 	socklen_t		 len;
-	int			 fd, i, on = 1;
+	int			 fd, i;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if ((c = conn_slot(w)) == NULL) {
-			if (evict(w, now) && (c = conn_slot(w)) != NULL)
-				goto have;
+		if (slots_full(w) && !evictable(w)) {
 			/* Full: the other workers take new connections. */
 			listen_watch(w, 0);
 			w->accept_at = 0;
 			return;
 		}
-have:
 		len = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd == -1) {
-			c->fd = -1;
-			c->next = w->free;
-			w->free = c;
 			switch (errno) {
 			case EAGAIN:
 			case EINTR:
@@ -663,23 +708,7 @@ have:
 				return;
 			}
 		}
-		if (!listen_peer_allowed(w->l, (struct sockaddr *)&ss, len)) {
-			close(fd);
-			c->fd = -1;
-			c->next = w->free;
-			w->free = c;
-			continue;
-		}
-		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-			    sizeof(on));
-		if (conn_open(w, c, fd, now) == -1)
-			continue;
-		/*
-		 * Front-ends write the request right after connecting: it is
-		 * usually here already, and reading it now saves a wait.
-		 */
-		conn_run(w, c, now);
+		accept_one(w, fd, &ss, len, now);
 	}
 }
 
@@ -724,13 +753,51 @@ stop_begin(struct worker *w, int64_t now)
 		conn_quiesce(w, w->lists[CONN_IDLE].head, now);
 }
 
+/*
+ * Descriptors still free: the numbers below the limit that nothing
+ * holds, whatever the worker inherited.  Only the first FDS_PROBE are
+ * looked at, more than a worker can use.
+ */
+static size_t
+fds_free(void)
+{
+	struct rlimit	 rl;
+	size_t		 lim = FDS_PROBE, fd, n = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < lim)
+		lim = (size_t)rl.rlim_cur;
+	for (fd = 0; fd < lim; fd++)
+		if (fcntl((int)fd, F_GETFD) == -1 && errno == EBADF)
+			n++;
+	return n;
+}
+
+/*
+ * A connection costs one descriptor: the slots are what is free once the
+ * worker's own are open, less SPARE_FDS, at most WORKER_CONNS_MAX, and
+ * at least 1 (then accept may fail with EMFILE, and pauses).
+ */
+static size_t
+worker_slots(void)
+{
+	size_t	 n = fds_free();
+
+	if (n <= SPARE_FDS) {
+		log_warnx("only %zu descriptors free; serving one connection "
+		    "at a time", n);
+		return 1;
+	}
+	n -= SPARE_FDS;
+	return n < WORKER_CONNS_MAX ? n : WORKER_CONNS_MAX;
+}
+
 static int
 worker_setup(struct worker *w, sigset_t *wait)
 {
 	static const int	 stops[] = { SIGTERM, SIGINT, SIGUSR1 };
 	struct sigaction	 sa;
 	struct epoll_event	 ev;
-	struct rlimit		 rl;
 	sigset_t		 block;
 	size_t			 i;
 
@@ -753,16 +820,6 @@ worker_setup(struct worker *w, sigset_t *wait)
 	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
 		sigdelset(wait, stops[i]);
 
-	/* A connection costs one descriptor; keep a few for ourselves. */
-	w->max_conns = WORKER_CONNS_MAX;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < w->max_conns + 16 + w->l->nfds)
-		w->max_conns = rl.rlim_cur > 24 + w->l->nfds ?
-		    rl.rlim_cur - 16 - w->l->nfds : 8;
-	if ((w->conns = calloc(w->max_conns, sizeof(*w->conns))) == NULL)
-		return -1;
-	w->total_conns = w->nworkers * (unsigned)w->max_conns;
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	memset(&ev, 0, sizeof(ev));
@@ -773,6 +830,11 @@ worker_setup(struct worker *w, sigset_t *wait)
 		return -1;
 	if ((w->chan = channel_new()) == NULL)
 		return -1;
+	/* Our own descriptors are open: the rest are the slots'. */
+	w->max_conns = worker_slots();
+	if ((w->conns = calloc(w->max_conns, sizeof(*w->conns))) == NULL)
+		return -1;
+	w->total_conns = w->nworkers * (unsigned)w->max_conns;
 	listen_watch(w, 1);
 	/* Everything from here on is serving (sandbox.c). */
 	return sandbox_filter();
@@ -817,10 +879,7 @@ loop_once(struct worker *w, const sigset_t *wait)
 	}
 	expire(w, now);
 	if (!w->listening && w->accept_at == 0 && !w->stopping &&
-	    (w->free != NULL || w->used < w->max_conns ||
-	    w->lists[CONN_IDLE].head != NULL ||
-	    w->lists[CONN_READ].head != NULL ||
-	    w->lists[CONN_LINGER].head != NULL))
+	    (!slots_full(w) || evictable(w)))
 		listen_watch(w, 1);
 	next = next_deadline(w);
 	timeout = next == INT64_MAX ? -1 :

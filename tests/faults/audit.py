@@ -596,10 +596,58 @@ def case_max_conns():
                  preexec=low_nofile)
     r = srv.exchange(rec(GET_VALUES, 0, pairs([(b"FCGI_MAX_CONNS", b"")])),
                      2, until_end=False)
+    # 64, less the worker's own 8 (stdio, socket, pipe, epoll, channel)
+    # and 2 spare (issue 17).
     check("second audit: FCGI_MAX_CONNS with 64 descriptors: the real cap",
-          [(GET_VALUES_RESULT, 0, pairs([(b"FCGI_MAX_CONNS", b"47")]))],
+          [(GET_VALUES_RESULT, 0, pairs([(b"FCGI_MAX_CONNS", b"54")]))],
           r.records)
     srv.stop()
+
+
+# --- the third audit (issue 17) --------------------------------------------
+
+def max_conns(srv):
+    """FCGI_MAX_CONNS as srv reports it: with -w 1, its worker's slots."""
+    r = srv.exchange(rec(GET_VALUES, 0, pairs([(b"FCGI_MAX_CONNS", b"")])),
+                     2, until_end=False)
+    for rtype, _, c in r.records:
+        if rtype == GET_VALUES_RESULT:
+            return int(c[2 + len(b"FCGI_MAX_CONNS"):])
+    return 0
+
+
+def case_few_descriptors():
+    """Issue 17: at a descriptor limit of 25 or less, slots were 8 however
+    few descriptors were free, so accept failed with EMFILE and eviction
+    never ran.  Each server inherits descriptors (as from a process
+    manager) that leave 6 free once its worker has opened its own."""
+    for limit in (20, 25):
+        extra = " ".join("%d</dev/null" % fd for fd in range(3, limit - 11))
+        srv = Server("fds%d" % limit, os.path.join(SCRATCH, "conf.ini"),
+                     ["-w", "1"], wrap=["prlimit", "--nofile=%d" % limit,
+                                        "bash", "-c", 'exec %s; exec "$@"'
+                                        % extra, "bash"])
+        slots = max_conns(srv)
+        kept = []
+        for _ in range(slots):
+            s = srv.connect()
+            s.sendall(request(keep=True))
+            if read_response(s, 1).stdout != ORG:
+                s.close()
+                break
+            kept.append(s)
+        r = srv.exchange(request(), 2)
+        check("third audit: descriptor limit %d, %d inherited: all %d slots "
+              "held by idle kept connections: a new request is answered, "
+              "exactly, and no accept failed" % (limit, limit - 14, slots),
+              (ORG, (0, 0), slots, False),
+              (r.stdout, r.end, len(kept),
+               "Too many open files" in srv.logtext()))
+        for s in kept:
+            s.close()
+        gone, status = srv.stop()
+        check("third audit: limit %d: SIGTERM stops it" % limit, (True, 0),
+              (gone, status))
 
 
 def main():
@@ -625,6 +673,7 @@ def main():
     faults.timed(case_fifo_reload)()
     faults.timed(case_huge_config)()
     faults.timed(case_max_conns)()
+    faults.timed(case_few_descriptors)()
     if os.geteuid() == 0:
         faults.timed(case_localhost)()
         faults.timed(case_socket_race)()
