@@ -17,11 +17,13 @@
  * can fill or starve.
  *
  * Every connection is in one state, each with its deadline: reading a
- * request (READ_MS from its first byte), writing a response (WRITE_MS),
- * idle between requests (KEEP_IDLE_MS), or lingering after a refusal
- * (LINGER_MS).  A kept connection is only closed after looking for a
- * request that has already arrived: one found is served instead.  When
- * every slot is taken, the longest-idle kept connection makes room.
+ * request (READ_MS from its first byte), writing (WRITE_MS in all from
+ * when output first waits, however many pipelined answers follow: what
+ * a peer sends is not read while output waits for it), idle between
+ * requests (KEEP_IDLE_MS), or lingering after a refusal (LINGER_MS).  A
+ * kept connection is only closed after looking for a request that has
+ * already arrived: one found is served instead.  When every slot is
+ * taken, a connection in any state makes room, in evict()'s order.
  *
  * Signals: TERM, INT and USR1 stop the worker gracefully (no new
  * connections, idle ones closed as above, requests in progress finished
@@ -46,7 +48,7 @@
 #include "fcgi/fcgi.h"
 
 #define READ_MS		5000	/* a whole request, from its first byte */
-#define WRITE_MS	5000	/* a response, until the peer took it all */
+#define WRITE_MS	5000	/* output waiting, until none is left */
 #define KEEP_IDLE_MS	75000	/* longer than nginx's 60 s keepalive */
 #define LINGER_MS	2000	/* reading what follows our error reply */
 #define STOP_GRACE_MS	500	/* for requests in progress at SIGTERM */
@@ -433,10 +435,13 @@ conn_settle(struct worker *w, struct conn *c, int answered, int64_t now)
 	else
 		want = c->requests > 0 ? CONN_IDLE : CONN_READ;
 	/*
-	 * An answer restarts the clock (idle time, or the next request's
-	 * time); a management record alone does not.
+	 * An answer restarts the clock of reading or idling (the next
+	 * request's time, or idle time); a management record alone does
+	 * not.  Nothing restarts the write budget: a peer that takes a
+	 * little now and then, while answers to its pipelined requests
+	 * follow, has WRITE_MS in all to take them, not WRITE_MS each.
 	 */
-	if (want != c->state || answered)
+	if (want != c->state || (answered && want != CONN_WRITE))
 		conn_set(w, c, want, now);
 }
 
@@ -558,8 +563,10 @@ conn_quiesce(struct worker *w, struct conn *c, int64_t now)
 /*
  * Frees a slot for a new connection; 1 if done.  First a connection that
  * only lingers, then the longest-idle kept one, then the one that has
- * waited longest for a whole request: silent peers cannot hold every
+ * waited longest for a whole request, then the one that has waited
+ * longest for its peer to read: silent or slow peers cannot hold every
  * slot, and a front-end's request, sent as it connects, is read at once.
+ * A writing one goes last: its peer had a whole request answered.
  */
 static int
 evict(struct worker *w, int64_t now)
@@ -573,20 +580,19 @@ evict(struct worker *w, int64_t now)
 	while ((c = w->lists[CONN_IDLE].head) != NULL)
 		if (conn_quiesce(w, c, now))
 			return 1;
-	if ((c = w->lists[CONN_READ].head) != NULL) {
+	if ((c = w->lists[CONN_READ].head) != NULL ||
+	    (c = w->lists[CONN_WRITE].head) != NULL) {
 		conn_drop(w, c);
 		return 1;
 	}
 	return 0;
 }
 
-/* Whether evict() has a connection to close. */
+/* Whether evict() has a connection to close: any, in any state. */
 static int
 evictable(const struct worker *w)
 {
-	return w->lists[CONN_LINGER].head != NULL ||
-	    w->lists[CONN_IDLE].head != NULL ||
-	    w->lists[CONN_READ].head != NULL;
+	return w->nconns > 0;
 }
 
 static int

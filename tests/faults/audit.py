@@ -9,6 +9,7 @@ Environment: BIN (the program), SCRATCH (a private directory).
 """
 import os
 import resource
+import select
 import signal
 import socket
 import struct
@@ -616,6 +617,103 @@ def max_conns(srv):
     return 0
 
 
+class Pipeliners:
+    """n peers that each pipeline 1,000 GETs with FCGI_KEEP_CONN (their
+    answers are more than a unix socket's buffer holds).  The even ones
+    read 8 KB every 50 ms (160 KB/s) and keep their pipeline full, as
+    the audit's peers did; the odd ones never read.  A thread drives
+    them: seen[i] once peer i has an answer waiting, closed[i] the time
+    the server closed it."""
+
+    def __init__(self, srv, n):
+        self.socks = []
+        for _ in range(n):
+            s = srv.connect()
+            s.setblocking(False)
+            self.socks.append(s)
+        self.pending = [request(keep=True) * 1000 for _ in range(n)]
+        self.seen = [False] * n
+        self.closed = [None] * n
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def step(self, i, now):
+        s = self.socks[i]
+        p = select.poll()
+        p.register(s, select.POLLIN | select.POLLRDHUP)
+        ev = p.poll(0)
+        ev = ev[0][1] if ev else 0
+        if ev & (select.POLLHUP | select.POLLRDHUP | select.POLLERR):
+            self.closed[i] = now
+            return
+        self.seen[i] = self.seen[i] or bool(ev & select.POLLIN)
+        if i % 2 == 0:
+            try:
+                s.recv(8192)
+            except OSError:
+                pass
+            if len(self.pending[i]) < 65536:
+                self.pending[i] += request(keep=True) * 60
+        try:
+            n = s.send(self.pending[i])
+            self.pending[i] = self.pending[i][n:]
+        except OSError:
+            pass
+
+    def run(self):
+        while not self.done.is_set():
+            now = time.monotonic()
+            for i in range(len(self.socks)):
+                if self.closed[i] is None:
+                    self.step(i, now)
+            time.sleep(0.05)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join(5)
+        for s in self.socks:
+            s.close()
+
+
+def case_slow_readers():
+    """Issue 17, F1: as many pipelining peers as one worker has slots,
+    reading slowly or never, used to hold every slot: a written answer
+    restarted the write deadline, and a connection waiting for its peer
+    to read was never evicted."""
+    srv = Server("slow", os.path.join(SCRATCH, "conf.ini"), ["-w", "1"],
+                 wrap=["prlimit", "--nofile=16"])
+    slots = max_conns(srv)
+    time.sleep(0.2)     # that connection's slot is free again
+    peers = Pipeliners(srv, slots)
+    all_in = wait_until(lambda: all(peers.seen), 3)
+    start = time.monotonic()
+    check("third audit: %d pipelining peers, one on each slot, all answered "
+          "at first" % slots, (True, True), (slots > 1, all_in))
+    r = srv.exchange(request(), 3)
+    check("third audit: ...a new request is answered at once, exactly",
+          (ORG, (0, 0), True),
+          (r.stdout, r.end, time.monotonic() - start < 1 * SCALE))
+    s = srv.connect()
+    s.sendall(request(keep=True) * 299 + request())
+    records = read_records(s, 300, 3 * SCALE)
+    s.close()
+    check("third audit: ...a new peer that pipelines 300 GETs and reads "
+          "them gets all 300 answers, exactly", (ORG * 300, [(0, 0)] * 300),
+          (b"".join(c for t, _, c in records if t == STDOUT),
+           [struct.unpack(">IB3x", c) for t, _, c in records if t == END]))
+    gone = wait_until(lambda: None not in peers.closed, 8)
+    waited = [round(t - start, 1) for t in peers.closed if t is not None]
+    check("third audit: ...and every pipelining peer, reading slowly or "
+          "never, is closed within the 5 s write budget", (True, True),
+          (gone, all(w < 7 * SCALE for w in waited)))
+    if not gone or waited and max(waited) >= 7 * SCALE:
+        print("#   closed after %r s" % waited)
+    peers.stop()
+    gone, status = srv.stop()
+    check("third audit: ...then SIGTERM stops it", (True, 0), (gone, status))
+
+
 def case_few_descriptors():
     """Issue 17: at a descriptor limit of 25 or less, slots were 8 however
     few descriptors were free, so accept failed with EMFILE and eviction
@@ -673,6 +771,7 @@ def main():
     faults.timed(case_fifo_reload)()
     faults.timed(case_huge_config)()
     faults.timed(case_max_conns)()
+    faults.timed(case_slow_readers)()
     faults.timed(case_few_descriptors)()
     if os.geteuid() == 0:
         faults.timed(case_localhost)()
