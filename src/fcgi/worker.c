@@ -17,11 +17,13 @@
  * can fill or starve.
  *
  * Every connection is in one state, each with its deadline: reading a
- * request (READ_MS from its first byte), writing a response (WRITE_MS),
- * idle between requests (KEEP_IDLE_MS), or lingering after a refusal
- * (LINGER_MS).  A kept connection is only closed after looking for a
- * request that has already arrived: one found is served instead.  When
- * every slot is taken, the longest-idle kept connection makes room.
+ * request (READ_MS from its first byte), writing (WRITE_MS in all from
+ * when output first waits, however many pipelined answers follow: what
+ * a peer sends is not read while output waits for it), idle between
+ * requests (KEEP_IDLE_MS), or lingering after a refusal (LINGER_MS).  A
+ * kept connection is only closed after looking for a request that has
+ * already arrived: one found is served instead.  When every slot is
+ * taken, a connection in any state makes room, in evict()'s order.
  *
  * Signals: TERM, INT and USR1 stop the worker gracefully (no new
  * connections, idle ones closed as above, requests in progress finished
@@ -46,11 +48,13 @@
 #include "fcgi/fcgi.h"
 
 #define READ_MS		5000	/* a whole request, from its first byte */
-#define WRITE_MS	5000	/* a response, until the peer took it all */
+#define WRITE_MS	5000	/* output waiting, until none is left */
 #define KEEP_IDLE_MS	75000	/* longer than nginx's 60 s keepalive */
 #define LINGER_MS	2000	/* reading what follows our error reply */
 #define STOP_GRACE_MS	500	/* for requests in progress at SIGTERM */
 #define BACKOFF_MS	100	/* accept paused after EMFILE and the like */
+#define SPARE_FDS	2	/* accept before eviction; one passed to us */
+#define FDS_PROBE	4096	/* descriptors looked at for the slots */
 #define EVENTS		64
 #define ACCEPT_BATCH	64
 #define TAG_PARENT	((uint64_t)1)
@@ -431,10 +435,13 @@ conn_settle(struct worker *w, struct conn *c, int answered, int64_t now)
 	else
 		want = c->requests > 0 ? CONN_IDLE : CONN_READ;
 	/*
-	 * An answer restarts the clock (idle time, or the next request's
-	 * time); a management record alone does not.
+	 * An answer restarts the clock of reading or idling (the next
+	 * request's time, or idle time); a management record alone does
+	 * not.  Nothing restarts the write budget: a peer that takes a
+	 * little now and then, while answers to its pipelined requests
+	 * follow, has WRITE_MS in all to take them, not WRITE_MS each.
 	 */
-	if (want != c->state || answered)
+	if (want != c->state || (answered && want != CONN_WRITE))
 		conn_set(w, c, want, now);
 }
 
@@ -556,8 +563,10 @@ conn_quiesce(struct worker *w, struct conn *c, int64_t now)
 /*
  * Frees a slot for a new connection; 1 if done.  First a connection that
  * only lingers, then the longest-idle kept one, then the one that has
- * waited longest for a whole request: silent peers cannot hold every
+ * waited longest for a whole request, then the one that has waited
+ * longest for its peer to read: silent or slow peers cannot hold every
  * slot, and a front-end's request, sent as it connects, is read at once.
+ * A writing one goes last: its peer had a whole request answered.
  */
 static int
 evict(struct worker *w, int64_t now)
@@ -571,11 +580,25 @@ evict(struct worker *w, int64_t now)
 	while ((c = w->lists[CONN_IDLE].head) != NULL)
 		if (conn_quiesce(w, c, now))
 			return 1;
-	if ((c = w->lists[CONN_READ].head) != NULL) {
+	if ((c = w->lists[CONN_READ].head) != NULL ||
+	    (c = w->lists[CONN_WRITE].head) != NULL) {
 		conn_drop(w, c);
 		return 1;
 	}
 	return 0;
+}
+
+/* Whether evict() has a connection to close: any, in any state. */
+static int
+evictable(const struct worker *w)
+{
+	return w->nconns > 0;
+}
+
+static int
+slots_full(const struct worker *w)
+{
+	return w->free == NULL && w->used == w->max_conns;
 }
 
 static struct conn *
@@ -626,30 +649,58 @@ conn_open(struct worker *w, struct conn *c, int fd, int64_t now)
 	return 0;
 }
 
+/* Takes a connection accept4 returned into a slot; 0, or -1 if closed. */
+static int
+accept_one(struct worker *w, int fd, const struct sockaddr_storage *ss,
+    socklen_t len, int64_t now)
+{
+	struct conn	*c;
+	int		 on = 1;
+
+	if (!listen_peer_allowed(w->l, (const struct sockaddr *)ss, len)) {
+		close(fd);
+		return -1;
+	}
+	/* Only now that a peer is here does anyone make room for it. */
+	if ((c = conn_slot(w)) == NULL &&
+	    (!evict(w, now) || (c = conn_slot(w)) == NULL)) {
+		close(fd);
+		return -1;
+	}
+	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (conn_open(w, c, fd, now) == -1)
+		return -1;
+	/*
+	 * Front-ends write the request right after connecting: it is
+	 * usually here already, and reading it now saves a wait.
+	 */
+	conn_run(w, c, now);
+	return 0;
+}
+
+/*
+ * Accepts what is waiting.  The descriptor comes before the slot: the
+ * slots leave a spare descriptor for it (worker_slots()), so a full
+ * worker evicts only for a peer that is really there.
+ */
 static void
 accept_all(struct worker *w, int lfd, int64_t now)
 {
 	struct sockaddr_storage	 ss;
-	struct conn		*c;
 	socklen_t		 len;
-	int			 fd, i, on = 1;
+	int			 fd, i;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if ((c = conn_slot(w)) == NULL) {
-			if (evict(w, now) && (c = conn_slot(w)) != NULL)
-				goto have;
+		if (slots_full(w) && !evictable(w)) {
 			/* Full: the other workers take new connections. */
 			listen_watch(w, 0);
 			w->accept_at = 0;
 			return;
 		}
-have:
 		len = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd == -1) {
-			c->fd = -1;
-			c->next = w->free;
-			w->free = c;
 			switch (errno) {
 			case EAGAIN:
 			case EINTR:
@@ -663,23 +714,7 @@ have:
 				return;
 			}
 		}
-		if (!listen_peer_allowed(w->l, (struct sockaddr *)&ss, len)) {
-			close(fd);
-			c->fd = -1;
-			c->next = w->free;
-			w->free = c;
-			continue;
-		}
-		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-			    sizeof(on));
-		if (conn_open(w, c, fd, now) == -1)
-			continue;
-		/*
-		 * Front-ends write the request right after connecting: it is
-		 * usually here already, and reading it now saves a wait.
-		 */
-		conn_run(w, c, now);
+		accept_one(w, fd, &ss, len, now);
 	}
 }
 
@@ -724,13 +759,51 @@ stop_begin(struct worker *w, int64_t now)
 		conn_quiesce(w, w->lists[CONN_IDLE].head, now);
 }
 
+/*
+ * Descriptors still free: the numbers below the limit that nothing
+ * holds, whatever the worker inherited.  Only the first FDS_PROBE are
+ * looked at, more than a worker can use.
+ */
+static size_t
+fds_free(void)
+{
+	struct rlimit	 rl;
+	size_t		 lim = FDS_PROBE, fd, n = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < lim)
+		lim = (size_t)rl.rlim_cur;
+	for (fd = 0; fd < lim; fd++)
+		if (fcntl((int)fd, F_GETFD) == -1 && errno == EBADF)
+			n++;
+	return n;
+}
+
+/*
+ * A connection costs one descriptor: the slots are what is free once the
+ * worker's own are open, less SPARE_FDS, at most WORKER_CONNS_MAX, and
+ * at least 1 (then accept may fail with EMFILE, and pauses).
+ */
+static size_t
+worker_slots(void)
+{
+	size_t	 n = fds_free();
+
+	if (n <= SPARE_FDS) {
+		log_warnx("only %zu descriptors free; serving one connection "
+		    "at a time", n);
+		return 1;
+	}
+	n -= SPARE_FDS;
+	return n < WORKER_CONNS_MAX ? n : WORKER_CONNS_MAX;
+}
+
 static int
 worker_setup(struct worker *w, sigset_t *wait)
 {
 	static const int	 stops[] = { SIGTERM, SIGINT, SIGUSR1 };
 	struct sigaction	 sa;
 	struct epoll_event	 ev;
-	struct rlimit		 rl;
 	sigset_t		 block;
 	size_t			 i;
 
@@ -753,16 +826,6 @@ worker_setup(struct worker *w, sigset_t *wait)
 	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
 		sigdelset(wait, stops[i]);
 
-	/* A connection costs one descriptor; keep a few for ourselves. */
-	w->max_conns = WORKER_CONNS_MAX;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < w->max_conns + 16 + w->l->nfds)
-		w->max_conns = rl.rlim_cur > 24 + w->l->nfds ?
-		    rl.rlim_cur - 16 - w->l->nfds : 8;
-	if ((w->conns = calloc(w->max_conns, sizeof(*w->conns))) == NULL)
-		return -1;
-	w->total_conns = w->nworkers * (unsigned)w->max_conns;
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	memset(&ev, 0, sizeof(ev));
@@ -773,6 +836,11 @@ worker_setup(struct worker *w, sigset_t *wait)
 		return -1;
 	if ((w->chan = channel_new()) == NULL)
 		return -1;
+	/* Our own descriptors are open: the rest are the slots'. */
+	w->max_conns = worker_slots();
+	if ((w->conns = calloc(w->max_conns, sizeof(*w->conns))) == NULL)
+		return -1;
+	w->total_conns = w->nworkers * (unsigned)w->max_conns;
 	listen_watch(w, 1);
 	/* Everything from here on is serving (sandbox.c). */
 	return sandbox_filter();
@@ -817,10 +885,7 @@ loop_once(struct worker *w, const sigset_t *wait)
 	}
 	expire(w, now);
 	if (!w->listening && w->accept_at == 0 && !w->stopping &&
-	    (w->free != NULL || w->used < w->max_conns ||
-	    w->lists[CONN_IDLE].head != NULL ||
-	    w->lists[CONN_READ].head != NULL ||
-	    w->lists[CONN_LINGER].head != NULL))
+	    (!slots_full(w) || evictable(w)))
 		listen_watch(w, 1);
 	next = next_deadline(w);
 	timeout = next == INT64_MAX ? -1 :

@@ -9,6 +9,7 @@ Environment: BIN (the program), SCRATCH (a private directory).
 """
 import os
 import resource
+import select
 import signal
 import socket
 import struct
@@ -596,10 +597,155 @@ def case_max_conns():
                  preexec=low_nofile)
     r = srv.exchange(rec(GET_VALUES, 0, pairs([(b"FCGI_MAX_CONNS", b"")])),
                      2, until_end=False)
+    # 64, less the worker's own 8 (stdio, socket, pipe, epoll, channel)
+    # and 2 spare (issue 17).
     check("second audit: FCGI_MAX_CONNS with 64 descriptors: the real cap",
-          [(GET_VALUES_RESULT, 0, pairs([(b"FCGI_MAX_CONNS", b"47")]))],
+          [(GET_VALUES_RESULT, 0, pairs([(b"FCGI_MAX_CONNS", b"54")]))],
           r.records)
     srv.stop()
+
+
+# --- the third audit (issue 17) --------------------------------------------
+
+def max_conns(srv):
+    """FCGI_MAX_CONNS as srv reports it: with -w 1, its worker's slots."""
+    r = srv.exchange(rec(GET_VALUES, 0, pairs([(b"FCGI_MAX_CONNS", b"")])),
+                     2, until_end=False)
+    for rtype, _, c in r.records:
+        if rtype == GET_VALUES_RESULT:
+            return int(c[2 + len(b"FCGI_MAX_CONNS"):])
+    return 0
+
+
+class Pipeliners:
+    """n peers that each pipeline 1,000 GETs with FCGI_KEEP_CONN (their
+    answers are more than a unix socket's buffer holds).  The even ones
+    read 8 KB every 50 ms (160 KB/s) and keep their pipeline full, as
+    the audit's peers did; the odd ones never read.  A thread drives
+    them: seen[i] once peer i has an answer waiting, closed[i] the time
+    the server closed it."""
+
+    def __init__(self, srv, n):
+        self.socks = []
+        for _ in range(n):
+            s = srv.connect()
+            s.setblocking(False)
+            self.socks.append(s)
+        self.pending = [request(keep=True) * 1000 for _ in range(n)]
+        self.seen = [False] * n
+        self.closed = [None] * n
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def step(self, i, now):
+        s = self.socks[i]
+        p = select.poll()
+        p.register(s, select.POLLIN | select.POLLRDHUP)
+        ev = p.poll(0)
+        ev = ev[0][1] if ev else 0
+        if ev & (select.POLLHUP | select.POLLRDHUP | select.POLLERR):
+            self.closed[i] = now
+            return
+        self.seen[i] = self.seen[i] or bool(ev & select.POLLIN)
+        if i % 2 == 0:
+            try:
+                s.recv(8192)
+            except OSError:
+                pass
+            if len(self.pending[i]) < 65536:
+                self.pending[i] += request(keep=True) * 60
+        try:
+            n = s.send(self.pending[i])
+            self.pending[i] = self.pending[i][n:]
+        except OSError:
+            pass
+
+    def run(self):
+        while not self.done.is_set():
+            now = time.monotonic()
+            for i in range(len(self.socks)):
+                if self.closed[i] is None:
+                    self.step(i, now)
+            time.sleep(0.05)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join(5)
+        for s in self.socks:
+            s.close()
+
+
+def case_slow_readers():
+    """Issue 17, F1: as many pipelining peers as one worker has slots,
+    reading slowly or never, used to hold every slot: a written answer
+    restarted the write deadline, and a connection waiting for its peer
+    to read was never evicted."""
+    srv = Server("slow", os.path.join(SCRATCH, "conf.ini"), ["-w", "1"],
+                 wrap=["prlimit", "--nofile=16"])
+    slots = max_conns(srv)
+    time.sleep(0.2)     # that connection's slot is free again
+    peers = Pipeliners(srv, slots)
+    all_in = wait_until(lambda: all(peers.seen), 3)
+    start = time.monotonic()
+    check("third audit: %d pipelining peers, one on each slot, all answered "
+          "at first" % slots, (True, True), (slots > 1, all_in))
+    r = srv.exchange(request(), 3)
+    check("third audit: ...a new request is answered at once, exactly",
+          (ORG, (0, 0), True),
+          (r.stdout, r.end, time.monotonic() - start < 1 * SCALE))
+    s = srv.connect()
+    s.sendall(request(keep=True) * 299 + request())
+    records = read_records(s, 300, 3 * SCALE)
+    s.close()
+    check("third audit: ...a new peer that pipelines 300 GETs and reads "
+          "them gets all 300 answers, exactly", (ORG * 300, [(0, 0)] * 300),
+          (b"".join(c for t, _, c in records if t == STDOUT),
+           [struct.unpack(">IB3x", c) for t, _, c in records if t == END]))
+    gone = wait_until(lambda: None not in peers.closed, 8)
+    waited = [round(t - start, 1) for t in peers.closed if t is not None]
+    check("third audit: ...and every pipelining peer, reading slowly or "
+          "never, is closed within the 5 s write budget", (True, True),
+          (gone, all(w < 7 * SCALE for w in waited)))
+    if not gone or waited and max(waited) >= 7 * SCALE:
+        print("#   closed after %r s" % waited)
+    peers.stop()
+    gone, status = srv.stop()
+    check("third audit: ...then SIGTERM stops it", (True, 0), (gone, status))
+
+
+def case_few_descriptors():
+    """Issue 17: at a descriptor limit of 25 or less, slots were 8 however
+    few descriptors were free, so accept failed with EMFILE and eviction
+    never ran.  Each server inherits descriptors (as from a process
+    manager) that leave 6 free once its worker has opened its own."""
+    for limit in (20, 25):
+        extra = " ".join("%d</dev/null" % fd for fd in range(3, limit - 11))
+        srv = Server("fds%d" % limit, os.path.join(SCRATCH, "conf.ini"),
+                     ["-w", "1"], wrap=["prlimit", "--nofile=%d" % limit,
+                                        "bash", "-c", 'exec %s; exec "$@"'
+                                        % extra, "bash"])
+        slots = max_conns(srv)
+        kept = []
+        for _ in range(slots):
+            s = srv.connect()
+            s.sendall(request(keep=True))
+            if read_response(s, 1).stdout != ORG:
+                s.close()
+                break
+            kept.append(s)
+        r = srv.exchange(request(), 2)
+        check("third audit: descriptor limit %d, %d inherited: all %d slots "
+              "held by idle kept connections: a new request is answered, "
+              "exactly, and no accept failed" % (limit, limit - 14, slots),
+              (ORG, (0, 0), slots, False),
+              (r.stdout, r.end, len(kept),
+               "Too many open files" in srv.logtext()))
+        for s in kept:
+            s.close()
+        gone, status = srv.stop()
+        check("third audit: limit %d: SIGTERM stops it" % limit, (True, 0),
+              (gone, status))
 
 
 def main():
@@ -625,6 +771,8 @@ def main():
     faults.timed(case_fifo_reload)()
     faults.timed(case_huge_config)()
     faults.timed(case_max_conns)()
+    faults.timed(case_slow_readers)()
+    faults.timed(case_few_descriptors)()
     if os.geteuid() == 0:
         faults.timed(case_localhost)()
         faults.timed(case_socket_race)()

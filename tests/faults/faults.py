@@ -202,12 +202,14 @@ def stop_all():
 
 class Server:
     def __init__(self, name, conf, args=(), env=None, preexec=None,
-                 address=None):
+                 address=None, wrap=()):
+        """wrap: a command that runs the program (prlimit, sh -c), and
+        must exec it: the supervisor's PID stays the one started."""
         self.name = name
         self.conf = conf
         self.sock = address or os.path.join(SCRATCH, name + ".sock")
         self.log = os.path.join(SCRATCH, name + ".log")
-        cmd = [BIN, "-c", conf, "-s", self.sock if address else
+        cmd = list(wrap) + [BIN, "-c", conf, "-s", self.sock if address else
                "unix:" + self.sock] + list(args)
         e = dict(os.environ)
         e.update(env or {})
