@@ -202,6 +202,12 @@ struct table {
 
 void	 table_init(struct table *);
 void	 table_free(struct table *);
+/*
+ * Returns the hash (FNV-1a) of len bytes at s that places a domain in
+ * the map: a flat copy of the map must find its domains by this one
+ * function to probe as the table does.
+ */
+uint32_t table_hash(const char *, size_t);
 /* Copies a string into the table's storage; NULL if out of memory. */
 const char *table_strdup(struct table *, const char *);
 /* Prepares spec or finds an identical policy; returns its index or -1. */

@@ -21,8 +21,8 @@ struct table_chunk {
 };
 
 /* FNV-1a: short keys, good spread, no state. */
-static uint32_t
-hash_bytes(const char *s, size_t len)
+uint32_t
+table_hash(const char *s, size_t len)
 {
 	uint32_t	 h = 2166136261u;
 	size_t		 i;
@@ -137,7 +137,7 @@ domain_hash(const struct table *t, uint32_t i)
 static uint32_t
 policy_hash(const struct table *t, uint32_t i)
 {
-	return hash_bytes(t->policies[i].id, POLICY_ID_LEN);
+	return table_hash(t->policies[i].id, POLICY_ID_LEN);
 }
 
 long
@@ -151,7 +151,7 @@ table_add_policy(struct table *t, const struct policy_spec *spec)
 	if (policy_prepare(&p, spec) == -1)
 		return -1;
 	body = policy_body(&p, &len);
-	h = hash_bytes(p.id, POLICY_ID_LEN);
+	h = table_hash(p.id, POLICY_ID_LEN);
 	for (j = h & (t->npolicy_slots - 1); t->npolicy_slots > 0 &&
 	    (k = t->policy_slots[j]) != 0;
 	    j = (j + 1) & (t->npolicy_slots - 1)) {
@@ -197,7 +197,7 @@ table_add_domain(struct table *t, const char *name, size_t len)
 	d->tlsrpt = NULL;
 	d->zone = NULL;
 	d->policy = 0;
-	d->hash = hash_bytes(name, len);
+	d->hash = table_hash(name, len);
 	for (j = d->hash & (t->nslots - 1); t->slots[j] != 0;
 	    j = (j + 1) & (t->nslots - 1))
 		;
@@ -214,7 +214,7 @@ table_find(const struct table *t, const char *name, size_t len)
 
 	if (t->nslots == 0)
 		return NULL;
-	h = hash_bytes(name, len);
+	h = table_hash(name, len);
 	for (j = h & (t->nslots - 1); (k = t->slots[j]) != 0;
 	    j = (j + 1) & (t->nslots - 1)) {
 		d = &t->domains[k - 1];

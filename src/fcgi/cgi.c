@@ -30,15 +30,15 @@ write_all(int fd, const char *p, size_t len)
 }
 
 int
-cgi_serve(const struct table *t)
+cgi_serve(const struct image *img)
 {
 	struct route_request	 req;
 	struct route_response	 res;
 
 	route_from_env(environ, &req);
 	req.role = NULL;	/* CGI has only responders */
-	if (t != NULL)
-		route_request(t, &req, &res);
+	if (img != NULL)
+		route_request(img, &req, &res);
 	else
 		route_status(&res, 500, req.method != NULL &&
 		    strcmp(req.method, "HEAD") == 0);
@@ -46,5 +46,5 @@ cgi_serve(const struct table *t)
 		log_warn("stdout");
 		return 1;
 	}
-	return t != NULL ? 0 : 1;
+	return img != NULL ? 0 : 1;
 }

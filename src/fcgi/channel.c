@@ -160,7 +160,7 @@ channel_drain(FCGX_Request *req)
  * Returns 0 when the records are all written, -1 if the channel broke.
  */
 static int
-channel_request(struct channel *ch, const struct table *t, size_t len)
+channel_request(struct channel *ch, const struct image *img, size_t len)
 {
 	struct route_request	 rr;
 	struct route_response	 res;
@@ -177,7 +177,7 @@ channel_request(struct channel *ch, const struct table *t, size_t len)
 	if (FCGX_Accept_r(&ch->req) < 0 || ch->req.ipcFd != ch->fd[1])
 		return -1;
 	route_from_env(ch->req.envp, &rr);
-	route_request(t, &rr, &res);
+	route_request(img, &rr, &res);
 	ok = FCGX_PutStr(res.bytes, (int)res.len, ch->req.out) ==
 	    (int)res.len && channel_drain(&ch->req) == 0;
 	ch->req.keepConnection = 1;
@@ -205,7 +205,7 @@ channel_response(struct channel *ch, unsigned id, unsigned char *out,
 }
 
 long
-channel_serve(struct channel *ch, const struct table *t,
+channel_serve(struct channel *ch, const struct image *img,
     const struct wire_parser *wp, unsigned char *out, size_t size)
 {
 	size_t	 len;
@@ -215,7 +215,7 @@ channel_serve(struct channel *ch, const struct table *t,
 	if (ch->fd[0] == -1 && channel_open(ch) == -1)
 		goto broken;
 	len = wire_canonical(wp, ch->canonical, sizeof(ch->canonical));
-	if (len > 0 && channel_request(ch, t, len) == 0 &&
+	if (len > 0 && channel_request(ch, img, len) == 0 &&
 	    (r = channel_response(ch, wp->request_id, out, size)) > 0)
 		return r;
 broken:

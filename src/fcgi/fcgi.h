@@ -18,13 +18,23 @@
  * the workers share one copy.  Pure: no I/O.
  */
 #define IMAGE_MAX	((size_t)1 << 31)	/* bytes of one image */
+#define IMAGE_NONE	UINT32_MAX		/* no default policy */
 
-/* A checked image (image_open), valid while its bytes are mapped. */
+/*
+ * A checked image (image_open), valid while its bytes are mapped and
+ * unchanged (a sealed memfd): lookups trust what image_open checked.
+ */
 struct image {
 	const unsigned char	*base;
 	size_t			 len;
 	uint32_t		 npolicies;
 	uint32_t		 ndomains;
+	uint32_t		 nslots;	/* of the domain hash */
+	uint32_t		 default_policy; /* IMAGE_NONE: none */
+	size_t			 policies;	/* where each part starts */
+	size_t			 slots;
+	size_t			 domains;
+	size_t			 data;
 };
 
 /* One policy as route_request writes it, pointing into the image. */
@@ -84,8 +94,8 @@ void	 route_from_env(char *const *, struct route_request *);
 long	 route_host(const char *, char *, size_t);
 /* Fills res with the canned response for an error status. */
 void	 route_status(struct route_response *, int, int);
-/* Decides the response to req; never fails. */
-void	 route_request(const struct table *, const struct route_request *,
+/* Decides the response to req from img; never fails. */
+void	 route_request(const struct image *, const struct route_request *,
 	    struct route_response *);
 
 /*
@@ -314,7 +324,7 @@ void	 channel_free(struct channel *);
  * once a minute at most; the next call opens a new one): the caller
  * answers 500 itself.  Nothing a peer sends can make it fail.
  */
-long	 channel_serve(struct channel *, const struct table *,
+long	 channel_serve(struct channel *, const struct image *,
 	    const struct wire_parser *, unsigned char *, size_t);
 
 /*
@@ -325,7 +335,7 @@ long	 channel_serve(struct channel *, const struct table *,
  * Serves until told to stop; returns the exit status.  The number of
  * workers sizes FCGI_MAX_CONNS.
  */
-int	 worker_run(const struct listener *, const struct table *, int,
+int	 worker_run(const struct listener *, const struct image *, int,
 	    unsigned);
 
 /*
@@ -341,7 +351,20 @@ int	 supervisor_run(struct listener *, struct conf *, const char *,
 /*
  * cgi.c: one plain CGI request from the environment.
  */
-/* Answers the request in environ on stdout; returns the exit status. */
-int	 cgi_serve(const struct table *);
+/*
+ * Answers the request in environ on stdout from img (NULL: the config
+ * did not load, 500); returns the exit status.
+ */
+int	 cgi_serve(const struct image *);
+
+/*
+ * main.c: the command line; and, until images come from a loader, the
+ * one place an image is built in this process's memory.
+ */
+/*
+ * Writes t's image into malloc'd memory (*buf, which the caller frees)
+ * and opens it into img; 0, or -1 after saying why (*buf is NULL).
+ */
+int	 image_build(const struct table *, struct image *, unsigned char **);
 
 #endif /* MTA_STS_FCGI_H */

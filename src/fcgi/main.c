@@ -389,6 +389,37 @@ report_config(const struct options *o)
 }
 
 /*
+ * Requests are served from an image, never from the table: here in
+ * malloc'd memory, for one CGI request and for the supervisor's workers
+ * until a loader writes images into a memfd.
+ */
+int
+image_build(const struct table *t, struct image *img, unsigned char **buf)
+{
+	size_t	 size;
+
+	*buf = NULL;
+	if ((size = image_size(t)) == 0) {
+		log_warnx("the configuration is too large to serve: its "
+		    "image would exceed %zu bytes", IMAGE_MAX);
+		return -1;
+	}
+	if ((*buf = malloc(size)) == NULL) {
+		log_warn("image");
+		return -1;
+	}
+	image_write(t, *buf, size);
+	if (image_open(img, *buf, size) == -1) {
+		/* image_write and image_open disagree: a bug, not a config. */
+		log_warnx("image: written but refused");
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * One plain CGI request.  Config warnings would go to the web server's
  * error log once per policy fetch: only errors are reported here (-t
  * shows the warnings).
@@ -397,6 +428,8 @@ static int
 serve_cgi(const struct options *o)
 {
 	struct conf	 conf;
+	struct image	 img;
+	unsigned char	*buf;
 	long		 errors;
 	int		 status;
 
@@ -406,7 +439,9 @@ serve_cgi(const struct options *o)
 		/* The client gets a proper 500, not a broken response. */
 		return cgi_serve(NULL);
 	}
-	status = cgi_serve(&conf.table);
+	status = cgi_serve(image_build(&conf.table, &img, &buf) == 0 ?
+	    &img : NULL);
+	free(buf);
 	conf_free(&conf);
 	return status;
 }

@@ -248,10 +248,10 @@ route_is_policy_path(const struct route_request *req)
 }
 
 void
-route_request(const struct table *t, const struct route_request *req,
+route_request(const struct image *img, const struct route_request *req,
     struct route_response *res)
 {
-	const struct policy	*p;
+	struct image_policy	 p;
 	char			 host[DNAME_MAX + 1];
 	long			 len;
 	int			 head;
@@ -279,11 +279,11 @@ route_request(const struct table *t, const struct route_request *req,
 		route_status(res, 405, 0);
 		return;
 	}
-	if ((p = table_lookup(t, host, (size_t)len)) == NULL) {
+	if (image_lookup(img, host, (size_t)len, &p) == -1) {
 		route_status(res, 404, head);
 		return;
 	}
 	res->status = 200;
-	res->bytes = p->response;
-	res->len = head ? p->header_len : p->response_len;
+	res->bytes = p.response;
+	res->len = head ? p.header_len : p.response_len;
 }

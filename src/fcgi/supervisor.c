@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The supervisor: holds the listening socket and the prepared policies,
- * runs N workers, replaces any that dies at once, reloads by starting a
- * new generation before stopping the old one, and stops them all.
+ * The supervisor: holds the listening socket and the prepared policies
+ * (the table, and the image its workers serve from), runs N workers,
+ * replaces any that dies at once, reloads by starting a new generation
+ * before stopping the old one, and stops them all.
  *
  * A worker that crashes (libfcgi can be made to abort) costs the
  * connections it held, nothing more: the others keep accepting and the
@@ -42,6 +43,8 @@ struct slot {
 struct supervisor {
 	struct listener		*l;
 	struct conf		*conf;
+	struct image		 image;		/* of conf's table */
+	unsigned char		*image_buf;
 	const char		*file;
 	const struct priv	*priv;
 	unsigned		 nworkers;
@@ -73,7 +76,7 @@ child(struct supervisor *s)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != s->self)
 		_exit(0);	/* the supervisor died before we got here */
-	_exit(worker_run(s->l, &s->conf->table, s->pipe[0], s->nworkers));
+	_exit(worker_run(s->l, &s->image, s->pipe[0], s->nworkers));
 }
 
 static void
@@ -178,6 +181,8 @@ static void
 reload(struct supervisor *s, int64_t now)
 {
 	struct conf	 fresh;
+	struct image	 image;
+	unsigned char	*buf;
 	pid_t		*r;
 	long		 errors;
 	size_t		 i;
@@ -192,9 +197,16 @@ reload(struct supervisor *s, int64_t now)
 			    "previous configuration", s->file);
 		return;
 	}
+	if (image_build(&fresh.table, &image, &buf) == -1) {
+		log_warnx("%s: reload failed; still serving the previous "
+		    "configuration", s->file);
+		conf_free(&fresh);
+		return;
+	}
 	if ((r = reallocarray(s->retiring, s->nretiring + s->nworkers,
 	    sizeof(*r))) == NULL) {
 		log_warn("reload");
+		free(buf);
 		conf_free(&fresh);
 		return;
 	}
@@ -204,6 +216,9 @@ reload(struct supervisor *s, int64_t now)
 			s->retiring[s->nretiring++] = s->slots[i].pid;
 	conf_free(s->conf);
 	*s->conf = fresh;
+	free(s->image_buf);
+	s->image = image;
+	s->image_buf = buf;
 	for (i = 0; i < s->nworkers; i++) {
 		memset(&s->slots[i], 0, sizeof(s->slots[i]));
 		spawn(s, &s->slots[i], now);
@@ -344,7 +359,8 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 		free(s.slots);
 		return 1;
 	}
-	if (prepare(&s, &set, &old) == -1) {
+	if (image_build(&conf->table, &s.image, &s.image_buf) == -1 ||
+	    prepare(&s, &set, &old) == -1) {
 		rc = 1;
 		goto out;
 	}
@@ -363,5 +379,6 @@ out:
 	channel_shutdown();
 	free(s.slots);
 	free(s.retiring);
+	free(s.image_buf);
 	return rc;
 }

@@ -95,7 +95,7 @@ struct conn_list {
 };
 
 struct worker {
-	const struct table	*table;
+	const struct image	*image;
 	const struct listener	*l;
 	int			 epfd;
 	int			 parent_fd;
@@ -326,7 +326,7 @@ serve(struct worker *w, struct conn *c)
 	}
 	if (!wp->keep_conn)
 		c->end = END_CLOSE;
-	if ((r = channel_serve(w->chan, w->table, wp, w->response,
+	if ((r = channel_serve(w->chan, w->image, wp, w->response,
 	    sizeof(w->response))) == -1)
 		return reply_status(w, c, wp->request_id, 500);
 	return out_queue(w, c, w->response, (size_t)r);
@@ -836,7 +836,7 @@ loop_once(struct worker *w, const sigset_t *wait)
 }
 
 int
-worker_run(const struct listener *l, const struct table *t, int parent_fd,
+worker_run(const struct listener *l, const struct image *img, int parent_fd,
     unsigned nworkers)
 {
 	struct worker	*w;
@@ -853,7 +853,7 @@ worker_run(const struct listener *l, const struct table *t, int parent_fd,
 		return 1;
 	}
 	w->l = l;
-	w->table = t;
+	w->image = img;
 	w->parent_fd = parent_fd;
 	w->nworkers = nworkers;
 	w->epfd = -1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Routing: (role, method, host, path) → exact response bytes, Host
- * normalisation, and the domain table at scale.
+ * Routing: (role, method, host, path) → exact response bytes from a
+ * table's image, as workers serve them; Host normalisation, and the
+ * domain table at scale.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,23 @@ build(struct table *t, int with_default)
 	/* Same policy as the default: shared, not copied. */
 	i = table_add_domain(t, "example.net", 11);
 	t->domains[i].policy = (uint32_t)table_add_policy(t, &d);
+}
+
+/* t's image, opened into img: malloc'd, NULL if that failed. */
+static unsigned char *
+build_image(const struct table *t, struct image *img)
+{
+	unsigned char	*buf;
+	size_t		 size = image_size(t);
+
+	if (size == 0 || (buf = malloc(size)) == NULL)
+		return NULL;
+	image_write(t, buf, size);
+	if (image_open(img, buf, size) == -1) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static void
@@ -136,6 +154,8 @@ test_routes(void)
 		    ORG_HEAD ORG_BODY },
 	};
 	struct table		 with, without;
+	struct image		 with_img, without_img;
+	unsigned char		*with_buf, *without_buf;
 	struct route_request	 req;
 	struct route_response	 res;
 	size_t			 i;
@@ -144,7 +164,11 @@ test_routes(void)
 	build(&without, 0);
 	CHECK(with.npolicies == 2, "identical policies are shared: %zu "
 	    "prepared for 3 uses", with.npolicies);
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	with_buf = build_image(&with, &with_img);
+	without_buf = build_image(&without, &without_img);
+	CHECK(with_buf != NULL && without_buf != NULL, "both images open");
+	for (i = 0; with_buf != NULL && without_buf != NULL &&
+	    i < sizeof(rows) / sizeof(rows[0]); i++) {
 		memset(&req, 0, sizeof(req));
 		req.role = rows[i].role;
 		req.method = rows[i].method;
@@ -153,8 +177,8 @@ test_routes(void)
 		req.request_uri = rows[i].uri;
 		req.script_name = rows[i].script_name;
 		req.path_info = rows[i].path_info;
-		route_request(rows[i].with_default ? &with : &without, &req,
-		    &res);
+		route_request(rows[i].with_default ? &with_img : &without_img,
+		    &req, &res);
 		CHECK_BYTES(res.bytes, res.len, rows[i].want,
 		    strlen(rows[i].want), "route row %zu: %s %s %s %s", i,
 		    rows[i].role ? rows[i].role : "(cgi)",
@@ -162,6 +186,8 @@ test_routes(void)
 		    rows[i].host ? rows[i].host : "(none)",
 		    rows[i].uri ? rows[i].uri : "(none)");
 	}
+	free(with_buf);
+	free(without_buf);
 	table_free(&with);
 	table_free(&without);
 }
