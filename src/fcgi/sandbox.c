@@ -141,9 +141,12 @@ sandbox_filter(void)
 		2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0
 	};
 	struct scmp_arg_cmp	 unix_only = { 0, SCMP_CMP_EQ, AF_UNIX, 0 };
-	/* glibc's fstat(fd): newfstatat(fd, "", st, AT_EMPTY_PATH). */
+	/*
+	 * glibc's fstat(fd): newfstatat(fd, "", st, AT_EMPTY_PATH), with
+	 * fd not negative (not AT_FDCWD).
+	 */
 	struct scmp_arg_cmp	 fstat_only[] = {
-		{ 0, SCMP_CMP_MASKED_EQ, 0x80000000, 0 },	/* no AT_FDCWD */
+		{ 0, SCMP_CMP_MASKED_EQ, 0x80000000, 0 },
 		{ 3, SCMP_CMP_EQ, AT_EMPTY_PATH, 0 },
 	};
 	scmp_filter_ctx		 ctx;
