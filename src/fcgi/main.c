@@ -5,6 +5,7 @@
  *
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,8 @@ serve(struct options *o)
 	image = loader_image(&conf.table);
 	size = image_size(&conf.table);
 	conf_free(&conf);
+	/* The table's pages go back now, or every worker would share them. */
+	malloc_trim(0);
 	if (image == -1)
 		return 1;
 	/* Who serves, and who owns our socket (the server's user). */
