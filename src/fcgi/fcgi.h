@@ -390,13 +390,11 @@ int	 worker_run(const struct listener *, int, size_t, int, unsigned);
  */
 /*
  * The signals that stop us cleanly (mta-sts-fcgi(8) SIGNALS), in the
- * supervisor and in every worker; the others that would kill us are
- * ignored (supervisor_ignore).
+ * supervisor and in every worker; the others whose default would kill
+ * us are ignored, and the workers inherit that.
  */
 #define SUPERVISOR_STOP_SIGNALS \
 	SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU, SIGPWR
-/* Ignores every signal whose default would kill us with no meaning to us. */
-void	 supervisor_ignore(void);
 /*
  * Runs nworkers workers serving the image of size bytes in fd until a
  * stop signal (SIGHUP reloads file through a loader); returns the exit

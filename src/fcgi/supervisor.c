@@ -478,8 +478,12 @@ wait_once(struct supervisor *s, struct pollfd *pfd)
 	return 0;
 }
 
-void
-supervisor_ignore(void)
+/*
+ * Every signal whose default would kill us and that means nothing to us:
+ * ignored, so that a stray one cannot take the service down.
+ */
+static void
+ignore_signals(void)
 {
 	static const int	 ignored[] = {
 		SIGPIPE, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGXFSZ,
@@ -507,7 +511,7 @@ prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 	sigaddset(set, SIGHUP);
 	for (i = 0; i < sizeof(stop_signals) / sizeof(*stop_signals); i++)
 		sigaddset(set, stop_signals[i]);
-	supervisor_ignore();
+	ignore_signals();
 	sigprocmask(SIG_BLOCK, set, old);
 	if ((s->sigfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		log_warn("signalfd");
