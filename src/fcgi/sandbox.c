@@ -68,6 +68,7 @@ static const int	 valgrind_extra[] = {
 	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink),
 	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(lseek),
 	SCMP_SYS(pread64),
+	SCMP_SYS(statx),		/* its fstat of a new image's mapping */
 };
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -61,6 +61,7 @@ struct supervisor {
 	const struct priv	*priv;
 	unsigned		 nworkers;
 	struct slot		*slots;
+	struct pollfd		*pfd;		/* signalfd, loader, slots */
 	int			 image;		/* the current image's memfd */
 	size_t			 image_size;
 	uint64_t		 generation;	/* of the current image */
@@ -443,11 +444,12 @@ restart_timeout(const struct supervisor *s, int64_t now)
 
 /* Waits for a signal, a socket or a restart time; 0 to go on, 1 to stop. */
 static int
-wait_once(struct supervisor *s, struct pollfd *pfd)
+wait_once(struct supervisor *s)
 {
-	int64_t	 now;
-	size_t	 i, n = s->nworkers;
-	int	 stop_now = 0;
+	struct pollfd	*pfd = s->pfd;
+	int64_t		 now;
+	size_t		 i, n = s->nworkers;
+	int		 stop_now = 0;
 
 	pfd[0].fd = s->sigfd;
 	pfd[1].fd = s->loader.fd;
@@ -529,7 +531,6 @@ supervisor_run(struct listener *l, int image, size_t image_size,
     const char *file, const struct priv *priv, unsigned nworkers)
 {
 	struct supervisor	 s;
-	struct pollfd		*pfd;
 	sigset_t		 set, old;
 	int64_t			 now;
 	size_t			 i;
@@ -547,8 +548,8 @@ supervisor_run(struct listener *l, int image, size_t image_size,
 	s.sigfd = -1;
 	s.loader.fd = -1;
 	s.slots = calloc(nworkers, sizeof(*s.slots));
-	pfd = calloc(nworkers + 2, sizeof(*pfd));
-	if (s.slots == NULL || pfd == NULL) {
+	s.pfd = calloc(nworkers + 2, sizeof(*s.pfd));
+	if (s.slots == NULL || s.pfd == NULL) {
 		log_warn("supervisor");
 		rc = 1;
 		goto out;
@@ -562,7 +563,7 @@ supervisor_run(struct listener *l, int image, size_t image_size,
 	now = clock_ms();
 	for (i = 0; i < nworkers; i++)
 		spawn(&s, &s.slots[i], now);
-	while (wait_once(&s, pfd) == 0)
+	while (wait_once(&s) == 0)
 		;
 	stop(&s, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -579,6 +580,6 @@ out:
 	close(s.image);
 	channel_shutdown();
 	free(s.slots);
-	free(pfd);
+	free(s.pfd);
 	return rc;
 }
