@@ -92,7 +92,7 @@ CHECK_PURE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CHECK_PURE_SRCS))
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter
-FUZZ_TARGETS	= conf route wire check
+FUZZ_TARGETS	= conf route wire check image
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
 
@@ -169,8 +169,9 @@ $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
-# Fuzz targets (clang, libFuzzer): the config loader, routing, and the
-# FastCGI record checks.  Their seed corpora live in tests/fuzz/corpus/.
+# Fuzz targets (clang, libFuzzer): the config loader, routing, the
+# FastCGI record checks, and the checks of an image a worker maps.  Their
+# seed corpora live in tests/fuzz/corpus/.
 FUZZ_LINK	= clang -std=c11 -D_GNU_SOURCE $(ALL_INCLUDES) $(PKG_CFLAGS) \
 		  $(FUZZ_FLAGS) -o $@ $<
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(FCGI_HEADERS)
