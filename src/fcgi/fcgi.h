@@ -328,24 +328,79 @@ long	 channel_serve(struct channel *, const struct image *,
 	    const struct wire_parser *, unsigned char *, size_t);
 
 /*
+ * loader.c: a reload's config loaded in a child of the supervisor and
+ * handed over as a sealed memfd holding its image.
+ */
+struct loader {
+	pid_t		 pid;		/* 0: none running */
+	int		 fd;		/* the supervisor's end, or -1 */
+};
+/* What a loader sends along with the image's descriptor. */
+struct loader_done {
+	uint64_t	 size;		/* of the image */
+	uint64_t	 npolicies;	/* for the "reloaded" line */
+	uint64_t	 ndomains;
+	uint64_t	 has_default;
+};
+/*
+ * t's image in a new sealed memfd (shrink, grow, write and seal sealed);
+ * its descriptor, or -1 after saying why.
+ */
+int	 loader_image(const struct table *);
+/*
+ * Checks that fd is a sealed memfd of size bytes, maps it read-only and
+ * opens it into img (img->base is the mapping, to munmap); 0, or -1
+ * after saying why.
+ */
+int	 loader_check(int, size_t, struct image *);
+/*
+ * Forks a loader for file into ld; 0, or -1 after saying why (nothing
+ * else changed).
+ */
+int	 loader_start(struct loader *, const char *);
+/*
+ * Takes the loader's answer from ld->fd (then closed and set to -1): the
+ * image's descriptor and *done, or -1 if the load failed (the loader has
+ * said why); -2 if nothing has arrived yet.
+ */
+int	 loader_receive(struct loader *, struct loader_done *);
+
+/*
  * worker.c: one worker process's event loop.
  */
 #define WORKER_CONNS_MAX	1000
 /*
- * Serves until told to stop; returns the exit status.  The number of
- * workers sizes FCGI_MAX_CONNS.
+ * From the supervisor to a worker over its socket, with the descriptor
+ * of a new image; the worker answers with the generation alone once it
+ * serves from that image.
  */
-int	 worker_run(const struct listener *, const struct image *, int,
-	    unsigned);
+struct worker_image {
+	uint64_t	 generation;
+	uint64_t	 size;
+};
+/*
+ * Serves the image of size bytes in fd (which it closes), and each new
+ * one sent over sock, until told to stop or sock's EOF; returns the exit
+ * status.  The number of workers sizes FCGI_MAX_CONNS.
+ */
+int	 worker_run(const struct listener *, int, size_t, int, unsigned);
 
 /*
  * supervisor.c: the workers, their replacement, reload and stop.
  */
 /*
- * Runs nworkers workers until SIGTERM, SIGINT or SIGUSR1 (SIGHUP
- * reloads file into conf); returns the exit status.
+ * The signals that stop us cleanly (mta-sts-fcgi(8) SIGNALS), in the
+ * supervisor and in every worker; the others whose default would kill
+ * us are ignored, and the workers inherit that.
  */
-int	 supervisor_run(struct listener *, struct conf *, const char *,
+#define SUPERVISOR_STOP_SIGNALS \
+	SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU, SIGPWR
+/*
+ * Runs nworkers workers serving the image of size bytes in fd until a
+ * stop signal (SIGHUP reloads file through a loader); returns the exit
+ * status.
+ */
+int	 supervisor_run(struct listener *, int, size_t, const char *,
 	    const struct priv *, unsigned);
 
 /*
@@ -358,8 +413,8 @@ int	 supervisor_run(struct listener *, struct conf *, const char *,
 int	 cgi_serve(const struct image *);
 
 /*
- * main.c: the command line; and, until images come from a loader, the
- * one place an image is built in this process's memory.
+ * main.c: the command line; and the image of a CGI request, built in
+ * this process's memory (workers map theirs from a memfd, loader.c).
  */
 /*
  * Writes t's image into malloc'd memory (*buf, which the caller frees)

@@ -5,6 +5,7 @@
  *
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,8 +391,8 @@ report_config(const struct options *o)
 
 /*
  * Requests are served from an image, never from the table: here in
- * malloc'd memory, for one CGI request and for the supervisor's workers
- * until a loader writes images into a memfd.
+ * malloc'd memory, for one CGI request (the supervisor's workers map
+ * one from a memfd, loader.c).
  */
 int
 image_build(const struct table *t, struct image *img, unsigned char **buf)
@@ -457,8 +458,9 @@ serve(struct options *o)
 	struct conf	 conf;
 	struct listener	 l;
 	struct priv	 priv;
+	size_t		 size;
 	long		 errors;
-	int		 status = 1;
+	int		 image, status = 1;
 
 	if (o->address == NULL && listen_open(&l, NULL, &o->lo) == -1)
 		return 1;
@@ -475,6 +477,14 @@ serve(struct options *o)
 		verdict(o->file, errors);
 		return 1;
 	}
+	/* Workers serve the image; nobody keeps the table after this. */
+	image = loader_image(&conf.table);
+	size = image_size(&conf.table);
+	conf_free(&conf);
+	/* The table's pages go back now, or every worker would share them. */
+	malloc_trim(0);
+	if (image == -1)
+		return 1;
 	/* Who serves, and who owns our socket (the server's user). */
 	if (priv_init(&priv, o->user) == -1 || (o->owner != NULL &&
 	    priv_parse(o->owner, &o->lo.uid, &o->lo.gid, "-o") == -1))
@@ -486,10 +496,12 @@ serve(struct options *o)
 	}
 	if (o->address != NULL && listen_open(&l, o->address, &o->lo) == -1)
 		goto out;
-	status = supervisor_run(&l, &conf, o->file, &priv, o->workers);
+	/* It closes the image. */
+	status = supervisor_run(&l, image, size, o->file, &priv, o->workers);
 	listen_close(&l);
+	return status;
 out:
-	conf_free(&conf);
+	close(image);
 	return status;
 }
 

@@ -31,12 +31,15 @@
  * reopened with socketpair, fcntl and setsockopt if it ever breaks, and
  * libfcgi's own close polls.  Memory: malloc's calls (never executable:
  * mmap is checked below).  Signals: returning from a handler.  Logging
- * writes to stderr.
+ * writes to stderr.  A reload's image arrives with recvmsg (SCM_RIGHTS),
+ * is checked with fstat (below) and fcntl (its seals), mapped read-only
+ * with mmap, the old one munmapped, and acked with send.
  */
 static const int	 allowed[] = {
 	SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_ctl),
 	SCMP_SYS(accept4), SCMP_SYS(accept),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(read), SCMP_SYS(write),
+	SCMP_SYS(recvmsg),
 	SCMP_SYS(close), SCMP_SYS(shutdown), SCMP_SYS(setsockopt),
 	SCMP_SYS(fcntl), SCMP_SYS(poll), SCMP_SYS(ppoll),
 	SCMP_SYS(clock_gettime),
@@ -65,6 +68,7 @@ static const int	 valgrind_extra[] = {
 	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink),
 	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(lseek),
 	SCMP_SYS(pread64),
+	SCMP_SYS(statx),		/* its fstat of a new image's mapping */
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -138,6 +142,14 @@ sandbox_filter(void)
 		2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0
 	};
 	struct scmp_arg_cmp	 unix_only = { 0, SCMP_CMP_EQ, AF_UNIX, 0 };
+	/*
+	 * glibc's fstat(fd): newfstatat(fd, "", st, AT_EMPTY_PATH), with
+	 * fd not negative (not AT_FDCWD).
+	 */
+	struct scmp_arg_cmp	 fstat_only[] = {
+		{ 0, SCMP_CMP_MASKED_EQ, 0x80000000, 0 },
+		{ 3, SCMP_CMP_EQ, AT_EMPTY_PATH, 0 },
+	};
 	scmp_filter_ctx		 ctx;
 	int			 rc = -1;
 
@@ -161,7 +173,13 @@ sandbox_filter(void)
 	    1, &no_exec) != 0 ||
 	    /* The channel to libfcgi, and nothing else, is a new socket. */
 	    seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW,
-	    SCMP_SYS(socketpair), 1, &unix_only) != 0)
+	    SCMP_SYS(socketpair), 1, &unix_only) != 0 ||
+	    /*
+	     * A descriptor's own status, no path: the worker holds no
+	     * directory, so a path relative to one it holds is ENOTDIR.
+	     */
+	    seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW,
+	    SCMP_SYS(newfstatat), 2, fstat_only) != 0)
 		goto out;
 	if ((SANITIZED || UNDER_VALGRIND) && allow_all(ctx, sanitizer_extra,
 	    sizeof(sanitizer_extra) / sizeof(sanitizer_extra[0])) != 0)

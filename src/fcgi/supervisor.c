@@ -1,25 +1,38 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The supervisor: holds the listening socket and the prepared policies
- * (the table, and the image its workers serve from), runs N workers,
- * replaces any that dies at once, reloads by starting a new generation
- * before stopping the old one, and stops them all.
+ * The supervisor: holds the listening socket and the image every worker
+ * serves from (a sealed memfd, loader.c), runs N workers, replaces any
+ * that dies at once, reloads by handing a new image to the running
+ * workers, and stops them all.
  *
  * A worker that crashes (libfcgi can be made to abort) costs the
  * connections it held, nothing more: the others keep accepting and the
  * dead one is replaced.  A worker that keeps dying right after it starts
  * is restarted with a growing delay, so a crash loop never spins.
  *
- * All signals are taken synchronously with sigtimedwait, so there are no
- * handlers and no races.  Workers notice the supervisor's death through
- * EOF on a pipe (and PR_SET_PDEATHSIG), so none outlives it, even after
- * a SIGKILL.
+ * A reload never blocks this loop: SIGHUP forks a loader (loader.c),
+ * which reads the config and sends back the image's descriptor or
+ * nothing; meanwhile signals, deaths and acks are taken as usual, and
+ * SIGHUPs that come during a load make one more load after it.  A new
+ * image goes to every worker over its own socket, with a generation
+ * number; each switches to it between requests and acks, and only when
+ * every worker has acked is the reload logged as done.  A load that
+ * fails, or a loader that cannot be forked, changes nothing.
+ *
+ * All signals arrive through a signalfd polled with the sockets, so
+ * there are no handlers and no races.  Workers notice the supervisor's
+ * death through EOF on their socket (and PR_SET_PDEATHSIG), so none
+ * outlives it, even after a SIGKILL.
  */
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +48,8 @@
 
 struct slot {
 	pid_t		 pid;		/* 0: not running */
+	int		 sock;		/* ours of its socketpair, or -1 */
+	uint64_t	 acked;		/* the generation it serves */
 	int64_t		 started;
 	unsigned	 fast_deaths;
 	int64_t		 restart_at;	/* 0: not waiting */
@@ -42,29 +57,42 @@ struct slot {
 
 struct supervisor {
 	struct listener		*l;
-	struct conf		*conf;
-	struct image		 image;		/* of conf's table */
-	unsigned char		*image_buf;
 	const char		*file;
 	const struct priv	*priv;
 	unsigned		 nworkers;
 	struct slot		*slots;
-	pid_t			*retiring;	/* the old generation */
-	size_t			 nretiring;
-	int			 pipe[2];	/* EOF: we are gone */
+	struct pollfd		*pfd;		/* signalfd, loader, slots */
+	int			 image;		/* the current image's memfd */
+	size_t			 image_size;
+	uint64_t		 generation;	/* of the current image */
+	struct loader_done	 announce;	/* "reloaded" once all ack */
+	int			 announcing;
+	struct loader		 loader;
+	int			 hup_pending;	/* SIGHUP during a load */
+	int			 sigfd;
 	int			 empty_dir;	/* workers' chroot, or -1 */
 	pid_t			 self;
 	int			 stopping;
 };
 
+static const int	 stop_signals[] = { SUPERVISOR_STOP_SIGNALS };
+
 static void __attribute__((noreturn))
-child(struct supervisor *s)
+child(struct supervisor *s, int sock)
 {
+	size_t	 i;
+
 	/*
 	 * Signals stay blocked as the supervisor has them: the worker
 	 * takes its own only once its handlers are in (worker_setup).
+	 * It keeps only its own socket to us, and the image.
 	 */
-	close(s->pipe[1]);
+	for (i = 0; i < s->nworkers; i++)
+		if (s->slots[i].sock != -1)
+			close(s->slots[i].sock);
+	if (s->loader.fd != -1)
+		close(s->loader.fd);
+	close(s->sigfd);
 	/* The socket's directory is the supervisor's to clean up. */
 	if (s->l->unix_dir != -1)
 		close(s->l->unix_dir);
@@ -76,23 +104,38 @@ child(struct supervisor *s)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != s->self)
 		_exit(0);	/* the supervisor died before we got here */
-	_exit(worker_run(s->l, &s->image, s->pipe[0], s->nworkers));
+	_exit(worker_run(s->l, s->image, s->image_size, sock, s->nworkers));
 }
 
 static void
 spawn(struct supervisor *s, struct slot *sl, int64_t now)
 {
+	int	 sv[2];
 	pid_t	 pid;
 
 	sl->restart_at = 0;
-	if ((pid = fork()) == -1) {
-		log_warn("fork");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
 		sl->restart_at = now + RESTART_MAX_MS;
 		return;
 	}
-	if (pid == 0)
-		child(s);
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		sl->restart_at = now + RESTART_MAX_MS;
+		return;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child(s, sv[1]);
+	}
+	close(sv[1]);
+	/* Nothing it sends may ever block us. */
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	sl->sock = sv[0];
 	sl->pid = pid;
+	sl->acked = s->generation;	/* it starts with the current image */
 	sl->started = now;
 }
 
@@ -104,13 +147,35 @@ signal_name(int sig)
 	return d != NULL ? d : "unknown signal";
 }
 
-/* A worker of the current generation ended: say why, replace it. */
+/* "reloaded" once every running worker serves the current image. */
+static void
+announce(struct supervisor *s)
+{
+	const struct loader_done	*d = &s->announce;
+	size_t				 i;
+
+	if (!s->announcing)
+		return;
+	for (i = 0; i < s->nworkers; i++)
+		if (s->slots[i].pid > 0 && s->slots[i].acked != s->generation)
+			return;
+	s->announcing = 0;
+	log_warnx("%s: reloaded: %llu polic%s for %llu domain%s%s", s->file,
+	    (unsigned long long)d->npolicies, d->npolicies == 1 ? "y" : "ies",
+	    (unsigned long long)d->ndomains, d->ndomains == 1 ? "" : "s",
+	    d->has_default ? " and a default" : "");
+}
+
+/* A worker ended: say why, replace it. */
 static void
 died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 {
 	int64_t	 delay = 0;
 
 	sl->pid = 0;
+	if (sl->sock != -1)
+		close(sl->sock);
+	sl->sock = -1;
 	if (s->stopping)
 		return;
 	if (now - sl->started < FAST_DEATH_MS)
@@ -137,28 +202,27 @@ died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 		sl->restart_at = now + delay;
 }
 
-/* Child pid ended with status: a worker's slot, or a retired one. */
+/* Child pid ended with status: a worker, or the loader. */
 static void
 reaped(struct supervisor *s, pid_t pid, int status, int64_t now)
 {
 	size_t	 i;
 
+	if (pid == s->loader.pid) {
+		s->loader.pid = 0;
+		if (WIFSIGNALED(status) && !s->stopping)
+			log_warnx("%s: reload failed: the loader was killed by "
+			    "signal %d (%s); still serving the previous "
+			    "configuration", s->file, WTERMSIG(status),
+			    signal_name(WTERMSIG(status)));
+		return;
+	}
 	for (i = 0; i < s->nworkers; i++)
 		if (s->slots[i].pid == pid) {
 			died(s, &s->slots[i], status, now);
+			announce(s);
 			return;
 		}
-	for (i = 0; i < s->nretiring; i++)
-		if (s->retiring[i] == pid) {
-			s->retiring[i] = s->retiring[--s->nretiring];
-			break;
-		}
-	if (WIFSIGNALED(status))
-		log_warnx("retired worker killed by signal %d (%s)",
-		    WTERMSIG(status), signal_name(WTERMSIG(status)));
-	else if (WEXITSTATUS(status) != 0)
-		log_warnx("retired worker exited with status %d",
-		    WEXITSTATUS(status));
 }
 
 /* Every child that has ended, without waiting. */
@@ -172,70 +236,116 @@ reap(struct supervisor *s, int64_t now)
 		reaped(s, pid, status, now);
 }
 
+/* Sends the current image to one worker; 0, or -1 if it cannot take it. */
+static int
+send_image(struct supervisor *s, struct slot *sl)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}			 cmsg;
+	struct worker_image	 wi = { s->generation, s->image_size };
+	struct iovec		 iov = { &wi, sizeof(wi) };
+	struct msghdr		 msg;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsg, 0, sizeof(cmsg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	cmsg.h.cmsg_level = SOL_SOCKET;
+	cmsg.h.cmsg_type = SCM_RIGHTS;
+	cmsg.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cmsg.h), &s->image, sizeof(int));
+	if (sendmsg(sl->sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(wi))
+		return 0;
+	log_warn("worker %ld: sending the new image", (long)sl->pid);
+	return -1;
+}
+
 /*
- * SIGHUP: the new config must load without a single error.  Then a new
- * generation of workers starts serving it before the old one is told to
- * finish: every request is answered, entirely from one config.
+ * The loader's image is checked, becomes the current one and goes to
+ * every worker.  One that cannot take it is killed: its replacement
+ * starts with the new image, so none serves the old one after the
+ * reload is logged.
  */
 static void
-reload(struct supervisor *s, int64_t now)
+install(struct supervisor *s, int fd, const struct loader_done *done)
 {
-	struct conf	 fresh;
-	struct image	 image;
-	unsigned char	*buf;
-	pid_t		*r;
-	long		 errors;
+	struct image	 img;
 	size_t		 i;
 
-	if ((errors = conf_load(&fresh, s->file)) != 0) {
-		if (errors > 0)
-			log_warnx("%s: reload failed with %ld error%s; still "
-			    "serving the previous configuration", s->file,
-			    errors, errors == 1 ? "" : "s");
-		else
-			log_warnx("%s: reload failed; still serving the "
-			    "previous configuration", s->file);
-		return;
-	}
-	if (image_build(&fresh.table, &image, &buf) == -1) {
+	if (loader_check(fd, done->size, &img) == -1) {
 		log_warnx("%s: reload failed; still serving the previous "
 		    "configuration", s->file);
-		conf_free(&fresh);
+		close(fd);
 		return;
 	}
-	if ((r = reallocarray(s->retiring, s->nretiring + s->nworkers,
-	    sizeof(*r))) == NULL) {
-		log_warn("reload");
-		free(buf);
-		conf_free(&fresh);
-		return;
-	}
-	s->retiring = r;
+	munmap((void *)img.base, img.len);
+	close(s->image);
+	s->image = fd;
+	s->image_size = done->size;
+	s->generation++;
+	s->announce = *done;
+	s->announcing = 1;
 	for (i = 0; i < s->nworkers; i++)
-		if (s->slots[i].pid > 0)
-			s->retiring[s->nretiring++] = s->slots[i].pid;
-	conf_free(s->conf);
-	*s->conf = fresh;
-	free(s->image_buf);
-	s->image = image;
-	s->image_buf = buf;
-	for (i = 0; i < s->nworkers; i++) {
-		memset(&s->slots[i], 0, sizeof(s->slots[i]));
-		spawn(s, &s->slots[i], now);
+		if (s->slots[i].pid > 0 && s->slots[i].sock != -1 &&
+		    send_image(s, &s->slots[i]) == -1)
+			kill(s->slots[i].pid, SIGKILL);
+	announce(s);
+}
+
+/* SIGHUP: a loader, unless one runs already (then one more after it). */
+static void
+reload(struct supervisor *s)
+{
+	if (s->loader.pid != 0 || s->loader.fd != -1) {
+		s->hup_pending = 1;
+		return;
 	}
-	for (i = 0; i < s->nretiring; i++)
-		kill(s->retiring[i], SIGTERM);
-	log_warnx("%s: reloaded: %zu polic%s for %zu domain%s%s", s->file,
-	    s->conf->table.npolicies,
-	    s->conf->table.npolicies == 1 ? "y" : "ies",
-	    s->conf->table.ndomains, s->conf->table.ndomains == 1 ? "" : "s",
-	    s->conf->table.default_policy >= 0 ? " and a default" : "");
+	s->hup_pending = 0;
+	if (loader_start(&s->loader, s->file) == -1)
+		log_warnx("%s: reload failed; still serving the previous "
+		    "configuration", s->file);
+}
+
+/* The loader's socket is readable: its image, or its failure. */
+static void
+loader_input(struct supervisor *s)
+{
+	struct loader_done	 done;
+	int			 fd;
+
+	if ((fd = loader_receive(&s->loader, &done)) == -2)
+		return;
+	if (fd >= 0)
+		install(s, fd, &done);
+}
+
+/* A worker's acks; EOF: it is ending (reaped as it does). */
+static void
+worker_input(struct supervisor *s, struct slot *sl)
+{
+	uint64_t	 gen;
+	ssize_t		 n;
+
+	while ((n = recv(sl->sock, &gen, sizeof(gen), MSG_DONTWAIT)) > 0)
+		if (n == (ssize_t)sizeof(gen) && gen <= s->generation &&
+		    gen > sl->acked)
+			sl->acked = gen;
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		close(sl->sock);
+		sl->sock = -1;
+	}
+	announce(s);
 }
 
 static size_t
 running(const struct supervisor *s)
 {
-	size_t	 i, n = s->nretiring;
+	size_t	 i, n = s->loader.pid != 0;
 
 	for (i = 0; i < s->nworkers; i++)
 		if (s->slots[i].pid > 0)
@@ -251,11 +361,12 @@ signal_all(const struct supervisor *s, int sig)
 	for (i = 0; i < s->nworkers; i++)
 		if (s->slots[i].pid > 0)
 			kill(s->slots[i].pid, sig);
-	for (i = 0; i < s->nretiring; i++)
-		kill(s->retiring[i], sig);
 }
 
-/* SIGTERM: every worker finishes what it has and exits; then we do. */
+/*
+ * A stop signal: every worker finishes what it has and exits; a loader
+ * is killed at once (what it loads is of no use any more); then we exit.
+ */
 static void
 stop(struct supervisor *s, const sigset_t *set)
 {
@@ -266,6 +377,8 @@ stop(struct supervisor *s, const sigset_t *set)
 	int		 status;
 
 	s->stopping = 1;
+	if (s->loader.pid != 0)
+		kill(s->loader.pid, SIGKILL);
 	signal_all(s, SIGTERM);
 	deadline = clock_ms() + STOP_WAIT_MS;
 	while (running(s) > 0 && (left = deadline - clock_ms()) > 0) {
@@ -284,50 +397,128 @@ stop(struct supervisor *s, const sigset_t *set)
 	}
 }
 
-/* Waits for one signal or restart time; 0 to go on, 1 to stop. */
+/* One signal from the signalfd; 1 if it says stop. */
 static int
-wait_once(struct supervisor *s, const sigset_t *set)
+on_signal(struct supervisor *s, int sig, int64_t now)
 {
-	struct timespec	 ts;
-	siginfo_t	 info;
-	int64_t		 now, next = INT64_MAX;
-	size_t		 i;
-	int		 sig;
+	size_t	 i;
+
+	if (sig == SIGCHLD)
+		reap(s, now);
+	else if (sig == SIGHUP)
+		reload(s);
+	else
+		for (i = 0; i < sizeof(stop_signals) / sizeof(*stop_signals);
+		    i++)
+			if (sig == stop_signals[i])
+				return 1;
+	return 0;
+}
+
+/* Takes every pending signal; 1 to stop. */
+static int
+signals(struct supervisor *s, int64_t now)
+{
+	struct signalfd_siginfo	 si;
+	int			 stop_now = 0;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		stop_now |= on_signal(s, (int)si.ssi_signo, now);
+	return stop_now;
+}
+
+/* The poll timeout: until the next delayed restart, or none (-1). */
+static int
+restart_timeout(const struct supervisor *s, int64_t now)
+{
+	int64_t	 next = INT64_MAX;
+	size_t	 i;
 
 	for (i = 0; i < s->nworkers; i++)
 		if (s->slots[i].restart_at > 0 && s->slots[i].restart_at < next)
 			next = s->slots[i].restart_at;
-	now = clock_ms();
-	if (next != INT64_MAX)
-		ts = clock_timespec(next > now ? next - now : 0);
-	sig = sigtimedwait(set, &info, next != INT64_MAX ? &ts : NULL);
-	now = clock_ms();
-	if (sig == SIGCHLD)
-		reap(s, now);
-	else if (sig == SIGHUP)
-		reload(s, now);
-	else if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1)
+	if (next == INT64_MAX)
+		return -1;
+	return next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+/* Waits for a signal, a socket or a restart time; 0 to go on, 1 to stop. */
+static int
+wait_once(struct supervisor *s)
+{
+	struct pollfd	*pfd = s->pfd;
+	int64_t		 now;
+	size_t		 i, n = s->nworkers;
+	int		 stop_now = 0;
+
+	pfd[0].fd = s->sigfd;
+	pfd[1].fd = s->loader.fd;
+	for (i = 0; i < n; i++)
+		pfd[2 + i].fd = s->slots[i].sock;
+	for (i = 0; i < n + 2; i++)
+		pfd[i].events = POLLIN;
+	if (poll(pfd, n + 2, restart_timeout(s, clock_ms())) == -1 &&
+	    errno != EINTR) {
+		log_warn("poll");
 		return 1;
-	for (i = 0; i < s->nworkers; i++)
+	}
+	now = clock_ms();
+	if (pfd[1].revents != 0 && s->loader.fd != -1)
+		loader_input(s);
+	for (i = 0; i < n; i++)
+		if (pfd[2 + i].revents != 0 && s->slots[i].sock != -1)
+			worker_input(s, &s->slots[i]);
+	if (pfd[0].revents != 0)
+		stop_now = signals(s, now);
+	if (stop_now)
+		return 1;
+	if (s->hup_pending && s->loader.pid == 0 && s->loader.fd == -1)
+		reload(s);
+	for (i = 0; i < n; i++)
 		if (s->slots[i].restart_at > 0 && s->slots[i].restart_at <= now)
 			spawn(s, &s->slots[i], now);
 	return 0;
+}
+
+/*
+ * Every signal whose default would kill us and that means nothing to us:
+ * ignored, so that a stray one cannot take the service down.
+ */
+static void
+ignore_signals(void)
+{
+	static const int	 ignored[] = {
+		SIGPIPE, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGXFSZ,
+		SIGSTKFLT,
+	};
+	size_t			 i;
+	int			 sig;
+
+	for (i = 0; i < sizeof(ignored) / sizeof(*ignored); i++)
+		signal(ignored[i], SIG_IGN);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		signal(sig, SIG_IGN);
 }
 
 /* Everything before the first worker: 0, or -1 (said why). */
 static int
 prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 {
+	size_t	 i;
+
 	if (channel_init() == -1)
 		return -1;
 	sigemptyset(set);
 	sigaddset(set, SIGCHLD);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGUSR1);
 	sigaddset(set, SIGHUP);
-	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(*stop_signals); i++)
+		sigaddset(set, stop_signals[i]);
+	ignore_signals();
 	sigprocmask(SIG_BLOCK, set, old);
+	if ((s->sigfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_warn("signalfd");
+		return -1;
+	}
 	/* Started as root, workers read no file after start. */
 	if (s->priv->drop && (s->empty_dir = sandbox_prepare()) == -1)
 		return -1;
@@ -336,8 +527,8 @@ prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 }
 
 int
-supervisor_run(struct listener *l, struct conf *conf, const char *file,
-    const struct priv *priv, unsigned nworkers)
+supervisor_run(struct listener *l, int image, size_t image_size,
+    const char *file, const struct priv *priv, unsigned nworkers)
 {
 	struct supervisor	 s;
 	sigset_t		 set, old;
@@ -347,38 +538,48 @@ supervisor_run(struct listener *l, struct conf *conf, const char *file,
 
 	memset(&s, 0, sizeof(s));
 	s.l = l;
-	s.conf = conf;
+	s.image = image;
+	s.image_size = image_size;
 	s.file = file;
 	s.priv = priv;
 	s.nworkers = nworkers;
 	s.self = getpid();
 	s.empty_dir = -1;
-	if ((s.slots = calloc(nworkers, sizeof(*s.slots))) == NULL ||
-	    pipe2(s.pipe, O_CLOEXEC) == -1) {
+	s.sigfd = -1;
+	s.loader.fd = -1;
+	s.slots = calloc(nworkers, sizeof(*s.slots));
+	s.pfd = calloc(nworkers + 2, sizeof(*s.pfd));
+	if (s.slots == NULL || s.pfd == NULL) {
 		log_warn("supervisor");
-		free(s.slots);
-		return 1;
+		rc = 1;
+		goto out;
 	}
-	if (image_build(&conf->table, &s.image, &s.image_buf) == -1 ||
-	    prepare(&s, &set, &old) == -1) {
+	for (i = 0; i < nworkers; i++)
+		s.slots[i].sock = -1;
+	if (prepare(&s, &set, &old) == -1) {
 		rc = 1;
 		goto out;
 	}
 	now = clock_ms();
 	for (i = 0; i < nworkers; i++)
 		spawn(&s, &s.slots[i], now);
-	while (wait_once(&s, &set) == 0)
+	while (wait_once(&s) == 0)
 		;
 	stop(&s, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
+	for (i = 0; s.slots != NULL && i < nworkers; i++)
+		if (s.slots[i].sock != -1)
+			close(s.slots[i].sock);
+	if (s.loader.fd != -1)
+		close(s.loader.fd);
+	if (s.sigfd != -1)
+		close(s.sigfd);
 	if (s.empty_dir != -1)
 		close(s.empty_dir);
-	close(s.pipe[0]);
-	close(s.pipe[1]);
+	close(s.image);
 	channel_shutdown();
 	free(s.slots);
-	free(s.retiring);
-	free(s.image_buf);
+	free(s.pfd);
 	return rc;
 }

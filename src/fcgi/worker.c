@@ -25,13 +25,24 @@
  * already arrived: one found is served instead.  When every slot is
  * taken, a connection in any state makes room, in evict()'s order.
  *
- * Signals: TERM, INT and USR1 stop the worker gracefully (no new
- * connections, idle ones closed as above, requests in progress finished
- * within STOP_GRACE_MS); HUP is the supervisor's and ignored here.  They
- * stay blocked outside epoll_pwait, so none is lost between a check and
- * a wait.  EOF on the supervisor's pipe means the supervisor is gone.
+ * Signals: the stop signals (TERM, INT, QUIT, USR1, USR2, XCPU, PWR)
+ * stop the worker gracefully (no new connections, idle ones closed as
+ * above, requests in progress finished within STOP_GRACE_MS); HUP is
+ * the supervisor's and ignored here.  They stay blocked outside
+ * epoll_pwait, so none is lost between a check and a wait.
+ *
+ * Policies are served from an image (image.c) mapped read-only from a
+ * sealed memfd.  At a reload the supervisor sends a new one over this
+ * worker's socket; it is checked, mapped and switched to between two
+ * events, so never in the middle of a request, and the old one is
+ * unmapped at once: an answer's bytes are copied out of the image (into
+ * libfcgi's buffer, then the connection's) before serve() returns, so
+ * nothing refers to it any more.  The new generation is then acked.
+ * Only EOF on that socket means the supervisor is gone; anything else
+ * unexpected there is logged and ignored.
  */
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -101,8 +112,9 @@ struct conn_list {
 struct worker {
 	const struct image	*image;
 	const struct listener	*l;
+	struct image		 current;	/* mapped; image points here */
 	int			 epfd;
-	int			 parent_fd;
+	int			 parent_fd;	/* the supervisor's socket */
 	struct conn		*conns;
 	size_t			 max_conns;
 	size_t			 used;		/* slots ever taken */
@@ -798,10 +810,93 @@ worker_slots(void)
 	return n < WORKER_CONNS_MAX ? n : WORKER_CONNS_MAX;
 }
 
+/* Receives one message and the descriptor it carries (else -1). */
+static ssize_t
+parent_recv(int sock, struct worker_image *wi, int *fd)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 cmsg;
+	struct iovec	 iov = { wi, sizeof(*wi) };
+	struct msghdr	 msg;
+	struct cmsghdr	*c;
+	ssize_t		 n;
+
+	*fd = -1;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	if ((n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		return -2;
+	return n;
+}
+
+/* Serves from the image in fd from now on, and acks its generation. */
+static void
+image_switch(struct worker *w, int fd, const struct worker_image *wi)
+{
+	struct image	 img;
+
+	if (loader_check(fd, (size_t)wi->size, &img) == -1) {
+		log_warnx("generation %llu refused; still serving the "
+		    "previous one", (unsigned long long)wi->generation);
+		close(fd);
+		return;
+	}
+	close(fd);
+	munmap((void *)w->current.base, w->current.len);
+	w->current = img;
+	if (send(w->parent_fd, &wi->generation, sizeof(wi->generation),
+	    MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		log_warn("ack to the supervisor");
+}
+
+/* The supervisor's socket is readable: new images, or its EOF. */
+static void
+parent_input(struct worker *w)
+{
+	struct worker_image	 wi;
+	ssize_t			 n;
+	int			 fd;
+
+	for (;;) {
+		n = parent_recv(w->parent_fd, &wi, &fd);
+		if (n == 0) {
+			/* The supervisor is gone: EOF stays readable. */
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->parent_fd, NULL);
+			got_stop = 1;
+			return;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == (ssize_t)sizeof(wi) && fd != -1) {
+			image_switch(w, fd, &wi);
+			continue;
+		}
+		log_warnx("an unexpected message from the supervisor; "
+		    "ignored");
+		if (fd != -1)
+			close(fd);
+		if (n == -1)
+			return;
+	}
+}
+
 static int
 worker_setup(struct worker *w, sigset_t *wait)
 {
-	static const int	 stops[] = { SIGTERM, SIGINT, SIGUSR1 };
+	static const int	 stops[] = { SUPERVISOR_STOP_SIGNALS };
 	struct sigaction	 sa;
 	struct epoll_event	 ev;
 	sigset_t		 block;
@@ -853,11 +948,9 @@ dispatch(struct worker *w, const struct epoll_event *ev, int n, int64_t now)
 	int	 i;
 
 	for (i = 0; i < n; i++) {
-		if (ev[i].data.u64 == TAG_PARENT) {
-			/* The supervisor is gone: EOF stays readable. */
-			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->parent_fd, NULL);
-			got_stop = 1;
-		} else if (ev[i].data.u64 >= TAG_LISTEN &&
+		if (ev[i].data.u64 == TAG_PARENT)
+			parent_input(w);
+		else if (ev[i].data.u64 >= TAG_LISTEN &&
 		    ev[i].data.u64 < TAG_LISTEN + w->l->nfds) {
 			if (!w->stopping)
 				accept_all(w, w->l->fds[ev[i].data.u64 -
@@ -901,7 +994,7 @@ loop_once(struct worker *w, const sigset_t *wait)
 }
 
 int
-worker_run(const struct listener *l, const struct image *img, int parent_fd,
+worker_run(const struct listener *l, int image, size_t size, int parent_fd,
     unsigned nworkers)
 {
 	struct worker	*w;
@@ -917,8 +1010,13 @@ worker_run(const struct listener *l, const struct image *img, int parent_fd,
 		log_warn("worker");
 		return 1;
 	}
+	if (loader_check(image, size, &w->current) == -1) {
+		free(w);
+		return 1;
+	}
+	close(image);
+	w->image = &w->current;
 	w->l = l;
-	w->image = img;
 	w->parent_fd = parent_fd;
 	w->nworkers = nworkers;
 	w->epfd = -1;
@@ -938,6 +1036,7 @@ out:
 	channel_free(w->chan);
 	if (w->epfd != -1)
 		close(w->epfd);
+	munmap((void *)w->current.base, w->current.len);
 	free(w->conns);
 	free(w);
 	channel_shutdown();

@@ -7,6 +7,7 @@
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -91,6 +92,101 @@ call_serving(void)
 	(void)clock_ms();
 }
 
+/* A sealed image's descriptor, already on its way in reload_sock[1]. */
+static int	 reload_sock[2] = { -1, -1 };
+
+/* Sends a new sealed memfd of 4096 bytes to reload_sock[1]. */
+static int
+reload_prepare(void)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 cmsg;
+	char		 c = 'i';
+	struct iovec	 iov = { &c, 1 };
+	struct msghdr	 msg;
+	int		 fd;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, reload_sock) == -1 ||
+	    (fd = memfd_create("test", MFD_ALLOW_SEALING)) == -1 ||
+	    ftruncate(fd, 4096) == -1 || fcntl(fd, F_ADD_SEALS,
+	    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+		return -1;
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsg, 0, sizeof(cmsg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	cmsg.h.cmsg_level = SOL_SOCKET;
+	cmsg.h.cmsg_type = SCM_RIGHTS;
+	cmsg.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cmsg.h), &fd, sizeof(int));
+	if (sendmsg(reload_sock[0], &msg, 0) != 1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* What a worker does at a reload (worker.c image_switch): none refused. */
+static void
+call_reload(void)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 cmsg;
+	char		 c;
+	struct iovec	 iov = { &c, 1 };
+	struct msghdr	 msg;
+	struct stat	 st;
+	void		*p;
+	int		 fd;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	if (recvmsg(reload_sock[1], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) !=
+	    1 || CMSG_FIRSTHDR(&msg) == NULL)
+		_exit(2);
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+	if (fstat(fd, &st) != 0 || st.st_size != 4096 ||
+	    fcntl(fd, F_GET_SEALS) == -1)
+		_exit(3);
+	if ((p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0)) ==
+	    MAP_FAILED || munmap(p, 4096) != 0)
+		_exit(4);
+	close(fd);
+	if (send(reload_sock[1], &c, 1, MSG_DONTWAIT) != 1)
+		_exit(5);
+}
+
+static void
+call_stat_path(void)
+{
+	struct stat	 st;
+
+	stat("/etc/passwd", &st);
+}
+
+static void
+call_fstatat_empty_cwd(void)
+{
+	struct stat	 st;
+
+	/* AT_EMPTY_PATH with a path and AT_FDCWD is stat(2) again. */
+	fstatat(AT_FDCWD, "/etc/passwd", &st, AT_EMPTY_PATH);
+}
+
+static void
+call_memfd(void)
+{
+	memfd_create("x", 0);
+}
+
 /* Returns the child's status after the filter and one call. */
 static int
 run(void (*call)(void))
@@ -128,10 +224,17 @@ main(void)
 		{ "mmap with PROT_EXEC", call_mmap_exec, 0 },
 		{ "fork", call_fork, 0 },
 		{ "kill", call_kill, 0 },
+		{ "a reload: recvmsg with a descriptor, fstat, F_GET_SEALS, "
+		    "mmap shared read-only, munmap, send", call_reload, 1 },
+		{ "stat of a path", call_stat_path, 0 },
+		{ "fstatat(AT_FDCWD, path, AT_EMPTY_PATH)",
+		    call_fstatat_empty_cwd, 0 },
+		{ "memfd_create", call_memfd, 0 },
 	};
 	size_t	 i;
 	int	 st;
 
+	CHECK(reload_prepare() == 0, "a sealed memfd on its way to a worker");
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		st = run(rows[i].call);
 		if (rows[i].allowed)

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The loader: a reload's config is read, checked and prepared in a child
+ * of the supervisor, never in the supervisor itself, so that the
+ * supervisor's loop never waits for a load: SIGTERM, a worker's death or
+ * another SIGHUP are taken at once, and a loader still reading is simply
+ * killed.  The loader writes the prepared policies as an image (image.c)
+ * into a memfd, seals it so that nobody can change it any more, hands
+ * the descriptor to the supervisor over a socketpair and exits.  The
+ * supervisor passes that descriptor on to every worker, which maps it
+ * read-only: the workers share its pages, and a reload needs no new
+ * worker process and closes no connection.
+ *
+ * A load that fails says why (file:line, as at start) and sends nothing:
+ * the supervisor then changes nothing.
+ */
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fcgi/fcgi.h"
+
+#define SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+
+int
+loader_image(const struct table *t)
+{
+	size_t	 size;
+	void	*p;
+	int	 fd;
+
+	if ((size = image_size(t)) == 0) {
+		log_warnx("the configuration is too large to serve: its "
+		    "image would exceed %zu bytes", IMAGE_MAX);
+		return -1;
+	}
+	if ((fd = memfd_create("mta-sts-fcgi image",
+	    MFD_ALLOW_SEALING | MFD_CLOEXEC)) == -1) {
+		log_warn("memfd_create");
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)size) == -1 || (p = mmap(NULL, size,
+	    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		log_warn("image");
+		close(fd);
+		return -1;
+	}
+	image_write(t, p, size);
+	/* F_SEAL_WRITE needs every writable mapping gone. */
+	munmap(p, size);
+	if (fcntl(fd, F_ADD_SEALS, SEALS) == -1) {
+		log_warn("image seals");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+loader_check(int fd, size_t size, struct image *img)
+{
+	struct stat	 st;
+	void		*p;
+
+	if (fstat(fd, &st) == -1 || st.st_size < 0 ||
+	    (size_t)st.st_size != size || size == 0 || size > IMAGE_MAX ||
+	    (fcntl(fd, F_GET_SEALS) & SEALS) != SEALS) {
+		log_warnx("image: not a sealed image of %zu bytes", size);
+		return -1;
+	}
+	if ((p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0)) ==
+	    MAP_FAILED) {
+		log_warn("image: mmap");
+		return -1;
+	}
+	if (image_open(img, p, size) == -1) {
+		log_warnx("image: refused by image_open");
+		munmap(p, size);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends what the loader made: the counts, and the image's descriptor. */
+static int
+send_image(int sock, const struct loader_done *done, int fd)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 cmsg;
+	struct iovec	 iov = { (void *)done, sizeof(*done) };
+	struct msghdr	 msg;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsg, 0, sizeof(cmsg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	cmsg.h.cmsg_level = SOL_SOCKET;
+	cmsg.h.cmsg_type = SCM_RIGHTS;
+	cmsg.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cmsg.h), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*done)) {
+		log_warn("loader: sendmsg");
+		return -1;
+	}
+	return 0;
+}
+
+/* The loader child: loads file, sends the image on sock, exits. */
+static void __attribute__((noreturn))
+loader_child(int sock, const char *file, pid_t parent)
+{
+	struct loader_done	 done;
+	struct conf		 conf;
+	sigset_t		 none;
+	long			 errors;
+	int			 sig, fd;
+
+	/* Killed with the supervisor, and by any signal's default. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Only the socket to the supervisor and stdio: no worker's socket. */
+	if (dup2(sock, 3) == -1)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	if ((errors = conf_load(&conf, file)) != 0) {
+		if (errors > 0)
+			log_warnx("%s: reload failed with %ld error%s; still "
+			    "serving the previous configuration", file,
+			    errors, errors == 1 ? "" : "s");
+		else
+			log_warnx("%s: reload failed; still serving the "
+			    "previous configuration", file);
+		_exit(1);
+	}
+	memset(&done, 0, sizeof(done));
+	done.npolicies = conf.table.npolicies;
+	done.ndomains = conf.table.ndomains;
+	done.has_default = conf.table.default_policy >= 0;
+	if ((fd = loader_image(&conf.table)) == -1) {
+		log_warnx("%s: reload failed; still serving the previous "
+		    "configuration", file);
+		_exit(1);
+	}
+	done.size = image_size(&conf.table);
+	_exit(send_image(3, &done, fd) == 0 ? 0 : 1);
+}
+
+int
+loader_start(struct loader *ld, const char *file)
+{
+	pid_t	 parent = getpid();
+	int	 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("loader: socketpair");
+		return -1;
+	}
+	if ((ld->pid = fork()) == -1) {
+		log_warn("loader: fork");
+		close(sv[0]);
+		close(sv[1]);
+		ld->pid = 0;
+		return -1;
+	}
+	if (ld->pid == 0) {
+		close(sv[0]);
+		loader_child(sv[1], file, parent);
+	}
+	close(sv[1]);
+	ld->fd = sv[0];
+	return 0;
+}
+
+int
+loader_receive(struct loader *ld, struct loader_done *done)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 cmsg;
+	struct iovec	 iov = { done, sizeof(*done) };
+	struct msghdr	 msg;
+	struct cmsghdr	*c;
+	ssize_t		 n;
+	int		 fd = -1;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	while ((n = recvmsg(ld->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) ==
+	    -1 && errno == EINTR)
+		;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -2;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	close(ld->fd);
+	ld->fd = -1;
+	if (n != (ssize_t)sizeof(*done) && fd != -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
