@@ -118,3 +118,50 @@ start closed-stderr bash -c "exec '$BIN' -c '$conf' -w 2 \
     -s 'unix:$SCRATCH/ce.sock' 2>&-"
 stdio_after_reload "-s unix:, stderr closed" "$LAST_PID" \
     "unix:$SCRATCH/ce.sock" 2
+
+# FCGI_WEB_SERVER_ADDRS on real sockets: a v4-mapped entry names the IPv4
+# host, on an IPv4 socket and on a dual-stack one (systemd's [::]:port,
+# where an IPv4 peer is ::ffff:a.b.c.d), and an IPv4 entry admits its
+# mapped peer.  The client always connects from 127.0.0.1.
+# name ^ listener (v4: -s 127.0.0.1:port, dual: [::]:port) ^ value ^ want
+while IFS='^' read -r name kind addrs want; do
+	[ -z "$name" ] && continue
+	if [ "$kind" = dual ] &&
+	    ! grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
+		continue
+	fi
+	port=$(free_port)
+	if [ "$kind" = v4 ]; then
+		start peers env "FCGI_WEB_SERVER_ADDRS=$addrs" "$BIN" \
+		    -c "$conf" -w 1 -s "127.0.0.1:$port"
+	else
+		start peers systemd-socket-activate \
+		    -E "FCGI_WEB_SERVER_ADDRS=$addrs" -l "[::]:$port" -- \
+		    "$BIN" -c "$conf" -w 1
+	fi
+	ppid=$LAST_PID
+	wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+	"$CLIENT" "127.0.0.1:$port" REQUEST_METHOD=GET REQUEST_URI=$P \
+	    HTTP_HOST=mta-sts.example.com >"$SCRATCH/out" 2>/dev/null
+	rc=$?
+	if [ "$want" = admitted ]; then
+		check_file "FCGI_WEB_SERVER_ADDRS=$addrs, $name: admitted" \
+		    "$SCRATCH/want" "$SCRATCH/out"
+	else
+		check_eq "FCGI_WEB_SERVER_ADDRS=$addrs, $name: refused" \
+		    "1 0" "$rc $(wc -c <"$SCRATCH/out")"
+	fi
+	stop "$ppid"
+	check_eq "FCGI_WEB_SERVER_ADDRS=$addrs, $name: stopped by SIGTERM" \
+	    0 $?
+done <<EOT
+IPv4 socket^v4^::ffff:127.0.0.1^admitted
+IPv4 socket^v4^::FFFF:7f00:1^admitted
+IPv4 socket^v4^::ffff:127.0.0.2^refused
+IPv4 socket^v4^127.0.0.1^admitted
+dual-stack socket^dual^127.0.0.1^admitted
+dual-stack socket^dual^::ffff:127.0.0.1^admitted
+dual-stack socket^dual^127.0.0.2^refused
+dual-stack socket^dual^::ffff:127.0.0.2^refused
+dual-stack socket^dual^::1^refused
+EOT
