@@ -420,24 +420,11 @@ listen_nonblock(const struct listener *l)
 	return 0;
 }
 
-int
-listen_open(struct listener *l, const char *address,
-    const struct listen_opts *o)
+/* A socket someone else made: systemd's, fd 0, or none (plain CGI). */
+static int
+listen_inherited(struct listener *l)
 {
 	long	 pid, fds;
-
-	memset(l, 0, sizeof(*l));
-	l->unix_dir = -1;
-	if (listen_peers(l, getenv("FCGI_WEB_SERVER_ADDRS")) == -1)
-		return -1;
-	if (address != NULL) {
-		l->kind = LISTEN_OWN;
-		if (strncmp(address, "unix:", 5) == 0)
-			return listen_unix(l, address + 5, o);
-		if (address[0] == '/')
-			return listen_unix(l, address, o);
-		return listen_inet(l, address);
-	}
 
 	pid = env_number("LISTEN_PID");
 	fds = env_number("LISTEN_FDS");
@@ -472,6 +459,38 @@ listen_open(struct listener *l, const char *address,
 	}
 	l->kind = LISTEN_CGI;
 	snprintf(l->name, sizeof(l->name), "CGI");
+	return 0;
+}
+
+int
+listen_open(struct listener *l, const char *address,
+    const struct listen_opts *o)
+{
+	const char	*peers = getenv("FCGI_WEB_SERVER_ADDRS");
+
+	memset(l, 0, sizeof(*l));
+	l->unix_dir = -1;
+	if (address != NULL) {
+		/* Checked before anything is bound. */
+		if (listen_peers(l, peers) == -1)
+			return -1;
+		l->kind = LISTEN_OWN;
+		if (strncmp(address, "unix:", 5) == 0)
+			return listen_unix(l, address + 5, o);
+		if (address[0] == '/')
+			return listen_unix(l, address, o);
+		return listen_inet(l, address);
+	}
+	if (listen_inherited(l) == -1)
+		return -1;
+	/*
+	 * Who may connect is a question for sockets only: a plain CGI
+	 * request has no peer of ours, so there the variable is ignored,
+	 * as libfcgi does, and a value meant for FastCGI cannot take a CGI
+	 * site down.
+	 */
+	if (l->kind != LISTEN_CGI && listen_peers(l, peers) == -1)
+		return -1;
 	return 0;
 }
 

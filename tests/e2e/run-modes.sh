@@ -119,6 +119,14 @@ start closed-stderr bash -c "exec '$BIN' -c '$conf' -w 2 \
 stdio_after_reload "-s unix:, stderr closed" "$LAST_PID" \
     "unix:$SCRATCH/ce.sock" 2
 
+# An invalid FCGI_WEB_SERVER_ADDRS is refused on an inherited socket
+# (it is ignored only for a plain CGI request, where it means nothing).
+env FCGI_WEB_SERVER_ADDRS=nonsense spawn-fcgi -n -s "$SCRATCH/bad.sock" -- \
+    "$BIN" -c "$conf" </dev/null >/dev/null 2>"$SCRATCH/err"
+check_eq "invalid FCGI_WEB_SERVER_ADDRS on fd 0's socket: exit 1, why" \
+    "1 mta-sts-fcgi: FCGI_WEB_SERVER_ADDRS=\"nonsense\": want up to 16 \
+IPv4 or IPv6 addresses separated by commas" "$? $(cat "$SCRATCH/err")"
+
 # FCGI_WEB_SERVER_ADDRS on real sockets: a v4-mapped entry names the IPv4
 # host, on an IPv4 socket and on a dual-stack one (systemd's [::]:port,
 # where an IPv4 peer is ::ffff:a.b.c.d), and an IPv4 entry admits its
