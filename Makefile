@@ -147,6 +147,12 @@ $(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h \
 	@mkdir -p $(dir $@)
 	$(UNIT_LINK) $(CORE_OBJS) $(MD_LINK)
 
+# Who may connect: listen.c's peer list, with no socket opened.
+$(O)/tests/unit/test_listen: tests/unit/test_listen.c tests/unit/unit.h \
+    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/fcgi/listen.o
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(CORE_OBJS) $(O)/fcgi/listen.o $(MD_LINK)
+
 # The seccomp filter, applied for real in forked children.
 $(O)/tests/unit/test_sandbox: tests/unit/test_sandbox.c tests/unit/unit.h \
     $(FCGI_HEADERS) $(CORE_OBJS) $(O)/fcgi/sandbox.o

@@ -264,7 +264,17 @@ struct listener {
 /* Decides the mode and fills l; address is -s or NULL.  0 or -1. */
 int	 listen_open(struct listener *, const char *,
 	    const struct listen_opts *);
-/* May this TCP peer connect (FCGI_WEB_SERVER_ADDRS)?  Unix: always. */
+/*
+ * Parses env, FCGI_WEB_SERVER_ADDRS (NULL or empty: anyone), into l's
+ * peers; a v4-mapped IPv6 address is kept as the IPv4 one it names.
+ * 0, or -1 after saying why.
+ */
+int	 listen_peers(struct listener *, const char *);
+/*
+ * May this TCP peer connect (FCGI_WEB_SERVER_ADDRS)?  An IPv4 entry also
+ * admits its v4-mapped form (a dual-stack socket's IPv4 peer).  Unix:
+ * always.
+ */
 int	 listen_peer_allowed(const struct listener *, const struct sockaddr *,
 	    socklen_t);
 /* Makes every listening socket non-blocking; 0, or -1 after saying why. */

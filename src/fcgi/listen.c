@@ -329,12 +329,13 @@ bad:
  * allowed to connect over TCP.  libfcgi checks it for IPv4 only and only
  * in its own accept; workers accept themselves and check both.
  */
-static int
-listen_peers(struct listener *l)
+int
+listen_peers(struct listener *l, const char *env)
 {
-	const char	*env = getenv("FCGI_WEB_SERVER_ADDRS"), *p;
+	const char	*p;
 	char		 addr[INET6_ADDRSTRLEN + 1];
 	size_t		 len;
+	struct in6_addr	 v6;
 
 	if (env == NULL || *env == '\0')
 		return 0;
@@ -349,11 +350,20 @@ listen_peers(struct listener *l)
 		addr[len] = '\0';
 		if (inet_pton(AF_INET, addr, &l->peers[l->npeers].v4) == 1)
 			l->peers[l->npeers++].family = AF_INET;
-		else if (inet_pton(AF_INET6, addr,
-		    &l->peers[l->npeers].v6) == 1)
-			l->peers[l->npeers++].family = AF_INET6;
-		else
+		else if (inet_pton(AF_INET6, addr, &v6) != 1)
 			goto bad;
+		else if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+			/*
+			 * ::ffff:a.b.c.d names the IPv4 host a.b.c.d: kept as
+			 * that, it matches the peer on an IPv4 socket and as
+			 * a mapped address on a dual-stack one.
+			 */
+			memcpy(&l->peers[l->npeers].v4, v6.s6_addr + 12, 4);
+			l->peers[l->npeers++].family = AF_INET;
+		} else {
+			l->peers[l->npeers].v6 = v6;
+			l->peers[l->npeers++].family = AF_INET6;
+		}
 		while (p[len] == ' ')
 			len++;
 	}
@@ -410,24 +420,11 @@ listen_nonblock(const struct listener *l)
 	return 0;
 }
 
-int
-listen_open(struct listener *l, const char *address,
-    const struct listen_opts *o)
+/* A socket someone else made: systemd's, fd 0, or none (plain CGI). */
+static int
+listen_inherited(struct listener *l)
 {
 	long	 pid, fds;
-
-	memset(l, 0, sizeof(*l));
-	l->unix_dir = -1;
-	if (listen_peers(l) == -1)
-		return -1;
-	if (address != NULL) {
-		l->kind = LISTEN_OWN;
-		if (strncmp(address, "unix:", 5) == 0)
-			return listen_unix(l, address + 5, o);
-		if (address[0] == '/')
-			return listen_unix(l, address, o);
-		return listen_inet(l, address);
-	}
 
 	pid = env_number("LISTEN_PID");
 	fds = env_number("LISTEN_FDS");
@@ -462,6 +459,38 @@ listen_open(struct listener *l, const char *address,
 	}
 	l->kind = LISTEN_CGI;
 	snprintf(l->name, sizeof(l->name), "CGI");
+	return 0;
+}
+
+int
+listen_open(struct listener *l, const char *address,
+    const struct listen_opts *o)
+{
+	const char	*peers = getenv("FCGI_WEB_SERVER_ADDRS");
+
+	memset(l, 0, sizeof(*l));
+	l->unix_dir = -1;
+	if (address != NULL) {
+		/* Checked before anything is bound. */
+		if (listen_peers(l, peers) == -1)
+			return -1;
+		l->kind = LISTEN_OWN;
+		if (strncmp(address, "unix:", 5) == 0)
+			return listen_unix(l, address + 5, o);
+		if (address[0] == '/')
+			return listen_unix(l, address, o);
+		return listen_inet(l, address);
+	}
+	if (listen_inherited(l) == -1)
+		return -1;
+	/*
+	 * Who may connect is a question for sockets only: a plain CGI
+	 * request has no peer of ours, so there the variable is ignored,
+	 * as libfcgi does, and a value meant for FastCGI cannot take a CGI
+	 * site down.
+	 */
+	if (l->kind != LISTEN_CGI && listen_peers(l, peers) == -1)
+		return -1;
 	return 0;
 }
 

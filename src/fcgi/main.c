@@ -5,6 +5,8 @@
  *
  * Exit status: 0 success, 1 invalid config or failure to serve, 2 usage.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -505,12 +507,41 @@ out:
 	return status;
 }
 
+/*
+ * Opens /dev/null on whichever of fds 0, 1 and 2 is closed, before
+ * anything else takes a descriptor: started with stdout or stderr closed
+ * (spawn-fcgi -n ... >&- 2>&-), the supervisor's pipe or a socket's
+ * directory would otherwise become fd 1 or 2 and receive log lines.  An
+ * open one is never replaced: fd 0 may be the listening socket.  Returns
+ * 0, or -1 if /dev/null cannot be opened (nothing can be said then).
+ */
+static int
+stdio_open(void)
+{
+	int	 fd, want;
+
+	for (want = 0; want <= 2; want++) {
+		if (fcntl(want, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: want, as 0..want-1 are open. */
+		if ((fd = open("/dev/null", O_RDWR)) == -1)
+			return -1;
+		if (fd != want) {
+			close(fd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct options	 o;
 	const char	*env;
 
+	if (stdio_open() == -1)
+		return 1;
 	memset(&o, 0, sizeof(o));
 	o.mode = MODE_SERVE;
 	options_parse(&o, argc, argv);

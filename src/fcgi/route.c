@@ -212,7 +212,106 @@ route_host(const char *host, char *out, size_t size)
 	return (long)len;
 }
 
-/* Is the request's path (its query string ignored) the policy's? */
+/* RFC 3986 §2.3: the characters an escape may stand for here. */
+static int
+is_unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~';
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The path segment at *p, up to a '/' or the path's end (NUL, '?',
+ * '#'), with escapes of unreserved characters decoded (RFC 3986
+ * §6.2.2.2) into out, of which size bytes are kept; moves *p past it.
+ * Returns its decoded length, or -1 if it holds any other escape (%2F,
+ * %00, %3F: decoding those would change the path) or a broken one.
+ */
+static long
+path_segment(const char **p, char *out, size_t size)
+{
+	const char	*s = *p;
+	size_t		 n = 0;
+	int		 hi, lo;
+	unsigned char	 c;
+
+	for (; *s != '\0' && *s != '/' && *s != '?' && *s != '#'; n++) {
+		c = (unsigned char)*s++;
+		if (c == '%') {
+			if ((hi = hex_value((unsigned char)s[0])) == -1 ||
+			    (lo = hex_value((unsigned char)s[1])) == -1 ||
+			    !is_unreserved((unsigned char)(hi << 4 | lo)))
+				return -1;
+			c = (unsigned char)(hi << 4 | lo);
+			s += 2;
+		}
+		if (n < size)
+			out[n] = (char)c;
+	}
+	*p = s;
+	return (long)n;
+}
+
+/*
+ * Is this absolute path (its query string and fragment ignored) the
+ * policy's, once normalised as front-ends do before they match it: an
+ * escaped unreserved character is that character, empty segments ("//")
+ * are merged, "." and ".." are resolved (RFC 3986 §5.2.4)?  Not if
+ * another escape is left, a ".." climbs above the root, or the path
+ * ends in a segment that is not a name (a trailing "/", "." or "..").
+ * Only the depth and the first two segments matter, so nothing is
+ * copied but one segment's first bytes.
+ */
+static int
+path_is_policy(const char *p)
+{
+	/* POLICY_PATH's two segments. */
+	static const char	 want[2][12] = { ".well-known", "mta-sts.txt" };
+	char			 seg[12];
+	size_t			 depth = 0;
+	long			 n;
+	int			 same[3] = { 1, 0, 0 }, name = 0;
+
+	if (*p != '/')
+		return 0;
+	while (*p == '/') {
+		p++;
+		if ((n = path_segment(&p, seg, sizeof(seg))) == -1)
+			return 0;
+		name = 0;
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (depth == 0)
+				return 0;	/* above the root */
+			depth--;
+			continue;
+		}
+		name = 1;
+		if (++depth <= 2)
+			same[depth] = n == 11 &&
+			    memcmp(seg, want[depth - 1], 11) == 0;
+	}
+	return name && depth == 2 && same[1] && same[2];
+}
+
+_Static_assert(sizeof(POLICY_PATH) == sizeof("/.well-known/mta-sts.txt"),
+    "path_is_policy knows POLICY_PATH's segments");
+
+/* Is the request's path the policy's (path_is_policy)? */
 static int
 route_is_policy_path(const struct route_request *req)
 {
@@ -229,14 +328,13 @@ route_is_policy_path(const struct route_request *req)
 				return 0;
 			uri = slash;
 		}
-		/* The path, then the end or a query string or fragment. */
-		return strncmp(uri, POLICY_PATH,
-		    sizeof(POLICY_PATH) - 1) == 0 &&
-		    (uri[sizeof(POLICY_PATH) - 1] == '\0' ||
-		    uri[sizeof(POLICY_PATH) - 1] == '?' ||
-		    uri[sizeof(POLICY_PATH) - 1] == '#');
+		return path_is_policy(uri);
 	}
-	/* No REQUEST_URI (plain CGI, some servers): SCRIPT_NAME+PATH_INFO. */
+	/*
+	 * No REQUEST_URI (plain CGI, some servers): SCRIPT_NAME+PATH_INFO,
+	 * which the server has already decoded and normalised (RFC 3875
+	 * §4.1.5, §4.1.13): compared as they are.
+	 */
 	if (req->script_name == NULL)
 		return 0;
 	slen = strlen(req->script_name);

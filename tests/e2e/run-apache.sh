@@ -61,9 +61,29 @@ apache_stop() {	# apache_stop NAME: TERM, then no process of ours left
 	    grep -v ': warning: ')"
 }
 
+# apache_paths NAME BASE_URL: Apache matches <Location>, ProxyPass and
+# ScriptAlias against its normalised path and passes the raw REQUEST_URI
+# (it refuses an escaped "/" or NUL itself).  Its matches are prefixes:
+# a trailing "/" reaches us, and is not the policy.
+apache_paths() {
+	path_checks "$1 path" "$2" <<EOT
+/.well-known/%6dta-sts.txt^200 OK^policy
+//.well-known/mta-sts.txt^200 OK^policy
+/.well-known/./mta-sts.txt^200 OK^policy
+/.well-known/%2e/mta-sts.txt^200 OK^policy
+/.well-known/x/../mta-sts.txt^200 OK^policy
+/.well-known/mta-sts.txt?a=%2F..^200 OK^policy
+/.well-known/mta-sts.txt/^404 Not Found^ours
+/.well-known%2Fmta-sts.txt^404 Not Found^frontend
+/.well-known/mta-sts.txt%00^404 Not Found^frontend
+/../.well-known/mta-sts.txt^400 Bad Request^frontend
+EOT
+}
+
 # mod_fcgid: Apache starts us with the socket on fd 0.
 if apache_start fcgid mta-sts-fcgid.conf fcgid; then
 	frontend_checks "mod_fcgid" "$APACHE_URL"
+	apache_paths "mod_fcgid" "$APACHE_URL"
 	check_eq "mod_fcgid: Apache started us, as www-data" "www-data" \
 	    "$(ps -o user= -p "$(ours | cut -d' ' -f1)" 2>/dev/null)"
 	# Graceful restart: the old processes go, new ones serve.
@@ -97,6 +117,7 @@ for variant in proxy-fcgi proxy-fcgi-reuse; do
 	if apache_start "$variant" "mta-sts-$variant.conf" proxy proxy_fcgi
 	then
 		frontend_checks "mod_proxy_fcgi ($variant)" "$APACHE_URL"
+		apache_paths "$variant" "$APACHE_URL"
 		# Many requests: reused connections must not lose any.
 		fails=0
 		for i in $(seq 1 50); do
@@ -117,5 +138,6 @@ check_eq "mod_proxy_fcgi: no process of ours left" "" "$(ours)"
 # Plain CGI through mod_cgi.
 if apache_start cgi mta-sts-cgi.conf cgi alias env; then
 	frontend_checks "mod_cgi" "$APACHE_URL"
+	apache_paths "mod_cgi" "$APACHE_URL"
 	apache_stop cgi
 fi

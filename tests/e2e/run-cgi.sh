@@ -41,10 +41,20 @@ HEAD^head^0^$conf^REQUEST_METHOD=HEAD REQUEST_URI=$P HTTP_HOST=mta-sts.example.o
 POST^405^0^$conf^REQUEST_METHOD=POST REQUEST_URI=$P HTTP_HOST=mta-sts.example.org CONTENT_LENGTH=3
 other path^404^0^$conf^REQUEST_METHOD=GET REQUEST_URI=/ HTTP_HOST=mta-sts.example.org
 FCGI_ROLE ignored^org^0^$conf^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org FCGI_ROLE=AUTHORIZER
+FCGI_WEB_SERVER_ADDRS, invalid, ignored^org^0^$conf^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org FCGI_WEB_SERVER_ADDRS=nonsense
+FCGI_WEB_SERVER_ADDRS, valid, ignored^org^0^$conf^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org FCGI_WEB_SERVER_ADDRS=192.0.2.1
+FCGI_WEB_SERVER_ADDRS, invalid, HEAD^head^0^$conf^REQUEST_METHOD=HEAD REQUEST_URI=$P HTTP_HOST=mta-sts.example.org FCGI_WEB_SERVER_ADDRS=nonsense
 broken config^500^1^tests/conf/bad/mode-typo.ini^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
 broken config, HEAD^500head^1^tests/conf/bad/mode-typo.ini^REQUEST_METHOD=HEAD REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
 missing config^500^1^$SCRATCH/none.ini^REQUEST_METHOD=GET REQUEST_URI=$P HTTP_HOST=mta-sts.example.org
 EOT
+
+# FCGI_WEB_SERVER_ADDRS means nothing to a CGI request (no socket, no
+# peer of ours): even an invalid value is ignored, without a word.
+cgi tests/conf/good/minimal.ini REQUEST_METHOD=GET REQUEST_URI=$P \
+    FCGI_WEB_SERVER_ADDRS=nonsense
+check_eq "cgi: an invalid FCGI_WEB_SERVER_ADDRS: exit 0, stderr empty" \
+    "0 0" "$? $(wc -c <"$SCRATCH/err")"
 
 # The reason for a 500 goes to stderr (the web server's error log).
 cgi tests/conf/bad/mode-typo.ini REQUEST_METHOD=GET REQUEST_URI=$P

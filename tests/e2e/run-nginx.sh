@@ -100,6 +100,25 @@ reload_storm() {
 	sed -i 1q "$SCRATCH/fcgi-$t.err"
 }
 
+# nginx_paths NAME BASE_URL: nginx's "location =" matches the normalised
+# path (escapes decoded, "//" merged, dot segments resolved) but passes
+# the raw $request_uri; we normalise it the same way, except that an
+# escaped "/" (which nginx decodes) stays a character: our 404.
+nginx_paths() {
+	path_checks "$1 path" "$2" <<EOT
+/.well-known/%6dta-sts.txt^200 OK^policy
+//.well-known/mta-sts.txt^200 OK^policy
+/.well-known/./mta-sts.txt^200 OK^policy
+/.well-known/%2e/mta-sts.txt^200 OK^policy
+/.well-known/x/../mta-sts.txt^200 OK^policy
+/.well-known/mta-sts.txt?a=%2F..^200 OK^policy
+/.well-known%2Fmta-sts.txt^404 Not Found^ours
+/.well-known/mta-sts.txt/^404 Not Found^frontend
+/.well-known/mta-sts.txt%00^400 Bad Request^frontend
+/../.well-known/mta-sts.txt^400 Bad Request^frontend
+EOT
+}
+
 run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM [CONTRIB [-w N]]
 	t=$1 addr=$2 upstream=$3 contrib=${4:-contrib/nginx/mta-sts.conf}
 	shift 4 2>/dev/null || shift $#
@@ -131,6 +150,7 @@ run_transport() {	# run_transport NAME -s-ADDRESS NGINX-UPSTREAM [CONTRIB [-w N]
 	check_eq "$t: 200 concurrent requests, all exact" 0 \
 	    "$(cat "$SCRATCH"/load? | grep -c fail)"
 	[ "$t" = keepalive ] && reload_storm "$t" "$port" "$fcgi"
+	[ "$t" = unix ] && nginx_paths "$t" "http://127.0.0.1:$port"
 	if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 		http_body "$t over IPv6 to nginx" "200 OK" "$SCRATCH/default.body" \
 		    -H "Host: mta-sts.example.com" "http://[::1]:$port$P"

@@ -158,3 +158,31 @@ frontend_up() {
 	sed 's/^/#   /' "$@" 2>/dev/null
 	return 1
 }
+
+# path_checks NAME BASE_URL: one request for mta-sts.example.org per row
+# "path ^ status ^ who" on stdin, the path sent as it is (--path-as-is):
+# who is "policy" ($SCRATCH/org.body, exactly), "ours" (our 404, exactly)
+# or "frontend" (the front-end's own text/html page: never reached us).
+path_checks() {
+	local fe=$1 url=$2 path status who name
+	printf 'Not Found\n' >"$SCRATCH/ours.404"
+	while IFS='^' read -r path status who; do
+		[ -z "$path" ] && continue
+		name="$fe: GET $path"
+		http "$name" "$status" --path-as-is \
+		    -H "Host: mta-sts.example.org" "$url$path"
+		case $who in
+		policy)
+			check_file "$name: the policy" "$SCRATCH/org.body" \
+			    "$SCRATCH/b" ;;
+		ours)
+			check_eq "$name: our Content-Type" "$CT" \
+			    "$(header Content-Type)"
+			check_file "$name: our body" "$SCRATCH/ours.404" \
+			    "$SCRATCH/b" ;;
+		frontend)
+			check_eq "$name: the front-end's own page" text/html \
+			    "$(header Content-Type | cut -d';' -f1)" ;;
+		esac
+	done
+}

@@ -193,6 +193,101 @@ test_routes(void)
 }
 
 /*
+ * REQUEST_URI is compared as front-ends match it: unreserved escapes
+ * decoded, "//" merged, "." and ".." resolved; any other escape, a climb
+ * above the root or a trailing non-name is never the policy.
+ */
+static void
+test_paths(void)
+{
+	static const struct {
+		const char	*uri;
+		int		 policy;
+	} rows[] = {
+		{ P, 1 },
+		{ P "?x=1", 1 },
+		{ P "#frag", 1 },
+		{ P "?a/../b", 1 },
+		{ "http://mta-sts.example.org" P, 1 },
+		{ "HTTPS://mta-sts.example.org//.well-known/./mta-sts.txt", 1 },
+		/* Escaped unreserved characters, either case of hex. */
+		{ "/.well-known/%6dta-sts.txt", 1 },
+		{ "/.well-known/%6Dta-sts.txt", 1 },
+		{ "/%2Ewell-known/mta-sts%2etxt", 1 },
+		{ "/%2e%77%65%6c%6c%2d%6b%6e%6f%77%6e/%6d%74%61%2d%73%74%73"
+		    "%2e%74%78%74", 1 },
+		{ "/.well-known/%4dta-sts.txt", 0 },	/* M: case matters */
+		/* Empty segments merged, dot segments resolved. */
+		{ "//.well-known/mta-sts.txt", 1 },
+		{ "/.well-known//mta-sts.txt", 1 },
+		{ "///.well-known///mta-sts.txt", 1 },
+		{ "/.well-known/./mta-sts.txt", 1 },
+		{ "/./.well-known/mta-sts.txt", 1 },
+		{ "/.well-known/x/../mta-sts.txt", 1 },
+		{ "/x/y/../../.well-known/mta-sts.txt", 1 },
+		{ "/.well-known/%2e%2E/.well-known/mta-sts.txt", 1 },
+		{ "/.well-known/mta-sts.txt/../mta-sts.txt", 1 },
+		{ "/x/../" P, 1 },
+		/* A trailing "/", "." or "..": a directory, not the file. */
+		{ P "/", 0 },
+		{ P "//", 0 },
+		{ P "/.", 0 },
+		{ P "/%2e", 0 },
+		{ P "/x/..", 0 },
+		{ P "/..", 0 },
+		{ "/.well-known/", 0 },
+		{ "/", 0 },
+		{ "", 0 },
+		/* Climbing above the root is never resolved away. */
+		{ "/.." P, 0 },
+		{ "/x/../.." P, 0 },
+		{ "/%2e%2e" P, 0 },
+		/* Other escapes stay escaped: never a "/", NUL, "?" or "#". */
+		{ P "%00", 0 },
+		{ "/.well-known%2Fmta-sts.txt", 0 },
+		{ "/.well-known%2fmta-sts.txt", 0 },
+		{ "/.well-known/x%2F..%2Fmta-sts.txt", 0 },
+		{ "/.well-known/x%2F/../mta-sts.txt", 0 },
+		{ P "%3Fx", 0 },
+		{ P "%23", 0 },
+		{ "/.well-known/mta-sts%2Etxt%20", 0 },
+		{ "/.well-known/mta-sts.tx%74%", 0 },
+		{ "/.well-known/mta-sts.tx%7", 0 },
+		{ "/.well-known/mta-sts.tx%zz", 0 },
+		{ "/.well-known/mta-sts.txt%", 0 },
+		/* Not a path at all, or a longer or shorter one. */
+		{ "*", 0 },
+		{ ".well-known/mta-sts.txt", 0 },
+		{ "http://mta-sts.example.org", 0 },
+		{ "/.well-known/mta-sts.txtx", 0 },
+		{ "/.well-known/mta-sts.tx", 0 },
+		{ "/.well-knownx/mta-sts.txt", 0 },
+		{ "/.well-known/mta-sts.txt/x", 0 },
+		{ "/x/.well-known/mta-sts.txt", 0 },
+		{ "/.well-known/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/../"
+		    "mta-sts.txt", 1 },
+		{ "/.well-known/mta-sts.txt\xff", 0 },
+	};
+	struct table		 t;
+	struct route_request	 req;
+	struct route_response	 res;
+	size_t			 i;
+
+	build(&t, 1);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&req, 0, sizeof(req));
+		req.method = "GET";
+		req.host = "mta-sts.example.org";
+		req.request_uri = rows[i].uri;
+		route_request(&t, &req, &res);
+		CHECK(res.status == (rows[i].policy ? 200 : 404),
+		    "REQUEST_URI \"%s\": want %s, got %d", rows[i].uri,
+		    rows[i].policy ? "the policy" : "404", res.status);
+	}
+	table_free(&t);
+}
+
+/*
  * A name of n characters in labels of 63 and dots (no dot at its end),
  * then suffix: the length limit alone decides.
  */
@@ -394,6 +489,7 @@ int
 main(void)
 {
 	test_routes();
+	test_paths();
 	test_hosts();
 	test_env();
 	test_error_lengths();
