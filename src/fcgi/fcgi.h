@@ -422,14 +422,4 @@ int	 supervisor_run(struct listener *, int, size_t, const char *,
  */
 int	 cgi_serve(const struct image *);
 
-/*
- * main.c: the command line; and the image of a CGI request, built in
- * this process's memory (workers map theirs from a memfd, loader.c).
- */
-/*
- * Writes t's image into malloc'd memory (*buf, which the caller frees)
- * and opens it into img; 0, or -1 after saying why (*buf is NULL).
- */
-int	 image_build(const struct table *, struct image *, unsigned char **);
-
 #endif /* MTA_STS_FCGI_H */

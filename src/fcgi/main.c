@@ -394,10 +394,12 @@ report_config(const struct options *o)
 /*
  * Requests are served from an image, never from the table: here in
  * malloc'd memory, for one CGI request (the supervisor's workers map
- * one from a memfd, loader.c).
+ * one from a memfd, loader.c).  Writes t's image into *buf (the caller
+ * frees it) and opens it into img; 0, or -1 after saying why (*buf is
+ * NULL).
  */
-int
-image_build(const struct table *t, struct image *img, unsigned char **buf)
+static int
+cgi_image(const struct table *t, struct image *img, unsigned char **buf)
 {
 	size_t	 size;
 
@@ -442,7 +444,7 @@ serve_cgi(const struct options *o)
 		/* The client gets a proper 500, not a broken response. */
 		return cgi_serve(NULL);
 	}
-	status = cgi_serve(image_build(&conf.table, &img, &buf) == 0 ?
+	status = cgi_serve(cgi_image(&conf.table, &img, &buf) == 0 ?
 	    &img : NULL);
 	free(buf);
 	conf_free(&conf);
