@@ -155,10 +155,10 @@ $(O)/tests/unit/test_listen: tests/unit/test_listen.c tests/unit/unit.h \
 
 # The seccomp filter, applied for real in forked children.
 $(O)/tests/unit/test_sandbox: tests/unit/test_sandbox.c tests/unit/unit.h \
-    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/fcgi/sandbox.o
+    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/fcgi/sandbox.o $(O)/fcgi/fdpass.o
 	@mkdir -p $(dir $@)
-	$(UNIT_LINK) $(CORE_OBJS) $(O)/fcgi/sandbox.o $(MD_LINK) \
-	    $(SECCOMP_LIBS)
+	$(UNIT_LINK) $(CORE_OBJS) $(O)/fcgi/sandbox.o $(O)/fcgi/fdpass.o \
+	    $(MD_LINK) $(SECCOMP_LIBS)
 
 CHECK_UNIT_BINS	= $(filter $(O)/tests/unit/test_check%,$(UNIT_BINS))
 $(CHECK_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \

@@ -338,6 +338,24 @@ long	 channel_serve(struct channel *, const struct image *,
 	    const struct wire_parser *, unsigned char *, size_t);
 
 /*
+ * fdpass.c: one message and one descriptor over a unix socket
+ * (SCM_RIGHTS), as the loader and the supervisor pass an image on.
+ */
+#include <sys/types.h>
+/*
+ * Sends len bytes at data with fd attached (flags: MSG_DONTWAIT or 0;
+ * never SIGPIPE); returns what sendmsg does, EINTR retried.
+ */
+ssize_t	 fdpass_send(int, const void *, size_t, int, int);
+/*
+ * Receives one message of at most len bytes into data and the one
+ * descriptor it may carry into *fd (close-on-exec; else -1); returns
+ * what recvmsg does (0 at EOF), EINTR retried, or -2 if the message or
+ * its descriptors did not fit (then none is kept).
+ */
+ssize_t	 fdpass_recv(int, void *, size_t, int *, int);
+
+/*
  * loader.c: a reload's config loaded in a child of the supervisor and
  * handed over as a sealed memfd holding its image.
  */

@@ -93,24 +93,8 @@ loader_check(int fd, size_t size, struct image *img)
 static int
 send_image(int sock, const struct loader_done *done, int fd)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 cmsg;
-	struct iovec	 iov = { (void *)done, sizeof(*done) };
-	struct msghdr	 msg;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&cmsg, 0, sizeof(cmsg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	cmsg.h.cmsg_level = SOL_SOCKET;
-	cmsg.h.cmsg_type = SCM_RIGHTS;
-	cmsg.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&cmsg.h), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*done)) {
+	if (fdpass_send(sock, done, sizeof(*done), fd, 0) !=
+	    (ssize_t)sizeof(*done)) {
 		log_warn("loader: sendmsg");
 		return -1;
 	}
@@ -191,30 +175,12 @@ loader_start(struct loader *ld, const char *file)
 int
 loader_receive(struct loader *ld, struct loader_done *done)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 cmsg;
-	struct iovec	 iov = { done, sizeof(*done) };
-	struct msghdr	 msg;
-	struct cmsghdr	*c;
-	ssize_t		 n;
-	int		 fd = -1;
+	ssize_t	 n;
+	int	 fd;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	while ((n = recvmsg(ld->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) ==
-	    -1 && errno == EINTR)
-		;
+	n = fdpass_recv(ld->fd, done, sizeof(*done), &fd, MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return -2;
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	close(ld->fd);
 	ld->fd = -1;
 	if (n != (ssize_t)sizeof(*done) && fd != -1) {

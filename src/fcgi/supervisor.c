@@ -240,25 +240,9 @@ reap(struct supervisor *s, int64_t now)
 static int
 send_image(struct supervisor *s, struct slot *sl)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}			 cmsg;
 	struct worker_image	 wi = { s->generation, s->image_size };
-	struct iovec		 iov = { &wi, sizeof(wi) };
-	struct msghdr		 msg;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&cmsg, 0, sizeof(cmsg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	cmsg.h.cmsg_level = SOL_SOCKET;
-	cmsg.h.cmsg_type = SCM_RIGHTS;
-	cmsg.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&cmsg.h), &s->image, sizeof(int));
-	if (sendmsg(sl->sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	if (fdpass_send(sl->sock, &wi, sizeof(wi), s->image, MSG_DONTWAIT) ==
 	    (ssize_t)sizeof(wi))
 		return 0;
 	log_warn("worker %ld: sending the new image", (long)sl->pid);

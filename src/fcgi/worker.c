@@ -810,36 +810,6 @@ worker_slots(void)
 	return n < WORKER_CONNS_MAX ? n : WORKER_CONNS_MAX;
 }
 
-/* Receives one message and the descriptor it carries (else -1). */
-static ssize_t
-parent_recv(int sock, struct worker_image *wi, int *fd)
-{
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 cmsg;
-	struct iovec	 iov = { wi, sizeof(*wi) };
-	struct msghdr	 msg;
-	struct cmsghdr	*c;
-	ssize_t		 n;
-
-	*fd = -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	if ((n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
-		return n;
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		return -2;
-	return n;
-}
-
 /* Serves from the image in fd from now on, and acks its generation. */
 static void
 image_switch(struct worker *w, int fd, const struct worker_image *wi)
@@ -869,7 +839,8 @@ parent_input(struct worker *w)
 	int			 fd;
 
 	for (;;) {
-		n = parent_recv(w->parent_fd, &wi, &fd);
+		n = fdpass_recv(w->parent_fd, &wi, sizeof(wi), &fd,
+		    MSG_DONTWAIT);
 		if (n == 0) {
 			/* The supervisor is gone: EOF stays readable. */
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->parent_fd, NULL);
@@ -878,8 +849,6 @@ parent_input(struct worker *w)
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == (ssize_t)sizeof(wi) && fd != -1) {
 			image_switch(w, fd, &wi);
 			continue;

@@ -99,31 +99,15 @@ static int	 reload_sock[2] = { -1, -1 };
 static int
 reload_prepare(void)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 cmsg;
-	char		 c = 'i';
-	struct iovec	 iov = { &c, 1 };
-	struct msghdr	 msg;
-	int		 fd;
+	char	 c = 'i';
+	int	 fd;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, reload_sock) == -1 ||
 	    (fd = memfd_create("test", MFD_ALLOW_SEALING)) == -1 ||
 	    ftruncate(fd, 4096) == -1 || fcntl(fd, F_ADD_SEALS,
 	    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == -1)
 		return -1;
-	memset(&msg, 0, sizeof(msg));
-	memset(&cmsg, 0, sizeof(cmsg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	cmsg.h.cmsg_level = SOL_SOCKET;
-	cmsg.h.cmsg_type = SCM_RIGHTS;
-	cmsg.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&cmsg.h), &fd, sizeof(int));
-	if (sendmsg(reload_sock[0], &msg, 0) != 1)
+	if (fdpass_send(reload_sock[0], &c, 1, fd, 0) != 1)
 		return -1;
 	close(fd);
 	return 0;
@@ -133,26 +117,14 @@ reload_prepare(void)
 static void
 call_reload(void)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 cmsg;
 	char		 c;
-	struct iovec	 iov = { &c, 1 };
-	struct msghdr	 msg;
 	struct stat	 st;
 	void		*p;
 	int		 fd;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	if (recvmsg(reload_sock[1], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) !=
-	    1 || CMSG_FIRSTHDR(&msg) == NULL)
+	if (fdpass_recv(reload_sock[1], &c, 1, &fd, MSG_DONTWAIT) != 1 ||
+	    fd == -1)
 		_exit(2);
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
 	if (fstat(fd, &st) != 0 || st.st_size != 4096 ||
 	    fcntl(fd, F_GET_SEALS) == -1)
 		_exit(3);
