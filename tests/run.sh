@@ -126,7 +126,7 @@ exec valgrind -q --error-exitcode=99 --leak-check=full \
     --log-file=$vg/vg.%p "$TOP/build/mta-sts-fcgi" "\$@"
 EOW
 			chmod 0755 "$vg/mta-sts-fcgi"
-			export BIN=$vg/mta-sts-fcgi TIME_SCALE=10
+			export BIN=$vg/mta-sts-fcgi TIME_SCALE=10 VALGRIND=1
 			run_suite "$name" "$log"
 			for r in "$vg"/vg.*; do
 				# valgrind 3.19 does not know seccomp(2) (317);

@@ -423,6 +423,15 @@ int	 worker_run(const struct listener *, int, size_t, int, unsigned);
  */
 #define SUPERVISOR_STOP_SIGNALS \
 	SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU, SIGPWR
+#include <signal.h>
+/*
+ * Blocks the signals the supervisor takes (SIGCHLD, SIGHUP, the stop
+ * signals) into set, the previous mask into old, and ignores the rest
+ * whose default would kill us; main calls it before the first load, so
+ * that no signal during that load kills us (supervisor_run takes the
+ * pending ones).
+ */
+void	 supervisor_signals(sigset_t *, sigset_t *);
 /*
  * Runs nworkers workers serving the image of size bytes in fd until a
  * stop signal (SIGHUP reloads file through a loader); returns the exit

@@ -462,6 +462,7 @@ serve(struct options *o)
 	struct conf	 conf;
 	struct listener	 l;
 	struct priv	 priv;
+	sigset_t	 set, old;
 	size_t		 size;
 	long		 errors;
 	int		 image, status = 1;
@@ -477,6 +478,11 @@ serve(struct options *o)
 		    PROGNAME);
 		return 1;
 	}
+	/*
+	 * A reload or a stop signal during the first load waits for its
+	 * end, then takes effect; none kills us in the middle of it.
+	 */
+	supervisor_signals(&set, &old);
 	if ((errors = conf_load(&conf, o->file)) != 0) {
 		verdict(o->file, errors);
 		return 1;

@@ -484,14 +484,11 @@ ignore_signals(void)
 		signal(sig, SIG_IGN);
 }
 
-/* Everything before the first worker: 0, or -1 (said why). */
-static int
-prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
+void
+supervisor_signals(sigset_t *set, sigset_t *old)
 {
 	size_t	 i;
 
-	if (channel_init() == -1)
-		return -1;
 	sigemptyset(set);
 	sigaddset(set, SIGCHLD);
 	sigaddset(set, SIGHUP);
@@ -499,6 +496,15 @@ prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 		sigaddset(set, stop_signals[i]);
 	ignore_signals();
 	sigprocmask(SIG_BLOCK, set, old);
+}
+
+/* Everything before the first worker: 0, or -1 (said why). */
+static int
+prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
+{
+	if (channel_init() == -1)
+		return -1;
+	supervisor_signals(set, old);
 	if ((s->sigfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		log_warn("signalfd");
 		return -1;
@@ -547,8 +553,16 @@ supervisor_run(struct listener *l, int image, size_t image_size,
 	now = clock_ms();
 	for (i = 0; i < nworkers; i++)
 		spawn(&s, &s.slots[i], now);
-	while (wait_once(&s) == 0)
-		;
+	/*
+	 * Not one worker could start (descriptors or processes exhausted):
+	 * refuse to start rather than listen and never answer.
+	 */
+	if (running(&s) == 0) {
+		log_warnx("no worker could be started; not serving");
+		rc = 1;
+	} else
+		while (wait_once(&s) == 0)
+			;
 	stop(&s, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:

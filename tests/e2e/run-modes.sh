@@ -110,14 +110,17 @@ both workers running" 0 "$bad"
 	wait_gone "$pid" 10
 	check_eq "$name: SIGTERM stops it within a second" 0 $?
 }
-start closed-stdio bash -c "exec spawn-fcgi -n -s '$SCRATCH/cs.sock' -- \
-    '$BIN' -c '$conf' -w 2 >&- 2>&-"
-stdio_after_reload "spawn-fcgi, stdout and stderr closed" "$LAST_PID" \
-    "unix:$SCRATCH/cs.sock" 1 2
-start closed-stderr bash -c "exec '$BIN' -c '$conf' -w 2 \
-    -s 'unix:$SCRATCH/ce.sock' 2>&-"
-stdio_after_reload "-s unix:, stderr closed" "$LAST_PID" \
-    "unix:$SCRATCH/ce.sock" 2
+# Not under valgrind, whose own log takes the lowest closed descriptor.
+if [ -z "${VALGRIND:-}" ]; then
+	start closed-stdio bash -c "exec spawn-fcgi -n -s '$SCRATCH/cs.sock' \
+	    -- '$BIN' -c '$conf' -w 2 >&- 2>&-"
+	stdio_after_reload "spawn-fcgi, stdout and stderr closed" \
+	    "$LAST_PID" "unix:$SCRATCH/cs.sock" 1 2
+	start closed-stderr bash -c "exec '$BIN' -c '$conf' -w 2 \
+	    -s 'unix:$SCRATCH/ce.sock' 2>&-"
+	stdio_after_reload "-s unix:, stderr closed" "$LAST_PID" \
+	    "unix:$SCRATCH/ce.sock" 2
+fi
 
 # An invalid FCGI_WEB_SERVER_ADDRS is refused on an inherited socket
 # (it is ignored only for a plain CGI request, where it means nothing).

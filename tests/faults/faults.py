@@ -202,9 +202,10 @@ def stop_all():
 
 class Server:
     def __init__(self, name, conf, args=(), env=None, preexec=None,
-                 address=None, wrap=()):
+                 address=None, wrap=(), wait=True):
         """wrap: a command that runs the program (prlimit, sh -c), and
-        must exec it: the supervisor's PID stays the one started."""
+        must exec it: the supervisor's PID stays the one started.
+        wait=False: return at once, not when it serves."""
         self.name = name
         self.conf = conf
         self.sock = address or os.path.join(SCRATCH, name + ".sock")
@@ -219,7 +220,7 @@ class Server:
                                      preexec_fn=preexec)
         self.pid = self.proc.pid
         STARTED.append(self)
-        if not wait_until(self.ready, 5):
+        if wait and not wait_until(self.ready, 5):
             notok("%s: server started" % name, self.logtext())
 
     def ready(self):

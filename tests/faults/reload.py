@@ -369,6 +369,57 @@ def case_signals():
     check("...then SIGTERM stops them, status 0", (True, 0), (gone, status))
 
 
+def case_first_load_signals():
+    """Signals during the first load, before any worker or socket (the
+    issue 17 attack): SIGHUP and the ignored signals do not kill the
+    supervisor, which serves once the load ends; a stop signal ends it
+    then, with status 0 and no socket left."""
+    big = big_conf(2000000)
+    for sig in (signal.SIGHUP, signal.SIGALRM, signal.SIGRTMIN):
+        name = signal.Signals(sig).name
+        srv = Server("first-" + name, big, ["-w", "2"], wait=False)
+        time.sleep(0.3)
+        loading = srv.proc.poll() is None and not os.path.exists(srv.sock)
+        os.kill(srv.pid, sig)
+        up = wait_until(srv.ready, 60)
+        got = srv.exchange(request()).stdout if up else srv.logtext()
+        check("%s during the first load: not killed, serves once loaded"
+              % name, (True, True, ORG), (loading, up, got))
+        gone, status = srv.stop(seconds=3.0)
+        check("%s: ...then SIGTERM, status 0" % name, (True, 0),
+              (gone, status))
+    srv = Server("first-TERM", big, ["-w", "2"], wait=False)
+    time.sleep(0.3)
+    loading = srv.proc.poll() is None and not os.path.exists(srv.sock)
+    srv.proc.send_signal(signal.SIGTERM)
+    try:
+        status = srv.proc.wait(60)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+        status = srv.proc.wait()
+    check("SIGTERM during the first load: status 0 once it ends, no socket "
+          "left", (True, 0, False), (loading, status,
+                                     os.path.exists(srv.sock)))
+
+
+def case_no_worker():
+    """Too few descriptors for any worker (the issue 17 attack): it
+    refuses to start, status 1 and why, rather than listen and never
+    answer; no socket left."""
+    conf = os.path.join(SCRATCH, "conf.ini")
+    srv = Server("no-worker", conf, ["-w", "2"], wait=False,
+                 wrap=["prlimit", "--nofile=9"])
+    try:
+        status = srv.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+        status = srv.proc.wait()
+    check("descriptor limit 9: status 1, 'no worker could be started', no "
+          "socket left", (1, True, False),
+          (status, "no worker could be started; not serving" in
+           srv.logtext(), os.path.exists(srv.sock)))
+
+
 def main():
     conf = os.path.join(SCRATCH, "conf.ini")
     with open(os.path.join(TOP, "etc/mta-sts-fcgi.ini")) as f:
@@ -388,6 +439,8 @@ def main():
     if os.geteuid() == 0:
         faults.timed(case_nproc)()
     faults.timed(case_term_during_load)()
+    faults.timed(case_first_load_signals)()
+    faults.timed(case_no_worker)()
     faults.timed(case_signals)()
     return 1 if faults.failures else 0
 

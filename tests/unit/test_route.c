@@ -269,21 +269,26 @@ test_paths(void)
 		{ "/.well-known/mta-sts.txt\xff", 0 },
 	};
 	struct table		 t;
+	struct image		 img;
 	struct route_request	 req;
 	struct route_response	 res;
+	unsigned char		*buf;
 	size_t			 i;
 
 	build(&t, 1);
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	buf = build_image(&t, &img);
+	CHECK(buf != NULL, "the paths' image opens");
+	for (i = 0; buf != NULL && i < sizeof(rows) / sizeof(rows[0]); i++) {
 		memset(&req, 0, sizeof(req));
 		req.method = "GET";
 		req.host = "mta-sts.example.org";
 		req.request_uri = rows[i].uri;
-		route_request(&t, &req, &res);
+		route_request(&img, &req, &res);
 		CHECK(res.status == (rows[i].policy ? 200 : 404),
 		    "REQUEST_URI \"%s\": want %s, got %d", rows[i].uri,
 		    rows[i].policy ? "the policy" : "404", res.status);
 	}
+	free(buf);
 	table_free(&t);
 }
 
