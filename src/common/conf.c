@@ -133,6 +133,12 @@ conf_error(struct loader *ld, unsigned long line, const char *fmt, ...)
 	char	 msg[1024];
 	va_list	 ap;
 
+	/*
+	 * After running out of memory the loader's state is not to be
+	 * trusted: what it would report next is not the config's fault.
+	 */
+	if (ld->nomem)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -152,6 +158,8 @@ conf_warning(struct loader *ld, enum warning_kind kind, unsigned long line,
 	char	 msg[1024];
 	va_list	 ap;
 
+	if (ld->nomem)
+		return;
 	ld->warnings++;
 	if (ld->warned[kind]++ >= WARN_SHOWN)
 		return;
@@ -463,6 +471,8 @@ conf_reader(char *str, int num, void *stream)
 	size_t		 len = 0;
 	char		*p = NULL;
 
+	if (ld->nomem)
+		return NULL;	/* stop reading: the load has failed */
 	if ((n = getline(&ld->buf, &ld->bufsize, ld->fp)) == -1) {
 		if (ferror(ld->fp))
 			conf_error(ld, ld->line, "read error: %s",

@@ -102,7 +102,7 @@ private_dir(int dir, char name[32])
 {
 	struct stat	 st;
 	unsigned	 r;
-	int		 fd, tries;
+	int		 fd, tries, saved;
 
 	for (tries = 0; tries < 100; tries++) {
 		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
@@ -116,8 +116,13 @@ private_dir(int dir, char name[32])
 	}
 	fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
-	if (fd == -1)
+	if (fd == -1) {
+		/* Out of descriptors, say: leave no directory behind. */
+		saved = errno;
+		unlinkat(dir, name, AT_REMOVEDIR);
+		errno = saved;
 		return -1;
+	}
 	/* Still the one we made, not one put in its place? */
 	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
 	    (st.st_mode & 07777) != 0700) {

@@ -109,14 +109,19 @@ loader_child(int sock, const char *file, pid_t parent)
 	struct conf		 conf;
 	sigset_t		 none;
 	long			 errors;
-	int			 sig, fd;
+	int			 fd;
 
-	/* Killed with the supervisor, and by any signal's default. */
+	/*
+	 * Killed with the supervisor, and by a stop signal (their default:
+	 * the supervisor takes them through its signalfd, with no handler).
+	 * What the supervisor ignores stays ignored here, and so does
+	 * SIGHUP: a reload sent to the whole group (systemctl kill) must
+	 * not end the load it asks for.
+	 */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Only the socket to the supervisor and stdio: no worker's socket. */

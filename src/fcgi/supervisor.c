@@ -154,7 +154,8 @@ announce(struct supervisor *s)
 	const struct loader_done	*d = &s->announce;
 	size_t				 i;
 
-	if (!s->announcing)
+	/* Stopping, the workers are going away: nothing was reloaded. */
+	if (!s->announcing || s->stopping)
 		return;
 	for (i = 0; i < s->nworkers; i++)
 		if (s->slots[i].pid > 0 && s->slots[i].acked != s->generation)

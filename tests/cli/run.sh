@@ -79,6 +79,48 @@ bare ipv6^1^mta-sts-fcgi: ::1:9000: not a socket address: want unix:/path, /path
 relative unix path^1^mta-sts-fcgi: rel.sock: a unix socket path must be absolute^-c $good -s unix:rel.sock
 EOT
 
+# Out of memory part way through a config (RLIMIT_AS): one error, the
+# line it happened at, and nothing after it that the loader's torn state
+# would make up (it once reported 133,468 false errors).  The limits
+# sweep the load's whole course.
+awk 'BEGIN {
+	print "[policy]\nmode = enforce\nmx = mail.example.com\nmax_age = 604800"
+	for (i = 0; i < 200000; i++)
+		printf "[domain d%d.example.com]\nmx = mx%d.example.net\n", i, i % 1000
+}' >"$SCRATCH/big.ini"
+bad=
+for as in 30 34 38 42 46 50 54 58 62; do
+	prlimit --as=$((as * 1000000)) "$BIN" -t -c "$SCRATCH/big.ini" \
+	    >/dev/null 2>"$SCRATCH/oom.err"
+	st=$?
+	n=$(grep -c ': ' "$SCRATCH/oom.err")
+	if [ $st -eq 1 ]; then
+		[ "$n" -eq 2 ] && grep -q ': out of memory$' "$SCRATCH/oom.err" &&
+		    grep -q ': configuration has 1 error$' "$SCRATCH/oom.err" ||
+		    bad="$bad ${as}M:$n"
+	elif [ $st -ne 0 ]; then
+		bad="$bad ${as}M:status$st"
+	fi
+done
+check_eq "out of memory at any point of a load: one error, nothing made up" \
+    "" "$bad"
+
+# Too few descriptors to start (the second issue 17 attack left the
+# socket's private directory behind at 6): status 1, nothing left in the
+# socket's directory, at every limit too low to serve.
+mkdir "$SCRATCH/lowfd"
+bad=
+for n in 4 5 6 7 8 9; do
+	timeout 10 prlimit --nofile=$n "$BIN" -c "$TOP/etc/mta-sts-fcgi.ini" -w 2 \
+	    -s "unix:$SCRATCH/lowfd/s.sock" >/dev/null 2>&1 </dev/null
+	st=$?
+	left=$(ls -A "$SCRATCH/lowfd")
+	[ $st -eq 1 ] && [ -z "$left" ] || bad="$bad $n:$st:$left"
+	rm -rf "${SCRATCH:?}/lowfd/"* "$SCRATCH"/lowfd/.[!.]*
+done
+check_eq "descriptor limits 4 to 9: status 1, the socket's directory empty" \
+    "" "$bad"
+
 # A FIFO as the config is refused at once, never waited on: by -t, by a
 # CGI request (which gets its 500) and by a server about to start.
 mkfifo "$SCRATCH/fifo"

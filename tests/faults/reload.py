@@ -402,6 +402,51 @@ def case_first_load_signals():
                                      os.path.exists(srv.sock)))
 
 
+def case_loader_signals():
+    """A reload sent to the whole process group (systemctl kill), and the
+    signals the supervisor ignores, reach the loader too: it goes on, and
+    the load it was doing completes (the second issue 17 attack)."""
+    conf = os.path.join(SCRATCH, "loader-sig.ini")
+    write_conf(conf, open(os.path.join(SCRATCH, "conf.ini")).read())
+    srv = Server("loader-sig", conf, ["-w", "2"])
+    wait_until(lambda: len(serving_workers(srv)) == 2, 3)
+    workers = serving_workers(srv)
+    os.rename(big_conf(2000000), conf)
+    os.kill(srv.pid, signal.SIGHUP)
+
+    def loaders():
+        return [p for p in faults.children(srv.pid) if p not in workers]
+    found = wait_until(lambda: len(loaders()) == 1, 3)
+    for sig in (signal.SIGHUP, signal.SIGALRM, signal.SIGIO,
+                signal.SIGRTMIN):
+        for p in loaders():
+            os.kill(p, sig)
+    done = wait_until(lambda: reloads(srv) >= 1, 60)
+    check("SIGHUP, SIGALRM, SIGIO, SIGRTMIN to the loader: the load goes "
+          "on and completes", (True, True, False),
+          (found, done, "loader was killed" in srv.logtext()))
+    gone, status = srv.stop(seconds=3.0)
+    check("...then SIGTERM, status 0", (True, 0), (gone, status))
+
+
+def case_stop_before_ack():
+    """SIGTERM while a stopped worker has not taken the new image: it is
+    killed, and no "reloaded" is logged, since nothing was (the second
+    issue 17 attack)."""
+    conf = os.path.join(SCRATCH, "stop-ack.ini")
+    text = open(os.path.join(SCRATCH, "conf.ini")).read()
+    write_conf(conf, text)
+    srv = Server("stop-ack", conf, ["-w", "2"])
+    wait_until(lambda: len(serving_workers(srv)) == 2, 3)
+    os.kill(serving_workers(srv)[0], signal.SIGSTOP)
+    write_conf(conf, text.replace("mode = testing", "mode = enforce", 1))
+    os.kill(srv.pid, signal.SIGHUP)
+    time.sleep(0.3)
+    gone, status = srv.stop(seconds=3.0)
+    check("SIGTERM before a stopped worker acks: status 0, no 'reloaded'",
+          (True, 0, 0), (gone, status, reloads(srv)))
+
+
 def case_no_worker():
     """Too few descriptors for any worker (the issue 17 attack): it
     refuses to start, status 1 and why, rather than listen and never
@@ -440,6 +485,8 @@ def main():
         faults.timed(case_nproc)()
     faults.timed(case_term_during_load)()
     faults.timed(case_first_load_signals)()
+    faults.timed(case_loader_signals)()
+    faults.timed(case_stop_before_ack)()
     faults.timed(case_no_worker)()
     faults.timed(case_signals)()
     return 1 if faults.failures else 0
