@@ -254,6 +254,61 @@ is_text_plain(const char *ct)
 }
 
 /*
+ * policy-fetch for a header a sender reads that came more than once
+ * (RFC 9110 §5.3: none of them is a list): senders take the first, the
+ * last, or refuse the response.  1 if one did.
+ */
+static int
+repeated_header(const struct check_https_answer *f, const char *what,
+    struct check_result *r)
+{
+	const struct check_policy_headers	*hs = &f->headers;
+	int					 h;
+
+	for (h = 0; h < CHECK_POLICY_HEADERS; h++)
+		if (hs->n[h] > 1)
+			break;
+	if (h == CHECK_POLICY_HEADERS)
+		return 0;
+	if (h == CHECK_POLICY_CONTENT_TYPE)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: %u Content-Type headers, "
+		    "\"%s\" first, \"%s\" last: senders that read the first "
+		    "(postfix-mta-sts-resolver) or refuse both (mailauth 7 "
+		    "strict) see no policy; send one, text/plain (RFC 9110 "
+		    "§5.3, RFC 8461 §3.2)", what, hs->n[h], hs->first[h],
+		    hs->last[h]);
+	else
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: %u %s headers, \"%s\" first, "
+		    "\"%s\" last: senders read one or the other, or refuse the "
+		    "response; send one (RFC 9110 §5.3)", what, hs->n[h],
+		    check_policy_header_str(h), hs->first[h], hs->last[h]);
+	return 1;
+}
+
+/* policy-fetch when the policy served is valid but not this config's. */
+static void
+other_policy(const struct check_domain_target *d,
+    const struct check_policy *want, const struct check_policy *got,
+    const char *what, struct check_result *r)
+{
+	char	 diff[1024];
+
+	if (check_policy_diff(got, want, diff, sizeof(diff)) > 0)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: the policy served is not "
+		    "this config's (%s): serve this config there, then "
+		    "publish its id %s", what, diff, d->policy->id);
+	else
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: the policy served has this "
+		    "config's fields but not its bytes: %s; serve this "
+		    "config's bytes there, then publish its id %s", what,
+		    diff, d->policy->id);
+}
+
+/*
  * policy-fetch for a response from one address (what): status 200, a
  * text/plain body senders read whole, a valid policy, this config's.
  */
@@ -263,11 +318,13 @@ served_policy(const struct check_domain_target *d,
     const char *what, struct check_result *r)
 {
 	struct check_policy	 got;
-	const char		*body;
-	char			 err[256], diff[1024];
+	const char		*body, *ct;
+	char			 err[256];
 	size_t			 len;
 
 	body = policy_body(d->policy, &len);
+	ct = f->headers.n[CHECK_POLICY_CONTENT_TYPE] > 0 ?
+	    f->headers.first[CHECK_POLICY_CONTENT_TYPE] : "(none)";
 	if (f->status >= 300 && f->status < 400)
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: status %ld redirecting to %s: "
@@ -278,29 +335,24 @@ served_policy(const struct check_domain_target *d,
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: status %ld, want 200 and the "
 		    "policy", what, f->status);
+	else if (repeated_header(f, what, r))
+		;
 	else if (f->too_large)
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: the body is over 64 KiB, more "
 		    "than senders read", what);
-	else if (!is_text_plain(f->content_type))
+	else if (!is_text_plain(ct))
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: Content-Type \"%s\", senders "
-		    "want text/plain (RFC 8461 §3.2)", what,
-		    f->content_type[0] != '\0' ? f->content_type : "(none)");
+		    "want text/plain (RFC 8461 §3.2)", what, ct);
 	else if (check_policy_parse(&got, f->body != NULL ? f->body : "",
 	    f->body_len, err, sizeof(err)) == -1)
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: not a valid policy: %s", what,
 		    err);
 	else {
-		if (f->body_len != len || memcmp(f->body, body, len) != 0) {
-			check_policy_diff(&got, want, diff, sizeof(diff));
-			check_result_add(r, CHECK_RESULT_POLICY_FETCH,
-			    CHECK_RESULT_CRITICAL, "%s: the policy served is "
-			    "not this config's (%s): serve this config there, "
-			    "then publish its id %s", what, diff,
-			    d->policy->id);
-		}
+		if (f->body_len != len || memcmp(f->body, body, len) != 0)
+			other_policy(d, want, &got, what, r);
 		check_policy_free(&got);
 	}
 }

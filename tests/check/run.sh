@@ -83,7 +83,8 @@ EOC
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
 nostarttls mxname mxtls11 mxexpired mxuntrusted slow tlsrpt twoaddr nomx
-nullmx big invalid cname wildcard bigehlo split none"
+nullmx big invalid cname wildcard bigehlo split none twoct reorder
+upper"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -105,6 +106,7 @@ for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
     mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
+    twoct reorder upper \
     hangweb hangmx mxcnonly manyaddr manymx mxip slowmany tchang odd; do
 	web_names="$web_names mta-sts.$d.test"
 done
@@ -217,7 +219,8 @@ sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{
 
 # --- the policy host: nginx in front of our responder ---
 mkdir -p "$SCRATCH/html/.well-known" "$SCRATCH/differs/.well-known" \
-    "$SCRATCH/big/.well-known" "$SCRATCH/invalid/.well-known"
+    "$SCRATCH/big/.well-known" "$SCRATCH/invalid/.well-known" \
+    "$SCRATCH/reorder/.well-known" "$SCRATCH/upper/.well-known"
 # Over 64 KiB: a valid start, then 70,000 bytes of extension lines.
 {
 	printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n'
@@ -229,6 +232,11 @@ printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n'
     >"$SCRATCH/html/.well-known/mta-sts.txt"
 printf 'version: STSv1\r\nmode: testing\r\nmx: mx.ok.test\r\nmax_age: 604800\r\n' \
     >"$SCRATCH/differs/.well-known/mta-sts.txt"
+# The config's fields, in another order; then with the mx in upper case.
+printf 'mode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\nversion: STSv1\r\n' \
+    >"$SCRATCH/reorder/.well-known/mta-sts.txt"
+printf 'version: STSv1\r\nmode: enforce\r\nmx: MX.OK.TEST\r\nmax_age: 86400\r\n' \
+    >"$SCRATCH/upper/.well-known/mta-sts.txt"
 world_fcgi_server web 'listen 127.0.0.1:443 ssl default_server;' \
     'listen [::1]:443 ssl default_server;' \
     'location / { return 404; }' >"$SCRATCH/servers"
@@ -247,10 +255,24 @@ server {
     ssl_certificate_key @DIR@/web.key;
     return 404;
 }
+# The pasted snippet: return's text goes out as default_type, then
+# add_header adds a second Content-Type.
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.twoct.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    location = /.well-known/mta-sts.txt {
+        types { }
+        default_type application/octet-stream;
+        add_header Content-Type text/plain;
+        return 200 "version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n";
+    }
+}
 EON
 # Static policy files, each site with the type its .txt is served as.
 for c in html:text/html differs:text/plain big:text/plain \
-    invalid:text/plain; do
+    invalid:text/plain reorder:text/plain upper:text/plain; do
 	cat >>"$SCRATCH/servers" <<EON
 server {
     listen 127.0.0.1:443 ssl;
@@ -386,9 +408,27 @@ check_case "one address of two refuses" 2 twoaddr.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 twoaddr.test: policy-fetch: critical: https://mta-sts.twoaddr.test$U from 127.0.0.8: cannot connect to port 443: Connection refused
 EOW
+# The six of issue 18, each a world where the checker and real senders
+# (postfix-mta-sts-resolver with Postfix, mailauth, mx-connect) once
+# disagreed.  1: nginx's pasted "return 200" under default_type sends two
+# Content-Type headers; libcurl's summary keeps the last, a sender may
+# read the first.
+check_case "two Content-Type headers, the first not text/plain" 2 twoct.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+twoct.test: policy-fetch: critical: https://mta-sts.twoct.test$U from 127.0.0.1: 2 Content-Type headers, "application/octet-stream" first, "text/plain" last: senders that read the first (postfix-mta-sts-resolver) or refuse both (mailauth 7 strict) see no policy; send one, text/plain (RFC 9110 §5.3, RFC 8461 §3.2)
+EOW
 check_case "no MX record" 1 nomx.test <<EOW
 MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
 nomx.test: mx-coverage: warning: nomx.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+EOW
+# 5 and 6: senders accept both; the bytes are not this config's.
+check_case "the config's fields in another order" 2 reorder.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+reorder.test: policy-fetch: critical: https://mta-sts.reorder.test$U from 127.0.0.1: the policy served has this config's fields but not its bytes: in another order, which senders accept (RFC 8461 §3.2 sets none); serve this config's bytes there, then publish its id $(id_of reorder.test)
+EOW
+check_case "an mx in upper case" 2 upper.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+upper.test: policy-fetch: critical: https://mta-sts.upper.test$U from 127.0.0.1: the policy served has this config's fields but not its bytes: mx MX.OK.TEST where this config has mx.ok.test, which senders accept (host names compare without case, RFC 4343); serve this config's bytes there, then publish its id $(id_of upper.test)
 EOW
 check_case "a null MX" 1 nullmx.test <<EOW
 MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
@@ -601,7 +641,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 35 domains checked: 25 critical, 6 warning, 4 OK"
+	echo "MTA-STS CRITICAL - 38 domains checked: 28 critical, 6 warning, 4 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
