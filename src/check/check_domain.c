@@ -432,46 +432,50 @@ fetch_policy(struct check_domain_thread *th,
 	return 0;
 }
 
-/* mx-tls for one MX host. */
+/*
+ * mx-tls for one MX host, kind "MX host", or "implicit MX host" for the
+ * domain itself when it has no MX record.
+ */
 static void
 mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
-    const char *mx, enum check_result_severity sev, struct check_result *r)
+    const char *kind, const char *mx, enum check_result_severity sev,
+    struct check_result *r)
 {
 	struct check_dns_answer	 a;
 	struct check_smtp_answer	 s;
 	char			 what[DNAME_MAX + 64];
 	size_t			 i;
 
-	snprintf(what, sizeof(what), "MX host %s", mx);
+	snprintf(what, sizeof(what), "%s %s", kind, mx);
 	if (late(th, r, CHECK_RESULT_MX_TLS, what))
 		return;
 	check_dns_addrs(th->dns, mx, &a, th->deadline);
 	if (a.late) {
-		snprintf(what, sizeof(what), "the AAAA records of MX host %s",
-		    mx);
+		snprintf(what, sizeof(what), "the AAAA records of %s %s",
+		    kind, mx);
 		(void)late(th, r, CHECK_RESULT_MX_TLS, what);
 	}
 	if (a.status == CHECK_DNS_NOSERVER)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    CHECK_RESULT_UNKNOWN, "MX host %s A/AAAA: "
-		    "%s, so it could not be checked", mx,
+		    CHECK_RESULT_UNKNOWN, "%s %s A/AAAA: "
+		    "%s, so it could not be checked", kind, mx,
 		    check_dns_strerror(&a));
 	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    sev, "MX host %s A/AAAA: %s", mx,
+		    sev, "%s %s A/AAAA: %s", kind, mx,
 		    check_dns_strerror(&a));
 	else if (a.nstrings == 0 && !a.late)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    sev, "MX host %s has no A or AAAA "
-		    "record", mx);
+		    sev, "%s %s has no A or AAAA "
+		    "record", kind, mx);
 	if (a.nstrings > CHECK_MAX_ADDRS)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
 		    CHECK_RESULT_WARNING, "%s has %zu "
 		    "addresses; only the first %d were checked", what,
 		    a.nstrings, CHECK_MAX_ADDRS);
 	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
-		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
-		    a.strings[i], o->smtp_port);
+		snprintf(what, sizeof(what), "%s %s at %s port %u", kind,
+		    mx, a.strings[i], o->smtp_port);
 		if (late(th, r, CHECK_RESULT_MX_TLS, what))
 			break;
 		check_smtp_starttls(mx, a.strings[i], o->smtp_port, &s);
@@ -577,7 +581,41 @@ mx_tls_hosts(struct check_domain_thread *th,
 		    CHECK_MAX_MX_TLS);
 	for (i = 0; i < a->nmx && i < CHECK_MAX_MX_TLS && !th->late; i++)
 		if (a->mx[i].host[0] != '\0')
-			mx_tls(th, o, a->mx[i].host, sev, r);
+			mx_tls(th, o, "MX host", a->mx[i].host, sev, r);
+}
+
+/*
+ * mx-coverage and mx-tls for a domain with no MX record: senders deliver
+ * to the domain itself, the implicit MX (RFC 5321 §5.1), and match it
+ * against the mx patterns like any MX host (RFC 8461 §4.1).
+ */
+static void
+implicit_mx(struct check_domain_thread *th,
+    const struct check_domain_options *o, const struct check_domain_target *d,
+    const struct check_policy *want, enum check_result_severity sev,
+    struct check_result *r)
+{
+	size_t	 j;
+	int	 hit;
+
+	for (hit = 0, j = 0; j < want->nmx && !hit; j++)
+		hit = check_mx_match(want->mx[j], d->name);
+	if (!hit)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s has no "
+		    "MX record, so senders deliver to %s itself (the implicit "
+		    "MX, RFC 5321 §5.1), which matches no mx pattern of the "
+		    "%s policy, so senders %s: publish MX records or add "
+		    "\"mx = %s\" to this config", d->name, d->name,
+		    want->mode, sev == CHECK_RESULT_CRITICAL ? "refuse to "
+		    "deliver there" : "report failures", d->name);
+	for (j = 0; j < want->nmx; j++)
+		if (!check_mx_match(want->mx[j], d->name))
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+			    CHECK_RESULT_WARNING, "mx pattern %s matches no "
+			    "MX host of %s: remove it or check the MX records",
+			    want->mx[j], d->name);
+	if (!o->no_smtp)
+		mx_tls(th, o, "implicit MX host", d->name, sev, r);
 }
 
 /* mx-coverage and mx-tls; -1 if DNS did not answer. */
@@ -603,10 +641,7 @@ mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
 		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s MX: %s",
 		    d->name, check_dns_strerror(&a));
 	else if (a.nmx == 0)
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
-		    CHECK_RESULT_WARNING, "%s has no MX record: senders fall "
-		    "back to its address records, which no mx pattern "
-		    "describes; publish MX records", d->name);
+		implicit_mx(th, o, d, want, sev, r);
 	else if (a.nmx == 1 && a.mx[0].host[0] == '\0')
 		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
 		    CHECK_RESULT_WARNING, "%s has a null MX (RFC 7505): it "

@@ -77,14 +77,17 @@ mx = *.manymx.test
 
 [domain slowmany.test]
 mx = *.slowmany.test
+
+[domain implicit.test]
+mx = implicit.test
 EOC
 
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
 nostarttls mxname mxtls11 mxexpired mxuntrusted slow tlsrpt twoaddr nomx
-nullmx big invalid cname wildcard bigehlo split none twoct reorder
-upper"
+nullmx big invalid cname wildcard bigehlo split none twoct implicit
+reorder upper"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -106,7 +109,7 @@ for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
     mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
-    twoct reorder upper \
+    twoct implicit reorder upper \
     hangweb hangmx mxcnonly manyaddr manymx mxip slowmany tchang odd; do
 	web_names="$web_names mta-sts.$d.test"
 done
@@ -116,7 +119,7 @@ cert expired good "mta-sts.expired.test" 200101000000Z 200201000000Z
 cert untrusted other "mta-sts.untrusted.test"
 cert expiring good "mta-sts.expiring.test" 10
 cert mx good "mx.ok.test mx1.good.test mx2.uncovered.test mx2.testing.test
-    a.b.wildcard.test *.manymx.test"
+    a.b.wildcard.test *.manymx.test nomx.test implicit.test"
 cert mxother good "mx.other.test"
 cert mxtls11 good "mx.mxtls11.test"
 cert mxexpired good "mx.mxexpired.test" 200101000000Z 200201000000Z
@@ -156,7 +159,9 @@ for d in $domains $hung; do
 	nostarttls.test|mxname.test|hangmx.test|bigehlo.test|mxtls11.test|\
 	mxexpired.test|mxuntrusted.test)
 		echo "mx-host=$d,mx.$d,10" ;;
-	slow.test|nomx.test) ;;
+	slow.test) ;;
+	# No MX record: senders deliver to the domain itself (RFC 5321 §5.1).
+	nomx.test|implicit.test) echo "host-record=$d,127.0.0.2" ;;
 	nullmx.test) echo "mx-host=$d,.,0" ;;
 	none.test) echo "mx-host=$d,mx.elsewhere.test,10" ;;
 	wildcard.test) echo "mx-host=$d,a.b.$d,10" ;;
@@ -417,9 +422,16 @@ check_case "two Content-Type headers, the first not text/plain" 2 twoct.test <<E
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 twoct.test: policy-fetch: critical: https://mta-sts.twoct.test$U from 127.0.0.1: 2 Content-Type headers, "application/octet-stream" first, "text/plain" last: senders that read the first (postfix-mta-sts-resolver) or refuse both (mailauth 7 strict) see no policy; send one, text/plain (RFC 9110 §5.3, RFC 8461 §3.2)
 EOW
-check_case "no MX record" 1 nomx.test <<EOW
-MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
-nomx.test: mx-coverage: warning: nomx.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+# 2 and 3: with no MX record, senders deliver to the domain itself, the
+# implicit MX (RFC 5321 §5.1), and match it against the mx patterns;
+# its TLS is checked as any MX host's (nomx.test's certificate names it).
+check_case "no MX record under enforce: the implicit MX not covered" 2 nomx.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+nomx.test: mx-coverage: critical: nomx.test has no MX record, so senders deliver to nomx.test itself (the implicit MX, RFC 5321 §5.1), which matches no mx pattern of the enforce policy, so senders refuse to deliver there: publish MX records or add "mx = nomx.test" to this config
+nomx.test: mx-coverage: warning: mx pattern mx.ok.test matches no MX host of nomx.test: remove it or check the MX records
+EOW
+check_case "no MX record, the implicit MX covered" 0 implicit.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
 EOW
 # 5 and 6: senders accept both; the bytes are not this config's.
 check_case "the config's fields in another order" 2 reorder.test <<EOW
@@ -600,7 +612,10 @@ MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 odd.test: sts-record: critical: no TXT record "v=STSv1; id=..." at _mta-sts.odd.test, so senders ignore the policy; publish: $(rec_of odd.test)
 odd.test: tlsrpt-record: warning: no TXT record "v=TLSRPTv1; rua=..." at _smtp._tls.odd.test, so no sender reports TLS failures; publish: $(rua_rec_of odd.test)
 odd.test: policy-host: critical: mta-sts.odd.test A/AAAA: AAAA: the DNS server answered SERVFAIL; senders may not find every address of it
-odd.test: mx-coverage: warning: odd.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+odd.test: mx-coverage: critical: odd.test has no MX record, so senders deliver to odd.test itself (the implicit MX, RFC 5321 §5.1), which matches no mx pattern of the enforce policy, so senders refuse to deliver there: publish MX records or add "mx = odd.test" to this config
+odd.test: mx-coverage: warning: mx pattern mx.ok.test matches no MX host of odd.test: remove it or check the MX records
+odd.test: mx-tls: critical: implicit MX host odd.test A/AAAA: AAAA: the DNS server answered SERVFAIL
+odd.test: mx-tls: critical: implicit MX host odd.test at 127.0.0.1 port 25: connect: Connection refused
 EOW
 in_ns env https_proxy=http://127.0.0.99:3128 HTTPS_PROXY=http://127.0.0.99:3128 \
     ALL_PROXY=http://127.0.0.99:3128 "$CHECK" -c "$conf" \
@@ -641,7 +656,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 38 domains checked: 28 critical, 6 warning, 4 OK"
+	echo "MTA-STS CRITICAL - 39 domains checked: 29 critical, 5 warning, 5 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
@@ -698,7 +713,7 @@ check_eq "a domain of silent hosts costs 40 s and one step, no more: ${ms} ms" 1
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 15 domains checked: 10 critical, 3 warning, 2 OK" \
+    "2 MTA-STS CRITICAL - 16 domains checked: 10 critical, 3 warning, 3 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.
