@@ -126,12 +126,32 @@ txt_records(struct check_domain_thread *th, struct check_result *r,
 	return 0;
 }
 
+/*
+ * A TXT record that would be an STS record but for blanks before its
+ * "v=STSv1", or NULL: to say why senders see none.
+ */
+static const char *
+blank_led_sts(const struct check_dns_answer *a)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < a->nstrings; i++) {
+		for (n = 0; a->strings[i][n] == ' ' ||
+		    a->strings[i][n] == '\t'; n++)
+			;
+		if (n > 0 && check_record_is_sts(a->strings[i] + n))
+			return a->strings[i];
+	}
+	return NULL;
+}
+
 /* sts-record and sts-id; -1 if DNS did not answer. */
 static int
 sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
     struct check_result *r)
 {
 	struct txt_found	 t;
+	const char		*led;
 	char			 rec[512], id[64], err[256];
 
 	publish_line(rec, sizeof(rec), 1, d);
@@ -142,7 +162,12 @@ sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
 		check_result_add(r, CHECK_RESULT_STS_RECORD,
 		    CHECK_RESULT_CRITICAL, "%s TXT: %s; "
 		    "senders see no policy", t.name, check_dns_strerror(&t.a));
-	else if (t.n == 0)
+	else if (t.n == 0 && (led = blank_led_sts(&t.a)) != NULL) {
+		(void)check_record_sts(led, id, sizeof(id), err, sizeof(err));
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "\"%.*s\" at %s: %s; publish: %s",
+		    TXT_SHOW, led, t.name, err, rec);
+	} else if (t.n == 0)
 		check_result_add(r, CHECK_RESULT_STS_RECORD,
 		    CHECK_RESULT_CRITICAL, "no TXT record "
 		    "\"v=STSv1; id=...\" at %s, so senders ignore the policy; "

@@ -87,7 +87,7 @@ broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
 nostarttls mxname mxtls11 mxexpired mxuntrusted slow tlsrpt twoaddr nomx
 nullmx big invalid cname wildcard bigehlo split none twoct implicit
-reorder upper"
+blanks padded reorder upper"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -109,7 +109,7 @@ for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
     mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
-    twoct implicit reorder upper \
+    twoct implicit blanks padded reorder upper \
     hangweb hangmx mxcnonly manyaddr manymx mxip slowmany tchang odd; do
 	web_names="$web_names mta-sts.$d.test"
 done
@@ -136,7 +136,8 @@ cp "$SCRATCH/chain.key" "$SCRATCH/chain-full.key"
 zone=$SCRATCH/zone
 : >"$zone"
 for d in $domains $hung; do
-	case $d in notxt.test|slow.test|cname.test|split.test) ;; *)
+	case $d in notxt.test|slow.test|cname.test|split.test|blanks.test|\
+	    padded.test) ;; *)
 		echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\"" ;;
 	esac
 	case $d in tlsrpt.test|slow.test) ;; *)
@@ -191,6 +192,8 @@ cname=_mta-sts.cname.test,_mta-sts.shared.test
 host-record=mta-sts.shared.test,127.0.0.1
 cname=mta-sts.cname.test,mta-sts.shared.test
 txt-record=_mta-sts.split.test,"v=STSv1; ","id=$(id_of split.test)"
+txt-record=_mta-sts.blanks.test,"v=STSv1; id=$(id_of blanks.test)  "
+txt-record=_mta-sts.padded.test," v=STSv1; id=$(id_of padded.test)"
 EOZ
 # tchang.test's and odd.test's records are all asked of their own
 # servers.
@@ -433,6 +436,15 @@ EOW
 check_case "no MX record, the implicit MX covered" 0 implicit.test <<EOW
 MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
 EOW
+# 4: RFC 8461 §3.1 allows blanks only around ";".
+check_case "blanks after the last field of the TXT record" 2 blanks.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+blanks.test: sts-record: critical: "v=STSv1; id=$(id_of blanks.test)  " at _mta-sts.blanks.test: blanks after the last field, which RFC 8461 §3.1 allows only around ";": lenient senders (postfix-mta-sts-resolver, mailauth lax) still read its id, strict ones (mailauth 7 strict) see no policy; publish: $(rec_of blanks.test)
+EOW
+check_case "a blank before v=STSv1" 2 padded.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+padded.test: sts-record: critical: " v=STSv1; id=$(id_of padded.test)" at _mta-sts.padded.test: blanks before "v=STSv1": senders discard a record that does not begin with "v=STSv1;" (RFC 8461 §3.1), so they see no policy; publish: $(rec_of padded.test)
+EOW
 # 5 and 6: senders accept both; the bytes are not this config's.
 check_case "the config's fields in another order" 2 reorder.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
@@ -656,7 +668,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 39 domains checked: 29 critical, 5 warning, 5 OK"
+	echo "MTA-STS CRITICAL - 41 domains checked: 31 critical, 5 warning, 5 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
