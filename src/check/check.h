@@ -160,7 +160,8 @@ int		 check_record_tlsrpt(const char *, char *, size_t, char *,
 int		 check_record_same_uris(const char *, const char *);
 
 /*
- * check_policy.c: a fetched policy body's syntax (RFC 8461 §3.2); pure.
+ * check_policy.c: a fetched policy as a sender reads it: the response
+ * headers it looks at, the body's syntax (RFC 8461 §3.2); pure.
  */
 #define CHECK_POLICY_MX_MAX	64
 struct check_policy {
@@ -168,17 +169,48 @@ struct check_policy {
 	unsigned long	 max_age;
 	char		*mx[CHECK_POLICY_MX_MAX];
 	size_t		 nmx;
+	/* How it was written, to say how two with the same fields differ. */
+	char		 order[CHECK_POLICY_MX_MAX + 4]; /* "vmxa": fields */
+	size_t		 lf;		/* lines ending in LF without CR */
+	int		 unended;	/* the last line has no line end */
+	int		 spaced;	/* a line not written "key: value" */
+	size_t		 next;		/* extension lines */
+	char		 ext[40];	/* the first extension's key */
 };
 /* Parses body; 0, or -1 with a sentence in err.  Free with _free. */
 int		 check_policy_parse(struct check_policy *, const char *,
 		    size_t, char *, size_t);
 void		 check_policy_free(struct check_policy *);
 /*
- * Says how served differs from want ("mode: served testing, this config
- * enforce; ..."), or that only the bytes differ; into buf.
+ * Says how served differs from want, into buf: the fields that differ
+ * ("mode: served testing, this config enforce; ...") and returns how
+ * many; or, with the same fields, how the bytes differ ("in another
+ * order, which senders accept ...") and returns 0.
  */
-void		 check_policy_diff(const struct check_policy *,
+int		 check_policy_diff(const struct check_policy *,
 		    const struct check_policy *, char *, size_t);
+
+/* The response headers a sender reads, each of which must come once. */
+enum check_policy_header_name {
+	CHECK_POLICY_CONTENT_TYPE,
+	CHECK_POLICY_CONTENT_LENGTH,
+	CHECK_POLICY_TRANSFER_ENCODING,
+	CHECK_POLICY_LOCATION,
+	CHECK_POLICY_HEADERS
+};
+struct check_policy_headers {
+	unsigned	 n[CHECK_POLICY_HEADERS];	/* how many came */
+	char		 first[CHECK_POLICY_HEADERS][128];	/* values */
+	char		 last[CHECK_POLICY_HEADERS][128];
+};
+/*
+ * Notes one header line as it arrived (line ends and blanks around the
+ * value dropped); a status line starts a response's headers anew.
+ */
+void		 check_policy_header(struct check_policy_headers *,
+		    const char *, size_t);
+/* The header's name as sent: "Content-Type". */
+const char	*check_policy_header_str(enum check_policy_header_name);
 
 /*
  * check_mx.c: mx patterns against MX hosts (RFC 8461 §4.1); pure.
@@ -217,7 +249,7 @@ struct check_https_answer {
 	char		 error[256];
 	struct check_x509_expiry expiry; /* of the verified chain */
 	long		 status;
-	char		 content_type[128];
+	struct check_policy_headers headers;	/* of the last response */
 	char		 location[256];	/* of a redirect */
 	char		*body;
 	size_t		 body_len;

@@ -126,12 +126,32 @@ txt_records(struct check_domain_thread *th, struct check_result *r,
 	return 0;
 }
 
+/*
+ * A TXT record that would be an STS record but for blanks before its
+ * "v=STSv1", or NULL: to say why senders see none.
+ */
+static const char *
+blank_led_sts(const struct check_dns_answer *a)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < a->nstrings; i++) {
+		for (n = 0; a->strings[i][n] == ' ' ||
+		    a->strings[i][n] == '\t'; n++)
+			;
+		if (n > 0 && check_record_is_sts(a->strings[i] + n))
+			return a->strings[i];
+	}
+	return NULL;
+}
+
 /* sts-record and sts-id; -1 if DNS did not answer. */
 static int
 sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
     struct check_result *r)
 {
 	struct txt_found	 t;
+	const char		*led;
 	char			 rec[512], id[64], err[256];
 
 	publish_line(rec, sizeof(rec), 1, d);
@@ -142,7 +162,12 @@ sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
 		check_result_add(r, CHECK_RESULT_STS_RECORD,
 		    CHECK_RESULT_CRITICAL, "%s TXT: %s; "
 		    "senders see no policy", t.name, check_dns_strerror(&t.a));
-	else if (t.n == 0)
+	else if (t.n == 0 && (led = blank_led_sts(&t.a)) != NULL) {
+		(void)check_record_sts(led, id, sizeof(id), err, sizeof(err));
+		check_result_add(r, CHECK_RESULT_STS_RECORD,
+		    CHECK_RESULT_CRITICAL, "\"%.*s\" at %s: %s; publish: %s",
+		    TXT_SHOW, led, t.name, err, rec);
+	} else if (t.n == 0)
 		check_result_add(r, CHECK_RESULT_STS_RECORD,
 		    CHECK_RESULT_CRITICAL, "no TXT record "
 		    "\"v=STSv1; id=...\" at %s, so senders ignore the policy; "
@@ -254,6 +279,61 @@ is_text_plain(const char *ct)
 }
 
 /*
+ * policy-fetch for a header a sender reads that came more than once
+ * (RFC 9110 §5.3: none of them is a list): senders take the first, the
+ * last, or refuse the response.  1 if one did.
+ */
+static int
+repeated_header(const struct check_https_answer *f, const char *what,
+    struct check_result *r)
+{
+	const struct check_policy_headers	*hs = &f->headers;
+	int					 h;
+
+	for (h = 0; h < CHECK_POLICY_HEADERS; h++)
+		if (hs->n[h] > 1)
+			break;
+	if (h == CHECK_POLICY_HEADERS)
+		return 0;
+	if (h == CHECK_POLICY_CONTENT_TYPE)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: %u Content-Type headers, "
+		    "\"%s\" first, \"%s\" last: senders that read the first "
+		    "(postfix-mta-sts-resolver) or refuse both (mailauth 7 "
+		    "strict) see no policy; send one, text/plain (RFC 9110 "
+		    "§5.3, RFC 8461 §3.2)", what, hs->n[h], hs->first[h],
+		    hs->last[h]);
+	else
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: %u %s headers, \"%s\" first, "
+		    "\"%s\" last: senders read one or the other, or refuse the "
+		    "response; send one (RFC 9110 §5.3)", what, hs->n[h],
+		    check_policy_header_str(h), hs->first[h], hs->last[h]);
+	return 1;
+}
+
+/* policy-fetch when the policy served is valid but not this config's. */
+static void
+other_policy(const struct check_domain_target *d,
+    const struct check_policy *want, const struct check_policy *got,
+    const char *what, struct check_result *r)
+{
+	char	 diff[1024];
+
+	if (check_policy_diff(got, want, diff, sizeof(diff)) > 0)
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: the policy served is not "
+		    "this config's (%s): serve this config there, then "
+		    "publish its id %s", what, diff, d->policy->id);
+	else
+		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
+		    CHECK_RESULT_CRITICAL, "%s: the policy served has this "
+		    "config's fields but not its bytes: %s; serve this "
+		    "config's bytes there, then publish its id %s", what,
+		    diff, d->policy->id);
+}
+
+/*
  * policy-fetch for a response from one address (what): status 200, a
  * text/plain body senders read whole, a valid policy, this config's.
  */
@@ -263,11 +343,13 @@ served_policy(const struct check_domain_target *d,
     const char *what, struct check_result *r)
 {
 	struct check_policy	 got;
-	const char		*body;
-	char			 err[256], diff[1024];
+	const char		*body, *ct;
+	char			 err[256];
 	size_t			 len;
 
 	body = policy_body(d->policy, &len);
+	ct = f->headers.n[CHECK_POLICY_CONTENT_TYPE] > 0 ?
+	    f->headers.first[CHECK_POLICY_CONTENT_TYPE] : "(none)";
 	if (f->status >= 300 && f->status < 400)
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: status %ld redirecting to %s: "
@@ -278,29 +360,24 @@ served_policy(const struct check_domain_target *d,
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: status %ld, want 200 and the "
 		    "policy", what, f->status);
+	else if (repeated_header(f, what, r))
+		;
 	else if (f->too_large)
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: the body is over 64 KiB, more "
 		    "than senders read", what);
-	else if (!is_text_plain(f->content_type))
+	else if (!is_text_plain(ct))
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: Content-Type \"%s\", senders "
-		    "want text/plain (RFC 8461 §3.2)", what,
-		    f->content_type[0] != '\0' ? f->content_type : "(none)");
+		    "want text/plain (RFC 8461 §3.2)", what, ct);
 	else if (check_policy_parse(&got, f->body != NULL ? f->body : "",
 	    f->body_len, err, sizeof(err)) == -1)
 		check_result_add(r, CHECK_RESULT_POLICY_FETCH,
 		    CHECK_RESULT_CRITICAL, "%s: not a valid policy: %s", what,
 		    err);
 	else {
-		if (f->body_len != len || memcmp(f->body, body, len) != 0) {
-			check_policy_diff(&got, want, diff, sizeof(diff));
-			check_result_add(r, CHECK_RESULT_POLICY_FETCH,
-			    CHECK_RESULT_CRITICAL, "%s: the policy served is "
-			    "not this config's (%s): serve this config there, "
-			    "then publish its id %s", what, diff,
-			    d->policy->id);
-		}
+		if (f->body_len != len || memcmp(f->body, body, len) != 0)
+			other_policy(d, want, &got, what, r);
 		check_policy_free(&got);
 	}
 }
@@ -380,46 +457,50 @@ fetch_policy(struct check_domain_thread *th,
 	return 0;
 }
 
-/* mx-tls for one MX host. */
+/*
+ * mx-tls for one MX host, kind "MX host", or "implicit MX host" for the
+ * domain itself when it has no MX record.
+ */
 static void
 mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
-    const char *mx, enum check_result_severity sev, struct check_result *r)
+    const char *kind, const char *mx, enum check_result_severity sev,
+    struct check_result *r)
 {
 	struct check_dns_answer	 a;
 	struct check_smtp_answer	 s;
 	char			 what[DNAME_MAX + 64];
 	size_t			 i;
 
-	snprintf(what, sizeof(what), "MX host %s", mx);
+	snprintf(what, sizeof(what), "%s %s", kind, mx);
 	if (late(th, r, CHECK_RESULT_MX_TLS, what))
 		return;
 	check_dns_addrs(th->dns, mx, &a, th->deadline);
 	if (a.late) {
-		snprintf(what, sizeof(what), "the AAAA records of MX host %s",
-		    mx);
+		snprintf(what, sizeof(what), "the AAAA records of %s %s",
+		    kind, mx);
 		(void)late(th, r, CHECK_RESULT_MX_TLS, what);
 	}
 	if (a.status == CHECK_DNS_NOSERVER)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    CHECK_RESULT_UNKNOWN, "MX host %s A/AAAA: "
-		    "%s, so it could not be checked", mx,
+		    CHECK_RESULT_UNKNOWN, "%s %s A/AAAA: "
+		    "%s, so it could not be checked", kind, mx,
 		    check_dns_strerror(&a));
 	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    sev, "MX host %s A/AAAA: %s", mx,
+		    sev, "%s %s A/AAAA: %s", kind, mx,
 		    check_dns_strerror(&a));
 	else if (a.nstrings == 0 && !a.late)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    sev, "MX host %s has no A or AAAA "
-		    "record", mx);
+		    sev, "%s %s has no A or AAAA "
+		    "record", kind, mx);
 	if (a.nstrings > CHECK_MAX_ADDRS)
 		check_result_add(r, CHECK_RESULT_MX_TLS,
 		    CHECK_RESULT_WARNING, "%s has %zu "
 		    "addresses; only the first %d were checked", what,
 		    a.nstrings, CHECK_MAX_ADDRS);
 	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
-		snprintf(what, sizeof(what), "MX host %s at %s port %u", mx,
-		    a.strings[i], o->smtp_port);
+		snprintf(what, sizeof(what), "%s %s at %s port %u", kind,
+		    mx, a.strings[i], o->smtp_port);
 		if (late(th, r, CHECK_RESULT_MX_TLS, what))
 			break;
 		check_smtp_starttls(mx, a.strings[i], o->smtp_port, &s);
@@ -525,7 +606,41 @@ mx_tls_hosts(struct check_domain_thread *th,
 		    CHECK_MAX_MX_TLS);
 	for (i = 0; i < a->nmx && i < CHECK_MAX_MX_TLS && !th->late; i++)
 		if (a->mx[i].host[0] != '\0')
-			mx_tls(th, o, a->mx[i].host, sev, r);
+			mx_tls(th, o, "MX host", a->mx[i].host, sev, r);
+}
+
+/*
+ * mx-coverage and mx-tls for a domain with no MX record: senders deliver
+ * to the domain itself, the implicit MX (RFC 5321 §5.1), and match it
+ * against the mx patterns like any MX host (RFC 8461 §4.1).
+ */
+static void
+implicit_mx(struct check_domain_thread *th,
+    const struct check_domain_options *o, const struct check_domain_target *d,
+    const struct check_policy *want, enum check_result_severity sev,
+    struct check_result *r)
+{
+	size_t	 j;
+	int	 hit;
+
+	for (hit = 0, j = 0; j < want->nmx && !hit; j++)
+		hit = check_mx_match(want->mx[j], d->name);
+	if (!hit)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s has no "
+		    "MX record, so senders deliver to %s itself (the implicit "
+		    "MX, RFC 5321 §5.1), which matches no mx pattern of the "
+		    "%s policy, so senders %s: publish MX records or add "
+		    "\"mx = %s\" to this config", d->name, d->name,
+		    want->mode, sev == CHECK_RESULT_CRITICAL ? "refuse to "
+		    "deliver there" : "report failures", d->name);
+	for (j = 0; j < want->nmx; j++)
+		if (!check_mx_match(want->mx[j], d->name))
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+			    CHECK_RESULT_WARNING, "mx pattern %s matches no "
+			    "MX host of %s: remove it or check the MX records",
+			    want->mx[j], d->name);
+	if (!o->no_smtp)
+		mx_tls(th, o, "implicit MX host", d->name, sev, r);
 }
 
 /* mx-coverage and mx-tls; -1 if DNS did not answer. */
@@ -551,10 +666,7 @@ mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
 		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s MX: %s",
 		    d->name, check_dns_strerror(&a));
 	else if (a.nmx == 0)
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
-		    CHECK_RESULT_WARNING, "%s has no MX record: senders fall "
-		    "back to its address records, which no mx pattern "
-		    "describes; publish MX records", d->name);
+		implicit_mx(th, o, d, want, sev, r);
 	else if (a.nmx == 1 && a.mx[0].host[0] == '\0')
 		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
 		    CHECK_RESULT_WARNING, "%s has a null MX (RFC 7505): it "

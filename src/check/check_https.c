@@ -91,6 +91,19 @@ body_write(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * Each header line as it arrives: a sender reads the first or the last
+ * of a repeated header, where CURLINFO_CONTENT_TYPE keeps only the last.
+ */
+static size_t
+header_note(char *data, size_t size, size_t n, void *arg)
+{
+	struct check_https_answer	*f = arg;
+
+	check_policy_header(&f->headers, data, size * n);
+	return size * n;
+}
+
 /* libcurl's OpenSSL context for a connection: our callback added. */
 static CURLcode
 ssl_ctx_note(CURL *curl, void *ctx, void *arg)
@@ -162,6 +175,8 @@ fetch_options(struct check_https *h, const char *url,
 	    (curl_off_t)CHECK_MAX_BODY);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_note);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, f);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, CHECK_PROGNAME "/" VERSION);
 }
@@ -173,7 +188,7 @@ fetch_options(struct check_https *h, const char *url,
 static void
 fetch_answered(CURL *curl, CURLcode c, struct check_https_answer *f)
 {
-	const char	*ct = NULL, *loc = NULL;
+	const char	*loc = NULL;
 
 	if (check_x509_chain_seen()->leaf_seen &&
 	    !check_x509_chain_seen()->leaf_san) {
@@ -185,9 +200,6 @@ fetch_answered(CURL *curl, CURLcode c, struct check_https_answer *f)
 	}
 	f->expiry = check_x509_chain_seen()->expiry;
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f->status);
-	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) ==
-	    CURLE_OK && ct != NULL)
-		snprintf(f->content_type, sizeof(f->content_type), "%s", ct);
 	if (curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &loc) ==
 	    CURLE_OK && loc != NULL)
 		snprintf(f->location, sizeof(f->location), "%s", loc);

@@ -32,7 +32,8 @@ check_record_is_tlsrpt(const char *txt)
 
 /*
  * Moves *p past a field separator (*WSP ";" *WSP); returns 1 if one was
- * there, 0 at the end of the record, -1 if something else follows.
+ * there, 0 at the end of the record, -1 if something else follows, -2
+ * if blanks end the record: the ABNF allows them only around a ";".
  */
 static int
 separator(const char **p)
@@ -42,6 +43,8 @@ separator(const char **p)
 	while (is_wsp(*s))
 		s++;
 	if (*s == '\0') {
+		if (s != *p)
+			return -2;
 		*p = s;
 		return 0;
 	}
@@ -89,6 +92,11 @@ fields_end(const char *version, const char *rfc, const char *field, int s,
 		    "\";\" (%s)", version, rfc);
 		return -1;
 	}
+	if (s == -2) {
+		snprintf(err, errsize, "blanks after the last field, which "
+		    "%s allows only around \";\"", rfc);
+		return -1;
+	}
 	if (!have) {
 		snprintf(err, errsize, "no %s field", field);
 		return -1;
@@ -105,7 +113,16 @@ check_record_sts(const char *txt, char *id, size_t idsize, char *err,
 	int		 s, have_id = 0;
 
 	if (!check_record_is_sts(txt)) {
-		snprintf(err, errsize, "does not start with \"v=STSv1\"");
+		for (n = 0; is_wsp(txt[n]); n++)
+			;
+		if (n > 0 && check_record_is_sts(txt + n))
+			snprintf(err, errsize, "blanks before \"v=STSv1\": "
+			    "senders discard a record that does not begin "
+			    "with \"v=STSv1;\" (RFC 8461 §3.1), so they see "
+			    "no policy");
+		else
+			snprintf(err, errsize, "does not start with "
+			    "\"v=STSv1\"");
 		return -1;
 	}
 	while ((s = separator(&p)) == 1 && *p != '\0') {
@@ -141,8 +158,16 @@ check_record_sts(const char *txt, char *id, size_t idsize, char *err,
 			return -1;
 		}
 	}
-	return fields_end(STS_VERSION, "RFC 8461 §3.1", "id", s,
-	    p == txt + sizeof(STS_VERSION) - 1, have_id, err, errsize);
+	if (fields_end(STS_VERSION, "RFC 8461 §3.1", "id", s,
+	    p == txt + sizeof(STS_VERSION) - 1, have_id, err, errsize) == 0)
+		return 0;
+	/* What is at stake: senders that split on ";" and trim read it. */
+	if (s == -2 && have_id)
+		snprintf(err + strlen(err), errsize - strlen(err), ": lenient "
+		    "senders (postfix-mta-sts-resolver, mailauth lax) still "
+		    "read its id, strict ones (mailauth 7 strict) see no "
+		    "policy");
+	return -1;
 }
 
 /* A TLSRPT URI: mailto:local@domain or https://host... (RFC 8460 §3). */
@@ -201,10 +226,13 @@ check_record_tlsrpt(const char *txt, char *rua, size_t ruasize, char *err,
 				used += (size_t)(p - u);
 				rua[used] = '\0';
 			}
-			while (is_wsp(*p))
-				p++;
-			if (*p != ',')
+			/* RFC 8460 §3: blanks only around a "," or ";". */
+			for (u = p; is_wsp(*p); p++)
+				;
+			if (*p != ',') {
+				p = u;
 				break;
+			}
 			p++;
 			while (is_wsp(*p))
 				p++;

@@ -77,13 +77,17 @@ mx = *.manymx.test
 
 [domain slowmany.test]
 mx = *.slowmany.test
+
+[domain implicit.test]
+mx = implicit.test
 EOC
 
 # Domains served the default policy ([policy]) unless they have a section.
 broken="notxt twotxt badid staleid noaddr redirect notfound html differs
 wrongname expired untrusted expiring tls11 uncovered testing unused
 nostarttls mxname mxtls11 mxexpired mxuntrusted slow tlsrpt twoaddr nomx
-nullmx big invalid cname wildcard bigehlo split none"
+nullmx big invalid cname wildcard bigehlo split none twoct implicit
+blanks padded reorder upper"
 domains="good.test"
 for b in $broken; do domains="$domains $b.test"; done
 # Servers that accept a connection and never answer: checked apart.
@@ -105,6 +109,7 @@ for d in good notxt twotxt badid staleid noaddr redirect notfound html \
     differs tls11 uncovered testing unused nostarttls mxname mxtls11 \
     mxexpired mxuntrusted slow tlsrpt \
     twoaddr nomx nullmx big invalid cname wildcard bigehlo split none \
+    twoct implicit blanks padded reorder upper \
     hangweb hangmx mxcnonly manyaddr manymx mxip slowmany tchang odd; do
 	web_names="$web_names mta-sts.$d.test"
 done
@@ -114,7 +119,7 @@ cert expired good "mta-sts.expired.test" 200101000000Z 200201000000Z
 cert untrusted other "mta-sts.untrusted.test"
 cert expiring good "mta-sts.expiring.test" 10
 cert mx good "mx.ok.test mx1.good.test mx2.uncovered.test mx2.testing.test
-    a.b.wildcard.test *.manymx.test"
+    a.b.wildcard.test *.manymx.test nomx.test implicit.test"
 cert mxother good "mx.other.test"
 cert mxtls11 good "mx.mxtls11.test"
 cert mxexpired good "mx.mxexpired.test" 200101000000Z 200201000000Z
@@ -131,7 +136,8 @@ cp "$SCRATCH/chain.key" "$SCRATCH/chain-full.key"
 zone=$SCRATCH/zone
 : >"$zone"
 for d in $domains $hung; do
-	case $d in notxt.test|slow.test|cname.test|split.test) ;; *)
+	case $d in notxt.test|slow.test|cname.test|split.test|blanks.test|\
+	    padded.test) ;; *)
 		echo "txt-record=_mta-sts.$d,\"v=STSv1; id=$(id_of "$d")\"" ;;
 	esac
 	case $d in tlsrpt.test|slow.test) ;; *)
@@ -154,7 +160,9 @@ for d in $domains $hung; do
 	nostarttls.test|mxname.test|hangmx.test|bigehlo.test|mxtls11.test|\
 	mxexpired.test|mxuntrusted.test)
 		echo "mx-host=$d,mx.$d,10" ;;
-	slow.test|nomx.test) ;;
+	slow.test) ;;
+	# No MX record: senders deliver to the domain itself (RFC 5321 §5.1).
+	nomx.test|implicit.test) echo "host-record=$d,127.0.0.2" ;;
 	nullmx.test) echo "mx-host=$d,.,0" ;;
 	none.test) echo "mx-host=$d,mx.elsewhere.test,10" ;;
 	wildcard.test) echo "mx-host=$d,a.b.$d,10" ;;
@@ -184,6 +192,8 @@ cname=_mta-sts.cname.test,_mta-sts.shared.test
 host-record=mta-sts.shared.test,127.0.0.1
 cname=mta-sts.cname.test,mta-sts.shared.test
 txt-record=_mta-sts.split.test,"v=STSv1; ","id=$(id_of split.test)"
+txt-record=_mta-sts.blanks.test,"v=STSv1; id=$(id_of blanks.test)  "
+txt-record=_mta-sts.padded.test," v=STSv1; id=$(id_of padded.test)"
 EOZ
 # tchang.test's and odd.test's records are all asked of their own
 # servers.
@@ -217,7 +227,8 @@ sed -i "/^txt-record=_mta-sts\.\(badid\|staleid\)\.test,\"v=STSv1; id=[0-9a-f]\{
 
 # --- the policy host: nginx in front of our responder ---
 mkdir -p "$SCRATCH/html/.well-known" "$SCRATCH/differs/.well-known" \
-    "$SCRATCH/big/.well-known" "$SCRATCH/invalid/.well-known"
+    "$SCRATCH/big/.well-known" "$SCRATCH/invalid/.well-known" \
+    "$SCRATCH/reorder/.well-known" "$SCRATCH/upper/.well-known"
 # Over 64 KiB: a valid start, then 70,000 bytes of extension lines.
 {
 	printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n'
@@ -229,6 +240,11 @@ printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n'
     >"$SCRATCH/html/.well-known/mta-sts.txt"
 printf 'version: STSv1\r\nmode: testing\r\nmx: mx.ok.test\r\nmax_age: 604800\r\n' \
     >"$SCRATCH/differs/.well-known/mta-sts.txt"
+# The config's fields, in another order; then with the mx in upper case.
+printf 'mode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\nversion: STSv1\r\n' \
+    >"$SCRATCH/reorder/.well-known/mta-sts.txt"
+printf 'version: STSv1\r\nmode: enforce\r\nmx: MX.OK.TEST\r\nmax_age: 86400\r\n' \
+    >"$SCRATCH/upper/.well-known/mta-sts.txt"
 world_fcgi_server web 'listen 127.0.0.1:443 ssl default_server;' \
     'listen [::1]:443 ssl default_server;' \
     'location / { return 404; }' >"$SCRATCH/servers"
@@ -247,10 +263,24 @@ server {
     ssl_certificate_key @DIR@/web.key;
     return 404;
 }
+# The pasted snippet: return's text goes out as default_type, then
+# add_header adds a second Content-Type.
+server {
+    listen 127.0.0.1:443 ssl;
+    server_name mta-sts.twoct.test;
+    ssl_certificate @DIR@/web.crt;
+    ssl_certificate_key @DIR@/web.key;
+    location = /.well-known/mta-sts.txt {
+        types { }
+        default_type application/octet-stream;
+        add_header Content-Type text/plain;
+        return 200 "version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n";
+    }
+}
 EON
 # Static policy files, each site with the type its .txt is served as.
 for c in html:text/html differs:text/plain big:text/plain \
-    invalid:text/plain; do
+    invalid:text/plain reorder:text/plain upper:text/plain; do
 	cat >>"$SCRATCH/servers" <<EON
 server {
     listen 127.0.0.1:443 ssl;
@@ -386,9 +416,43 @@ check_case "one address of two refuses" 2 twoaddr.test <<EOW
 MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 twoaddr.test: policy-fetch: critical: https://mta-sts.twoaddr.test$U from 127.0.0.8: cannot connect to port 443: Connection refused
 EOW
-check_case "no MX record" 1 nomx.test <<EOW
-MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
-nomx.test: mx-coverage: warning: nomx.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+# The six of issue 18, each a world where the checker and real senders
+# (postfix-mta-sts-resolver with Postfix, mailauth, mx-connect) once
+# disagreed.  1: nginx's pasted "return 200" under default_type sends two
+# Content-Type headers; libcurl's summary keeps the last, a sender may
+# read the first.
+check_case "two Content-Type headers, the first not text/plain" 2 twoct.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+twoct.test: policy-fetch: critical: https://mta-sts.twoct.test$U from 127.0.0.1: 2 Content-Type headers, "application/octet-stream" first, "text/plain" last: senders that read the first (postfix-mta-sts-resolver) or refuse both (mailauth 7 strict) see no policy; send one, text/plain (RFC 9110 §5.3, RFC 8461 §3.2)
+EOW
+# 2 and 3: with no MX record, senders deliver to the domain itself, the
+# implicit MX (RFC 5321 §5.1), and match it against the mx patterns;
+# its TLS is checked as any MX host's (nomx.test's certificate names it).
+check_case "no MX record under enforce: the implicit MX not covered" 2 nomx.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+nomx.test: mx-coverage: critical: nomx.test has no MX record, so senders deliver to nomx.test itself (the implicit MX, RFC 5321 §5.1), which matches no mx pattern of the enforce policy, so senders refuse to deliver there: publish MX records or add "mx = nomx.test" to this config
+nomx.test: mx-coverage: warning: mx pattern mx.ok.test matches no MX host of nomx.test: remove it or check the MX records
+EOW
+check_case "no MX record, the implicit MX covered" 0 implicit.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+# 4: RFC 8461 §3.1 allows blanks only around ";".
+check_case "blanks after the last field of the TXT record" 2 blanks.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+blanks.test: sts-record: critical: "v=STSv1; id=$(id_of blanks.test)  " at _mta-sts.blanks.test: blanks after the last field, which RFC 8461 §3.1 allows only around ";": lenient senders (postfix-mta-sts-resolver, mailauth lax) still read its id, strict ones (mailauth 7 strict) see no policy; publish: $(rec_of blanks.test)
+EOW
+check_case "a blank before v=STSv1" 2 padded.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+padded.test: sts-record: critical: " v=STSv1; id=$(id_of padded.test)" at _mta-sts.padded.test: blanks before "v=STSv1": senders discard a record that does not begin with "v=STSv1;" (RFC 8461 §3.1), so they see no policy; publish: $(rec_of padded.test)
+EOW
+# 5 and 6: senders accept both; the bytes are not this config's.
+check_case "the config's fields in another order" 2 reorder.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+reorder.test: policy-fetch: critical: https://mta-sts.reorder.test$U from 127.0.0.1: the policy served has this config's fields but not its bytes: in another order, which senders accept (RFC 8461 §3.2 sets none); serve this config's bytes there, then publish its id $(id_of reorder.test)
+EOW
+check_case "an mx in upper case" 2 upper.test <<EOW
+MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
+upper.test: policy-fetch: critical: https://mta-sts.upper.test$U from 127.0.0.1: the policy served has this config's fields but not its bytes: mx MX.OK.TEST where this config has mx.ok.test, which senders accept (host names compare without case, RFC 4343); serve this config's bytes there, then publish its id $(id_of upper.test)
 EOW
 check_case "a null MX" 1 nullmx.test <<EOW
 MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
@@ -560,7 +624,10 @@ MTA-STS CRITICAL - 1 domain checked: 1 critical, 0 warning, 0 OK
 odd.test: sts-record: critical: no TXT record "v=STSv1; id=..." at _mta-sts.odd.test, so senders ignore the policy; publish: $(rec_of odd.test)
 odd.test: tlsrpt-record: warning: no TXT record "v=TLSRPTv1; rua=..." at _smtp._tls.odd.test, so no sender reports TLS failures; publish: $(rua_rec_of odd.test)
 odd.test: policy-host: critical: mta-sts.odd.test A/AAAA: AAAA: the DNS server answered SERVFAIL; senders may not find every address of it
-odd.test: mx-coverage: warning: odd.test has no MX record: senders fall back to its address records, which no mx pattern describes; publish MX records
+odd.test: mx-coverage: critical: odd.test has no MX record, so senders deliver to odd.test itself (the implicit MX, RFC 5321 §5.1), which matches no mx pattern of the enforce policy, so senders refuse to deliver there: publish MX records or add "mx = odd.test" to this config
+odd.test: mx-coverage: warning: mx pattern mx.ok.test matches no MX host of odd.test: remove it or check the MX records
+odd.test: mx-tls: critical: implicit MX host odd.test A/AAAA: AAAA: the DNS server answered SERVFAIL
+odd.test: mx-tls: critical: implicit MX host odd.test at 127.0.0.1 port 25: connect: Connection refused
 EOW
 in_ns env https_proxy=http://127.0.0.99:3128 HTTPS_PROXY=http://127.0.0.99:3128 \
     ALL_PROXY=http://127.0.0.99:3128 "$CHECK" -c "$conf" \
@@ -601,7 +668,7 @@ check_eq "the silent DNS costs its timeouts (4 s), no more: ${ms} ms" 1 \
 # Every domain at once, -j 32: one summary, each domain's lines in the
 # order named, and the silent zone delays no one.
 {
-	echo "MTA-STS CRITICAL - 35 domains checked: 25 critical, 6 warning, 4 OK"
+	echo "MTA-STS CRITICAL - 41 domains checked: 31 critical, 5 warning, 5 OK"
 	for d in $domains; do cat "$SCRATCH/lines.$d"; done
 } >"$SCRATCH/want-all"
 t0=$(date +%s%N)
@@ -658,7 +725,7 @@ check_eq "a domain of silent hosts costs 40 s and one step, no more: ${ms} ms" 1
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
-    "2 MTA-STS CRITICAL - 15 domains checked: 10 critical, 3 warning, 2 OK" \
+    "2 MTA-STS CRITICAL - 16 domains checked: 10 critical, 3 warning, 3 OK" \
     "$? $(head -1 "$SCRATCH/sections")"
 
 # Could not check: exit 3, with the responder's file:line messages.

@@ -63,6 +63,23 @@ test_sts(void)
 		{ "v=STSv2; id=abc", -1, "does not start" },
 		{ "v=STSv10; id=abc", -1, "want \"v=STSv1;\"" },
 		{ "v=TLSRPTv1; rua=mailto:a@b.c", -1, "does not start" },
+		/* RFC 8461 §3.1: blanks only around a ";". */
+		{ "v=STSv1; id=abc  ", -1, "blanks after the last field, "
+		    "which RFC 8461 §3.1 allows only around \";\": lenient "
+		    "senders (postfix-mta-sts-resolver, mailauth lax) still "
+		    "read its id, strict ones (mailauth 7 strict) see no "
+		    "policy" },
+		{ "v=STSv1; id=abc\t", -1, "blanks after the last field" },
+		{ "v=STSv1; id=abc; ext=1 ", -1, "blanks after the last" },
+		{ "v=STSv1; ext=1 ", -1, "allows only around \";\"" },
+		{ "v=STSv1 ", -1, "want \"v=STSv1;\"" },
+		{ "v=STSv1\t;\tid=abc\t;\t", 0, "abc" },
+		{ "v=STSv1; id=abc ;", 0, "abc" },
+		{ " v=STSv1; id=abc", -1, "blanks before \"v=STSv1\": senders "
+		    "discard a record that does not begin with \"v=STSv1;\" "
+		    "(RFC 8461 §3.1), so they see no policy" },
+		{ "\tv=STSv1; id=abc", -1, "blanks before" },
+		{ " v=spf1", -1, "does not start with" },
 	};
 
 	record_rows("sts", check_record_sts, rows,
@@ -91,6 +108,13 @@ test_tlsrpt(void)
 		{ "v=TLSRPTv1; rua=mailto:a@b.c; rua=mailto:d@e.f", -1,
 		    "more than one rua" },
 		{ "v=TLSRPTv1 rua=mailto:a@b.c", -1, "want \"v=TLSRPTv1;\"" },
+		/* RFC 8460 §3: blanks only around a ";" or a ",". */
+		{ "v=TLSRPTv1; rua=mailto:a@b.c ", -1, "blanks after the last "
+		    "field, which RFC 8460 §3 allows only around \";\"" },
+		{ "v=TLSRPTv1; rua=mailto:a@b.c ,\thttps://x.y/ ;", 0,
+		    "mailto:a@b.c,https://x.y/" },
+		{ "v=TLSRPTv1; rua=mailto:a@b.c; x=1\t", -1,
+		    "blanks after the last field" },
 	};
 
 	record_rows("tlsrpt", check_record_tlsrpt, rows,
