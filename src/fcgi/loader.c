@@ -108,7 +108,9 @@ loader_child(int sock, const char *file, pid_t parent)
 	struct loader_done	 done;
 	struct conf		 conf;
 	sigset_t		 none;
+	static const int	 stops[] = { SUPERVISOR_STOP_SIGNALS };
 	long			 errors;
+	size_t			 i;
 	int			 fd;
 
 	/*
@@ -122,6 +124,14 @@ loader_child(int sock, const char *file, pid_t parent)
 	if (getppid() != parent)
 		_exit(1);
 	signal(SIGHUP, SIG_IGN);
+	/*
+	 * Every stop signal ends a load alike (libfcgi's FCGX_Init left
+	 * handlers for SIGTERM and SIGUSR1 that would swallow two of them),
+	 * and SIGQUIT or SIGXCPU dump no core of a root process's heap.
+	 */
+	for (i = 0; i < sizeof(stops) / sizeof(*stops); i++)
+		signal(stops[i], SIG_DFL);
+	prctl(PR_SET_DUMPABLE, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Only the socket to the supervisor and stdio: no worker's socket. */

@@ -53,6 +53,7 @@ struct slot {
 	int64_t		 started;
 	unsigned	 fast_deaths;
 	int64_t		 restart_at;	/* 0: not waiting */
+	int		 clean_exit;	/* it stopped with status 0 */
 };
 
 struct supervisor {
@@ -167,7 +168,30 @@ announce(struct supervisor *s)
 	    d->has_default ? " and a default" : "");
 }
 
-/* A worker ended: say why, replace it. */
+/*
+ * Is a stop signal waiting?  One sent to the whole process group (a
+ * terminal's Ctrl-C, kill -- -PGID) can reach the workers, and their
+ * exits us, before we have read it.
+ */
+static int
+stop_pending(void)
+{
+	sigset_t	 p;
+	size_t		 i;
+
+	if (sigpending(&p) == -1)
+		return 0;
+	for (i = 0; i < sizeof(stop_signals) / sizeof(*stop_signals); i++)
+		if (sigismember(&p, stop_signals[i]) == 1)
+			return 1;
+	return 0;
+}
+
+/*
+ * A worker ended: say why, replace it.  One that stopped cleanly (status
+ * 0: a stop signal) is replaced, and said so, after RESTART_MIN_MS: time
+ * for a stop sent to the whole group to reach us too, which cancels it.
+ */
 static void
 died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 {
@@ -177,8 +201,14 @@ died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 	if (sl->sock != -1)
 		close(sl->sock);
 	sl->sock = -1;
-	if (s->stopping)
+	if (s->stopping || stop_pending())
 		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		/* Said when it is restarted: a stop may cancel it. */
+		sl->clean_exit = 1;
+		sl->restart_at = now + RESTART_MIN_MS;
+		return;
+	}
 	if (now - sl->started < FAST_DEATH_MS)
 		sl->fast_deaths++;
 	else
@@ -192,11 +222,12 @@ died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 	if (WIFSIGNALED(status))
 		log_warnx("worker killed by signal %d (%s); restarting it%s",
 		    WTERMSIG(status), signal_name(WTERMSIG(status)),
-		    delay > 0 ? " after a delay: it keeps dying" : "");
+		    sl->fast_deaths >= 3 ? " after a delay: it keeps dying" :
+		    "");
 	else
 		log_warnx("worker exited with status %d; restarting it%s",
-		    WEXITSTATUS(status),
-		    delay > 0 ? " after a delay: it keeps dying" : "");
+		    WEXITSTATUS(status), sl->fast_deaths >= 3 ?
+		    " after a delay: it keeps dying" : "");
 	if (delay == 0)
 		spawn(s, sl, now);
 	else
@@ -460,8 +491,14 @@ wait_once(struct supervisor *s)
 	if (s->hup_pending && s->loader.pid == 0 && s->loader.fd == -1)
 		reload(s);
 	for (i = 0; i < n; i++)
-		if (s->slots[i].restart_at > 0 && s->slots[i].restart_at <= now)
+		if (s->slots[i].restart_at > 0 &&
+		    s->slots[i].restart_at <= now) {
+			if (s->slots[i].clean_exit)
+				log_warnx("worker exited with status 0; "
+				    "restarting it");
+			s->slots[i].clean_exit = 0;
 			spawn(s, &s->slots[i], now);
+		}
 	return 0;
 }
 

@@ -447,6 +447,57 @@ def case_stop_before_ack():
           (True, 0, 0), (gone, status, reloads(srv)))
 
 
+def case_loader_stops():
+    """Every stop signal sent to the loader alone ends that load alike,
+    said in the log, and changes nothing (the third issue 17 attack found
+    SIGTERM and SIGUSR1 swallowed by handlers libfcgi had left)."""
+    conf = os.path.join(SCRATCH, "loader-stop.ini")
+    write_conf(conf, open(os.path.join(SCRATCH, "conf.ini")).read())
+    srv = Server("loader-stop", conf, ["-w", "2"])
+    wait_until(lambda: len(serving_workers(srv)) == 2, 3)
+    workers = serving_workers(srv)
+    os.rename(big_conf(2000000), conf)
+    got = []
+    for sig in (signal.SIGTERM, signal.SIGUSR1, signal.SIGINT):
+        os.kill(srv.pid, signal.SIGHUP)
+
+        def loaders():
+            return [p for p in faults.children(srv.pid) if p not in workers]
+        wait_until(lambda: len(loaders()) == 1, 3)
+        time.sleep(0.2)
+        for p in loaders():
+            os.kill(p, sig)
+        line = "the loader was killed by signal %d" % sig
+        got.append(wait_until(lambda: line in srv.logtext(), 30))
+        wait_until(lambda: not loaders(), 5)
+    check("SIGTERM, SIGUSR1, SIGINT to the loader: each load ends, said",
+          ([True] * 3, 0, ORG), (got, reloads(srv),
+                                 srv.exchange(request()).stdout))
+    gone, status = srv.stop(seconds=3.0)
+    check("...then SIGTERM, status 0", (True, 0), (gone, status))
+
+
+def case_group_stop():
+    """A stop signal to the whole process group (Ctrl-C in a terminal)
+    reaches the workers too: no worker is restarted on the way out (the
+    third issue 17 attack saw one forked per worker, half of the time)."""
+    conf = os.path.join(SCRATCH, "conf.ini")
+    restarted = []
+    for i in range(10):
+        srv = Server("group-%d" % i, conf, ["-w", "4"],
+                     preexec=os.setsid)
+        wait_until(lambda: len(serving_workers(srv)) == 4, 3)
+        os.killpg(srv.pid, signal.SIGTERM)
+        try:
+            status = srv.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            srv.proc.kill()
+            status = srv.proc.wait()
+        restarted.append((status, srv.logtext().count("restarting it")))
+    check("SIGTERM to the process group, 10 times: status 0, no worker "
+          "restarted", [(0, 0)] * 10, restarted)
+
+
 def case_no_worker():
     """Too few descriptors for any worker (the issue 17 attack): it
     refuses to start, status 1 and why, rather than listen and never
@@ -487,6 +538,8 @@ def main():
     faults.timed(case_first_load_signals)()
     faults.timed(case_loader_signals)()
     faults.timed(case_stop_before_ack)()
+    faults.timed(case_loader_stops)()
+    faults.timed(case_group_stop)()
     faults.timed(case_no_worker)()
     faults.timed(case_signals)()
     return 1 if faults.failures else 0
