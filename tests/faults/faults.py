@@ -782,8 +782,15 @@ def case_worker_crash(srv):
     check("a worker killed by SIGABRT is replaced",
           (len(before), False), (len(after), before[0] in after))
     if len(after) != len(before):
+        # Seen twice under heavy load, never reproduced: say all there
+        # is (every child, zombies too, and where each waits).
         print("#   workers before %r, after %r; log:" % (before, after))
         for line in srv.logtext().splitlines()[-6:]:
+            print("#   " + line)
+        ps = subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:24,cmd",
+                             "--ppid", str(srv.pid)],
+                            capture_output=True, text=True).stdout
+        for line in ps.splitlines():
             print("#   " + line)
     lines = [l for l in srv.logtext().splitlines() if "worker" in l]
     check("its death is logged once",
