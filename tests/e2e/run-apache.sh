@@ -67,12 +67,6 @@ apache_stop() {	# apache_stop NAME: TERM, then no process of ours left
 # a trailing "/" reaches us, and is not the policy.
 apache_paths() {
 	path_checks "$1 path" "$2" <<EOT
-/.well-known/%6dta-sts.txt^200 OK^policy
-//.well-known/mta-sts.txt^200 OK^policy
-/.well-known/./mta-sts.txt^200 OK^policy
-/.well-known/%2e/mta-sts.txt^200 OK^policy
-/.well-known/x/../mta-sts.txt^200 OK^policy
-/.well-known/mta-sts.txt?a=%2F..^200 OK^policy
 /.well-known/mta-sts.txt/^404 Not Found^ours
 /.well-known%2Fmta-sts.txt^404 Not Found^frontend
 /.well-known/mta-sts.txt%00^404 Not Found^frontend

@@ -106,12 +106,6 @@ reload_storm() {
 # escaped "/" (which nginx decodes) stays a character: our 404.
 nginx_paths() {
 	path_checks "$1 path" "$2" <<EOT
-/.well-known/%6dta-sts.txt^200 OK^policy
-//.well-known/mta-sts.txt^200 OK^policy
-/.well-known/./mta-sts.txt^200 OK^policy
-/.well-known/%2e/mta-sts.txt^200 OK^policy
-/.well-known/x/../mta-sts.txt^200 OK^policy
-/.well-known/mta-sts.txt?a=%2F..^200 OK^policy
 /.well-known%2Fmta-sts.txt^404 Not Found^ours
 /.well-known/mta-sts.txt/^404 Not Found^frontend
 /.well-known/mta-sts.txt%00^400 Bad Request^frontend

@@ -258,17 +258,22 @@ class Server:
     def workers(self):
         return children(self.pid)
 
+    def exit_status(self, seconds):
+        """The supervisor's exit status once it exits by itself within
+        seconds; else it is killed, and that status is returned."""
+        try:
+            return self.proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
     def stop(self, sig=signal.SIGTERM, seconds=1.0):
         """Signals the supervisor; True if every process of ours is gone
         within seconds and the supervisor's exit status is 0."""
         pids = [self.pid] + self.workers()
         self.proc.send_signal(sig)
         gone = wait_until(lambda: not any(alive(p) for p in pids), seconds)
-        try:
-            status = self.proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            status = self.proc.wait()
+        status = self.exit_status(3)
         for p in pids:
             if alive(p):
                 os.kill(p, signal.SIGKILL)

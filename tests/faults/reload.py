@@ -392,11 +392,7 @@ def case_first_load_signals():
     time.sleep(0.3)
     loading = srv.proc.poll() is None and not os.path.exists(srv.sock)
     srv.proc.send_signal(signal.SIGTERM)
-    try:
-        status = srv.proc.wait(60)
-    except subprocess.TimeoutExpired:
-        srv.proc.kill()
-        status = srv.proc.wait()
+    status = srv.exit_status(60)
     check("SIGTERM during the first load: status 0 once it ends, no socket "
           "left", (True, 0, False), (loading, status,
                                      os.path.exists(srv.sock)))
@@ -488,11 +484,7 @@ def case_group_stop():
                      preexec=os.setsid)
         wait_until(lambda: len(serving_workers(srv)) == 4, 3)
         os.killpg(srv.pid, signal.SIGTERM)
-        try:
-            status = srv.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            srv.proc.kill()
-            status = srv.proc.wait()
+        status = srv.exit_status(5)
         restarted.append((status, srv.logtext().count("restarting it")))
     check("SIGTERM to the process group, 10 times: status 0, no worker "
           "restarted", [(0, 0)] * 10, restarted)
@@ -505,11 +497,7 @@ def case_no_worker():
     conf = os.path.join(SCRATCH, "conf.ini")
     srv = Server("no-worker", conf, ["-w", "2"], wait=False,
                  wrap=["prlimit", "--nofile=9"])
-    try:
-        status = srv.proc.wait(10)
-    except subprocess.TimeoutExpired:
-        srv.proc.kill()
-        status = srv.proc.wait()
+    status = srv.exit_status(10)
     check("descriptor limit 9: status 1, 'no worker could be started', no "
           "socket left", (1, True, False),
           (status, "no worker could be started; not serving" in

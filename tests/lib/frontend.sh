@@ -160,12 +160,16 @@ frontend_up() {
 }
 
 # path_checks NAME BASE_URL: one request for mta-sts.example.org per row
-# "path ^ status ^ who" on stdin, the path sent as it is (--path-as-is):
+# "path ^ status ^ who", the rows every front-end shares and then those
+# on stdin, the path sent as it is (--path-as-is):
 # who is "policy" ($SCRATCH/org.body, exactly), "ours" (our 404, exactly)
 # or "frontend" (the front-end's own text/html page: never reached us).
 path_checks() {
-	local fe=$1 url=$2 path status who name
+	local fe=$1 url=$2 path status who name own
 	printf 'Not Found\n' >"$SCRATCH/ours.404"
+	own=$(cat)
+	# What every front-end passes on and we normalise to the policy,
+	# then the front-end's own rows.
 	while IFS='^' read -r path status who; do
 		[ -z "$path" ] && continue
 		name="$fe: GET $path"
@@ -184,5 +188,13 @@ path_checks() {
 			check_eq "$name: the front-end's own page" text/html \
 			    "$(header Content-Type | cut -d';' -f1)" ;;
 		esac
-	done
+	done <<EOT
+/.well-known/%6dta-sts.txt^200 OK^policy
+//.well-known/mta-sts.txt^200 OK^policy
+/.well-known/./mta-sts.txt^200 OK^policy
+/.well-known/%2e/mta-sts.txt^200 OK^policy
+/.well-known/x/../mta-sts.txt^200 OK^policy
+/.well-known/mta-sts.txt?a=%2F..^200 OK^policy
+$own
+EOT
 }
