@@ -8,6 +8,7 @@
 
 PROG		= mta-sts-fcgi
 CHECK_PROG	= mta-sts-check
+REPORT_PROG	= mta-sts-report
 VERSION		= 0.1.0
 
 PREFIX		?= /usr/local
@@ -16,6 +17,8 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 BINDIR		?= $(PREFIX)/bin
 SYSCONFDIR	?= $(PREFIX)/etc
+# mta-sts-report's store: $(LOCALSTATEDIR)/lib/mta-sts-report/.
+LOCALSTATEDIR	?= /var
 MANDIR		?= $(PREFIX)/share/man
 SERVE_USER	?= www-data
 DESTDIR		?=
@@ -61,9 +64,18 @@ CHECK_PKG_CFLAGS := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
 CHECK_LIBS	:= $(shell pkg-config --libs libcurl openssl 2>/dev/null || \
 		     echo -lcurl -lssl -lcrypto) -lresolv -pthread
 
+# The receiver alone links jansson, zlib, SQLite, GMime and libopendkim:
+# neither the responder nor the checker does.
+REPORT_PKGS	= jansson zlib sqlite3 gmime-3.0 opendkim
+REPORT_PKG_CFLAGS := $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
+REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || \
+		     echo -ljansson -lz -lsqlite3 -lgmime-3.0 -lgobject-2.0 \
+		     -lglib-2.0 -lopendkim)
+
 ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 		  -DSERVE_USER=\"$(SERVE_USER)\" \
-		  -DSYSCONFDIR=\"$(SYSCONFDIR)\" $(CPPFLAGS)
+		  -DSYSCONFDIR=\"$(SYSCONFDIR)\" \
+		  -DLOCALSTATEDIR=\"$(LOCALSTATEDIR)\" $(CPPFLAGS)
 ALL_CFLAGS	= -std=c11 $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 
@@ -73,11 +85,14 @@ ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 COMMON_SRCS	= $(wildcard src/common/*.c)
 FCGI_SRCS	= $(wildcard src/fcgi/*.c)
 CHECK_SRCS	= $(wildcard src/check/*.c)
+REPORT_SRCS	= $(wildcard src/report/*.c)
 COMMON_HEADERS	= src/common/common.h
 FCGI_HEADERS	= $(COMMON_HEADERS) src/fcgi/fcgi.h
 CHECK_HEADERS	= $(COMMON_HEADERS) src/check/check.h
+REPORT_HEADERS	= $(COMMON_HEADERS) src/report/report.h
 OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(FCGI_SRCS))
 CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(CHECK_SRCS))
+REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(REPORT_SRCS))
 
 # The pure subsets (no libfcgi, inih, libcurl or OpenSSL; libmd for
 # policy ids), linked into the unit tests and fuzzers as they are.
@@ -124,6 +139,10 @@ $(O)/$(CHECK_PROG): $(CHECK_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CHECK_OBJS) $(INIH_LIBS) \
 	    $(MD_LINK) $(CHECK_LIBS) $(LDLIBS)
 
+$(O)/$(REPORT_PROG): $(REPORT_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(REPORT_OBJS) $(INIH_LIBS) \
+	    $(MD_LINK) $(SECCOMP_LIBS) $(REPORT_LIBS) $(LDLIBS)
+
 ALL_INCLUDES	= -Isrc
 $(O)/common/%.o: src/common/%.c $(COMMON_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
@@ -137,6 +156,11 @@ $(O)/check/%.o: src/check/%.c $(CHECK_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
 	    $(CHECK_PKG_CFLAGS) -c -o $@ $<
+
+$(O)/report/%.o: src/report/%.c $(REPORT_HEADERS) $(O)/.build-flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
+	    $(REPORT_PKG_CFLAGS) -c -o $@ $<
 
 # A unit test links the pure modules of what it tests: the common and
 # the responder's, or the common and the checker's.

@@ -249,9 +249,30 @@ int	 table_named(const struct table *, const char *, const char *,
 /*
  * conf.c: the INI config (inih) → validated, prepared table.
  */
+/*
+ * The [reports] section: mta-sts-report's keys (mta-sts-report(8)); the
+ * responder loads and checks them like every key, and uses none.
+ */
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR	"/var"		/* the Makefile sets it */
+#endif
+#define CONF_REPORTS_DATABASE	LOCALSTATEDIR "/lib/mta-sts-report/reports.db"
+#define CONF_REPORTS_BODY_MAX	(1024 * 1024)		/* as sent */
+#define CONF_REPORTS_INFLATED_MAX (16 * 1024 * 1024)	/* JSON bytes */
+#define CONF_REPORTS_KEEP_DAYS	400
+struct conf_reports {
+	int		 present;	/* a [reports] section was given */
+	char		*database;	/* a path; never NULL after a load */
+	size_t		 body_max;
+	size_t		 inflated_max;
+	char		*trust_authserv_id;	/* NULL: verify DKIM ourselves */
+	unsigned long	 keep_days;	/* prune's default age */
+};
+
 struct conf {
 	char		*file;
 	struct table	 table;
+	struct conf_reports reports;
 	size_t		 warnings;
 };
 /*

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * report: mta-sts-report, the TLS-RPT receiver (RFC 8460), one commented
+ * section per module.  It includes the shared core (common.h) and the
+ * FastCGI server core (serve.h); it never includes fcgi.h or check.h.
+ * Its libraries stay here: jansson (report_json.c, report_list.c), zlib
+ * (report_gzip.c), SQLite (report_store.c), GMime (report_mail.c) and
+ * libopendkim (report_dkim.c), so the responder links none of them.
+ */
+#ifndef MTA_STS_REPORT_H
+#define MTA_STS_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+#define REPORT_PROGNAME		"mta-sts-report"
+
+/*
+ * A report as RFC 8460 §4.4 defines it, after report_json_parse: every
+ * string is NUL-terminated, valid UTF-8 (jansson checks), and owned by
+ * the report (report_free).  Optional strings absent or empty in the
+ * JSON are NULL.  Counts are what the sender wrote (0 .. INT64_MAX).
+ */
+struct report_failure {
+	char		*result_type;		/* verbatim, also unknown ones */
+	char		*sending_mta_ip;
+	char		*receiving_mx_hostname;
+	char		*receiving_mx_helo;
+	char		*receiving_ip;
+	int64_t		 count;			/* failed-session-count */
+	char		*additional_information;
+	char		*failure_reason_code;
+};
+
+struct report_policy {
+	char		*policy_type;		/* sts, tlsa, no-policy-found, … */
+	char		*policy_domain;		/* lower case, no trailing dot */
+	char		**policy_string;	/* lines; NULL if none sent */
+	size_t		 npolicy_string;
+	/*
+	 * For an sts policy with its lines: policy_id() of the lines joined
+	 * as our responder serves them (each line + CRLF), so a report's id
+	 * equals the id we publish exactly when the sender applied our
+	 * bytes.  "" otherwise.
+	 */
+	char		 policy_id[POLICY_ID_LEN + 1];
+	char		**mx_host;		/* a string or an array (erratum 6241) */
+	size_t		 nmx_host;
+	int64_t		 successful;		/* total-successful-session-count */
+	int64_t		 failed;		/* total-failure-session-count */
+	struct report_failure *failures;
+	size_t		 nfailures;
+};
+
+struct report {
+	char		*organization;		/* organization-name */
+	char		*contact;		/* contact-info */
+	char		*report_id;
+	int64_t		 begin;			/* date-range, seconds since the epoch, UTC */
+	int64_t		 end;
+	struct report_policy *policies;
+	size_t		 npolicies;
+};
+
+/* Where a report came from, as stored and listed ("via"). */
+enum report_via {
+	REPORT_VIA_HTTPS,
+	REPORT_VIA_MAIL,
+};
+/* "https" or "mail". */
+const char	*report_via_name(enum report_via);
+
+/*
+ * report_json.c: RFC 8460 §4.4 JSON → struct report (jansson), with the
+ * leniency real senders need and no more.
+ */
+/* The deepest nesting a report needs is 5; more is refused. */
+#define REPORT_JSON_DEPTH_MAX	16
+/*
+ * Parses len bytes of JSON at json into r (zeroed first).  Returns 0, or
+ * -1 with a one-line reason in why (size bytes; untrusted text in it
+ * escaped with log_escape) and r empty.
+ */
+int	 report_json_parse(struct report *, const char *, size_t, char *,
+	    size_t);
+/* Frees what r holds and zeroes it; an empty r is fine. */
+void	 report_free(struct report *);
+
+/*
+ * report_gzip.c: gzip in and out (zlib), streaming, bounded.
+ */
+enum report_gzip_result {
+	REPORT_GZIP_OK,
+	REPORT_GZIP_INVALID,		/* not gzip, truncated, bad CRC */
+	REPORT_GZIP_TOO_LARGE,		/* inflates past the limit */
+	REPORT_GZIP_NOMEM,
+};
+/*
+ * Inflates the gzip stream of len bytes at in (one member, nothing
+ * after it) into a new buffer *out of *outlen bytes (NUL-terminated,
+ * not counted), never holding more than max bytes.  *out is NULL unless
+ * REPORT_GZIP_OK.
+ */
+enum report_gzip_result report_gzip_inflate(const unsigned char *, size_t,
+	    size_t, unsigned char **, size_t *);
+/* Compresses len bytes into a new gzip buffer; 0, or -1 out of memory. */
+int	 report_gzip_deflate(const unsigned char *, size_t, unsigned char **,
+	    size_t *);
+
+/*
+ * report_store.c: the SQLite store (WAL, busy timeout, schema version
+ * and migrations).  Safe for many processes at once: a report is stored
+ * whole or not at all, and once, by (organization, report_id).
+ */
+struct report_store;
+enum report_store_result {
+	REPORT_STORE_ADDED,
+	REPORT_STORE_DUPLICATE,		/* same organization and report-id */
+	REPORT_STORE_UNAVAILABLE,	/* busy, locked, read-only, full, I/O: retry later */
+	REPORT_STORE_CORRUPT,		/* not our database, or damaged */
+};
+#define REPORT_STORE_OPEN_CREATE	1	/* create it and its schema */
+#define REPORT_STORE_OPEN_READONLY	2
+/*
+ * Opens the store at path; 0 and *st, or -1 after saying why (with the
+ * path).  Migrates an older schema in one transaction.
+ */
+int	 report_store_open(struct report_store **, const char *, int);
+void	 report_store_close(struct report_store *);
+/*
+ * Stores r whole with the raw report (gzip, as it arrived or
+ * compressed) and when it was received; durable (synchronous) before it
+ * returns REPORT_STORE_ADDED.  The caller has removed the policies of
+ * domains this config does not serve (report_accept).
+ */
+enum report_store_result report_store_add(struct report_store *,
+	    const struct report *, enum report_via, const unsigned char *,
+	    size_t, int64_t);
+/*
+ * Calls fn for each stored (report, policy), newest first (by the
+ * report's end, then received), only for the given policy domains
+ * (lower case) if n > 0; 0, or -1 after saying why.
+ */
+struct report_row {
+	const char	*organization;
+	const char	*report_id;
+	const char	*contact;
+	int64_t		 begin, end, received;
+	enum report_via	 via;
+	const struct report_policy *policy;	/* with its failures */
+};
+int	 report_store_list(struct report_store *, const char *const *,
+	    size_t, int (*)(const struct report_row *, void *), void *);
+/* Deletes reports that ended before t; the number deleted, or -1. */
+long	 report_store_prune(struct report_store *, int64_t);
+
+/*
+ * report_list.c: `list` output: one line per report and policy domain,
+ * readable or JSON (one object per line, jansson).
+ */
+int	 report_list_text(const struct report_row *, void *);	/* FILE * */
+int	 report_list_json(const struct report_row *, void *);	/* FILE * */
+
+/*
+ * report_accept.c: what a received report body becomes: the checks
+ * shared by HTTPS and mail (size, gzip, JSON, served domains), and the
+ * HTTP status for it.
+ */
+struct report_limits {
+	size_t		 body_max;	/* bytes as sent */
+	size_t		 inflated_max;	/* bytes of JSON */
+};
+enum report_encoding {
+	REPORT_ENCODING_GZIP,		/* application/tlsrpt+gzip */
+	REPORT_ENCODING_JSON,		/* application/tlsrpt+json */
+	REPORT_ENCODING_OTHER,
+};
+/*
+ * The media type of a Content-Type value (parameters ignored, case
+ * ignored as RFC 9110 §8.3.1 says).
+ */
+enum report_encoding report_accept_encoding(const char *);
+
+/*
+ * The commands, each called by report_main.c with the loaded config and
+ * the arguments after the command's name; each returns the exit status.
+ */
+struct conf;
+/* report_serve.c: no command: FastCGI, as mta-sts-fcgi serves. */
+int	 report_serve(const char *, int, char **);
+/* report_import.c: `import [maildir]`: sysexits(3) statuses. */
+int	 report_import(const struct conf *, int, char **);
+
+#endif /* MTA_STS_REPORT_H */
