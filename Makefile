@@ -190,6 +190,19 @@ $(CHECK_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
 	@mkdir -p $(dir $@)
 	$(UNIT_LINK) $(COMMON_PURE_OBJS) $(CHECK_PURE_OBJS) $(MD_LINK)
 
+# The receiver's modules that neither serve nor import: a unit test links
+# them with the common pure ones and the receiver's libraries.
+REPORT_UNIT_SRCS = $(filter $(REPORT_SRCS),src/report/report_json.c \
+		  src/report/report_gzip.c src/report/report_accept.c \
+		  src/report/report_store.c src/report/report_list.c)
+REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
+REPORT_UNIT_BINS = $(filter $(O)/tests/unit/test_report%,$(UNIT_BINS))
+$(REPORT_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
+    $(REPORT_HEADERS) $(COMMON_PURE_OBJS) $(REPORT_UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
+	    $(REPORT_UNIT_OBJS) $(MD_LINK) $(REPORT_LIBS)
+
 # A unit's SystemCallFilter=, as systemd applies it (run-systemd.sh).
 $(O)/tests/tools/systemd-filter: tests/tools/systemd-filter.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
