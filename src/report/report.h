@@ -182,6 +182,24 @@ enum report_encoding {
  * ignored as RFC 9110 §8.3.1 says).
  */
 enum report_encoding report_accept_encoding(const char *);
+/*
+ * Takes a received report body of len bytes: checks its size against
+ * limits, inflates it (gzip), parses and checks the JSON, and keeps in r
+ * only the policies whose domain served(domain, arg) accepts (1).  The
+ * rule for which domains are served is the caller's (mta-sts-report(8):
+ * those with a [domain] section).  Returns 0 with r filled and the raw
+ * report as gzip in a new buffer *raw of *rawlen bytes (the body itself
+ * if it came gzipped); else the HTTP status of the refusal (400 bad
+ * gzip or JSON, 403 no policy domain served, 413 too large, 415 not a
+ * report media type, 500 out of memory) with a one-line reason in why
+ * (size bytes, untrusted text escaped), r empty and *raw NULL.
+ */
+int	 report_accept_body(const struct report_limits *, enum report_encoding,
+	    const unsigned char *, size_t, int (*)(const char *, void *),
+	    void *, struct report *, unsigned char **, size_t *, char *,
+	    size_t);
+/* The HTTP status for a store's answer: 201, 200 (duplicate) or 503. */
+int	 report_accept_status(enum report_store_result);
 
 /*
  * The commands, each called by report_main.c with the loaded config and
