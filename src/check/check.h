@@ -118,7 +118,12 @@ struct check_dns_answer {
 	size_t			 nstrings;
 	struct check_dns_mx	*mx;
 	size_t			 nmx;
+	struct check_dns_rdata	*rdata;		/* TLSA */
+	size_t			 nrdata;
 	int			 late;	/* AAAA not asked: past the deadline */
+	/* DNSSEC, for check_dns_tlsa only. */
+	int			 authenticated;	/* AD set, and trusted */
+	int			 ad_ignored;	/* AD set, no trust-ad */
 };
 
 struct check_dns;
@@ -139,6 +144,13 @@ void		 check_dns_txt(struct check_dns *, const char *,
 void		 check_dns_addrs(struct check_dns *, const char *,
 		    struct check_dns_answer *, int64_t);
 void		 check_dns_mx(struct check_dns *, const char *,
+		    struct check_dns_answer *);
+/*
+ * TLSA, asked with the DO bit (and AD, under trust-ad); authenticated
+ * only if the answer has the AD bit and resolv.conf says "options
+ * trust-ad", which is when glibc keeps that bit too.
+ */
+void		 check_dns_tlsa(struct check_dns *, const char *,
 		    struct check_dns_answer *);
 void		 check_dns_answer_free(struct check_dns_answer *);
 /* What went wrong, as words for a message. */
