@@ -324,6 +324,13 @@ void		 check_x509_chain_reset(void);
 const struct check_x509_chain *check_x509_chain_seen(void);
 /* The verify callback (SSL_set_verify) that notes each certificate. */
 int		 check_x509_verify_note(int, struct x509_store_ctx_st *);
+struct stack_st_X509;
+/*
+ * The certificates a server presented (SSL_get_peer_cert_chain: leaf
+ * first), as DER with their SPKI, into a new array; 0, or -1.
+ */
+int		 check_x509_presented(struct stack_st_X509 *,
+		    struct check_dane_cert **, size_t *);
 
 /*
  * check_https.c: fetching the policy from one address of the policy
@@ -366,6 +373,12 @@ struct check_smtp_answer {
 	enum check_smtp_status	 status;
 	char			 error[256];
 	struct check_x509_expiry expiry;	/* of the verified chain */
+	/*
+	 * What the server presented in the handshake, verified or not
+	 * (a DANE-EE host's own certificate fails PKIX): for mx-dane.
+	 */
+	struct check_dane_cert	*presented;
+	size_t			 npresented;
 };
 /* Once, before any thread: loads the CAs; 0 or -1. */
 int		 check_smtp_init(const char *);
@@ -373,6 +386,7 @@ void		 check_smtp_cleanup(void);
 /* Connects to address:port, EHLO, STARTTLS, verifies host's cert. */
 void		 check_smtp_starttls(const char *, const char *, unsigned,
 		    struct check_smtp_answer *);
+void		 check_smtp_answer_free(struct check_smtp_answer *);
 
 /*
  * check_domain.c: every check for one policy domain.
