@@ -99,6 +99,7 @@ REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(REPORT_SRCS))
 COMMON_PURE_SRCS = $(filter-out src/common/conf.c,$(COMMON_SRCS))
 FCGI_PURE_SRCS	= src/fcgi/route.c src/fcgi/wire.c src/fcgi/image.c
 CHECK_PURE_SRCS	= src/check/check_record.c src/check/check_policy.c \
+		  src/check/check_dane.c \
 		  src/check/check_mx.c src/check/check_result.c
 CORE_SRCS	= $(COMMON_PURE_SRCS) $(FCGI_PURE_SRCS)
 CORE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CORE_SRCS))

@@ -20,7 +20,7 @@ run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
 	    apache2 libapache2-mod-fcgid lighttpd mandoc
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
-	    knot knot-dnsutils bind9-dnsutils
+	    knot knot-dnsutils bind9-dnsutils unbound
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time
