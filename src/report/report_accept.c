@@ -150,8 +150,14 @@ keep_served(struct report *r, int (*served)(const char *, void *),
 			n = (size_t)snprintf(why + used, size - used, "%s %s",
 			    i > 0 ? "," : "",
 			    dropped.policies[i].policy_domain);
-			if (used + n >= size)
-				break;	/* cut short: still one line */
+			if (used + n + (i + 1 < dropped.npolicies ? 4 : 0) >=
+			    size) {
+				/* Whole names only, and say there are more. */
+				why[used] = '\0';
+				if (used + 4 < size)
+					memcpy(why + used, " ...", 5);
+				break;
+			}
 		}
 	}
 	report_free(&dropped);
