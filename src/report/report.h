@@ -78,9 +78,12 @@ const char	*report_via_name(enum report_via);
  */
 /*
  * What jansson may build for one report, checked on the bytes before it
- * builds anything: the deepest nesting a report needs is 5; a report of
- * 100,000 failure details is far past any sender's.  Within them a
- * parse of 16 MiB (CONF_REPORTS_INFLATED_MAX) peaks under ~200 MB.
+ * builds anything: the deepest nesting a report needs is 5; 1,000,000
+ * values are 16 MiB of real failure details (about 52,000 of them, far
+ * past any sender's report).  Measured peaks for 16 MiB
+ * (CONF_REPORTS_INFLATED_MAX): 113 MB for those failure details, 102 MB
+ * for a million strings; without the limits, 16 MiB of "{}," costs
+ * jansson 1.2 GiB.
  */
 #define REPORT_JSON_DEPTH_MAX		16
 #define REPORT_JSON_CONTAINERS_MAX	100000	/* objects and arrays */

@@ -79,16 +79,14 @@ nomem(struct parse *p)
 	return fail(p, "", "out of memory");
 }
 
-/* A value for a message: escaped, and cut short if long. */
+/* A value for a message (size > 3): escaped, and cut short if long. */
 static const char *
 shown(const char *s, char *out, size_t size)
 {
-	size_t	 len = strlen(s), n;
+	size_t	 len = strlen(s);
 
-	n = log_escape(out, size, s, len);
-	if (n < len && size > 4)
-		memcpy(out + (strlen(out) > size - 4 ? size - 4 :
-		    strlen(out)), "...", 4);
+	if (log_escape(out, size - 3, s, len) < len)
+		strcat(out, "...");
 	return out;
 }
 
@@ -97,7 +95,7 @@ shown(const char *s, char *out, size_t size)
  * many containers and values (every key or value follows a "[", "{",
  * "," or ":" outside strings, so counting those bounds them).  A JSON
  * value costs jansson 40-90 bytes and a container 130-230, so the
- * limits in report.h keep a parse under ~150 MB whatever the input.
+ * limits in report.h keep a parse under ~115 MB whatever the input.
  */
 static int
 scan(struct parse *p, const char *json, size_t len)
@@ -334,7 +332,7 @@ rfc3339(const char *s, int64_t *t)
 		if (s[1] < '0' || s[1] > '9')
 			return "not an RFC 3339 date-time";
 		for (s++; *s >= '0' && *s <= '9'; s++)
-			;	/* a fraction of a second: the second it is in */
+			;	/* a fraction: the second it is in */
 	}
 	if (*s == 'Z' || *s == 'z')
 		s++;

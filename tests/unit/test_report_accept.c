@@ -241,8 +241,10 @@ fixture(const char *name)
 	enum report_encoding	 enc;
 	struct report		 r;
 	unsigned char		*raw;
-	char			 path[256], why[1024], *body, *want, *got = NULL;
-	size_t			 len, rawlen, wantlen, gotlen = 0, gotcap = 0;
+	char			 path[256], why[1024], *body, *want;
+	char			*got = NULL;
+	size_t			 len, rawlen, wantlen;
+	size_t			 gotlen = 0, gotcap = 0;
 	int			 status, calls = 0;
 	FILE			*f;
 
@@ -379,7 +381,8 @@ test_body(void)
 	    "\"summary\":{\"total-successful-session-count\":3,"
 	    "\"total-failure-session-count\":0}}]}";
 	const unsigned char	*body = (const unsigned char *)json;
-	struct report_limits	 lim = { sizeof(json) - 1, sizeof(json) - 1 };
+	struct report_limits	 lim = { sizeof(json) - 1,
+	    sizeof(json) - 1 };
 	struct report		 r;
 	unsigned char		*raw, *gz;
 	size_t			 rawlen, gzlen, n = sizeof(json) - 1;

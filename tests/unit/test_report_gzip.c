@@ -94,7 +94,8 @@ test_sizes(void)
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if ((in = malloc(sizes[i])) == NULL)
 			abort();
-		for (k = 0; k < sizes[i]; k++)	/* not very compressible */
+		/* Not very compressible. */
+		for (k = 0; k < sizes[i]; k++)
 			in[k] = (unsigned char)((k * 2654435761u) >> 13);
 		gz = zlib_gzip(in, sizes[i], &gzlen, 6);
 		snprintf(what, sizeof(what), "%zu bytes", sizes[i]);

@@ -41,7 +41,7 @@ test_dates(void)
 	} rows[] = {
 		/* Numbers from GNU date -u -d DATE +%s. */
 		{ "2024-03-26T00:00:00Z", 1711411200, NULL },
-		{ "2024-03-26T00:00:00", 1711411200, NULL },	/* no zone */
+		{ "2024-03-26T00:00:00", 1711411200, NULL },	/* UTC */
 		{ "2024-03-26t00:00:00z", 1711411200, NULL },	/* §5.6 */
 		{ "2024-03-26T00:00:00.000Z", 1711411200, NULL },
 		{ "2024-03-26T00:00:00.9999999", 1711411200, NULL },
@@ -56,7 +56,8 @@ test_dates(void)
 		{ "2000-02-29T12:00:00Z", 951825600, NULL },
 		{ "2400-02-29T00:00:00Z", 13574563200LL, NULL },
 		{ "2024-12-31T23:59:59Z", 1735689599, NULL },
-		{ "2016-12-31T23:59:60Z", 1483228800, NULL },	/* leap s */
+		/* A leap second. */
+		{ "2016-12-31T23:59:60Z", 1483228800, NULL },
 		{ "2023-02-29T00:00:00Z", 0, "day out of range for its month" },
 		{ "1900-02-29T00:00:00Z", 0, "day out of range for its month" },
 		{ "2100-02-29T00:00:00Z", 0, "day out of range for its month" },
@@ -88,8 +89,8 @@ test_dates(void)
 	int		 got;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		snprintf(json, sizeof(json), REPORT("%s", "9999-12-31T23:59:59Z",
-		    "example.com"), rows[i].date);
+		snprintf(json, sizeof(json), REPORT("%s",
+		    "9999-12-31T23:59:59Z", "example.com"), rows[i].date);
 		got = report_json_parse(&r, json, strlen(json), why,
 		    sizeof(why));
 		if (rows[i].why == NULL) {
@@ -152,6 +153,14 @@ test_reasons(void)
 		    "\\u00e9xample.com"), "policies[0].policy.policy-domain: "
 		    "\"\xc3\xa9xample.com\": non-ASCII name: write "
 		    "internationalised names as A-labels (xn--...)" },
+		/* A long value is cut short in the message. */
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"),
+		    "policies[0].policy.policy-domain: \""
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\": "
+		    "a label is longer than 63 bytes" },
 		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
 		    "*.example.com"), "policies[0].policy.policy-domain: "
 		    "\"*.example.com\": a wildcard is not allowed here" },
@@ -408,7 +417,7 @@ test_policy_id(void)
 {
 	static const char *const mx[] = { "mx1.example.com", "*.example.net" };
 	static const struct {
-		const char	*lines;		/* JSON array elements */
+		const char	*lines;	/* JSON array elements */
 		int		 same;
 	} rows[] = {
 		{ "\"version: STSv1\",\"mode: testing\",\"mx: mx1.example.com\","
