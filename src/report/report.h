@@ -202,7 +202,10 @@ enum report_encoding report_accept_encoding(const char *);
 /*
  * Takes a received report body of len bytes: checks its size against
  * limits, inflates it (gzip), parses and checks the JSON, and keeps in r
- * only the policies whose domain served(domain, arg) accepts (1).  The
+ * only the policies whose domain (lower case, no trailing dot, valid)
+ * served(domain, arg) accepts (1).  The media type is checked first
+ * (415), then len (413): body is not read for either, and may be NULL
+ * (a caller can refuse on Content-Length before reading).  The
  * rule for which domains are served is the caller's (mta-sts-report(8):
  * those with a [domain] section).  Returns 0 with r filled and the raw
  * report as gzip in a new buffer *raw of *rawlen bytes (the body itself

@@ -439,6 +439,13 @@ test_body(void)
 	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, gz, SIZE_MAX,
 	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	CHECK(st == 415, "other media type, too large: %d", st);
+	/* Neither refusal reads the body: a caller may pass none. */
+	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, NULL, 10,
+	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+	CHECK(st == 415 && raw == NULL, "415 with no body: %d", st);
+	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, NULL, gzlen + 1,
+	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+	CHECK(st == 413 && raw == NULL, "413 with no body: %d", st);
 	lim.body_max = lim.inflated_max = 1 << 20;
 	st = report_accept_body(&lim, REPORT_ENCODING_JSON,
 	    (const unsigned char *)"{}", 2, served, &calls, &r, &raw, &rawlen,
