@@ -762,6 +762,40 @@ tlsrpt_uri_ok(struct loader *ld, const char *uri, size_t len)
 	return 1;
 }
 
+/*
+ * Moves the https: URIs of a checked rua value (URIs separated by
+ * single commas, len bytes at rua) before the mailto: ones, each kind in
+ * the order given.  RFC 8460 §3 lets a sender use any of them; one large
+ * sender is reported to use only the first, and an https report arrives
+ * without the DKIM and mail path a mailto: report needs.
+ */
+static int
+tlsrpt_https_first(struct loader *ld, char *rua, size_t len)
+{
+	char		*copy, *w = rua;
+	const char	*p, *end;
+	int		 pass, n = 0;
+
+	if ((copy = strndup(rua, len)) == NULL) {
+		conf_nomem(ld);
+		return -1;
+	}
+	for (pass = 0; pass < 2; pass++)
+		for (p = copy; p < copy + len; p = end + 1) {
+			if ((end = memchr(p, ',', (size_t)(copy + len - p))) ==
+			    NULL)
+				end = copy + len;
+			if ((strncmp(p, "https:", 6) == 0) != (pass == 0))
+				continue;
+			if (n++ > 0)
+				*w++ = ',';
+			memcpy(w, p, (size_t)(end - p));
+			w += end - p;
+		}
+	free(copy);
+	return 0;
+}
+
 static void
 key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 {
@@ -803,7 +837,7 @@ key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 		conf_error(ld, ld->line, "tlsrpt: empty value");
 		ok = 0;
 	}
-	if (!ok) {
+	if (!ok || tlsrpt_https_first(ld, out, (size_t)(w - out)) == -1) {
 		free(out);
 		return;
 	}
