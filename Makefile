@@ -118,7 +118,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload fuzz \
+	bench-reload bench-report fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
@@ -270,6 +270,7 @@ check:
 # Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
 # bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
+# bench/report-list.sh times mta-sts-report list over 1,000,000 reports;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -278,6 +279,8 @@ bench:
 	@bash bench/run.sh
 	@bash bench/dir-scale.sh
 	@bash bench/reload.sh
+	@$(MAKE) --no-print-directory $(O)/tests/unit/test_report_store
+	@bash bench/report-list.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -291,6 +294,12 @@ bench-reload:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/tools/fcgi-client
 	@bash bench/reload.sh
+
+# Only mta-sts-report list over a large store (REPORTS, DOMAINS, ROUNDS).
+bench-report:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_report_store
+	@bash bench/report-list.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:
