@@ -76,12 +76,26 @@ const char	*report_via_name(enum report_via);
  * report_json.c: RFC 8460 §4.4 JSON → struct report (jansson), with the
  * leniency real senders need and no more.
  */
-/* The deepest nesting a report needs is 5; more is refused. */
-#define REPORT_JSON_DEPTH_MAX	16
 /*
- * Parses len bytes of JSON at json into r (zeroed first).  Returns 0, or
- * -1 with a one-line reason in why (size bytes; untrusted text in it
- * escaped with log_escape) and r empty.
+ * What jansson may build for one report, checked on the bytes before it
+ * builds anything: the deepest nesting a report needs is 5; a report of
+ * 100,000 failure details is far past any sender's.  Within them a
+ * parse of 16 MiB (CONF_REPORTS_INFLATED_MAX) peaks under ~200 MB.
+ */
+#define REPORT_JSON_DEPTH_MAX		16
+#define REPORT_JSON_CONTAINERS_MAX	100000	/* objects and arrays */
+#define REPORT_JSON_VALUES_MAX		1000000	/* keys and values */
+/*
+ * Seeds jansson's hash function from /dev/urandom (it opens it on first
+ * use otherwise): call it before a sandbox forbids open(2).
+ */
+void	 report_json_init(void);
+/*
+ * Parses len bytes of JSON at json (no NUL needed) into r (zeroed
+ * first).  Returns 0; -1 with a one-line reason in why ("PATH: what is
+ * wrong", e.g. "policies[2].summary.total-failure-session-count: not a
+ * non-negative integer"; size bytes; untrusted text in it escaped with
+ * log_escape) and r empty; or -2 out of memory (why says so), r empty.
  */
 int	 report_json_parse(struct report *, const char *, size_t, char *,
 	    size_t);
