@@ -91,6 +91,7 @@ dkim_why(char *why, size_t size, const char *fmt, const char *a,
 struct dkim_ctx {
 	const char	*submitter;
 	unsigned	 timeout;
+	int		 tempfail;	/* a key lookup may pass later */
 	char		 why[256];	/* the first reason a signature was set aside */
 };
 
@@ -189,14 +190,16 @@ dkim_key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	ns_msg		 msg;
 	ns_rr		 rr;
 	size_t		 o = 0, n, limit;
-	int		 len, i, count, rc = DKIM_CBSTAT_ERROR;
+	int		 len, i, count, rc = DKIM_CBSTAT_NOTFOUND;
 
 	if (d == NULL || s == NULL || buflen < 2 || snprintf(name,
 	    sizeof(name), "%s._domainkey.%s", s, d) >= (int)sizeof(name))
-		return DKIM_CBSTAT_ERROR;
+		return DKIM_CBSTAT_NOTFOUND;
 	memset(&res, 0, sizeof(res));
-	if (res_ninit(&res) != 0)
-		return DKIM_CBSTAT_TRYAGAIN;
+	if (res_ninit(&res) != 0) {
+		ctx->tempfail = 1;
+		return DKIM_CBSTAT_NOTFOUND;
+	}
 	/* Bounded: each server asked at most twice, ctx->timeout each. */
 	if (res.retrans <= 0 || (unsigned)res.retrans > ctx->timeout)
 		res.retrans = (int)ctx->timeout;
@@ -204,18 +207,14 @@ dkim_key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 		res.retry = 2;
 	len = res_nquery(&res, name, ns_c_in, ns_t_txt, answer,
 	    sizeof(answer));
+	/*
+	 * Every failure is "no key" to libopendkim (an error or "try
+	 * again" from here would end its work on all the signatures); the
+	 * ones that may pass later are kept in ctx.
+	 */
 	if (len < 0) {
-		switch (res.res_h_errno) {
-		case HOST_NOT_FOUND:
-		case NO_DATA:
-			rc = DKIM_CBSTAT_NOTFOUND;
-			break;
-		case TRY_AGAIN:
-			rc = DKIM_CBSTAT_TRYAGAIN;
-			break;
-		default:
-			rc = DKIM_CBSTAT_ERROR;
-		}
+		if (res.res_h_errno == TRY_AGAIN)
+			ctx->tempfail = 1;
 		goto out;
 	}
 	if (len > (int)sizeof(answer) ||
@@ -244,7 +243,6 @@ dkim_key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 		rc = DKIM_CBSTAT_CONTINUE;
 		goto out;
 	}
-	rc = DKIM_CBSTAT_NOTFOUND;
 out:
 	res_nclose(&res);
 	return rc;
@@ -301,7 +299,7 @@ report_dkim_verify(const unsigned char *msg, size_t len,
 	DKIM_SIGINFO	**sigs = NULL;
 	DKIM_STAT	 st;
 	enum report_dkim_result rc = REPORT_DKIM_TEMPFAIL;
-	int		 nsigs = 0, i, tempfail = 0, looked = 0;
+	int		 nsigs = 0, i, looked = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.submitter = submitter;
@@ -318,8 +316,11 @@ report_dkim_verify(const unsigned char *msg, size_t len,
 		st = dkim_chunk(dkim, NULL, 0);
 	if (st == DKIM_STAT_OK)
 		st = dkim_eom(dkim, NULL);
-	if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL)
+	if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL ||
+	    st == DKIM_STAT_CBTRYAGAIN) {
+		snprintf(why, size, "%s", dkim_getresultstr(st));
 		goto out;
+	}
 	rc = REPORT_DKIM_FAIL;
 	if (dkim_getsiglist(dkim, &sigs, &nsigs) != DKIM_STAT_OK ||
 	    nsigs == 0) {
@@ -335,13 +336,13 @@ report_dkim_verify(const unsigned char *msg, size_t len,
 			why[0] = '\0';
 			goto out;
 		}
-		if (dkim_sig_geterror(sigs[i]) == DKIM_SIGERROR_KEYFAIL)
-			tempfail = 1;
 		if (!looked++)
 			dkim_sig_why(sigs[i], why, size);
 	}
-	if (tempfail)
+	if (ctx.tempfail) {
 		rc = REPORT_DKIM_TEMPFAIL;
+		snprintf(why, size, "DNS did not answer the key query now");
+	}
 	else if (why[0] == '\0')
 		snprintf(why, size, "no valid DKIM signature");
 out:
