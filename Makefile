@@ -120,10 +120,10 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload fuzz \
+	bench-reload bench-report fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
-all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
+all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
 
 # Objects depend on the flags they were built with: "make install
 # SYSCONFDIR=/etc" after a plain "make" must rebuild, not install a binary
@@ -273,6 +273,7 @@ check:
 	@$(MAKE) --no-print-directory O=build/asan CC=clang \
 	    CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	    build/asan/$(PROG) build/asan/$(CHECK_PROG) \
+	    build/asan/$(REPORT_PROG) \
 	    $(UNIT_BINS:$(O)/%=build/asan/%) \
 	    build/asan/tests/tools/fcgi-client
 	@$(MAKE) --no-print-directory fuzz-build
@@ -281,6 +282,7 @@ check:
 # Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
 # bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
+# bench/report-list.sh times mta-sts-report list over 1,000,000 reports;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -289,6 +291,8 @@ bench:
 	@bash bench/run.sh
 	@bash bench/dir-scale.sh
 	@bash bench/reload.sh
+	@$(MAKE) --no-print-directory $(O)/tests/unit/test_report_store
+	@bash bench/report-list.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -302,6 +306,12 @@ bench-reload:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/tools/fcgi-client
 	@bash bench/reload.sh
+
+# Only mta-sts-report list over a large store (REPORTS, DOMAINS, ROUNDS).
+bench-report:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_report_store
+	@bash bench/report-list.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:
@@ -321,16 +331,17 @@ check-fast:
 	@bash tests/run.sh plain
 
 MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).1 \
-		  man/mta-sts-publish.8
+		  man/mta-sts-publish.8 man/$(REPORT_PROG).8
 # The man pages are written for the default PREFIX; installed, they name
 # the paths of this build.
 MAN_PATHS	= -e 's|/usr/local/etc|$(SYSCONFDIR)|g' \
 		  -e 's|/usr/local/sbin|$(SBINDIR)|g' \
 		  -e 's|/usr/local/bin|$(BINDIR)|g'
 
-install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
+install: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -m 0755 $(O)/$(REPORT_PROG) $(DESTDIR)$(SBINDIR)/$(REPORT_PROG)
 	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8
@@ -351,8 +362,10 @@ install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
+	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG) \
+	    $(DESTDIR)$(SBINDIR)/$(REPORT_PROG)
 	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
+	    $(DESTDIR)$(MANDIR)/man8/$(REPORT_PROG).8 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts-publish.8 \
 	    $(DESTDIR)$(MANDIR)/man1/$(CHECK_PROG).1
 	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5

@@ -6,9 +6,12 @@
 set -eu
 
 # libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
-# knot, knsupdate, nsupdate and dig for the -U tests (tests/update).
+# knot, knsupdate, nsupdate and dig for the -U tests (tests/update);
+# SQLite and jansson for mta-sts-report's store and listing, and the
+# sqlite3 and jq programs its tests read them with (tests/report).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
-	libseccomp-dev libcurl4-openssl-dev libssl-dev"
+	libseccomp-dev libcurl4-openssl-dev libssl-dev
+	libsqlite3-dev libjansson-dev"
 # make deb: the build dependencies above (debian/control's) and the tools
 # that build and check the packages (dpkg-buildpackage needs no fakeroot:
 # Rules-Requires-Root: no).  tests/deb adds blhc (the build log's flags)
@@ -20,11 +23,11 @@ run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
 	    apache2 libapache2-mod-fcgid lighttpd mandoc
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
-	    knot knot-dnsutils bind9-dnsutils
+	    knot knot-dnsutils bind9-dnsutils sqlite3 jq
 	    postfix opendkim python3-dkim
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
-	    fcgiwrap gnuplot-nox valgrind python3 time
+	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3
 	    iproute2 dnsmasq-base openssl" ;;
 deb)	want="$deb" ;;
 *)	echo "usage: $0 build|run|check|bench|deb" >&2; exit 2 ;;

@@ -322,7 +322,10 @@ enum report_dkim_result report_dkim_trust(const unsigned char *, size_t,
 struct conf;
 /* report_serve.c: no command: FastCGI, as mta-sts-fcgi serves. */
 int	 report_serve(const char *, int, char **);
-/* report_import.c: `import [maildir]`: sysexits(3) statuses. */
+/*
+ * report_import.c: `import [maildir]`, argv[0] being "import":
+ * sysexits(3) statuses.
+ */
 int	 report_import(const struct conf *, int, char **);
 
 #endif /* MTA_STS_REPORT_H */

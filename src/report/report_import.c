@@ -419,7 +419,8 @@ report_import(const struct conf *conf, int argc, char **argv)
 	struct import	 im;
 	int		 rc;
 
-	if (argc > 1) {
+	/* argv[0] is "import" (report_main.c) */
+	if (argc < 1 || argc > 2 || (argc == 2 && argv[1][0] == '-')) {
 		log_warnx("usage: %s [-c config] import [maildir]",
 		    REPORT_PROGNAME);
 		return EX_USAGE;
@@ -428,8 +429,8 @@ report_import(const struct conf *conf, int argc, char **argv)
 	im.conf = conf;
 	im.max = report_mail_max(conf->reports.body_max);
 	openlog(REPORT_PROGNAME, LOG_PID, LOG_MAIL);
-	if (argc == 1)
-		rc = import_maildir(&im, argv[0]);
+	if (argc == 2)
+		rc = import_maildir(&im, argv[1]);
 	else
 		rc = import_stdin(&im);
 	if (im.store != NULL)
