@@ -71,6 +71,8 @@ REPORT_PKG_CFLAGS := $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
 REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || \
 		     echo -ljansson -lz -lsqlite3 -lgmime-3.0 -lgobject-2.0 \
 		     -lglib-2.0 -lopendkim)
+# report_dkim.c fetches DKIM keys itself with glibc's resolver.
+REPORT_LIBS	+= -lresolv
 
 ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 		  -DSERVE_USER=\"$(SERVE_USER)\" \
@@ -197,12 +199,22 @@ REPORT_UNIT_SRCS = $(filter $(REPORT_SRCS),src/report/report_json.c \
 		  src/report/report_gzip.c src/report/report_accept.c \
 		  src/report/report_store.c src/report/report_list.c)
 REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
-REPORT_UNIT_BINS = $(filter $(O)/tests/unit/test_report%,$(UNIT_BINS))
+REPORT_UNIT_BINS = $(filter-out $(O)/tests/unit/test_report_mail, \
+		  $(filter $(O)/tests/unit/test_report%,$(UNIT_BINS)))
 $(REPORT_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
     $(REPORT_HEADERS) $(COMMON_PURE_OBJS) $(REPORT_UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(UNIT_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
 	    $(REPORT_UNIT_OBJS) $(MD_LINK) $(REPORT_LIBS)
+
+# Mail: MIME (GMime) and DKIM (libopendkim, libresolv), no store.
+REPORT_MAIL_OBJS = $(O)/report/report_mail.o $(O)/report/report_dkim.o
+$(O)/tests/unit/test_report_mail: tests/unit/test_report_mail.c \
+    tests/unit/unit.h $(REPORT_HEADERS) $(COMMON_PURE_OBJS) \
+    $(REPORT_MAIL_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
+	    $(REPORT_MAIL_OBJS) $(MD_LINK) $(REPORT_LIBS)
 
 # A unit's SystemCallFilter=, as systemd applies it (run-systemd.sh).
 $(O)/tests/tools/systemd-filter: tests/tools/systemd-filter.c $(O)/.build-flags

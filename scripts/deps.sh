@@ -26,6 +26,7 @@ check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-d
 	    apache2 libapache2-mod-fcgid lighttpd mandoc
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
 	    knot knot-dnsutils bind9-dnsutils unbound sqlite3 jq
+	    postfix opendkim python3-dkim
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3
@@ -57,6 +58,20 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# tests/report (HACKING.md): Postfix with debconf's "No configuration"
+# writes no /etc/postfix/main.cf, so neither its init script nor its
+# systemd unit starts a system Postfix; the suite runs its own.
+case " $missing " in *" postfix "*)
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    debconf-set-selections ;;
+esac
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+# opendkim's package enables and starts its service; the suite runs its
+# own as a milter, so a system one is stopped and disabled.
+case " $missing " in *" opendkim "*)
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now opendkim.service >/dev/null 2>&1 || :
+	fi ;;
+esac

@@ -242,13 +242,96 @@ int	 report_accept_body(const struct report_limits *, enum report_encoding,
 int	 report_accept_status(enum report_store_result);
 
 /*
+ * report_mail.c: a mail message (RFC 5322, MIME) → the report it carries
+ * (RFC 8460 §5.3), parsed by GMime; pure apart from GMime.
+ */
+/*
+ * The largest message import reads: the report part may be base64
+ * (4/3) or quoted-printable (up to 3 times), plus headers and a text
+ * part: 4 × body_max + 1 MiB, at most SIZE_MAX.
+ */
+size_t	 report_mail_max(size_t);
+/* The deepest MIME nesting searched for the report part. */
+#define REPORT_MAIL_DEPTH_MAX	8
+struct report_mail {
+	enum report_encoding encoding;	/* of the report part */
+	unsigned char	*report;	/* the part's bytes, decoded */
+	size_t		 len;
+	/* TLS-Report-Submitter, lower case, no trailing dot */
+	char		 submitter[DNAME_MAX + 1];
+};
+enum report_mail_result {
+	REPORT_MAIL_OK,
+	REPORT_MAIL_INVALID,		/* not a TLS-RPT message: why says */
+	REPORT_MAIL_NOMEM,
+};
+/*
+ * Finds in the message of len bytes at msg the multipart/report part
+ * with report-type=tlsrpt (parameters without case), at the top or
+ * inside other multiparts, and its first application/tlsrpt+gzip or
+ * application/tlsrpt+json child, decoded from any Content-Transfer-
+ * Encoding; and the one TLS-Report-Submitter header field, a domain
+ * name.  Returns REPORT_MAIL_OK with m filled (report_mail_free), or
+ * else with m empty and, for REPORT_MAIL_INVALID, a one-line reason in
+ * why (size bytes, untrusted text escaped).
+ */
+enum report_mail_result report_mail_parse(const unsigned char *, size_t,
+	    struct report_mail *, char *, size_t);
+/* Frees what m holds and zeroes it; an empty m is fine. */
+void	 report_mail_free(struct report_mail *);
+
+/*
+ * report_dkim.c: is the message signed by the reporting domain (RFC
+ * 8460 §5.3)?  Verified with libopendkim against DNS, or read from the
+ * local verifier's Authentication-Results header (RFC 8601).
+ */
+enum report_dkim_result {
+	REPORT_DKIM_PASS,		/* a valid signature by the reporting domain */
+	REPORT_DKIM_FAIL,		/* none: why says */
+	REPORT_DKIM_TEMPFAIL,		/* a key could not be fetched now, or no memory */
+};
+/*
+ * Whether a signature of signing domain d (d=) is one "by the reporting
+ * domain" submitter (a TLS-Report-Submitter value): d is submitter or
+ * a parent domain of it with at least two labels, case ignored.  1 or 0.
+ */
+int	 report_dkim_aligned(const char *, const char *);
+/*
+ * Verifies the DKIM signatures (RFC 6376) of the raw message of len
+ * bytes at msg (LF or CRLF line ends) with libopendkim, fetching keys
+ * from DNS within timeout seconds per query: REPORT_DKIM_PASS if one
+ * signature passes, is aligned with submitter (report_dkim_aligned)
+ * and has no l= tag (RFC 8460 §5.3); REPORT_DKIM_TEMPFAIL if none
+ * passed and the key of an aligned signature could not be fetched for
+ * a reason that may pass (a DNS timeout or SERVFAIL); else
+ * REPORT_DKIM_FAIL.  why (size bytes) says why it did not pass.
+ */
+enum report_dkim_result report_dkim_verify(const unsigned char *, size_t,
+	    const char *, unsigned, char *, size_t);
+/*
+ * Reads the verdict of the local verifier named authserv_id from the
+ * raw message of len bytes at msg: the topmost Authentication-Results
+ * header field with that authserv-id and the ones right below it (a
+ * run of Authentication-Results fields; RFC 8601 §5: only the local
+ * MTA's are to be trusted, and it removes forged ones) must hold a
+ * dkim=pass with a header.d aligned with submitter, and the message a
+ * DKIM-Signature of that d= (and header.b's prefix, if given) with no
+ * l= tag.  REPORT_DKIM_PASS, or REPORT_DKIM_FAIL with why.
+ */
+enum report_dkim_result report_dkim_trust(const unsigned char *, size_t,
+	    const char *, const char *, char *, size_t);
+
+/*
  * The commands, each called by report_main.c with the loaded config and
  * the arguments after the command's name; each returns the exit status.
  */
 struct conf;
 /* report_serve.c: no command: FastCGI, as mta-sts-fcgi serves. */
 int	 report_serve(const char *, int, char **);
-/* report_import.c: `import [maildir]`: sysexits(3) statuses. */
+/*
+ * report_import.c: `import [maildir]`, argv[0] being "import":
+ * sysexits(3) statuses.
+ */
 int	 report_import(const struct conf *, int, char **);
 
 #endif /* MTA_STS_REPORT_H */
