@@ -88,13 +88,16 @@ COMMON_SRCS	= $(wildcard src/common/*.c)
 FCGI_SRCS	= $(wildcard src/fcgi/*.c)
 CHECK_SRCS	= $(wildcard src/check/*.c)
 REPORT_SRCS	= $(wildcard src/report/*.c)
+TLSRPT_SRCS	= $(wildcard src/tlsrpt/*.c)
 COMMON_HEADERS	= src/common/common.h
 FCGI_HEADERS	= $(COMMON_HEADERS) src/fcgi/fcgi.h
 CHECK_HEADERS	= $(COMMON_HEADERS) src/check/check.h
-REPORT_HEADERS	= $(COMMON_HEADERS) src/report/report.h
+TLSRPT_HEADERS	= $(COMMON_HEADERS) src/tlsrpt/tlsrpt.h
+REPORT_HEADERS	= $(TLSRPT_HEADERS) src/report/report.h
 OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(FCGI_SRCS))
 CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(CHECK_SRCS))
-REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(REPORT_SRCS))
+REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(TLSRPT_SRCS) \
+		  $(REPORT_SRCS))
 
 # The pure subsets (no libfcgi, inih, libcurl or OpenSSL; libmd for
 # policy ids), linked into the unit tests and fuzzers as they are.
@@ -160,6 +163,11 @@ $(O)/check/%.o: src/check/%.c $(CHECK_HEADERS) $(O)/.build-flags
 	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
 	    $(CHECK_PKG_CFLAGS) -c -o $@ $<
 
+$(O)/tlsrpt/%.o: src/tlsrpt/%.c $(TLSRPT_HEADERS) $(O)/.build-flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
+	    $(REPORT_PKG_CFLAGS) -c -o $@ $<
+
 $(O)/report/%.o: src/report/%.c $(REPORT_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
@@ -195,12 +203,14 @@ $(CHECK_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
 
 # The receiver's modules that neither serve nor import: a unit test links
 # them with the common pure ones and the receiver's libraries.
-REPORT_UNIT_SRCS = $(filter $(REPORT_SRCS),src/report/report_json.c \
+REPORT_UNIT_SRCS = $(TLSRPT_SRCS) \
+		  $(filter $(REPORT_SRCS),src/report/report_json.c \
 		  src/report/report_gzip.c src/report/report_accept.c \
-		  src/report/report_store.c src/report/report_list.c)
+		  src/report/report_list.c)
 REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
 REPORT_UNIT_BINS = $(filter-out $(O)/tests/unit/test_report_mail, \
-		  $(filter $(O)/tests/unit/test_report%,$(UNIT_BINS)))
+		  $(filter $(O)/tests/unit/test_report% \
+		  $(O)/tests/unit/test_tlsrpt%,$(UNIT_BINS)))
 $(REPORT_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
     $(REPORT_HEADERS) $(COMMON_PURE_OBJS) $(REPORT_UNIT_OBJS)
 	@mkdir -p $(dir $@)
@@ -246,7 +256,7 @@ build/fuzz/fuzz_check: tests/fuzz/fuzz_check.c $(COMMON_PURE_SRCS) \
 
 # The receiver's body checks: JSON (jansson) and gzip (zlib) only.
 REPORT_FUZZ_SRCS = src/report/report_json.c src/report/report_gzip.c \
-		  src/report/report_accept.c
+		  src/report/report_accept.c src/tlsrpt/tlsrpt_report.c
 REPORT_FUZZ_LIBS := $(shell pkg-config --libs jansson zlib 2>/dev/null || \
 		     echo -ljansson -lz)
 build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(COMMON_PURE_SRCS) \
@@ -303,7 +313,7 @@ bench:
 	@bash bench/run.sh
 	@bash bench/dir-scale.sh
 	@bash bench/reload.sh
-	@$(MAKE) --no-print-directory $(O)/tests/unit/test_report_store
+	@$(MAKE) --no-print-directory $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
 	@bash bench/check.sh
 
@@ -322,7 +332,7 @@ bench-reload:
 # Only mta-sts-report list over a large store (REPORTS, DOMAINS, ROUNDS).
 bench-report:
 	@sh scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_report_store
+	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).

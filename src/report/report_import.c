@@ -15,7 +15,7 @@
  * no memory; the MTA then keeps the message and delivers it again, and the
  * store's (organization, report-id) key makes a second delivery of a
  * stored report a harmless duplicate.  0 for a stored report is said
- * only once report_store_add has made it durable.
+ * only once tlsrpt_store_add has made it durable.
  *
  * A message is read whole but bounded (report_mail_max of body_max):
  * a larger one is drained from stdin (an MTA may take an unread pipe as
@@ -59,7 +59,7 @@ enum import_result {
 
 struct import {
 	const struct conf	*conf;
-	struct report_store	*store;		/* opened when first needed */
+	struct tlsrpt_store	*store;		/* opened when first needed */
 	size_t			 max;		/* bytes of one message */
 };
 
@@ -92,7 +92,7 @@ import_served(const char *domain, void *arg)
 
 /* Stores r; says what happened to the message called what. */
 static enum import_result
-import_store(struct import *im, const struct report *r,
+import_store(struct import *im, const struct tlsrpt_report *r,
     const unsigned char *raw, size_t rawlen, const char *what)
 {
 	char	 org[LOG_ESCAPE_SIZE(128)], id[LOG_ESCAPE_SIZE(128)];
@@ -100,25 +100,25 @@ import_store(struct import *im, const struct report *r,
 	log_escape(org, sizeof(org), r->organization,
 	    strnlen(r->organization, 128));
 	log_escape(id, sizeof(id), r->report_id, strnlen(r->report_id, 128));
-	if (im->store == NULL && report_store_open(&im->store,
-	    im->conf->reports.database, REPORT_STORE_OPEN_CREATE) == -1) {
+	if (im->store == NULL && tlsrpt_store_open(&im->store,
+	    im->conf->reports.database, TLSRPT_STORE_OPEN_CREATE) == -1) {
 		im->store = NULL;
 		import_log(LOG_WARNING, "%s: deferred: the store is "
 		    "unavailable", what);
 		return IMPORT_TEMPFAIL;
 	}
-	switch (report_store_add(im->store, r, REPORT_VIA_MAIL, raw, rawlen,
+	switch (tlsrpt_store_add(im->store, r, TLSRPT_VIA_MAIL, raw, rawlen,
 	    (int64_t)time(NULL))) {
-	case REPORT_STORE_ADDED:
+	case TLSRPT_STORE_ADDED:
 		import_log(LOG_INFO, "%s: stored report \"%s\" of \"%s\"",
 		    what, id, org);
 		return IMPORT_STORED;
-	case REPORT_STORE_DUPLICATE:
+	case TLSRPT_STORE_DUPLICATE:
 		import_log(LOG_INFO, "%s: report \"%s\" of \"%s\" was already "
 		    "stored", what, id, org);
 		return IMPORT_DUPLICATE;
-	case REPORT_STORE_UNAVAILABLE:
-	case REPORT_STORE_CORRUPT:
+	case TLSRPT_STORE_UNAVAILABLE:
+	case TLSRPT_STORE_CORRUPT:
 		break;
 	}
 	import_log(LOG_WARNING, "%s: deferred: the store cannot take report "
@@ -134,7 +134,7 @@ import_message(struct import *im, const unsigned char *msg, size_t len,
 	const struct conf_reports *cr = &im->conf->reports;
 	struct report_limits lim = { cr->body_max, cr->inflated_max };
 	struct report_mail m;
-	struct report	 r;
+	struct tlsrpt_report	 r;
 	unsigned char	*raw = NULL;
 	size_t		 rawlen = 0;
 	enum import_result rc;
@@ -187,7 +187,7 @@ import_message(struct import *im, const unsigned char *msg, size_t len,
 	rc = import_store(im, &r, raw, rawlen, what);
 out:
 	free(raw);
-	report_free(&r);
+	tlsrpt_report_free(&r);
 	report_mail_free(&m);
 	return rc;
 }
@@ -434,7 +434,7 @@ report_import(const struct conf *conf, int argc, char **argv)
 	else
 		rc = import_stdin(&im);
 	if (im.store != NULL)
-		report_store_close(im.store);
+		tlsrpt_store_close(im.store);
 	closelog();
 	return rc;
 }
