@@ -17,10 +17,10 @@ OUT=${OUT:-BENCHMARKS.md}
 . tests/lib/suite.sh
 . bench/lib.sh
 REPORT=${REPORT:-$TOP/${O:-build}/mta-sts-report}
-FILL=${FILL:-$TOP/${O:-build}/tests/unit/test_report_store}
+FILL=${FILL:-$TOP/${O:-build}/tests/unit/test_tlsrpt_store}
 die() { echo "bench/report-list: $*" >&2; exit 1; }
 [ -x "$REPORT" ] && [ -x "$FILL" ] ||
-    die "build first (make all build/tests/unit/test_report_store)"
+    die "build first (make all build/tests/unit/test_tlsrpt_store)"
 command -v sqlite3 >/dev/null || die "sqlite3 is needed to fill the store"
 
 db=$SCRATCH/reports.db

@@ -153,11 +153,22 @@ static int
 store_version(struct tlsrpt_store *st, long long *version)
 {
 	long long	 app, objects;
+	int		 own, rc;
 
-	if (store_int(st, "PRAGMA application_id", &app) == -1 ||
+	/*
+	 * The three in one read transaction: another process creating the
+	 * store commits all of them at once, and separate reads could see
+	 * its schema without its application_id.
+	 */
+	own = sqlite3_get_autocommit(st->db) &&
+	    store_exec(st, "BEGIN", "cannot read the store") == 0;
+	rc = store_int(st, "PRAGMA application_id", &app) == -1 ||
 	    store_int(st, "PRAGMA user_version", version) == -1 ||
 	    store_int(st, "SELECT count(*) FROM sqlite_schema", &objects) ==
-	    -1)
+	    -1 ? -1 : 0;
+	if (own)
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == -1)
 		return -1;
 	if (app == 0 && *version == 0 && objects == 0)
 		return 0;
@@ -247,14 +258,25 @@ store_wal(struct tlsrpt_store *st)
 {
 	sqlite3_stmt	*stmt;
 	const char	*mode;
-	int		 rc = -1;
+	int		 rc = -1, step, waited;
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1,
 	    &stmt, NULL) != SQLITE_OK) {
 		store_fail(st, "cannot open the store");
 		return -1;
 	}
-	if (sqlite3_step(stmt) != SQLITE_ROW)
+	/*
+	 * Switching takes the lock without the busy handler: processes
+	 * opening a new store at once wait for each other here, within the
+	 * same bound as a writer does.
+	 */
+	for (waited = 0; (step = sqlite3_step(stmt)) != SQLITE_ROW &&
+	    (step & 0xff) == SQLITE_BUSY && waited < TLSRPT_STORE_BUSY_MS;
+	    waited += 10) {
+		sqlite3_reset(stmt);
+		sqlite3_sleep(10);
+	}
+	if (step != SQLITE_ROW)
 		store_fail(st, "cannot switch the store to WAL");
 	else if ((mode = (const char *)sqlite3_column_text(stmt, 0)) ==
 	    NULL || strcmp(mode, "wal") != 0)
