@@ -37,12 +37,13 @@ BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n
     WHERE i < $REPORTS - 1)
 INSERT INTO reports (organization, report_id, contact, begin, end,
-    received, via, raw)
+    received, via, raw, digest)
 SELECT 'Org ' || (i % 7), 'bench-' || i, 'tlsrpt@org.example',
     1700000000 + (i / $DOMAINS) * 86400 - 86400,
     1700000000 + (i / $DOMAINS) * 86400 - 1,
     1700000000 + (i / $DOMAINS) * 86400 + (i % 3600),
-    CASE WHEN i % 2 THEN 'mail' ELSE 'https' END, randomblob(600)
+    CASE WHEN i % 2 THEN 'mail' ELSE 'https' END, randomblob(600),
+    hex(randomblob(32))
 FROM n;
 INSERT INTO policies (report, policy_type, policy_domain, policy_string,
     policy_id, mx_host, successful, failed)

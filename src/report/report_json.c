@@ -636,7 +636,8 @@ report_json_parse(struct tlsrpt_report *r, const char *json, size_t len, char *w
 		fail(&p, "", "not a JSON object");
 		goto out;
 	}
-	rc = report(&p, root, r);
+	if ((rc = report(&p, root, r)) == 0)
+		tlsrpt_report_digest(r);
 out:
 	json_decref(root);
 	if (rc == -1) {

@@ -13,6 +13,8 @@
 
 #include "common/common.h"
 
+#define TLSRPT_DIGEST_LEN	64	/* hex SHA-256 */
+
 /*
  * tlsrpt_report.c: a report, and what frees it.
  */
@@ -61,6 +63,13 @@ struct tlsrpt_report {
 	int64_t		 end;
 	struct tlsrpt_policy *policies;
 	size_t		 npolicies;
+	/*
+	 * tlsrpt_report_digest of all of the above: with organization and
+	 * report_id, what tells a sender's retry (the same report again,
+	 * however it was serialised) from a different report that claims
+	 * the same id.
+	 */
+	char		 digest[TLSRPT_DIGEST_LEN + 1];
 };
 
 /* Where a report came from, as stored and listed ("via"). */
@@ -72,6 +81,12 @@ enum tlsrpt_via {
 const char	*tlsrpt_via_name(enum tlsrpt_via);
 /* Frees what r holds and zeroes it; an empty r is fine. */
 void	 tlsrpt_report_free(struct tlsrpt_report *);
+/*
+ * Sets r->digest: SHA-256 (hex) of every field of r in a fixed,
+ * unambiguous encoding (lengths before strings, absent apart from
+ * empty), so that two serialisations of one report get one digest.
+ */
+void	 tlsrpt_report_digest(struct tlsrpt_report *);
 
 /*
  * tlsrpt_store.c: the SQLite store (WAL, busy timeout, schema version

@@ -13,7 +13,12 @@
  * moments another process holds that lock.  RFC 8460 §5.5: senders
  * retry for 24 hours, so a report is stored once per (organization,
  * report-id), by the database's UNIQUE constraint, not by a look-up
- * that two processes could both pass.
+ * that two processes could both pass.  The constraint includes the
+ * report's digest: anyone may POST a report, and report-ids are often
+ * predictable (a date and a domain), so a forger who sends a report
+ * under a real sender's name and next id first must not make the real
+ * one a "duplicate"; both are kept, and a retry, the same report
+ * however it is serialised, is still one.
  *
  * The file says what it is: application_id marks it as ours (a file
  * that is some other database is refused, never "migrated"), and
@@ -61,7 +66,8 @@ static const char *const migrations[] = {
 	"  received INTEGER NOT NULL,"
 	"  via TEXT NOT NULL CHECK (via IN ('https', 'mail')),"
 	"  raw BLOB NOT NULL,"
-	"  UNIQUE (organization, report_id));"
+	"  digest TEXT NOT NULL,"
+	"  UNIQUE (organization, report_id, digest));"
 	"CREATE INDEX reports_end ON reports (end, received);"
 	"CREATE TABLE policies ("
 	"  id INTEGER PRIMARY KEY,"
@@ -490,8 +496,8 @@ add_report(struct tlsrpt_store *st, const struct tlsrpt_report *r,
 
 	if (store_prepare(st, &st->add_report, "INSERT INTO reports "
 	    "(organization, report_id, contact, begin, end, received, via, "
-	    "raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON CONFLICT (organization, report_id) DO NOTHING") == -1)
+	    "raw, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (organization, report_id, digest) DO NOTHING") == -1)
 		return -1;
 	s = st->add_report;
 	bind_text(s, 1, r->organization);
@@ -503,6 +509,7 @@ add_report(struct tlsrpt_store *st, const struct tlsrpt_report *r,
 	bind_text(s, 7, tlsrpt_via_name(via));
 	sqlite3_bind_blob64(s, 8, raw != NULL ? (const void *)raw : "",
 	    rawlen, SQLITE_STATIC);
+	bind_text(s, 9, r->digest);
 	if (store_step(s) != SQLITE_DONE)
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;

@@ -92,6 +92,7 @@ fixture(struct fixture *x, const char *org, const char *id, int64_t end,
 		}
 	}
 	memcpy(x->raw, "\x1f\x8b\x08\x00raw", 7);
+	tlsrpt_report_digest(&x->r);
 }
 
 static enum tlsrpt_store_result
@@ -287,9 +288,9 @@ test_add_list(void)
 	    TLSRPT_STORE_ADDED, "r1 added");
 	CHECK(add(st, "Org B", "r2", day + 2 * 86400, "a.example", day + 13) ==
 	    TLSRPT_STORE_ADDED, "r2 added");
-	CHECK(add(st, "Org A", "r1", day, "x.example", day + 14) ==
-	    TLSRPT_STORE_DUPLICATE, "the same organization and report-id: "
-	    "a duplicate, whatever else differs (RFC 8460 §5.5)");
+	CHECK(add(st, "Org A", "r1", day + 86400, "a.example", day + 14) ==
+	    TLSRPT_STORE_DUPLICATE, "the same report again, received later: "
+	    "a duplicate (RFC 8460 §5.5)");
 	CHECK(add(st, "Org B", "r1", day, "x.example", day + 15) ==
 	    TLSRPT_STORE_ADDED, "the same report-id from another "
 	    "organization is another report");
@@ -845,8 +846,9 @@ test_prune(void)
 	/* More than one batch of a thousand, added by SQL at once. */
 	CHECK(sql_exec(file, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
 	    "SELECT i + 1 FROM n WHERE i < 2500) INSERT INTO reports "
-	    "(organization, report_id, begin, end, received, via, raw) "
-	    "SELECT 'Bulk', 'b' || i, 0, 1500, 0, 'mail', x'' FROM n; "
+	    "(organization, report_id, begin, end, received, via, raw, "
+	    "digest) SELECT 'Bulk', 'b' || i, 0, 1500, 0, 'mail', x'', '' "
+	    "FROM n; "
 	    "INSERT INTO policies (report, policy_type, policy_domain, "
 	    "policy_id, successful, failed) SELECT id, 'sts', 'p.example', "
 	    "'', 1, 0 FROM reports WHERE organization = 'Bulk'") == 0,
@@ -908,6 +910,42 @@ fill_fixed(const char *file)
 	return ok ? 0 : 1;
 }
 
+/*
+ * A report claiming a real sender's organization and next report-id,
+ * sent first by anyone (HTTPS is not authenticated), must not turn the
+ * real report into a duplicate.
+ */
+static void
+test_forged_id(void)
+{
+	struct tlsrpt_store	*st;
+	struct fixture		 x;
+	char			 file[128];
+
+	path(file, sizeof(file), "forged.db");
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1) {
+		CHECK(0, "forged: open");
+		return;
+	}
+	fixture(&x, "Google Inc.", "2024-04-01T00:00:00Z_a.example",
+	    1712015999, "a.example");
+	x.p[0].successful = 0;
+	tlsrpt_report_digest(&x.r);
+	CHECK(tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7, 1) ==
+	    TLSRPT_STORE_ADDED, "forged: a forger's report stored first");
+	fixture(&x, "Google Inc.", "2024-04-01T00:00:00Z_a.example",
+	    1712015999, "a.example");
+	CHECK(tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7, 2) ==
+	    TLSRPT_STORE_ADDED, "forged: the real report with the same "
+	    "organization and report-id is stored too, not a duplicate");
+	CHECK(tlsrpt_store_add(st, &x.r, TLSRPT_VIA_MAIL, x.raw, 7, 3) ==
+	    TLSRPT_STORE_DUPLICATE, "forged: the real report's retry is a "
+	    "duplicate");
+	CHECK(sql_int(file, "SELECT count(*) FROM reports") == 2,
+	    "forged: two reports stored");
+	tlsrpt_store_close(st);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -922,6 +960,7 @@ main(int argc, char *argv[])
 		return unit_done();
 	}
 	test_add_list();
+	test_forged_id();
 	test_hostile();
 	test_files();
 	test_readonly_file();
