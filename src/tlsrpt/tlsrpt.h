@@ -155,4 +155,95 @@ int	 tlsrpt_store_list(struct tlsrpt_store *, const char *const *,
  */
 long	 tlsrpt_store_prune(struct tlsrpt_store *, int64_t);
 
+/*
+ * tlsrpt_summary.c: what the stored reports say about each policy
+ * domain over a period, and the verdicts an operator acts on (issue 20;
+ * mta-sts-report(8) SUMMARY).  One model feeds `summary` (text, -j),
+ * `html`, the metrics and mta-sts-check's tlsrpt check, so they never
+ * disagree.  Every string is owned by the summary.
+ */
+enum tlsrpt_verdict_kind {
+	TLSRPT_VERDICT_STALE_POLICY,	/* a reporter applies a replaced id */
+	TLSRPT_VERDICT_NO_POLICY_SEEN,	/* no-policy-found, sts-policy-fetch-error */
+	TLSRPT_VERDICT_MX_FAILING,	/* failures enforce turns into bounces */
+	TLSRPT_VERDICT_SILENT_REPORTER,	/* sent daily, then stopped */
+	TLSRPT_VERDICT_READY_FOR_ENFORCE, /* testing, long and clean enough */
+	TLSRPT_VERDICT_NOT_READY,	/* enforce, with such failures */
+};
+enum tlsrpt_severity {
+	TLSRPT_SEVERITY_INFO,		/* e.g. ready for enforce */
+	TLSRPT_SEVERITY_WARNING,
+	TLSRPT_SEVERITY_CRITICAL,
+};
+struct tlsrpt_verdict {
+	enum tlsrpt_verdict_kind kind;
+	enum tlsrpt_severity	 severity;
+	char		*subject;	/* reporter, MX host or policy id; NULL: the domain */
+	int64_t		 since;		/* when it began, or 0 */
+	char		*line;		/* one line: what is wrong, what to do */
+};
+/* Sessions of one UTC day (reports attributed by their date-range). */
+struct tlsrpt_day {
+	int64_t		 day;		/* 00:00:00Z, seconds since the epoch */
+	int64_t		 successful, failed;
+};
+/* Failures of one result type at one MX host from one reporter. */
+struct tlsrpt_failure_sum {
+	char		*result_type;
+	char		*receiving_mx;	/* NULL if the reporter named none */
+	char		*reporter;	/* organization-name */
+	char		*reason;	/* a failure-reason-code, or NULL */
+	int64_t		 count;
+	int64_t		 first, last;	/* report ends */
+};
+/* A policy as a reporter applied it. */
+struct tlsrpt_applied {
+	char		*policy_type;
+	char		 policy_id[POLICY_ID_LEN + 1];	/* "" if no lines */
+	int64_t		 first, last;
+	int64_t		 reports;
+};
+struct tlsrpt_reporter {
+	char		*organization;
+	int64_t		 reports;
+	int64_t		 successful, failed;
+	int64_t		 first, last;	/* report ends */
+	struct tlsrpt_applied *applied;	/* newest last first */
+	size_t		 napplied;
+};
+struct tlsrpt_domain {
+	char		*domain;
+	enum policy_mode mode;		/* served now */
+	char		 policy_id[POLICY_ID_LEN + 1];	/* served now */
+	unsigned long	 max_age;	/* served now */
+	int64_t		 published;	/* first seen served, or 0 */
+	int64_t		 successful, failed;
+	struct tlsrpt_day *days;	/* every day of the period, oldest first */
+	size_t		 ndays;
+	struct tlsrpt_failure_sum *failures;	/* most first */
+	size_t		 nfailures;
+	struct tlsrpt_reporter *reporters;	/* by organization */
+	size_t		 nreporters;
+	struct tlsrpt_verdict *verdicts;	/* most severe first */
+	size_t		 nverdicts;
+};
+struct tlsrpt_summary {
+	int64_t		 since, until;	/* the period, [since, until) */
+	struct tlsrpt_domain *domains;	/* by name */
+	size_t		 ndomains;
+};
+/*
+ * Builds *out for the policy domains the table serves ([domain]
+ * sections), or only those named (lower case) if n > 0, from the store,
+ * over [since, until), with the thresholds of reports; 0, or -1 after
+ * saying why (out is then empty).
+ */
+int	 tlsrpt_summary_build(struct tlsrpt_store *, const struct table *,
+	    const struct conf_reports *, int64_t, int64_t, const char *const *,
+	    size_t, struct tlsrpt_summary *);
+void	 tlsrpt_summary_free(struct tlsrpt_summary *);
+/* "stale policy", "no policy seen", "MX failing", … for lines and labels. */
+const char *tlsrpt_verdict_name(enum tlsrpt_verdict_kind);
+const char *tlsrpt_severity_name(enum tlsrpt_severity);
+
 #endif /* MTA_STS_TLSRPT_H */
