@@ -181,12 +181,12 @@ dane_ta_why(X509_STORE_CTX *ctx, const char *host, char *why,
 	int	 e = X509_STORE_CTX_get_error(ctx);
 
 	if (e == X509_V_ERR_HOSTNAME_MISMATCH)
-		snprintf(why, whysize, "the certificate is not valid for %s "
-		    "(RFC 7672 §3.2.2)", host);
+		snprintf(why, whysize, "the MX host's certificate is not valid "
+		    "for %s (RFC 7672 §3.2.2)", host);
 	else
-		snprintf(why, whysize, "the certificate does not verify with "
-		    "that CA as the trust anchor: %s at depth %d (RFC 7672 "
-		    "§3.1.2)", X509_verify_cert_error_string(e),
+		snprintf(why, whysize, "the MX host's certificate does not "
+		    "verify with that CA as the only trust anchor: %s at depth "
+		    "%d (RFC 7672 §3.1.2)", X509_verify_cert_error_string(e),
 		    X509_STORE_CTX_get_error_depth(ctx));
 }
 
