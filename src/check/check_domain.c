@@ -642,7 +642,7 @@ mx_host(struct check_domain_thread *th, const struct check_domain_options *o,
 	struct check_smtp_answer	 s;
 	struct check_dane_set		 dane;
 	char				 what[DNAME_MAX + 64];
-	size_t				 i;
+	size_t				 i, n;
 	int				 tlsa = 0;
 
 	snprintf(what, sizeof(what), "%s %s", how->kind, mx);
@@ -655,13 +655,12 @@ mx_host(struct check_domain_thread *th, const struct check_domain_options *o,
 	if (a.nstrings > 0 && clock_ms() < th->deadline)
 		tlsa = mx_dane_lookup(th, o, mx, &t, &dane, r);
 	/* In mode none, nothing to connect for without TLSA records. */
-	if (how->dane_only && !tlsa)
-		a.nstrings = 0;
-	if (a.nstrings > CHECK_MAX_ADDRS)
+	n = how->dane_only && !tlsa ? 0 : a.nstrings;
+	if (n > CHECK_MAX_ADDRS)
 		check_result_add(r, how->check, CHECK_RESULT_WARNING, "%s has "
-		    "%zu addresses; only the first %d were checked", what,
-		    a.nstrings, CHECK_MAX_ADDRS);
-	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
+		    "%zu addresses; only the first %d were checked", what, n,
+		    CHECK_MAX_ADDRS);
+	for (i = 0; i < n && i < CHECK_MAX_ADDRS; i++) {
 		snprintf(what, sizeof(what), "%s %s at %s port %u", how->kind,
 		    mx, a.strings[i], o->smtp_port);
 		if (late(th, r, how->check, what))

@@ -47,6 +47,7 @@ need "$BIN" "$CHECK"
 #   nonematch   (mode none, MX not covered) 3 1 1 of that certificate
 #   nonetls     (mode none) 3 1 1, and the MX offers no STARTTLS
 #   nonedead    (mode none) 3 1 1, and nothing listens on port 25
+#   nonenodane  (mode none) no TLSA record, and nothing on port 25
 #   nonebogus.bogus  (mode none) its MX record's signature broken
 declare -A addr=([nodane.sig.test]=127.0.0.2 [match.sig.test]=127.0.0.3
     [changed.sig.test]=127.0.0.4 [ta.sig.test]=127.0.0.5
@@ -57,16 +58,17 @@ declare -A addr=([nodane.sig.test]=127.0.0.2 [match.sig.test]=127.0.0.3
     [taexpired.sig.test]=127.0.0.14 [eeexpired.sig.test]=127.0.0.15
     [none.sig.test]=127.0.0.16 [nonematch.sig.test]=127.0.0.17
     [nonetls.sig.test]=127.0.0.18 [nonedead.sig.test]=127.0.0.19
-    [nonebogus.bogus.test]=127.0.0.20)
+    [nonebogus.bogus.test]=127.0.0.20 [nonenodane.sig.test]=127.0.0.21)
 domains="nodane.sig.test match.sig.test changed.sig.test ta.sig.test
 roll.sig.test selfca.sig.test tlsa.plain.test tlsa.bogus.test"
 more="nostarttls.sig.test tlsfail.sig.test wrongca.sig.test taname.sig.test
 taexpired.sig.test eeexpired.sig.test none.sig.test nonematch.sig.test
-nonetls.sig.test nonedead.sig.test nonebogus.bogus.test"
+nonetls.sig.test nonedead.sig.test nonebogus.bogus.test nonenodane.sig.test"
 # The policy's mode and mx pattern where not enforce and the MX host.
 declare -A mode=([nostarttls.sig.test]=testing [none.sig.test]=none
     [nonematch.sig.test]=none [nonetls.sig.test]=none
-    [nonedead.sig.test]=none [nonebogus.bogus.test]=none)
+    [nonedead.sig.test]=none [nonebogus.bogus.test]=none
+    [nonenodane.sig.test]=none)
 declare -A pattern=([none.sig.test]=mx.ok.test [nonematch.sig.test]=mx.ok.test)
 
 conf=$SCRATCH/check.ini
@@ -379,6 +381,11 @@ check_case "mode none, nothing on port 25: the TLSA records not checked" 1 \
 MTA-STS WARNING - 1 domain checked: 0 critical, 1 warning, 0 OK
 nonedead.sig.test: mx-dane: warning: MX host mx.nonedead.sig.test at 127.0.0.19 port 25: connect: Connection refused, so the TLSA records at _25._tcp.mx.nonedead.sig.test were not checked there
 EOW
+# No TLSA record: no DANE, and in mode none nothing else to connect for.
+check_case "mode none, no TLSA record: nothing to say, no connection" 0 \
+    nonenodane.sig.test <<EOW
+$OK1
+EOW
 check_case "mode none, an MX record whose signature does not verify: unknown" 3 \
     nonebogus.bogus.test <<EOW
 MTA-STS UNKNOWN - 1 domain checked: 0 critical, 0 warning, 0 OK, 1 not checked
@@ -390,7 +397,7 @@ EOW
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" $domains $more \
     >"$SCRATCH/all" 2>&1
 check_eq "every domain at once: exit status and summary" \
-    "3 MTA-STS UNKNOWN - 19 domains checked: 10 critical, 3 warning, 4 OK, 2 not checked" \
+    "3 MTA-STS UNKNOWN - 20 domains checked: 10 critical, 3 warning, 5 OK, 2 not checked" \
     "$? $(head -1 "$SCRATCH/all")"
 check_eq "every domain at once: the broken domains' lines, in order" \
     "changed.sig.test roll.sig.test selfca.sig.test tlsa.plain.test tlsa.bogus.test nostarttls.sig.test tlsfail.sig.test wrongca.sig.test taname.sig.test taexpired.sig.test eeexpired.sig.test none.sig.test nonetls.sig.test nonedead.sig.test nonebogus.bogus.test" \
