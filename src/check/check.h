@@ -261,6 +261,15 @@ struct check_dane_tlsa {
 	enum check_dane_parse	 kind;
 	int			 matched;	/* at some address */
 };
+/*
+ * Whether the n certificates presented (leaf first) verify with the
+ * one at index ta as the only trust anchor, the leaf valid for host: 1,
+ * or 0 with a clause in why (check_x509_dane_ta; unit tests stand in).
+ */
+struct check_dane_verifier {
+	int	(*ta)(const struct check_dane_cert *, size_t, size_t,
+		    const char *, char *, size_t);
+};
 /* One MX host's TLSA records, as they are compared address by address. */
 struct check_dane_set {
 	char			 name[DNAME_MAX + 16];	/* _25._tcp.host */
@@ -269,6 +278,7 @@ struct check_dane_set {
 	size_t			 ntlsa;
 	size_t			 usable;
 	int			 compared;	/* an address presented certs */
+	const struct check_dane_verifier *verify;
 };
 /*
  * Parses one record's data into t (pointing into rdata); its kind, with
@@ -276,9 +286,16 @@ struct check_dane_set {
  */
 enum check_dane_parse check_dane_parse(const unsigned char *, size_t,
 		    struct check_dane_tlsa *, char *, size_t);
-/* 1 if the record matches one of the n certificates (leaf first). */
+/*
+ * 1 if the record matches the n certificates (leaf first) presented by
+ * host, as DANE senders match: DANE-EE(3) the leaf alone; DANE-TA(2) a
+ * CA certificate presented that the leaf's chain verifies to (v).  0
+ * if not, with a clause in why when a DANE-TA(2) record named a CA
+ * certificate presented but the chain or the name failed (else "").
+ */
 int		 check_dane_match(const struct check_dane_tlsa *,
-		    const struct check_dane_cert *, size_t);
+		    const struct check_dane_cert *, size_t, const char *,
+		    const struct check_dane_verifier *, char *, size_t);
 /*
  * The zone-file line "NAME. IN TLSA 3 1 1 HEX" for cert, the record a
  * DANE-EE key is best published with (RFC 7672 §3.1.1); its length, or
@@ -287,18 +304,21 @@ int		 check_dane_match(const struct check_dane_tlsa *,
 int		 check_dane_record(char *, size_t, const char *,
 		    const struct check_dane_cert *);
 /*
- * Loads host's authenticated TLSA records (port's) into s, reporting the
- * unusable and malformed ones to r; how many are usable.
+ * Loads host's authenticated TLSA records (port's) into s, DANE-TA(2)
+ * chains to be verified by v, reporting the unusable and malformed ones
+ * to r; how many are usable.
  */
 size_t		 check_dane_load(struct check_dane_set *, const char *,
 		    unsigned, const struct check_dns_rdata *, size_t,
-		    struct check_result *);
+		    const struct check_dane_verifier *, struct check_result *);
 /*
- * Compares the certificates presented at one address (what names it)
- * with s's usable records; reports to r if none matches.
+ * At one address (what names it): with notls (why STARTTLS or its
+ * handshake failed) says that s's records make TLS mandatory; else
+ * compares the n certificates presented with s's usable records, and
+ * reports to r if none matches.
  */
 void		 check_dane_address(struct check_dane_set *, const char *,
-		    const struct check_dane_cert *, size_t,
+		    const char *, const struct check_dane_cert *, size_t,
 		    struct check_result *);
 /* After every address: the records that matched nothing; frees s. */
 void		 check_dane_done(struct check_dane_set *, struct check_result *);
@@ -317,6 +337,7 @@ struct check_x509_chain {
 	struct check_x509_expiry expiry;
 	int		 leaf_seen;
 	int		 leaf_san;	/* a DNS name in subjectAltName */
+	int		 error;		/* the first verification error */
 };
 /* Before a connection: forget the last chain. */
 void		 check_x509_chain_reset(void);
@@ -331,6 +352,15 @@ struct stack_st_X509;
  */
 int		 check_x509_presented(struct stack_st_X509 *,
 		    struct check_dane_cert **, size_t *);
+/*
+ * For DANE-TA(2) (RFC 7672 §3.1.2, §3.2.2, §3.2.3): 1 if the presented
+ * leaf (certs[0]) verifies, through the others, to certs[ta] as the only
+ * trust anchor (no system CA), validity dates checked, and names host
+ * (a subjectAltName DNS name, or with none the subject's CN); else 0,
+ * with a clause in why.
+ */
+int		 check_x509_dane_ta(const struct check_dane_cert *, size_t,
+		    size_t, const char *, char *, size_t);
 
 /*
  * check_https.c: fetching the policy from one address of the policy
@@ -372,6 +402,11 @@ enum check_smtp_status {
 struct check_smtp_answer {
 	enum check_smtp_status	 status;
 	char			 error[256];
+	/*
+	 * The TLS handshake completed, whatever the PKIX verification of
+	 * the certificate said (a DANE sender then matches TLSA records).
+	 */
+	int			 tls_done;
 	struct check_x509_expiry expiry;	/* of the verified chain */
 	/*
 	 * What the server presented in the handshake, verified or not

@@ -129,22 +129,36 @@ matches(const struct check_dane_tlsa *t, const struct check_dane_cert *c)
 
 int
 check_dane_match(const struct check_dane_tlsa *t,
-    const struct check_dane_cert *certs, size_t n)
+    const struct check_dane_cert *certs, size_t n, const char *host,
+    const struct check_dane_verifier *v, char *why, size_t whysize)
 {
+	char	 failed[256];
 	size_t	 i;
 
+	why[0] = '\0';
 	if (t->kind != CHECK_DANE_USABLE || n == 0)
 		return 0;
-	/* RFC 7672 §3.1.1: DANE-EE(3) is the leaf's, and only the leaf's. */
+	/*
+	 * RFC 7672 §3.1.1, §3.2.1: DANE-EE(3) is the leaf's, and only the
+	 * leaf's, with no name check and no expiry.
+	 */
 	if (t->usage == 3)
 		return matches(t, &certs[0]);
 	/*
 	 * RFC 7672 §3.1.2: DANE-TA(2) names a CA of the chain the server
-	 * presents (it must send that certificate, even a root's).
+	 * presents (it must send that certificate, even a root's), and the
+	 * leaf must chain to it with it as the trust anchor, and carry the
+	 * MX host's name (§3.2.2, §3.2.3): a CA certificate merely sent
+	 * authenticates nothing.
 	 */
-	for (i = 1; i < n; i++)
-		if (matches(t, &certs[i]))
+	for (i = 1; i < n; i++) {
+		if (!matches(t, &certs[i]))
+			continue;
+		if (v->ta(certs, n, i, host, failed, sizeof(failed)))
 			return 1;
+		if (why[0] == '\0')
+			snprintf(why, whysize, "%s", failed);
+	}
 	return 0;
 }
 
@@ -172,7 +186,8 @@ check_dane_record(char *buf, size_t size, const char *name,
 
 size_t
 check_dane_load(struct check_dane_set *s, const char *host, unsigned port,
-    const struct check_dns_rdata *rd, size_t n, struct check_result *r)
+    const struct check_dns_rdata *rd, size_t n,
+    const struct check_dane_verifier *v, struct check_result *r)
 {
 	char	 why[256], shown[3 * 4 + 2 * SHOW_BYTES + 8];
 	size_t	 i;
@@ -180,6 +195,7 @@ check_dane_load(struct check_dane_set *s, const char *host, unsigned port,
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "_%u._tcp.%s", port, host);
 	s->host = host;
+	s->verify = v;
 	if (n == 0)
 		return 0;
 	if ((s->tlsa = calloc(n, sizeof(*s->tlsa))) == NULL) {
@@ -210,36 +226,69 @@ check_dane_load(struct check_dane_set *s, const char *host, unsigned port,
 	return s->usable;
 }
 
+/*
+ * RFC 7672 §2.2: authenticated TLSA records, usable or not, make TLS
+ * mandatory; a DANE sender that cannot have it goes elsewhere or waits.
+ */
+static void
+tls_mandatory(const struct check_dane_set *s, const char *what,
+    const char *notls, struct check_result *r)
+{
+	check_result_add(r, CHECK_RESULT_MX_DANE, CHECK_RESULT_CRITICAL,
+	    "%s: %s, but %s has %zu authenticated TLSA record%s, which make%s "
+	    "TLS mandatory, so DANE senders (Postfix, Exim) will not deliver "
+	    "there (RFC 7672 §2.2): offer STARTTLS with a certificate %s "
+	    "match%s", what, notls, s->name, s->ntlsa, s->ntlsa == 1 ? "" : "s",
+	    s->ntlsa == 1 ? "s" : "", s->ntlsa == 1 ? "it" : "they",
+	    s->ntlsa == 1 ? "es" : "");
+}
+
 void
 check_dane_address(struct check_dane_set *s, const char *what,
-    const struct check_dane_cert *certs, size_t n, struct check_result *r)
+    const char *notls, const struct check_dane_cert *certs, size_t n,
+    struct check_result *r)
 {
-	char	 rec[DNAME_MAX + 128];
+	char	 rec[DNAME_MAX + 128], why[256], first[512];
+	char	 shown[3 * 4 + 2 * SHOW_BYTES + 8];
 	size_t	 i;
 	int	 any = 0;
 
+	if (s->ntlsa == 0)
+		return;
+	if (notls != NULL) {
+		tls_mandatory(s, what, notls, r);
+		return;
+	}
 	if (s->usable == 0 || n == 0)
 		return;
 	s->compared = 1;
-	for (i = 0; i < s->ntlsa; i++)
-		if (check_dane_match(&s->tlsa[i], certs, n)) {
+	first[0] = '\0';
+	for (i = 0; i < s->ntlsa; i++) {
+		if (check_dane_match(&s->tlsa[i], certs, n, s->host, s->verify,
+		    why, sizeof(why))) {
 			s->tlsa[i].matched = 1;
 			any = 1;
+		} else if (why[0] != '\0' && first[0] == '\0') {
+			show(shown, sizeof(shown), s->tlsa[i].data - 3,
+			    s->tlsa[i].len + 3);
+			snprintf(first, sizeof(first), " (%s names a CA "
+			    "certificate presented, but %s)", shown, why);
 		}
+	}
 	if (any)
 		return;
 	if (check_dane_record(rec, sizeof(rec), s->name, &certs[0]) == -1)
 		snprintf(rec, sizeof(rec), "(a record for its key: the "
 		    "certificate could not be read)");
 	/*
-	 * RFC 7672 §3: with usable records, a DANE sender authenticates
+	 * RFC 7672 §3.2: with usable records, a DANE sender authenticates
 	 * the server by them or not at all, and does not deliver.
 	 */
 	check_result_add(r, CHECK_RESULT_MX_DANE, CHECK_RESULT_CRITICAL,
 	    "%s: the certificate chain presented matches none of the %zu "
-	    "usable TLSA record%s at %s, so DANE senders (Postfix, Exim) will "
-	    "not deliver there (RFC 7672 §3); publish: %s", what, s->usable,
-	    s->usable == 1 ? "" : "s", s->name, rec);
+	    "usable TLSA record%s at %s%s, so DANE senders (Postfix, Exim) "
+	    "will not deliver there (RFC 7672 §3.2); publish: %s", what,
+	    s->usable, s->usable == 1 ? "" : "s", s->name, first, rec);
 }
 
 void

@@ -5,7 +5,8 @@
  * host's addresses, TLS and policy from each address, then the MX hosts
  * against the mx patterns, their STARTTLS, and their TLSA records against
  * the certificates that STARTTLS showed (DANE senders use those instead
- * of the policy, RFC 8461 §2).  The bytes compared are
+ * of the policy, RFC 8461 §2, and whatever the policy's mode: in mode
+ * none only mx-dane is checked).  The bytes compared are
  * the config's prepared response (policy.c), the responder's own.  A
  * DNS question nobody answers ends the domain's checks, so that a dead
  * zone costs its timeouts once, not once per check; after
@@ -460,10 +461,30 @@ fetch_policy(struct check_domain_thread *th,
 }
 
 /*
- * mx-dane's first step for an MX host: its TLSA records (RFC 7672 §2.2),
- * loaded into s if authenticated.  1 if they are, so that each address's
- * certificates are to be compared with them; else 0 after saying what a
- * DANE sender makes of the answer.
+ * How an MX host is checked: its kind in messages ("MX host", or
+ * "implicit MX host" for the domain itself when it has no MX record),
+ * the severity of its mx-tls problems, and whether mx-dane alone is
+ * checked (mode none: MTA-STS senders enforce and report nothing, but
+ * DANE senders use TLSA records whatever the policy, RFC 8461 §2), then
+ * check names the host's own lines (mx-tls, or mx-dane).
+ */
+struct mx_how {
+	const char			*kind;
+	enum check_result_severity	 sev;
+	int				 dane_only;
+	enum check_result_name		 check;
+};
+
+/* DANE-TA(2) chains are verified by OpenSSL, in check_x509.c. */
+static const struct check_dane_verifier	 x509_verifier = {
+	check_x509_dane_ta
+};
+
+/*
+ * mx-dane's first step for an MX host: its TLSA records (RFC 7672
+ * §2.2.3), loaded into s if authenticated.  1 if they are, so that each
+ * address's STARTTLS is to be compared with them; else 0 after saying
+ * what a DANE sender makes of the answer.
  */
 static int
 mx_dane_lookup(struct check_domain_thread *th,
@@ -480,14 +501,14 @@ mx_dane_lookup(struct check_domain_thread *th,
 		return 0;	/* no DANE: MTA-STS is what senders use */
 	if (t->status != CHECK_DNS_OK) {
 		/*
-		 * RFC 7672 §2.1: a TLSA lookup that fails, a validation
-		 * failure (bogus) included, leaves DANE senders unable to
-		 * tell, and they defer mail rather than drop to MTA-STS.
+		 * RFC 7672 §2.1.2: a TLSA lookup that fails, a validation
+		 * failure (bogus, §2.1.1) included, makes DANE senders
+		 * treat the host as unreachable, not drop to MTA-STS.
 		 */
 		check_result_add(r, CHECK_RESULT_MX_DANE, CHECK_RESULT_UNKNOWN,
 		    "%s TLSA: %s (with a signed zone, a DNSSEC validation "
 		    "failure), so it could not be checked, and DANE senders "
-		    "defer mail to %s (RFC 7672 §2.1)", name,
+		    "treat %s as unreachable (RFC 7672 §2.1.2)", name,
 		    check_dns_strerror(t), mx);
 		return 0;
 	}
@@ -515,89 +536,140 @@ mx_dane_lookup(struct check_domain_thread *th,
 		    t->nrdata == 1 ? "it" : "them", mx);
 		return 0;
 	}
-	return check_dane_load(s, mx, o->smtp_port, t->rdata, t->nrdata,
-	    r) > 0;
+	/* RFC 7672 §2.2: usable or not, they make TLS mandatory. */
+	(void)check_dane_load(s, mx, o->smtp_port, t->rdata, t->nrdata,
+	    &x509_verifier, r);
+	return s->ntlsa > 0;
+}
+
+/* mx-tls for what STARTTLS at one address (what) gave. */
+static void
+mx_tls_said(const struct mx_how *how, const char *mx, const char *what,
+    const struct check_smtp_answer *s, struct check_result *r)
+{
+	switch (s->status) {
+	case CHECK_SMTP_OK:
+		expiry(r, CHECK_RESULT_MX_TLS, how->sev, what, &s->expiry);
+		break;
+	case CHECK_SMTP_CONNECT:
+		check_result_add(r, CHECK_RESULT_MX_TLS, how->sev, "%s: %s",
+		    what, s->error);
+		break;
+	case CHECK_SMTP_NO_STARTTLS:
+		check_result_add(r, CHECK_RESULT_MX_TLS, how->sev, "%s: %s, "
+		    "so senders %s (RFC 8461 §4.2)", what, s->error,
+		    how->sev == CHECK_RESULT_CRITICAL ? "will not deliver" :
+		    "report a failure");
+		break;
+	case CHECK_SMTP_TLS:
+		check_result_add(r, CHECK_RESULT_MX_TLS, how->sev, "%s: %s "
+		    "(RFC 8461 §4.2 wants TLS 1.2 or later and a certificate "
+		    "valid for %s)", what, s->error, mx);
+		break;
+	}
 }
 
 /*
- * mx-tls for one MX host, kind "MX host", or "implicit MX host" for the
- * domain itself when it has no MX record; and its mx-dane.
+ * mx-dane for what STARTTLS at one address (what) gave, against the
+ * host's authenticated TLSA records.
  */
 static void
-mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
-    const char *kind, const char *mx, enum check_result_severity sev,
+mx_dane_said(const struct mx_how *how, const char *what,
+    struct check_dane_set *dane, const struct check_smtp_answer *s,
     struct check_result *r)
 {
-	struct check_dns_answer	 a, t;
-	struct check_smtp_answer	 s;
-	struct check_dane_set	 dane;
-	char			 what[DNAME_MAX + 64];
-	size_t			 i;
-	int			 tlsa = 0;
+	switch (s->status) {
+	case CHECK_SMTP_CONNECT:
+		/* Not DANE's to judge; mx-tls says so, but in mode none. */
+		if (how->dane_only)
+			check_result_add(r, CHECK_RESULT_MX_DANE,
+			    CHECK_RESULT_WARNING, "%s: %s, so the TLSA records "
+			    "at %s were not checked there", what, s->error,
+			    dane->name);
+		break;
+	case CHECK_SMTP_NO_STARTTLS:
+		check_dane_address(dane, what, s->error, NULL, 0, r);
+		break;
+	case CHECK_SMTP_TLS:
+	case CHECK_SMTP_OK:
+		/*
+		 * A certificate MTA-STS refuses may still be one a TLSA
+		 * record vouches for; a handshake that failed is no TLS.
+		 */
+		check_dane_address(dane, what, s->tls_done ? NULL : s->error,
+		    s->presented, s->npresented, r);
+		break;
+	}
+}
 
-	snprintf(what, sizeof(what), "%s %s", kind, mx);
-	if (late(th, r, CHECK_RESULT_MX_TLS, what))
+/* mx-tls, if checked, for the answer for an MX host's addresses. */
+static void
+mx_addrs_said(struct check_domain_thread *th, const struct mx_how *how,
+    const char *mx, const struct check_dns_answer *a,
+    struct check_result *r)
+{
+	char	 what[DNAME_MAX + 64];
+
+	if (a->late) {
+		snprintf(what, sizeof(what), "the AAAA records of %s %s",
+		    how->kind, mx);
+		(void)late(th, r, how->check, what);
+	}
+	if (how->dane_only)
+		return;	/* no address, no TLSA lookup (RFC 7672 §2.2.2) */
+	if (a->status == CHECK_DNS_NOSERVER)
+		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_UNKNOWN,
+		    "%s %s A/AAAA: %s, so it could not be checked", how->kind,
+		    mx, check_dns_strerror(a));
+	else if (a->status == CHECK_DNS_TIMEOUT ||
+	    a->status == CHECK_DNS_ERROR)
+		check_result_add(r, CHECK_RESULT_MX_TLS, how->sev,
+		    "%s %s A/AAAA: %s", how->kind, mx, check_dns_strerror(a));
+	else if (a->nstrings == 0 && !a->late)
+		check_result_add(r, CHECK_RESULT_MX_TLS, how->sev, "%s %s has "
+		    "no A or AAAA record", how->kind, mx);
+}
+
+/*
+ * mx-tls for one MX host (unless mode none), and its mx-dane: STARTTLS
+ * at each address, the one connection both checks judge.
+ */
+static void
+mx_host(struct check_domain_thread *th, const struct check_domain_options *o,
+    const struct mx_how *how, const char *mx, struct check_result *r)
+{
+	struct check_dns_answer		 a, t;
+	struct check_smtp_answer	 s;
+	struct check_dane_set		 dane;
+	char				 what[DNAME_MAX + 64];
+	size_t				 i, n;
+	int				 tlsa = 0;
+
+	snprintf(what, sizeof(what), "%s %s", how->kind, mx);
+	if (late(th, r, how->check, what))
 		return;
 	memset(&t, 0, sizeof(t));
 	memset(&dane, 0, sizeof(dane));
 	check_dns_addrs(th->dns, mx, &a, th->deadline);
-	if (a.late) {
-		snprintf(what, sizeof(what), "the AAAA records of %s %s",
-		    kind, mx);
-		(void)late(th, r, CHECK_RESULT_MX_TLS, what);
-	}
-	if (a.status == CHECK_DNS_NOSERVER)
-		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    CHECK_RESULT_UNKNOWN, "%s %s A/AAAA: "
-		    "%s, so it could not be checked", kind, mx,
-		    check_dns_strerror(&a));
-	else if (a.status == CHECK_DNS_TIMEOUT || a.status == CHECK_DNS_ERROR)
-		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    sev, "%s %s A/AAAA: %s", kind, mx,
-		    check_dns_strerror(&a));
-	else if (a.nstrings == 0 && !a.late)
-		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    sev, "%s %s has no A or AAAA "
-		    "record", kind, mx);
-	if (a.nstrings > CHECK_MAX_ADDRS)
-		check_result_add(r, CHECK_RESULT_MX_TLS,
-		    CHECK_RESULT_WARNING, "%s has %zu "
-		    "addresses; only the first %d were checked", what,
-		    a.nstrings, CHECK_MAX_ADDRS);
+	mx_addrs_said(th, how, mx, &a, r);
 	if (a.nstrings > 0 && clock_ms() < th->deadline)
 		tlsa = mx_dane_lookup(th, o, mx, &t, &dane, r);
-	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
-		snprintf(what, sizeof(what), "%s %s at %s port %u", kind,
+	/* In mode none, nothing to connect for without TLSA records. */
+	n = how->dane_only && !tlsa ? 0 : a.nstrings;
+	if (n > CHECK_MAX_ADDRS)
+		check_result_add(r, how->check, CHECK_RESULT_WARNING, "%s has "
+		    "%zu addresses; only the first %d were checked", what, n,
+		    CHECK_MAX_ADDRS);
+	for (i = 0; i < n && i < CHECK_MAX_ADDRS; i++) {
+		snprintf(what, sizeof(what), "%s %s at %s port %u", how->kind,
 		    mx, a.strings[i], o->smtp_port);
-		if (late(th, r, CHECK_RESULT_MX_TLS, what))
+		if (late(th, r, how->check, what))
 			break;
 		check_smtp_starttls(mx, a.strings[i], o->smtp_port, &s);
-		switch (s.status) {
-		case CHECK_SMTP_OK:
-			expiry(r, CHECK_RESULT_MX_TLS, sev, what, &s.expiry);
-			break;
-		case CHECK_SMTP_CONNECT:
-			check_result_add(r, CHECK_RESULT_MX_TLS,
-			    sev, "%s: %s", what,
-			    s.error);
-			break;
-		case CHECK_SMTP_NO_STARTTLS:
-			check_result_add(r, CHECK_RESULT_MX_TLS,
-			    sev, "%s: %s, so senders "
-			    "%s (RFC 8461 §4.2)", what, s.error,
-			    sev == CHECK_RESULT_CRITICAL ? "will not deliver" :
-			    "report a failure");
-			break;
-		case CHECK_SMTP_TLS:
-			check_result_add(r, CHECK_RESULT_MX_TLS,
-			    sev, "%s: %s (RFC 8461 "
-			    "§4.2 wants TLS 1.2 or later and a certificate "
-			    "valid for %s)", what, s.error, mx);
-			break;
-		}
+		if (!how->dane_only)
+			mx_tls_said(how, mx, what, &s, r);
 		if (tlsa)
-			check_dane_address(&dane, what, s.presented,
-			    s.npresented, r);
+			mx_dane_said(how, what, &dane, &s, r);
 		check_smtp_answer_free(&s);
 	}
 	if (tlsa)
@@ -666,92 +738,111 @@ mx_coverage(const struct check_domain_target *d,
 	}
 }
 
-/* mx-tls for the first CHECK_MAX_MX_TLS MX hosts, sorted. */
+/* mx-tls (or mx-dane alone) for the first CHECK_MAX_MX_TLS MX hosts, sorted. */
 static void
 mx_tls_hosts(struct check_domain_thread *th,
     const struct check_domain_options *o, const struct check_domain_target *d,
-    const struct check_dns_answer *a, enum check_result_severity sev,
+    const struct check_dns_answer *a, const struct mx_how *how,
     struct check_result *r)
 {
 	size_t	 i;
 
 	if (a->nmx > CHECK_MAX_MX_TLS)
-		check_result_add(r, CHECK_RESULT_MX_TLS, CHECK_RESULT_WARNING,
+		check_result_add(r, how->check, CHECK_RESULT_WARNING,
 		    "%s has %zu MX hosts; the TLS of only the first %d (by "
 		    "preference) was checked", d->name, a->nmx,
 		    CHECK_MAX_MX_TLS);
 	for (i = 0; i < a->nmx && i < CHECK_MAX_MX_TLS && !th->late; i++)
 		if (a->mx[i].host[0] != '\0')
-			mx_tls(th, o, "MX host", a->mx[i].host, sev, r);
+			mx_host(th, o, how, a->mx[i].host, r);
 }
 
 /*
  * mx-coverage and mx-tls for a domain with no MX record: senders deliver
  * to the domain itself, the implicit MX (RFC 5321 §5.1), and match it
- * against the mx patterns like any MX host (RFC 8461 §4.1).
+ * against the mx patterns like any MX host (RFC 8461 §4.1); DANE
+ * senders look up its TLSA records like any MX host's (RFC 7672 §2.2.2).
  */
 static void
 implicit_mx(struct check_domain_thread *th,
     const struct check_domain_options *o, const struct check_domain_target *d,
-    const struct check_policy *want, enum check_result_severity sev,
+    const struct check_policy *want, const struct mx_how *how,
     struct check_result *r)
 {
-	size_t	 j;
-	int	 hit;
+	struct mx_how	 implicit = *how;
+	size_t		 j;
+	int		 hit;
 
-	for (hit = 0, j = 0; j < want->nmx && !hit; j++)
+	implicit.kind = "implicit MX host";
+	for (hit = 0, j = 0; j < want->nmx && !hit && !how->dane_only; j++)
 		hit = check_mx_match(want->mx[j], d->name);
-	if (!hit)
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s has no "
-		    "MX record, so senders deliver to %s itself (the implicit "
-		    "MX, RFC 5321 §5.1), which matches no mx pattern of the "
-		    "%s policy, so senders %s: publish MX records or add "
-		    "\"mx = %s\" to this config", d->name, d->name,
-		    want->mode, sev == CHECK_RESULT_CRITICAL ? "refuse to "
-		    "deliver there" : "report failures", d->name);
-	for (j = 0; j < want->nmx; j++)
+	if (!hit && !how->dane_only)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, how->sev, "%s "
+		    "has no MX record, so senders deliver to %s itself (the "
+		    "implicit MX, RFC 5321 §5.1), which matches no mx pattern "
+		    "of the %s policy, so senders %s: publish MX records or "
+		    "add \"mx = %s\" to this config", d->name, d->name,
+		    want->mode, how->sev == CHECK_RESULT_CRITICAL ? "refuse "
+		    "to deliver there" : "report failures", d->name);
+	for (j = 0; j < want->nmx && !how->dane_only; j++)
 		if (!check_mx_match(want->mx[j], d->name))
 			check_result_add(r, CHECK_RESULT_MX_COVERAGE,
 			    CHECK_RESULT_WARNING, "mx pattern %s matches no "
 			    "MX host of %s: remove it or check the MX records",
 			    want->mx[j], d->name);
 	if (!o->no_smtp)
-		mx_tls(th, o, "implicit MX host", d->name, sev, r);
+		mx_host(th, o, &implicit, d->name, r);
 }
 
-/* mx-coverage and mx-tls; -1 if DNS did not answer. */
+/*
+ * mx-coverage and mx-tls, or in mode none mx-dane alone; -1 if DNS did
+ * not answer.
+ */
 static int
 mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
     const struct check_domain_target *d, const struct check_policy *want,
     struct check_result *r)
 {
-	struct check_dns_answer		 a;
-	enum check_result_severity	 sev;
+	struct check_dns_answer	 a;
+	struct mx_how		 how;
 
-	if (strcmp(want->mode, "none") == 0)
-		return 0;	/* nothing is enforced or reported */
-	sev = strcmp(want->mode, "enforce") == 0 ? CHECK_RESULT_CRITICAL :
+	how.kind = "MX host";
+	how.dane_only = strcmp(want->mode, "none") == 0;
+	how.check = how.dane_only ? CHECK_RESULT_MX_DANE : CHECK_RESULT_MX_TLS;
+	how.sev = strcmp(want->mode, "enforce") == 0 ? CHECK_RESULT_CRITICAL :
 	    CHECK_RESULT_WARNING;
+	if (how.dane_only && o->no_smtp)
+		return 0;	/* mx-dane needs STARTTLS */
 	check_dns_mx(th->dns, d->name, &a);
 	if (dns_stops(&a)) {
-		dns_dead(th, r, CHECK_RESULT_MX_COVERAGE, d->name, "MX", &a);
+		dns_dead(th, r, how.dane_only ? CHECK_RESULT_MX_DANE :
+		    CHECK_RESULT_MX_COVERAGE, d->name, "MX", &a);
 		check_dns_answer_free(&a);
 		return -1;
 	}
-	if (a.status == CHECK_DNS_ERROR)
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE, sev, "%s MX: %s",
+	if (a.status == CHECK_DNS_ERROR && how.dane_only)
+		/* RFC 7672 §2.1.2: no MX host known, mail waits. */
+		check_result_add(r, CHECK_RESULT_MX_DANE, CHECK_RESULT_UNKNOWN,
+		    "%s MX: %s, so no MX host's TLSA records could be "
+		    "checked, and DANE senders defer mail (RFC 7672 §2.1.2)",
 		    d->name, check_dns_strerror(&a));
+	else if (a.status == CHECK_DNS_ERROR)
+		check_result_add(r, CHECK_RESULT_MX_COVERAGE, how.sev,
+		    "%s MX: %s", d->name, check_dns_strerror(&a));
 	else if (a.nmx == 0)
-		implicit_mx(th, o, d, want, sev, r);
-	else if (a.nmx == 1 && a.mx[0].host[0] == '\0')
-		check_result_add(r, CHECK_RESULT_MX_COVERAGE,
-		    CHECK_RESULT_WARNING, "%s has a null MX (RFC 7505): it "
-		    "accepts no mail, so its policy protects nothing", d->name);
-	else {
+		implicit_mx(th, o, d, want, &how, r);
+	else if (a.nmx == 1 && a.mx[0].host[0] == '\0') {
+		if (!how.dane_only)
+			check_result_add(r, CHECK_RESULT_MX_COVERAGE,
+			    CHECK_RESULT_WARNING, "%s has a null MX (RFC "
+			    "7505): it accepts no mail, so its policy "
+			    "protects nothing", d->name);
+	} else {
 		qsort(a.mx, a.nmx, sizeof(*a.mx), mx_order);
-		mx_coverage(d, want, &a, sev, r);
+		if (!how.dane_only)
+			mx_coverage(d, want, &a, how.sev, r);
 		if (!o->no_smtp)
-			mx_tls_hosts(th, o, d, &a, sev, r);
+			mx_tls_hosts(th, o, d, &a, &how, r);
 	}
 	check_dns_answer_free(&a);
 	return 0;

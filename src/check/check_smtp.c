@@ -4,8 +4,12 @@
  * (RFC 8461 §4.2, RFC 3207): connect to port 25, read the greeting,
  * EHLO, STARTTLS if offered, then TLS 1.2 or later with the certificate
  * verified for the MX host's name (SSL_set1_host) and a valid chain.
- * The whole conversation has one deadline; every read and write polls
- * for what is left of it.  QUIT, and no mail is ever sent.
+ * The handshake goes on past a certificate that fails that verification,
+ * as a DANE sender's does (its TLSA records may vouch for it), so that
+ * whether TLS itself works is known apart from what MTA-STS makes of
+ * the certificate.  The whole conversation has one deadline; every read
+ * and write polls for what is left of it.  QUIT, and no mail is ever
+ * sent.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -237,15 +241,17 @@ say(struct conn *c, const char *line, char *err, size_t errsize)
 	return 0;
 }
 
+/*
+ * The handshake failed, or (with v, the first verification error) the
+ * certificate did: says which.
+ */
 static void
-tls_error(struct conn *c, struct check_smtp_answer *s)
+tls_error(long v, struct check_smtp_answer *s)
 {
 	unsigned long	 e;
-	long		 v;
 	char		 msg[200];
 
 	s->status = CHECK_SMTP_TLS;
-	v = SSL_get_verify_result(c->ssl);
 	if (v == X509_V_ERR_HOSTNAME_MISMATCH &&
 	    check_x509_chain_seen()->leaf_seen &&
 	    !check_x509_chain_seen()->leaf_san) {
@@ -280,6 +286,17 @@ presented(struct conn *c, struct check_smtp_answer *s)
 		s->npresented = 0;
 }
 
+/*
+ * Notes each certificate, and what verification found, then lets the
+ * handshake go on: the first error decides mx-tls once it is done.
+ */
+static int
+verify_note(int ok, X509_STORE_CTX *x)
+{
+	(void)check_x509_verify_note(ok, x);
+	return 1;
+}
+
 static int
 handshake(struct conn *c, const char *host, struct check_smtp_answer *s)
 {
@@ -289,7 +306,7 @@ handshake(struct conn *c, const char *host, struct check_smtp_answer *s)
 	    SSL_set_fd(c->ssl, c->fd) != 1 ||
 	    SSL_set_tlsext_host_name(c->ssl, host) != 1 ||
 	    SSL_set1_host(c->ssl, host) != 1) {
-		tls_error(c, s);
+		tls_error(X509_V_OK, s);
 		return -1;
 	}
 	/*
@@ -298,19 +315,24 @@ handshake(struct conn *c, const char *host, struct check_smtp_answer *s)
 	 */
 	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
 	    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
-	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, check_x509_verify_note);
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, verify_note);
 	check_x509_chain_reset();
 	while ((r = SSL_connect(c->ssl)) != 1) {
 		e = SSL_get_error(c->ssl, r);
 		if ((e == SSL_ERROR_WANT_READ && wait_fd(c, POLLIN) == 0) ||
 		    (e == SSL_ERROR_WANT_WRITE && wait_fd(c, POLLOUT) == 0))
 			continue;
-		tls_error(c, s);
+		tls_error(X509_V_OK, s);
 		presented(c, s);
 		return -1;
 	}
-	s->expiry = check_x509_chain_seen()->expiry;
+	s->tls_done = 1;
 	presented(c, s);
+	if (check_x509_chain_seen()->error != X509_V_OK) {
+		tls_error(check_x509_chain_seen()->error, s);
+		return -1;
+	}
+	s->expiry = check_x509_chain_seen()->expiry;
 	return 0;
 }
 
@@ -374,10 +396,10 @@ check_smtp_starttls(const char *host, const char *address, unsigned port,
 		    "STARTTLS reply (a STARTTLS injection risk)");
 		goto out;
 	}
-	if (handshake(&c, host, s) == -1)
-		goto out;
-	s->status = CHECK_SMTP_OK;
-	SSL_write(c.ssl, "QUIT\r\n", 6);
+	if (handshake(&c, host, s) == 0)
+		s->status = CHECK_SMTP_OK;
+	if (s->tls_done)
+		SSL_write(c.ssl, "QUIT\r\n", 6);
 out:
 	if (c.ssl != NULL) {
 		SSL_shutdown(c.ssl);

@@ -377,17 +377,16 @@ s.sendto(bytes.fromhex('abcd01000001000000000000096c6f63616c686f73740000010001')
 s.recv(512)"
 }
 
-# world_dns_tamper ADDRESS SERVER HEX: a DNS forwarder on ADDRESS:53
-# (UDP) in front of SERVER that flips one bit of the bytes HEX wherever
-# they appear in an answer: an on-path attacker, or a zone edited after
-# it was signed.  The signatures no longer match; a validating resolver
-# answers SERVFAIL.
+# world_dns_tamper ADDRESS SERVER HEX...: a DNS forwarder on ADDRESS:53
+# (UDP) in front of SERVER that flips one bit of the bytes of each HEX
+# wherever they appear in an answer: an on-path attacker, or a zone
+# edited after it was signed.  The signatures no longer match; a
+# validating resolver answers SERVFAIL.
 world_dns_tamper() {
 	start "tamper-$1" ip netns exec "$NS" "$PY" -c '
 import socket, sys
 up = (sys.argv[2], 53)
-bad = bytes.fromhex(sys.argv[3])
-evil = bad[:-1] + bytes([bad[-1] ^ 1])
+bads = [bytes.fromhex(h) for h in sys.argv[3:]]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 53))
 while True:
@@ -401,6 +400,8 @@ while True:
         continue
     finally:
         u.close()
-    s.sendto(r.replace(bad, evil), peer)
+    for bad in bads:
+        r = r.replace(bad, bad[:-1] + bytes([bad[-1] ^ 1]))
+    s.sendto(r, peer)
 ' "$@"
 }

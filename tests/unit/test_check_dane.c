@@ -54,6 +54,32 @@ static struct check_dane_cert chain[2] = {
 	  (unsigned char *)CA_SPKI, sizeof(CA_SPKI) - 1 },
 };
 
+/*
+ * A stand-in for check_x509_dane_ta: the CA at index 1 is the leaf's
+ * issuer, and the leaf is valid for mx.d.test only; anything else does
+ * not verify.  The calls are counted.
+ */
+static int	 ta_calls;
+
+static int
+ta_stub(const struct check_dane_cert *certs, size_t n, size_t ta,
+    const char *host, char *why, size_t whysize)
+{
+	(void)certs;
+	ta_calls++;
+	if (ta != 1 || n < 2) {
+		snprintf(why, whysize, "not its issuer");
+		return 0;
+	}
+	if (strcmp(host, "mx.d.test") != 0) {
+		snprintf(why, whysize, "not valid for %s", host);
+		return 0;
+	}
+	return 1;
+}
+
+static const struct check_dane_verifier	 stub = { ta_stub };
+
 static void
 test_parse_match(void)
 {
@@ -115,13 +141,59 @@ test_parse_match(void)
 		CHECK(strncmp(why, rows[i].why, strlen(rows[i].why)) == 0 &&
 		    (rows[i].why[0] != '\0') == (why[0] != '\0'),
 		    "row %zu: says \"%s...\" (got \"%s\")", i, rows[i].why, why);
-		CHECK(check_dane_match(&t, chain, 1) == rows[i].leaf_only,
+		CHECK(check_dane_match(&t, chain, 1, "mx.d.test", &stub, why,
+		    sizeof(why)) == rows[i].leaf_only,
 		    "row %zu: %s %s the leaf alone", i, rows[i].rdata,
 		    rows[i].leaf_only ? "matches" : "does not match");
-		CHECK(check_dane_match(&t, chain, 2) == rows[i].with_ca,
+		CHECK(check_dane_match(&t, chain, 2, "mx.d.test", &stub, why,
+		    sizeof(why)) == rows[i].with_ca,
 		    "row %zu: %s %s the leaf and its CA", i, rows[i].rdata,
 		    rows[i].with_ca ? "matches" : "does not match");
 	}
+}
+
+/*
+ * RFC 7672 §3.1.2, §3.2.2: a DANE-TA(2) record that names a CA presented
+ * matches only if the leaf's chain verifies to it, for the host's name;
+ * DANE-EE(3) is never sent to chain or name checks (§3.2.1).
+ */
+static void
+test_ta_verified(void)
+{
+	struct check_dane_tlsa	 t;
+	struct check_dane_cert	 three[3] = { chain[0], chain[0], chain[1] };
+	unsigned char		 rd[64];
+	char			 why[256];
+	size_t			 n;
+	int			 m;
+
+	n = unhex("020101" CA_SPKI_256, rd, sizeof(rd));
+	(void)check_dane_parse(rd, n, &t, why, sizeof(why));
+	ta_calls = 0;
+	m = check_dane_match(&t, chain, 2, "mx.d.test", &stub, why,
+	    sizeof(why));
+	CHECK(m == 1 && why[0] == '\0' && ta_calls == 1, "2 1 1 of the "
+	    "issuing CA: verified once, matches (got %d, \"%s\", %d calls)",
+	    m, why, ta_calls);
+	m = check_dane_match(&t, chain, 2, "other.d.test", &stub, why,
+	    sizeof(why));
+	CHECK(m == 0 && strcmp(why, "not valid for other.d.test") == 0,
+	    "2 1 1 of the CA, the leaf for another name: no match, why "
+	    "(got %d, \"%s\")", m, why);
+	/* The CA sent, but third: here not the leaf's issuer. */
+	m = check_dane_match(&t, three, 3, "mx.d.test", &stub, why,
+	    sizeof(why));
+	CHECK(m == 0 && strcmp(why, "not its issuer") == 0, "2 1 1 of a CA "
+	    "sent that did not issue the leaf: no match, why (got %d, "
+	    "\"%s\")", m, why);
+	n = unhex("030101" LEAF_SPKI_256, rd, sizeof(rd));
+	(void)check_dane_parse(rd, n, &t, why, sizeof(why));
+	ta_calls = 0;
+	m = check_dane_match(&t, chain, 2, "other.d.test", &stub, why,
+	    sizeof(why));
+	CHECK(m == 1 && ta_calls == 0, "3 1 1 of the leaf, whatever its "
+	    "name: matches, no chain verified (got %d, %d calls)", m,
+	    ta_calls);
 }
 
 static void
@@ -138,10 +210,13 @@ test_record(void)
 	    &chain[0]) == -1, "a record too long for the buffer: -1");
 }
 
-/* A set of records (hex, one per string) against what two addresses present. */
+/*
+ * A set of records (hex, one per string) against what two addresses
+ * present, the second without TLS if notls2 says why.
+ */
 static void
-verdict(const char *name, const char *const *hex, size_t n,
-    size_t ncerts1, size_t ncerts2, const char *want)
+verdict_tls(const char *name, const char *const *hex, size_t n,
+    size_t ncerts1, size_t ncerts2, const char *notls2, const char *want)
 {
 	struct check_dns_rdata	 rd[8];
 	struct check_dane_set	 s;
@@ -155,17 +230,23 @@ verdict(const char *name, const char *const *hex, size_t n,
 		rd[i].data = buf[i];
 		rd[i].len = unhex(hex[i], buf[i], sizeof(buf[i]));
 	}
-	if (check_dane_load(&s, "mx.d.test", 25, rd, n, &r) > 0) {
-		check_dane_address(&s, "MX host mx.d.test at 192.0.2.1 port 25",
-		    chain, ncerts1, &r);
-		check_dane_address(&s, "MX host mx.d.test at 192.0.2.2 port 25",
-		    chain, ncerts2, &r);
-		check_dane_done(&s, &r);
-	}
+	(void)check_dane_load(&s, "mx.d.test", 25, rd, n, &stub, &r);
+	check_dane_address(&s, "MX host mx.d.test at 192.0.2.1 port 25", NULL,
+	    chain, ncerts1, &r);
+	check_dane_address(&s, "MX host mx.d.test at 192.0.2.2 port 25",
+	    notls2, chain, ncerts2, &r);
+	check_dane_done(&s, &r);
 	free(s.tlsa);
 	CHECK_BYTES(r.text != NULL ? r.text : "", r.len, want, strlen(want),
 	    "%s", name);
 	check_result_free(&r);
+}
+
+static void
+verdict(const char *name, const char *const *hex, size_t n,
+    size_t ncerts1, size_t ncerts2, const char *want)
+{
+	verdict_tls(name, hex, n, ncerts1, ncerts2, NULL, want);
 }
 
 #define REC	"_25._tcp.mx.d.test. IN TLSA 3 1 1 " LEAF_SPKI_256
@@ -189,18 +270,18 @@ test_verdicts(void)
 	    1, 2, 1, "d.test: mx-dane: critical: MX host mx.d.test at "
 	    "192.0.2.2 port 25: the certificate chain presented matches none "
 	    "of the 1 usable TLSA record at _25._tcp.mx.d.test, so DANE "
-	    "senders (Postfix, Exim) will not deliver there (RFC 7672 §3); "
+	    "senders (Postfix, Exim) will not deliver there (RFC 7672 §3.2); "
 	    "publish: " REC "\n");
 	verdict("a record for another key only: critical at each address, "
 	    "no rollover warning", stale, 1, 1, 1,
 	    "d.test: mx-dane: critical: MX host mx.d.test at 192.0.2.1 port "
 	    "25: the certificate chain presented matches none of the 1 usable "
 	    "TLSA record at _25._tcp.mx.d.test, so DANE senders (Postfix, "
-	    "Exim) will not deliver there (RFC 7672 §3); publish: " REC "\n"
+	    "Exim) will not deliver there (RFC 7672 §3.2); publish: " REC "\n"
 	    "d.test: mx-dane: critical: MX host mx.d.test at 192.0.2.2 port "
 	    "25: the certificate chain presented matches none of the 1 usable "
 	    "TLSA record at _25._tcp.mx.d.test, so DANE senders (Postfix, "
-	    "Exim) will not deliver there (RFC 7672 §3); publish: " REC "\n");
+	    "Exim) will not deliver there (RFC 7672 §3.2); publish: " REC "\n");
 	verdict("the current key's record and another: the rollover warning",
 	    half, 2, 1, 1, "d.test: mx-dane: warning: TLSA record "
 	    "_25._tcp.mx.d.test 3 1 1 " NEXT_SPKI_256 " matches no "
@@ -209,7 +290,7 @@ test_verdicts(void)
 	    "the next key's published before it is in use); DANE senders "
 	    "deliver, but remove it once it names no key in use or to come "
 	    "(RFC 7672 §4)\n");
-	verdict("no certificate presented (no TLS): nothing to compare", half,
+	verdict("TLS, but no certificate presented: nothing to compare", half,
 	    2, 0, 0, "");
 	verdict("only a PKIX-EE record: unusable, said twice", pkix, 1, 1, 1,
 	    "d.test: mx-dane: warning: TLSA record _25._tcp.mx.d.test 1 1 1 "
@@ -220,6 +301,28 @@ test_verdicts(void)
 	    "_25._tcp.mx.d.test is usable, so DANE senders insist on TLS "
 	    "with mx.d.test but authenticate no certificate (RFC 7672 "
 	    "§2.2)\n");
+	verdict_tls("no STARTTLS at one address: TLS is mandatory", match,
+	    1, 1, 0, "STARTTLS not offered", "d.test: mx-dane: critical: MX "
+	    "host mx.d.test at 192.0.2.2 port 25: STARTTLS not offered, but "
+	    "_25._tcp.mx.d.test has 1 authenticated TLSA record, which makes "
+	    "TLS mandatory, so DANE senders (Postfix, Exim) will not deliver "
+	    "there (RFC 7672 §2.2): offer STARTTLS with a certificate it "
+	    "matches\n");
+	verdict_tls("a failed handshake with unusable records only: TLS is "
+	    "still mandatory", pkix, 1, 1, 0, "TLS handshake failed",
+	    "d.test: mx-dane: warning: TLSA record _25._tcp.mx.d.test 1 1 1 "
+	    LEAF_SPKI_256 ": usage 1 (PKIX-EE) is not for SMTP: DANE senders "
+	    "treat it as unusable (RFC 7672 §3.1.3); publish usage 3 "
+	    "(DANE-EE) or 2 (DANE-TA)\n"
+	    "d.test: mx-dane: warning: none of the 1 TLSA record at "
+	    "_25._tcp.mx.d.test is usable, so DANE senders insist on TLS "
+	    "with mx.d.test but authenticate no certificate (RFC 7672 "
+	    "§2.2)\n"
+	    "d.test: mx-dane: critical: MX host mx.d.test at 192.0.2.2 port "
+	    "25: TLS handshake failed, but _25._tcp.mx.d.test has 1 "
+	    "authenticated TLSA record, which makes TLS mandatory, so DANE "
+	    "senders (Postfix, Exim) will not deliver there (RFC 7672 §2.2): "
+	    "offer STARTTLS with a certificate it matches\n");
 	verdict("a malformed record beside a matching one: said, no crash",
 	    mixed, 2, 1, 1, "d.test: mx-dane: warning: TLSA record "
 	    "_25._tcp.mx.d.test 3 1: 2 bytes of data, too short for a usage, "
@@ -231,6 +334,7 @@ int
 main(void)
 {
 	test_parse_match();
+	test_ta_verified();
 	test_record();
 	test_verdicts();
 	return unit_done();
