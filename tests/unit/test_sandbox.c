@@ -169,7 +169,7 @@ run(void (*call)(void))
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		if (sandbox_filter() != 0)
+		if (sandbox_filter(NULL, 0) != 0)
 			_exit(10);
 		call();
 		_exit(0);
