@@ -115,7 +115,7 @@ CHECK_PURE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CHECK_PURE_SRCS))
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter
-FUZZ_TARGETS	= conf route wire check image
+FUZZ_TARGETS	= conf route wire check image report
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
 
@@ -252,6 +252,17 @@ build/fuzz/fuzz_check: tests/fuzz/fuzz_check.c $(COMMON_PURE_SRCS) \
     $(CHECK_PURE_SRCS) $(CHECK_HEADERS)
 	@mkdir -p build/fuzz
 	$(FUZZ_LINK) $(COMMON_PURE_SRCS) $(CHECK_PURE_SRCS) $(MD_LINK)
+
+# The receiver's body checks: JSON (jansson) and gzip (zlib) only.
+REPORT_FUZZ_SRCS = src/report/report_json.c src/report/report_gzip.c \
+		  src/report/report_accept.c
+REPORT_FUZZ_LIBS := $(shell pkg-config --libs jansson zlib 2>/dev/null || \
+		     echo -ljansson -lz)
+build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(COMMON_PURE_SRCS) \
+    $(REPORT_FUZZ_SRCS) $(REPORT_HEADERS)
+	@mkdir -p build/fuzz
+	$(FUZZ_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_SRCS) \
+	    $(REPORT_FUZZ_SRCS) $(MD_LINK) $(REPORT_FUZZ_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -6,9 +6,11 @@
 set -eu
 
 # libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
+# jansson and zlib for mta-sts-report's report bodies (and fuzz_report);
 # knot, knsupdate, nsupdate and dig for the -U tests (tests/update).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
-	libseccomp-dev libcurl4-openssl-dev libssl-dev"
+	libseccomp-dev libcurl4-openssl-dev libssl-dev
+	libjansson-dev zlib1g-dev"
 # make deb: the build dependencies above (debian/control's) and the tools
 # that build and check the packages (dpkg-buildpackage needs no fakeroot:
 # Rules-Requires-Root: no).  tests/deb adds blhc (the build log's flags)

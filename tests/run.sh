@@ -61,7 +61,7 @@ run_suite() {
 		done ;;
 	fuzz)
 		flog=$2
-		for t in conf route wire check image; do
+		for t in conf route wire check image report; do
 			f=build/fuzz/fuzz_$t
 			if [ ! -x "$f" ]; then
 				echo "not ok - $f is not built" >>"$flog"

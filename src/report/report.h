@@ -76,12 +76,29 @@ const char	*report_via_name(enum report_via);
  * report_json.c: RFC 8460 §4.4 JSON → struct report (jansson), with the
  * leniency real senders need and no more.
  */
-/* The deepest nesting a report needs is 5; more is refused. */
-#define REPORT_JSON_DEPTH_MAX	16
 /*
- * Parses len bytes of JSON at json into r (zeroed first).  Returns 0, or
- * -1 with a one-line reason in why (size bytes; untrusted text in it
- * escaped with log_escape) and r empty.
+ * What jansson may build for one report, checked on the bytes before it
+ * builds anything: the deepest nesting a report needs is 5; 1,000,000
+ * values are 16 MiB of real failure details (about 52,000 of them, far
+ * past any sender's report).  Measured peaks for 16 MiB
+ * (CONF_REPORTS_INFLATED_MAX): 113 MB for those failure details, 102 MB
+ * for a million strings; without the limits, 16 MiB of "{}," costs
+ * jansson 1.2 GiB.
+ */
+#define REPORT_JSON_DEPTH_MAX		16
+#define REPORT_JSON_CONTAINERS_MAX	100000	/* objects and arrays */
+#define REPORT_JSON_VALUES_MAX		1000000	/* keys and values */
+/*
+ * Seeds jansson's hash function from /dev/urandom (it opens it on first
+ * use otherwise): call it before a sandbox forbids open(2).
+ */
+void	 report_json_init(void);
+/*
+ * Parses len bytes of JSON at json (no NUL needed) into r (zeroed
+ * first).  Returns 0; -1 with a one-line reason in why ("PATH: what is
+ * wrong", e.g. "policies[2].summary.total-failure-session-count: not a
+ * non-negative integer"; size bytes; untrusted text in it escaped with
+ * log_escape) and r empty; or -2 out of memory (why says so), r empty.
  */
 int	 report_json_parse(struct report *, const char *, size_t, char *,
 	    size_t);

@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * A TLS-RPT report's JSON (RFC 8460 §4.4) → struct report.  Anyone can
+ * POST a report, so the bytes are hostile until proved otherwise: they
+ * are scanned for nesting and size before jansson builds anything (a
+ * 16 MiB body of "{}," would otherwise cost 1.2 GiB of jansson objects),
+ * then parsed by jansson, which refuses invalid UTF-8, \u0000, integers
+ * that overflow and duplicate keys, reading exactly len bytes.  The
+ * checks after that are the RFC's, with only the leniency real senders
+ * need (tlsrpt.md): dates without a zone are UTC, mx-host is a string or
+ * an array, optional members may be missing, empty or null, an sts
+ * policy may come without its policy-string, and unknown result types,
+ * policy types and members are kept or ignored, not refused.  Every
+ * refusal names the JSON path of what is wrong, in one line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report/report.h"
+
+/*
+ * A JSON path in a message, "policies[N].failure-details[N].KEY": the
+ * longest is under 100 bytes.
+ */
+#define PATH_SIZE	160
+
+/* Writes a path (cut short if ever too long: a message, not a key). */
+static void
+pathf(char at[PATH_SIZE], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+pathf(char at[PATH_SIZE], const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(at, PATH_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+/* One parse: where the reason goes, and whether memory ran out. */
+struct parse {
+	char	*why;
+	size_t	 size;
+	int	 nomem;
+};
+
+/* Says "path: reason" in why; returns -1 so callers can return it. */
+static int
+fail(struct parse *p, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct parse *p, const char *path, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (p->size == 0)
+		return -1;
+	n = snprintf(p->why, p->size, "%s%s", path, *path ? ": " : "");
+	if (n < 0 || (size_t)n >= p->size)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(p->why + n, p->size - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+nomem(struct parse *p)
+{
+	p->nomem = 1;
+	return fail(p, "", "out of memory");
+}
+
+/* A value for a message (size > 3): escaped, and cut short if long. */
+static const char *
+shown(const char *s, char *out, size_t size)
+{
+	size_t	 len = strlen(s);
+
+	if (log_escape(out, size - 3, s, len) < len)
+		strcat(out, "...");
+	return out;
+}
+
+/*
+ * Bounds what jansson may build, before it builds it: nesting, and how
+ * many containers and values (every key or value follows a "[", "{",
+ * "," or ":" outside strings, so counting those bounds them).  A JSON
+ * value costs jansson 40-90 bytes and a container 130-230, so the
+ * limits in report.h keep a parse under ~115 MB whatever the input.
+ */
+static int
+scan(struct parse *p, const char *json, size_t len)
+{
+	size_t	 i, depth = 0, containers = 0, values = 0;
+	int	 in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_string) {
+			if (json[i] == '\\')
+				i++;
+			else if (json[i] == '"')
+				in_string = 0;
+			continue;
+		}
+		switch (json[i]) {
+		case '"':
+			in_string = 1;
+			break;
+		case '[':
+		case '{':
+			if (++depth > REPORT_JSON_DEPTH_MAX)
+				return fail(p, "", "JSON nested deeper than "
+				    "%d levels (byte %zu)",
+				    REPORT_JSON_DEPTH_MAX, i);
+			if (++containers > REPORT_JSON_CONTAINERS_MAX)
+				return fail(p, "", "more than %d JSON objects "
+				    "and arrays", REPORT_JSON_CONTAINERS_MAX);
+			/* FALLTHROUGH */
+		case ',':
+		case ':':
+			if (++values > REPORT_JSON_VALUES_MAX)
+				return fail(p, "", "more than %d JSON values",
+				    REPORT_JSON_VALUES_MAX);
+			break;
+		case ']':
+		case '}':
+			if (depth > 0)
+				depth--;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A member that must be a non-empty string: a copy in *out, or -1.
+ */
+static int
+required_string(struct parse *p, json_t *obj, const char *key,
+    const char *path, char **out)
+{
+	char	 at[PATH_SIZE];
+	json_t	*v = json_object_get(obj, key);
+
+	pathf(at, "%s%s%s", path, *path ? "." : "", key);
+	if (v == NULL)
+		return fail(p, at, "missing");
+	if (!json_is_string(v))
+		return fail(p, at, "not a string");
+	if (json_string_length(v) == 0)
+		return fail(p, at, "empty");
+	if ((*out = strdup(json_string_value(v))) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+/*
+ * A member that may be missing, null or "" (then *out stays NULL), or a
+ * string.  Real senders leave sending-mta-ip and friends out or empty.
+ */
+static int
+optional_string(struct parse *p, json_t *obj, const char *key,
+    const char *path, char **out)
+{
+	char	 at[PATH_SIZE];
+	json_t	*v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		pathf(at, "%s.%s", path, key);
+		return fail(p, at, "not a string");
+	}
+	if (json_string_length(v) == 0)
+		return 0;
+	if ((*out = strdup(json_string_value(v))) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+/* RFC 8460 §4.4: counts are JSON numbers, integers, never negative. */
+static int
+count(struct parse *p, json_t *obj, const char *key, const char *path,
+    int64_t *out)
+{
+	char	 at[PATH_SIZE];
+	json_t	*v = json_object_get(obj, key);
+
+	pathf(at, "%s.%s", path, key);
+	if (v == NULL)
+		return fail(p, at, "missing");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return fail(p, at, "not a non-negative integer");
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+/*
+ * An array of strings into *lines (n of them).  A string alone is taken
+ * as an array of one where one_ok (mx-host, erratum 6241).  Missing or
+ * null gives none; skip_empty drops "" elements (mx-host), else they
+ * are kept (policy lines are content).
+ */
+static int
+string_array(struct parse *p, json_t *obj, const char *key,
+    const char *path, int one_ok, int skip_empty, char ***lines, size_t *n)
+{
+	char	 at[PATH_SIZE];
+	json_t	*v = json_object_get(obj, key), *e;
+	size_t	 i, cap;
+
+	pathf(at, "%s.%s", path, key);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (one_ok && json_is_string(v)) {
+		if (json_string_length(v) == 0)
+			return 0;
+		if ((*lines = calloc(1, sizeof(**lines))) == NULL ||
+		    ((*lines)[0] = strdup(json_string_value(v))) == NULL)
+			return nomem(p);
+		*n = 1;
+		return 0;
+	}
+	if (!json_is_array(v))
+		return fail(p, at, one_ok ? "not a string or an array of "
+		    "strings" : "not an array of strings");
+	if ((cap = json_array_size(v)) == 0)
+		return 0;
+	if ((*lines = calloc(cap, sizeof(**lines))) == NULL)
+		return nomem(p);
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e)) {
+			pathf(at, "%s.%s[%zu]", path, key, i);
+			return fail(p, at, "not a string");
+		}
+		if (skip_empty && json_string_length(e) == 0)
+			continue;
+		if (((*lines)[*n] = strdup(json_string_value(e))) == NULL)
+			return nomem(p);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* The member key of obj, which must be there and be an object. */
+static int
+member_object(struct parse *p, json_t *obj, const char *key,
+    const char *path, json_t **out)
+{
+	char	 at[PATH_SIZE];
+
+	pathf(at, "%s%s%s", path, *path ? "." : "", key);
+	*out = json_object_get(obj, key);
+	if (*out == NULL)
+		return fail(p, at, "missing");
+	if (!json_is_object(*out))
+		return fail(p, at, "not an object");
+	return 0;
+}
+
+static int
+is_leap(long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/*
+ * Days from 1970-01-01 to y-m-d (proleptic Gregorian), for years 0 to
+ * 9999.  Both years are shifted by 400 (a whole Gregorian cycle, so the
+ * difference is the same) so that the count of years before y is never
+ * negative.
+ */
+static int64_t
+days_from_epoch(long y, int m, int d)
+{
+	static const int before[] = { 0, 31, 59, 90, 120, 151, 181, 212,
+	    243, 273, 304, 334 };
+	int64_t	 yy = y + 400 - 1, days;
+
+	days = 365 * yy + yy / 4 - yy / 100 + yy / 400;
+	days += before[m - 1] + (m > 2 && is_leap(y)) + d - 1;
+	/* 1970 shifted likewise: 2369 years before it. */
+	return days - (365 * 2369L + 2369 / 4 - 2369 / 100 + 2369 / 400);
+}
+
+/* n digits at *s as a number, advancing *s; -1 if not all digits. */
+static long
+digits(const char **s, int n)
+{
+	long	 v = 0;
+
+	for (; n > 0; n--, (*s)++) {
+		if (**s < '0' || **s > '9')
+			return -1;
+		v = v * 10 + (**s - '0');
+	}
+	return v;
+}
+
+/*
+ * RFC 3339 §5.6 date-time, seconds since the epoch in *t; NULL, or what
+ * is wrong.  Leniency (tlsrpt.md): no zone at all means UTC, as one
+ * large sender writes its dates.  §5.6's note allows "t" and "z".
+ */
+static const char *
+rfc3339(const char *s, int64_t *t)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	long	 y, mo, d, h, mi, sec, oh = 0, om = 0;
+	int	 sign = 0;
+
+	if ((y = digits(&s, 4)) < 0 || *s++ != '-' ||
+	    (mo = digits(&s, 2)) < 0 || *s++ != '-' ||
+	    (d = digits(&s, 2)) < 0 || (*s != 'T' && *s != 't'))
+		return "not an RFC 3339 date-time";
+	s++;
+	if ((h = digits(&s, 2)) < 0 || *s++ != ':' ||
+	    (mi = digits(&s, 2)) < 0 || *s++ != ':' ||
+	    (sec = digits(&s, 2)) < 0)
+		return "not an RFC 3339 date-time";
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return "not an RFC 3339 date-time";
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;	/* a fraction: the second it is in */
+	}
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		sign = *s++ == '-' ? -1 : 1;
+		if ((oh = digits(&s, 2)) < 0 || *s++ != ':' ||
+		    (om = digits(&s, 2)) < 0)
+			return "not an RFC 3339 date-time";
+	}
+	if (*s != '\0')
+		return "not an RFC 3339 date-time";
+	if (mo < 1 || mo > 12)
+		return "month out of range";
+	if (d < 1 || d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
+		return "day out of range for its month";
+	/* RFC 3339 §5.7: second 60 is a leap second. */
+	if (h > 23 || mi > 59 || sec > 60)
+		return "time of day out of range";
+	if (oh > 23 || om > 59)
+		return "zone offset out of range";
+	*t = days_from_epoch(y, (int)mo, (int)d) * 86400 + h * 3600 +
+	    mi * 60 + sec - sign * (oh * 3600 + om * 60);
+	return NULL;
+}
+
+static int
+datetime(struct parse *p, json_t *range, const char *key, int64_t *t)
+{
+	char		 at[PATH_SIZE], v[96];
+	const char	*err;
+	json_t		*j = json_object_get(range, key);
+
+	pathf(at, "date-range.%s", key);
+	if (j == NULL)
+		return fail(p, at, "missing");
+	if (!json_is_string(j))
+		return fail(p, at, "not a string");
+	if ((err = rfc3339(json_string_value(j), t)) != NULL)
+		return fail(p, at, "\"%s\": %s", shown(json_string_value(j), v,
+		    sizeof(v)), err);
+	return 0;
+}
+
+/*
+ * The policy domain as stored and compared: lower case, without one
+ * trailing dot (a sender may write the absolute form), a valid name.
+ */
+static int
+policy_domain(struct parse *p, json_t *policy, const char *path,
+    char **out)
+{
+	char		 at[PATH_SIZE], v[96];
+	enum dname_error e;
+	size_t		 len, i;
+	char		*d;
+
+	pathf(at, "%s.policy-domain", path);
+	if (required_string(p, policy, "policy-domain", path, out) == -1)
+		return -1;
+	d = *out;
+	len = strlen(d);
+	if (len > 1 && d[len - 1] == '.')
+		d[--len] = '\0';
+	for (i = 0; i < len; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] = (char)(d[i] - 'A' + 'a');
+	if ((e = dname_check(d, len, 0)) != DNAME_OK)
+		return fail(p, at, "\"%s\": %s", shown(d, v, sizeof(v)),
+		    dname_strerror(e));
+	return 0;
+}
+
+/*
+ * The id our responder publishes for the policy whose lines these are
+ * (policy.c: each line and CRLF, hashed).  A line that still ends in CR
+ * (a sender split our body at LF) is taken without it, and an empty last
+ * element (split at the final CRLF) is no line, so that a sender that
+ * applied our bytes reports our id however it cut them into lines.
+ */
+static int
+lines_id(struct parse *p, char **lines, size_t n,
+    char id[POLICY_ID_LEN + 1])
+{
+	size_t	 i, len, total = 0;
+	char	*body, *w;
+
+	while (n > 0 && lines[n - 1][0] == '\0')
+		n--;
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		total += strlen(lines[i]) + 2;
+	if ((body = malloc(total)) == NULL)
+		return nomem(p);
+	for (w = body, i = 0; i < n; i++) {
+		len = strlen(lines[i]);
+		if (len > 0 && lines[i][len - 1] == '\r')
+			len--;
+		memcpy(w, lines[i], len);
+		w += len;
+		*w++ = '\r';
+		*w++ = '\n';
+	}
+	policy_id(body, (size_t)(w - body), id);
+	free(body);
+	return 0;
+}
+
+static int
+failure(struct parse *p, json_t *j, const char *path,
+    struct report_failure *f)
+{
+	if (!json_is_object(j))
+		return fail(p, path, "not an object");
+	if (required_string(p, j, "result-type", path, &f->result_type) ==
+	    -1 ||
+	    optional_string(p, j, "sending-mta-ip", path,
+	    &f->sending_mta_ip) == -1 ||
+	    optional_string(p, j, "receiving-mx-hostname", path,
+	    &f->receiving_mx_hostname) == -1 ||
+	    optional_string(p, j, "receiving-mx-helo", path,
+	    &f->receiving_mx_helo) == -1 ||
+	    optional_string(p, j, "receiving-ip", path,
+	    &f->receiving_ip) == -1 ||
+	    count(p, j, "failed-session-count", path, &f->count) == -1 ||
+	    optional_string(p, j, "additional-information", path,
+	    &f->additional_information) == -1 ||
+	    optional_string(p, j, "failure-reason-code", path,
+	    &f->failure_reason_code) == -1)
+		return -1;
+	return 0;
+}
+
+/* failure-details: optional (a policy with no failures), else an array. */
+static int
+failures(struct parse *p, json_t *j, const char *path,
+    struct report_policy *rp)
+{
+	char	 at[PATH_SIZE];
+	json_t	*v = json_object_get(j, "failure-details"), *e;
+	size_t	 i;
+
+	pathf(at, "%s.failure-details", path);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return fail(p, at, "not an array");
+	if (json_array_size(v) == 0)
+		return 0;
+	if ((rp->failures = calloc(json_array_size(v),
+	    sizeof(*rp->failures))) == NULL)
+		return nomem(p);
+	json_array_foreach(v, i, e) {
+		pathf(at, "%s.failure-details[%zu]", path, i);
+		rp->nfailures = i + 1;
+		if (failure(p, e, at, &rp->failures[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* RFC 8460 §4.4: one element of "policies". */
+static int
+policy(struct parse *p, json_t *j, const char *path,
+    struct report_policy *rp)
+{
+	char	 at[PATH_SIZE];
+	json_t	*pol, *sum;
+
+	if (!json_is_object(j))
+		return fail(p, path, "not an object");
+	if (member_object(p, j, "policy", path, &pol) == -1)
+		return -1;
+	pathf(at, "%s.policy", path);
+	/* Types past sts, tlsa and no-policy-found are kept verbatim. */
+	if (required_string(p, pol, "policy-type", at, &rp->policy_type) ==
+	    -1 ||
+	    string_array(p, pol, "policy-string", at, 0, 0,
+	    &rp->policy_string, &rp->npolicy_string) == -1 ||
+	    policy_domain(p, pol, at, &rp->policy_domain) == -1 ||
+	    string_array(p, pol, "mx-host", at, 1, 1, &rp->mx_host,
+	    &rp->nmx_host) == -1)
+		return -1;
+	if (rp->npolicy_string == 0) {
+		free(rp->policy_string);
+		rp->policy_string = NULL;
+	}
+	if (strcmp(rp->policy_type, "sts") == 0 &&
+	    lines_id(p, rp->policy_string, rp->npolicy_string,
+	    rp->policy_id) == -1)
+		return -1;
+	if (rp->nmx_host == 0) {
+		free(rp->mx_host);
+		rp->mx_host = NULL;
+	}
+	if (member_object(p, j, "summary", path, &sum) == -1)
+		return -1;
+	pathf(at, "%s.summary", path);
+	if (count(p, sum, "total-successful-session-count", at,
+	    &rp->successful) == -1 ||
+	    count(p, sum, "total-failure-session-count", at, &rp->failed) ==
+	    -1)
+		return -1;
+	/*
+	 * Not checked: that the failure details add up to the total.  The
+	 * RFC lets failure types overlap (§4.3), and senders' totals differ.
+	 */
+	return failures(p, j, path, rp);
+}
+
+static int
+policies(struct parse *p, json_t *root, struct report *r)
+{
+	char	 at[PATH_SIZE];
+	json_t	*v = json_object_get(root, "policies"), *e;
+	size_t	 i;
+
+	if (v == NULL)
+		return fail(p, "policies", "missing");
+	if (!json_is_array(v))
+		return fail(p, "policies", "not an array");
+	if (json_array_size(v) == 0)
+		return fail(p, "policies", "empty: a report is about at least "
+		    "one policy");
+	if ((r->policies = calloc(json_array_size(v),
+	    sizeof(*r->policies))) == NULL)
+		return nomem(p);
+	json_array_foreach(v, i, e) {
+		pathf(at, "policies[%zu]", i);
+		r->npolicies = i + 1;
+		if (policy(p, e, at, &r->policies[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * RFC 8460 §4.4's top level.  contact-info is optional here: §4.1 lists
+ * it among the metadata, but nothing depends on it (reports are told
+ * apart by organization-name and report-id, §5.5), so refusing a
+ * report without it would lose what it says for nothing.
+ */
+static int
+report(struct parse *p, json_t *root, struct report *r)
+{
+	json_t	*range;
+
+	if (required_string(p, root, "organization-name", "",
+	    &r->organization) == -1 ||
+	    member_object(p, root, "date-range", "", &range) == -1 ||
+	    datetime(p, range, "start-datetime", &r->begin) == -1 ||
+	    datetime(p, range, "end-datetime", &r->end) == -1)
+		return -1;
+	if (r->end < r->begin)
+		return fail(p, "date-range", "end-datetime is before "
+		    "start-datetime");
+	if (optional_string(p, root, "contact-info", "", &r->contact) ==
+	    -1 ||
+	    required_string(p, root, "report-id", "", &r->report_id) == -1)
+		return -1;
+	return policies(p, root, r);
+}
+
+void
+report_json_init(void)
+{
+	json_object_seed(0);
+}
+
+int
+report_json_parse(struct report *r, const char *json, size_t len, char *why,
+    size_t size)
+{
+	struct parse	 p = { why, size, 0 };
+	json_error_t	 err;
+	json_t		*root = NULL;
+	char		 text[LOG_ESCAPE_SIZE(JSON_ERROR_TEXT_LENGTH)];
+	int		 rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (size > 0)
+		why[0] = '\0';
+	if (scan(&p, json, len) == -1)
+		goto out;
+	/*
+	 * RFC 8460 §5.3 and §5.4 make the report I-JSON (RFC 7493): UTF-8,
+	 * unique member names.  Nothing but the one object may follow.
+	 */
+	if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES,
+	    &err)) == NULL) {
+		if (json_error_code(&err) == json_error_out_of_memory) {
+			nomem(&p);
+			goto out;
+		}
+		log_escape(text, sizeof(text), err.text, strlen(err.text));
+		fail(&p, "", "invalid JSON at line %d, column %d: %s",
+		    err.line, err.column, text);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		fail(&p, "", "not a JSON object");
+		goto out;
+	}
+	rc = report(&p, root, r);
+out:
+	json_decref(root);
+	if (rc == -1) {
+		report_free(r);
+		if (p.nomem)
+			rc = -2;
+	}
+	return rc;
+}
+
+static void
+free_lines(char **lines, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+void
+report_free(struct report *r)
+{
+	struct report_policy	*rp;
+	struct report_failure	*f;
+	size_t			 i, k;
+
+	for (i = 0; i < r->npolicies; i++) {
+		rp = &r->policies[i];
+		free(rp->policy_type);
+		free(rp->policy_domain);
+		free_lines(rp->policy_string, rp->npolicy_string);
+		free_lines(rp->mx_host, rp->nmx_host);
+		for (k = 0; k < rp->nfailures; k++) {
+			f = &rp->failures[k];
+			free(f->result_type);
+			free(f->sending_mta_ip);
+			free(f->receiving_mx_hostname);
+			free(f->receiving_mx_helo);
+			free(f->receiving_ip);
+			free(f->additional_information);
+			free(f->failure_reason_code);
+		}
+		free(rp->failures);
+	}
+	free(r->policies);
+	free(r->organization);
+	free(r->contact);
+	free(r->report_id);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * report_json.c: RFC 8460 §4.4 reports, their dates (RFC 3339), the
+ * exact reason for each refusal, the policy id a report's lines give
+ * against the one our responder serves, and what jansson 2.14 (Debian
+ * 12) does for us: duplicate keys, UTF-8, \u0000, overflow, and reading
+ * no byte past the length.  The fixtures (tests/report/fixtures) are
+ * test_report_accept's.
+ */
+#include <stdlib.h>
+
+#include "report/report.h"
+#include "unit.h"
+
+/* A minimal valid report with one date and one policy domain. */
+#define REPORT(start, end, domain) \
+	"{\"organization-name\":\"o\",\"date-range\":{\"start-datetime\":" \
+	"\"" start "\",\"end-datetime\":\"" end "\"},\"report-id\":\"r\"," \
+	"\"policies\":[{\"policy\":{\"policy-type\":\"sts\"," \
+	"\"policy-domain\":\"" domain "\"},\"summary\":{" \
+	"\"total-successful-session-count\":1," \
+	"\"total-failure-session-count\":0}}]}"
+
+/* Checks that r is all zeros, as a refusal leaves it. */
+static int
+is_empty(const struct report *r)
+{
+	static const struct report zero;
+
+	return memcmp(r, &zero, sizeof(zero)) == 0;
+}
+
+/* RFC 3339 dates, with a zone, without one (UTC), and out of range. */
+static void
+test_dates(void)
+{
+	static const struct {
+		const char	*date;
+		int64_t		 want;
+		const char	*why;		/* NULL: valid */
+	} rows[] = {
+		/* Numbers from GNU date -u -d DATE +%s. */
+		{ "2024-03-26T00:00:00Z", 1711411200, NULL },
+		{ "2024-03-26T00:00:00", 1711411200, NULL },	/* UTC */
+		{ "2024-03-26t00:00:00z", 1711411200, NULL },	/* §5.6 */
+		{ "2024-03-26T00:00:00.000Z", 1711411200, NULL },
+		{ "2024-03-26T00:00:00.9999999", 1711411200, NULL },
+		{ "2024-03-26T01:30:00+01:30", 1711411200, NULL },
+		{ "2024-03-25T23:00:00-01:00", 1711411200, NULL },
+		{ "2024-03-26T00:00:00-00:00", 1711411200, NULL },
+		{ "2024-03-26T00:00:00+00:00", 1711411200, NULL },
+		{ "1970-01-01T00:00:00Z", 0, NULL },
+		{ "1969-12-31T23:59:59Z", -1, NULL },
+		{ "0000-01-01T00:00:00Z", -62167219200LL, NULL },
+		{ "9999-12-31T23:59:59Z", 253402300799LL, NULL },
+		{ "2000-02-29T12:00:00Z", 951825600, NULL },
+		{ "2400-02-29T00:00:00Z", 13574563200LL, NULL },
+		{ "2024-12-31T23:59:59Z", 1735689599, NULL },
+		/* A leap second. */
+		{ "2016-12-31T23:59:60Z", 1483228800, NULL },
+		{ "2023-02-29T00:00:00Z", 0, "day out of range for its month" },
+		{ "1900-02-29T00:00:00Z", 0, "day out of range for its month" },
+		{ "2100-02-29T00:00:00Z", 0, "day out of range for its month" },
+		{ "2024-04-31T00:00:00Z", 0, "day out of range for its month" },
+		{ "2024-01-00T00:00:00Z", 0, "day out of range for its month" },
+		{ "2024-00-10T00:00:00Z", 0, "month out of range" },
+		{ "2024-13-10T00:00:00Z", 0, "month out of range" },
+		{ "2024-01-10T24:00:00Z", 0, "time of day out of range" },
+		{ "2024-01-10T23:60:00Z", 0, "time of day out of range" },
+		{ "2024-01-10T23:59:61Z", 0, "time of day out of range" },
+		{ "2024-01-10T23:59:59+24:00", 0, "zone offset out of range" },
+		{ "2024-01-10T23:59:59+01:60", 0, "zone offset out of range" },
+		{ "2024-01-10 00:00:00Z", 0, "not an RFC 3339 date-time" },
+		{ "2024-01-10", 0, "not an RFC 3339 date-time" },
+		{ "2024-1-10T00:00:00Z", 0, "not an RFC 3339 date-time" },
+		{ "2024-01-10T00:00Z", 0, "not an RFC 3339 date-time" },
+		{ "2024-01-10T00:00:00.Z", 0, "not an RFC 3339 date-time" },
+		{ "2024-01-10T00:00:00+0100", 0, "not an RFC 3339 date-time" },
+		{ "2024-01-10T00:00:00+01", 0, "not an RFC 3339 date-time" },
+		{ "2024-01-10T00:00:00ZZ", 0, "not an RFC 3339 date-time" },
+		{ "2024-01-10T00:00:00 ", 0, "not an RFC 3339 date-time" },
+		{ " 2024-01-10T00:00:00Z", 0, "not an RFC 3339 date-time" },
+		{ "+2024-01-10T00:00:00Z", 0, "not an RFC 3339 date-time" },
+		{ "", 0, "not an RFC 3339 date-time" },
+	};
+	struct report	 r;
+	char		 json[1024], why[256], want[256];
+	size_t		 i;
+	int		 got;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(json, sizeof(json), REPORT("%s",
+		    "9999-12-31T23:59:59Z", "example.com"), rows[i].date);
+		got = report_json_parse(&r, json, strlen(json), why,
+		    sizeof(why));
+		if (rows[i].why == NULL) {
+			CHECK(got == 0 && r.begin == rows[i].want,
+			    "date \"%s\": %lld (want %lld) %s", rows[i].date,
+			    got == 0 ? (long long)r.begin : 0LL,
+			    (long long)rows[i].want, got == 0 ? "" : why);
+			report_free(&r);
+			continue;
+		}
+		snprintf(want, sizeof(want), "date-range.start-datetime: "
+		    "\"%s\": %s", rows[i].date, rows[i].why);
+		CHECK(got == -1 && strcmp(why, want) == 0 && is_empty(&r),
+		    "date \"%s\": \"%s\" (want \"%s\")", rows[i].date, why,
+		    want);
+	}
+}
+
+/* Each malformed report and its exact one-line reason. */
+static void
+test_reasons(void)
+{
+	static const struct {
+		const char	*json;
+		const char	*why;
+	} rows[] = {
+		{ "", "invalid JSON at line 1, column 0: '[' or '{' expected "
+		    "near end of file" },
+		{ "[]", "not a JSON object" },
+		{ "{}", "organization-name: missing" },
+		{ "{\"organization-name\":null}",
+		    "organization-name: not a string" },
+		{ "{\"organization-name\":\"o\"}", "date-range: missing" },
+		{ "{\"organization-name\":\"o\",\"date-range\":[]}",
+		    "date-range: not an object" },
+		{ "{\"organization-name\":\"o\",\"date-range\":{}}",
+		    "date-range.start-datetime: missing" },
+		{ REPORT("2024-01-02T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "example.com"),
+		    "date-range: end-datetime is before start-datetime" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "-example.com"), "policies[0].policy.policy-domain: "
+		    "\"-example.com\": a label starts or ends with \"-\"" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "example.com.."), "policies[0].policy.policy-domain: "
+		    "\"example.com.\": trailing dot: write the name without "
+		    "the final \".\"" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "."), "policies[0].policy.policy-domain: \".\": "
+		    "trailing dot: write the name without the final \".\"" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "com"), "policies[0].policy.policy-domain: \"com\": "
+		    "a single label is not a mail host name (want at least "
+		    "\"name.tld\")" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "192.0.2.1"), "policies[0].policy.policy-domain: "
+		    "\"192.0.2.1\": an IP address is not allowed: name the "
+		    "host" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "\\u00e9xample.com"), "policies[0].policy.policy-domain: "
+		    "\"\xc3\xa9xample.com\": non-ASCII name: write "
+		    "internationalised names as A-labels (xn--...)" },
+		/* A long value is cut short in the message. */
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"),
+		    "policies[0].policy.policy-domain: \""
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\": "
+		    "a label is longer than 63 bytes" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "*.example.com"), "policies[0].policy.policy-domain: "
+		    "\"*.example.com\": a wildcard is not allowed here" },
+		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+		    "a\\u001b]0;x\\u0007.com"),
+		    "policies[0].policy.policy-domain: "
+		    "\"a\\x1b]0;x\\x07.com\": invalid character (letters, "
+		    "digits, \"-\" and \".\" only)" },
+		{ "{\"organization-name\":\"o\",\"date-range\":{"
+		    "\"start-datetime\":\"2024-01-01T00:00:00Z\","
+		    "\"end-datetime\":\"2024-01-01T00:00:00Z\"},"
+		    "\"report-id\":\"r\",\"policies\":[{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":\"example.com\""
+		    "},\"summary\":{\"total-successful-session-count\":0,"
+		    "\"total-failure-session-count\":1},\"failure-details\":"
+		    "[{\"result-type\":\"x\",\"failed-session-count\":1},"
+		    "{\"result-type\":\"y\",\"failed-session-count\":-5}]}]}",
+		    "policies[0].failure-details[1].failed-session-count: "
+		    "not a non-negative integer" },
+		{ "{\"organization-name\":\"o\",\"date-range\":{"
+		    "\"start-datetime\":\"2024-01-01T00:00:00Z\","
+		    "\"end-datetime\":\"2024-01-01T00:00:00Z\"},"
+		    "\"report-id\":\"r\",\"policies\":[{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":\"example.com\""
+		    "},\"summary\":{\"total-successful-session-count\":0,"
+		    "\"total-failure-session-count\":1}},{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":\"example.net\""
+		    "},\"summary\":{\"total-successful-session-count\":0,"
+		    "\"total-failure-session-count\":1},\"failure-details\":"
+		    "[{\"result-type\":\"\",\"failed-session-count\":1}]}]}",
+		    "policies[1].failure-details[0].result-type: empty" },
+		{ "{\"organization-name\":\"o\",\"date-range\":{"
+		    "\"start-datetime\":\"2024-01-01T00:00:00Z\","
+		    "\"end-datetime\":\"2024-01-01T00:00:00Z\"},"
+		    "\"report-id\":\"r\",\"policies\":[{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":\"example.com\","
+		    "\"policy-string\":[\"version: STSv1\",false]},"
+		    "\"summary\":{}}]}",
+		    "policies[0].policy.policy-string[1]: not a string" },
+		{ "{\"organization-name\":\"o\",\"date-range\":{"
+		    "\"start-datetime\":\"2024-01-01T00:00:00Z\","
+		    "\"end-datetime\":\"2024-01-01T00:00:00Z\"},"
+		    "\"report-id\":\"r\",\"policies\":[{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":\"example.com\""
+		    "},\"summary\":{\"total-successful-session-count\":0,"
+		    "\"total-failure-session-count\":1},\"failure-details\":"
+		    "{}}]}", "policies[0].failure-details: not an array" },
+		{ "{\"a\":1,\"a\":2}", "invalid JSON at line 1, column 10: "
+		    "duplicate object key near '\"a\"'" },
+		{ "{\"a\":\"\xff\"}", "invalid JSON at line 1, column 6: "
+		    "unable to decode byte 0xff near '\"'" },
+		{ "{\"a\":\"\\u0000\"}", "invalid JSON at line 1, column 13: "
+		    "\\u0000 is not allowed without JSON_ALLOW_NUL near "
+		    "'\"\\u0000\"'" },
+		{ "{\"a\":9223372036854775808}", "invalid JSON at line 1, "
+		    "column 24: too big integer near '9223372036854775808'" },
+		{ "{\"a\":-9223372036854775809}", "invalid JSON at line 1, "
+		    "column 25: too big negative integer near "
+		    "'-9223372036854775809'" },
+		{ "{\"a\":1e999}", "invalid JSON at line 1, column 10: "
+		    "real number overflow near '1e999'" },
+		{ "{\"a\":1}\n{\"b\":2}", "invalid JSON at line 2, column 1: "
+		    "end of file expected near '{'" },
+		/* jansson's message quotes the token: escaped. */
+		{ "{\"a\":tru\x1b[31m}", "invalid JSON at line 1, column 8: "
+		    "invalid token near 'tru'" },
+		{ "{\"a\":\"x\x1b[2J\"}", "invalid JSON at line 1, column 7: "
+		    "control character 0x1b near '\"x'" },
+		{ "{\"a\":\"x\xe2\x80\xae\x01\"}", "invalid JSON at line 1, "
+		    "column 8: control character 0x1 near '\"x\\u202e'" },
+		{ "{\"a\":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}",
+		    "JSON nested deeper than 16 levels (byte 20)" },
+		/* Brackets inside strings are not nesting. */
+		{ "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[[[[\"}",
+		    "organization-name: missing" },
+	};
+	struct report	 r;
+	char		 why[512];
+	size_t		 i;
+	int		 got;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&r, 0xa5, sizeof(r));
+		got = report_json_parse(&r, rows[i].json, strlen(rows[i].json),
+		    why, sizeof(why));
+		CHECK(got == -1 && strcmp(why, rows[i].why) == 0 &&
+		    is_empty(&r), "row %zu: %d \"%s\"", i, got, why);
+		if (got != -1 || strcmp(why, rows[i].why) != 0)
+			printf("#   want \"%s\"\n", rows[i].why);
+	}
+}
+
+/* The reason is cut to the caller's size, and a size of 0 is fine. */
+static void
+test_why_size(void)
+{
+	static const char json[] = "{\"organization-name\":5}";
+	struct report	 r;
+	char		 why[8];
+
+	memset(why, 'x', sizeof(why));
+	CHECK(report_json_parse(&r, json, sizeof(json) - 1, why, 8) == -1 &&
+	    strcmp(why, "organiz") == 0, "why cut to 8 bytes: \"%s\"", why);
+	CHECK(report_json_parse(&r, json, sizeof(json) - 1, NULL, 0) == -1,
+	    "why NULL, size 0");
+}
+
+/*
+ * json_loadb reads exactly len bytes: the report is taken from the
+ * front of a buffer with more after it (not NUL-terminated), and a
+ * buffer of exactly len bytes on the heap is read with no overrun
+ * (AddressSanitizer and valgrind watch this one).
+ */
+static void
+test_length_bounded(void)
+{
+	static const char json[] = REPORT("2024-01-01T00:00:00Z",
+	    "2024-01-01T23:59:59Z", "example.com");
+	struct report	 r;
+	char		 why[256], *heap, *more;
+	size_t		 n = sizeof(json) - 1;
+
+	if ((heap = malloc(n)) == NULL || (more = malloc(n + 10)) == NULL)
+		abort();
+	memcpy(heap, json, n);
+	CHECK(report_json_parse(&r, heap, n, why, sizeof(why)) == 0,
+	    "exactly len bytes on the heap: %s", why);
+	report_free(&r);
+	memcpy(more, json, n);
+	memcpy(more + n, ", garbage", 10);
+	CHECK(report_json_parse(&r, more, n, why, sizeof(why)) == 0,
+	    "bytes after len are not read: %s", why);
+	report_free(&r);
+	CHECK(report_json_parse(&r, more, n + 9, why, sizeof(why)) == -1 &&
+	    strcmp(why, "invalid JSON at line 1, column 290: end of file "
+	    "expected near ','") == 0, "with them: %s", why);
+	free(heap);
+	free(more);
+}
+
+/* Limits on the bytes, checked before jansson builds anything. */
+static void
+test_limits(void)
+{
+	struct report	 r;
+	char		 why[256], *json;
+	size_t		 n, i;
+
+	/* {"x":[0,...]}: 3 + commas values. */
+	n = 7 + 2 * (size_t)REPORT_JSON_VALUES_MAX;
+	if ((json = malloc(n + 16)) == NULL)
+		abort();
+	memcpy(json, "{\"x\":[", 6);
+	for (i = 0; i < (size_t)REPORT_JSON_VALUES_MAX - 3; i++)
+		memcpy(json + 6 + 2 * i, "0,", 2);
+	memcpy(json + 6 + 2 * i, "0]}", 3);
+	n = 6 + 2 * i + 3;
+	CHECK(report_json_parse(&r, json, n, why, sizeof(why)) == -1 &&
+	    strcmp(why, "organization-name: missing") == 0,
+	    "%d values: parsed (%s)", REPORT_JSON_VALUES_MAX, why);
+	memcpy(json + 6 + 2 * i, "0,0]}", 5);
+	CHECK(report_json_parse(&r, json, n + 2, why, sizeof(why)) == -1 &&
+	    strcmp(why, "more than 1000000 JSON values") == 0,
+	    "%d values: refused (%s)", REPORT_JSON_VALUES_MAX + 1, why);
+	free(json);
+
+	/* {"x":[{},...]}: 2 + n containers. */
+	n = 8 + 3 * (size_t)REPORT_JSON_CONTAINERS_MAX;
+	if ((json = malloc(n + 16)) == NULL)
+		abort();
+	memcpy(json, "{\"x\":[", 6);
+	for (i = 0; i < (size_t)REPORT_JSON_CONTAINERS_MAX - 3; i++)
+		memcpy(json + 6 + 3 * i, "{},", 3);
+	memcpy(json + 6 + 3 * i, "{}]}", 4);
+	n = 6 + 3 * i + 4;
+	CHECK(report_json_parse(&r, json, n, why, sizeof(why)) == -1 &&
+	    strcmp(why, "organization-name: missing") == 0,
+	    "%d containers: parsed (%s)", REPORT_JSON_CONTAINERS_MAX, why);
+	memcpy(json + 6 + 3 * i, "{},{}]}", 7);
+	CHECK(report_json_parse(&r, json, n + 3, why, sizeof(why)) == -1 &&
+	    strcmp(why, "more than 100000 JSON objects and arrays") == 0,
+	    "%d containers: refused (%s)", REPORT_JSON_CONTAINERS_MAX + 1,
+	    why);
+	free(json);
+}
+
+/* What a report holds after parsing: lenient forms normalised. */
+static void
+test_values(void)
+{
+	static const char json[] = "{\"organization-name\":\"Org\","
+	    "\"date-range\":{\"start-datetime\":\"2024-01-01T00:00:00Z\","
+	    "\"end-datetime\":\"2024-01-01T23:59:59Z\"},"
+	    "\"contact-info\":\"\",\"report-id\":\"id-1\",\"x-new\":{},"
+	    "\"policies\":[{\"policy\":{\"policy-type\":\"tlsa\","
+	    "\"policy-domain\":\"MX.Example.ORG.\",\"mx-host\":"
+	    "[\"\",\"a.example.org\",\"*.b.example.org\"],"
+	    "\"policy-string\":[]},\"summary\":{"
+	    "\"total-successful-session-count\":9223372036854775807,"
+	    "\"total-failure-session-count\":0},\"failure-details\":[]},"
+	    "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+	    "\"example.com\",\"mx-host\":\"mx.example.com\"},"
+	    "\"summary\":{\"total-successful-session-count\":0,"
+	    "\"total-failure-session-count\":2},\"failure-details\":[{"
+	    "\"result-type\":\"brand-new-type\",\"sending-mta-ip\":\"\","
+	    "\"receiving-ip\":null,\"receiving-mx-hostname\":"
+	    "\"mx.example.com\",\"failed-session-count\":2}]}]}";
+	struct report		 r;
+	struct report_policy	*p;
+	char			 why[256];
+
+	if (report_json_parse(&r, json, sizeof(json) - 1, why,
+	    sizeof(why)) != 0) {
+		CHECK(0, "lenient report parsed: %s", why);
+		return;
+	}
+	p = r.policies;
+	CHECK(strcmp(r.organization, "Org") == 0 && r.contact == NULL &&
+	    strcmp(r.report_id, "id-1") == 0 && r.begin == 1704067200 &&
+	    r.end == 1704153599 && r.npolicies == 2,
+	    "report fields; contact-info \"\" is NULL");
+	CHECK(strcmp(p[0].policy_type, "tlsa") == 0 &&
+	    strcmp(p[0].policy_domain, "mx.example.org") == 0 &&
+	    p[0].nmx_host == 2 && strcmp(p[0].mx_host[0], "a.example.org") ==
+	    0 && strcmp(p[0].mx_host[1], "*.b.example.org") == 0 &&
+	    p[0].policy_string == NULL && p[0].npolicy_string == 0 &&
+	    p[0].policy_id[0] == '\0' && p[0].successful == INT64_MAX &&
+	    p[0].failures == NULL && p[0].nfailures == 0,
+	    "tlsa policy: domain lower-cased without its dot, empty mx-host "
+	    "dropped, [] is no policy-string, INT64_MAX kept");
+	CHECK(strcmp(p[1].policy_type, "sts") == 0 && p[1].nmx_host == 1 &&
+	    strcmp(p[1].mx_host[0], "mx.example.com") == 0 &&
+	    p[1].policy_string == NULL && p[1].policy_id[0] == '\0' &&
+	    p[1].failed == 2 && p[1].nfailures == 1 &&
+	    strcmp(p[1].failures[0].result_type, "brand-new-type") == 0 &&
+	    p[1].failures[0].sending_mta_ip == NULL &&
+	    p[1].failures[0].receiving_ip == NULL &&
+	    p[1].failures[0].receiving_mx_helo == NULL &&
+	    strcmp(p[1].failures[0].receiving_mx_hostname,
+	    "mx.example.com") == 0 && p[1].failures[0].count == 2,
+	    "sts policy without policy-string: no id; mx-host a string; "
+	    "unknown result type kept; empty and null strings NULL");
+	report_free(&r);
+	CHECK(is_empty(&r), "report_free zeroes");
+	report_free(&r);
+}
+
+/*
+ * A sender that applied the policy we serve reports the id we publish:
+ * policy_prepare renders it, report_json_parse hashes the lines.
+ */
+static void
+test_policy_id(void)
+{
+	static const char *const mx[] = { "mx1.example.com", "*.example.net" };
+	static const struct {
+		const char	*lines;	/* JSON array elements */
+		int		 same;
+	} rows[] = {
+		{ "\"version: STSv1\",\"mode: testing\",\"mx: mx1.example.com\","
+		    "\"mx: *.example.net\",\"max_age: 604800\"", 1 },
+		/* Split at LF only, or with the empty string after the end. */
+		{ "\"version: STSv1\\r\",\"mode: testing\\r\","
+		    "\"mx: mx1.example.com\\r\",\"mx: *.example.net\\r\","
+		    "\"max_age: 604800\\r\"", 1 },
+		{ "\"version: STSv1\",\"mode: testing\",\"mx: mx1.example.com\","
+		    "\"mx: *.example.net\",\"max_age: 604800\",\"\"", 1 },
+		/* Any other bytes are another policy. */
+		{ "\"version: STSv1\",\"mode: enforce\",\"mx: mx1.example.com\","
+		    "\"mx: *.example.net\",\"max_age: 604800\"", 0 },
+		{ "\"version: STSv1\",\"mode: testing\",\"mx: *.example.net\","
+		    "\"mx: mx1.example.com\",\"max_age: 604800\"", 0 },
+		{ "\"version: STSv1\",\"mode: testing\",\"mx: mx1.example.com\","
+		    "\"mx: *.example.net\",\"max_age: 604800 \"", 0 },
+		{ "\"version: STSv1\",\"mode: testing\",\"mx: mx1.example.com\","
+		    "\"mx: *.example.net\",\"max_age: 604800\",\"\",\"x\"", 0 },
+		{ "\"version: STSv1\\nmode: testing\\nmx: mx1.example.com\\n"
+		    "mx: *.example.net\\nmax_age: 604800\"", 0 },
+	};
+	struct policy_spec	 spec = { POLICY_TESTING, mx, 2, 604800 };
+	struct policy		 pol;
+	struct report		 r;
+	char			 json[1024], why[256];
+	size_t			 i;
+
+	if (policy_prepare(&pol, &spec) == -1)
+		abort();
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(json, sizeof(json), "{\"organization-name\":\"o\","
+		    "\"date-range\":{\"start-datetime\":\"2024-01-01T00:00:00Z"
+		    "\",\"end-datetime\":\"2024-01-01T23:59:59Z\"},"
+		    "\"report-id\":\"r\",\"policies\":[{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":\"example.com\","
+		    "\"policy-string\":[%s]},\"summary\":{"
+		    "\"total-successful-session-count\":1,"
+		    "\"total-failure-session-count\":0}}]}", rows[i].lines);
+		if (report_json_parse(&r, json, strlen(json), why,
+		    sizeof(why)) != 0) {
+			CHECK(0, "policy id row %zu: %s", i, why);
+			continue;
+		}
+		CHECK((strcmp(r.policies[0].policy_id, pol.id) == 0) ==
+		    rows[i].same && strlen(r.policies[0].policy_id) ==
+		    POLICY_ID_LEN, "policy id row %zu: %s %s %s", i,
+		    r.policies[0].policy_id, rows[i].same ? "==" : "!=",
+		    pol.id);
+		report_free(&r);
+	}
+	/* The id is for sts only: tlsa lines are not our policy. */
+	snprintf(json, sizeof(json), "{\"organization-name\":\"o\","
+	    "\"date-range\":{\"start-datetime\":\"2024-01-01T00:00:00Z\","
+	    "\"end-datetime\":\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\","
+	    "\"policies\":[{\"policy\":{\"policy-type\":\"tlsa\","
+	    "\"policy-domain\":\"example.com\",\"policy-string\":[%s]},"
+	    "\"summary\":{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":0}}]}", rows[0].lines);
+	CHECK(report_json_parse(&r, json, strlen(json), why, sizeof(why)) ==
+	    0 && r.policies[0].policy_id[0] == '\0' &&
+	    r.policies[0].npolicy_string == 5, "tlsa: lines kept, no id");
+	report_free(&r);
+	policy_free(&pol);
+}
+
+int
+main(void)
+{
+	report_json_init();
+	test_dates();
+	test_reasons();
+	test_why_size();
+	test_length_bounded();
+	test_limits();
+	test_values();
+	test_policy_id();
+	return unit_done();
+}
