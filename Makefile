@@ -129,7 +129,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 	bench-reload fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
-all: $(O)/$(PROG) $(O)/$(CHECK_PROG)
+all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
 
 # Objects depend on the flags they were built with: "make install
 # SYSCONFDIR=/etc" after a plain "make" must rebuild, not install a binary
@@ -294,6 +294,7 @@ check:
 	@$(MAKE) --no-print-directory O=build/asan CC=clang \
 	    CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	    build/asan/$(PROG) build/asan/$(CHECK_PROG) \
+	    build/asan/$(REPORT_PROG) \
 	    $(UNIT_BINS:$(O)/%=build/asan/%) \
 	    build/asan/tests/tools/fcgi-client
 	@$(MAKE) --no-print-directory fuzz-build
@@ -342,16 +343,17 @@ check-fast:
 	@bash tests/run.sh plain
 
 MANS		= man/$(PROG).8 man/$(PROG).ini.5 man/$(CHECK_PROG).1 \
-		  man/mta-sts-publish.8
+		  man/mta-sts-publish.8 man/$(REPORT_PROG).8
 # The man pages are written for the default PREFIX; installed, they name
 # the paths of this build.
 MAN_PATHS	= -e 's|/usr/local/etc|$(SYSCONFDIR)|g' \
 		  -e 's|/usr/local/sbin|$(SBINDIR)|g' \
 		  -e 's|/usr/local/bin|$(BINDIR)|g'
 
-install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
+install: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(O)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -m 0755 $(O)/$(REPORT_PROG) $(DESTDIR)$(SBINDIR)/$(REPORT_PROG)
 	install -m 0755 $(O)/$(CHECK_PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8
@@ -372,8 +374,10 @@ install: $(O)/$(PROG) $(O)/$(CHECK_PROG)
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG)
+	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/$(CHECK_PROG) \
+	    $(DESTDIR)$(SBINDIR)/$(REPORT_PROG)
 	rm -f $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
+	    $(DESTDIR)$(MANDIR)/man8/$(REPORT_PROG).8 \
 	    $(DESTDIR)$(MANDIR)/man8/mta-sts-publish.8 \
 	    $(DESTDIR)$(MANDIR)/man1/$(CHECK_PROG).1
 	rm -f $(DESTDIR)$(MANDIR)/man5/$(PROG).ini.5

@@ -6,11 +6,13 @@
 set -eu
 
 # libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
-# jansson and zlib for mta-sts-report's report bodies (and fuzz_report);
-# knot, knsupdate, nsupdate and dig for the -U tests (tests/update).
+# knot, knsupdate, nsupdate and dig for the -U tests (tests/update);
+# jansson and zlib for mta-sts-report's report bodies (and fuzz_report),
+# SQLite and jansson for its store and listing, and the sqlite3 and jq
+# programs its tests read them with (tests/report).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev
-	libjansson-dev zlib1g-dev"
+	libsqlite3-dev libjansson-dev zlib1g-dev"
 # make deb: the build dependencies above (debian/control's) and the tools
 # that build and check the packages (dpkg-buildpackage needs no fakeroot:
 # Rules-Requires-Root: no).  tests/deb adds blhc (the build log's flags)
@@ -22,7 +24,7 @@ run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
 	    apache2 libapache2-mod-fcgid lighttpd mandoc
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
-	    knot knot-dnsutils bind9-dnsutils
+	    knot knot-dnsutils bind9-dnsutils sqlite3 jq
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time

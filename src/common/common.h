@@ -260,6 +260,13 @@ int	 table_named(const struct table *, const char *, const char *,
 #define CONF_REPORTS_BODY_MAX	(1024 * 1024)		/* as sent */
 #define CONF_REPORTS_INFLATED_MAX (16 * 1024 * 1024)	/* JSON bytes */
 #define CONF_REPORTS_KEEP_DAYS	400
+/* The ranges the keys accept (mta-sts-fcgi.ini(5)). */
+#define CONF_REPORTS_SIZE_MIN	1024
+#define CONF_REPORTS_BODY_MAX_MAX (64 * 1024 * 1024)
+#define CONF_REPORTS_INFLATED_MAX_MAX (256 * 1024 * 1024)
+#define CONF_REPORTS_KEEP_DAYS_MAX 36500
+#define CONF_REPORTS_PATH_MAX	1024
+#define CONF_REPORTS_AUTHSERV_MAX 255
 struct conf_reports {
 	int		 present;	/* a [reports] section was given */
 	char		*database;	/* a path; never NULL after a load */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The INI config → a validated, prepared policy table.
+ * The INI config → a validated, prepared policy table, and the [reports]
+ * keys of mta-sts-report (the responder checks them and uses none).
  *
  * inih 55 as Debian builds it cuts lines at 200 bytes and parses the rest
  * as a new line, gives the handler no line numbers, and does not report
@@ -64,6 +65,7 @@ struct section {
 	const char		*file;		/* its file, for messages */
 	unsigned long		 line;
 	int			 is_policy;	/* [policy], else [domain] */
+	int			 is_reports;	/* [reports]: no policy */
 	int			 usable;	/* header valid: build it */
 	int			 damaged;	/* a line was unreadable */
 	char			*domain;	/* lower case */
@@ -79,6 +81,24 @@ struct section {
 	char			*tlsrpt;
 	struct field		 zone_field;
 	char			*zone;		/* lower case */
+};
+
+/*
+ * The [reports] section's keys as read (mta-sts-report(8)): unlike
+ * [policy]'s they are not inherited by anything, so they live once in
+ * the loader rather than in every section.
+ */
+struct reports_keys {
+	struct field		 database_field;
+	char			*database;
+	struct field		 body_max_field;
+	size_t			 body_max;
+	struct field		 inflated_max_field;
+	size_t			 inflated_max;
+	struct field		 trust_field;
+	char			*trust_authserv_id;
+	struct field		 keep_days_field;
+	unsigned long		 keep_days;
 };
 
 /* What conf_reader makes of a line. */
@@ -111,6 +131,8 @@ struct loader {
 	size_t			 sections_cap;
 	long			 cur;		/* section index, or CUR_* */
 	long			 policy;	/* index of [policy], or -1 */
+	long			 reports;	/* index of [reports], or -1 */
+	struct reports_keys	 rk;
 	size_t			*domain_section; /* table domain → section */
 	size_t			 domain_section_cap;
 	struct table		*table;
@@ -207,6 +229,8 @@ section_label(const struct section *s, char *buf, size_t size)
 {
 	if (s->is_policy)
 		snprintf(buf, size, "[policy]");
+	else if (s->is_reports)
+		snprintf(buf, size, "[reports]");
 	else
 		snprintf(buf, size, "[domain %s]", s->domain);
 	return buf;
@@ -250,6 +274,24 @@ policy_register(struct loader *ld, struct section *s)
 	}
 	ld->policy = ld->cur;
 	s->usable = 1;
+}
+
+/*
+ * [reports]: mta-sts-report's keys, once per config like [policy].  The
+ * section serves no policy: it is never built into the table.
+ */
+static void
+reports_register(struct loader *ld, struct section *s)
+{
+	s->is_reports = 1;
+	if (ld->reports >= 0) {
+		conf_error(ld, ld->line, "duplicate [reports] section (first "
+		    "at %s:%lu)", ld->sections[ld->reports].file,
+		    ld->sections[ld->reports].line);
+		ld->cur = CUR_BROKEN;	/* its keys would only add noise */
+		return;
+	}
+	ld->reports = ld->cur;
 }
 
 /*
@@ -364,10 +406,15 @@ section_open(struct loader *ld, const char *name, size_t len)
 		policy_register(ld, s);
 		return;
 	}
+	if (len == 7 && strncmp(name, "reports", 7) == 0) {
+		reports_register(ld, s);
+		return;
+	}
 	if (len < 6 || strncmp(name, "domain", 6) != 0 ||
 	    (len > 6 && !is_blank((unsigned char)name[6]))) {
 		conf_error(ld, ld->line, "unknown section [%.*s]; allowed: "
-		    "[policy] and [domain <policy domain>]", (int)len, name);
+		    "[policy], [domain <policy domain>] and [reports]",
+		    (int)len, name);
 		return;
 	}
 	domain_names(ld, s, name, len);
@@ -715,6 +762,40 @@ tlsrpt_uri_ok(struct loader *ld, const char *uri, size_t len)
 	return 1;
 }
 
+/*
+ * Moves the https: URIs of a checked rua value (URIs separated by
+ * single commas, len bytes at rua) before the mailto: ones, each kind in
+ * the order given.  RFC 8460 §3 lets a sender use any of them; one large
+ * sender is reported to use only the first, and an https report arrives
+ * without the DKIM and mail path a mailto: report needs.
+ */
+static int
+tlsrpt_https_first(struct loader *ld, char *rua, size_t len)
+{
+	char		*copy, *w = rua;
+	const char	*p, *end;
+	int		 pass, n = 0;
+
+	if ((copy = strndup(rua, len)) == NULL) {
+		conf_nomem(ld);
+		return -1;
+	}
+	for (pass = 0; pass < 2; pass++)
+		for (p = copy; p < copy + len; p = end + 1) {
+			if ((end = memchr(p, ',', (size_t)(copy + len - p))) ==
+			    NULL)
+				end = copy + len;
+			if ((strncmp(p, "https:", 6) == 0) != (pass == 0))
+				continue;
+			if (n++ > 0)
+				*w++ = ',';
+			memcpy(w, p, (size_t)(end - p));
+			w += end - p;
+		}
+	free(copy);
+	return 0;
+}
+
 static void
 key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 {
@@ -756,7 +837,7 @@ key_tlsrpt(struct loader *ld, struct section *s, const char *value)
 		conf_error(ld, ld->line, "tlsrpt: empty value");
 		ok = 0;
 	}
-	if (!ok) {
+	if (!ok || tlsrpt_https_first(ld, out, (size_t)(w - out)) == -1) {
 		free(out);
 		return;
 	}
@@ -835,6 +916,243 @@ keys_allowed(char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * [reports] sizes: digits, optionally followed by K or M (binary, either
+ * case: 1024 or 1048576 bytes), from 1K to max.
+ */
+static int
+reports_size(const char *value, size_t max, size_t *out)
+{
+	char		 digits[24];
+	size_t		 len = strlen(value), unit = 1;
+	long long	 n;
+
+	if (len > 0 && (value[len - 1] == 'k' || value[len - 1] == 'K'))
+		unit = 1024;
+	else if (len > 0 && (value[len - 1] == 'm' || value[len - 1] == 'M'))
+		unit = 1024 * 1024;
+	if (unit > 1)
+		len--;
+	if (len == 0 || len >= sizeof(digits))
+		return -1;
+	memcpy(digits, value, len);
+	digits[len] = '\0';
+	if (num_parse(digits, 10, 1, (long long)(max / unit), &n) == -1 ||
+	    (size_t)n * unit < CONF_REPORTS_SIZE_MIN)
+		return -1;
+	*out = (size_t)n * unit;
+	return 0;
+}
+
+/* A size as a person writes it: "16M", "512K" or bytes. */
+static const char *
+reports_size_name(size_t n, char *buf, size_t size)
+{
+	if (n % (1024 * 1024) == 0)
+		snprintf(buf, size, "%zuM", n / (1024 * 1024));
+	else if (n % 1024 == 0)
+		snprintf(buf, size, "%zuK", n / 1024);
+	else
+		snprintf(buf, size, "%zu", n);
+	return buf;
+}
+
+/*
+ * The store's file: an absolute path, since the receiver opens it from
+ * whatever directory a web server or an MTA starts it in.
+ */
+static void
+key_database(struct loader *ld, const char *value)
+{
+	size_t	 len = strlen(value);
+
+	if (value[0] != '/' || value[len - 1] == '/' ||
+	    len > CONF_REPORTS_PATH_MAX) {
+		conf_error(ld, ld->line, "database: \"%s\" is not the absolute "
+		    "path of a file (at most %d bytes)", value,
+		    CONF_REPORTS_PATH_MAX);
+		return;
+	}
+	if ((ld->rk.database = strdup(value)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	ld->rk.database_field.state = FIELD_SET;
+}
+
+static void
+key_body_max(struct loader *ld, const char *value)
+{
+	char	 max[32];
+
+	if (reports_size(value, CONF_REPORTS_BODY_MAX_MAX,
+	    &ld->rk.body_max) == -1) {
+		conf_error(ld, ld->line, "body_max: \"%s\" is not a size from "
+		    "1K to %s (bytes, or a number followed by K or M)", value,
+		    reports_size_name(CONF_REPORTS_BODY_MAX_MAX, max,
+		    sizeof(max)));
+		return;
+	}
+	ld->rk.body_max_field.state = FIELD_SET;
+}
+
+static void
+key_inflated_max(struct loader *ld, const char *value)
+{
+	char	 max[32];
+
+	if (reports_size(value, CONF_REPORTS_INFLATED_MAX_MAX,
+	    &ld->rk.inflated_max) == -1) {
+		conf_error(ld, ld->line, "inflated_max: \"%s\" is not a size "
+		    "from 1K to %s (bytes, or a number followed by K or M)",
+		    value, reports_size_name(CONF_REPORTS_INFLATED_MAX_MAX, max,
+		    sizeof(max)));
+		return;
+	}
+	ld->rk.inflated_max_field.state = FIELD_SET;
+}
+
+/*
+ * RFC 8601 §2.2: an authserv-id is a "value" of RFC 2045 §5.1, a token
+ * (printable ASCII but tspecials) or a quoted-string; config values are
+ * written without quotes, so a token.  In practice a host name.
+ */
+static void
+key_trust_authserv_id(struct loader *ld, const char *value)
+{
+	size_t	 i, len = strlen(value);
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)value[i] <= 0x20 ||
+		    (unsigned char)value[i] >= 0x7f ||
+		    strchr("()<>@,;:\\\"/[]?=", value[i]) != NULL)
+			break;
+	if (len == 0 || i < len || len > CONF_REPORTS_AUTHSERV_MAX) {
+		conf_error(ld, ld->line, "trust_authserv_id: \"%s\" is not an "
+		    "authserv-id: want the token (at most %d bytes of "
+		    "printable ASCII, no blanks or ()<>@,;:\\\"/[]?=) that "
+		    "the local verifier writes first in its "
+		    "Authentication-Results header (RFC 8601 §2.2)", value,
+		    CONF_REPORTS_AUTHSERV_MAX);
+		return;
+	}
+	if ((ld->rk.trust_authserv_id = strdup(value)) == NULL) {
+		conf_nomem(ld);
+		return;
+	}
+	ld->rk.trust_field.state = FIELD_SET;
+}
+
+static void
+key_keep_days(struct loader *ld, const char *value)
+{
+	long long	 n;
+
+	if (num_parse(value, 10, 1, CONF_REPORTS_KEEP_DAYS_MAX, &n) == -1) {
+		conf_error(ld, ld->line, "keep_days: \"%s\" is not a number of "
+		    "days from 1 to %d", value, CONF_REPORTS_KEEP_DAYS_MAX);
+		return;
+	}
+	ld->rk.keep_days = (unsigned long)n;
+	ld->rk.keep_days_field.state = FIELD_SET;
+}
+
+/* The keys of [reports]: a row, a field of struct reports_keys, a parser. */
+static const struct reports_key {
+	const char	*name;
+	size_t		 field;
+	void		(*parse)(struct loader *, const char *);
+} reports_keys_table[] = {
+	{ "database", offsetof(struct reports_keys, database_field),
+	    key_database },
+	{ "body_max", offsetof(struct reports_keys, body_max_field),
+	    key_body_max },
+	{ "inflated_max", offsetof(struct reports_keys, inflated_max_field),
+	    key_inflated_max },
+	{ "trust_authserv_id", offsetof(struct reports_keys, trust_field),
+	    key_trust_authserv_id },
+	{ "keep_days", offsetof(struct reports_keys, keep_days_field),
+	    key_keep_days },
+};
+#define NREPORTS_KEYS	(sizeof(reports_keys_table) / \
+			    sizeof(reports_keys_table[0]))
+
+/* A key = value line under [reports]; each key at most once. */
+static void
+reports_handler(struct loader *ld, const char *key, const char *value)
+{
+	const struct reports_key	*k;
+	struct field			*f;
+
+	for (k = reports_keys_table; k < reports_keys_table + NREPORTS_KEYS &&
+	    strcmp(key, k->name) != 0; k++)
+		;
+	if (k == reports_keys_table + NREPORTS_KEYS) {
+		conf_error(ld, ld->line, "unknown key \"%s\" in [reports]; "
+		    "allowed: database, body_max, inflated_max, "
+		    "trust_authserv_id, keep_days", key);
+		return;
+	}
+	f = (struct field *)(void *)((char *)&ld->rk + k->field);
+	if (!field_once(ld, f, key))
+		return;
+	if (value[0] == '"' || value[0] == '\'') {
+		conf_error(ld, ld->line, "%s: write the value without quotes",
+		    key);
+		return;
+	}
+	k->parse(ld, value);
+}
+
+/*
+ * The [reports] keys into conf, defaults for those not given; checks
+ * what only the keys together say.  0, or -1 after reporting.
+ */
+static int
+reports_finish(struct loader *ld, struct conf_reports *r)
+{
+	struct reports_keys	*rk = &ld->rk;
+	char			 a[32], b[32];
+
+	memset(r, 0, sizeof(*r));
+	r->present = ld->reports >= 0;
+	r->body_max = rk->body_max_field.state == FIELD_SET ? rk->body_max :
+	    CONF_REPORTS_BODY_MAX;
+	r->inflated_max = rk->inflated_max_field.state == FIELD_SET ?
+	    rk->inflated_max : CONF_REPORTS_INFLATED_MAX;
+	r->keep_days = rk->keep_days_field.state == FIELD_SET ?
+	    rk->keep_days : CONF_REPORTS_KEEP_DAYS;
+	/* A report sent as plain JSON is as large inflated as sent. */
+	if (rk->body_max_field.state != FIELD_INVALID &&
+	    rk->inflated_max_field.state != FIELD_INVALID &&
+	    r->inflated_max < r->body_max) {
+		ld->file = ld->sections[ld->reports].file;
+		reports_size_name(r->inflated_max, a, sizeof(a));
+		reports_size_name(r->body_max, b, sizeof(b));
+		if (rk->inflated_max_field.state == FIELD_SET)
+			conf_error(ld, rk->inflated_max_field.line,
+			    "inflated_max: %s is less than body_max %s: a "
+			    "report sent as plain JSON is as large inflated "
+			    "as sent", a, b);
+		else
+			conf_error(ld, rk->body_max_field.line, "body_max: %s "
+			    "is more than inflated_max %s (the default): a "
+			    "report sent as plain JSON is as large inflated "
+			    "as sent", b, a);
+		ld->file = ld->top;
+		return -1;
+	}
+	if ((r->database = rk->database != NULL ? rk->database :
+	    strdup(CONF_REPORTS_DATABASE)) == NULL) {
+		conf_nomem(ld);
+		return -1;
+	}
+	rk->database = NULL;
+	r->trust_authserv_id = rk->trust_authserv_id;
+	rk->trust_authserv_id = NULL;
+	return 0;
+}
+
 static int
 conf_handler(void *user, const char *section, const char *key,
     const char *value)
@@ -854,6 +1172,10 @@ conf_handler(void *user, const char *section, const char *key,
 		return 1;
 	}
 	s = &ld->sections[ld->cur];
+	if (s->is_reports) {
+		reports_handler(ld, key, value);
+		return 1;
+	}
 	for (k = keys; k < keys + NKEYS && strcmp(key, k->name) != 0; k++)
 		;
 	if (k == keys + NKEYS) {
@@ -1060,7 +1382,7 @@ conf_build(struct loader *ld)
 	long			 idx;
 
 	ld->file = ld->top;
-	if (ld->nsections == 0) {
+	if (ld->policy < 0 && t->ndomains == 0) {
 		/* After a broken header, that error says it all. */
 		if (ld->errors == 0)
 			conf_error(ld, 0, "no [policy] or [domain <policy "
@@ -1104,6 +1426,7 @@ loader_init(struct loader *ld, struct conf *conf, const char *top)
 	memset(ld, 0, sizeof(*ld));
 	ld->file = ld->top = top;
 	ld->policy = -1;
+	ld->reports = -1;
 	ld->table = &conf->table;
 }
 
@@ -1137,8 +1460,12 @@ loader_finish(struct loader *ld, struct conf *conf)
 	/* Built even after errors, to report problems of every section. */
 	if (!ld->nomem)
 		conf_build(ld);
+	if (!ld->nomem)
+		reports_finish(ld, &conf->reports);
 	conf_warning_summary(ld);
 	rc = (long)ld->errors;
+	free(ld->rk.database);
+	free(ld->rk.trust_authserv_id);
 	free(ld->buf);
 	for (i = 0; i < ld->nsections; i++)
 		section_free(&ld->sections[i]);
@@ -1148,13 +1475,12 @@ loader_finish(struct loader *ld, struct conf *conf)
 		free(ld->paths[i]);
 	free(ld->paths);
 	conf->warnings = ld->warnings;
-	if (rc != 0)
-		table_free(&conf->table);
-	else if ((conf->file = strdup(ld->top)) == NULL) {
+	if (rc == 0 && (conf->file = strdup(ld->top)) == NULL) {
 		log_conf(ld->top, 0, 0, "out of memory");
-		table_free(&conf->table);
 		rc = 1;
 	}
+	if (rc != 0)
+		conf_free(conf);
 	return rc;
 }
 
@@ -1347,4 +1673,7 @@ conf_free(struct conf *conf)
 	table_free(&conf->table);
 	free(conf->file);
 	conf->file = NULL;
+	free(conf->reports.database);
+	free(conf->reports.trust_authserv_id);
+	memset(&conf->reports, 0, sizeof(conf->reports));
 }

@@ -129,8 +129,16 @@ int	 report_gzip_deflate(const unsigned char *, size_t, unsigned char **,
 /*
  * report_store.c: the SQLite store (WAL, busy timeout, schema version
  * and migrations).  Safe for many processes at once: a report is stored
- * whole or not at all, and once, by (organization, report_id).
+ * whole or not at all, and once, by (organization, report_id).  One
+ * struct report_store per process (open it after fork), used by one
+ * thread.
  */
+/*
+ * How long a writer waits for another process's transaction before the
+ * store counts as unavailable (503, exit 75): far above the few
+ * milliseconds one report takes, far below a sender's HTTP timeout.
+ */
+#define REPORT_STORE_BUSY_MS	5000
 struct report_store;
 enum report_store_result {
 	REPORT_STORE_ADDED,
@@ -142,7 +150,12 @@ enum report_store_result {
 #define REPORT_STORE_OPEN_READONLY	2
 /*
  * Opens the store at path; 0 and *st, or -1 after saying why (with the
- * path).  Migrates an older schema in one transaction.
+ * path): missing, unreadable, busy, damaged, not a store of ours, or of
+ * a newer schema.  CREATE makes a missing or empty file a new store;
+ * an older schema is migrated in one transaction (not READONLY).  Both
+ * kinds of failure mean the same to a caller (503, exit 75): the
+ * message tells the operator which ("damaged or not a database" for
+ * REPORT_STORE_CORRUPT's case).
  */
 int	 report_store_open(struct report_store **, const char *, int);
 void	 report_store_close(struct report_store *);
@@ -158,7 +171,9 @@ enum report_store_result report_store_add(struct report_store *,
 /*
  * Calls fn for each stored (report, policy), newest first (by the
  * report's end, then received), only for the given policy domains
- * (lower case) if n > 0; 0, or -1 after saying why.
+ * (lower case) if n > 0.  fn returns 0 to go on; anything else stops
+ * the listing, which then returns -1 (fn has said why).  0, or -1 after
+ * saying why.  A row and what it points to live until fn returns.
  */
 struct report_row {
 	const char	*organization;
@@ -170,7 +185,12 @@ struct report_row {
 };
 int	 report_store_list(struct report_store *, const char *const *,
 	    size_t, int (*)(const struct report_row *, void *), void *);
-/* Deletes reports that ended before t; the number deleted, or -1. */
+/*
+ * Deletes the reports that ended before t (seconds since the epoch),
+ * with their policies and failures, in transactions of a thousand so
+ * that writers never wait long; the number deleted, or -1 after saying
+ * why (those deleted before stay deleted).
+ */
 long	 report_store_prune(struct report_store *, int64_t);
 
 /*

@@ -20,13 +20,15 @@ for f in usr/sbin/mta-sts-fcgi:755 usr/bin/mta-sts-check:755 \
     etc/mta-sts-fcgi.ini:644 usr/share/man/man8/mta-sts-fcgi.8:644 \
     usr/share/man/man1/mta-sts-check.1:644 \
     usr/share/man/man5/mta-sts-fcgi.ini.5:644 \
-    usr/share/man/man8/mta-sts-publish.8:644; do
+    usr/share/man/man8/mta-sts-publish.8:644 \
+    usr/sbin/mta-sts-report:755 usr/share/man/man8/mta-sts-report.8:644; do
 	check_eq "installed ${f%:*} with mode ${f#*:}" "${f#*:}" \
 	    "$(stat -c %a "$dest/${f%:*}" 2>&1)"
 done
 # The pages are written for PREFIX=/usr/local; installed, they name this
 # build's paths, and only where the source named the defaults.
-for m in mta-sts-fcgi.8 mta-sts-fcgi.ini.5 mta-sts-check.1 mta-sts-publish.8; do
+for m in mta-sts-fcgi.8 mta-sts-fcgi.ini.5 mta-sts-check.1 mta-sts-publish.8 \
+    mta-sts-report.8; do
 	sec=${m##*.}
 	check_eq "installed $m: /usr/local paths replaced, nothing else" \
 	    "" "$(sed -e 's|/usr/local/etc|/etc|g' -e 's|/usr/local/sbin|/usr/sbin|g' \
@@ -60,6 +62,13 @@ check_eq "the installed checker exits 3 on an invalid config" 3 $?
 ldd "$dest/usr/sbin/mta-sts-fcgi" >"$SCRATCH/ldd" 2>&1
 check_eq "the responder links no libcurl, OpenSSL or resolver library" "" \
     "$(grep -E 'libcurl|libssl|libcrypto|libresolv|libcares|libldns|libunbound' "$SCRATCH/ldd")"
+check_eq "the responder links none of the receiver's libraries" "" \
+    "$(grep -E 'libsqlite3|libjansson|libz\.|libgmime|libopendkim' "$SCRATCH/ldd")"
+"$dest/usr/sbin/mta-sts-report" -t -c "$dest/etc/mta-sts-fcgi.ini" \
+    >/dev/null 2>"$SCRATCH/t.err"
+check_eq "the installed receiver passes -t on the installed config" \
+    "0 mta-sts-report: $dest/etc/mta-sts-fcgi.ini: configuration OK" \
+    "$? $(tail -1 "$SCRATCH/t.err")"
 
 echo "; edited by the admin" >>"$dest/etc/mta-sts-fcgi.ini"
 cp "$dest/etc/mta-sts-fcgi.ini" "$SCRATCH/edited"
@@ -73,3 +82,5 @@ check_eq "make uninstall removes the binaries and man pages, keeps the config" \
     "0 0 0 1" "$? $(find "$dest" -name 'mta-sts-[fc][ch][ge]*' -type f ! -name '*.ini' | wc -l) \
 $(find "$dest" -name 'mta-sts-*.[158]' | wc -l) \
 $(find "$dest" -name mta-sts-fcgi.ini | wc -l)"
+check_eq "make uninstall removes mta-sts-report" "" \
+    "$(find "$dest" -name 'mta-sts-report*')"

@@ -1,0 +1,796 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The store: one SQLite file that HTTP workers and mail imports write at
+ * once, and that `list` and `prune` read.
+ *
+ * A sender that got 201 (or an MTA that got exit 0) never sends that
+ * report again, so an acknowledged report must survive a crash, a full
+ * disk and a neighbour writing at the same moment: WAL with synchronous
+ * FULL (the commit is on disk before report_store_add returns), every
+ * report one BEGIN IMMEDIATE transaction (whole or not at all, and the
+ * write lock taken before anything is read, so two writers never
+ * deadlock on a lock upgrade), and the busy timeout below for the
+ * moments another process holds that lock.  RFC 8460 §5.5: senders
+ * retry for 24 hours, so a report is stored once per (organization,
+ * report-id), by the database's UNIQUE constraint, not by a look-up
+ * that two processes could both pass.
+ *
+ * The file says what it is: application_id marks it as ours (a file
+ * that is some other database is refused, never "migrated"), and
+ * user_version is the schema version, raised by the migrations below in
+ * the same transaction as the change they make.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "report/report.h"
+
+/* "MTSR": PRAGMA application_id of a mta-sts-report store. */
+#define STORE_APPLICATION_ID	0x4d545352
+/* Rows prune deletes per transaction: writers wait at most one batch. */
+#define STORE_PRUNE_BATCH	1000
+
+struct report_store {
+	sqlite3		*db;
+	char		*path;
+	sqlite3_stmt	*add_report;
+	sqlite3_stmt	*add_policy;
+	sqlite3_stmt	*add_failure;
+};
+
+/*
+ * The schema, version by version: migrations[i] takes a store from
+ * version i to i + 1.  A released step is never edited; a change is a
+ * new step.  Policies and failures go with their report (ON DELETE
+ * CASCADE, foreign_keys on); policy_string and mx_host are JSON arrays
+ * of the strings sent; times are seconds since the epoch, UTC.
+ */
+static const char *const migrations[] = {
+	/* 1: the first release. */
+	"CREATE TABLE reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  organization TEXT NOT NULL,"
+	"  report_id TEXT NOT NULL,"
+	"  contact TEXT,"
+	"  begin INTEGER NOT NULL,"
+	"  end INTEGER NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  via TEXT NOT NULL CHECK (via IN ('https', 'mail')),"
+	"  raw BLOB NOT NULL,"
+	"  UNIQUE (organization, report_id));"
+	"CREATE INDEX reports_end ON reports (end, received);"
+	"CREATE TABLE policies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  report INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+	"  policy_type TEXT NOT NULL,"
+	"  policy_domain TEXT NOT NULL,"
+	"  policy_string TEXT,"
+	"  policy_id TEXT NOT NULL,"
+	"  mx_host TEXT,"
+	"  successful INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL);"
+	"CREATE INDEX policies_report ON policies (report);"
+	"CREATE INDEX policies_domain ON policies (policy_domain);"
+	"CREATE TABLE failures ("
+	"  id INTEGER PRIMARY KEY,"
+	"  policy INTEGER NOT NULL REFERENCES policies (id) ON DELETE CASCADE,"
+	"  result_type TEXT NOT NULL,"
+	"  sending_mta_ip TEXT,"
+	"  receiving_mx_hostname TEXT,"
+	"  receiving_mx_helo TEXT,"
+	"  receiving_ip TEXT,"
+	"  count INTEGER NOT NULL,"
+	"  additional_information TEXT,"
+	"  failure_reason_code TEXT);"
+	"CREATE INDEX failures_policy ON failures (policy);",
+};
+#define STORE_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+const char *
+report_via_name(enum report_via via)
+{
+	return via == REPORT_VIA_MAIL ? "mail" : "https";
+}
+
+/*
+ * Says what failed (what, then SQLite's reason) for the store and
+ * returns what it means for a caller: damaged, or retry later.
+ */
+static enum report_store_result
+store_fail(const struct report_store *st, const char *what)
+{
+	int	 code = sqlite3_extended_errcode(st->db) & 0xff;
+	int	 sys = sqlite3_system_errno(st->db);
+
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+		log_warnx("%s: %s: the store is damaged or not a database: %s",
+		    st->path, what, sqlite3_errmsg(st->db));
+		return REPORT_STORE_CORRUPT;
+	}
+	if (sys != 0 && code != SQLITE_BUSY && code != SQLITE_FULL)
+		log_warnx("%s: %s: %s (%s)", st->path, what,
+		    sqlite3_errmsg(st->db), strerror(sys));
+	else
+		log_warnx("%s: %s: %s", st->path, what,
+		    sqlite3_errmsg(st->db));
+	return REPORT_STORE_UNAVAILABLE;
+}
+
+static int
+store_exec(struct report_store *st, const char *sql, const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(st, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* One integer a pragma or query returns; 0, or -1 after saying why. */
+static int
+store_int(struct report_store *st, const char *sql, long long *out)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot open the store");
+		return -1;
+	}
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(stmt, 0);
+		rc = 0;
+	} else
+		store_fail(st, "cannot open the store");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * What the file is: *version is its schema version, 0 for an empty
+ * file that is ours to create.  0, or -1 after saying why it is not a
+ * store of ours (or cannot be read).
+ */
+static int
+store_version(struct report_store *st, long long *version)
+{
+	long long	 app, objects;
+
+	if (store_int(st, "PRAGMA application_id", &app) == -1 ||
+	    store_int(st, "PRAGMA user_version", version) == -1 ||
+	    store_int(st, "SELECT count(*) FROM sqlite_schema", &objects) ==
+	    -1)
+		return -1;
+	if (app == 0 && *version == 0 && objects == 0)
+		return 0;
+	if (app != STORE_APPLICATION_ID) {
+		log_warnx("%s: not a mta-sts-report store (an SQLite database "
+		    "with application_id %lld and %lld schema objects): name "
+		    "another file in [reports] database", st->path, app,
+		    objects);
+		return -1;
+	}
+	if (*version > STORE_VERSION) {
+		log_warnx("%s: the store's schema version %lld is newer than "
+		    "this program's (%d): a newer mta-sts-report wrote it",
+		    st->path, *version, STORE_VERSION);
+		return -1;
+	}
+	if (*version < 1) {
+		log_warnx("%s: a mta-sts-report store without a schema version",
+		    st->path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Brings the schema to STORE_VERSION, in one transaction that holds
+ * the write lock, so that processes opening a new store at once create
+ * it once.  0, or -1 after saying why.
+ */
+static int
+store_migrate(struct report_store *st)
+{
+	long long	 version;
+	char		 sql[128];
+	int		 v;
+
+	if (store_exec(st, "BEGIN IMMEDIATE", "cannot create or upgrade "
+	    "the store") == -1)
+		return -1;
+	/* Again under the lock: another process may have done it. */
+	if (store_version(st, &version) == -1)
+		goto fail;
+	for (v = (int)version; v < STORE_VERSION; v++)
+		if (store_exec(st, migrations[v], "cannot create or upgrade "
+		    "the store") == -1)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; "
+	    "PRAGMA user_version = %d", STORE_APPLICATION_ID, STORE_VERSION);
+	if (store_exec(st, sql, "cannot create or upgrade the store") == -1 ||
+	    store_exec(st, "COMMIT", "cannot create or upgrade the store") ==
+	    -1)
+		goto fail;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/*
+ * The connection's settings.  Synchronous FULL makes a commit durable
+ * (with WAL, store_wal, which lets readers run beside the one writer);
+ * foreign_keys makes prune's delete cascade; the rest hardens SQLite
+ * against a file crafted to attack it.
+ */
+static int
+store_settings(struct report_store *st)
+{
+
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, REPORT_STORE_BUSY_MS);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	if (store_exec(st, "PRAGMA foreign_keys = ON; "
+	    "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY",
+	    "cannot open the store") == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * WAL, once the file is known to be ours (or empty): the mode is kept
+ * in the file, so another program's database is never switched.
+ */
+static int
+store_wal(struct report_store *st)
+{
+	sqlite3_stmt	*stmt;
+	const char	*mode;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1,
+	    &stmt, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot open the store");
+		return -1;
+	}
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		store_fail(st, "cannot switch the store to WAL");
+	else if ((mode = (const char *)sqlite3_column_text(stmt, 0)) ==
+	    NULL || strcmp(mode, "wal") != 0)
+		log_warnx("%s: cannot switch the store to WAL (journal mode "
+		    "stays %s)", st->path, mode != NULL ? mode : "unknown");
+	else
+		rc = 0;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+report_store_open(struct report_store **out, const char *path, int flags)
+{
+	struct report_store	*st;
+	long long		 version;
+	int			 oflags, readonly;
+
+	*out = NULL;
+	readonly = (flags & REPORT_STORE_OPEN_READONLY) != 0;
+	oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
+	    ((flags & REPORT_STORE_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		log_warn("%s", path);
+		free(st);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		if (st->db == NULL)
+			log_warnx("%s: out of memory", path);
+		else
+			store_fail(st, "cannot open the store");
+		goto fail;
+	}
+	if (store_settings(st) == -1 || store_version(st, &version) == -1 ||
+	    (!readonly && store_wal(st) == -1))
+		goto fail;
+	if (version == 0 && readonly) {
+		log_warnx("%s: the store is empty: nothing has been stored yet",
+		    path);
+		goto fail;
+	}
+	if (version < STORE_VERSION && store_migrate(st) == -1)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	report_store_close(st);
+	return -1;
+}
+
+void
+report_store_close(struct report_store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_finalize(st->add_report);
+	sqlite3_finalize(st->add_policy);
+	sqlite3_finalize(st->add_failure);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+/* Binds s, "" for NULL (a NOT NULL column). */
+static int
+bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	return sqlite3_bind_text(stmt, i, s != NULL ? s : "", -1,
+	    SQLITE_STATIC);
+}
+
+/* Binds s, SQL NULL for NULL. */
+static int
+bind_opt(sqlite3_stmt *stmt, int i, const char *s)
+{
+	return s != NULL ? sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(stmt, i);
+}
+
+/*
+ * n strings as a JSON array in a new string (free), for policy_string
+ * and mx_host; *out NULL for none sent.  0, or -1 (out of memory, or a
+ * string that is not UTF-8, which report_json never gives).
+ */
+static int
+strings_encode(char *const *v, size_t n, char **out)
+{
+	json_t	*a;
+	size_t	 i;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if ((a = json_array()) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) == -1) {
+			json_decref(a);
+			return -1;
+		}
+	*out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return *out == NULL ? -1 : 0;
+}
+
+static int
+store_prepare(struct report_store *st, sqlite3_stmt **stmt, const char *sql)
+{
+	if (*stmt != NULL) {
+		sqlite3_reset(*stmt);
+		sqlite3_clear_bindings(*stmt);
+		return 0;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    stmt, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* Steps an INSERT to its end; SQLITE_DONE or the error. */
+static int
+store_step(sqlite3_stmt *stmt)
+{
+	int	 rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+static int
+add_failure(struct report_store *st, sqlite3_int64 policy,
+    const struct report_failure *f)
+{
+	sqlite3_stmt	*s;
+
+	if (store_prepare(st, &st->add_failure, "INSERT INTO failures "
+	    "(policy, result_type, sending_mta_ip, receiving_mx_hostname, "
+	    "receiving_mx_helo, receiving_ip, count, additional_information, "
+	    "failure_reason_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)") == -1)
+		return -1;
+	s = st->add_failure;
+	sqlite3_bind_int64(s, 1, policy);
+	bind_text(s, 2, f->result_type);
+	bind_opt(s, 3, f->sending_mta_ip);
+	bind_opt(s, 4, f->receiving_mx_hostname);
+	bind_opt(s, 5, f->receiving_mx_helo);
+	bind_opt(s, 6, f->receiving_ip);
+	sqlite3_bind_int64(s, 7, f->count);
+	bind_opt(s, 8, f->additional_information);
+	bind_opt(s, 9, f->failure_reason_code);
+	return store_step(s) == SQLITE_DONE ? 0 : -1;
+}
+
+/* One policy of report rid and its failures; 0, or -1 (see errmsg). */
+static int
+add_policy(struct report_store *st, sqlite3_int64 rid,
+    const struct report_policy *p)
+{
+	sqlite3_stmt	*s;
+	sqlite3_int64	 pid;
+	char		*lines = NULL, *mx = NULL;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (strings_encode(p->policy_string, p->npolicy_string, &lines) ==
+	    -1 || strings_encode(p->mx_host, p->nmx_host, &mx) == -1) {
+		log_warnx("%s: a policy-string or mx-host that is not UTF-8 "
+		    "(or out of memory)", st->path);
+		goto out;
+	}
+	if (store_prepare(st, &st->add_policy, "INSERT INTO policies "
+	    "(report, policy_type, policy_domain, policy_string, policy_id, "
+	    "mx_host, successful, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)") ==
+	    -1)
+		goto out;
+	s = st->add_policy;
+	sqlite3_bind_int64(s, 1, rid);
+	bind_text(s, 2, p->policy_type);
+	bind_text(s, 3, p->policy_domain);
+	bind_opt(s, 4, lines);
+	bind_text(s, 5, p->policy_id);
+	bind_opt(s, 6, mx);
+	sqlite3_bind_int64(s, 7, p->successful);
+	sqlite3_bind_int64(s, 8, p->failed);
+	if (store_step(s) != SQLITE_DONE)
+		goto out;
+	pid = sqlite3_last_insert_rowid(st->db);
+	for (i = 0; i < p->nfailures; i++)
+		if (add_failure(st, pid, &p->failures[i]) == -1)
+			goto out;
+	rc = 0;
+out:
+	free(lines);
+	free(mx);
+	return rc;
+}
+
+/*
+ * The report's row; 1 if it was new, 0 if (organization, report_id)
+ * was stored already, -1 on error.
+ */
+static int
+add_report(struct report_store *st, const struct report *r,
+    enum report_via via, const unsigned char *raw, size_t rawlen,
+    int64_t received)
+{
+	sqlite3_stmt	*s;
+
+	if (store_prepare(st, &st->add_report, "INSERT INTO reports "
+	    "(organization, report_id, contact, begin, end, received, via, "
+	    "raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (organization, report_id) DO NOTHING") == -1)
+		return -1;
+	s = st->add_report;
+	bind_text(s, 1, r->organization);
+	bind_text(s, 2, r->report_id);
+	bind_opt(s, 3, r->contact);
+	sqlite3_bind_int64(s, 4, r->begin);
+	sqlite3_bind_int64(s, 5, r->end);
+	sqlite3_bind_int64(s, 6, received);
+	bind_text(s, 7, report_via_name(via));
+	sqlite3_bind_blob64(s, 8, raw != NULL ? (const void *)raw : "",
+	    rawlen, SQLITE_STATIC);
+	if (store_step(s) != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+enum report_store_result
+report_store_add(struct report_store *st, const struct report *r,
+    enum report_via via, const unsigned char *raw, size_t rawlen,
+    int64_t received)
+{
+	enum report_store_result	 res;
+	sqlite3_int64			 rid;
+	size_t				 i;
+	int				 isnew;
+
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return store_fail(st, "cannot store a report");
+	if ((isnew = add_report(st, r, via, raw, rawlen, received)) == -1)
+		goto fail;
+	if (isnew) {
+		rid = sqlite3_last_insert_rowid(st->db);
+		for (i = 0; i < r->npolicies; i++)
+			if (add_policy(st, rid, &r->policies[i]) == -1)
+				goto fail;
+	}
+	/* A duplicate wrote nothing: COMMIT only ends the transaction. */
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return isnew ? REPORT_STORE_ADDED : REPORT_STORE_DUPLICATE;
+fail:
+	res = store_fail(st, "cannot store a report");
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return res;
+}
+
+/* A JSON array of strings (policy_string, mx_host) back into a vector. */
+static int
+strings_decode(const char *text, char ***v, size_t *n)
+{
+	json_t	*a, *e;
+	size_t	 i;
+
+	*v = NULL;
+	*n = 0;
+	if (text == NULL)
+		return 0;
+	if ((a = json_loads(text, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    !json_is_array(a))
+		goto fail;
+	if ((*v = calloc(json_array_size(a) + 1, sizeof(**v))) == NULL)
+		goto fail;
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e) ||
+		    ((*v)[i] = strdup(json_string_value(e))) == NULL)
+			goto fail;
+		*n = i + 1;
+	}
+	json_decref(a);
+	return 0;
+fail:
+	json_decref(a);
+	for (i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+	return -1;
+}
+
+static char *
+column_dup(sqlite3_stmt *s, int i, int *nomem)
+{
+	const char	*t = (const char *)sqlite3_column_text(s, i);
+	char		*d;
+
+	if (t == NULL)
+		return NULL;
+	if ((d = strdup(t)) == NULL)
+		*nomem = 1;
+	return d;
+}
+
+static void
+policy_clear(struct report_policy *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->npolicy_string; i++)
+		free(p->policy_string[i]);
+	free(p->policy_string);
+	for (i = 0; i < p->nmx_host; i++)
+		free(p->mx_host[i]);
+	free(p->mx_host);
+	for (i = 0; i < p->nfailures; i++) {
+		struct report_failure *f = &p->failures[i];
+
+		free(f->result_type);
+		free(f->sending_mta_ip);
+		free(f->receiving_mx_hostname);
+		free(f->receiving_mx_helo);
+		free(f->receiving_ip);
+		free(f->additional_information);
+		free(f->failure_reason_code);
+	}
+	free(p->failures);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The failures of policy pid into p; 0, or -1 after saying why. */
+static int
+list_failures(struct report_store *st, sqlite3_stmt *s, sqlite3_int64 pid,
+    struct report_policy *p)
+{
+	struct report_failure	*f;
+	size_t			 cap = 0;
+	int			 rc, nomem = 0;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, pid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((f = buf_array_room(p->failures, p->nfailures, &cap,
+		    sizeof(*f))) == NULL) {
+			log_warnx("%s: out of memory", st->path);
+			return -1;
+		}
+		p->failures = f;
+		f = &p->failures[p->nfailures++];
+		memset(f, 0, sizeof(*f));
+		f->result_type = column_dup(s, 0, &nomem);
+		f->sending_mta_ip = column_dup(s, 1, &nomem);
+		f->receiving_mx_hostname = column_dup(s, 2, &nomem);
+		f->receiving_mx_helo = column_dup(s, 3, &nomem);
+		f->receiving_ip = column_dup(s, 4, &nomem);
+		f->count = sqlite3_column_int64(s, 5);
+		f->additional_information = column_dup(s, 6, &nomem);
+		f->failure_reason_code = column_dup(s, 7, &nomem);
+		if (nomem) {
+			log_warnx("%s: out of memory", st->path);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "cannot list reports");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A row of the listing query as a report_row for fn; its strings are
+ * SQLite's until the next step.  fn's result, or -1 after saying why.
+ */
+static int
+list_row(struct report_store *st, sqlite3_stmt *q, sqlite3_stmt *fq,
+    int (*fn)(const struct report_row *, void *), void *arg)
+{
+	struct report_row	 row;
+	struct report_policy	 p;
+	const char		*via, *id;
+	int			 rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	memset(&row, 0, sizeof(row));
+	row.organization = (const char *)sqlite3_column_text(q, 0);
+	row.report_id = (const char *)sqlite3_column_text(q, 1);
+	row.contact = (const char *)sqlite3_column_text(q, 2);
+	row.begin = sqlite3_column_int64(q, 3);
+	row.end = sqlite3_column_int64(q, 4);
+	row.received = sqlite3_column_int64(q, 5);
+	via = (const char *)sqlite3_column_text(q, 6);
+	row.via = via != NULL && strcmp(via, "mail") == 0 ? REPORT_VIA_MAIL :
+	    REPORT_VIA_HTTPS;
+	p.policy_type = (char *)sqlite3_column_text(q, 8);
+	p.policy_domain = (char *)sqlite3_column_text(q, 9);
+	if ((id = (const char *)sqlite3_column_text(q, 11)) != NULL)
+		snprintf(p.policy_id, sizeof(p.policy_id), "%s", id);
+	p.successful = sqlite3_column_int64(q, 13);
+	p.failed = sqlite3_column_int64(q, 14);
+	if (row.organization == NULL || row.report_id == NULL ||
+	    p.policy_type == NULL || p.policy_domain == NULL) {
+		log_warnx("%s: out of memory", st->path);
+		return -1;
+	}
+	if (strings_decode((const char *)sqlite3_column_text(q, 10),
+	    &p.policy_string, &p.npolicy_string) == -1 ||
+	    strings_decode((const char *)sqlite3_column_text(q, 12),
+	    &p.mx_host, &p.nmx_host) == -1) {
+		log_warnx("%s: a stored policy-string or mx-host is not a "
+		    "JSON array of strings (or out of memory)", st->path);
+		goto out;
+	}
+	if (list_failures(st, fq, sqlite3_column_int64(q, 7), &p) == -1)
+		goto out;
+	row.policy = &p;
+	rc = fn(&row, arg);
+out:
+	/* Not ours: SQLite's column text. */
+	p.policy_type = p.policy_domain = NULL;
+	policy_clear(&p);
+	return rc;
+}
+
+/* The domains to list as a JSON array (one bound parameter). */
+static char *
+list_domains(const char *const *domains, size_t n)
+{
+	json_t	*a;
+	char	*s = NULL;
+	size_t	 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(domains[i])) == -1)
+			goto out;
+	s = json_dumps(a, JSON_COMPACT);
+out:
+	json_decref(a);
+	return s;
+}
+
+int
+report_store_list(struct report_store *st, const char *const *domains,
+    size_t n, int (*fn)(const struct report_row *, void *), void *arg)
+{
+	static const char	 select[] = "SELECT r.organization, "
+	    "r.report_id, r.contact, r.begin, r.end, r.received, r.via, p.id, "
+	    "p.policy_type, p.policy_domain, p.policy_string, p.policy_id, "
+	    "p.mx_host, p.successful, p.failed "
+	    "FROM policies p JOIN reports r ON r.id = p.report ";
+	static const char	 order[] = " ORDER BY r.end DESC, "
+	    "r.received DESC, r.id DESC, p.id";
+	sqlite3_stmt		*q = NULL, *fq = NULL;
+	char			 sql[1024], *want = NULL;
+	int			 rc = -1, step;
+
+	snprintf(sql, sizeof(sql), "%s%s%s", select, n > 0 ?
+	    "WHERE p.policy_domain IN (SELECT value FROM json_each(?))" : "",
+	    order);
+	if (n > 0 && (want = list_domains(domains, n)) == NULL) {
+		log_warnx("%s: out of memory, or a domain that is not UTF-8",
+		    st->path);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT result_type, sending_mta_ip, "
+	    "receiving_mx_hostname, receiving_mx_helo, receiving_ip, count, "
+	    "additional_information, failure_reason_code FROM failures "
+	    "WHERE policy = ? ORDER BY id", -1, &fq, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot list reports");
+		goto out;
+	}
+	if (want != NULL)
+		sqlite3_bind_text(q, 1, want, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if (list_row(st, q, fq, fn, arg) != 0)
+			goto out;
+	if (step != SQLITE_DONE) {
+		store_fail(st, "cannot list reports");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(fq);
+	free(want);
+	return rc;
+}
+
+long
+report_store_prune(struct report_store *st, int64_t before)
+{
+	sqlite3_stmt	*s;
+	long		 total = 0;
+	int		 n;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM reports WHERE id IN "
+	    "(SELECT id FROM reports WHERE end < ? LIMIT ?)", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		store_fail(st, "cannot prune the store");
+		return -1;
+	}
+	do {
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(s, 1, before);
+		sqlite3_bind_int(s, 2, STORE_PRUNE_BATCH);
+		if (store_step(s) != SQLITE_DONE)
+			goto fail;
+		n = sqlite3_changes(st->db);
+		if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+		total += n;
+	} while (n == STORE_PRUNE_BATCH);
+	sqlite3_finalize(s);
+	return total;
+fail:
+	store_fail(st, "cannot prune the store");
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(s);
+	return -1;
+}
