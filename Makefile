@@ -71,6 +71,8 @@ REPORT_PKG_CFLAGS := $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
 REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || \
 		     echo -ljansson -lz -lsqlite3 -lgmime-3.0 -lgobject-2.0 \
 		     -lglib-2.0 -lopendkim)
+# report_dkim.c fetches DKIM keys itself with glibc's resolver.
+REPORT_LIBS	+= -lresolv
 
 ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 		  -DSERVE_USER=\"$(SERVE_USER)\" \
@@ -89,15 +91,18 @@ SERVE_SRCS	= $(wildcard src/serve/*.c)
 FCGI_SRCS	= $(wildcard src/fcgi/*.c)
 CHECK_SRCS	= $(wildcard src/check/*.c)
 REPORT_SRCS	= $(wildcard src/report/*.c)
+TLSRPT_SRCS	= $(wildcard src/tlsrpt/*.c)
 COMMON_HEADERS	= src/common/common.h
 SERVE_HEADERS	= $(COMMON_HEADERS) src/serve/serve.h
 FCGI_HEADERS	= $(SERVE_HEADERS) src/fcgi/fcgi.h
 CHECK_HEADERS	= $(COMMON_HEADERS) src/check/check.h
-REPORT_HEADERS	= $(SERVE_HEADERS) src/report/report.h
+TLSRPT_HEADERS	= $(COMMON_HEADERS) src/tlsrpt/tlsrpt.h
+REPORT_HEADERS	= $(SERVE_HEADERS) $(TLSRPT_HEADERS) src/report/report.h
 OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(SERVE_SRCS) \
 		  $(FCGI_SRCS))
 CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(CHECK_SRCS))
 REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(SERVE_SRCS) \
+		  $(TLSRPT_SRCS) \
 		  $(REPORT_SRCS))
 
 # The pure subsets (no libfcgi, inih, libcurl or OpenSSL; libmd for
@@ -106,6 +111,7 @@ COMMON_PURE_SRCS = $(filter-out src/common/conf.c,$(COMMON_SRCS))
 SERVE_PURE_SRCS	= src/serve/wire.c src/serve/image.c
 FCGI_PURE_SRCS	= src/fcgi/route.c $(SERVE_PURE_SRCS)
 CHECK_PURE_SRCS	= src/check/check_record.c src/check/check_policy.c \
+		  src/check/check_dane.c \
 		  src/check/check_mx.c src/check/check_result.c
 CORE_SRCS	= $(COMMON_PURE_SRCS) $(FCGI_PURE_SRCS)
 CORE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CORE_SRCS))
@@ -126,7 +132,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload fuzz \
+	bench-reload bench-report fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
@@ -168,6 +174,11 @@ $(O)/check/%.o: src/check/%.c $(CHECK_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
 	    $(CHECK_PKG_CFLAGS) -c -o $@ $<
+
+$(O)/tlsrpt/%.o: src/tlsrpt/%.c $(TLSRPT_HEADERS) $(O)/.build-flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
+	    $(REPORT_PKG_CFLAGS) -c -o $@ $<
 
 $(O)/report/%.o: src/report/%.c $(REPORT_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
@@ -214,16 +225,28 @@ $(CHECK_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
 
 # The receiver's modules that neither serve nor import: a unit test links
 # them with the common pure ones and the receiver's libraries.
-REPORT_UNIT_SRCS = $(filter $(REPORT_SRCS),src/report/report_json.c \
+REPORT_UNIT_SRCS = $(TLSRPT_SRCS) \
+		  $(filter $(REPORT_SRCS),src/report/report_json.c \
 		  src/report/report_gzip.c src/report/report_accept.c \
-		  src/report/report_store.c src/report/report_list.c)
+		  src/report/report_list.c)
 REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
-REPORT_UNIT_BINS = $(filter $(O)/tests/unit/test_report%,$(UNIT_BINS))
+REPORT_UNIT_BINS = $(filter-out $(O)/tests/unit/test_report_mail, \
+		  $(filter $(O)/tests/unit/test_report% \
+		  $(O)/tests/unit/test_tlsrpt%,$(UNIT_BINS)))
 $(REPORT_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
     $(REPORT_HEADERS) $(COMMON_PURE_OBJS) $(REPORT_UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(UNIT_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
 	    $(REPORT_UNIT_OBJS) $(MD_LINK) $(REPORT_LIBS)
+
+# Mail: MIME (GMime) and DKIM (libopendkim, libresolv), no store.
+REPORT_MAIL_OBJS = $(O)/report/report_mail.o $(O)/report/report_dkim.o
+$(O)/tests/unit/test_report_mail: tests/unit/test_report_mail.c \
+    tests/unit/unit.h $(REPORT_HEADERS) $(COMMON_PURE_OBJS) \
+    $(REPORT_MAIL_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
+	    $(REPORT_MAIL_OBJS) $(MD_LINK) $(REPORT_LIBS)
 
 # A unit's SystemCallFilter=, as systemd applies it (run-systemd.sh).
 $(O)/tests/tools/systemd-filter: tests/tools/systemd-filter.c $(O)/.build-flags
@@ -255,7 +278,7 @@ build/fuzz/fuzz_check: tests/fuzz/fuzz_check.c $(COMMON_PURE_SRCS) \
 
 # The receiver's body checks: JSON (jansson) and gzip (zlib) only.
 REPORT_FUZZ_SRCS = src/report/report_json.c src/report/report_gzip.c \
-		  src/report/report_accept.c
+		  src/report/report_accept.c src/tlsrpt/tlsrpt_report.c
 REPORT_FUZZ_LIBS := $(shell pkg-config --libs jansson zlib 2>/dev/null || \
 		     echo -ljansson -lz)
 build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(COMMON_PURE_SRCS) \
@@ -303,6 +326,7 @@ check:
 # Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
 # bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
+# bench/report-list.sh times mta-sts-report list over 1,000,000 reports;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -311,6 +335,8 @@ bench:
 	@bash bench/run.sh
 	@bash bench/dir-scale.sh
 	@bash bench/reload.sh
+	@$(MAKE) --no-print-directory $(O)/tests/unit/test_tlsrpt_store
+	@bash bench/report-list.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -324,6 +350,12 @@ bench-reload:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/tools/fcgi-client
 	@bash bench/reload.sh
+
+# Only mta-sts-report list over a large store (REPORTS, DOMAINS, ROUNDS).
+bench-report:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
+	@bash bench/report-list.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:

@@ -7,12 +7,13 @@ set -eu
 
 # libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
 # knot, knsupdate, nsupdate and dig for the -U tests (tests/update);
-# jansson and zlib for mta-sts-report's report bodies (and fuzz_report),
-# SQLite and jansson for its store and listing, and the sqlite3 and jq
-# programs its tests read them with (tests/report).
+# for mta-sts-report: jansson and zlib (report bodies, fuzz_report), SQLite
+# (the store), GMime and libopendkim (mail), and the sqlite3 and jq
+# programs its tests read stores with (tests/report).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev
-	libsqlite3-dev libjansson-dev zlib1g-dev"
+	libjansson-dev zlib1g-dev libsqlite3-dev libgmime-3.0-dev
+	libopendkim-dev"
 # make deb: the build dependencies above (debian/control's) and the tools
 # that build and check the packages (dpkg-buildpackage needs no fakeroot:
 # Rules-Requires-Root: no).  tests/deb adds blhc (the build log's flags)
@@ -24,10 +25,11 @@ run)	want="$build nginx curl" ;;
 check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-dev valgrind
 	    apache2 libapache2-mod-fcgid lighttpd mandoc
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
-	    knot knot-dnsutils bind9-dnsutils sqlite3 jq
+	    knot knot-dnsutils bind9-dnsutils unbound sqlite3 jq
+	    postfix opendkim python3-dkim
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
-	    fcgiwrap gnuplot-nox valgrind python3 time
+	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3
 	    iproute2 dnsmasq-base openssl" ;;
 deb)	want="$deb" ;;
 *)	echo "usage: $0 build|run|check|bench|deb" >&2; exit 2 ;;
@@ -56,6 +58,20 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# tests/report (HACKING.md): Postfix with debconf's "No configuration"
+# writes no /etc/postfix/main.cf, so neither its init script nor its
+# systemd unit starts a system Postfix; the suite runs its own.
+case " $missing " in *" postfix "*)
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    debconf-set-selections ;;
+esac
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+# opendkim's package enables and starts its service; the suite runs its
+# own as a milter, so a system one is stopped and disabled.
+case " $missing " in *" opendkim "*)
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now opendkim.service >/dev/null 2>&1 || :
+	fi ;;
+esac

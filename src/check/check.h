@@ -6,7 +6,8 @@
  * serves; it sees nothing of the responder's own.  Only check_https.c
  * includes curl.h; only check_smtp.c, check_https.c (libcurl's OpenSSL
  * context) and check_x509.c include OpenSSL's headers; only check_dns.c
- * includes resolv.h.
+ * includes resolv.h.  check_dane.c is pure: the TLSA records and the
+ * certificates it compares come to it as bytes.
  *
  * Names: every external function, struct tag, enum and enum value of a
  * module carries its file's name as prefix (check_dns_txt, struct
@@ -65,6 +66,7 @@ enum check_result_name {
 	CHECK_RESULT_POLICY_FETCH,
 	CHECK_RESULT_MX_COVERAGE,
 	CHECK_RESULT_MX_TLS,
+	CHECK_RESULT_MX_DANE,
 };
 
 struct check_result {
@@ -103,6 +105,12 @@ struct check_dns_mx {
 	char		*host;		/* lower case, no trailing dot */
 };
 
+/* One record's data as it came, for types read as bytes (TLSA). */
+struct check_dns_rdata {
+	unsigned char	*data;
+	size_t		 len;
+};
+
 struct check_dns_answer {
 	enum check_dns_status	 status;
 	char			 error[128];	/* for CHECK_DNS_ERROR */
@@ -110,7 +118,12 @@ struct check_dns_answer {
 	size_t			 nstrings;
 	struct check_dns_mx	*mx;
 	size_t			 nmx;
+	struct check_dns_rdata	*rdata;		/* TLSA */
+	size_t			 nrdata;
 	int			 late;	/* AAAA not asked: past the deadline */
+	/* DNSSEC, for check_dns_tlsa only. */
+	int			 authenticated;	/* AD set, and trusted */
+	int			 ad_ignored;	/* AD set, no trust-ad */
 };
 
 struct check_dns;
@@ -131,6 +144,13 @@ void		 check_dns_txt(struct check_dns *, const char *,
 void		 check_dns_addrs(struct check_dns *, const char *,
 		    struct check_dns_answer *, int64_t);
 void		 check_dns_mx(struct check_dns *, const char *,
+		    struct check_dns_answer *);
+/*
+ * TLSA, asked with the DO bit (and AD, under trust-ad); authenticated
+ * only if the answer has the AD bit and resolv.conf says "options
+ * trust-ad", which is when glibc keeps that bit too.
+ */
+void		 check_dns_tlsa(struct check_dns *, const char *,
 		    struct check_dns_answer *);
 void		 check_dns_answer_free(struct check_dns_answer *);
 /* What went wrong, as words for a message. */
@@ -219,6 +239,72 @@ const char	*check_policy_header_str(enum check_policy_header_name);
 int		 check_mx_match(const char *, const char *);
 
 /*
+ * check_dane.c: TLSA records (RFC 6698 §2.1) against the certificates an
+ * MX host presents, as DANE senders compare them (RFC 7672 §3); pure.
+ */
+/* A certificate as presented: its DER, and its SubjectPublicKeyInfo's. */
+struct check_dane_cert {
+	unsigned char	*der;
+	size_t		 der_len;
+	unsigned char	*spki;
+	size_t		 spki_len;
+};
+enum check_dane_parse {
+	CHECK_DANE_USABLE,	/* DANE-TA(2) or DANE-EE(3), known fields */
+	CHECK_DANE_UNUSABLE,	/* well formed, but senders skip it */
+	CHECK_DANE_MALFORMED,	/* not a TLSA record's data */
+};
+struct check_dane_tlsa {
+	unsigned		 usage, selector, mtype;
+	const unsigned char	*data;		/* into the rdata parsed */
+	size_t			 len;
+	enum check_dane_parse	 kind;
+	int			 matched;	/* at some address */
+};
+/* One MX host's TLSA records, as they are compared address by address. */
+struct check_dane_set {
+	char			 name[DNAME_MAX + 16];	/* _25._tcp.host */
+	const char		*host;
+	struct check_dane_tlsa	*tlsa;
+	size_t			 ntlsa;
+	size_t			 usable;
+	int			 compared;	/* an address presented certs */
+};
+/*
+ * Parses one record's data into t (pointing into rdata); its kind, with
+ * a sentence in why unless USABLE.
+ */
+enum check_dane_parse check_dane_parse(const unsigned char *, size_t,
+		    struct check_dane_tlsa *, char *, size_t);
+/* 1 if the record matches one of the n certificates (leaf first). */
+int		 check_dane_match(const struct check_dane_tlsa *,
+		    const struct check_dane_cert *, size_t);
+/*
+ * The zone-file line "NAME. IN TLSA 3 1 1 HEX" for cert, the record a
+ * DANE-EE key is best published with (RFC 7672 §3.1.1); its length, or
+ * -1.
+ */
+int		 check_dane_record(char *, size_t, const char *,
+		    const struct check_dane_cert *);
+/*
+ * Loads host's authenticated TLSA records (port's) into s, reporting the
+ * unusable and malformed ones to r; how many are usable.
+ */
+size_t		 check_dane_load(struct check_dane_set *, const char *,
+		    unsigned, const struct check_dns_rdata *, size_t,
+		    struct check_result *);
+/*
+ * Compares the certificates presented at one address (what names it)
+ * with s's usable records; reports to r if none matches.
+ */
+void		 check_dane_address(struct check_dane_set *, const char *,
+		    const struct check_dane_cert *, size_t,
+		    struct check_result *);
+/* After every address: the records that matched nothing; frees s. */
+void		 check_dane_done(struct check_dane_set *, struct check_result *);
+void		 check_dane_certs_free(struct check_dane_cert *, size_t);
+
+/*
  * check_x509.c: what OpenSSL's verification of this thread's last
  * connection saw of the chain (OpenSSL's types by struct tag only).
  */
@@ -238,6 +324,13 @@ void		 check_x509_chain_reset(void);
 const struct check_x509_chain *check_x509_chain_seen(void);
 /* The verify callback (SSL_set_verify) that notes each certificate. */
 int		 check_x509_verify_note(int, struct x509_store_ctx_st *);
+struct stack_st_X509;
+/*
+ * The certificates a server presented (SSL_get_peer_cert_chain: leaf
+ * first), as DER with their SPKI, into a new array; 0, or -1.
+ */
+int		 check_x509_presented(struct stack_st_X509 *,
+		    struct check_dane_cert **, size_t *);
 
 /*
  * check_https.c: fetching the policy from one address of the policy
@@ -280,6 +373,12 @@ struct check_smtp_answer {
 	enum check_smtp_status	 status;
 	char			 error[256];
 	struct check_x509_expiry expiry;	/* of the verified chain */
+	/*
+	 * What the server presented in the handshake, verified or not
+	 * (a DANE-EE host's own certificate fails PKIX): for mx-dane.
+	 */
+	struct check_dane_cert	*presented;
+	size_t			 npresented;
 };
 /* Once, before any thread: loads the CAs; 0 or -1. */
 int		 check_smtp_init(const char *);
@@ -287,6 +386,7 @@ void		 check_smtp_cleanup(void);
 /* Connects to address:port, EHLO, STARTTLS, verifies host's cert. */
 void		 check_smtp_starttls(const char *, const char *, unsigned,
 		    struct check_smtp_answer *);
+void		 check_smtp_answer_free(struct check_smtp_answer *);
 
 /*
  * check_domain.c: every check for one policy domain.

@@ -10,6 +10,11 @@
  * UDP and the TCP retry share one deadline per question.  Answers are
  * parsed with ns_parserr; CNAMEs in an answer are followed, and only
  * records owned by the name asked or a name of its CNAME chain count.
+ * TLSA is asked with EDNS0's DO bit, and its answer's AD bit believed
+ * only under resolv.conf's "options trust-ad", as glibc (2.31 and later)
+ * believes it: without it glibc clears AD in every answer (RFC 4033
+ * §7: a stub that does not validate must trust both its resolver and
+ * the path to it).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -83,6 +88,9 @@ check_dns_answer_free(struct check_dns_answer *a)
 	for (i = 0; i < a->nmx; i++)
 		free(a->mx[i].host);
 	free(a->mx);
+	for (i = 0; i < a->nrdata; i++)
+		free(a->rdata[i].data);
+	free(a->rdata);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -150,9 +158,21 @@ take(struct check_dns_answer *a, ns_msg *msg, ns_rr *rr, int type)
 	size_t			 rdlen = ns_rr_rdlen(*rr), i, n, len;
 	char			 text[INET6_ADDRSTRLEN], name[NS_MAXDNAME];
 	struct check_dns_mx		*mx;
+	struct check_dns_rdata	*d;
 	char			*s;
 
 	switch (type) {
+	case ns_t_tlsa:
+		/* As bytes: check_dane.c says what is wrong with them. */
+		if ((d = reallocarray(a->rdata, a->nrdata + 1,
+		    sizeof(*d))) == NULL)
+			return -1;
+		a->rdata = d;
+		if ((d[a->nrdata].data = malloc(rdlen + 1)) == NULL)
+			return -1;
+		memcpy(d[a->nrdata].data, rd, rdlen);
+		d[a->nrdata++].len = rdlen;
+		return 0;
 	case ns_t_txt:
 		/* RFC 1035 §3.3.14: character-strings, joined. */
 		if ((s = malloc(rdlen + 1)) == NULL)
@@ -243,16 +263,23 @@ wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
-/* An answer to q: same id, a response, the same question. */
+/*
+ * An answer to q: same id, a response, the same question (what follows
+ * it in q, an EDNS0 OPT record, is not echoed).
+ */
 static int
 answers(const unsigned char *q, int qlen, const unsigned char *r, int rlen)
 {
-	int	 i;
+	int	 i, end;
 
-	if (rlen < qlen || r[0] != q[0] || r[1] != q[1] || !(r[2] & 0x80) ||
+	for (end = 12; end < qlen && q[end] != 0; end += q[end] + 1)
+		;
+	if ((end += 5) > qlen)
+		end = qlen;
+	if (rlen < end || r[0] != q[0] || r[1] != q[1] || !(r[2] & 0x80) ||
 	    r[4] != q[4] || r[5] != q[5])
 		return 0;
-	for (i = 12; i < qlen; i++)
+	for (i = 12; i < end; i++)
 		if (tolower(r[i]) != tolower(q[i]))
 			return 0;
 	return 1;
@@ -485,6 +512,33 @@ cname_chain(ns_msg *msg, const char *name, char chain[][NS_MAXDNAME])
 	return n;
 }
 
+/*
+ * Appends an EDNS0 OPT record with the DO bit to the question q of qlen
+ * bytes (RFC 6891 §6.1.2, RFC 3225 §3), and asks for AD when the
+ * resolver is trusted to set it (RFC 6840 §5.7); the new length, or -1.
+ */
+static int
+dnssec_ok(const struct check_dns *d, unsigned char *q, int qlen,
+    size_t qsize)
+{
+	static const unsigned char	 opt[11] = {
+		0,			/* the root */
+		0, ns_t_opt,
+		0x04, 0xd0,		/* 1232 bytes over UDP */
+		0, 0,			/* extended RCODE, version 0 */
+		0x80, 0,		/* DO */
+		0, 0			/* no options */
+	};
+
+	if ((size_t)qlen + sizeof(opt) > qsize || q[10] != 0 || q[11] != 0)
+		return -1;
+	memcpy(q + qlen, opt, sizeof(opt));
+	q[11] = 1;			/* ARCOUNT */
+	if (d->res.options & RES_TRUSTAD)
+		q[3] |= 0x20;		/* AD */
+	return qlen + (int)sizeof(opt);
+}
+
 static void
 query(struct check_dns *d, const char *name, int type,
     struct check_dns_answer *a)
@@ -498,7 +552,9 @@ query(struct check_dns *d, const char *name, int type,
 
 	a->status = CHECK_DNS_OK;
 	if ((qlen = res_nmkquery(&d->res, ns_o_query, name, ns_c_in, type,
-	    NULL, 0, NULL, q, sizeof(q))) == -1) {
+	    NULL, 0, NULL, q, sizeof(q))) == -1 ||
+	    (type == ns_t_tlsa &&
+	    (qlen = dnssec_ok(d, q, qlen, sizeof(q))) == -1)) {
 		fail(a, "%s", "a name the resolver cannot ask for");
 		return;
 	}
@@ -528,6 +584,12 @@ query(struct check_dns *d, const char *name, int type,
 	if (rcode != ns_r_noerror) {
 		fail(a, "the DNS server answered %s", rcode_name(rcode));
 		return;
+	}
+	if (type == ns_t_tlsa && ns_msg_getflag(msg, ns_f_ad)) {
+		if (d->res.options & RES_TRUSTAD)
+			a->authenticated = 1;
+		else
+			a->ad_ignored = 1;
 	}
 	nchain = cname_chain(&msg, name, chain);
 	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
@@ -564,6 +626,14 @@ check_dns_mx(struct check_dns *d, const char *name,
 {
 	memset(a, 0, sizeof(*a));
 	query(d, name, ns_t_mx, a);
+}
+
+void
+check_dns_tlsa(struct check_dns *d, const char *name,
+    struct check_dns_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	query(d, name, ns_t_tlsa, a);
 }
 
 /* Merges six's strings into a's, one of each in turn; 0 or -1. */

@@ -3,7 +3,9 @@
  * Every check for one policy domain D, in the order a sender meets them:
  * the _mta-sts TXT record and its id, the _smtp._tls record, the policy
  * host's addresses, TLS and policy from each address, then the MX hosts
- * against the mx patterns and their STARTTLS.  The bytes compared are
+ * against the mx patterns, their STARTTLS, and their TLSA records against
+ * the certificates that STARTTLS showed (DANE senders use those instead
+ * of the policy, RFC 8461 §2).  The bytes compared are
  * the config's prepared response (policy.c), the responder's own.  A
  * DNS question nobody answers ends the domain's checks, so that a dead
  * zone costs its timeouts once, not once per check; after
@@ -458,22 +460,86 @@ fetch_policy(struct check_domain_thread *th,
 }
 
 /*
+ * mx-dane's first step for an MX host: its TLSA records (RFC 7672 §2.2),
+ * loaded into s if authenticated.  1 if they are, so that each address's
+ * certificates are to be compared with them; else 0 after saying what a
+ * DANE sender makes of the answer.
+ */
+static int
+mx_dane_lookup(struct check_domain_thread *th,
+    const struct check_domain_options *o, const char *mx,
+    struct check_dns_answer *t, struct check_dane_set *s,
+    struct check_result *r)
+{
+	char	 name[DNAME_MAX + 16];
+
+	snprintf(name, sizeof(name), "_%u._tcp.%s", o->smtp_port, mx);
+	check_dns_tlsa(th->dns, name, t);
+	if (t->status == CHECK_DNS_NXDOMAIN ||
+	    (t->status == CHECK_DNS_OK && t->nrdata == 0))
+		return 0;	/* no DANE: MTA-STS is what senders use */
+	if (t->status != CHECK_DNS_OK) {
+		/*
+		 * RFC 7672 §2.1: a TLSA lookup that fails, a validation
+		 * failure (bogus) included, leaves DANE senders unable to
+		 * tell, and they defer mail rather than drop to MTA-STS.
+		 */
+		check_result_add(r, CHECK_RESULT_MX_DANE, CHECK_RESULT_UNKNOWN,
+		    "%s TLSA: %s (with a signed zone, a DNSSEC validation "
+		    "failure), so it could not be checked, and DANE senders "
+		    "defer mail to %s (RFC 7672 §2.1)", name,
+		    check_dns_strerror(t), mx);
+		return 0;
+	}
+	/* glibc's rule: no trust-ad, no AD (RFC 4033 §7). */
+	if (t->ad_ignored) {
+		check_result_add(r, CHECK_RESULT_MX_DANE, CHECK_RESULT_WARNING,
+		    "%s has %zu TLSA record%s and the resolver says %s "
+		    "authenticated (AD), but /etc/resolv.conf has no \"options "
+		    "trust-ad\", so that is not believed, as glibc does not, "
+		    "and %s not checked against %s's certificate: add the "
+		    "option if that resolver validates and the path to it is "
+		    "trusted (loopback)", name, t->nrdata,
+		    t->nrdata == 1 ? "" : "s", t->nrdata == 1 ? "it is" :
+		    "they are", t->nrdata == 1 ? "it was" : "they were", mx);
+		return 0;
+	}
+	if (!t->authenticated) {
+		/* RFC 7672 §2.2: insecure TLSA records are not used. */
+		check_result_add(r, CHECK_RESULT_MX_DANE, CHECK_RESULT_WARNING,
+		    "%s has %zu TLSA record%s, but the answer is not "
+		    "authenticated by DNSSEC (no AD bit: an unsigned zone, or a "
+		    "resolver that does not validate), so DANE senders ignore "
+		    "%s and use MTA-STS for %s (RFC 7672 §2.2)", name,
+		    t->nrdata, t->nrdata == 1 ? "" : "s",
+		    t->nrdata == 1 ? "it" : "them", mx);
+		return 0;
+	}
+	return check_dane_load(s, mx, o->smtp_port, t->rdata, t->nrdata,
+	    r) > 0;
+}
+
+/*
  * mx-tls for one MX host, kind "MX host", or "implicit MX host" for the
- * domain itself when it has no MX record.
+ * domain itself when it has no MX record; and its mx-dane.
  */
 static void
 mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
     const char *kind, const char *mx, enum check_result_severity sev,
     struct check_result *r)
 {
-	struct check_dns_answer	 a;
+	struct check_dns_answer	 a, t;
 	struct check_smtp_answer	 s;
+	struct check_dane_set	 dane;
 	char			 what[DNAME_MAX + 64];
 	size_t			 i;
+	int			 tlsa = 0;
 
 	snprintf(what, sizeof(what), "%s %s", kind, mx);
 	if (late(th, r, CHECK_RESULT_MX_TLS, what))
 		return;
+	memset(&t, 0, sizeof(t));
+	memset(&dane, 0, sizeof(dane));
 	check_dns_addrs(th->dns, mx, &a, th->deadline);
 	if (a.late) {
 		snprintf(what, sizeof(what), "the AAAA records of %s %s",
@@ -498,6 +564,8 @@ mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
 		    CHECK_RESULT_WARNING, "%s has %zu "
 		    "addresses; only the first %d were checked", what,
 		    a.nstrings, CHECK_MAX_ADDRS);
+	if (a.nstrings > 0 && clock_ms() < th->deadline)
+		tlsa = mx_dane_lookup(th, o, mx, &t, &dane, r);
 	for (i = 0; i < a.nstrings && i < CHECK_MAX_ADDRS; i++) {
 		snprintf(what, sizeof(what), "%s %s at %s port %u", kind,
 		    mx, a.strings[i], o->smtp_port);
@@ -527,7 +595,15 @@ mx_tls(struct check_domain_thread *th, const struct check_domain_options *o,
 			    "valid for %s)", what, s.error, mx);
 			break;
 		}
+		if (tlsa)
+			check_dane_address(&dane, what, s.presented,
+			    s.npresented, r);
+		check_smtp_answer_free(&s);
 	}
+	if (tlsa)
+		check_dane_done(&dane, r);
+	free(dane.tlsa);
+	check_dns_answer_free(&t);
 	check_dns_answer_free(&a);
 }
 

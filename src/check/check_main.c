@@ -42,7 +42,7 @@ usage(int status)
 	    "  -a cafile  trust the CA certificates in this PEM file, not the "
 	    "system's\n"
 	    "  -n         do not connect to MX hosts on port 25 (no mx-tls "
-	    "check)\n"
+	    "or mx-dane check)\n"
 	    "  -p         only the policy host: policy-host, policy-tls, "
 	    "policy-fetch\n"
 	    "  -j jobs    domains checked at once (default %d)\n"

@@ -31,6 +31,8 @@ check_result_name_str(enum check_result_name name)
 		return "mx-coverage";
 	case CHECK_RESULT_MX_TLS:
 		return "mx-tls";
+	case CHECK_RESULT_MX_DANE:
+		return "mx-dane";
 	}
 	return "?";
 }

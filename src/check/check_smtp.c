@@ -268,6 +268,18 @@ tls_error(struct conn *c, struct check_smtp_answer *s)
 		    "(timed out or connection closed)");
 }
 
+/*
+ * The chain the server sent, kept even when verification refused it:
+ * a DANE-EE host needs no CA, and DANE senders match its own key.
+ */
+static void
+presented(struct conn *c, struct check_smtp_answer *s)
+{
+	if (check_x509_presented(SSL_get_peer_cert_chain(c->ssl),
+	    &s->presented, &s->npresented) == -1)
+		s->npresented = 0;
+}
+
 static int
 handshake(struct conn *c, const char *host, struct check_smtp_answer *s)
 {
@@ -294,9 +306,11 @@ handshake(struct conn *c, const char *host, struct check_smtp_answer *s)
 		    (e == SSL_ERROR_WANT_WRITE && wait_fd(c, POLLOUT) == 0))
 			continue;
 		tls_error(c, s);
+		presented(c, s);
 		return -1;
 	}
 	s->expiry = check_x509_chain_seen()->expiry;
+	presented(c, s);
 	return 0;
 }
 
@@ -372,4 +386,12 @@ out:
 	if (c.fd != -1)
 		close(c.fd);
 	ERR_clear_error();
+}
+
+void
+check_smtp_answer_free(struct check_smtp_answer *s)
+{
+	check_dane_certs_free(s->presented, s->npresented);
+	s->presented = NULL;
+	s->npresented = 0;
 }

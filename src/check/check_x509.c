@@ -8,8 +8,11 @@
  * clients insist on: a name only in the subject's CN is not enough.
  * OpenSSL calls check_x509_verify_note for every certificate of the chain it
  * builds, in the thread that makes the connection; what it saw is kept
- * per thread until the next check_x509_chain_reset.
+ * per thread until the next check_x509_chain_reset.  For DANE, the
+ * certificates a server presented, verified or not, as the bytes TLSA
+ * records are made from.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -76,4 +79,62 @@ check_x509_verify_note(int ok, struct x509_store_ctx_st *x)
 		seen.leaf_san = names_in_san(cert);
 	}
 	return ok;	/* OpenSSL (and libcurl) decide, as without us */
+}
+
+/* x's DER (i2d) into a new buffer; 0 or -1. */
+static int
+der(const void *x, int (*i2d)(const void *, unsigned char **),
+    unsigned char **out, size_t *len)
+{
+	unsigned char	*p;
+	int		 n;
+
+	if ((n = i2d(x, NULL)) <= 0 || (*out = malloc((size_t)n)) == NULL)
+		return -1;
+	p = *out;
+	if (i2d(x, &p) != n)
+		return -1;
+	*len = (size_t)n;
+	return 0;
+}
+
+static int
+i2d_cert(const void *x, unsigned char **p)
+{
+	return i2d_X509((X509 *)x, p);
+}
+
+static int
+i2d_spki(const void *x, unsigned char **p)
+{
+	return i2d_X509_PUBKEY((X509_PUBKEY *)x, p);
+}
+
+int
+check_x509_presented(struct stack_st_X509 *chain,
+    struct check_dane_cert **out, size_t *nout)
+{
+	struct check_dane_cert	*c;
+	X509			*x;
+	int			 i, n;
+
+	*out = NULL;
+	*nout = 0;
+	if (chain == NULL || (n = sk_X509_num(chain)) <= 0)
+		return 0;
+	if ((c = calloc((size_t)n, sizeof(*c))) == NULL)
+		return -1;
+	/* RFC 6698 §2.1.2: the whole certificate, and its SPKI. */
+	for (i = 0; i < n; i++) {
+		x = sk_X509_value(chain, i);
+		if (der(x, i2d_cert, &c[i].der, &c[i].der_len) == -1 ||
+		    der(X509_get_X509_PUBKEY(x), i2d_spki, &c[i].spki,
+		    &c[i].spki_len) == -1) {
+			check_dane_certs_free(c, (size_t)n);
+			return -1;
+		}
+	}
+	*out = c;
+	*nout = (size_t)n;
+	return 0;
 }

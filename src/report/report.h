@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * report: mta-sts-report, the TLS-RPT receiver (RFC 8460), one commented
- * section per module.  It includes the shared core (common.h) and the
- * FastCGI server core (serve.h); it never includes fcgi.h or check.h.
- * Its libraries stay here: jansson (report_json.c, report_list.c), zlib
- * (report_gzip.c), SQLite (report_store.c), GMime (report_mail.c) and
- * libopendkim (report_dkim.c), so the responder links none of them.
+ * section per module.  It includes the shared core (common.h), the
+ * stored reports it shares with mta-sts-check (tlsrpt.h) and the FastCGI
+ * server core (serve.h); it never includes fcgi.h or check.h.  Its
+ * libraries stay here and in src/tlsrpt/: jansson (report_json.c,
+ * report_list.c), zlib (report_gzip.c), SQLite (tlsrpt_store.c), GMime
+ * (report_mail.c) and libopendkim (report_dkim.c), so the responder
+ * links none of them.
  */
 #ifndef MTA_STS_REPORT_H
 #define MTA_STS_REPORT_H
@@ -14,66 +16,13 @@
 #include <stdint.h>
 
 #include "common/common.h"
+#include "tlsrpt/tlsrpt.h"
 
 #define REPORT_PROGNAME		"mta-sts-report"
 
-/*
- * A report as RFC 8460 §4.4 defines it, after report_json_parse: every
- * string is NUL-terminated, valid UTF-8 (jansson checks), and owned by
- * the report (report_free).  Optional strings absent or empty in the
- * JSON are NULL.  Counts are what the sender wrote (0 .. INT64_MAX).
- */
-struct report_failure {
-	char		*result_type;		/* verbatim, also unknown ones */
-	char		*sending_mta_ip;
-	char		*receiving_mx_hostname;
-	char		*receiving_mx_helo;
-	char		*receiving_ip;
-	int64_t		 count;			/* failed-session-count */
-	char		*additional_information;
-	char		*failure_reason_code;
-};
-
-struct report_policy {
-	char		*policy_type;		/* sts, tlsa, no-policy-found, … */
-	char		*policy_domain;		/* lower case, no trailing dot */
-	char		**policy_string;	/* lines; NULL if none sent */
-	size_t		 npolicy_string;
-	/*
-	 * For an sts policy with its lines: policy_id() of the lines joined
-	 * as our responder serves them (each line + CRLF), so a report's id
-	 * equals the id we publish exactly when the sender applied our
-	 * bytes.  "" otherwise.
-	 */
-	char		 policy_id[POLICY_ID_LEN + 1];
-	char		**mx_host;		/* a string or an array (erratum 6241) */
-	size_t		 nmx_host;
-	int64_t		 successful;		/* total-successful-session-count */
-	int64_t		 failed;		/* total-failure-session-count */
-	struct report_failure *failures;
-	size_t		 nfailures;
-};
-
-struct report {
-	char		*organization;		/* organization-name */
-	char		*contact;		/* contact-info */
-	char		*report_id;
-	int64_t		 begin;			/* date-range, seconds since the epoch, UTC */
-	int64_t		 end;
-	struct report_policy *policies;
-	size_t		 npolicies;
-};
-
-/* Where a report came from, as stored and listed ("via"). */
-enum report_via {
-	REPORT_VIA_HTTPS,
-	REPORT_VIA_MAIL,
-};
-/* "https" or "mail". */
-const char	*report_via_name(enum report_via);
 
 /*
- * report_json.c: RFC 8460 §4.4 JSON → struct report (jansson), with the
+ * report_json.c: RFC 8460 §4.4 JSON → struct tlsrpt_report (jansson), with the
  * leniency real senders need and no more.
  */
 /*
@@ -100,10 +49,8 @@ void	 report_json_init(void);
  * non-negative integer"; size bytes; untrusted text in it escaped with
  * log_escape) and r empty; or -2 out of memory (why says so), r empty.
  */
-int	 report_json_parse(struct report *, const char *, size_t, char *,
+int	 report_json_parse(struct tlsrpt_report *, const char *, size_t, char *,
 	    size_t);
-/* Frees what r holds and zeroes it; an empty r is fine. */
-void	 report_free(struct report *);
 
 /*
  * report_gzip.c: gzip in and out (zlib), streaming, bounded.
@@ -126,79 +73,13 @@ enum report_gzip_result report_gzip_inflate(const unsigned char *, size_t,
 int	 report_gzip_deflate(const unsigned char *, size_t, unsigned char **,
 	    size_t *);
 
-/*
- * report_store.c: the SQLite store (WAL, busy timeout, schema version
- * and migrations).  Safe for many processes at once: a report is stored
- * whole or not at all, and once, by (organization, report_id).  One
- * struct report_store per process (open it after fork), used by one
- * thread.
- */
-/*
- * How long a writer waits for another process's transaction before the
- * store counts as unavailable (503, exit 75): far above the few
- * milliseconds one report takes, far below a sender's HTTP timeout.
- */
-#define REPORT_STORE_BUSY_MS	5000
-struct report_store;
-enum report_store_result {
-	REPORT_STORE_ADDED,
-	REPORT_STORE_DUPLICATE,		/* same organization and report-id */
-	REPORT_STORE_UNAVAILABLE,	/* busy, locked, read-only, full, I/O: retry later */
-	REPORT_STORE_CORRUPT,		/* not our database, or damaged */
-};
-#define REPORT_STORE_OPEN_CREATE	1	/* create it and its schema */
-#define REPORT_STORE_OPEN_READONLY	2
-/*
- * Opens the store at path; 0 and *st, or -1 after saying why (with the
- * path): missing, unreadable, busy, damaged, not a store of ours, or of
- * a newer schema.  CREATE makes a missing or empty file a new store;
- * an older schema is migrated in one transaction (not READONLY).  Both
- * kinds of failure mean the same to a caller (503, exit 75): the
- * message tells the operator which ("damaged or not a database" for
- * REPORT_STORE_CORRUPT's case).
- */
-int	 report_store_open(struct report_store **, const char *, int);
-void	 report_store_close(struct report_store *);
-/*
- * Stores r whole with the raw report (gzip, as it arrived or
- * compressed) and when it was received; durable (synchronous) before it
- * returns REPORT_STORE_ADDED.  The caller has removed the policies of
- * domains this config does not serve (report_accept).
- */
-enum report_store_result report_store_add(struct report_store *,
-	    const struct report *, enum report_via, const unsigned char *,
-	    size_t, int64_t);
-/*
- * Calls fn for each stored (report, policy), newest first (by the
- * report's end, then received), only for the given policy domains
- * (lower case) if n > 0.  fn returns 0 to go on; anything else stops
- * the listing, which then returns -1 (fn has said why).  0, or -1 after
- * saying why.  A row and what it points to live until fn returns.
- */
-struct report_row {
-	const char	*organization;
-	const char	*report_id;
-	const char	*contact;
-	int64_t		 begin, end, received;
-	enum report_via	 via;
-	const struct report_policy *policy;	/* with its failures */
-};
-int	 report_store_list(struct report_store *, const char *const *,
-	    size_t, int (*)(const struct report_row *, void *), void *);
-/*
- * Deletes the reports that ended before t (seconds since the epoch),
- * with their policies and failures, in transactions of a thousand so
- * that writers never wait long; the number deleted, or -1 after saying
- * why (those deleted before stay deleted).
- */
-long	 report_store_prune(struct report_store *, int64_t);
 
 /*
  * report_list.c: `list` output: one line per report and policy domain,
  * readable or JSON (one object per line, jansson).
  */
-int	 report_list_text(const struct report_row *, void *);	/* FILE * */
-int	 report_list_json(const struct report_row *, void *);	/* FILE * */
+int	 report_list_text(const struct tlsrpt_row *, void *);	/* FILE * */
+int	 report_list_json(const struct tlsrpt_row *, void *);	/* FILE * */
 
 /*
  * report_accept.c: what a received report body becomes: the checks
@@ -222,7 +103,10 @@ enum report_encoding report_accept_encoding(const char *);
 /*
  * Takes a received report body of len bytes: checks its size against
  * limits, inflates it (gzip), parses and checks the JSON, and keeps in r
- * only the policies whose domain served(domain, arg) accepts (1).  The
+ * only the policies whose domain (lower case, no trailing dot, valid)
+ * served(domain, arg) accepts (1).  The media type is checked first
+ * (415), then len (413): body is not read for either, and may be NULL
+ * (a caller can refuse on Content-Length before reading).  The
  * rule for which domains are served is the caller's (mta-sts-report(8):
  * those with a [domain] section).  Returns 0 with r filled and the raw
  * report as gzip in a new buffer *raw of *rawlen bytes (the body itself
@@ -233,10 +117,90 @@ enum report_encoding report_accept_encoding(const char *);
  */
 int	 report_accept_body(const struct report_limits *, enum report_encoding,
 	    const unsigned char *, size_t, int (*)(const char *, void *),
-	    void *, struct report *, unsigned char **, size_t *, char *,
+	    void *, struct tlsrpt_report *, unsigned char **, size_t *, char *,
 	    size_t);
 /* The HTTP status for a store's answer: 201, 200 (duplicate) or 503. */
-int	 report_accept_status(enum report_store_result);
+int	 report_accept_status(enum tlsrpt_store_result);
+
+/*
+ * report_mail.c: a mail message (RFC 5322, MIME) → the report it carries
+ * (RFC 8460 §5.3), parsed by GMime; pure apart from GMime.
+ */
+/*
+ * The largest message import reads: the report part may be base64
+ * (4/3) or quoted-printable (up to 3 times), plus headers and a text
+ * part: 4 × body_max + 1 MiB, at most SIZE_MAX.
+ */
+size_t	 report_mail_max(size_t);
+/* The deepest MIME nesting searched for the report part. */
+#define REPORT_MAIL_DEPTH_MAX	8
+struct report_mail {
+	enum report_encoding encoding;	/* of the report part */
+	unsigned char	*report;	/* the part's bytes, decoded */
+	size_t		 len;
+	/* TLS-Report-Submitter, lower case, no trailing dot */
+	char		 submitter[DNAME_MAX + 1];
+};
+enum report_mail_result {
+	REPORT_MAIL_OK,
+	REPORT_MAIL_INVALID,		/* not a TLS-RPT message: why says */
+	REPORT_MAIL_NOMEM,
+};
+/*
+ * Finds in the message of len bytes at msg the multipart/report part
+ * with report-type=tlsrpt (parameters without case), at the top or
+ * inside other multiparts, and its first application/tlsrpt+gzip or
+ * application/tlsrpt+json child, decoded from any Content-Transfer-
+ * Encoding; and the one TLS-Report-Submitter header field, a domain
+ * name.  Returns REPORT_MAIL_OK with m filled (report_mail_free), or
+ * else with m empty and, for REPORT_MAIL_INVALID, a one-line reason in
+ * why (size bytes, untrusted text escaped).
+ */
+enum report_mail_result report_mail_parse(const unsigned char *, size_t,
+	    struct report_mail *, char *, size_t);
+/* Frees what m holds and zeroes it; an empty m is fine. */
+void	 report_mail_free(struct report_mail *);
+
+/*
+ * report_dkim.c: is the message signed by the reporting domain (RFC
+ * 8460 §5.3)?  Verified with libopendkim against DNS, or read from the
+ * local verifier's Authentication-Results header (RFC 8601).
+ */
+enum report_dkim_result {
+	REPORT_DKIM_PASS,		/* a valid signature by the reporting domain */
+	REPORT_DKIM_FAIL,		/* none: why says */
+	REPORT_DKIM_TEMPFAIL,		/* a key could not be fetched now, or no memory */
+};
+/*
+ * Whether a signature of signing domain d (d=) is one "by the reporting
+ * domain" submitter (a TLS-Report-Submitter value): d is submitter or
+ * a parent domain of it with at least two labels, case ignored.  1 or 0.
+ */
+int	 report_dkim_aligned(const char *, const char *);
+/*
+ * Verifies the DKIM signatures (RFC 6376) of the raw message of len
+ * bytes at msg (LF or CRLF line ends) with libopendkim, fetching keys
+ * from DNS within timeout seconds per query: REPORT_DKIM_PASS if one
+ * signature passes, is aligned with submitter (report_dkim_aligned)
+ * and has no l= tag (RFC 8460 §5.3); REPORT_DKIM_TEMPFAIL if none
+ * passed and the key of an aligned signature could not be fetched for
+ * a reason that may pass (a DNS timeout or SERVFAIL); else
+ * REPORT_DKIM_FAIL.  why (size bytes) says why it did not pass.
+ */
+enum report_dkim_result report_dkim_verify(const unsigned char *, size_t,
+	    const char *, unsigned, char *, size_t);
+/*
+ * Reads the verdict of the local verifier named authserv_id from the
+ * raw message of len bytes at msg: the topmost Authentication-Results
+ * header field with that authserv-id and the ones right below it (a
+ * run of Authentication-Results fields; RFC 8601 §5: only the local
+ * MTA's are to be trusted, and it removes forged ones) must hold a
+ * dkim=pass with a header.d aligned with submitter, and the message a
+ * DKIM-Signature of that d= (and header.b's prefix, if given) with no
+ * l= tag.  REPORT_DKIM_PASS, or REPORT_DKIM_FAIL with why.
+ */
+enum report_dkim_result report_dkim_trust(const unsigned char *, size_t,
+	    const char *, const char *, char *, size_t);
 
 /*
  * The commands, each called by report_main.c with the loaded config and
@@ -245,7 +209,10 @@ int	 report_accept_status(enum report_store_result);
 struct conf;
 /* report_serve.c: no command: FastCGI, as mta-sts-fcgi serves. */
 int	 report_serve(const char *, int, char **);
-/* report_import.c: `import [maildir]`: sysexits(3) statuses. */
+/*
+ * report_import.c: `import [maildir]`, argv[0] being "import":
+ * sysexits(3) statuses.
+ */
 int	 report_import(const struct conf *, int, char **);
 
 #endif /* MTA_STS_REPORT_H */

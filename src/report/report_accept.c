@@ -123,10 +123,10 @@ body_json(const struct report_limits *lim, enum report_encoding enc,
  * which domains were refused if none is left.
  */
 static int
-keep_served(struct report *r, int (*served)(const char *, void *),
+keep_served(struct tlsrpt_report *r, int (*served)(const char *, void *),
     void *arg, char *why, size_t size)
 {
-	struct report	 dropped;
+	struct tlsrpt_report	 dropped;
 	size_t		 i, kept = 0, n, used;
 
 	memset(&dropped, 0, sizeof(dropped));
@@ -160,14 +160,14 @@ keep_served(struct report *r, int (*served)(const char *, void *),
 			}
 		}
 	}
-	report_free(&dropped);
+	tlsrpt_report_free(&dropped);
 	return kept == 0 ? 403 : 0;
 }
 
 int
 report_accept_body(const struct report_limits *lim, enum report_encoding enc,
     const unsigned char *body, size_t len,
-    int (*served)(const char *, void *), void *arg, struct report *r,
+    int (*served)(const char *, void *), void *arg, struct tlsrpt_report *r,
     unsigned char **raw, size_t *rawlen, char *why, size_t size)
 {
 	const unsigned char	*json = NULL;
@@ -221,21 +221,21 @@ report_accept_body(const struct report_limits *lim, enum report_encoding enc,
 out:
 	free(inflated);
 	if (status != 0)
-		report_free(r);
+		tlsrpt_report_free(r);
 	return status;
 }
 
 /* RFC 8460 §5.4: success is 2xx; 503 tells the sender to try later. */
 int
-report_accept_status(enum report_store_result res)
+report_accept_status(enum tlsrpt_store_result res)
 {
 	switch (res) {
-	case REPORT_STORE_ADDED:
+	case TLSRPT_STORE_ADDED:
 		return 201;
-	case REPORT_STORE_DUPLICATE:
+	case TLSRPT_STORE_DUPLICATE:
 		return 200;
-	case REPORT_STORE_UNAVAILABLE:
-	case REPORT_STORE_CORRUPT:
+	case TLSRPT_STORE_UNAVAILABLE:
+	case TLSRPT_STORE_CORRUPT:
 		break;
 	}
 	return 503;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * A TLS-RPT report's JSON (RFC 8460 §4.4) → struct report.  Anyone can
+ * A TLS-RPT report's JSON (RFC 8460 §4.4) → struct tlsrpt_report.  Anyone can
  * POST a report, so the bytes are hostile until proved otherwise: they
  * are scanned for nesting and size before jansson builds anything (a
  * 16 MiB body of "{}," would otherwise cost 1.2 GiB of jansson objects),
@@ -443,7 +443,7 @@ lines_id(struct parse *p, char **lines, size_t n,
 
 static int
 failure(struct parse *p, json_t *j, const char *path,
-    struct report_failure *f)
+    struct tlsrpt_failure *f)
 {
 	if (!json_is_object(j))
 		return fail(p, path, "not an object");
@@ -469,7 +469,7 @@ failure(struct parse *p, json_t *j, const char *path,
 /* failure-details: optional (a policy with no failures), else an array. */
 static int
 failures(struct parse *p, json_t *j, const char *path,
-    struct report_policy *rp)
+    struct tlsrpt_policy *rp)
 {
 	char	 at[PATH_SIZE];
 	json_t	*v = json_object_get(j, "failure-details"), *e;
@@ -497,7 +497,7 @@ failures(struct parse *p, json_t *j, const char *path,
 /* RFC 8460 §4.4: one element of "policies". */
 static int
 policy(struct parse *p, json_t *j, const char *path,
-    struct report_policy *rp)
+    struct tlsrpt_policy *rp)
 {
 	char	 at[PATH_SIZE];
 	json_t	*pol, *sum;
@@ -544,7 +544,7 @@ policy(struct parse *p, json_t *j, const char *path,
 }
 
 static int
-policies(struct parse *p, json_t *root, struct report *r)
+policies(struct parse *p, json_t *root, struct tlsrpt_report *r)
 {
 	char	 at[PATH_SIZE];
 	json_t	*v = json_object_get(root, "policies"), *e;
@@ -576,7 +576,7 @@ policies(struct parse *p, json_t *root, struct report *r)
  * report without it would lose what it says for nothing.
  */
 static int
-report(struct parse *p, json_t *root, struct report *r)
+report(struct parse *p, json_t *root, struct tlsrpt_report *r)
 {
 	json_t	*range;
 
@@ -603,7 +603,7 @@ report_json_init(void)
 }
 
 int
-report_json_parse(struct report *r, const char *json, size_t len, char *why,
+report_json_parse(struct tlsrpt_report *r, const char *json, size_t len, char *why,
     size_t size)
 {
 	struct parse	 p = { why, size, 0 };
@@ -636,55 +636,15 @@ report_json_parse(struct report *r, const char *json, size_t len, char *why,
 		fail(&p, "", "not a JSON object");
 		goto out;
 	}
-	rc = report(&p, root, r);
+	if ((rc = report(&p, root, r)) == 0)
+		tlsrpt_report_digest(r);
 out:
 	json_decref(root);
 	if (rc == -1) {
-		report_free(r);
+		tlsrpt_report_free(r);
 		if (p.nomem)
 			rc = -2;
 	}
 	return rc;
 }
 
-static void
-free_lines(char **lines, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
-}
-
-void
-report_free(struct report *r)
-{
-	struct report_policy	*rp;
-	struct report_failure	*f;
-	size_t			 i, k;
-
-	for (i = 0; i < r->npolicies; i++) {
-		rp = &r->policies[i];
-		free(rp->policy_type);
-		free(rp->policy_domain);
-		free_lines(rp->policy_string, rp->npolicy_string);
-		free_lines(rp->mx_host, rp->nmx_host);
-		for (k = 0; k < rp->nfailures; k++) {
-			f = &rp->failures[k];
-			free(f->result_type);
-			free(f->sending_mta_ip);
-			free(f->receiving_mx_hostname);
-			free(f->receiving_mx_helo);
-			free(f->receiving_ip);
-			free(f->additional_information);
-			free(f->failure_reason_code);
-		}
-		free(rp->failures);
-	}
-	free(r->policies);
-	free(r->organization);
-	free(r->contact);
-	free(r->report_id);
-	memset(r, 0, sizeof(*r));
-}

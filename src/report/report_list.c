@@ -55,10 +55,10 @@ list_write_error(void)
 }
 
 int
-report_list_text(const struct report_row *row, void *arg)
+report_list_text(const struct tlsrpt_row *row, void *arg)
 {
 	FILE				*fp = arg;
-	const struct report_policy	*p = row->policy;
+	const struct tlsrpt_policy	*p = row->policy;
 	char				 end[32];
 	char				*dom, *type, *org, *id;
 	int				 rc = -1;
@@ -72,7 +72,7 @@ report_list_text(const struct report_row *row, void *arg)
 	else if (fprintf(fp, "%s %s %s %lld/%lld %s %s [%s]\n",
 	    list_time(row->end, end, sizeof(end)) != NULL ? end : "?", dom,
 	    type, (long long)p->successful, (long long)p->failed,
-	    report_via_name(row->via), org, id) < 0)
+	    tlsrpt_via_name(row->via), org, id) < 0)
 		list_write_error();
 	else
 		rc = 0;
@@ -135,7 +135,7 @@ list_set(json_t *o, const char *key, json_t *v)
 }
 
 static json_t *
-list_jfailure(const struct report_failure *f)
+list_jfailure(const struct tlsrpt_failure *f)
 {
 	json_t	*o;
 
@@ -161,7 +161,7 @@ list_jfailure(const struct report_failure *f)
 }
 
 static json_t *
-list_jfailures(const struct report_policy *p)
+list_jfailures(const struct tlsrpt_policy *p)
 {
 	json_t	*a;
 	size_t	 i;
@@ -182,9 +182,9 @@ list_jfailures(const struct report_policy *p)
  * policy's id and strings, the contact and when it was received.
  */
 static json_t *
-list_jrow(const struct report_row *row)
+list_jrow(const struct tlsrpt_row *row)
 {
-	const struct report_policy	*p = row->policy;
+	const struct tlsrpt_policy	*p = row->policy;
 	json_t				*o;
 
 	if ((o = json_object()) == NULL)
@@ -197,7 +197,7 @@ list_jrow(const struct report_row *row)
 	    list_set(o, "end", list_jtime(row->end)) == -1 ||
 	    list_set(o, "successful", json_integer(p->successful)) == -1 ||
 	    list_set(o, "failed", json_integer(p->failed)) == -1 ||
-	    list_set(o, "via", json_string(report_via_name(row->via))) ==
+	    list_set(o, "via", json_string(tlsrpt_via_name(row->via))) ==
 	    -1 ||
 	    list_set(o, "failures", list_jfailures(p)) == -1 ||
 	    list_set(o, "policy_id", p->policy_id[0] != '\0' ?
@@ -215,7 +215,7 @@ list_jrow(const struct report_row *row)
 }
 
 int
-report_list_json(const struct report_row *row, void *arg)
+report_list_json(const struct tlsrpt_row *row, void *arg)
 {
 	FILE	*fp = arg;
 	json_t	*o;

@@ -131,7 +131,7 @@ list_domain(const char *arg, char *out)
 static int
 cmd_list(const struct conf *conf, int argc, char **argv)
 {
-	struct report_store	*st = NULL;
+	struct tlsrpt_store	*st = NULL;
 	char			(*names)[DNAME_MAX + 1] = NULL;
 	const char		**domains = NULL;
 	int			 ch, json = 0, i, n, status = EX_IOERR;
@@ -151,10 +151,10 @@ cmd_list(const struct conf *conf, int argc, char **argv)
 		list_domain(argv[optind + i], names[i]);
 		domains[i] = names[i];
 	}
-	if (report_store_open(&st, conf->reports.database,
-	    REPORT_STORE_OPEN_READONLY) == -1)
+	if (tlsrpt_store_open(&st, conf->reports.database,
+	    TLSRPT_STORE_OPEN_READONLY) == -1)
 		goto out;
-	if (report_store_list(st, domains, (size_t)n, json ?
+	if (tlsrpt_store_list(st, domains, (size_t)n, json ?
 	    report_list_json : report_list_text, stdout) == -1)
 		goto out;
 	if (fflush(stdout) == EOF) {
@@ -163,7 +163,7 @@ cmd_list(const struct conf *conf, int argc, char **argv)
 	}
 	status = EX_OK;
 out:
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	free(names);
 	free(domains);
 	return status;
@@ -173,7 +173,7 @@ out:
 static int
 cmd_prune(const struct conf *conf, int argc, char **argv)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	long long		 days = (long long)conf->reports.keep_days;
 	int64_t			 before;
 	long			 n;
@@ -197,10 +197,10 @@ cmd_prune(const struct conf *conf, int argc, char **argv)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "%lld", (long long)t);
-	if (report_store_open(&st, conf->reports.database, 0) == -1)
+	if (tlsrpt_store_open(&st, conf->reports.database, 0) == -1)
 		return EX_IOERR;
-	n = report_store_prune(st, before);
-	report_store_close(st);
+	n = tlsrpt_store_prune(st, before);
+	tlsrpt_store_close(st);
 	if (n == -1)
 		return EX_IOERR;
 	if (printf("deleted %ld report%s that ended before %s\n", n,

@@ -22,7 +22,7 @@
  *   - the filter allows what SQLite needs for those files, and nothing
  *     of the network beyond the sockets the core already has.
  * A request is then: POST only (405), a report media type (415), then
- * report_accept_body (400, 403, 413), then report_store_add: 201 only
+ * report_accept_body (400, 403, 413), then tlsrpt_store_add: 201 only
  * once the report is durably stored, 200 if it was already, 503 only
  * when the store cannot take it.  Bad input never gets a 5xx.
  */
@@ -58,7 +58,7 @@ static struct {
 
 /* A worker's state: its store, NULL until it opens. */
 struct worker_store {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	int64_t			 logged;	/* rate-limits the message */
 };
 
@@ -182,8 +182,8 @@ store_open(struct worker_store *ws)
 		log_quiet = 1;
 	else
 		ws->logged = now;
-	if (report_store_open(&ws->st, served.path,
-	    REPORT_STORE_OPEN_CREATE) == -1) {
+	if (tlsrpt_store_open(&ws->st, served.path,
+	    TLSRPT_STORE_OPEN_CREATE) == -1) {
 		ws->st = NULL;
 		if (strcmp(served.path, served.database) != 0)
 			log_warnx("%s: a worker, chrooted into its directory, "
@@ -198,7 +198,7 @@ static void
 store_close(struct worker_store *ws)
 {
 	if (ws->st != NULL)
-		report_store_close(ws->st);
+		tlsrpt_store_close(ws->st);
 	ws->st = NULL;
 }
 
@@ -326,16 +326,16 @@ served_domain(const char *domain, void *arg)
  * closed, to be opened again for a later request.
  */
 static int
-store(struct worker_store *ws, const struct report *r,
+store(struct worker_store *ws, const struct tlsrpt_report *r,
     const unsigned char *raw, size_t rawlen)
 {
-	enum report_store_result	 res;
+	enum tlsrpt_store_result	 res;
 
 	if (store_open(ws) == -1)
 		return 503;
-	res = report_store_add(ws->st, r, REPORT_VIA_HTTPS, raw, rawlen,
+	res = tlsrpt_store_add(ws->st, r, TLSRPT_VIA_HTTPS, raw, rawlen,
 	    (int64_t)time(NULL));
-	if (res == REPORT_STORE_UNAVAILABLE || res == REPORT_STORE_CORRUPT)
+	if (res == TLSRPT_STORE_UNAVAILABLE || res == TLSRPT_STORE_CORRUPT)
 		store_close(ws);
 	return report_accept_status(res);
 }
@@ -345,7 +345,7 @@ app_serve(void *ctx, const struct serve_image *img,
     const struct wire_parser *wp, unsigned char *out, size_t size)
 {
 	struct report_limits	 lim;
-	struct report		 r;
+	struct tlsrpt_report	 r;
 	enum report_encoding	 enc;
 	const unsigned char	*body;
 	unsigned char		*raw = NULL;
@@ -371,7 +371,7 @@ app_serve(void *ctx, const struct serve_image *img,
 	if (status != 0)
 		return answer(wp, status, NULL, why, out, size);
 	status = store(ctx, &r, raw, rawlen);
-	report_free(&r);
+	tlsrpt_report_free(&r);
 	free(raw);
 	n = answer(wp, status, NULL, status == 201 ? "stored" :
 	    status == 200 ? "already stored" : "the store is unavailable; "

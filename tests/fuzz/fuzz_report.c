@@ -25,9 +25,9 @@ served(const char *domain, void *arg)
 
 /* What every accepted report must look like. */
 static void
-check_report(const struct report *r, int only_served)
+check_report(const struct tlsrpt_report *r, int only_served)
 {
-	const struct report_policy	*p;
+	const struct tlsrpt_policy	*p;
 	size_t				 i, k;
 
 	if (r->organization == NULL || r->organization[0] == '\0' ||
@@ -68,13 +68,13 @@ check_why(const char *why)
 static void
 one_json(const uint8_t *data, size_t size)
 {
-	struct report	 r;
+	struct tlsrpt_report	 r;
 	char		 why[256];
 
 	if (report_json_parse(&r, (const char *)data, size, why,
 	    sizeof(why)) == 0) {
 		check_report(&r, 0);
-		report_free(&r);
+		tlsrpt_report_free(&r);
 	} else
 		check_why(why);
 }
@@ -108,7 +108,7 @@ static void
 one_body(const uint8_t *data, size_t size, enum report_encoding enc)
 {
 	struct report_limits	 lim = { 1 << 16, 1 << 18 };
-	struct report		 r;
+	struct tlsrpt_report		 r;
 	unsigned char		*raw;
 	size_t			 rawlen;
 	char			 why[256];
@@ -121,7 +121,7 @@ one_body(const uint8_t *data, size_t size, enum report_encoding enc)
 		if (raw == NULL || rawlen == 0)
 			abort();
 		free(raw);
-		report_free(&r);
+		tlsrpt_report_free(&r);
 		return;
 	}
 	if ((st != 400 && st != 403 && st != 413 && st != 500) ||

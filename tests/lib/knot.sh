@@ -92,3 +92,58 @@ published() {
 		echo "$rest"
 	done >"$SCRATCH/got"
 }
+
+# knot_signed_conf DIR LISTEN "SIGNED..." "UNSIGNED...": DIR/knot.conf for
+# a knot on LISTEN (ADDRESS@PORT) that serves each zone from DIR/ZONE.zone
+# (an SOA, NS ns and ns A 127.0.0.1 to start with), signing each SIGNED
+# zone itself (automatic DNSSEC signing: keys made at the first start,
+# ECDSA P-256, NSEC) and the UNSIGNED ones as they are; no updates.
+# knot_ksk then says which key to trust.
+knot_signed_conf() {
+	local d=$1 listen=$2 signed=$3 unsigned=$4 z
+	mkdir -p "$d/db"
+	cat >"$d/knot.conf" <<EOC
+server:
+    rundir: "$d"
+    pidfile: "$d/knot.pid"
+    listen: $listen
+control:
+    listen: "$d/knot.sock"
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "$d/db"
+policy:
+  - id: test
+    algorithm: ecdsap256sha256
+template:
+  - id: default
+    storage: "$d"
+    file: "%s.zone"
+  - id: signed
+    storage: "$d"
+    file: "%s.zone"
+    dnssec-signing: on
+    dnssec-policy: test
+zone:
+EOC
+	for z in $signed $unsigned; do
+		echo "  - domain: $z" >>"$d/knot.conf"
+		case " $signed " in *" $z "*)
+			echo "    template: signed" >>"$d/knot.conf" ;;
+		esac
+		# shellcheck disable=SC2016
+		printf '$ORIGIN %s.\n$TTL 3600\n@ SOA ns hostmaster 1 3600 600 604800 300\n@ NS ns\nns A 127.0.0.1\n' \
+		    "$z" >"$d/$z.zone"
+	done
+}
+
+# knot_ksk ZONE DIG...: ZONE's key-signing key as DIG (a dig or kdig
+# command line with its server) gets it, as a trust anchor line
+# "ZONE. DNSKEY 257 3 13 ..."; nothing until the zone is signed.
+knot_ksk() {
+	local z=$1
+	shift
+	"$@" +short +time=1 +retry=0 DNSKEY "$z" | sed -n "s/^257 /$z. DNSKEY 257 /p"
+}

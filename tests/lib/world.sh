@@ -327,3 +327,80 @@ while True:
         held.append(s.accept()[0])
 ' "$a" "$@"
 }
+
+# world_unbound ADDRESS ANCHORS ZONE@SERVER...: a validating resolver
+# (unbound) on ADDRESS:53 that asks SERVER for each ZONE (a stub zone)
+# and trusts the keys in the file ANCHORS (one "ZONE. DNSKEY ..." line
+# each).  No root: a name under no anchor is answered unvalidated, with
+# no AD bit, as an unsigned zone is.  RFC 6761's test. is not kept local.
+world_unbound() {
+	local d=$SCRATCH/unbound address=$1 anchors=$2 z
+	shift 2
+	mkdir -p "$d"
+	cat >"$d/unbound.conf" <<EOC
+server:
+    interface: $address
+    port: 53
+    do-ip6: no
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$d"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    val-log-level: 2
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    qname-minimisation: no
+    module-config: "validator iterator"
+    local-zone: "test." nodefault
+EOC
+	{
+		while read -r z; do
+			echo "    trust-anchor: \"$z\""
+		done <"$anchors"
+		echo 'remote-control:'
+		echo '    control-enable: no'
+		for z in "$@"; do
+			printf 'stub-zone:\n    name: "%s"\n    stub-addr: %s\n' \
+			    "${z%@*}" "${z#*@}"
+		done
+	} >>"$d/unbound.conf"
+	start unbound ip netns exec "$NS" unbound -d -c "$d/unbound.conf"
+	wait_for in_ns "$PY" -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+s.sendto(bytes.fromhex('abcd01000001000000000000096c6f63616c686f73740000010001'), ('$address', 53))
+s.recv(512)"
+}
+
+# world_dns_tamper ADDRESS SERVER HEX: a DNS forwarder on ADDRESS:53
+# (UDP) in front of SERVER that flips one bit of the bytes HEX wherever
+# they appear in an answer: an on-path attacker, or a zone edited after
+# it was signed.  The signatures no longer match; a validating resolver
+# answers SERVFAIL.
+world_dns_tamper() {
+	start "tamper-$1" ip netns exec "$NS" "$PY" -c '
+import socket, sys
+up = (sys.argv[2], 53)
+bad = bytes.fromhex(sys.argv[3])
+evil = bad[:-1] + bytes([bad[-1] ^ 1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+while True:
+    q, peer = s.recvfrom(65535)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(2)
+    try:
+        u.sendto(q, up)
+        r = u.recv(65535)
+    except OSError:
+        continue
+    finally:
+        u.close()
+    s.sendto(r.replace(bad, evil), peer)
+' "$@"
+}

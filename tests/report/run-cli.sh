@@ -3,12 +3,12 @@
 # mta-sts-report's command line: options, commands and exit statuses
 # (sysexits: 64 usage, 74 store, 75 import's config, 78 config), -t on
 # the golden configs of tests/conf with the responder's exact messages,
-# list and list -j on a store filled by test_report_store (hostile
+# list and list -j on a store filled by test_tlsrpt_store (hostile
 # strings among the reports: escaped as text, exact as JSON), prune, and
 # the responder serving a config with [reports] exactly as without.
 . tests/lib/suite.sh
 REPORT=${REPORT:-$TOP/${O:-build}/mta-sts-report}
-FILL=${FILL:-$TOP/${O:-build}/tests/unit/test_report_store}
+FILL=${FILL:-$TOP/${O:-build}/tests/unit/test_tlsrpt_store}
 need "$BIN" "$REPORT" "$FILL"
 
 db=$SCRATCH/reports.db
@@ -122,7 +122,7 @@ check_file "the responder without [reports]: the policy" "$SCRATCH/want" \
 check_file "the responder with [reports]: the same bytes" "$SCRATCH/want" \
     "$SCRATCH/cgi-reports.ini"
 
-# A store with the reports of test_report_store's fill_fixed.
+# A store with the reports of test_tlsrpt_store's fill_fixed.
 "$FILL" fill "$db"
 check_eq "a store filled" 0 $?
 "$REPORT" -c "$conf" list >"$SCRATCH/out" 2>"$SCRATCH/err"

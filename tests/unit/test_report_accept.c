@@ -66,12 +66,12 @@ test_encoding(void)
 static void
 test_status(void)
 {
-	CHECK(report_accept_status(REPORT_STORE_ADDED) == 201, "added: 201");
-	CHECK(report_accept_status(REPORT_STORE_DUPLICATE) == 200,
+	CHECK(report_accept_status(TLSRPT_STORE_ADDED) == 201, "added: 201");
+	CHECK(report_accept_status(TLSRPT_STORE_DUPLICATE) == 200,
 	    "duplicate: 200");
-	CHECK(report_accept_status(REPORT_STORE_UNAVAILABLE) == 503,
+	CHECK(report_accept_status(TLSRPT_STORE_UNAVAILABLE) == 503,
 	    "unavailable: 503");
-	CHECK(report_accept_status(REPORT_STORE_CORRUPT) == 503,
+	CHECK(report_accept_status(TLSRPT_STORE_CORRUPT) == 503,
 	    "corrupt: 503");
 }
 
@@ -153,7 +153,7 @@ utc(int64_t t, char *buf, size_t size)
 }
 
 static void
-dump_failure(char **o, size_t *l, size_t *c, const struct report_failure *f)
+dump_failure(char **o, size_t *l, size_t *c, const struct tlsrpt_failure *f)
 {
 	char	 b[1100];
 
@@ -175,9 +175,9 @@ dump_failure(char **o, size_t *l, size_t *c, const struct report_failure *f)
 
 /* A parsed report, every field, in a stable text form. */
 static void
-dump(char **o, size_t *l, size_t *c, const struct report *r)
+dump(char **o, size_t *l, size_t *c, const struct tlsrpt_report *r)
 {
-	const struct report_policy	*p;
+	const struct tlsrpt_policy	*p;
 	char				 b[1100];
 	size_t				 i, k;
 
@@ -239,7 +239,7 @@ fixture(const char *name)
 	struct report_limits	 lim = { CONF_REPORTS_BODY_MAX,
 	    CONF_REPORTS_INFLATED_MAX };
 	enum report_encoding	 enc;
-	struct report		 r;
+	struct tlsrpt_report		 r;
 	unsigned char		*raw;
 	char			 path[256], why[1024], *body, *want;
 	char			*got = NULL;
@@ -270,7 +270,7 @@ fixture(const char *name)
 		    "report is the body as gzip", name);
 		CHECK(calls > 0, "%s: served() was asked", name);
 		free(raw);
-		report_free(&r);
+		tlsrpt_report_free(&r);
 	}
 	snprintf(path, sizeof(path), FIXTURES "%s.out", name);
 	if (getenv("UPDATE") != NULL && (f = fopen(path, "w")) != NULL) {
@@ -383,7 +383,7 @@ test_body(void)
 	const unsigned char	*body = (const unsigned char *)json;
 	struct report_limits	 lim = { sizeof(json) - 1,
 	    sizeof(json) - 1 };
-	struct report		 r;
+	struct tlsrpt_report		 r;
 	unsigned char		*raw, *gz;
 	size_t			 rawlen, gzlen, n = sizeof(json) - 1;
 	char			 why[256], want[256], small[48];
@@ -397,7 +397,7 @@ test_body(void)
 	    "unserved policies dropped, the served one kept: %d", st);
 	if (st == 0) {
 		free(raw);
-		report_free(&r);
+		tlsrpt_report_free(&r);
 	}
 	lim.body_max = n - 1;
 	st = report_accept_body(&lim, REPORT_ENCODING_JSON, body, n, served,
@@ -430,7 +430,7 @@ test_body(void)
 	    "gzip at both limits: %d, raw is the body", st);
 	if (st == 0) {
 		free(raw);
-		report_free(&r);
+		tlsrpt_report_free(&r);
 	}
 	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, gz, gzlen, served,
 	    &calls, &r, &raw, &rawlen, why, sizeof(why));
@@ -439,6 +439,13 @@ test_body(void)
 	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, gz, SIZE_MAX,
 	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	CHECK(st == 415, "other media type, too large: %d", st);
+	/* Neither refusal reads the body: a caller may pass none. */
+	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, NULL, 10,
+	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+	CHECK(st == 415 && raw == NULL, "415 with no body: %d", st);
+	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, NULL, gzlen + 1,
+	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+	CHECK(st == 413 && raw == NULL, "413 with no body: %d", st);
 	lim.body_max = lim.inflated_max = 1 << 20;
 	st = report_accept_body(&lim, REPORT_ENCODING_JSON,
 	    (const unsigned char *)"{}", 2, served, &calls, &r, &raw, &rawlen,
@@ -461,7 +468,7 @@ test_403_reason(void)
 	    "\"total-successful-session-count\":1,"
 	    "\"total-failure-session-count\":0}}";
 	struct report_limits	 lim = { 1 << 20, 1 << 20 };
-	struct report		 r;
+	struct tlsrpt_report		 r;
 	unsigned char		*raw;
 	char			*json = NULL, why[100], one[256];
 	size_t			 len = 0, cap = 0, rawlen;

@@ -23,9 +23,9 @@
 
 /* Checks that r is all zeros, as a refusal leaves it. */
 static int
-is_empty(const struct report *r)
+is_empty(const struct tlsrpt_report *r)
 {
-	static const struct report zero;
+	static const struct tlsrpt_report zero;
 
 	return memcmp(r, &zero, sizeof(zero)) == 0;
 }
@@ -83,7 +83,7 @@ test_dates(void)
 		{ "+2024-01-10T00:00:00Z", 0, "not an RFC 3339 date-time" },
 		{ "", 0, "not an RFC 3339 date-time" },
 	};
-	struct report	 r;
+	struct tlsrpt_report	 r;
 	char		 json[1024], why[256], want[256];
 	size_t		 i;
 	int		 got;
@@ -98,7 +98,7 @@ test_dates(void)
 			    "date \"%s\": %lld (want %lld) %s", rows[i].date,
 			    got == 0 ? (long long)r.begin : 0LL,
 			    (long long)rows[i].want, got == 0 ? "" : why);
-			report_free(&r);
+			tlsrpt_report_free(&r);
 			continue;
 		}
 		snprintf(want, sizeof(want), "date-range.start-datetime: "
@@ -237,7 +237,7 @@ test_reasons(void)
 		{ "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[[[[\"}",
 		    "organization-name: missing" },
 	};
-	struct report	 r;
+	struct tlsrpt_report	 r;
 	char		 why[512];
 	size_t		 i;
 	int		 got;
@@ -258,7 +258,7 @@ static void
 test_why_size(void)
 {
 	static const char json[] = "{\"organization-name\":5}";
-	struct report	 r;
+	struct tlsrpt_report	 r;
 	char		 why[8];
 
 	memset(why, 'x', sizeof(why));
@@ -279,7 +279,7 @@ test_length_bounded(void)
 {
 	static const char json[] = REPORT("2024-01-01T00:00:00Z",
 	    "2024-01-01T23:59:59Z", "example.com");
-	struct report	 r;
+	struct tlsrpt_report	 r;
 	char		 why[256], *heap, *more;
 	size_t		 n = sizeof(json) - 1;
 
@@ -288,12 +288,12 @@ test_length_bounded(void)
 	memcpy(heap, json, n);
 	CHECK(report_json_parse(&r, heap, n, why, sizeof(why)) == 0,
 	    "exactly len bytes on the heap: %s", why);
-	report_free(&r);
+	tlsrpt_report_free(&r);
 	memcpy(more, json, n);
 	memcpy(more + n, ", garbage", 10);
 	CHECK(report_json_parse(&r, more, n, why, sizeof(why)) == 0,
 	    "bytes after len are not read: %s", why);
-	report_free(&r);
+	tlsrpt_report_free(&r);
 	CHECK(report_json_parse(&r, more, n + 9, why, sizeof(why)) == -1 &&
 	    strcmp(why, "invalid JSON at line 1, column 290: end of file "
 	    "expected near ','") == 0, "with them: %s", why);
@@ -305,7 +305,7 @@ test_length_bounded(void)
 static void
 test_limits(void)
 {
-	struct report	 r;
+	struct tlsrpt_report	 r;
 	char		 why[256], *json;
 	size_t		 n, i;
 
@@ -368,8 +368,8 @@ test_values(void)
 	    "\"result-type\":\"brand-new-type\",\"sending-mta-ip\":\"\","
 	    "\"receiving-ip\":null,\"receiving-mx-hostname\":"
 	    "\"mx.example.com\",\"failed-session-count\":2}]}]}";
-	struct report		 r;
-	struct report_policy	*p;
+	struct tlsrpt_report		 r;
+	struct tlsrpt_policy	*p;
 	char			 why[256];
 
 	if (report_json_parse(&r, json, sizeof(json) - 1, why,
@@ -403,9 +403,9 @@ test_values(void)
 	    "mx.example.com") == 0 && p[1].failures[0].count == 2,
 	    "sts policy without policy-string: no id; mx-host a string; "
 	    "unknown result type kept; empty and null strings NULL");
-	report_free(&r);
-	CHECK(is_empty(&r), "report_free zeroes");
-	report_free(&r);
+	tlsrpt_report_free(&r);
+	CHECK(is_empty(&r), "tlsrpt_report_free zeroes");
+	tlsrpt_report_free(&r);
 }
 
 /*
@@ -442,7 +442,7 @@ test_policy_id(void)
 	};
 	struct policy_spec	 spec = { POLICY_TESTING, mx, 2, 604800 };
 	struct policy		 pol;
-	struct report		 r;
+	struct tlsrpt_report		 r;
 	char			 json[1024], why[256];
 	size_t			 i;
 
@@ -467,7 +467,7 @@ test_policy_id(void)
 		    POLICY_ID_LEN, "policy id row %zu: %s %s %s", i,
 		    r.policies[0].policy_id, rows[i].same ? "==" : "!=",
 		    pol.id);
-		report_free(&r);
+		tlsrpt_report_free(&r);
 	}
 	/* The id is for sts only: tlsa lines are not our policy. */
 	snprintf(json, sizeof(json), "{\"organization-name\":\"o\","
@@ -480,7 +480,7 @@ test_policy_id(void)
 	CHECK(report_json_parse(&r, json, strlen(json), why, sizeof(why)) ==
 	    0 && r.policies[0].policy_id[0] == '\0' &&
 	    r.policies[0].npolicy_string == 5, "tlsa: lines kept, no id");
-	report_free(&r);
+	tlsrpt_report_free(&r);
 	policy_free(&pol);
 }
 

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The store (report_store.c) and the listing (report_list.c), for real:
+ * The store (tlsrpt_store.c) and the listing (report_list.c), for real:
  * processes forked to write at once, writers killed mid-write, a full
  * tmpfs and a read-only one mounted in a mount namespace of the test's
  * own (root), files that are not our store.  The store is checked with
  * SQLite itself: integrity_check, and row counts that show a report is
  * stored whole or not at all.
  *
- * "test_report_store fill PATH" is also tests/report/run-cli.sh's tool:
+ * "test_tlsrpt_store fill PATH" is also tests/report/run-cli.sh's tool:
  * it fills a store with the fixed reports of fill_fixed (hostile strings
  * among them) for the golden output of `list`.
  */
@@ -35,9 +35,9 @@ static char	 dir[64];
  * three failures each, pointing into the struct: build it in place.
  */
 struct fixture {
-	struct report		 r;
-	struct report_policy	 p[2];
-	struct report_failure	 f[2][3];
+	struct tlsrpt_report		 r;
+	struct tlsrpt_policy	 p[2];
+	struct tlsrpt_failure	 f[2][3];
 	char			 org[128], id[128], dom[2][64];
 	char			*lines[3], *mx[2];
 	unsigned char		 raw[32];
@@ -92,16 +92,17 @@ fixture(struct fixture *x, const char *org, const char *id, int64_t end,
 		}
 	}
 	memcpy(x->raw, "\x1f\x8b\x08\x00raw", 7);
+	tlsrpt_report_digest(&x->r);
 }
 
-static enum report_store_result
-add(struct report_store *st, const char *org, const char *id, int64_t end,
+static enum tlsrpt_store_result
+add(struct tlsrpt_store *st, const char *org, const char *id, int64_t end,
     const char *domain, int64_t received)
 {
 	struct fixture	 x;
 
 	fixture(&x, org, id, end, domain);
-	return report_store_add(st, &x.r, REPORT_VIA_HTTPS, x.raw, 7,
+	return tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7,
 	    received);
 }
 
@@ -219,7 +220,7 @@ check_message(const char *name, const char *got, const char *fmt,
 
 /* What the listing prints, through report_list_json or _text. */
 static char *
-listing(struct report_store *st, const char *const *domains, size_t n,
+listing(struct tlsrpt_store *st, const char *const *domains, size_t n,
     int json, int *rc)
 {
 	char	*out = NULL;
@@ -228,7 +229,7 @@ listing(struct report_store *st, const char *const *domains, size_t n,
 
 	if ((fp = open_memstream(&out, &len)) == NULL)
 		return NULL;
-	*rc = report_store_list(st, domains, n, json ? report_list_json :
+	*rc = tlsrpt_store_list(st, domains, n, json ? report_list_json :
 	    report_list_text, fp);
 	fclose(fp);
 	return out;
@@ -272,28 +273,28 @@ test_add_list(void)
 	static const char *const only_b[] = { "b.a.example", "c.example" };
 	static const char *const only_c[] = { "c.example" };
 	const int64_t		 day = 1711929599;	/* 2024-03-31T23:59:59Z */
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	char			 file[128], *out;
 	int			 rc;
 
 	path(file, sizeof(file), "list.db");
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == 0,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == 0,
 	    "a new store is created");
 	if (st == NULL)
 		return;
 	CHECK(add(st, "Org A", "r0", day, "c.example", day + 11) ==
-	    REPORT_STORE_ADDED, "r0 added");
+	    TLSRPT_STORE_ADDED, "r0 added");
 	CHECK(add(st, "Org A", "r1", day + 86400, "a.example", day + 12) ==
-	    REPORT_STORE_ADDED, "r1 added");
+	    TLSRPT_STORE_ADDED, "r1 added");
 	CHECK(add(st, "Org B", "r2", day + 2 * 86400, "a.example", day + 13) ==
-	    REPORT_STORE_ADDED, "r2 added");
-	CHECK(add(st, "Org A", "r1", day, "x.example", day + 14) ==
-	    REPORT_STORE_DUPLICATE, "the same organization and report-id: "
-	    "a duplicate, whatever else differs (RFC 8460 §5.5)");
+	    TLSRPT_STORE_ADDED, "r2 added");
+	CHECK(add(st, "Org A", "r1", day + 86400, "a.example", day + 14) ==
+	    TLSRPT_STORE_DUPLICATE, "the same report again, received later: "
+	    "a duplicate (RFC 8460 §5.5)");
 	CHECK(add(st, "Org B", "r1", day, "x.example", day + 15) ==
-	    REPORT_STORE_ADDED, "the same report-id from another "
+	    TLSRPT_STORE_ADDED, "the same report-id from another "
 	    "organization is another report");
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	CHECK(sql_int(file, "SELECT count(*) FROM reports") == 4 &&
 	    sql_int(file, "SELECT count(*) FROM policies") == 8 &&
 	    sql_int(file, "SELECT count(*) FROM failures") == 24,
@@ -304,7 +305,7 @@ test_add_list(void)
 	CHECK(sql_int(file, "SELECT count(*) FROM policies") == 6,
 	    "its policies went with it (foreign key cascade)");
 
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_READONLY) == 0,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_READONLY) == 0,
 	    "opened read-only");
 	if (st == NULL)
 		return;
@@ -323,7 +324,7 @@ test_add_list(void)
 	CHECK_BYTES(out, strlen(out), want_json, strlen(want_json),
 	    "list -j: the keys issue 19 names, then the extras");
 	free(out);
-	report_store_close(st);
+	tlsrpt_store_close(st);
 }
 
 /*
@@ -341,21 +342,21 @@ test_hostile(void)
 	    "owned\\u0007\\r\\nInc \u2028\u202e\",\"report_id\":\"id\\\\n"
 	    "forged line \\\"q\\\" \\\\ \\\\xff\",";
 	static const char *const only[] = { "evil.example" };
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	struct fixture		 x;
 	char			 file[128], *out, type[] = "sts\x1b[31m";
 	int			 rc;
 
 	path(file, sizeof(file), "hostile.db");
-	if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1) {
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1) {
 		CHECK(0, "hostile: open");
 		return;
 	}
 	fixture(&x, "Evil\x1b]0;owned\a\r\nInc \xe2\x80\xa8\xe2\x80\xae",
 	    "id\nforged line \"q\" \\ \xff", 1711929599, "evil.example");
 	x.p[0].policy_type = type;
-	CHECK(report_store_add(st, &x.r, REPORT_VIA_HTTPS, x.raw, 7,
-	    1711929600) == REPORT_STORE_ADDED, "hostile: stored as sent");
+	CHECK(tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7,
+	    1711929600) == TLSRPT_STORE_ADDED, "hostile: stored as sent");
 	out = listing(st, only, 1, 0, &rc);
 	CHECK(rc == 0 && out != NULL, "hostile: listed");
 	if (out != NULL)
@@ -371,32 +372,32 @@ test_hostile(void)
 		    strlen(want_json), "hostile: JSON escaped; a string "
 		    "that is not UTF-8 as log_escape writes it");
 	free(out);
-	report_store_close(st);
+	tlsrpt_store_close(st);
 }
 
 static void
 test_files(void)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	char			 file[128], msg[1024];
 	int			 fd;
 
 	/* An empty file (touch) is a new store: version 1 is created. */
 	path(file, sizeof(file), "empty.db");
 	close(open(file, O_CREAT | O_WRONLY, 0644));
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == 0,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == 0,
 	    "an empty file: migrated from version 0");
 	CHECK(st != NULL && add(st, "o", "1", 1000, "m.example", 1) ==
-	    REPORT_STORE_ADDED, "an empty file: usable");
-	report_store_close(st);
+	    TLSRPT_STORE_ADDED, "an empty file: usable");
+	tlsrpt_store_close(st);
 	CHECK(sql_int(file, "PRAGMA user_version") == 1 &&
 	    sql_int(file, "PRAGMA application_id") == 0x4d545352,
 	    "schema version 1, application_id MTSR");
 	CHECK(sql_int(file, "SELECT count(*) FROM pragma_journal_mode "
 	    "WHERE journal_mode = 'wal'") == 1, "journal mode WAL");
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == 0,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == 0,
 	    "the current version opens again (nothing to migrate)");
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	CHECK(sql_int(file, "SELECT count(*) FROM sqlite_schema") == 8 &&
 	    sql_int(file, "SELECT count(*) FROM reports") == 1,
 	    "opening again changed nothing: 3 tables, 5 indexes, 1 report");
@@ -404,7 +405,7 @@ test_files(void)
 	/* A newer schema: refused, left alone. */
 	CHECK(sql_exec(file, "PRAGMA user_version = 2") == 0, "version 2");
 	capture_begin();
-	CHECK(report_store_open(&st, file, 0) == -1, "a newer schema is "
+	CHECK(tlsrpt_store_open(&st, file, 0) == -1, "a newer schema is "
 	    "refused");
 	capture_end(msg, sizeof(msg));
 	check_message("newer", msg, "test: %s: the store's schema version 2 "
@@ -416,7 +417,7 @@ test_files(void)
 	path(file, sizeof(file), "other.db");
 	CHECK(sql_exec(file, "CREATE TABLE t (x)") == 0, "another database");
 	capture_begin();
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1,
 	    "another program's database is refused, not migrated");
 	capture_end(msg, sizeof(msg));
 	check_message("other", msg, "test: %s: not a mta-sts-report store "
@@ -431,7 +432,7 @@ test_files(void)
 	CHECK(write(fd, "[policy]\nmode = enforce\n", 24) == 24, "a text file");
 	close(fd);
 	capture_begin();
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1,
 	    "a text file is refused");
 	capture_end(msg, sizeof(msg));
 	check_message("text", msg, "test: %s: cannot open the store: the "
@@ -440,16 +441,16 @@ test_files(void)
 
 	/* A store whose first page (the schema) is damaged. */
 	path(file, sizeof(file), "damaged.db");
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == 0 &&
-	    add(st, "o", "1", 1000, "m.example", 1) == REPORT_STORE_ADDED,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == 0 &&
+	    add(st, "o", "1", 1000, "m.example", 1) == TLSRPT_STORE_ADDED,
 	    "a store to damage");
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	fd = open(file, O_WRONLY);
 	CHECK(pwrite(fd, "\xff\xff\xff\xff\xff\xff\xff\xff", 8, 100) == 8,
 	    "its schema page's header overwritten");
 	close(fd);
 	capture_begin();
-	CHECK(report_store_open(&st, file, 0) == -1, "a damaged store is "
+	CHECK(tlsrpt_store_open(&st, file, 0) == -1, "a damaged store is "
 	    "refused");
 	capture_end(msg, sizeof(msg));
 	check_message("damaged", msg, "test: %s: cannot open the store: the "
@@ -459,7 +460,7 @@ test_files(void)
 	/* Nothing there: read-only never creates. */
 	path(file, sizeof(file), "missing.db");
 	capture_begin();
-	CHECK(report_store_open(&st, file, REPORT_STORE_OPEN_READONLY) == -1,
+	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_READONLY) == -1,
 	    "a missing store is not created by list");
 	capture_end(msg, sizeof(msg));
 	check_message("missing", msg, "test: %s: cannot open the store: "
@@ -467,7 +468,7 @@ test_files(void)
 	    file);
 	CHECK(access(file, F_OK) == -1, "and not created");
 	capture_begin();
-	CHECK(report_store_open(&st, file, 0) == -1 && access(file, F_OK) ==
+	CHECK(tlsrpt_store_open(&st, file, 0) == -1 && access(file, F_OK) ==
 	    -1, "nor by prune");
 	capture_end(msg, sizeof(msg));
 	check_message("missing", msg, "test: %s: cannot open the store: "
@@ -491,17 +492,17 @@ child_wait(pid_t pid)
 static void
 test_readonly_file(void)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	char			 file[128];
 	pid_t			 pid;
 
 	path(file, sizeof(file), "ro.db");
-	if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1) {
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1) {
 		CHECK(0, "read-only: create");
 		return;
 	}
 	add(st, "o", "1", 1000, "m.example", 1);
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	CHECK(chmod(file, 0444) == 0 && chmod(dir, 0777) == 0,
 	    "read-only: the file 0444, its directory open to all");
 	if ((pid = fork()) == 0) {
@@ -509,13 +510,13 @@ test_readonly_file(void)
 
 		log_quiet = 1;
 		if (setgid(65534) == 0 && setuid(65534) == 0 &&
-		    report_store_open(&st, file, 0) == 0) {
+		    tlsrpt_store_open(&st, file, 0) == 0) {
 			r = add(st, "o", "2", 1000, "m.example", 1);
-			report_store_close(st);
+			tlsrpt_store_close(st);
 		}
 		_exit(r);
 	}
-	CHECK(child_wait(pid) == REPORT_STORE_UNAVAILABLE, "read-only: an "
+	CHECK(child_wait(pid) == TLSRPT_STORE_UNAVAILABLE, "read-only: an "
 	    "insert by a user who may not write is UNAVAILABLE (retry later)");
 	CHECK(sql_int(file, "SELECT count(*) FROM reports") == 1,
 	    "read-only: nothing stored");
@@ -559,10 +560,10 @@ static int
 full_child(const char *mnt)
 {
 	static unsigned char	 raw[20000];
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	struct fixture		 x;
 	char			 file[160], ballast[160], id[32];
-	enum report_store_result r = REPORT_STORE_ADDED;
+	enum tlsrpt_store_result r = TLSRPT_STORE_ADDED;
 	unsigned		 seed = 1;
 	int			 added = 0, fd;
 
@@ -575,19 +576,19 @@ full_child(const char *mnt)
 	    write(fd, raw, sizeof(raw)) != sizeof(raw) ||
 	    write(fd, raw, sizeof(raw)) != sizeof(raw) || close(fd) == -1)
 		return 91;
-	if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1)
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1)
 		return 92;
 	while (added < 1000) {
 		snprintf(id, sizeof(id), "full-%d", added);
 		fixture(&x, "Org", id, 1000, "full.example");
 		noise(raw, sizeof(raw), &seed);
-		if ((r = report_store_add(st, &x.r, REPORT_VIA_MAIL, raw,
-		    sizeof(raw), 1)) != REPORT_STORE_ADDED)
+		if ((r = tlsrpt_store_add(st, &x.r, TLSRPT_VIA_MAIL, raw,
+		    sizeof(raw), 1)) != TLSRPT_STORE_ADDED)
 			break;
 		added++;
 	}
-	report_store_close(st);
-	if (r != REPORT_STORE_UNAVAILABLE)
+	tlsrpt_store_close(st);
+	if (r != TLSRPT_STORE_UNAVAILABLE)
 		return 93;	/* never full, or another answer */
 	if (added < 10)
 		return 94;	/* full too soon: the test shows nothing */
@@ -598,11 +599,11 @@ full_child(const char *mnt)
 		return 96;
 	if (sql_broken(file) != 0)
 		return 97;
-	if (report_store_open(&st, file, 0) == -1)
+	if (tlsrpt_store_open(&st, file, 0) == -1)
 		return 98;
 	r = add(st, "Org", "after", 1000, "full.example", 1);
-	report_store_close(st);
-	return r == REPORT_STORE_ADDED ? 0 : 99;
+	tlsrpt_store_close(st);
+	return r == TLSRPT_STORE_ADDED ? 0 : 99;
 }
 
 static void
@@ -628,23 +629,23 @@ test_full(void)
 static int
 rofs_child(const char *mnt)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	struct stat		 before, after;
 	char			 file[160];
 
 	if (private_tmpfs(mnt, "1m") == -1)
 		return 90;
 	snprintf(file, sizeof(file), "%s/ro.db", mnt);
-	if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1)
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1)
 		return 91;
 	add(st, "o", "1", 1000, "m.example", 1);
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == -1 ||
 	    stat(file, &before) == -1)
 		return 92;
 	/* WAL: even a reader needs the -shm file, which cannot be made. */
-	if (report_store_open(&st, file, 0) == 0) {
-		report_store_close(st);
+	if (tlsrpt_store_open(&st, file, 0) == 0) {
+		tlsrpt_store_close(st);
 		return 93;
 	}
 	if (stat(file, &after) == -1 || after.st_size != before.st_size ||
@@ -680,7 +681,7 @@ test_rofs(void)
 static void
 test_concurrent(void)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	char			 file[128], id[32];
 	pid_t			 pids[WRITERS];
 	int			 k, i, fds[2], added = 0, n, total;
@@ -693,8 +694,8 @@ test_concurrent(void)
 
 			close(fds[0]);
 			/* Each opens (and may create) the store itself. */
-			if (report_store_open(&st, file,
-			    REPORT_STORE_OPEN_CREATE) == -1)
+			if (tlsrpt_store_open(&st, file,
+			    TLSRPT_STORE_OPEN_CREATE) == -1)
 				_exit(1);
 			for (i = 0; i < PER_WRITER; i++) {
 				/* Half go up, half down: they collide. */
@@ -702,16 +703,16 @@ test_concurrent(void)
 				snprintf(id, sizeof(id), "c-%d", n);
 				switch (add(st, "Org", id, 1000 + n, "c.example",
 				    1)) {
-				case REPORT_STORE_ADDED:
+				case TLSRPT_STORE_ADDED:
 					mine++;
 					break;
-				case REPORT_STORE_DUPLICATE:
+				case TLSRPT_STORE_DUPLICATE:
 					break;
 				default:
 					bad++;
 				}
 			}
-			report_store_close(st);
+			tlsrpt_store_close(st);
 			if (write(fds[1], &mine, sizeof(mine)) != sizeof(mine))
 				bad++;
 			_exit(bad ? 2 : 0);
@@ -744,7 +745,7 @@ test_concurrent(void)
 static void
 test_kill(void)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	struct timespec		 ts;
 	char			 file[128], id[32], sql[128];
 	unsigned		 seed = (unsigned)getpid();
@@ -752,23 +753,23 @@ test_kill(void)
 	pid_t			 pid;
 
 	path(file, sizeof(file), "kill.db");
-	if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1) {
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1) {
 		CHECK(0, "kill: create");
 		return;
 	}
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	for (round = 0; round < KILLS; round++) {
 		if (pipe(fds) == -1)
 			break;
 		if ((pid = fork()) == 0) {
 			close(fds[0]);
 			log_quiet = 1;
-			if (report_store_open(&st, file, 0) == -1)
+			if (tlsrpt_store_open(&st, file, 0) == -1)
 				_exit(1);
 			for (n = 0;; n++) {
 				snprintf(id, sizeof(id), "k-%d-%d", round, n);
 				if (add(st, "Org", id, 1000, "k.example", 1) ==
-				    REPORT_STORE_ADDED &&
+				    TLSRPT_STORE_ADDED &&
 				    write(fds[1], &n, sizeof(n)) != sizeof(n))
 					_exit(2);
 			}
@@ -803,7 +804,7 @@ test_kill(void)
 		snprintf(file, sizeof(file), "%s/kill-new-%d.db", dir, round);
 		if ((pid = fork()) == 0) {
 			log_quiet = 1;
-			report_store_open(&st, file, REPORT_STORE_OPEN_CREATE);
+			tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE);
 			_exit(0);
 		}
 		ts.tv_sec = 0;
@@ -811,11 +812,11 @@ test_kill(void)
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		child_wait(pid);
-		if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) ==
+		if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) ==
 		    -1 || add(st, "o", "1", 1, "n.example", 1) !=
-		    REPORT_STORE_ADDED)
+		    TLSRPT_STORE_ADDED)
 			missing++;
-		report_store_close(st);
+		tlsrpt_store_close(st);
 	}
 	CHECK(missing == 0, "kill: a store killed while being created opens "
 	    "and works (%d did not)", missing);
@@ -824,38 +825,39 @@ test_kill(void)
 static void
 test_prune(void)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	char			 file[128];
 
 	path(file, sizeof(file), "prune.db");
-	if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1) {
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1) {
 		CHECK(0, "prune: create");
 		return;
 	}
 	add(st, "Org", "old", 1000, "p.example", 1);
 	add(st, "Org", "edge", 2000, "p.example", 1);
 	add(st, "Org", "new", 3000, "p.example", 1);
-	CHECK(report_store_prune(st, 2000) == 1, "prune: ended before 2000: "
+	CHECK(tlsrpt_store_prune(st, 2000) == 1, "prune: ended before 2000: "
 	    "one");
-	CHECK(report_store_prune(st, 2000) == 0, "prune: again: none");
-	report_store_close(st);
+	CHECK(tlsrpt_store_prune(st, 2000) == 0, "prune: again: none");
+	tlsrpt_store_close(st);
 	CHECK(sql_int(file, "SELECT count(*) FROM policies") == 4 &&
 	    sql_int(file, "SELECT count(*) FROM failures") == 12,
 	    "prune: its policies and failures went with it");
 	/* More than one batch of a thousand, added by SQL at once. */
 	CHECK(sql_exec(file, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
 	    "SELECT i + 1 FROM n WHERE i < 2500) INSERT INTO reports "
-	    "(organization, report_id, begin, end, received, via, raw) "
-	    "SELECT 'Bulk', 'b' || i, 0, 1500, 0, 'mail', x'' FROM n; "
+	    "(organization, report_id, begin, end, received, via, raw, "
+	    "digest) SELECT 'Bulk', 'b' || i, 0, 1500, 0, 'mail', x'', '' "
+	    "FROM n; "
 	    "INSERT INTO policies (report, policy_type, policy_domain, "
 	    "policy_id, successful, failed) SELECT id, 'sts', 'p.example', "
 	    "'', 1, 0 FROM reports WHERE organization = 'Bulk'") == 0,
 	    "prune: 2500 more reports");
-	if (report_store_open(&st, file, 0) == -1)
+	if (tlsrpt_store_open(&st, file, 0) == -1)
 		return;
-	CHECK(report_store_prune(st, 2500) == 2501, "prune: 2501 in three "
+	CHECK(tlsrpt_store_prune(st, 2500) == 2501, "prune: 2501 in three "
 	    "batches");
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	CHECK(sql_int(file, "SELECT count(*) FROM reports") == 1 &&
 	    sql_int(file, "SELECT count(*) FROM policies") == 2,
 	    "prune: only the newest report is left, with its policies");
@@ -868,7 +870,7 @@ test_prune(void)
 static int
 fill_fixed(const char *file)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	struct fixture		 x;
 	char			 none[] = "no-policy-found", evil_type[] =
 				    "sts\x1b[2J", helo[] = "mx\r\n250 OK",
@@ -877,14 +879,14 @@ fill_fixed(const char *file)
 				 contact[] = "smtp-tls-reporting@google.com";
 	int			 ok = 1;
 
-	if (report_store_open(&st, file, REPORT_STORE_OPEN_CREATE) == -1)
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1)
 		return 1;
 	/* 2024-03-01, 2024-04-01 and 2024-05-01, 23:59:59Z. */
 	fixture(&x, "Google Inc.", "2024-03-01T00:00:00Z_example.com",
 	    1709337599, "example.com");
 	x.r.contact = contact;
-	ok &= report_store_add(st, &x.r, REPORT_VIA_HTTPS, x.raw, 7,
-	    1709340000) == REPORT_STORE_ADDED;
+	ok &= tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7,
+	    1709340000) == TLSRPT_STORE_ADDED;
 	fixture(&x, "Microsoft Corporation", "133555555555555555+example.org",
 	    1712015999, "example.org");
 	x.p[1].policy_type = none;
@@ -894,18 +896,54 @@ fill_fixed(const char *file)
 	x.p[1].failed = 0;
 	snprintf(x.p[0].policy_id, sizeof(x.p[0].policy_id), "%s",
 	    "a5963b31a082635c6ec668171482b14f");
-	ok &= report_store_add(st, &x.r, REPORT_VIA_MAIL, x.raw, 7,
-	    1712020000) == REPORT_STORE_ADDED;
+	ok &= tlsrpt_store_add(st, &x.r, TLSRPT_VIA_MAIL, x.raw, 7,
+	    1712020000) == TLSRPT_STORE_ADDED;
 	fixture(&x, "Evil\x1b]0;owned\a Org\r\nforged 2024-01-01 line",
 	    "id \"quoted\" \\ \xe2\x80\xae\xff", 1714607999, "example.com");
 	x.p[0].policy_type = evil_type;
 	x.f[0][0].receiving_mx_helo = helo;
 	x.f[0][0].failure_reason_code = reason;
 	x.f[0][0].additional_information = info;
-	ok &= report_store_add(st, &x.r, REPORT_VIA_HTTPS, x.raw, 7,
-	    1714610000) == REPORT_STORE_ADDED;
-	report_store_close(st);
+	ok &= tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7,
+	    1714610000) == TLSRPT_STORE_ADDED;
+	tlsrpt_store_close(st);
 	return ok ? 0 : 1;
+}
+
+/*
+ * A report claiming a real sender's organization and next report-id,
+ * sent first by anyone (HTTPS is not authenticated), must not turn the
+ * real report into a duplicate.
+ */
+static void
+test_forged_id(void)
+{
+	struct tlsrpt_store	*st;
+	struct fixture		 x;
+	char			 file[128];
+
+	path(file, sizeof(file), "forged.db");
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1) {
+		CHECK(0, "forged: open");
+		return;
+	}
+	fixture(&x, "Google Inc.", "2024-04-01T00:00:00Z_a.example",
+	    1712015999, "a.example");
+	x.p[0].successful = 0;
+	tlsrpt_report_digest(&x.r);
+	CHECK(tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7, 1) ==
+	    TLSRPT_STORE_ADDED, "forged: a forger's report stored first");
+	fixture(&x, "Google Inc.", "2024-04-01T00:00:00Z_a.example",
+	    1712015999, "a.example");
+	CHECK(tlsrpt_store_add(st, &x.r, TLSRPT_VIA_HTTPS, x.raw, 7, 2) ==
+	    TLSRPT_STORE_ADDED, "forged: the real report with the same "
+	    "organization and report-id is stored too, not a duplicate");
+	CHECK(tlsrpt_store_add(st, &x.r, TLSRPT_VIA_MAIL, x.raw, 7, 3) ==
+	    TLSRPT_STORE_DUPLICATE, "forged: the real report's retry is a "
+	    "duplicate");
+	CHECK(sql_int(file, "SELECT count(*) FROM reports") == 2,
+	    "forged: two reports stored");
+	tlsrpt_store_close(st);
 }
 
 int
@@ -922,6 +960,7 @@ main(int argc, char *argv[])
 		return unit_done();
 	}
 	test_add_list();
+	test_forged_id();
 	test_hostile();
 	test_files();
 	test_readonly_file();

@@ -6,14 +6,19 @@
  * A sender that got 201 (or an MTA that got exit 0) never sends that
  * report again, so an acknowledged report must survive a crash, a full
  * disk and a neighbour writing at the same moment: WAL with synchronous
- * FULL (the commit is on disk before report_store_add returns), every
+ * FULL (the commit is on disk before tlsrpt_store_add returns), every
  * report one BEGIN IMMEDIATE transaction (whole or not at all, and the
  * write lock taken before anything is read, so two writers never
  * deadlock on a lock upgrade), and the busy timeout below for the
  * moments another process holds that lock.  RFC 8460 §5.5: senders
  * retry for 24 hours, so a report is stored once per (organization,
  * report-id), by the database's UNIQUE constraint, not by a look-up
- * that two processes could both pass.
+ * that two processes could both pass.  The constraint includes the
+ * report's digest: anyone may POST a report, and report-ids are often
+ * predictable (a date and a domain), so a forger who sends a report
+ * under a real sender's name and next id first must not make the real
+ * one a "duplicate"; both are kept, and a retry, the same report
+ * however it is serialised, is still one.
  *
  * The file says what it is: application_id marks it as ours (a file
  * that is some other database is refused, never "migrated"), and
@@ -27,14 +32,14 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "report/report.h"
+#include "tlsrpt/tlsrpt.h"
 
 /* "MTSR": PRAGMA application_id of a mta-sts-report store. */
 #define STORE_APPLICATION_ID	0x4d545352
 /* Rows prune deletes per transaction: writers wait at most one batch. */
 #define STORE_PRUNE_BATCH	1000
 
-struct report_store {
+struct tlsrpt_store {
 	sqlite3		*db;
 	char		*path;
 	sqlite3_stmt	*add_report;
@@ -61,7 +66,8 @@ static const char *const migrations[] = {
 	"  received INTEGER NOT NULL,"
 	"  via TEXT NOT NULL CHECK (via IN ('https', 'mail')),"
 	"  raw BLOB NOT NULL,"
-	"  UNIQUE (organization, report_id));"
+	"  digest TEXT NOT NULL,"
+	"  UNIQUE (organization, report_id, digest));"
 	"CREATE INDEX reports_end ON reports (end, received);"
 	"CREATE TABLE policies ("
 	"  id INTEGER PRIMARY KEY,"
@@ -90,18 +96,12 @@ static const char *const migrations[] = {
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-const char *
-report_via_name(enum report_via via)
-{
-	return via == REPORT_VIA_MAIL ? "mail" : "https";
-}
-
 /*
  * Says what failed (what, then SQLite's reason) for the store and
  * returns what it means for a caller: damaged, or retry later.
  */
-static enum report_store_result
-store_fail(const struct report_store *st, const char *what)
+static enum tlsrpt_store_result
+store_fail(const struct tlsrpt_store *st, const char *what)
 {
 	int	 code = sqlite3_extended_errcode(st->db) & 0xff;
 	int	 sys = sqlite3_system_errno(st->db);
@@ -109,7 +109,7 @@ store_fail(const struct report_store *st, const char *what)
 	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
 		log_warnx("%s: %s: the store is damaged or not a database: %s",
 		    st->path, what, sqlite3_errmsg(st->db));
-		return REPORT_STORE_CORRUPT;
+		return TLSRPT_STORE_CORRUPT;
 	}
 	if (sys != 0 && code != SQLITE_BUSY && code != SQLITE_FULL)
 		log_warnx("%s: %s: %s (%s)", st->path, what,
@@ -117,11 +117,11 @@ store_fail(const struct report_store *st, const char *what)
 	else
 		log_warnx("%s: %s: %s", st->path, what,
 		    sqlite3_errmsg(st->db));
-	return REPORT_STORE_UNAVAILABLE;
+	return TLSRPT_STORE_UNAVAILABLE;
 }
 
 static int
-store_exec(struct report_store *st, const char *sql, const char *what)
+store_exec(struct tlsrpt_store *st, const char *sql, const char *what)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(st, what);
@@ -132,7 +132,7 @@ store_exec(struct report_store *st, const char *sql, const char *what)
 
 /* One integer a pragma or query returns; 0, or -1 after saying why. */
 static int
-store_int(struct report_store *st, const char *sql, long long *out)
+store_int(struct tlsrpt_store *st, const char *sql, long long *out)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc = -1;
@@ -156,14 +156,25 @@ store_int(struct report_store *st, const char *sql, long long *out)
  * store of ours (or cannot be read).
  */
 static int
-store_version(struct report_store *st, long long *version)
+store_version(struct tlsrpt_store *st, long long *version)
 {
 	long long	 app, objects;
+	int		 own, rc;
 
-	if (store_int(st, "PRAGMA application_id", &app) == -1 ||
+	/*
+	 * The three in one read transaction: another process creating the
+	 * store commits all of them at once, and separate reads could see
+	 * its schema without its application_id.
+	 */
+	own = sqlite3_get_autocommit(st->db) &&
+	    store_exec(st, "BEGIN", "cannot read the store") == 0;
+	rc = store_int(st, "PRAGMA application_id", &app) == -1 ||
 	    store_int(st, "PRAGMA user_version", version) == -1 ||
 	    store_int(st, "SELECT count(*) FROM sqlite_schema", &objects) ==
-	    -1)
+	    -1 ? -1 : 0;
+	if (own)
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == -1)
 		return -1;
 	if (app == 0 && *version == 0 && objects == 0)
 		return 0;
@@ -194,7 +205,7 @@ store_version(struct report_store *st, long long *version)
  * it once.  0, or -1 after saying why.
  */
 static int
-store_migrate(struct report_store *st)
+store_migrate(struct tlsrpt_store *st)
 {
 	long long	 version;
 	char		 sql[128];
@@ -230,11 +241,11 @@ fail:
  * against a file crafted to attack it.
  */
 static int
-store_settings(struct report_store *st)
+store_settings(struct tlsrpt_store *st)
 {
 
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, REPORT_STORE_BUSY_MS);
+	sqlite3_busy_timeout(st->db, TLSRPT_STORE_BUSY_MS);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (store_exec(st, "PRAGMA foreign_keys = ON; "
@@ -249,18 +260,29 @@ store_settings(struct report_store *st)
  * in the file, so another program's database is never switched.
  */
 static int
-store_wal(struct report_store *st)
+store_wal(struct tlsrpt_store *st)
 {
 	sqlite3_stmt	*stmt;
 	const char	*mode;
-	int		 rc = -1;
+	int		 rc = -1, step, waited;
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1,
 	    &stmt, NULL) != SQLITE_OK) {
 		store_fail(st, "cannot open the store");
 		return -1;
 	}
-	if (sqlite3_step(stmt) != SQLITE_ROW)
+	/*
+	 * Switching takes the lock without the busy handler: processes
+	 * opening a new store at once wait for each other here, within the
+	 * same bound as a writer does.
+	 */
+	for (waited = 0; (step = sqlite3_step(stmt)) != SQLITE_ROW &&
+	    (step & 0xff) == SQLITE_BUSY && waited < TLSRPT_STORE_BUSY_MS;
+	    waited += 10) {
+		sqlite3_reset(stmt);
+		sqlite3_sleep(10);
+	}
+	if (step != SQLITE_ROW)
 		store_fail(st, "cannot switch the store to WAL");
 	else if ((mode = (const char *)sqlite3_column_text(stmt, 0)) ==
 	    NULL || strcmp(mode, "wal") != 0)
@@ -273,16 +295,16 @@ store_wal(struct report_store *st)
 }
 
 int
-report_store_open(struct report_store **out, const char *path, int flags)
+tlsrpt_store_open(struct tlsrpt_store **out, const char *path, int flags)
 {
-	struct report_store	*st;
+	struct tlsrpt_store	*st;
 	long long		 version;
 	int			 oflags, readonly;
 
 	*out = NULL;
-	readonly = (flags & REPORT_STORE_OPEN_READONLY) != 0;
+	readonly = (flags & TLSRPT_STORE_OPEN_READONLY) != 0;
 	oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
-	    ((flags & REPORT_STORE_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	    ((flags & TLSRPT_STORE_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		log_warn("%s", path);
@@ -310,12 +332,12 @@ report_store_open(struct report_store **out, const char *path, int flags)
 	*out = st;
 	return 0;
 fail:
-	report_store_close(st);
+	tlsrpt_store_close(st);
 	return -1;
 }
 
 void
-report_store_close(struct report_store *st)
+tlsrpt_store_close(struct tlsrpt_store *st)
 {
 	if (st == NULL)
 		return;
@@ -370,7 +392,7 @@ strings_encode(char *const *v, size_t n, char **out)
 }
 
 static int
-store_prepare(struct report_store *st, sqlite3_stmt **stmt, const char *sql)
+store_prepare(struct tlsrpt_store *st, sqlite3_stmt **stmt, const char *sql)
 {
 	if (*stmt != NULL) {
 		sqlite3_reset(*stmt);
@@ -394,8 +416,8 @@ store_step(sqlite3_stmt *stmt)
 }
 
 static int
-add_failure(struct report_store *st, sqlite3_int64 policy,
-    const struct report_failure *f)
+add_failure(struct tlsrpt_store *st, sqlite3_int64 policy,
+    const struct tlsrpt_failure *f)
 {
 	sqlite3_stmt	*s;
 
@@ -419,8 +441,8 @@ add_failure(struct report_store *st, sqlite3_int64 policy,
 
 /* One policy of report rid and its failures; 0, or -1 (see errmsg). */
 static int
-add_policy(struct report_store *st, sqlite3_int64 rid,
-    const struct report_policy *p)
+add_policy(struct tlsrpt_store *st, sqlite3_int64 rid,
+    const struct tlsrpt_policy *p)
 {
 	sqlite3_stmt	*s;
 	sqlite3_int64	 pid;
@@ -466,16 +488,16 @@ out:
  * was stored already, -1 on error.
  */
 static int
-add_report(struct report_store *st, const struct report *r,
-    enum report_via via, const unsigned char *raw, size_t rawlen,
+add_report(struct tlsrpt_store *st, const struct tlsrpt_report *r,
+    enum tlsrpt_via via, const unsigned char *raw, size_t rawlen,
     int64_t received)
 {
 	sqlite3_stmt	*s;
 
 	if (store_prepare(st, &st->add_report, "INSERT INTO reports "
 	    "(organization, report_id, contact, begin, end, received, via, "
-	    "raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON CONFLICT (organization, report_id) DO NOTHING") == -1)
+	    "raw, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (organization, report_id, digest) DO NOTHING") == -1)
 		return -1;
 	s = st->add_report;
 	bind_text(s, 1, r->organization);
@@ -484,20 +506,21 @@ add_report(struct report_store *st, const struct report *r,
 	sqlite3_bind_int64(s, 4, r->begin);
 	sqlite3_bind_int64(s, 5, r->end);
 	sqlite3_bind_int64(s, 6, received);
-	bind_text(s, 7, report_via_name(via));
+	bind_text(s, 7, tlsrpt_via_name(via));
 	sqlite3_bind_blob64(s, 8, raw != NULL ? (const void *)raw : "",
 	    rawlen, SQLITE_STATIC);
+	bind_text(s, 9, r->digest);
 	if (store_step(s) != SQLITE_DONE)
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
-enum report_store_result
-report_store_add(struct report_store *st, const struct report *r,
-    enum report_via via, const unsigned char *raw, size_t rawlen,
+enum tlsrpt_store_result
+tlsrpt_store_add(struct tlsrpt_store *st, const struct tlsrpt_report *r,
+    enum tlsrpt_via via, const unsigned char *raw, size_t rawlen,
     int64_t received)
 {
-	enum report_store_result	 res;
+	enum tlsrpt_store_result	 res;
 	sqlite3_int64			 rid;
 	size_t				 i;
 	int				 isnew;
@@ -516,7 +539,7 @@ report_store_add(struct report_store *st, const struct report *r,
 	/* A duplicate wrote nothing: COMMIT only ends the transaction. */
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	return isnew ? REPORT_STORE_ADDED : REPORT_STORE_DUPLICATE;
+	return isnew ? TLSRPT_STORE_ADDED : TLSRPT_STORE_DUPLICATE;
 fail:
 	res = store_fail(st, "cannot store a report");
 	if (!sqlite3_get_autocommit(st->db))
@@ -572,7 +595,7 @@ column_dup(sqlite3_stmt *s, int i, int *nomem)
 }
 
 static void
-policy_clear(struct report_policy *p)
+policy_clear(struct tlsrpt_policy *p)
 {
 	size_t	 i;
 
@@ -583,7 +606,7 @@ policy_clear(struct report_policy *p)
 		free(p->mx_host[i]);
 	free(p->mx_host);
 	for (i = 0; i < p->nfailures; i++) {
-		struct report_failure *f = &p->failures[i];
+		struct tlsrpt_failure *f = &p->failures[i];
 
 		free(f->result_type);
 		free(f->sending_mta_ip);
@@ -599,10 +622,10 @@ policy_clear(struct report_policy *p)
 
 /* The failures of policy pid into p; 0, or -1 after saying why. */
 static int
-list_failures(struct report_store *st, sqlite3_stmt *s, sqlite3_int64 pid,
-    struct report_policy *p)
+list_failures(struct tlsrpt_store *st, sqlite3_stmt *s, sqlite3_int64 pid,
+    struct tlsrpt_policy *p)
 {
-	struct report_failure	*f;
+	struct tlsrpt_failure	*f;
 	size_t			 cap = 0;
 	int			 rc, nomem = 0;
 
@@ -642,11 +665,11 @@ list_failures(struct report_store *st, sqlite3_stmt *s, sqlite3_int64 pid,
  * SQLite's until the next step.  fn's result, or -1 after saying why.
  */
 static int
-list_row(struct report_store *st, sqlite3_stmt *q, sqlite3_stmt *fq,
-    int (*fn)(const struct report_row *, void *), void *arg)
+list_row(struct tlsrpt_store *st, sqlite3_stmt *q, sqlite3_stmt *fq,
+    int (*fn)(const struct tlsrpt_row *, void *), void *arg)
 {
-	struct report_row	 row;
-	struct report_policy	 p;
+	struct tlsrpt_row	 row;
+	struct tlsrpt_policy	 p;
 	const char		*via, *id;
 	int			 rc = -1;
 
@@ -659,8 +682,8 @@ list_row(struct report_store *st, sqlite3_stmt *q, sqlite3_stmt *fq,
 	row.end = sqlite3_column_int64(q, 4);
 	row.received = sqlite3_column_int64(q, 5);
 	via = (const char *)sqlite3_column_text(q, 6);
-	row.via = via != NULL && strcmp(via, "mail") == 0 ? REPORT_VIA_MAIL :
-	    REPORT_VIA_HTTPS;
+	row.via = via != NULL && strcmp(via, "mail") == 0 ? TLSRPT_VIA_MAIL :
+	    TLSRPT_VIA_HTTPS;
 	p.policy_type = (char *)sqlite3_column_text(q, 8);
 	p.policy_domain = (char *)sqlite3_column_text(q, 9);
 	if ((id = (const char *)sqlite3_column_text(q, 11)) != NULL)
@@ -711,8 +734,8 @@ out:
 }
 
 int
-report_store_list(struct report_store *st, const char *const *domains,
-    size_t n, int (*fn)(const struct report_row *, void *), void *arg)
+tlsrpt_store_list(struct tlsrpt_store *st, const char *const *domains,
+    size_t n, int (*fn)(const struct tlsrpt_row *, void *), void *arg)
 {
 	static const char	 select[] = "SELECT r.organization, "
 	    "r.report_id, r.contact, r.begin, r.end, r.received, r.via, p.id, "
@@ -759,7 +782,7 @@ out:
 }
 
 long
-report_store_prune(struct report_store *st, int64_t before)
+tlsrpt_store_prune(struct tlsrpt_store *st, int64_t before)
 {
 	sqlite3_stmt	*s;
 	long		 total = 0;

@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * report_dkim: is a report message signed by its reporting domain?
+ *
+ * RFC 8460 §5.3: reports sent by mail MUST carry a valid DKIM signature
+ * of the reporting domain, reports without one MUST be ignored, and the
+ * signature MUST NOT use l=.  Which domain reports is what the message
+ * says in TLS-Report-Submitter (§5.3: "the domain name of the Sending
+ * MTA's organization generating the report", the "submitter" of the
+ * subject): a signature counts when its d= is that domain or a parent
+ * of it (a report submitted as "mail.example.com" signed by example.com
+ * is the same organisation; d= may never be a bare top-level label).
+ * The body's organization-name is free text and not compared.
+ *
+ * Two ways, as operators run mail: verify the signatures here with
+ * libopendkim (OpenDKIM's library, in Debian) against DNS, or trust the
+ * Authentication-Results header field (RFC 8601) of the verifier the
+ * local MTA already runs (OpenDKIM, rspamd), named by its authserv-id.
+ *
+ * Verifying ourselves, three things are done around libopendkim.  The
+ * signatures are screened before any key is fetched: one not aligned
+ * with the submitter or with l= is never looked up, and at most
+ * DKIM_SIGNATURES_MAX are, so a message with thousands of signatures
+ * costs no more DNS than one with four.  Keys are fetched by our own
+ * lookup (libresolv, the system resolver, each query within the
+ * timeout), so that a key record whose service types (s=) list
+ * "tlsrpt", as §5.3 says it SHOULD, is accepted: libopendkim alone takes
+ * only "email" and "*" and would reject exactly the keys the RFC asks
+ * for.  And a key that could not be fetched for a reason that may pass
+ * (a timeout, SERVFAIL) makes the answer "try again later", so a DNS
+ * outage here defers mail instead of dropping reports.
+ *
+ * Trusting a header, only the local verifier's counts: the topmost
+ * Authentication-Results field with the configured authserv-id and the
+ * fields of that name right below it.  A sender can write any header it
+ * likes lower down, which is why the local verifier must also remove
+ * incoming fields with its authserv-id (RFC 8601 §5; OpenDKIM and rspamd
+ * do).  A header cannot say whether the signature used l=, so the
+ * message's own DKIM-Signature of that d= (and header.b) is read for it.
+ */
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <resolv.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <opendkim/dkim.h>
+
+#include "report/report.h"
+
+/* The aligned signatures whose keys are fetched, at most. */
+#define DKIM_SIGNATURES_MAX	4
+/* A key record as DNS can carry it (one TXT answer). */
+#define DKIM_KEY_MAX		4096
+/* The longest word of an Authentication-Results field we compare. */
+#define DKIM_WORD_MAX		256
+
+int
+report_dkim_aligned(const char *d, const char *submitter)
+{
+	size_t	 dl = strlen(d), sl = strlen(submitter);
+
+	if (dl == 0 || strchr(d, '.') == NULL || d[0] == '.' ||
+	    d[dl - 1] == '.')
+		return 0;
+	if (dl == sl)
+		return strcasecmp(d, submitter) == 0;
+	return dl < sl && submitter[sl - dl - 1] == '.' &&
+	    strcasecmp(submitter + sl - dl, d) == 0;
+}
+
+static void
+dkim_why(char *why, size_t size, const char *fmt, const char *a,
+    const char *b)
+{
+	char	 ea[LOG_ESCAPE_SIZE(80)], eb[LOG_ESCAPE_SIZE(80)];
+
+	log_escape(ea, sizeof(ea), a != NULL ? a : "", a != NULL ?
+	    strnlen(a, 80) : 0);
+	log_escape(eb, sizeof(eb), b != NULL ? b : "", b != NULL ?
+	    strnlen(b, 80) : 0);
+	snprintf(why, size, fmt, ea, eb);
+}
+
+/*
+ * Verifying with libopendkim.
+ */
+struct dkim_ctx {
+	const char	*submitter;
+	unsigned	 timeout;
+	int		 tempfail;	/* a key lookup may pass later */
+	char		 why[256];	/* the first reason a signature was set aside */
+};
+
+/*
+ * Before any key is fetched: sets aside the signatures that could not
+ * count (not aligned, l=), and all but the first DKIM_SIGNATURES_MAX
+ * that could.
+ */
+static DKIM_CBSTAT
+dkim_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
+{
+	struct dkim_ctx	*ctx = dkim_get_user_context(dkim);
+	const char	*d;
+	int		 i, kept = 0;
+
+	for (i = 0; i < nsigs; i++) {
+		d = (const char *)dkim_sig_getdomain(sigs[i]);
+		if (d == NULL || !report_dkim_aligned(d, ctx->submitter)) {
+			if (ctx->why[0] == '\0')
+				dkim_why(ctx->why, sizeof(ctx->why),
+				    "signed by d=%s, not by the reporting "
+				    "domain %s", d, ctx->submitter);
+			dkim_sig_ignore(sigs[i]);
+		} else if (dkim_sig_gettagvalue(sigs[i], 0,
+		    (u_char *)"l") != NULL) {
+			/* RFC 8460 §5.3: MUST NOT use l= */
+			if (ctx->why[0] == '\0')
+				dkim_why(ctx->why, sizeof(ctx->why),
+				    "the signature of d=%s has l= (RFC 8460 "
+				    "§5.3 forbids it)%s", d, NULL);
+			dkim_sig_ignore(sigs[i]);
+		} else if (kept++ >= DKIM_SIGNATURES_MAX)
+			dkim_sig_ignore(sigs[i]);
+	}
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+/*
+ * The key record's service types (RFC 6376 §3.6.1 s=) rewritten for
+ * libopendkim: a list naming "tlsrpt" (RFC 8460 §5.3) is dropped, which
+ * means "*"; other tags are copied as they are.  key is NUL-terminated
+ * in a buffer of size bytes.
+ */
+static void
+dkim_key_services(char *key, size_t size)
+{
+	char	 out[DKIM_KEY_MAX];
+	char	*tag, *next, *eq, *p;
+	size_t	 o = 0, n;
+	int	 tlsrpt;
+
+	(void)size;
+	for (tag = key; tag != NULL && *tag != '\0'; tag = next) {
+		next = strchr(tag, ';');
+		if (next != NULL)
+			*next++ = '\0';
+		p = tag + strspn(tag, " \t\r\n");
+		eq = strchr(p, '=');
+		tlsrpt = 0;
+		if (eq != NULL && strcspn(p, " \t\r\n=") == 1 && p[0] == 's') {
+			for (p = eq + 1; *p != '\0'; p += n) {
+				p += strspn(p, " \t\r\n:");
+				n = strcspn(p, " \t\r\n:");
+				if (n == 6 && strncasecmp(p, "tlsrpt", 6) == 0)
+					tlsrpt = 1;
+			}
+		}
+		if (tlsrpt)
+			continue;
+		n = strlen(tag);
+		if (o + n + 2 > sizeof(out))
+			break;
+		if (o > 0)
+			out[o++] = ';';
+		memcpy(out + o, tag, n);
+		o += n;
+	}
+	out[o] = '\0';
+	memcpy(key, out, o + 1);
+}
+
+/*
+ * The TXT record at selector._domainkey.d (RFC 6376 §3.6.2), fetched
+ * with the system resolver within the timeout, its strings joined.
+ */
+static DKIM_CBSTAT
+dkim_key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
+{
+	struct dkim_ctx	*ctx = dkim_get_user_context(dkim);
+	struct __res_state res;
+	unsigned char	 answer[NS_MAXMSG > 65536 ? 65536 : NS_MAXMSG];
+	char		 name[NS_MAXDNAME];
+	const char	*d = (const char *)dkim_sig_getdomain(sig);
+	const char	*s = (const char *)dkim_sig_getselector(sig);
+	const unsigned char *rd;
+	ns_msg		 msg;
+	ns_rr		 rr;
+	size_t		 o = 0, n, limit;
+	int		 len, i, count, rc = DKIM_CBSTAT_NOTFOUND;
+
+	if (d == NULL || s == NULL || buflen < 2 || snprintf(name,
+	    sizeof(name), "%s._domainkey.%s", s, d) >= (int)sizeof(name))
+		return DKIM_CBSTAT_NOTFOUND;
+	memset(&res, 0, sizeof(res));
+	if (res_ninit(&res) != 0) {
+		ctx->tempfail = 1;
+		return DKIM_CBSTAT_NOTFOUND;
+	}
+	/* Bounded: each server asked at most twice, ctx->timeout each. */
+	if (res.retrans <= 0 || (unsigned)res.retrans > ctx->timeout)
+		res.retrans = (int)ctx->timeout;
+	if (res.retry <= 0 || res.retry > 2)
+		res.retry = 2;
+	len = res_nquery(&res, name, ns_c_in, ns_t_txt, answer,
+	    sizeof(answer));
+	/*
+	 * Every failure is "no key" to libopendkim (an error or "try
+	 * again" from here would end its work on all the signatures); the
+	 * ones that may pass later are kept in ctx.
+	 */
+	if (len < 0) {
+		if (res.res_h_errno == TRY_AGAIN)
+			ctx->tempfail = 1;
+		goto out;
+	}
+	if (len > (int)sizeof(answer) ||
+	    ns_initparse(answer, len, &msg) < 0)
+		goto out;
+	count = ns_msg_count(msg, ns_s_an);
+	limit = buflen - 1 < DKIM_KEY_MAX - 1 ? buflen - 1 : DKIM_KEY_MAX - 1;
+	for (i = 0; i < count; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
+			goto out;
+		if (ns_rr_type(rr) != ns_t_txt || ns_rr_class(rr) != ns_c_in)
+			continue;
+		rd = ns_rr_rdata(rr);
+		for (n = 0; n < ns_rr_rdlen(rr); n += 1 + rd[n]) {
+			if (n + 1 + rd[n] > ns_rr_rdlen(rr) ||
+			    o + rd[n] > limit)
+				goto out;
+			memcpy(buf + o, rd + n + 1, rd[n]);
+			o += rd[n];
+		}
+		buf[o] = '\0';
+		/* One record: RFC 6376 §3.6.2.2 leaves more to us. */
+		if (memchr(buf, '\0', o) != NULL)
+			goto out;
+		dkim_key_services((char *)buf, buflen);
+		rc = DKIM_CBSTAT_CONTINUE;
+		goto out;
+	}
+out:
+	res_nclose(&res);
+	return rc;
+}
+
+/* What one signature that was looked at says, into why. */
+static void
+dkim_sig_why(DKIM_SIGINFO *sig, char *why, size_t size)
+{
+	const char	*d = (const char *)dkim_sig_getdomain(sig);
+	int		 err = dkim_sig_geterror(sig);
+
+	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PASSED) != 0 &&
+	    dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH)
+		dkim_why(why, size, "the signature of d=%s does not match: "
+		    "the body changed after signing%s", d, NULL);
+	else if (err == DKIM_SIGERROR_OK || err == DKIM_SIGERROR_UNKNOWN)
+		dkim_why(why, size, "the signature of d=%s does not "
+		    "verify%s", d, NULL);
+	else
+		dkim_why(why, size, "the signature of d=%s does not verify: "
+		    "%s", d, dkim_sig_geterrorstr(err));
+}
+
+/* libopendkim set up for one message: our screen, our key lookup. */
+static DKIM_LIB *
+dkim_lib(unsigned timeout)
+{
+	DKIM_LIB	*lib;
+	unsigned int	 flags = DKIM_LIBFLAGS_FIXCRLF;
+	unsigned int	 t = timeout;
+
+	if ((lib = dkim_init(NULL, NULL)) == NULL)
+		return NULL;
+	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
+	    sizeof(flags)) != DKIM_STAT_OK ||
+	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &t,
+	    sizeof(t)) != DKIM_STAT_OK ||
+	    dkim_set_prescreen(lib, dkim_prescreen) != DKIM_STAT_OK ||
+	    dkim_set_key_lookup(lib, dkim_key_lookup) != DKIM_STAT_OK) {
+		dkim_close(lib);
+		return NULL;
+	}
+	return lib;
+}
+
+enum report_dkim_result
+report_dkim_verify(const unsigned char *msg, size_t len,
+    const char *submitter, unsigned timeout, char *why, size_t size)
+{
+	struct dkim_ctx	 ctx;
+	DKIM_LIB	*lib;
+	DKIM		*dkim = NULL;
+	DKIM_SIGINFO	**sigs = NULL;
+	DKIM_STAT	 st;
+	enum report_dkim_result rc = REPORT_DKIM_TEMPFAIL;
+	int		 nsigs = 0, i, looked = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.submitter = submitter;
+	ctx.timeout = timeout > 0 ? timeout : 1;
+	snprintf(why, size, "out of memory");
+	if ((lib = dkim_lib(ctx.timeout)) == NULL)
+		return REPORT_DKIM_TEMPFAIL;
+	dkim = dkim_verify(lib, (const u_char *)"import", NULL, &st);
+	if (dkim == NULL)
+		goto out;
+	dkim_set_user_context(dkim, &ctx);
+	st = dkim_chunk(dkim, (u_char *)msg, len);
+	if (st == DKIM_STAT_OK)
+		st = dkim_chunk(dkim, NULL, 0);
+	if (st == DKIM_STAT_OK)
+		st = dkim_eom(dkim, NULL);
+	if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL ||
+	    st == DKIM_STAT_CBTRYAGAIN) {
+		snprintf(why, size, "%s", dkim_getresultstr(st));
+		goto out;
+	}
+	rc = REPORT_DKIM_FAIL;
+	if (dkim_getsiglist(dkim, &sigs, &nsigs) != DKIM_STAT_OK ||
+	    nsigs == 0) {
+		snprintf(why, size, "no DKIM signature");
+		goto out;
+	}
+	snprintf(why, size, "%s", ctx.why);
+	for (i = 0; i < nsigs; i++) {
+		if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0)
+			continue;
+		if (DKIM_SIG_CHECK(sigs[i])) {
+			rc = REPORT_DKIM_PASS;
+			why[0] = '\0';
+			goto out;
+		}
+		if (!looked++)
+			dkim_sig_why(sigs[i], why, size);
+	}
+	if (ctx.tempfail) {
+		rc = REPORT_DKIM_TEMPFAIL;
+		snprintf(why, size, "DNS did not answer the key query now");
+	}
+	else if (why[0] == '\0')
+		snprintf(why, size, "no valid DKIM signature");
+out:
+	if (dkim != NULL)
+		dkim_free(dkim);
+	dkim_close(lib);
+	return rc;
+}
+
+/*
+ * Reading the message's header fields as they are (RFC 5322 §2.2).
+ */
+struct dkim_field {
+	const char	*name, *value;
+	size_t		 namelen, valuelen;
+};
+
+/*
+ * The header field at *pos, continuation lines included; 0 at the end
+ * of the header block (an empty line, the end, or a line that is not a
+ * field), else 1 with *pos past it.
+ */
+static int
+dkim_next_field(const unsigned char *msg, size_t len, size_t *pos,
+    struct dkim_field *f)
+{
+	size_t	 p = *pos, start = p, colon;
+
+	while (p < len && msg[p] != ':' && msg[p] > ' ' && msg[p] < 0x7f)
+		p++;
+	if (p == start || p >= len || msg[p] != ':')
+		return 0;
+	colon = p;
+	for (;;) {
+		const unsigned char *lf = memchr(msg + p, '\n', len - p);
+
+		p = lf == NULL ? len : (size_t)(lf - msg) + 1;
+		if (p >= len || (msg[p] != ' ' && msg[p] != '\t'))
+			break;
+	}
+	f->name = (const char *)msg + start;
+	f->namelen = colon - start;
+	f->value = (const char *)msg + colon + 1;
+	f->valuelen = p - colon - 1;
+	*pos = p;
+	return 1;
+}
+
+static int
+dkim_field_is(const struct dkim_field *f, const char *name)
+{
+	return f->namelen == strlen(name) &&
+	    strncasecmp(f->name, name, f->namelen) == 0;
+}
+
+/*
+ * An Authentication-Results value as words (RFC 8601 §2.2): quoted
+ * strings unquoted, comments and folding skipped; ';' and '=' alone.
+ */
+enum dkim_tok { TOK_END, TOK_WORD, TOK_SEMI, TOK_EQ };
+struct dkim_lex {
+	const char	*p, *end;
+	char		 word[DKIM_WORD_MAX];
+	size_t		 len;
+	int		 truncated;
+};
+
+static void
+dkim_lex_skip(struct dkim_lex *lx)
+{
+	int	 depth;
+
+	while (lx->p < lx->end) {
+		if (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r' ||
+		    *lx->p == '\n') {
+			lx->p++;
+			continue;
+		}
+		if (*lx->p != '(')
+			return;
+		/* RFC 5322 §3.2.2: comments nest; a backslash quotes. */
+		for (depth = 0; lx->p < lx->end; lx->p++) {
+			if (*lx->p == '\\' && lx->p + 1 < lx->end)
+				lx->p++;
+			else if (*lx->p == '(')
+				depth++;
+			else if (*lx->p == ')' && --depth == 0) {
+				lx->p++;
+				break;
+			}
+		}
+	}
+}
+
+static void
+dkim_lex_put(struct dkim_lex *lx, char c)
+{
+	if (lx->len + 1 < sizeof(lx->word))
+		lx->word[lx->len++] = c;
+	else
+		lx->truncated = 1;
+}
+
+static enum dkim_tok
+dkim_lex_next(struct dkim_lex *lx)
+{
+	lx->len = 0;
+	lx->truncated = 0;
+	dkim_lex_skip(lx);
+	if (lx->p >= lx->end)
+		return TOK_END;
+	if (*lx->p == ';' || *lx->p == '=')
+		return *lx->p++ == ';' ? TOK_SEMI : TOK_EQ;
+	if (*lx->p == '"') {
+		for (lx->p++; lx->p < lx->end && *lx->p != '"'; lx->p++) {
+			if (*lx->p == '\\' && lx->p + 1 < lx->end)
+				lx->p++;
+			if (*lx->p != '\r' && *lx->p != '\n')
+				dkim_lex_put(lx, *lx->p);
+		}
+		if (lx->p < lx->end)
+			lx->p++;
+	} else {
+		while (lx->p < lx->end && strchr(" \t\r\n;=(\"", *lx->p) ==
+		    NULL)
+			dkim_lex_put(lx, *lx->p++);
+	}
+	lx->word[lx->len] = '\0';
+	return TOK_WORD;
+}
+
+/* A word equal to s, case ignored (a truncated word equals nothing). */
+static int
+dkim_lex_is(const struct dkim_lex *lx, const char *s)
+{
+	return !lx->truncated && strcasecmp(lx->word, s) == 0;
+}
+
+/*
+ * One DKIM-Signature value's tags (RFC 6376 §3.2): whether it is of
+ * domain d, whose b= starts with b (if b is not empty), with no l=.
+ */
+static int
+dkim_sig_matches(const char *v, size_t vlen, const char *d, const char *b)
+{
+	char		 tag[DKIM_WORD_MAX], val[DKIM_WORD_MAX];
+	const char	*p = v, *end = v + vlen, *semi, *eq, *q;
+	size_t		 tl, vl, blen = strlen(b);
+	unsigned	 seen = 0;
+	int		 dok = 0, bok = blen == 0, has_l = 0;
+
+	while (p < end) {
+		semi = memchr(p, ';', (size_t)(end - p));
+		if (semi == NULL)
+			semi = end;
+		eq = memchr(p, '=', (size_t)(semi - p));
+		tl = vl = 0;
+		for (q = p; eq != NULL && q < eq; q++)
+			if (!strchr(" \t\r\n", *q) && tl + 1 < sizeof(tag))
+				tag[tl++] = *q;
+		/* Folding and blanks are not part of a value we compare. */
+		for (q = eq != NULL ? eq + 1 : semi; q < semi; q++)
+			if (!strchr(" \t\r\n", *q) && vl + 1 < sizeof(val))
+				val[vl++] = *q;
+		tag[tl] = val[vl] = '\0';
+		p = semi < end ? semi + 1 : end;
+		if (eq == NULL || tl == 0)
+			continue;
+		if (tl == 1 && strchr("dlb", tag[0]) != NULL) {
+			unsigned bit = 1u << (tag[0] - 'a');
+
+			if (seen & bit)
+				return 0;	/* §3.2: no tag twice */
+			seen |= bit;
+		}
+		if (strcmp(tag, "d") == 0)
+			dok = strcasecmp(val, d) == 0;
+		else if (strcmp(tag, "l") == 0)
+			has_l = 1;
+		else if (strcmp(tag, "b") == 0 && blen > 0)
+			bok = vl >= blen && strncmp(val, b, blen) == 0;
+	}
+	return dok && bok && !has_l;
+}
+
+/* Whether the message has a DKIM-Signature that dkim_sig_matches. */
+static int
+dkim_has_signature(const unsigned char *msg, size_t len, const char *d,
+    const char *b)
+{
+	struct dkim_field f;
+	size_t		 pos = 0;
+
+	while (dkim_next_field(msg, len, &pos, &f))
+		if (dkim_field_is(&f, "DKIM-Signature") &&
+		    dkim_sig_matches(f.value, f.valuelen, d, b))
+			return 1;
+	return 0;
+}
+
+/*
+ * One Authentication-Results value of authserv_id: 1 if it holds a
+ * dkim=pass of an aligned header.d backed by such a signature; *mine
+ * says the authserv-id was ours; why gets a pass of the wrong domain.
+ */
+static int
+dkim_authres(const unsigned char *msg, size_t len, const char *v,
+    size_t vlen, const char *authserv_id, const char *submitter, int *mine,
+    char *why, size_t size)
+{
+	struct dkim_lex	 lx;
+	char		 method[DKIM_WORD_MAX], result[DKIM_WORD_MAX];
+	char		 d[DKIM_WORD_MAX], b[DKIM_WORD_MAX], key[DKIM_WORD_MAX];
+	enum dkim_tok	 t;
+
+	memset(&lx, 0, sizeof(lx));
+	lx.p = v;
+	lx.end = v + vlen;
+	*mine = 0;
+	if (dkim_lex_next(&lx) != TOK_WORD || !dkim_lex_is(&lx, authserv_id))
+		return 0;
+	*mine = 1;
+	t = dkim_lex_next(&lx);
+	if (t == TOK_WORD)	/* authres-version */
+		t = dkim_lex_next(&lx);
+	while (t == TOK_SEMI) {
+		/* resinfo: method=result, then ptype.property=value pairs */
+		method[0] = result[0] = d[0] = b[0] = '\0';
+		for (;;) {
+			if ((t = dkim_lex_next(&lx)) != TOK_WORD)
+				break;
+			snprintf(key, sizeof(key), "%s", lx.truncated ? "" :
+			    lx.word);
+			if ((t = dkim_lex_next(&lx)) != TOK_EQ)
+				break;
+			if ((t = dkim_lex_next(&lx)) != TOK_WORD)
+				break;
+			if (method[0] == '\0') {
+				snprintf(method, sizeof(method), "%s", key);
+				snprintf(result, sizeof(result), "%s",
+				    lx.truncated ? "" : lx.word);
+			} else if (strcasecmp(key, "header.d") == 0)
+				snprintf(d, sizeof(d), "%s", lx.truncated ?
+				    "" : lx.word);
+			else if (strcasecmp(key, "header.b") == 0)
+				snprintf(b, sizeof(b), "%s", lx.truncated ?
+				    "" : lx.word);
+		}
+		/* RFC 8601 §2.2: "dkim" or "dkim/1"; results without case */
+		method[strcspn(method, "/")] = '\0';
+		if (strcasecmp(method, "dkim") != 0 ||
+		    strcasecmp(result, "pass") != 0)
+			continue;
+		if (d[0] == '\0' || !report_dkim_aligned(d, submitter)) {
+			dkim_why(why, size, "%s says dkim=pass for d=%s, not "
+			    "for the reporting domain", authserv_id, d);
+			continue;
+		}
+		if (dkim_has_signature(msg, len, d, b))
+			return 1;
+		dkim_why(why, size, "%s says dkim=pass for d=%s, but the "
+		    "message has no such DKIM-Signature without l=",
+		    authserv_id, d);
+	}
+	return 0;
+}
+
+enum report_dkim_result
+report_dkim_trust(const unsigned char *msg, size_t len,
+    const char *authserv_id, const char *submitter, char *why, size_t size)
+{
+	struct dkim_field f;
+	size_t		 pos = 0;
+	int		 mine, block = 0;
+
+	why[0] = '\0';
+	while (dkim_next_field(msg, len, &pos, &f)) {
+		if (!dkim_field_is(&f, "Authentication-Results")) {
+			if (block)
+				break;	/* the local run of fields ended */
+			continue;
+		}
+		if (dkim_authres(msg, len, f.value, f.valuelen, authserv_id,
+		    submitter, &mine, why, size))
+			return REPORT_DKIM_PASS;
+		if (mine)
+			block = 1;
+	}
+	if (why[0] == '\0')
+		dkim_why(why, size, block ? "the Authentication-Results of %s "
+		    "has no dkim=pass%s" : "no Authentication-Results header "
+		    "field of %s%s", authserv_id, NULL);
+	return REPORT_DKIM_FAIL;
+}
