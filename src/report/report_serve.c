@@ -26,9 +26,6 @@
  * once the report is durably stored, 200 if it was already, 503 only
  * when the store cannot take it.  Bad input never gets a 5xx.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <seccomp.h>
@@ -171,17 +168,14 @@ app_root_dir(void)
 static int
 store_open(struct worker_store *ws)
 {
-	int64_t	 now;
-	int	 saved = log_quiet;
+	int64_t	 now = clock_ms();
+	int	 saved = log_quiet, quiet;
 
 	if (ws->st != NULL)
 		return 0;
 	/* Said once a minute at most: a sender may retry every second. */
-	now = clock_ms();
-	if (ws->logged != 0 && now - ws->logged < LOG_EVERY_MS)
-		log_quiet = 1;
-	else
-		ws->logged = now;
+	quiet = ws->logged != 0 && now - ws->logged < LOG_EVERY_MS;
+	log_quiet = saved || quiet;
 	if (tlsrpt_store_open(&ws->st, served.path,
 	    TLSRPT_STORE_OPEN_CREATE) == -1) {
 		ws->st = NULL;
@@ -189,6 +183,8 @@ store_open(struct worker_store *ws)
 			log_warnx("%s: a worker, chrooted into its directory, "
 			    "names it %s; reports are answered 503 until it "
 			    "can open it", served.database, served.path);
+		if (!quiet)
+			ws->logged = now;
 	}
 	log_quiet = saved;
 	return ws->st != NULL ? 0 : -1;
