@@ -81,34 +81,42 @@ ALL_CPPFLAGS	= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
 ALL_CFLAGS	= -std=c11 $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(LDHARDENING) $(LDFLAGS)
 
-# One folder per program over a shared one (HACKING.md): src/common/
-# is what every program links, src/fcgi/ the responder, src/check/ the
-# checker.  A program's sources are its folder's, by wildcard.
+# One folder per program over shared ones (HACKING.md): src/common/
+# is what every program links, src/serve/ the FastCGI server core the
+# responder and the receiver link, src/fcgi/ the responder, src/check/
+# the checker, src/report/ the receiver.  A program's sources are its
+# folders', by wildcard.
 COMMON_SRCS	= $(wildcard src/common/*.c)
+SERVE_SRCS	= $(wildcard src/serve/*.c)
 FCGI_SRCS	= $(wildcard src/fcgi/*.c)
 CHECK_SRCS	= $(wildcard src/check/*.c)
 REPORT_SRCS	= $(wildcard src/report/*.c)
 TLSRPT_SRCS	= $(wildcard src/tlsrpt/*.c)
 COMMON_HEADERS	= src/common/common.h
-FCGI_HEADERS	= $(COMMON_HEADERS) src/fcgi/fcgi.h
+SERVE_HEADERS	= $(COMMON_HEADERS) src/serve/serve.h
+FCGI_HEADERS	= $(SERVE_HEADERS) src/fcgi/fcgi.h
 CHECK_HEADERS	= $(COMMON_HEADERS) src/check/check.h
 TLSRPT_HEADERS	= $(COMMON_HEADERS) src/tlsrpt/tlsrpt.h
-REPORT_HEADERS	= $(TLSRPT_HEADERS) src/report/report.h
-OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(FCGI_SRCS))
+REPORT_HEADERS	= $(SERVE_HEADERS) $(TLSRPT_HEADERS) src/report/report.h
+OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(SERVE_SRCS) \
+		  $(FCGI_SRCS))
 CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(CHECK_SRCS))
-REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(TLSRPT_SRCS) \
+REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(SERVE_SRCS) \
+		  $(TLSRPT_SRCS) \
 		  $(REPORT_SRCS))
 
 # The pure subsets (no libfcgi, inih, libcurl or OpenSSL; libmd for
 # policy ids), linked into the unit tests and fuzzers as they are.
 COMMON_PURE_SRCS = $(filter-out src/common/conf.c,$(COMMON_SRCS))
-FCGI_PURE_SRCS	= src/fcgi/route.c src/fcgi/wire.c src/fcgi/image.c
+SERVE_PURE_SRCS	= src/serve/wire.c src/serve/image.c
+FCGI_PURE_SRCS	= src/fcgi/route.c $(SERVE_PURE_SRCS)
 CHECK_PURE_SRCS	= src/check/check_record.c src/check/check_policy.c \
 		  src/check/check_dane.c \
 		  src/check/check_mx.c src/check/check_result.c
 CORE_SRCS	= $(COMMON_PURE_SRCS) $(FCGI_PURE_SRCS)
 CORE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CORE_SRCS))
 COMMON_PURE_OBJS = $(patsubst src/%.c,$(O)/%.o,$(COMMON_PURE_SRCS))
+COMMON_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS))
 CHECK_PURE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CHECK_PURE_SRCS))
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
@@ -154,6 +162,10 @@ $(O)/common/%.o: src/common/%.c $(COMMON_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) -c -o $@ $<
 
+$(O)/serve/%.o: src/serve/%.c $(SERVE_HEADERS) $(O)/.build-flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) -c -o $@ $<
+
 $(O)/fcgi/%.o: src/fcgi/%.c $(FCGI_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) -c -o $@ $<
@@ -184,15 +196,25 @@ $(O)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h \
 
 # Who may connect: listen.c's peer list, with no socket opened.
 $(O)/tests/unit/test_listen: tests/unit/test_listen.c tests/unit/unit.h \
-    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/fcgi/listen.o
+    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/serve/listen.o
 	@mkdir -p $(dir $@)
-	$(UNIT_LINK) $(CORE_OBJS) $(O)/fcgi/listen.o $(MD_LINK)
+	$(UNIT_LINK) $(CORE_OBJS) $(O)/serve/listen.o $(MD_LINK)
+
+# The options both servers take, and the loader's memfds: serve.c and
+# loader.c link the whole core.
+SERVE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(SERVE_SRCS))
+$(O)/tests/unit/test_serve $(O)/tests/unit/test_loader: \
+    $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
+    $(SERVE_HEADERS) $(COMMON_OBJS) $(SERVE_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(COMMON_OBJS) $(SERVE_OBJS) $(INIH_LIBS) $(MD_LINK) \
+	    $(SECCOMP_LIBS)
 
 # The seccomp filter, applied for real in forked children.
 $(O)/tests/unit/test_sandbox: tests/unit/test_sandbox.c tests/unit/unit.h \
-    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/fcgi/sandbox.o $(O)/fcgi/fdpass.o
+    $(FCGI_HEADERS) $(CORE_OBJS) $(O)/serve/sandbox.o $(O)/serve/fdpass.o
 	@mkdir -p $(dir $@)
-	$(UNIT_LINK) $(CORE_OBJS) $(O)/fcgi/sandbox.o $(O)/fcgi/fdpass.o \
+	$(UNIT_LINK) $(CORE_OBJS) $(O)/serve/sandbox.o $(O)/serve/fdpass.o \
 	    $(MD_LINK) $(SECCOMP_LIBS)
 
 CHECK_UNIT_BINS	= $(filter $(O)/tests/unit/test_check%,$(UNIT_BINS))

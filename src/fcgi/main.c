@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +14,6 @@
 #include <unistd.h>
 
 #include "fcgi/fcgi.h"
-
-#ifndef SERVE_USER
-#define SERVE_USER	"www-data"
-#endif
-#define WORKERS_MAX	256
 
 enum mode {
 	MODE_SERVE,
@@ -46,16 +40,7 @@ usage(int status)
 	    "  -c file     config file, or a directory of *.ini files "
 	    "(default\n"
 	    "              $MTA_STS_FCGI_CONFIG, else %s)\n"
-	    "  -s address  listen on unix:/path, /path, host:port, "
-	    "[ipv6]:port or :port\n"
-	    "  -m mode     mode of the -s unix socket (default 0660)\n"
-	    "  -o owner    owner[:group] of the -s unix socket "
-	    "(default: the -u "
-	    "user)\n"
-	    "  -u user     serve as user[:group] when started as root "
-	    "(default %s)\n"
-	    "  -w workers  worker processes "
-	    "(default: one per CPU, at least 2)\n"
+	    SERVE_USAGE
 	    "  -t          check the config and exit\n"
 	    "  -T          check the config and print every policy as served\n"
 	    "  -d          print the DNS records of the domains named, or of "
@@ -67,7 +52,7 @@ usage(int status)
 	    "Without -t, -T or -d: serve FastCGI on the socket given by -s, "
 	    "systemd or fd 0,\n"
 	    "or answer one CGI request from the environment.\n",
-	    PROGNAME, CONF_DEFAULT, SERVE_USER);
+	    PROGNAME, CONF_DEFAULT);
 	exit(status);
 }
 
@@ -238,16 +223,10 @@ out:
 struct options {
 	enum mode		 mode;
 	const char		*file;
-	const char		*address;	/* -s */
-	const char		*sockmode;	/* -m */
-	const char		*owner;		/* -o */
-	const char		*user;		/* -u */
-	const char		*nworkers;	/* -w */
+	struct serve_opts	 serve;		/* -s, -m, -o, -u, -w */
 	char			**domains;	/* after -d or -U */
 	int			 ndomains;
 	int			 cgi_request;	/* the environment holds one */
-	struct listen_opts	 lo;		/* -m, -o */
-	unsigned		 workers;
 };
 
 /* Says what is wrong with the command line, then the usage; exits 2. */
@@ -280,7 +259,9 @@ options_parse(struct options *o, int argc, char *argv[])
 	int	 ch;
 
 	opterr = 0;	/* getopt would name argv[0], a path */
-	while ((ch = getopt(argc, argv, ":c:dhm:o:s:tTu:UVw:")) != -1) {
+	while ((ch = getopt(argc, argv, ":c:dhtTUV" SERVE_GETOPT)) != -1) {
+		if (serve_option(&o->serve, ch, optarg))
+			continue;
 		switch (ch) {
 		case 'c':
 			o->file = optarg;
@@ -290,23 +271,11 @@ options_parse(struct options *o, int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
-		case 'm':
-			o->sockmode = optarg;
-			break;
-		case 'o':
-			o->owner = optarg;
-			break;
-		case 's':
-			o->address = optarg;
-			break;
 		case 't':
 			options_mode(o, MODE_TEST);
 			break;
 		case 'T':
 			options_mode(o, MODE_DUMP);
-			break;
-		case 'u':
-			o->user = optarg;
 			break;
 		case 'U':
 			options_mode(o, MODE_UPDATE);
@@ -314,9 +283,6 @@ options_parse(struct options *o, int argc, char *argv[])
 		case 'V':
 			printf("%s %s\n", PROGNAME, VERSION);
 			exit(0);
-		case 'w':
-			o->nworkers = optarg;
-			break;
 		case ':':
 			usage_error("option -%c needs an argument", optopt);
 		default:
@@ -334,36 +300,17 @@ options_parse(struct options *o, int argc, char *argv[])
 static void
 options_check(struct options *o)
 {
-	long long	 n;
+	char	 why[256];
 
 	if (o->ndomains > 0 && o->mode != MODE_DNS && o->mode != MODE_UPDATE)
 		usage_error("unexpected argument \"%s\" (domains go after -d "
 		    "or -U)",
 		    o->domains[0]);
-	if ((o->address != NULL || o->user != NULL || o->owner != NULL ||
-	    o->sockmode != NULL || o->nworkers != NULL) &&
-	    o->mode != MODE_SERVE)
+	if (serve_given(&o->serve) && o->mode != MODE_SERVE)
 		usage_error("-s, -m, -o, -u and -w are for serving; -t, -T, -d "
 		    "and -U only read the config");
-	if ((o->owner != NULL || o->sockmode != NULL) && (o->address == NULL ||
-	    (strncmp(o->address, "unix:", 5) != 0 && o->address[0] != '/')))
-		usage_error("-m and -o apply to a unix socket of our own "
-		    "(-s unix:/path)");
-	o->lo.mode = 0660;
-	if (o->sockmode != NULL) {
-		if (num_parse(o->sockmode, 8, 0, 0777, &n) == -1)
-			usage_error("-m %s: want an octal mode such as 0660",
-			    o->sockmode);
-		o->lo.mode = (mode_t)n;
-	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	o->workers = n < 2 ? 2 : n > 16 ? 16 : (unsigned)n;
-	if (o->nworkers != NULL) {
-		if (num_parse(o->nworkers, 10, 1, WORKERS_MAX, &n) == -1)
-			usage_error("-w %s: want a number of workers from 1 "
-			    "to %d", o->nworkers, WORKERS_MAX);
-		o->workers = (unsigned)n;
-	}
+	if (serve_check(&o->serve, why, sizeof(why)) == -1)
+		usage_error("%s", why);
 }
 
 /*
@@ -425,12 +372,12 @@ cgi_image(const struct table *t, struct image *img, unsigned char **buf)
 }
 
 /*
- * One plain CGI request.  Config warnings would go to the web server's
- * error log once per policy fetch: only errors are reported here (-t
- * shows the warnings).
+ * One plain CGI request for file.  Config warnings would go to the web
+ * server's error log once per policy fetch: only errors are reported
+ * here (-t shows the warnings).
  */
 static int
-serve_cgi(const struct options *o)
+serve_cgi(const char *file)
 {
 	struct conf	 conf;
 	struct image	 img;
@@ -439,8 +386,8 @@ serve_cgi(const struct options *o)
 	int		 status;
 
 	log_errors_only = 1;
-	if ((errors = conf_load(&conf, o->file)) != 0) {
-		verdict(o->file, errors);
+	if ((errors = conf_load(&conf, file)) != 0) {
+		verdict(file, errors);
 		/* The client gets a proper 500, not a broken response. */
 		return cgi_serve(NULL);
 	}
@@ -451,69 +398,47 @@ serve_cgi(const struct options *o)
 	return status;
 }
 
-/*
- * FastCGI (or one CGI request): the config is read before our own
- * socket is bound, so a bad config never leaves a socket behind.
- * Without -s, finding the mode has no side effects.
- */
+/* A worker's channel to libfcgi (channel.c) is its state. */
 static int
-serve(struct options *o)
+app_start(void **ctx)
 {
-	struct conf	 conf;
-	struct listener	 l;
-	struct priv	 priv;
-	sigset_t	 set, old;
-	size_t		 size;
-	long		 errors;
-	int		 image, status = 1;
-
-	if (o->address == NULL && listen_open(&l, NULL, &o->lo) == -1)
-		return 1;
-	if (o->address == NULL && l.kind == LISTEN_CGI) {
-		if (o->cgi_request)
-			return serve_cgi(o);
-		fprintf(stderr, "%s: no FastCGI socket on fd 0 and no CGI "
-		    "request in the environment: use -s address, or run "
-		    "under a web server or process manager (-h for help)\n",
-		    PROGNAME);
-		return 1;
-	}
-	/*
-	 * A reload or a stop signal during the first load waits for its
-	 * end, then takes effect; none kills us in the middle of it.
-	 */
-	supervisor_signals(&set, &old);
-	if ((errors = conf_load(&conf, o->file)) != 0) {
-		verdict(o->file, errors);
-		return 1;
-	}
-	/* Workers serve the image; nobody keeps the table after this. */
-	image = loader_image(&conf.table);
-	size = image_size(&conf.table);
-	conf_free(&conf);
-	/* The table's pages go back now, or every worker would share them. */
-	malloc_trim(0);
-	if (image == -1)
-		return 1;
-	/* Who serves, and who owns our socket (the server's user). */
-	if (priv_init(&priv, o->user) == -1 || (o->owner != NULL &&
-	    priv_parse(o->owner, &o->lo.uid, &o->lo.gid, "-o") == -1))
-		goto out;
-	o->lo.chown = o->owner != NULL || priv.drop;
-	if (o->owner == NULL) {
-		o->lo.uid = priv.uid;
-		o->lo.gid = priv.gid;
-	}
-	if (o->address != NULL && listen_open(&l, o->address, &o->lo) == -1)
-		goto out;
-	/* It closes the image. */
-	status = supervisor_run(&l, image, size, o->file, &priv, o->workers);
-	listen_close(&l);
-	return status;
-out:
-	close(image);
-	return status;
+	return (*ctx = channel_new()) != NULL ? 0 : -1;
 }
+
+static void
+app_end(void *ctx)
+{
+	channel_free(ctx);
+}
+
+static long
+app_serve(void *ctx, const struct serve_image *img,
+    const struct wire_parser *wp, unsigned char *out, size_t size)
+{
+	return channel_serve(ctx, &img->table, wp, out, size);
+}
+
+static const char *
+app_status(int status, int head, size_t *len)
+{
+	struct route_response	 res;
+
+	route_status(&res, status, head);
+	*len = res.len;
+	return res.bytes;
+}
+
+/* The responder: policies from the table's image, no body, libfcgi. */
+static const struct serve_app	 responder = {
+	.name = PROGNAME,
+	.cgi = serve_cgi,
+	.init = channel_init,
+	.shutdown = channel_shutdown,
+	.worker_start = app_start,
+	.worker_end = app_end,
+	.serve = app_serve,
+	.status = app_status,
+};
 
 /*
  * Opens /dev/null on whichever of fds 0, 1 and 2 is closed, before
@@ -560,5 +485,6 @@ main(int argc, char *argv[])
 	o.cgi_request = getenv("GATEWAY_INTERFACE") != NULL ||
 	    getenv("REQUEST_METHOD") != NULL;
 	options_check(&o);
-	return o.mode == MODE_SERVE ? serve(&o) : report_config(&o);
+	return o.mode == MODE_SERVE ? serve_run(&responder, &o.serve, o.file,
+	    o.cgi_request) : report_config(&o);
 }

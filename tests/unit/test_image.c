@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * image.c: an image serves exactly what its table serves, for every
- * name; and image_open refuses every truncated or out-of-bounds image
+ * name, and has a [domain] section exactly where its table has one
+ * (image_domain, the receiver's question); and image_open refuses every truncated or out-of-bounds image
  * (the layout is restated here from image.c's comment, not taken from
  * its code, so that a wrong offset there cannot hide itself).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 #include "unit.h"
 
 #define HEADER_LEN	28
@@ -63,7 +64,10 @@ image_of(const struct table *t, struct image *img, size_t *size)
 	return buf;
 }
 
-/* Does the image answer name as the table does, byte for byte? */
+/*
+ * Does the image answer name as the table does, byte for byte, and know
+ * its [domain] section exactly when the table does?
+ */
 static int
 same(const struct table *t, const struct image *img, const char *name,
     size_t len)
@@ -71,6 +75,8 @@ same(const struct table *t, const struct image *img, const char *name,
 	const struct policy	*want = table_lookup(t, name, len);
 	struct image_policy	 got;
 
+	if (image_domain(img, name, len) != (table_find(t, name, len) != NULL))
+		return 0;
 	if (image_lookup(img, name, len, &got) == -1)
 		return want == NULL;
 	return want != NULL && got.response_len == want->response_len &&

@@ -6,7 +6,7 @@
  */
 #include <arpa/inet.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 #include "unit.h"
 
 /* Fills ss with addr (IPv4 or IPv6 text); its length. */

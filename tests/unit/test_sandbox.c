@@ -3,7 +3,7 @@
  * The worker's seccomp filter, for real: each row forks a child that
  * applies the very filter a worker installs (sandbox_filter) and then
  * makes one system call.  What serving needs must work; anything else
- * must kill the child with SIGSYS.
+ * must kill the child with SIGSYS, unless the program added it.
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -11,12 +11,13 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 #include "unit.h"
 
 static void
@@ -159,7 +160,20 @@ call_memfd(void)
 	memfd_create("x", 0);
 }
 
-/* Returns the child's status after the filter and one call. */
+static void
+call_unlink(void)
+{
+	unlink("/nonexistent/mta-sts-test");
+}
+
+/* A program's own calls (serve_app syscalls), as the receiver adds. */
+static const int	 extra[] = { SCMP_SYS(unlink) };
+static int		 with_extra;
+
+/*
+ * Returns the child's status after the filter (with extra if with_extra)
+ * and one call.
+ */
 static int
 run(void (*call)(void))
 {
@@ -169,7 +183,8 @@ run(void (*call)(void))
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		if (sandbox_filter() != 0)
+		if (sandbox_filter(with_extra ? extra : NULL, with_extra ?
+		    sizeof(extra) / sizeof(extra[0]) : 0) != 0)
 			_exit(10);
 		call();
 		_exit(0);
@@ -202,12 +217,17 @@ main(void)
 		{ "fstatat(AT_FDCWD, path, AT_EMPTY_PATH)",
 		    call_fstatat_empty_cwd, 0 },
 		{ "memfd_create", call_memfd, 0 },
+		{ "unlink", call_unlink, 0 },
+		{ "unlink, added by the program", call_unlink, 1 },
+		{ "open, not added by the program", call_open, 0 },
 	};
 	size_t	 i;
 	int	 st;
 
 	CHECK(reload_prepare() == 0, "a sealed memfd on its way to a worker");
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		/* The last two rows: with the program's extra calls. */
+		with_extra = i + 2 >= sizeof(rows) / sizeof(rows[0]);
 		st = run(rows[i].call);
 		if (rows[i].allowed)
 			CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,

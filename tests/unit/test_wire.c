@@ -4,12 +4,14 @@
  * what each byte sequence becomes (events, in order), that framing never
  * changes it (every input also fed one byte at a time and in every chunk
  * size), the canonical request libfcgi reads, and the replies we frame
- * ourselves.  The audit's findings are rows of the table.
+ * ourselves.  The audit's findings are rows of the table.  Then what the
+ * receiver reads from the parser itself: a kept body within its own
+ * limit, and the parameters.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 #include "unit.h"
 
 #define V	WIRE_VERSION
@@ -596,6 +598,184 @@ test_replies(void)
 	    "\0\0\0\0\x03\0\0\0", 16, "END_REQUEST with FCGI_UNKNOWN_ROLE");
 }
 
+/*
+ * Feeds the stream in chunks of chunk bytes with a limit of max body
+ * bytes, kept if keep; the events as run() writes them, and for each
+ * request the body it kept, as "[body]", into got.
+ */
+static void
+run_kept(size_t chunk, size_t max, int keep, char *got, size_t size)
+{
+	static const char	 letter[] = "-RMFALBX";
+	struct wire_parser	 wp;
+	enum wire_event		 ev;
+	const unsigned char	*body;
+	size_t			 at = 0, end, used, n = 0, len;
+
+	wire_init(&wp);
+	wire_limit(&wp, max, keep);
+	got[0] = '\0';
+	while (at < blen) {
+		end = chunk == 0 || at + chunk > blen ? blen : at + chunk;
+		while (at < end) {
+			ev = wire_feed(&wp, buf + at, end - at, &used);
+			at += used;
+			if (ev == WIRE_MORE)
+				continue;
+			n += (size_t)snprintf(got + n, size - n, "%c",
+			    letter[ev]);
+			if (ev == WIRE_GOT_REQUEST) {
+				body = wire_body(&wp, &len);
+				n += (size_t)snprintf(got + n, size - n,
+				    "[%.*s]", (int)len, body != NULL ?
+				    (const char *)body : "");
+			}
+			if (ev >= WIRE_BAD_HEAD || n >= size)
+				goto out;
+		}
+	}
+out:
+	wire_free(&wp);
+}
+
+/* A request whose body is the records given, then STDIN's end. */
+static void
+body_request(int id, const char *const *parts, size_t nparts, int pad)
+{
+	size_t	 i;
+
+	begin(id, WIRE_RESPONDER, 1);
+	rec(V, WIRE_PARAMS, id, pairs, PAIRS_LEN, 0);
+	rec(V, WIRE_PARAMS, id, NULL, 0, 0);
+	for (i = 0; i < nparts; i++)
+		rec(V, WIRE_STDIN, id, parts[i], strlen(parts[i]), pad);
+	rec(V, WIRE_STDIN, id, NULL, 0, 0);
+}
+
+/* The receiver's bodies: kept whole within its limit, 413 past it. */
+static void
+test_body(void)
+{
+	static const char *const one[] = { "{\"a\":1}" };
+	static const char *const three[] = { "abc", "de", "fg" };
+	static const char *const ten[] = { "0123456789" };
+	static const char *const eleven[] = { "01234", "567890" };
+	static const char *const foreign_after[] = { "xy" };
+	static const struct {
+		const char		*what;
+		const char *const	*parts;
+		size_t			 nparts;
+		int			 pad;
+		size_t			 max;
+		int			 keep;
+		int			 twice;	/* the request pipelined again */
+		const char		*want;
+	} rows[] = {
+		{ "a body kept", one, 1, 0, 10, 1, 0, "R[{\"a\":1}]" },
+		{ "a body in padded records, kept joined", three, 3, 5, 10,
+		    1, 0, "R[abcdefg]" },
+		{ "exactly the limit", ten, 1, 0, 10, 1, 0,
+		    "R[0123456789]" },
+		{ "one byte over the limit: 413, nothing served", eleven, 2,
+		    0, 10, 1, 0, "B" },
+		{ "over the limit, not kept: 413 as well", eleven, 2, 0, 10,
+		    0, 0, "B" },
+		{ "not kept: counted only", ten, 1, 0, 10, 0, 0, "R[]" },
+		{ "no body", NULL, 0, 0, 10, 1, 0, "R[]" },
+		{ "pipelined: each request has its own body", three, 3, 0,
+		    10, 1, 1, "R[abcdefg]R[abcdefg]" },
+		{ "limit 0 is WIRE_BODY_MAX", ten, 1, 0, 0, 1, 0,
+		    "R[0123456789]" },
+		{ "a foreign STDIN is not kept (but counted whole)",
+		    foreign_after, 1, 0, 12, 1, 0, "R[xy]" },
+		{ "a foreign STDIN counts whole against the limit",
+		    foreign_after, 1, 0, 11, 1, 0, "B" },
+	};
+	char	 got[256], again[256];
+	size_t	 i, chunk, bad;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		blen = 0;
+		body_request(1, rows[i].parts, rows[i].nparts, rows[i].pad);
+		if (rows[i].twice)
+			body_request(2, rows[i].parts, rows[i].nparts,
+			    rows[i].pad);
+		if (rows[i].parts == foreign_after) {
+			/* Request 1 again, with request 9's STDIN inside. */
+			blen = 0;
+			begin(1, WIRE_RESPONDER, 1);
+			rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+			rec(V, WIRE_STDIN, 9, "zz", 2, 0);
+			rec(V, WIRE_STDIN, 1, "xy", 2, 0);
+			rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		}
+		run_kept(0, rows[i].max, rows[i].keep, got, sizeof(got));
+		CHECK(strcmp(got, rows[i].want) == 0, "%s: \"%s\", want "
+		    "\"%s\"", rows[i].what, got, rows[i].want);
+		for (bad = 0, chunk = 1; chunk < blen && chunk <= 64;
+		    chunk++) {
+			run_kept(chunk, rows[i].max, rows[i].keep, again,
+			    sizeof(again));
+			if (strcmp(again, got) != 0)
+				bad = chunk;
+		}
+		CHECK(bad == 0, "%s: the same in every framing (differs in "
+		    "chunks of %zu)", rows[i].what, bad);
+	}
+}
+
+/* wire_param: the first pair of that name, in the request just parsed. */
+static void
+test_param(void)
+{
+	static const struct {
+		const char	*what;
+		const char	*pairs;
+		size_t		 len;
+		const char	*name;
+		const char	*want;		/* NULL: none */
+	} rows[] = {
+		{ "a parameter", "\x0c\x10" "CONTENT_TYPE"
+		    "application/json", 30, "CONTENT_TYPE",
+		    "application/json" },
+		{ "the first of two", "\x01\x01" "A" "1" "\x01\x01" "A" "2",
+		    8, "A", "1" },
+		{ "an empty value", "\x01\x00" "A", 3, "A", "" },
+		{ "absent", "\x01\x01" "A" "1", 4, "B", NULL },
+		{ "a longer name is not it", "\x02\x01" "AB" "1", 5, "A",
+		    NULL },
+		{ "a shorter name is not it", "\x01\x01" "A" "1", 4, "AB",
+		    NULL },
+		{ "4-byte lengths", "\x80\x00\x00\x01\x80\x00\x00\x02"
+		    "A" "xy", 11, "A", "xy" },
+		{ "no pairs", "", 0, "A", NULL },
+		{ "after an empty pair", "\0\0" "\x01\x01" "A" "1", 6, "A",
+		    "1" },
+	};
+	struct wire_parser	 wp;
+	const char		*v;
+	char			 ev[8];
+	size_t			 i, n, len;
+	int			 ok;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		request_pairs(rows[i].pairs, rows[i].len, rows[i].len / 2);
+		run(0, ev, sizeof(ev), &wp, NULL, &n);
+		v = wire_param(&wp, rows[i].name, &len);
+		ok = strcmp(ev, "R") == 0 && (rows[i].want == NULL ?
+		    v == NULL && len == 0 : v != NULL &&
+		    len == strlen(rows[i].want) &&
+		    memcmp(v, rows[i].want, len) == 0);
+		CHECK(ok, "wire_param %s: %s=\"%.*s\" (%s)", rows[i].what,
+		    rows[i].name, v != NULL ? (int)len : 6,
+		    v != NULL ? v : "(none)", ev);
+		wire_free(&wp);
+	}
+	wire_init(&wp);
+	CHECK(wire_param(&wp, "A", &len) == NULL && len == 0,
+	    "wire_param of a fresh parser: none");
+}
+
 int
 main(void)
 {
@@ -607,5 +787,7 @@ main(void)
 	test_method();
 	test_management();
 	test_replies();
+	test_body();
+	test_param();
 	return unit_done();
 }

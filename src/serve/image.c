@@ -26,7 +26,7 @@
  */
 #include <string.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 #define IMAGE_VERSION	1
 #define HEADER_LEN	28
@@ -261,6 +261,14 @@ find(const struct image *img, const char *name, size_t len, uint32_t *policy)
 		}
 	}
 	return -1;
+}
+
+int
+image_domain(const struct image *img, const char *name, size_t len)
+{
+	uint32_t	 i;
+
+	return len > 0 && img->nslots > 0 && find(img, name, len, &i) == 0;
 }
 
 int

@@ -12,11 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
-
-#ifndef SERVE_USER
-#define SERVE_USER	"www-data"
-#endif
+#include "serve/serve.h"
 
 /* Parses "user[:group]" into uid and gid; 0 or -1 (reported). */
 int

@@ -7,10 +7,13 @@
  *   - started as root, a worker chroots to an empty directory before it
  *     drops privileges: it reads no file after start.  The directory is
  *     made by the supervisor and removed at once, held only by a
- *     descriptor, so it stays empty and nothing is left behind;
+ *     descriptor, so it stays empty and nothing is left behind.  A
+ *     program with files of its own (mta-sts-report's database) names
+ *     their directory instead (serve_app root_dir), and sees no other;
  *   - then, with no_new_privs, a seccomp filter allows only the system
- *     calls serving needs (sandbox_filter); any other kills the worker
- *     with SIGSYS, and the supervisor logs that like any other death.
+ *     calls serving needs (sandbox_filter), and those the program adds
+ *     (serve_app syscalls); any other kills the worker with SIGSYS, and
+ *     the supervisor logs that like any other death.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -24,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 /*
  * Serving: epoll, accept, socket I/O, closing; the channel to libfcgi is
@@ -136,7 +139,7 @@ allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
 }
 
 int
-sandbox_filter(void)
+sandbox_filter(const int *extra, size_t nextra)
 {
 	struct scmp_arg_cmp	 no_exec = {
 		2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0
@@ -168,6 +171,7 @@ sandbox_filter(void)
 		return -1;
 	}
 	if (allow_all(ctx, allowed, sizeof(allowed) / sizeof(allowed[0])) ||
+	    allow_all(ctx, extra, nextra) ||
 	    /* Memory, never code: nothing executable is ever mapped. */
 	    seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap),
 	    1, &no_exec) != 0 ||

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 #define SYSTEMD_FD	3	/* SD_LISTEN_FDS_START */
 #define BACKLOG		SOMAXCONN

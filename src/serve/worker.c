@@ -7,14 +7,13 @@
  * consumes whatever a peer sends into the connection's parser (wire.c),
  * so the kernel's buffers never decide whether a request fits, and a
  * pipelined request is simply the next one.  A whole, checked request is
- * then rendered canonically and written to a private socketpair, where
- * libfcgi reads it, builds the environment, and frames the response the
- * router chose; the worker reads those records back and writes them to
- * the peer without blocking, buffering for a slow reader.  So libfcgi
- * never parses a byte a peer chose, never reads or closes a peer's
- * socket, and can block only on its own channel (channel.c), whose
- * reads and writes are bounded and which nothing outside this process
- * can fill or starve.
+ * then answered by the program (struct serve_app's serve: the
+ * responder's goes through libfcgi over a private socketpair, channel.c;
+ * the receiver's reads the parser's request itself), and the worker
+ * writes the records it returns to the peer without blocking, buffering
+ * for a slow reader.  So nothing but the parser ever reads a byte a peer
+ * chose off its socket, and nothing but the worker reads, writes or
+ * closes a peer's socket.
  *
  * Every connection is in one state, each with its deadline: reading a
  * request (READ_MS from its first byte), writing (WRITE_MS in all from
@@ -31,13 +30,13 @@
  * the supervisor's and ignored here.  They stay blocked outside
  * epoll_pwait, so none is lost between a check and a wait.
  *
- * Policies are served from an image (image.c) mapped read-only from a
+ * Requests are answered from an image (loader.c) mapped read-only from a
  * sealed memfd.  At a reload the supervisor sends a new one over this
  * worker's socket; it is checked, mapped and switched to between two
  * events, so never in the middle of a request, and the old one is
  * unmapped at once: an answer's bytes are copied out of the image (into
- * libfcgi's buffer, then the connection's) before serve() returns, so
- * nothing refers to it any more.  The new generation is then acked.
+ * the response buffer, then the connection's) before serve() returns,
+ * so nothing refers to it any more.  The new generation is then acked.
  * Only EOF on that socket means the supervisor is gone; anything else
  * unexpected there is logged and ignored.
  */
@@ -56,7 +55,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 #define READ_MS		5000	/* a whole request, from its first byte */
 #define WRITE_MS	5000	/* output waiting, until none is left */
@@ -110,9 +109,9 @@ struct conn_list {
 };
 
 struct worker {
-	const struct image	*image;
+	const struct serve_app	*app;
 	const struct listener	*l;
-	struct image		 current;	/* mapped; image points here */
+	struct serve_image	 current;	/* mapped */
 	int			 epfd;
 	int			 parent_fd;	/* the supervisor's socket */
 	struct conn		*conns;
@@ -128,7 +127,8 @@ struct worker {
 	int64_t			 accept_logged;	/* rate-limits the message */
 	unsigned		 nworkers;
 	unsigned		 total_conns;	/* FCGI_MAX_CONNS */
-	struct channel		*chan;		/* to libfcgi (channel.c) */
+	size_t			 body_max;	/* under the current image */
+	void			*ctx;		/* the app's (worker_start) */
 	unsigned char		 input[65536];
 	unsigned char		 response[2 * 65536];
 };
@@ -311,16 +311,15 @@ out_flush(struct worker *w, struct conn *c)
 	return watch_out(w, c, 0);
 }
 
-/* Our own reply: a canned status for the request being read. */
+/* Our own reply: the app's canned status for the request being read. */
 static int
 reply_status(struct worker *w, struct conn *c, unsigned id, int status)
 {
-	struct route_response	 res;
-	size_t			 n;
+	const char	*bytes;
+	size_t		 len, n;
 
-	route_status(&res, status, c->wp.pairs.head);
-	n = wire_response(id, res.bytes, res.len, w->response,
-	    sizeof(w->response));
+	bytes = w->app->status(status, c->wp.pairs.head, &len);
+	n = wire_response(id, bytes, len, w->response, sizeof(w->response));
 	return out_queue(w, c, w->response, n);
 }
 
@@ -342,8 +341,8 @@ serve(struct worker *w, struct conn *c)
 	}
 	if (!wp->keep_conn)
 		c->end = END_CLOSE;
-	if ((r = channel_serve(w->chan, w->image, wp, w->response,
-	    sizeof(w->response))) == -1)
+	if ((r = w->app->serve(w->ctx, &w->current, wp, w->response,
+	    sizeof(w->response))) <= 0)
 		return reply_status(w, c, wp->request_id, 500);
 	return out_queue(w, c, w->response, (size_t)r);
 }
@@ -375,6 +374,7 @@ conn_input(struct worker *w, struct conn *c, const unsigned char *p,
 	size_t		 at = 0, used, n;
 	int		 rc = 0;
 
+	wire_limit(&c->wp, w->body_max, w->app->keep_body);
 	while (at < len && rc == 0 && !out_pending(c) && c->end == END_NONE) {
 		switch (wire_feed(&c->wp, p + at, len - at, &used)) {
 		case WIRE_MORE:
@@ -810,21 +810,30 @@ worker_slots(void)
 	return n < WORKER_CONNS_MAX ? n : WORKER_CONNS_MAX;
 }
 
+/* The largest body a request may have under the current image. */
+static size_t
+body_max(const struct worker *w)
+{
+	return w->app->body_max != NULL ? w->app->body_max(&w->current) :
+	    WIRE_BODY_MAX;
+}
+
 /* Serves from the image in fd from now on, and acks its generation. */
 static void
 image_switch(struct worker *w, int fd, const struct worker_image *wi)
 {
-	struct image	 img;
+	struct serve_image	 img;
 
-	if (loader_check(fd, (size_t)wi->size, &img) == -1) {
+	if (loader_check(w->app, fd, (size_t)wi->size, &img) == -1) {
 		log_warnx("generation %llu refused; still serving the "
 		    "previous one", (unsigned long long)wi->generation);
 		close(fd);
 		return;
 	}
 	close(fd);
-	munmap((void *)w->current.base, w->current.len);
+	loader_unmap(&w->current);
 	w->current = img;
+	w->body_max = body_max(w);
 	if (send(w->parent_fd, &wi->generation, sizeof(wi->generation),
 	    MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
 		log_warn("ack to the supervisor");
@@ -898,7 +907,8 @@ worker_setup(struct worker *w, sigset_t *wait)
 	if (w->parent_fd >= 0 &&
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->parent_fd, &ev) == -1)
 		return -1;
-	if ((w->chan = channel_new()) == NULL)
+	if (w->app->worker_start != NULL && w->app->worker_start(&w->ctx) ==
+	    -1)
 		return -1;
 	/* Our own descriptors are open: the rest are the slots'. */
 	w->max_conns = worker_slots();
@@ -907,7 +917,7 @@ worker_setup(struct worker *w, sigset_t *wait)
 	w->total_conns = w->nworkers * (unsigned)w->max_conns;
 	listen_watch(w, 1);
 	/* Everything from here on is serving (sandbox.c). */
-	return sandbox_filter();
+	return sandbox_filter(w->app->syscalls, w->app->nsyscalls);
 }
 
 /* Takes the events epoll_pwait returned. */
@@ -963,8 +973,8 @@ loop_once(struct worker *w, const sigset_t *wait)
 }
 
 int
-worker_run(const struct listener *l, int image, size_t size, int parent_fd,
-    unsigned nworkers)
+worker_run(const struct serve_app *app, const struct listener *l, int image,
+    size_t size, int parent_fd, unsigned nworkers)
 {
 	struct worker	*w;
 	sigset_t	 wait;
@@ -979,12 +989,13 @@ worker_run(const struct listener *l, int image, size_t size, int parent_fd,
 		log_warn("worker");
 		return 1;
 	}
-	if (loader_check(image, size, &w->current) == -1) {
+	w->app = app;
+	if (loader_check(app, image, size, &w->current) == -1) {
 		free(w);
 		return 1;
 	}
 	close(image);
-	w->image = &w->current;
+	w->body_max = body_max(w);
 	w->l = l;
 	w->parent_fd = parent_fd;
 	w->nworkers = nworkers;
@@ -1002,12 +1013,14 @@ worker_run(const struct listener *l, int image, size_t size, int parent_fd,
 		while (w->lists[i].head != NULL)
 			conn_drop(w, w->lists[i].head);
 out:
-	channel_free(w->chan);
+	if (app->worker_end != NULL)
+		app->worker_end(w->ctx);
 	if (w->epfd != -1)
 		close(w->epfd);
-	munmap((void *)w->current.base, w->current.len);
+	loader_unmap(&w->current);
 	free(w->conns);
 	free(w);
-	channel_shutdown();
+	if (app->shutdown != NULL)
+		app->shutdown();
 	return rc;
 }

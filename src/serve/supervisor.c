@@ -5,9 +5,9 @@
  * that dies at once, reloads by handing a new image to the running
  * workers, and stops them all.
  *
- * A worker that crashes (libfcgi can be made to abort) costs the
- * connections it held, nothing more: the others keep accepting and the
- * dead one is replaced.  A worker that keeps dying right after it starts
+ * A worker that crashes (the responder's libfcgi can be made to abort)
+ * costs the connections it held, nothing more: the others keep accepting
+ * and the dead one is replaced.  A worker that keeps dying right after it starts
  * is restarted with a growing delay, so a crash loop never spins.
  *
  * A reload never blocks this loop: SIGHUP forks a loader (loader.c),
@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 #define FAST_DEATH_MS	1000	/* dying this soon after start is a loop */
 #define RESTART_MIN_MS	100
@@ -57,6 +57,7 @@ struct slot {
 };
 
 struct supervisor {
+	const struct serve_app	*app;
 	struct listener		*l;
 	const char		*file;
 	const struct priv	*priv;
@@ -71,7 +72,7 @@ struct supervisor {
 	struct loader		 loader;
 	int			 hup_pending;	/* SIGHUP during a load */
 	int			 sigfd;
-	int			 empty_dir;	/* workers' chroot, or -1 */
+	int			 root_dir;	/* workers' chroot, or -1 */
 	pid_t			 self;
 	int			 stopping;
 };
@@ -97,7 +98,7 @@ child(struct supervisor *s, int sock)
 	/* The socket's directory is the supervisor's to clean up. */
 	if (s->l->unix_dir != -1)
 		close(s->l->unix_dir);
-	if (s->empty_dir != -1 && sandbox_chroot(s->empty_dir) == -1)
+	if (s->root_dir != -1 && sandbox_chroot(s->root_dir) == -1)
 		_exit(1);
 	if (priv_drop(s->priv) == -1)
 		_exit(1);
@@ -105,7 +106,8 @@ child(struct supervisor *s, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != s->self)
 		_exit(0);	/* the supervisor died before we got here */
-	_exit(worker_run(s->l, s->image, s->image_size, sock, s->nworkers));
+	_exit(worker_run(s->app, s->l, s->image, s->image_size, sock,
+	    s->nworkers));
 }
 
 static void
@@ -290,16 +292,16 @@ send_image(struct supervisor *s, struct slot *sl)
 static void
 install(struct supervisor *s, int fd, const struct loader_done *done)
 {
-	struct image	 img;
-	size_t		 i;
+	struct serve_image	 img;
+	size_t			 i;
 
-	if (loader_check(fd, done->size, &img) == -1) {
+	if (loader_check(s->app, fd, done->size, &img) == -1) {
 		log_warnx("%s: reload failed; still serving the previous "
 		    "configuration", s->file);
 		close(fd);
 		return;
 	}
-	munmap((void *)img.base, img.len);
+	loader_unmap(&img);
 	close(s->image);
 	s->image = fd;
 	s->image_size = done->size;
@@ -322,7 +324,7 @@ reload(struct supervisor *s)
 		return;
 	}
 	s->hup_pending = 0;
-	if (loader_start(&s->loader, s->file) == -1)
+	if (loader_start(&s->loader, s->app, s->file) == -1)
 		log_warnx("%s: reload failed; still serving the previous "
 		    "configuration", s->file);
 }
@@ -540,23 +542,28 @@ supervisor_signals(sigset_t *set, sigset_t *old)
 static int
 prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 {
-	if (channel_init() == -1)
+	if (s->app->init != NULL && s->app->init() == -1)
 		return -1;
 	supervisor_signals(set, old);
 	if ((s->sigfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		log_warn("signalfd");
 		return -1;
 	}
-	/* Started as root, workers read no file after start. */
-	if (s->priv->drop && (s->empty_dir = sandbox_prepare()) == -1)
+	/*
+	 * Started as root, workers read no file after start but what the
+	 * program's own directory holds, if it has one.
+	 */
+	if (s->priv->drop && (s->root_dir = s->app->root_dir != NULL ?
+	    s->app->root_dir() : sandbox_prepare()) == -1)
 		return -1;
 	/* Workers accept on a non-blocking socket (see worker.c). */
 	return listen_nonblock(s->l);
 }
 
 int
-supervisor_run(struct listener *l, int image, size_t image_size,
-    const char *file, const struct priv *priv, unsigned nworkers)
+supervisor_run(const struct serve_app *app, struct listener *l, int image,
+    size_t image_size, const char *file, const struct priv *priv,
+    unsigned nworkers)
 {
 	struct supervisor	 s;
 	sigset_t		 set, old;
@@ -565,6 +572,7 @@ supervisor_run(struct listener *l, int image, size_t image_size,
 	int			 rc = 0;
 
 	memset(&s, 0, sizeof(s));
+	s.app = app;
 	s.l = l;
 	s.image = image;
 	s.image_size = image_size;
@@ -572,7 +580,7 @@ supervisor_run(struct listener *l, int image, size_t image_size,
 	s.priv = priv;
 	s.nworkers = nworkers;
 	s.self = getpid();
-	s.empty_dir = -1;
+	s.root_dir = -1;
 	s.sigfd = -1;
 	s.loader.fd = -1;
 	s.slots = calloc(nworkers, sizeof(*s.slots));
@@ -611,10 +619,11 @@ out:
 		close(s.loader.fd);
 	if (s.sigfd != -1)
 		close(s.sigfd);
-	if (s.empty_dir != -1)
-		close(s.empty_dir);
+	if (s.root_dir != -1)
+		close(s.root_dir);
 	close(s.image);
-	channel_shutdown();
+	if (app->shutdown != NULL)
+		app->shutdown();
 	free(s.slots);
 	free(s.pfd);
 	return rc;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 union fdpass_cmsg {
 	struct cmsghdr	 h;

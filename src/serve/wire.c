@@ -14,15 +14,19 @@
  * resynchronisation after foreign records and whose Malloc assertion
  * on huge pair lengths are what a hostile peer aims at.
  *
+ * A program that wants the body (mta-sts-report) has it kept too, up to
+ * its own limit (wire_limit), and reads the request from here
+ * (wire_param, wire_body) instead of through libfcgi.
+ *
  * Management records are answered here (libfcgi smashes its stack on a
- * GET_VALUES naming four variables).  No I/O; the only allocation is the
- * parser's buffer for our PARAMS.
+ * GET_VALUES naming four variables).  No I/O; the only allocations are
+ * the parser's buffers for our PARAMS and a kept body.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 #define HEADER_LEN	WIRE_HEADER_LEN
 #define RECORD_MAX	65535		/* content bytes in one record */
@@ -67,6 +71,31 @@ pair_length(const unsigned char **p)
 	*p = q + 4;
 	return (unsigned long)(q[0] & 0x7f) << 24 | (unsigned long)q[1] << 16 |
 	    (unsigned long)q[2] << 8 | q[3];
+}
+
+/*
+ * Reads the lengths of the whole pair at *p, before end, and moves *p to
+ * its name; 0, or -1 if they are cut short or name bytes past end.
+ */
+static int
+pair_next(const unsigned char **p, const unsigned char *end,
+    unsigned long *nlen, unsigned long *vlen)
+{
+	const unsigned char	*q = *p;
+	size_t			 n;
+
+	if (end - q < 2 || ((*q & 0x80) && end - q < 5))
+		return -1;
+	n = (*q & 0x80) ? 4 : 1;
+	if ((q[n] & 0x80) && (size_t)(end - q) < n + 4)
+		return -1;
+	*nlen = pair_length(&q);
+	*vlen = pair_length(&q);
+	if (*nlen > (unsigned long)(end - q) ||
+	    *vlen > (unsigned long)(end - q) - *nlen)
+		return -1;
+	*p = q;
+	return 0;
 }
 
 /*
@@ -169,7 +198,15 @@ void
 wire_free(struct wire_parser *wp)
 {
 	free(wp->buf);
+	free(wp->kept);
 	wire_init(wp);
+}
+
+void
+wire_limit(struct wire_parser *wp, size_t max, int keep_body)
+{
+	wp->body_max = max;
+	wp->keep_body = keep_body;
 }
 
 /* Forgets the last request, keeping a small buffer for the next. */
@@ -181,7 +218,12 @@ next_request(struct wire_parser *wp)
 		wp->buf = NULL;
 		wp->cap = 0;
 	}
-	wp->len = 0;
+	if (wp->kept_cap > BUF_KEEP) {
+		free(wp->kept);
+		wp->kept = NULL;
+		wp->kept_cap = 0;
+	}
+	wp->len = wp->kept_len = 0;
 	wp->phase = PHASE_BEGIN;
 	wp->head = wp->stream = wp->body = 0;
 	wp->over = 0;
@@ -262,7 +304,8 @@ record_begin(struct wire_parser *wp)
 			wp->body += content;
 		else
 			wp->body += HEADER_LEN + content + h[6];
-		if (wp->body > WIRE_BODY_MAX)
+		if (wp->body > (wp->body_max > 0 ? wp->body_max :
+		    WIRE_BODY_MAX))
 			return fail(wp, WIRE_BODY_TOO_LARGE);
 	}
 	/*
@@ -293,8 +336,14 @@ record_content(struct wire_parser *wp, const unsigned char *p, size_t n)
 		if (!wp->over && keep(wp, p, n) == -1)
 			return fail(wp, WIRE_INVALID);
 		break;
+	case REC_STDIN:
+		/* Within the limit: record_begin counted it. */
+		if (wp->keep_body && buf_append(&wp->kept, &wp->kept_len,
+		    &wp->kept_cap, 4096, p, n) == -1)
+			return fail(wp, WIRE_INVALID);
+		break;
 	default:
-		break;		/* STDIN and skipped records: counted only */
+		break;		/* skipped records: counted only */
 	}
 	return WIRE_MORE;
 }
@@ -389,6 +438,32 @@ wire_feed(struct wire_parser *wp, const unsigned char *p, size_t n,
 	    ev == WIRE_GOT_FOREIGN_BEGIN || ev == WIRE_GOT_ABORT)
 		wp->done = 1;
 	return ev;
+}
+
+const char *
+wire_param(const struct wire_parser *wp, const char *name, size_t *len)
+{
+	const unsigned char	*p = wp->buf, *end;
+	unsigned long		 nlen, vlen;
+	size_t			 want = strlen(name);
+
+	*len = 0;
+	if (p == NULL)
+		return NULL;
+	for (end = p + wp->len; pair_next(&p, end, &nlen, &vlen) == 0;
+	    p += nlen + vlen)
+		if (nlen == want && memcmp(p, name, want) == 0) {
+			*len = vlen;
+			return (const char *)p + nlen;
+		}
+	return NULL;
+}
+
+const unsigned char *
+wire_body(const struct wire_parser *wp, size_t *len)
+{
+	*len = wp->kept_len;
+	return wp->kept_len > 0 ? wp->kept : NULL;
 }
 
 int
@@ -513,7 +588,7 @@ wire_management(const struct wire_parser *wp, unsigned max_conns,
 	static const char *const names[] = {
 		"FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS",
 	};
-	const unsigned char	*p, *end, *q;
+	const unsigned char	*p, *end;
 	unsigned char		*w;
 	unsigned long		 nlen, vlen;
 	char			 value[16];
@@ -532,17 +607,7 @@ wire_management(const struct wire_parser *wp, unsigned max_conns,
 	p = wp->len > 0 ? wp->buf : out;	/* an empty record: no pairs */
 	end = p + wp->len;
 	/* A malformed pair ends the list: we answer what came before. */
-	for (;;) {
-		if (end - p < 2 || ((*p & 0x80) && end - p < 5))
-			break;
-		q = p + ((*p & 0x80) ? 4 : 1);
-		if ((*q & 0x80) && end - q < 4)
-			break;
-		nlen = pair_length(&p);
-		vlen = pair_length(&p);
-		if (nlen > (unsigned long)(end - p) ||
-		    vlen > (unsigned long)(end - p) - nlen)
-			break;
+	while (pair_next(&p, end, &nlen, &vlen) == 0) {
 		for (i = 0; i < 3; i++) {
 			if (seen[i] || nlen != strlen(names[i]) ||
 			    memcmp(p, names[i], nlen) != 0)

@@ -11,6 +11,10 @@
  * read-only: the workers share its pages, and a reload needs no new
  * worker process and closes no connection.
  *
+ * The memfd holds two parts behind a header of their two lengths: the
+ * table's image, then the program's own part (struct serve_app), such
+ * as mta-sts-report's limits; each is checked by its owner's code.
+ *
  * A load that fails says why (file:line, as at start) and sends nothing:
  * the supervisor then changes nothing.
  */
@@ -22,28 +26,39 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/fcgi.h"
+#include "serve/serve.h"
 
 #define SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
-int
-loader_image(const struct table *t)
-{
-	size_t	 size;
-	void	*p;
-	int	 fd;
+/* The header: the table image's length, then the program part's. */
+#define PARTS_LEN	16
 
-	if ((size = image_size(t)) == 0) {
+int
+loader_image(const struct serve_app *app, const struct conf *conf,
+    size_t *sizep)
+{
+	char		 name[64];
+	unsigned char	*p;
+	uint64_t	 lens[2];
+	size_t		 size;
+	int		 fd;
+
+	lens[0] = image_size(&conf->table);
+	lens[1] = app->image_size != NULL ? app->image_size(conf) : 0;
+	if (lens[0] == 0 || lens[1] > IMAGE_MAX) {
 		log_warnx("the configuration is too large to serve: its "
 		    "image would exceed %zu bytes", IMAGE_MAX);
 		return -1;
 	}
-	if ((fd = memfd_create("mta-sts-fcgi image",
-	    MFD_ALLOW_SEALING | MFD_CLOEXEC)) == -1) {
+	size = PARTS_LEN + (size_t)lens[0] + (size_t)lens[1];
+	snprintf(name, sizeof(name), "%s image", app->name);
+	if ((fd = memfd_create(name, MFD_ALLOW_SEALING | MFD_CLOEXEC)) ==
+	    -1) {
 		log_warn("memfd_create");
 		return -1;
 	}
@@ -53,7 +68,11 @@ loader_image(const struct table *t)
 		close(fd);
 		return -1;
 	}
-	image_write(t, p, size);
+	memcpy(p, lens, sizeof(lens));
+	image_write(&conf->table, p + PARTS_LEN, (size_t)lens[0]);
+	if (lens[1] > 0)
+		app->image_write(conf, p + PARTS_LEN + lens[0],
+		    (size_t)lens[1]);
 	/* F_SEAL_WRITE needs every writable mapping gone. */
 	munmap(p, size);
 	if (fcntl(fd, F_ADD_SEALS, SEALS) == -1) {
@@ -61,17 +80,39 @@ loader_image(const struct table *t)
 		close(fd);
 		return -1;
 	}
+	*sizep = size;
 	return fd;
 }
 
+/* Opens the two parts of size bytes at p into si; 0 or -1. */
+static int
+open_parts(const struct serve_app *app, const unsigned char *p, size_t size,
+    struct serve_image *si)
+{
+	uint64_t	 lens[2];
+
+	memcpy(lens, p, sizeof(lens));
+	if (lens[0] > size - PARTS_LEN ||
+	    lens[1] != size - PARTS_LEN - lens[0] ||
+	    image_open(&si->table, p + PARTS_LEN, (size_t)lens[0]) == -1)
+		return -1;
+	si->part = p + PARTS_LEN + lens[0];
+	si->part_len = (size_t)lens[1];
+	if (app->image_check != NULL)
+		return app->image_check(si->part, si->part_len);
+	return si->part_len == 0 ? 0 : -1;
+}
+
 int
-loader_check(int fd, size_t size, struct image *img)
+loader_check(const struct serve_app *app, int fd, size_t size,
+    struct serve_image *si)
 {
 	struct stat	 st;
 	void		*p;
 
 	if (fstat(fd, &st) == -1 || st.st_size < 0 ||
-	    (size_t)st.st_size != size || size == 0 || size > IMAGE_MAX ||
+	    (size_t)st.st_size != size || size < PARTS_LEN ||
+	    size > PARTS_LEN + 2 * (size_t)IMAGE_MAX ||
 	    (fcntl(fd, F_GET_SEALS) & SEALS) != SEALS) {
 		log_warnx("image: not a sealed image of %zu bytes", size);
 		return -1;
@@ -81,12 +122,24 @@ loader_check(int fd, size_t size, struct image *img)
 		log_warn("image: mmap");
 		return -1;
 	}
-	if (image_open(img, p, size) == -1) {
+	memset(si, 0, sizeof(*si));
+	if (open_parts(app, p, size, si) == -1) {
 		log_warnx("image: refused by image_open");
 		munmap(p, size);
+		memset(si, 0, sizeof(*si));
 		return -1;
 	}
+	si->map = p;
+	si->map_len = size;
 	return 0;
+}
+
+void
+loader_unmap(struct serve_image *si)
+{
+	if (si->map != NULL)
+		munmap(si->map, si->map_len);
+	memset(si, 0, sizeof(*si));
 }
 
 /* Sends what the loader made: the counts, and the image's descriptor. */
@@ -103,14 +156,15 @@ send_image(int sock, const struct loader_done *done, int fd)
 
 /* The loader child: loads file, sends the image on sock, exits. */
 static void __attribute__((noreturn))
-loader_child(int sock, const char *file, pid_t parent)
+loader_child(int sock, const struct serve_app *app, const char *file,
+    pid_t parent)
 {
 	struct loader_done	 done;
 	struct conf		 conf;
 	sigset_t		 none;
 	static const int	 stops[] = { SUPERVISOR_STOP_SIGNALS };
 	long			 errors;
-	size_t			 i;
+	size_t			 i, size;
 	int			 fd;
 
 	/*
@@ -152,17 +206,17 @@ loader_child(int sock, const char *file, pid_t parent)
 	done.npolicies = conf.table.npolicies;
 	done.ndomains = conf.table.ndomains;
 	done.has_default = conf.table.default_policy >= 0;
-	if ((fd = loader_image(&conf.table)) == -1) {
+	if ((fd = loader_image(app, &conf, &size)) == -1) {
 		log_warnx("%s: reload failed; still serving the previous "
 		    "configuration", file);
 		_exit(1);
 	}
-	done.size = image_size(&conf.table);
+	done.size = size;
 	_exit(send_image(3, &done, fd) == 0 ? 0 : 1);
 }
 
 int
-loader_start(struct loader *ld, const char *file)
+loader_start(struct loader *ld, const struct serve_app *app, const char *file)
 {
 	pid_t	 parent = getpid();
 	int	 sv[2];
@@ -180,7 +234,7 @@ loader_start(struct loader *ld, const char *file)
 	}
 	if (ld->pid == 0) {
 		close(sv[0]);
-		loader_child(sv[1], file, parent);
+		loader_child(sv[1], app, file, parent);
 	}
 	close(sv[1]);
 	ld->fd = sv[0];

@@ -1,0 +1,365 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# mta-sts-report over HTTPS for real: nginx with TLS, configured from
+# contrib/nginx/mta-sts-report.conf with only addresses and paths
+# substituted, in front of the receiver (and of the responder, for the
+# policy in the same server), started as root so that its workers drop
+# to www-data and chroot into the store's directory.  Reports POSTed
+# with curl, plain and gzip: the exact status and body of 201, 200 for a
+# duplicate, 405, 415, 413 (over body_max, and a gzip bomb), 400
+# (truncated gzip, bad JSON, wrong types), 403 (a domain not served, and
+# one served only by [policy] without a [domain] section), 503 while the
+# store cannot take a report (a directory the workers may not write,
+# another process's lock held past the busy timeout, a full disk) and
+# 201 once it can; a reload that serves a new
+# domain; the store read back with `list` and `list -j`.  Then under
+# load, with a parallel client (tests/tools/report-post.py): SIGHUPs
+# during a stream lose nothing, a worker SIGKILLed in a burst loses no
+# report that got 201, and 10,000 reports posted at once are each stored
+# exactly once.  The store is a tmpfs in a mount namespace of the
+# suite's own, so that it can be filled and vanishes with it.
+[ -n "${REPORT_HTTPS_NS:-}" ] ||
+    exec env REPORT_HTTPS_NS=1 unshare --mount --propagation private \
+    bash "$0" "$@"
+. tests/lib/suite.sh
+. tests/lib/world.sh	# ca_new, cert; nginx_main_conf
+REPORT=${REPORT:-$TOP/${O:-build}/mta-sts-report}
+POST=$TOP/tests/tools/report-post.py
+FIX=$TOP/tests/report/fixtures
+
+for c in nginx curl openssl jq unshare; do
+	command -v $c >/dev/null || { notok "$c is not installed"; exit 1; }
+done
+need "$BIN" "$REPORT"
+
+port=$(free_port)
+host=mta-sts.example.com
+url=https://$host:$port/tlsrpt
+store=$SCRATCH/store
+db=$store/reports.db
+conf=$SCRATCH/mta-sts.ini
+chmod 0711 "$SCRATCH"
+
+# --- the world: a CA, nginx, the responder and the receiver ---
+ca_new t && cert web t "mta-sts.example.com mta-sts.example.org" ||
+    { notok "certificates"; exit 1; }
+mkdir -p "$store" "$SCRATCH/nginx/tmp"
+# Detached before suite.sh's cleanup removes $SCRATCH.
+trap 'umount -l "$store" 2>/dev/null; cleanup' EXIT
+mount -t tmpfs -o size=128m,mode=0555 tmpfs "$store" ||
+    { notok "a tmpfs for the store"; exit 1; }
+chown www-data "$store"
+
+# example.com has its own policy; example.net is served by [policy]
+# through an empty [domain] section; example.org by [policy] alone.
+write_conf() {	# write_conf [EXTRA_SECTION]
+	cat >"$conf.tmp" <<EOC
+[policy]
+mode = testing
+mx = *.example.com
+max_age = 86400
+
+[domain example.com]
+mode = testing
+mx = *.example.com
+max_age = 86400
+tlsrpt = https://mta-sts.example.com/tlsrpt
+
+[domain example.net]
+
+${1:-}
+[reports]
+database = $db
+EOC
+	mv "$conf.tmp" "$conf"
+}
+write_conf
+
+v6="s|listen \[::\]:443 ssl;|listen [::1]:$port ssl;|"
+grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null ||
+    v6="/listen \[::\]:443 ssl;/d"
+sed -e "s|listen 443 ssl;|listen 127.0.0.1:$port ssl;|" -e "$v6" \
+    -e "s|/etc/letsencrypt/live/mta-sts.example.com/fullchain.pem|$SCRATCH/web.crt|" \
+    -e "s|/etc/letsencrypt/live/mta-sts.example.com/privkey.pem|$SCRATCH/web.key|" \
+    -e "s|unix:/run/mta-sts-fcgi/mta-sts-fcgi.sock|unix:$SCRATCH/fcgi.sock|" \
+    -e "s|unix:/run/mta-sts-report/mta-sts-report.sock|unix:$SCRATCH/report.sock|" \
+    -e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
+    contrib/nginx/mta-sts-report.conf >"$SCRATCH/nginx/servers.conf"
+nginx_main_conf "$SCRATCH/nginx" 1024 "$SCRATCH/nginx/servers.conf"
+
+start fcgi "$BIN" -c "$conf" -s "unix:$SCRATCH/fcgi.sock" -w 1
+start report "$REPORT" -c "$conf" -s "unix:$SCRATCH/report.sock" -w 2
+sup=$LAST_PID
+start nginx nginx -c "$SCRATCH/nginx/nginx.conf"
+if ! wait_for test -S "$SCRATCH/report.sock" ||
+    ! wait_for test -S "$SCRATCH/fcgi.sock" ||
+    ! wait_for curl -s --cacert "$SCRATCH/ca-t/ca.crt" \
+    --resolve "$host:$port:127.0.0.1" "https://$host:$port/"; then
+	notok "the world started"
+	tail -5 "$SCRATCH"/*.err | sed 's/^/#   /'
+	exit 1
+fi
+ok "nginx with TLS, the responder and the receiver started"
+
+# The systemd units as shipped, with only the paths of this build.
+if command -v systemd-analyze >/dev/null; then
+	mkdir -p "$SCRATCH/units"
+	sed -e "s|/usr/local/sbin/mta-sts-report|$REPORT|g" \
+	    -e "s|/usr/local/etc/mta-sts-fcgi.ini|$conf|g" \
+	    contrib/systemd/mta-sts-report.service \
+	    >"$SCRATCH/units/mta-sts-report.service"
+	cp contrib/systemd/mta-sts-report.socket "$SCRATCH/units/"
+	check_eq "systemd-analyze verify: the units" "" \
+	    "$(systemd-analyze verify --man=no \
+	    "$SCRATCH/units/mta-sts-report.service" \
+	    "$SCRATCH/units/mta-sts-report.socket" 2>&1)"
+fi
+
+# --- one request at a time ---
+
+# send NAME WANT_STATUS WANT_BODY [curl args...]: one request to the
+# receiver through nginx; the exact status line and body.
+send() {
+	local name=$1 status=$2 body=$3
+	shift 3
+	curl -sS --http1.1 --max-time 30 --cacert "$SCRATCH/ca-t/ca.crt" \
+	    --resolve "$host:$port:127.0.0.1" -H "Expect:" -D "$SCRATCH/h" \
+	    -o "$SCRATCH/b" "$@" "$url" 2>"$SCRATCH/curl.err"
+	tr -d '\r' <"$SCRATCH/h" >"$SCRATCH/headers"
+	check_eq "$name: status" "HTTP/1.1 $status" \
+	    "$(head -1 "$SCRATCH/headers" | sed 's/ *$//')"
+	printf '%s\n' "$body" >"$SCRATCH/want"
+	check_file "$name: body" "$SCRATCH/want" "$SCRATCH/b"
+}
+
+# post NAME WANT_STATUS WANT_BODY CONTENT_TYPE FILE: a POST of FILE.
+post() {
+	send "$1" "$2" "$3" -X POST -H "Content-Type: $4" \
+	    --data-binary "@$5"
+}
+
+# why FIXTURE: the reason report_accept gives for it (its .out file).
+why() {
+	sed -n 's/^why //p' "$FIX/$1.out"
+}
+
+JSON=application/tlsrpt+json
+GZ=application/tlsrpt+gzip
+STORED=stored
+AGAIN="already stored"
+DOWN="the store is unavailable; try again later"
+
+# The workers cannot write the store's directory: 503, and no crash.
+post "store not writable: RFC example" "503 Service Unavailable" "$DOWN" \
+    $JSON "$FIX/rfc-example.json"
+chmod 0700 "$store"
+post "store writable again: RFC example" "201 Created" "$STORED" \
+    $JSON "$FIX/rfc-example.json"
+post "RFC example again" "200 OK" "$AGAIN" $JSON "$FIX/rfc-example.json"
+post "gzip (Google's shape)" "201 Created" "$STORED" $GZ \
+    "$FIX/google.json.gz"
+post "gzip again" "200 OK" "$AGAIN" $GZ "$FIX/google.json.gz"
+post "dates without a zone (Microsoft's shape)" "201 Created" "$STORED" \
+    $JSON "$FIX/microsoft.json"
+post "no policy-string (Mail.ru's shape)" "201 Created" "$STORED" \
+    $JSON "$FIX/mailru.json"
+post "a media type with a parameter, in capitals" "201 Created" \
+    "$STORED" "Application/TLSRPT+JSON; charset=utf-8" \
+    "$FIX/no-policy-found.json"
+
+# The rule for domains served by [policy]: only with a [domain] section.
+sed -e 's/"example.com"/"example.net"/' -e 's/5065427c/net-5065427c/' \
+    "$FIX/rfc-example.json" >"$SCRATCH/net.json"
+sed -e 's/"example.com"/"example.org"/' -e 's/5065427c/org-5065427c/' \
+    "$FIX/rfc-example.json" >"$SCRATCH/org.json"
+post "[policy] with an empty [domain example.net]" "201 Created" \
+    "$STORED" $JSON "$SCRATCH/net.json"
+post "[policy] alone (example.org)" "403 Forbidden" \
+    "no policy domain of the report is served here: example.org" \
+    $JSON "$SCRATCH/org.json"
+post "a domain not served" "403 Forbidden" "$(why unserved.json)" \
+    $JSON "$FIX/unserved.json"
+
+only_post="only POST is served here: TLS reports (RFC 8460)"
+send "GET" "405 Method Not Allowed" "$only_post"
+check_eq "GET: Allow" "Allow: POST" "$(grep -i '^allow:' "$SCRATCH/headers")"
+send "PUT" "405 Method Not Allowed" "$only_post" -X PUT -H \
+    "Content-Type: $JSON" --data-binary "@$FIX/rfc-example.json"
+media="want Content-Type application/tlsrpt+gzip or application/tlsrpt+json"
+post "text/plain" "415 Unsupported Media Type" "$media" text/plain \
+    "$FIX/rfc-example.json"
+send "no Content-Type" "415 Unsupported Media Type" "$media" -X POST \
+    -H "Content-Type:" --data-binary "@$FIX/rfc-example.json"
+post "application/json" "415 Unsupported Media Type" "$media" \
+    application/json "$FIX/rfc-example.json"
+
+# body_max (1 MiB by default): exactly that is taken, one byte more not.
+head -c -2 "$FIX/rfc-example.json" | sed 's/5065427c/max-5065427c/' \
+    >"$SCRATCH/max.json"
+printf '%*s}\n' $((1048576 - $(wc -c <"$SCRATCH/max.json") - 2)) '' \
+    >>"$SCRATCH/max.json"
+check_eq "the padded report is 1 MiB" 1048576 "$(wc -c <"$SCRATCH/max.json")"
+post "a report of exactly body_max" "201 Created" "$STORED" $JSON \
+    "$SCRATCH/max.json"
+printf ' ' | cat "$SCRATCH/max.json" - >"$SCRATCH/over.json"
+post "a report of body_max + 1" "413 Payload Too Large" \
+    "report larger than this receiver's body_max" $JSON "$SCRATCH/over.json"
+post "a gzip bomb (64 MiB of blanks)" "413 Payload Too Large" \
+    "$(why bomb.json.gz)" $GZ "$FIX/bomb.json.gz"
+post "truncated gzip" "400 Bad Request" "$(why truncated-data.json.gz)" \
+    $GZ "$FIX/truncated-data.json.gz"
+post "JSON sent as gzip" "400 Bad Request" "$(why not-gzip.json.gz)" $GZ \
+    "$FIX/not-gzip.json.gz"
+post "truncated JSON" "400 Bad Request" "$(why bad-truncated.json)" $JSON \
+    "$FIX/bad-truncated.json"
+post "a wrong type" "400 Bad Request" "$(why bad-wrong-type-org.json)" \
+    $JSON "$FIX/bad-wrong-type-org.json"
+post "invalid UTF-8" "400 Bad Request" "$(why bad-invalid-utf8.json)" \
+    $JSON "$FIX/bad-invalid-utf8.json"
+post "a count that overflows" "400 Bad Request" \
+    "$(why bad-overflow-count.json)" $JSON "$FIX/bad-overflow-count.json"
+
+# A reload serves a new domain: the report refused before is stored.
+write_conf "[domain other.example]"
+kill -HUP "$sup"
+if within 50 grep -q "reloaded" "$SCRATCH/report.err"; then
+	ok "SIGHUP: reloaded"
+else
+	notok "SIGHUP: reloaded"
+fi
+post "after the reload: other.example" "201 Created" "$STORED" $JSON \
+    "$FIX/unserved.json"
+
+# Another process holds the store's write lock longer than the busy
+# timeout (5 s): 503, then 201 once it lets go.
+sed 's/5065427c/busy-5065427c/' "$FIX/rfc-example.json" >"$SCRATCH/busy.json"
+printf 'BEGIN IMMEDIATE;\n.shell sleep 7\nROLLBACK;\n' |
+    sqlite3 "$db" >/dev/null 2>&1 &
+locker=$!
+sleep 0.5
+post "the store locked by another process" "503 Service Unavailable" \
+    "$DOWN" $JSON "$SCRATCH/busy.json"
+wait "$locker"
+post "the lock let go" "201 Created" "$STORED" $JSON "$SCRATCH/busy.json"
+
+# The store's file system full: 503 until there is room again.  The
+# report has 4,000 failure details, more than the write-ahead log has
+# room for already.
+python3 - "$FIX/rfc-example.json" >"$SCRATCH/full.json" <<'EOP'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["report-id"] = "full-" + r["report-id"]
+r["policies"][0]["failure-details"] = [{
+    "result-type": "certificate-host-mismatch",
+    "sending-mta-ip": "192.0.2.%d" % (i % 250),
+    "receiving-mx-hostname": "mx%d.example.com" % i,
+    "failed-session-count": i + 1} for i in range(4000)]
+r["policies"][0]["summary"]["total-failure-session-count"] = \
+    sum(range(1, 4001))
+print(json.dumps(r))
+EOP
+dd if=/dev/zero of="$store/fill" bs=64k >/dev/null 2>&1
+post "a full disk" "503 Service Unavailable" "$DOWN" $JSON \
+    "$SCRATCH/full.json"
+rm -f "$store/fill"
+post "room again" "201 Created" "$STORED" $JSON "$SCRATCH/full.json"
+
+# --- what the store holds ---
+"$REPORT" -c "$conf" list >"$SCRATCH/list" 2>"$SCRATCH/list.err"
+cat >"$SCRATCH/list.want" <<'EOL'
+2024-08-01T23:59:59Z other.example sts 1/1 https Hostile Org [h-1]
+2024-05-01T23:59:59Z example.net no-policy-found 58/0 https mail.sender.example [npf-1]
+2024-04-02T00:00:00Z example.com sts 17/1 https Mail.Ru [20240401.example.com.0b1c]
+2024-03-26T23:59:59Z example.com sts 312/7 https Microsoft Corporation [133560864000000000+example.com]
+2024-03-25T23:59:59Z example.com sts 1843/0 https Google Inc. [2024-03-25T00:00:00Z_example.com]
+2016-04-01T23:59:59Z example.com sts 5326/8002000 https Company-X [full-5065427c-23d3-47ca-b6e0-946ea0e8c4be]
+2016-04-01T23:59:59Z example.com sts 5326/303 https Company-X [busy-5065427c-23d3-47ca-b6e0-946ea0e8c4be]
+2016-04-01T23:59:59Z example.com sts 5326/303 https Company-X [max-5065427c-23d3-47ca-b6e0-946ea0e8c4be]
+2016-04-01T23:59:59Z example.net sts 5326/303 https Company-X [net-5065427c-23d3-47ca-b6e0-946ea0e8c4be]
+2016-04-01T23:59:59Z example.com sts 5326/303 https Company-X [5065427c-23d3-47ca-b6e0-946ea0e8c4be]
+EOL
+check_file "list: exactly the reports that got 201, once each" \
+    "$SCRATCH/list.want" "$SCRATCH/list"
+"$REPORT" -c "$conf" list -j example.com | jq -c 'del(.received)' \
+    >"$SCRATCH/json" 2>>"$SCRATCH/list.err"
+jq -c 'select(.report_id == "5065427c-23d3-47ca-b6e0-946ea0e8c4be")' \
+    "$SCRATCH/json" >"$SCRATCH/json.rfc"
+cat >"$SCRATCH/json.want" <<'EOJ'
+{"organization":"Company-X","report_id":"5065427c-23d3-47ca-b6e0-946ea0e8c4be","policy_domain":"example.com","policy_type":"sts","begin":"2016-04-01T00:00:00Z","end":"2016-04-01T23:59:59Z","successful":5326,"failed":303,"via":"https","failures":[{"result_type":"starttls-not-supported","receiving_mx":"mx1.example.com","count":200,"sending_mta_ip":"2001:db8:abcd:0012::1","receiving_ip":null,"receiving_mx_helo":null,"additional_information":null,"failure_reason_code":null},{"result_type":"certificate-expired","receiving_mx":"mx2.example.com","count":100,"sending_mta_ip":"2001:db8:abcd:0013::1","receiving_ip":null,"receiving_mx_helo":null,"additional_information":null,"failure_reason_code":null},{"result_type":"validation-failure","receiving_mx":"mx2.example.com","count":3,"sending_mta_ip":"2001:db8:abcd:0013::1","receiving_ip":"203.0.113.56","receiving_mx_helo":"mx2.example.com","additional_information":"https://reports.company-x.example/report_info?id=5065427c-23d3#StarttlsNotSupported","failure_reason_code":"X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED"}],"policy_id":"fe93889f4c4ce5866e147b74664a5f59","policy_string":["version: STSv1","mode: testing","mx: *.example.com","max_age: 86400"],"mx_host":["*.example.com"],"contact":"sts-reporting@company-x.example"}
+EOJ
+check_file "list -j: the RFC's example as stored" "$SCRATCH/json.want" \
+    "$SCRATCH/json.rfc"
+check_eq "list: nothing said" "" "$(cat "$SCRATCH/list.err")"
+
+# --- under load ---
+
+# burst NAME COUNT THREADS [gzip]: COUNT reports (organization NAME) at
+# once; the client's "STATUS ID" lines in $SCRATCH/NAME.sent.
+burst() {
+	timeout -s KILL $((300 * SCALE)) python3 "$POST" "$url" \
+	    "$SCRATCH/ca-t/ca.crt" "127.0.0.1:$port" "$2" "$3" "$1" \
+	    "$SCRATCH/$1.sent" ${4:-}
+}
+
+# stored NAME: the report ids of organization NAME in the store, sorted.
+stored() {
+	"$REPORT" -c "$conf" list -j example.com |
+	    jq -r --arg o "$1" 'select(.organization == $o) | .report_id' |
+	    sort
+}
+
+# SIGHUP after SIGHUP while 2,000 reports stream in: every one is stored.
+burst hup 2000 8 gzip &
+client=$!
+for i in $(seq 1 20); do
+	kill -HUP "$sup"
+	sleep 0.1
+done
+wait "$client"
+check_eq "SIGHUP storm: 2000 reports answered 201" 2000 \
+    "$(grep -c '^201 ' "$SCRATCH/hup.sent")"
+stored hup >"$SCRATCH/hup.ids"
+check_eq "SIGHUP storm: 2000 stored, none twice" "2000 2000" \
+    "$(wc -l <"$SCRATCH/hup.ids") $(uniq <"$SCRATCH/hup.ids" | wc -l)"
+
+# A worker SIGKILLed twice in a burst: no report that got 201 is lost.
+burst kill 3000 16 &
+client=$!
+sleep 1
+kill -KILL "$(pgrep -P "$sup" | head -1)"
+sleep 1
+kill -KILL "$(pgrep -P "$sup" | tail -1)"
+wait "$client"
+sed -n 's/^201 //p' "$SCRATCH/kill.sent" | sort >"$SCRATCH/kill.acked"
+stored kill >"$SCRATCH/kill.ids"
+check_eq "SIGKILL: every report that got 201 is stored" "" \
+    "$(comm -23 "$SCRATCH/kill.acked" "$SCRATCH/kill.ids" | head -3)"
+check_eq "SIGKILL: none stored twice" "" \
+    "$(uniq -d <"$SCRATCH/kill.ids" | head -3)"
+check_eq "SIGKILL: only 201, 200 or a lost connection (502)" "" \
+    "$(grep -v '^\(201\|200\|502\) ' "$SCRATCH/kill.sent" | head -3)"
+if [ "$(wc -l <"$SCRATCH/kill.acked")" -gt 2000 ]; then
+	ok "SIGKILL: most reports got 201 ($(wc -l <"$SCRATCH/kill.acked"))"
+else
+	notok "SIGKILL: most reports got 201 ($(wc -l <"$SCRATCH/kill.acked"))"
+fi
+check_eq "SIGKILL: both deaths logged, workers replaced" 2 \
+    "$(grep -c 'worker killed by signal 9 (Killed); restarting it' \
+    "$SCRATCH/report.err")"
+
+# 10,000 reports from 64 connections at once: each stored exactly once.
+burst many 10000 64
+check_eq "10,000 at once: every one answered 201" 10000 \
+    "$(grep -c '^201 ' "$SCRATCH/many.sent")"
+stored many >"$SCRATCH/many.ids"
+check_eq "10,000 at once: 10,000 stored, none twice" "10000 10000" \
+    "$(wc -l <"$SCRATCH/many.ids") $(uniq <"$SCRATCH/many.ids" | wc -l)"
+
+# --- the end ---
+check_eq "no worker broke its sandbox or crashed" "" \
+    "$(grep -E 'signal (31|11|6)|AddressSanitizer|runtime error' \
+    "$SCRATCH/report.err" | head -3)"
+rc="not stopped in 2 s"
+stop "$sup" && { wait "$sup"; rc=$?; }
+check_eq "SIGTERM: exit status 0, its socket removed" "0 no" \
+    "$rc $(test -e "$SCRATCH/report.sock" && echo yes || echo no)"
