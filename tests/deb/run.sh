@@ -17,7 +17,7 @@ BIN=/usr/sbin/mta-sts-fcgi	# frontend_setup copies the installed responder
 . tests/lib/suite.sh
 . tests/lib/frontend.sh
 
-PKGS=(mta-sts-fcgi mta-sts-check)
+PKGS=(mta-sts-fcgi mta-sts-check mta-sts-report)
 OUT=build/deb
 CONF=/etc/mta-sts-fcgi.ini
 UNITS=/lib/systemd/system
@@ -25,6 +25,8 @@ EXAMPLES=/usr/share/doc/mta-sts-fcgi/examples
 ARCH=$(dpkg --print-architecture)
 VERSION=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' Makefile)
 INSTALLED=
+STORE_MADE=
+USER_BEFORE=$(getent passwd mta-sts-report)
 
 # status PKG: dpkg's status of PKG, "not-installed" also when dpkg has
 # no record of it at all.
@@ -62,6 +64,17 @@ deb_cleanup() {
 		dpkg_run --purge "${PKGS[@]}" ||
 		    echo "not ok - cleanup: dpkg --purge failed: $(cat "$SCRATCH/dpkg.out")"
 	fi
+	# The receiver's user and store stay after a purge, by design: the
+	# suite removes them itself when it made them.
+	if [ -n "$STORE_MADE" ]; then
+		rm -rf /var/lib/mta-sts-report
+	fi
+	if [ -n "$STORE_MADE" ] && [ -z "$USER_BEFORE" ] &&
+	    getent passwd mta-sts-report >/dev/null; then
+		userdel mta-sts-report 2>/dev/null
+		getent group mta-sts-report >/dev/null &&
+		    groupdel mta-sts-report 2>/dev/null
+	fi
 	cleanup
 }
 trap deb_cleanup EXIT
@@ -90,12 +103,13 @@ check_eq "make deb leaves the tree as it was (no debian/.debhelper, debian/files
     "$before" "$(git_state)"
 DEB_FCGI=$OUT/mta-sts-fcgi_${VERSION}_$ARCH.deb
 DEB_CHECK=$OUT/mta-sts-check_${VERSION}_$ARCH.deb
+DEB_REPORT=$OUT/mta-sts-report_${VERSION}_$ARCH.deb
 CHANGES=$OUT/mta-sts-fcgi_${VERSION}_$ARCH.changes
-for f in "$DEB_FCGI" "$DEB_CHECK" "$CHANGES" "$OUT/mta-sts-fcgi_$VERSION.dsc" \
+for f in "$DEB_FCGI" "$DEB_CHECK" "$DEB_REPORT" "$CHANGES" "$OUT/mta-sts-fcgi_$VERSION.dsc" \
     "$OUT/mta-sts-fcgi_$VERSION.tar.xz"; do
 	check_eq "make deb wrote $f" yes "$([ -s "$f" ] && echo yes)"
 done
-[ -s "$DEB_FCGI" ] && [ -s "$DEB_CHECK" ] || exit 1
+[ -s "$DEB_FCGI" ] && [ -s "$DEB_CHECK" ] && [ -s "$DEB_REPORT" ] || exit 1
 # The source package is the tree (dpkg-source leaves out .gitignore; a
 # clean before the build must not delete test data, as dh_clean did with
 # tests/conf/'s *.bak before debian/rules said otherwise).
@@ -112,8 +126,8 @@ fi
 # The one version: the Makefile's, debian/changelog's, the packages'.
 check_eq "debian/changelog's version is the Makefile's VERSION" "$VERSION" \
     "$(dpkg-parsechangelog -S Version)"
-check_eq "both packages carry it" "$VERSION $VERSION" \
-    "$(dpkg-deb -f "$DEB_FCGI" Version) $(dpkg-deb -f "$DEB_CHECK" Version)"
+check_eq "the three packages carry it" "$VERSION $VERSION $VERSION" \
+    "$(dpkg-deb -f "$DEB_FCGI" Version) $(dpkg-deb -f "$DEB_CHECK" Version) $(dpkg-deb -f "$DEB_REPORT" Version)"
 
 # lintian (Debian 12's default profile), as make deb ran it: any error or
 # warning failed make deb; its log must show none, and info tags are shown.
@@ -129,6 +143,7 @@ check_eq "blhc: no flag missing in the build log" "0 " "$? $out"
 # Where things go.
 dpkg-deb -c "$DEB_FCGI" | awk '{ print $6 }' >"$SCRATCH/fcgi.contents"
 dpkg-deb -c "$DEB_CHECK" | awk '{ print $6 }' >"$SCRATCH/check.contents"
+dpkg-deb -c "$DEB_REPORT" | awk '{ print $6 }' >"$SCRATCH/report.contents"
 for f in ./usr/sbin/mta-sts-fcgi ./etc/mta-sts-fcgi.ini \
     ./lib/systemd/system/mta-sts-fcgi.socket \
     ./lib/systemd/system/mta-sts-fcgi.service \
@@ -147,8 +162,27 @@ for f in ./usr/bin/mta-sts-check ./usr/share/man/man1/mta-sts-check.1.gz \
     ./usr/share/doc/mta-sts-check/README.Debian; do
 	check_eq "mta-sts-check ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/check.contents")"
 done
-check_eq "every contrib/ directory but systemd is an example" \
-    "$(for d in contrib/*/; do d=${d%/}; d=${d#contrib/}; [ "$d" = systemd ] || echo "$d"; done | xargs)" \
+for f in ./usr/sbin/mta-sts-report ./usr/share/man/man8/mta-sts-report.8.gz \
+    ./lib/systemd/system/mta-sts-report.socket \
+    ./lib/systemd/system/mta-sts-report.service \
+    ./usr/share/doc/mta-sts-report/README.Debian \
+    ./usr/share/doc/mta-sts-report/examples/mta-sts-report.conf \
+    ./usr/share/doc/mta-sts-report/examples/postfix/master.cf; do
+	check_eq "mta-sts-report ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/report.contents")"
+done
+check_eq "the receiver and its examples are in mta-sts-report only" "0" \
+    "$(grep -c -e 'mta-sts-report' -e 'postfix' "$SCRATCH/fcgi.contents" "$SCRATCH/check.contents" |
+        awk -F: '{ n += $2 } END { print n }')"
+# A policy-only server pulls in none of the receiver's libraries.
+check_eq "mta-sts-fcgi depends on none of SQLite, jansson, zlib, GMime, libopendkim" "" \
+    "$(dpkg-deb -f "$DEB_FCGI" Depends | tr ',' '\n' | grep -E 'sqlite|jansson|zlib|gmime|opendkim')"
+check_eq "mta-sts-report depends on them, and on adduser for its user" \
+    "adduser libgmime-3.0-0 libjansson4 libopendkim11 libsqlite3-0 zlib1g" \
+    "$(dpkg-deb -f "$DEB_REPORT" Depends | tr ',' '\n' |
+        grep -oE '^ ?(adduser|libgmime-3.0-0|libjansson4|libopendkim11|libsqlite3-0|zlib1g)' |
+        tr -d ' ' | sort | xargs)"
+check_eq "every contrib/ directory but systemd and postfix is a responder example" \
+    "$(for d in contrib/*/; do d=${d%/}; d=${d#contrib/}; case $d in systemd|postfix) ;; *) echo "$d" ;; esac; done | xargs)" \
     "$(sed -n 's|^\./usr/share/doc/mta-sts-fcgi/examples/\([^/]*\)/$|\1|p' \
         "$SCRATCH/fcgi.contents" | sort | xargs)"
 check_eq "the checker is in mta-sts-check only" "0" \
@@ -165,7 +199,13 @@ present=
 while read -r f; do
 	f=${f#.}
 	[ -e "$f" ] && [ ! -d "$f" ] && present="$present $f"
-done < <(cat "$SCRATCH/fcgi.contents" "$SCRATCH/check.contents")
+done < <(cat "$SCRATCH/fcgi.contents" "$SCRATCH/check.contents" \
+    "$SCRATCH/report.contents")
+# Nor the receiver's store: purge would be checked against it.
+if [ -e /var/lib/mta-sts-report ]; then
+	notok "refusing to install: /var/lib/mta-sts-report exists already"
+	exit 1
+fi
 if [ -n "$present" ]; then
 	notok "refusing to install: these files exist already:$present"
 	exit 1
@@ -173,9 +213,10 @@ fi
 
 # Install.
 INSTALLED=1
-dpkg_run -i "$DEB_FCGI" "$DEB_CHECK"
+STORE_MADE=1
+dpkg_run -i "$DEB_FCGI" "$DEB_CHECK" "$DEB_REPORT"
 rc=$?
-check_eq "dpkg -i both packages" 0 $rc
+check_eq "dpkg -i the three packages" 0 $rc
 [ $rc -eq 0 ] || sed 's/^/#   /' "$SCRATCH/dpkg.out"
 for p in "${PKGS[@]}"; do
 	check_eq "$p: installed, version $VERSION" \
@@ -188,7 +229,12 @@ check_eq "the conffile is registered with the shipped file's md5sum" \
     "$CONF $(md5sum <etc/mta-sts-fcgi.ini | cut -d' ' -f1)" \
     "$(dpkg-query -W -f '${Conffiles}' mta-sts-fcgi | sed 's/^ //')"
 check_file "the installed config is etc/mta-sts-fcgi.ini" etc/mta-sts-fcgi.ini "$CONF"
-dpkg -L mta-sts-fcgi mta-sts-check | sort -u >"$SCRATCH/files"
+dpkg -L "${PKGS[@]}" | sort -u >"$SCRATCH/files"
+check_eq "mta-sts-report's postinst made its system user and group (or kept one)" \
+    "mta-sts-report /var/lib/mta-sts-report /usr/sbin/nologin mta-sts-report" \
+    "$(getent passwd mta-sts-report | awk -F: '{ print $1, $6, $7 }') $(id -gn mta-sts-report 2>&1)"
+check_eq "and the store's directory, its own, 0750" "mta-sts-report:mta-sts-report 750" \
+    "$(stat -c '%U:%G %a' /var/lib/mta-sts-report 2>&1)"
 
 # The quiet install: no unit enabled, nothing listening.
 if [ -d /run/systemd/system ]; then
@@ -200,8 +246,8 @@ else
 	echo "# systemd is not PID 1 here ($(ps -p 1 -o comm=)): postinst skips" \
 	    "systemctl; checked the links and deb-systemd-helper's state instead"
 fi
-check_eq "no link to either unit under /etc/systemd/system" "" \
-    "$(find /etc/systemd/system -name 'mta-sts-fcgi.*' 2>&1)"
+check_eq "no link to any unit under /etc/systemd/system" "" \
+    "$(find /etc/systemd/system -name 'mta-sts-fcgi.*' -o -name 'mta-sts-report.*' 2>&1)"
 # deb-systemd-helper answers only "from dpkg", as maintainer scripts call
 # it; first, that it does say "enabled" for a unit enabled here.
 dsh() {
@@ -321,12 +367,18 @@ out=$(/usr/bin/mta-sts-check -V 2>&1)
 check_eq "/usr/bin/mta-sts-check -V: the version" "0 mta-sts-check $VERSION" "$? $out"
 /usr/bin/mta-sts-check -j 0 >/dev/null 2>&1
 check_eq "mta-sts-check -j 0: a usage error, exit 3" 3 $?
+out=$(/usr/sbin/mta-sts-report -V 2>&1)
+check_eq "/usr/sbin/mta-sts-report -V: the version" "0 mta-sts-report $VERSION" "$? $out"
+/usr/sbin/mta-sts-report -t >/dev/null 2>"$SCRATCH/t.err"
+check_eq "mta-sts-report -t: the default config is $CONF" \
+    "0 mta-sts-report: $CONF: configuration OK" "$? $(tail -1 "$SCRATCH/t.err")"
 check_eq "each installed page's .Dt names the section it is installed in" \
-    ".Dt MTA-STS-CHECK 1|.Dt MTA-STS-FCGI.INI 5|.Dt MTA-STS-FCGI 8|.Dt MTA-STS-PUBLISH 8" \
+    ".Dt MTA-STS-CHECK 1|.Dt MTA-STS-FCGI.INI 5|.Dt MTA-STS-FCGI 8|.Dt MTA-STS-PUBLISH 8|.Dt MTA-STS-REPORT 8" \
     "$(zcat /usr/share/man/man1/mta-sts-check.1.gz \
         /usr/share/man/man5/mta-sts-fcgi.ini.5.gz \
         /usr/share/man/man8/mta-sts-fcgi.8.gz \
-        /usr/share/man/man8/mta-sts-publish.8.gz 2>&1 | grep '^\.Dt ' | paste -sd'|')"
+        /usr/share/man/man8/mta-sts-publish.8.gz \
+        /usr/share/man/man8/mta-sts-report.8.gz 2>&1 | grep '^\.Dt ' | paste -sd'|')"
 check_eq "no installed page, unit or example names /usr/local" "" \
     "$(grep -E '/man/.*\.gz$|/examples/.+\.|\.socket$|\.service$' "$SCRATCH/files" |
         while read -r f; do
@@ -364,8 +416,12 @@ check_eq "the socket unit listens where the nginx example passes" \
     "fastcgi_pass unix:$listen;" \
     "$(grep -o 'fastcgi_pass [^ ]*;' $EXAMPLES/nginx/mta-sts.conf)"
 out=$(systemd-analyze verify --man=no $UNITS/mta-sts-fcgi.socket \
-    $UNITS/mta-sts-fcgi.service 2>&1)
+    $UNITS/mta-sts-fcgi.service $UNITS/mta-sts-report.socket \
+    $UNITS/mta-sts-report.service 2>&1)
 check_eq "systemd-analyze verify the installed units: no complaint" "0 " "$? $out"
+check_eq "the receiver's service runs the installed binary on the installed config, as its user" \
+    "/usr/sbin/mta-sts-report -c $CONF -t|/usr/sbin/mta-sts-report -c $CONF|mta-sts-report" \
+    "$(unit_value $UNITS/mta-sts-report.service ExecStartPre)|$(unit_value $UNITS/mta-sts-report.service ExecStart)|$(unit_value $UNITS/mta-sts-report.service User)"
 
 # The admin writes a real config (frontend.sh's two domains): it is now a
 # changed conffile, which the reinstall and upgrades below must keep.
@@ -401,7 +457,7 @@ check_eq "no process runs /usr/sbin/mta-sts-fcgi after the stop" "" "$(running)"
 # Reinstall, then upgrade to a higher version with the same conffile:
 # dpkg keeps the admin's config without asking (stdin is /dev/null, so a
 # prompt would fail the install).
-dpkg_run -i "$DEB_FCGI" "$DEB_CHECK"
+dpkg_run -i "$DEB_FCGI" "$DEB_CHECK" "$DEB_REPORT"
 check_eq "dpkg -i the same version again" 0 $?
 check_file "reinstall: the admin's config is kept" "$SCRATCH/admin.ini" "$CONF"
 
@@ -422,11 +478,13 @@ repack() {
 V1=$VERSION+test1
 V2=$VERSION+test2
 repack "$DEB_FCGI" "$V1" "$SCRATCH/fcgi-1.deb" &&
-    repack "$DEB_CHECK" "$V1" "$SCRATCH/check-1.deb"
-check_eq "repacked both packages as $V1" 0 $?
-dpkg_run -i "$SCRATCH/fcgi-1.deb" "$SCRATCH/check-1.deb"
+    repack "$DEB_CHECK" "$V1" "$SCRATCH/check-1.deb" &&
+    repack "$DEB_REPORT" "$V1" "$SCRATCH/report-1.deb"
+check_eq "repacked the three packages as $V1" 0 $?
+echo stored >/var/lib/mta-sts-report/admin-data
+dpkg_run -i "$SCRATCH/fcgi-1.deb" "$SCRATCH/check-1.deb" "$SCRATCH/report-1.deb"
 check_eq "upgrade to $V1 (same conffile): no prompt, exit 0" 0 $?
-check_eq "upgrade to $V1: both packages at $V1" "$V1 $V1" \
+check_eq "upgrade to $V1: the three packages at $V1" "$V1 $V1 $V1" \
     "$(dpkg-query -W -f '${Version} ' "${PKGS[@]}" | xargs)"
 check_file "upgrade to $V1: the admin's config is kept" "$SCRATCH/admin.ini" "$CONF"
 check_eq "upgrade to $V1: no .dpkg-* copy beside it" "" \
@@ -446,21 +504,31 @@ check_file "upgrade to $V2: the package's new config is $CONF.dpkg-dist" \
 check_eq "upgrade to $V2: dpkg records the new config's md5sum" \
     "$CONF $(md5sum <"$SCRATCH/new.ini" | cut -d' ' -f1)" \
     "$(dpkg-query -W -f '${Conffiles}' mta-sts-fcgi | sed 's/^ //')"
-dpkg -L mta-sts-fcgi mta-sts-check | sort -u >"$SCRATCH/files2"
+check_eq "upgrades: the store's directory and what is in it are kept" \
+    "mta-sts-report:mta-sts-report 750 stored" \
+    "$(stat -c '%U:%G %a' /var/lib/mta-sts-report 2>&1) $(cat /var/lib/mta-sts-report/admin-data 2>&1)"
+dpkg -L "${PKGS[@]}" | sort -u >"$SCRATCH/files2"
 check_file "upgrades: the packages' file lists are unchanged" \
     "$SCRATCH/files" "$SCRATCH/files2"
 
 # Remove keeps the config; purge removes everything.
 dpkg_run --remove "${PKGS[@]}"
-check_eq "dpkg --remove both" 0 $?
-check_eq "remove: the programs are gone" "no no" \
-    "$([ -e /usr/sbin/mta-sts-fcgi ] && echo yes || echo no) $([ -e /usr/bin/mta-sts-check ] && echo yes || echo no)"
+check_eq "dpkg --remove the three" 0 $?
+check_eq "remove: the programs are gone" "no no no" \
+    "$([ -e /usr/sbin/mta-sts-fcgi ] && echo yes || echo no) $([ -e /usr/bin/mta-sts-check ] && echo yes || echo no) $([ -e /usr/sbin/mta-sts-report ] && echo yes || echo no)"
 check_file "remove: the admin's config stays" "$SCRATCH/admin.ini" "$CONF"
 check_eq "remove: mta-sts-fcgi is left as config-files" \
     "deinstall ok config-files" "$(status mta-sts-fcgi)"
 dpkg_run --purge "${PKGS[@]}"
 rc=$?
-check_eq "dpkg --purge both" 0 $rc
+check_eq "dpkg --purge the three" 0 $rc
+check_eq "purge: the store's directory with the admin's data in it is kept" \
+    "stored" "$(cat /var/lib/mta-sts-report/admin-data 2>&1)"
+rm -f /var/lib/mta-sts-report/admin-data
+# Again on an empty directory: purge removes it.
+dpkg_run -i "$DEB_REPORT" && dpkg_run --purge mta-sts-report
+check_eq "install and purge mta-sts-report again: the empty store directory is removed" \
+    "0 no" "$? $([ -e /var/lib/mta-sts-report ] && echo yes || echo no)"
 [ $rc -eq 0 ] && INSTALLED=
 left=
 while read -r f; do
@@ -476,8 +544,8 @@ check_eq "purge: nothing of the $(wc -l <"$SCRATCH/files") paths dpkg -L listed 
     "" "$left"
 check_eq "purge: $CONF and its .dpkg-* copies are gone" "" \
     "$(ls -d $CONF $CONF.* 2>/dev/null)"
-check_eq "purge: dpkg has no record of either package" "not-installed not-installed " \
-    "$(status mta-sts-fcgi) $(status mta-sts-check) $(for f in /var/lib/dpkg/info/mta-sts-fcgi[.:]* /var/lib/dpkg/info/mta-sts-check[.:]*; do
+check_eq "purge: dpkg has no record of any package" "not-installed not-installed not-installed " \
+    "$(status mta-sts-fcgi) $(status mta-sts-check) $(status mta-sts-report) $(for f in /var/lib/dpkg/info/mta-sts-fcgi[.:]* /var/lib/dpkg/info/mta-sts-check[.:]* /var/lib/dpkg/info/mta-sts-report[.:]*; do
         [ -e "$f" ] && echo "$f"; done)"
 check_eq "purge: deb-systemd-helper keeps no state for the units" "" \
     "$(find /var/lib/systemd/deb-systemd-helper-enabled \
