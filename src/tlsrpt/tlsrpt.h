@@ -154,6 +154,26 @@ int	 tlsrpt_store_list(struct tlsrpt_store *, const char *const *,
  * why (those deleted before stay deleted).
  */
 long	 tlsrpt_store_prune(struct tlsrpt_store *, int64_t);
+/*
+ * The mode and max_age of a prepared policy, read back from its body
+ * (our own bytes); 0, or -1 if the body lacks one.
+ */
+int	 tlsrpt_store_policy_spec(const struct policy *, enum policy_mode *,
+	    unsigned long *);
+/*
+ * Records what the config in t serves, as of now (seconds since the
+ * epoch): a row (domain, policy id, mode, max_age, first seen = now)
+ * for each [domain] section whose policy id is not the one last
+ * recorded for that domain, so that the summary knows when each policy
+ * was published and which ones it replaced (schema version 2).  Every
+ * mta-sts-report process that may write the store calls it when it
+ * loads a config: summary, import, and the receiver at start and on
+ * reload.  Takes the write lock only when something changed; records
+ * nothing in a store opened read-only.  The number of rows added, or
+ * -1 after saying why.
+ */
+long	 tlsrpt_store_served(struct tlsrpt_store *, const struct table *,
+	    int64_t);
 
 /*
  * tlsrpt_summary.c: what the stored reports say about each policy

@@ -93,6 +93,28 @@ static const char *const migrations[] = {
 	"  additional_information TEXT,"
 	"  failure_reason_code TEXT);"
 	"CREATE INDEX failures_policy ON failures (policy);",
+	/*
+	 * 2: what the config served, and since when (issue 20's summary):
+	 * a row each time a process that may write the store loads a
+	 * config in which a [domain] serves a policy id other than the
+	 * one last recorded for it, so the newest row of a domain says
+	 * since when its current policy is published and the older ones
+	 * which policies it replaced.  Rows are ordered by id, not by
+	 * first_seen, so that a clock stepped back cannot reorder them.
+	 * policies_domain_report lets the summary read one domain's
+	 * reports without the reports of every other domain.
+	 */
+	"CREATE TABLE served ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain TEXT NOT NULL,"
+	"  policy_id TEXT NOT NULL,"
+	"  mode TEXT NOT NULL,"
+	"  max_age INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL);"
+	"CREATE INDEX served_domain ON served (domain, id);"
+	"CREATE INDEX policies_domain_report ON policies "
+	"  (policy_domain, report);"
+	"DROP INDEX policies_domain;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -816,4 +838,183 @@ fail:
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(s);
 	return -1;
+}
+
+/*
+ * The policies a config serves, as the summary needs them (issue 20):
+ * when each was first served, and what the reports of a period add up
+ * to.  Everything below only reads, except tlsrpt_store_served.
+ */
+
+int
+tlsrpt_store_policy_spec(const struct policy *p, enum policy_mode *mode,
+    unsigned long *max_age)
+{
+	const char	*body, *line, *end, *eol;
+	size_t		 len;
+	long long	 n;
+	char		 num[16];
+	int		 found = 0;
+
+	body = policy_body(p, &len);
+	for (line = body, end = body + len; line < end; line = eol + 2) {
+		if ((eol = memmem(line, (size_t)(end - line), "\r\n", 2)) ==
+		    NULL)
+			break;
+		len = (size_t)(eol - line);
+		if (len > 6 && memcmp(line, "mode: ", 6) == 0) {
+			*mode = len == 13 && memcmp(line + 6, "enforce", 7) ==
+			    0 ? POLICY_ENFORCE : len == 13 &&
+			    memcmp(line + 6, "testing", 7) == 0 ?
+			    POLICY_TESTING : POLICY_NONE;
+			found |= 1;
+		} else if (len > 9 && len - 9 < sizeof(num) &&
+		    memcmp(line, "max_age: ", 9) == 0) {
+			memcpy(num, line + 9, len - 9);
+			num[len - 9] = '\0';
+			if (num_parse(num, 10, 0, POLICY_MAX_AGE_MAX, &n) == 0) {
+				*max_age = (unsigned long)n;
+				found |= 2;
+			}
+		}
+	}
+	return found == 3 ? 0 : -1;
+}
+
+/*
+ * The policy id last recorded for each domain, into ids (one per
+ * table domain, "" for none).  0, or -1 after saying why.
+ */
+static int
+served_latest(struct tlsrpt_store *st, const struct table *t,
+    char (*ids)[POLICY_ID_LEN + 1])
+{
+	sqlite3_stmt		*q;
+	const struct table_domain *d;
+	const char		*dom, *id;
+	int			 step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT domain, policy_id FROM served "
+	    "WHERE id IN (SELECT max(id) FROM served GROUP BY domain)", -1, &q,
+	    NULL) != SQLITE_OK) {
+		store_fail(st, "cannot read the served policies");
+		return -1;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		dom = (const char *)sqlite3_column_text(q, 0);
+		id = (const char *)sqlite3_column_text(q, 1);
+		if (dom == NULL || id == NULL ||
+		    (d = table_find(t, dom, strlen(dom))) == NULL)
+			continue;
+		snprintf(ids[d - t->domains], POLICY_ID_LEN + 1, "%s", id);
+	}
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE) {
+		store_fail(st, "cannot read the served policies");
+		return -1;
+	}
+	return 0;
+}
+
+/* The [domain] sections whose policy id is not the one last recorded. */
+static size_t
+served_changed(const struct table *t, char (*ids)[POLICY_ID_LEN + 1])
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < t->ndomains; i++) {
+		if (t->domains[i].policy >= t->npolicies ||
+		    strcmp(ids[i], t->policies[t->domains[i].policy].id) == 0)
+			ids[i][0] = '\0';
+		else {
+			ids[i][0] = 'x';	/* to record */
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The rows for the domains marked in ids; 0, or -1 (see errmsg). */
+static int
+served_insert(struct tlsrpt_store *st, const struct table *t,
+    char (*ids)[POLICY_ID_LEN + 1], int64_t now)
+{
+	sqlite3_stmt		*s;
+	const struct policy	*p;
+	enum policy_mode	 mode;
+	unsigned long		 max_age;
+	size_t			 i;
+	int			 rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO served (domain, "
+	    "policy_id, mode, max_age, first_seen) VALUES (?, ?, ?, ?, ?)", -1,
+	    &s, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < t->ndomains; i++) {
+		if (ids[i][0] == '\0')
+			continue;
+		p = &t->policies[t->domains[i].policy];
+		if (tlsrpt_store_policy_spec(p, &mode, &max_age) == -1)
+			continue;	/* not a policy of ours: never */
+		sqlite3_reset(s);
+		bind_text(s, 1, t->domains[i].name);
+		bind_text(s, 2, p->id);
+		bind_text(s, 3, policy_mode_name(mode));
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)max_age);
+		sqlite3_bind_int64(s, 5, now);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+long
+tlsrpt_store_served(struct tlsrpt_store *st, const struct table *t,
+    int64_t now)
+{
+	char	(*ids)[POLICY_ID_LEN + 1];
+	long	 n = -1;
+
+	if (t->ndomains == 0 || sqlite3_db_readonly(st->db, "main") == 1)
+		return 0;
+	if ((ids = calloc(t->ndomains, sizeof(*ids))) == NULL) {
+		log_warnx("%s: out of memory", st->path);
+		return -1;
+	}
+	/*
+	 * Looked at without the write lock first: most loads change
+	 * nothing, and then take no lock at all.  Again under the lock,
+	 * since another process may record the same change meanwhile.
+	 */
+	if (served_latest(st, t, ids) == -1)
+		goto out;
+	if (served_changed(t, ids) == 0) {
+		n = 0;
+		goto out;
+	}
+	memset(ids, 0, t->ndomains * sizeof(*ids));
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_fail(st, "cannot record the served policies");
+		goto out;
+	}
+	if (served_latest(st, t, ids) == -1)
+		goto fail;
+	n = (long)served_changed(t, ids);
+	if (served_insert(st, t, ids, now) == -1 ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot record the served policies");
+		goto fail;
+	}
+	goto out;
+fail:
+	n = -1;
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	free(ids);
+	return n;
 }
