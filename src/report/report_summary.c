@@ -64,8 +64,10 @@ summary_usage(const char *fmt, ...)
 static int
 summary_date(const char *s, int64_t *t)
 {
-	struct tm	 tm;
+	struct tm	 tm, back;
 	const char	*end;
+	time_t		 tt;
+	int		 mday, mon;
 
 	memset(&tm, 0, sizeof(tm));
 	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL ||
@@ -77,18 +79,16 @@ summary_date(const char *s, int64_t *t)
 			return -1;
 	} else if (*end != '\0')
 		return -1;
-	/* strptime takes 2024-02-30: a date must come back unchanged. */
-	*t = (int64_t)timegm(&tm);
 	if (tm.tm_year < 70 || tm.tm_year > 8099)
 		return -1;
-	{
-		struct tm	 back;
-		time_t		 tt = (time_t)*t;
-
-		if (gmtime_r(&tt, &back) == NULL ||
-		    back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon)
-			return -1;
-	}
+	/* strptime takes 2024-02-30: a date must come back unchanged. */
+	mday = tm.tm_mday;
+	mon = tm.tm_mon;
+	tt = timegm(&tm);
+	if (gmtime_r(&tt, &back) == NULL || back.tm_mday != mday ||
+	    back.tm_mon != mon)
+		return -1;
+	*t = (int64_t)tt;
 	return 0;
 }
 
