@@ -194,6 +194,8 @@ find_domain(struct build *b, const char *name)
 	    strcmp(s->domains[b->last].domain, name) == 0)
 		return &s->domains[b->last];
 	key.domain = (char *)(uintptr_t)name;
+	if (s->ndomains == 0)
+		return NULL;
 	if ((d = bsearch(&key, s->domains, s->ndomains, sizeof(*d),
 	    domain_cmp)) != NULL)
 		b->last = (size_t)(d - s->domains);
@@ -213,6 +215,8 @@ find_reporter(struct tlsrpt_domain *d, const char *org)
 	struct tlsrpt_reporter	 key;
 
 	key.organization = (char *)(uintptr_t)org;
+	if (d->nreporters == 0)
+		return NULL;
 	return bsearch(&key, d->reporters, d->nreporters, sizeof(key),
 	    reporter_cmp);
 }
@@ -263,7 +267,9 @@ build_domains(struct build *b, const struct table *t,
 		    &d->mode, &d->max_age) == -1)
 			d->mode = POLICY_NONE;
 	}
-	qsort(s->domains, s->ndomains, sizeof(*s->domains), domain_cmp);
+	if (s->ndomains > 1)
+		qsort(s->domains, s->ndomains, sizeof(*s->domains),
+		    domain_cmp);
 	/* A domain named twice is summarised once. */
 	for (i = 1; i < s->ndomains; i++)
 		if (strcmp(s->domains[i - 1].domain, s->domains[i].domain) ==
@@ -929,8 +935,10 @@ domain_verdicts(struct build *b, struct tlsrpt_domain *d)
 			d->published = x->hist[i - 1].first_seen;
 	}
 	for (i = 0; i < d->nreporters; i++)
-		qsort(d->reporters[i].applied, d->reporters[i].napplied,
-		    sizeof(*d->reporters[i].applied), applied_cmp);
+		if (d->reporters[i].napplied > 1)
+			qsort(d->reporters[i].applied,
+			    d->reporters[i].napplied,
+			    sizeof(*d->reporters[i].applied), applied_cmp);
 	if (verdicts_mx(b, d, &failed, &since) == -1)
 		return -1;
 	for (i = 0; i < d->nreporters; i++)
@@ -941,7 +949,9 @@ domain_verdicts(struct build *b, struct tlsrpt_domain *d)
 	if (verdicts_enforce(b, d, failed, since) == -1)
 		return -1;
 	/* Stable enough: equal keys are equal verdict lines' owners. */
-	qsort(d->verdicts, d->nverdicts, sizeof(*d->verdicts), verdict_cmp);
+	if (d->nverdicts > 1)
+		qsort(d->verdicts, d->nverdicts, sizeof(*d->verdicts),
+		    verdict_cmp);
 	return 0;
 }
 
