@@ -814,8 +814,8 @@ verdicts_unseen(struct build *b, struct tlsrpt_domain *d,
 
 /*
  * Silent reporter: one that reported on at least daily_days of the 7
- * days up to its last report ("daily"), and has sent nothing for the
- * last silent_days days of the period ("stopped").
+ * days up to its last report ("daily"), and whose reports cover none
+ * of the last silent_days days of the period ("stopped").
  */
 static int
 verdicts_silent(struct build *b, struct tlsrpt_domain *d,
@@ -823,8 +823,9 @@ verdicts_silent(struct build *b, struct tlsrpt_domain *d,
 {
 	char	 org[SHOWN_SIZE], last[16];
 
+	/* A report ending at the next 00:00 covers the day before it. */
 	if (r->days_of_week < (int)b->rc->daily_days ||
-	    r->last >= b->sum->until - (int64_t)b->rc->silent_days * DAY)
+	    r->last > b->sum->until - (int64_t)b->rc->silent_days * DAY)
 		return 0;
 	if (verdict(b, d, TLSRPT_VERDICT_SILENT_REPORTER,
 	    TLSRPT_SEVERITY_WARNING, r->organization, "%s: reported on %d of "
