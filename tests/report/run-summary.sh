@@ -237,3 +237,26 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups "$REPORT" \
     -c "$ro/changed.ini" summary >/dev/null 2>&1
 check_eq "read-only store: nothing recorded" "$n" \
     "$(sqlite3 "$ro/reports.db" "SELECT count(*) FROM served")"
+
+# import records what its config serves too, once per message stored.
+imp=$SCRATCH/imp
+mkdir -p "$imp"
+sed "s|^database = .*|database = $imp/reports.db\ntrust_authserv_id = mx.test|" \
+    "$conf" >"$imp/now.ini"
+report=$(ls "$w"/reports/microsoft.com\!young.example\!* | head -1)
+{
+	printf 'Authentication-Results: mx.test; dkim=pass header.d=microsoft.com\n'
+	printf 'DKIM-Signature: v=1; a=rsa-sha256; d=microsoft.com; s=s; h=from; bh=x; b=x\n'
+	printf 'From: tlsrpt-noreply@microsoft.com\nTo: tlsrpt@young.example\n'
+	printf 'Subject: Report Domain: young.example Submitter: microsoft.com\n'
+	printf 'TLS-Report-Domain: young.example\nTLS-Report-Submitter: microsoft.com\n'
+	printf 'MIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/report; report-type="tlsrpt"; boundary="b"\n\n'
+	printf -- '--b\nContent-Type: text/plain\n\nA report.\n'
+	printf -- '--b\nContent-Type: application/tlsrpt+json\n\n'
+	cat "$report"
+	printf -- '\n--b--\n'
+} >"$imp/message"
+"$REPORT" -c "$imp/now.ini" import <"$imp/message" >/dev/null 2>&1
+check_eq "import: stored (exit 0), and the 9 served policies recorded" \
+    "0 1 9" "$? $(sqlite3 "$imp/reports.db" "SELECT count(*) FROM reports; SELECT count(*) FROM served" | tr '\n' ' ' | sed 's/ $//')"
