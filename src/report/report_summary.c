@@ -93,8 +93,10 @@ summary_date(const char *s, int64_t *t)
 }
 
 /*
- * -s: a duration back from until ("7d", "36h": whole days or hours, at
- * most a year) or a date as summary_date takes it.  0, or -1.
+ * -s: a duration back from until ("7d", "36h": at most a year) or a
+ * date as summary_date takes it.  0, or -1.  Days count whole UTC days
+ * back from the start of until's day: a day's reports (their midpoint
+ * at noon) are in "-s 1d" whenever that runs the next day.
  */
 static int
 summary_since(const char *s, int64_t until, int64_t *since)
@@ -109,10 +111,11 @@ summary_since(const char *s, int64_t until, int64_t *since)
 		unit = s[len - 1] == 'd' ? DAY : 3600;
 		memcpy(num, s, len - 1);
 		num[len - 1] = '\0';
-		if (num_parse(num, 10, 1, unit == DAY ? 366 : 366 * 24, &n) ==
+		if (num_parse(num, 10, 1, unit == DAY ? 365 : 366 * 24, &n) ==
 		    -1)
 			return -1;
-		*since = until - n * unit;
+		*since = unit == DAY ? until - until % DAY - n * DAY :
+		    until - n * unit;
 		return 0;
 	}
 	return summary_date(s, since);
@@ -583,11 +586,11 @@ report_summary(const struct conf *conf, int argc, char **argv)
 			return summary_usage("unknown option -%c", optopt);
 		}
 	}
-	since = until - SUMMARY_DEFAULT_DAYS * DAY;
+	since = until - until % DAY - SUMMARY_DEFAULT_DAYS * DAY;
 	if (since_arg != NULL && (summary_since(since_arg, until, &since) ==
 	    -1 || since >= until || until - since > 366 * DAY))
 		return summary_usage("-s %s: want a duration (7d, 36h; at most "
-		    "366d) or a date before the end of the period (2024-04-01, "
+		    "365d) or a date before the end of the period (2024-04-01, "
 		    "2024-04-01T06:00:00Z)", since_arg);
 	n = argc - optind;
 	if (n > 0 && ((names = calloc((size_t)n, sizeof(*names))) == NULL ||

@@ -158,6 +158,11 @@ quick "-s 3d: the same" 2 \
 quick "-s 72h: the same" 2 \
     "notready.example: MX failing,notready.example: not ready for enforce" \
     -s 72h notready.example
+quick "-s 1d in the afternoon: yesterday's reports (noon) are in" 2 \
+    "notready.example: MX failing,notready.example: not ready for enforce" \
+    -s 1d -u 2024-04-15T13:00:00Z notready.example
+quick "-s 12h in the afternoon: they are not" 0 "" \
+    -s 12h -u 2024-04-15T13:00:00Z notready.example
 quick "up to 2024-04-11: before the failures began, nothing" 0 "" \
     -s 2024-04-05 -u 2024-04-11 notready.example
 quick "a period without reports: nothing to say" 0 "" -u 2024-01-01
@@ -184,11 +189,12 @@ done <<EOT
 -h^0^$usage^-c $conf summary -h
 unknown option^3^mta-sts-report: summary: unknown option -x^-c $conf summary -x
 -s without argument^3^mta-sts-report: summary: option -s needs an argument^-c $conf summary -s
--s 0d^3^mta-sts-report: summary: -s 0d: want a duration (7d, 36h; at most 366d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -s 0d
--s 367d^3^mta-sts-report: summary: -s 367d: want a duration (7d, 36h; at most 366d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -s 367d
--s 7w^3^mta-sts-report: summary: -s 7w: want a duration (7d, 36h; at most 366d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -s 7w
--s after -u^3^mta-sts-report: summary: -s 2024-04-16: want a duration (7d, 36h; at most 366d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -u 2024-04-15 -s 2024-04-16
--s a year and a day^3^mta-sts-report: summary: -s 2023-04-14: want a duration (7d, 36h; at most 366d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -u 2024-04-15 -s 2023-04-14
+-s 0d^3^mta-sts-report: summary: -s 0d: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -s 0d
+-s 367d^3^mta-sts-report: summary: -s 367d: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -s 367d
+-s 366d^3^mta-sts-report: summary: -s 366d: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -s 366d
+-s 7w^3^mta-sts-report: summary: -s 7w: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -s 7w
+-s after -u^3^mta-sts-report: summary: -s 2024-04-16: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -u 2024-04-15 -s 2024-04-16
+-s a year and a day^3^mta-sts-report: summary: -s 2023-04-14: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf summary -u 2024-04-15 -s 2023-04-14
 -u 2024-02-30^3^mta-sts-report: summary: -u 2024-02-30: want a date (2024-04-01) or a time in UTC (2024-04-01T06:00:00Z)^-c $conf summary -u 2024-02-30
 -u with an offset^3^mta-sts-report: summary: -u 2024-04-01T06:00:00+02:00: want a date (2024-04-01) or a time in UTC (2024-04-01T06:00:00Z)^-c $conf summary -u 2024-04-01T06:00:00+02:00
 -u escaped^3^mta-sts-report: summary: -u \x1b[2J: want a date (2024-04-01) or a time in UTC (2024-04-01T06:00:00Z)^-c $conf summary -u $'\e[2J'
