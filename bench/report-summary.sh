@@ -119,8 +119,8 @@ plan_one=$(plan "SELECT p.policy_domain, r.organization, p.policy_type,
     r.organization, p.policy_type, p.policy_id ORDER BY p.policy_domain,
     r.organization, p.policy_type, p.policy_id")
 plan_all=$(plan "SELECT p.policy_domain, r.organization, p.policy_type,
-    p.policy_id, count(*), total(p.successful) FROM policies p JOIN reports r
-    ON r.id = p.report WHERE $where GROUP BY p.policy_domain,
+    p.policy_id, count(*), total(p.successful) FROM reports r CROSS JOIN
+    policies p ON p.report = r.id WHERE $where GROUP BY p.policy_domain,
     r.organization, p.policy_type, p.policy_id ORDER BY p.policy_domain,
     r.organization, p.policy_type, p.policy_id")
 
@@ -150,7 +150,9 @@ plan_all=$(plan "SELECT p.policy_domain, r.organization, p.policy_type,
 	echo "$plan_one"
 	echo
 	echo "Every domain walks reports_end from the start of the period and"
-	echo "each report's policies by policies_report:"
+	echo "each report's policies by policies_report (a CROSS JOIN keeps"
+	echo "SQLite from scanning every policy of the store instead: 4.8 s"
+	echo "for every domain's lines before, with this store of 20 days):"
 	echo
 	echo "$plan_all"
 } >"$SCRATCH/section"

@@ -1061,8 +1061,9 @@ policy_string_max_age(const char *text)
 }
 
 /*
- * Runs an aggregation over the period: sql holds "%s" where the domain
- * filter goes, ?1 and ?2 are since and until, ?3 the domains.  row(q,
+ * Runs an aggregation over the period: sql holds "%s" where the join
+ * of policies and reports goes, then "%s" where the domain filter goes;
+ * ?1 and ?2 are since and until, ?3 the domains.  row(q,
  * ctx) turns a result row into the caller's call and returns its
  * result.  0, or -1 after saying why.
  */
@@ -1074,8 +1075,19 @@ period_query(struct tlsrpt_store *st, const struct tlsrpt_store_period *pd,
 	char		 text[2048], *want = NULL;
 	int		 rc = -1, step;
 
-	snprintf(text, sizeof(text), sql, pd->ndomains > 0 ?
-	    "p.policy_domain IN (SELECT value FROM json_each(?3)) AND" : "");
+	/*
+	 * Named domains: their policies first (policies_domain_report).
+	 * Every domain: the period's reports first (reports_end), then
+	 * their policies, so that the work follows the period and not the
+	 * store (CROSS JOIN keeps SQLite to that order).
+	 */
+	if (pd->ndomains > 0)
+		snprintf(text, sizeof(text), sql,
+		    "policies p JOIN reports r ON r.id = p.report",
+		    "p.policy_domain IN (SELECT value FROM json_each(?3)) AND");
+	else
+		snprintf(text, sizeof(text), sql,
+		    "reports r CROSS JOIN policies p ON p.report = r.id", "");
 	if (pd->ndomains > 0 &&
 	    (want = list_domains(pd->domains, pd->ndomains)) == NULL) {
 		log_warnx("%s: out of memory", st->path);
@@ -1154,7 +1166,7 @@ tlsrpt_store_applied(struct tlsrpt_store *st,
 	    "p.policy_type, p.policy_id, count(*), total(p.successful), "
 	    "total(p.failed), min(r.end), max(r.end), max(r.begin), "
 	    "min(p.policy_string) "
-	    "FROM policies p JOIN reports r ON r.id = p.report" PERIOD_WHERE
+	    "FROM %s" PERIOD_WHERE
 	    "GROUP BY p.policy_domain, r.organization, p.policy_type, "
 	    "p.policy_id ORDER BY p.policy_domain, r.organization, "
 	    "p.policy_type, p.policy_id", applied_row, &c);
@@ -1200,8 +1212,7 @@ tlsrpt_store_failures(struct tlsrpt_store *st,
 	    "f.result_type, nullif(lower(rtrim(f.receiving_mx_hostname, "
 	    "'.')), '') AS mx, r.organization, f.failure_reason_code, "
 	    "total(f.count), min(r.end), max(r.end) "
-	    "FROM failures f JOIN policies p ON p.id = f.policy "
-	    "JOIN reports r ON r.id = p.report" PERIOD_WHERE
+	    "FROM %s CROSS JOIN failures f ON f.policy = p.id" PERIOD_WHERE
 	    "GROUP BY p.policy_domain, p.policy_type, f.result_type, mx, "
 	    "r.organization, f.failure_reason_code "
 	    "ORDER BY p.policy_domain, 7 DESC, f.result_type, mx, "
@@ -1244,7 +1255,7 @@ tlsrpt_store_days(struct tlsrpt_store *st,
 	return period_query(st, pd, "SELECT p.policy_domain, r.organization, "
 	    "(r.begin + r.end) / 2 / 86400 * 86400 AS day, count(*), "
 	    "total(p.successful), total(p.failed), max(r.end) "
-	    "FROM policies p JOIN reports r ON r.id = p.report" PERIOD_WHERE
+	    "FROM %s" PERIOD_WHERE
 	    "GROUP BY p.policy_domain, r.organization, day "
 	    "ORDER BY p.policy_domain, r.organization, day", day_row, &c);
 }
