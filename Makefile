@@ -112,7 +112,8 @@ COMMON_PURE_OBJS = $(patsubst src/%.c,$(O)/%.o,$(COMMON_PURE_SRCS))
 CHECK_PURE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CHECK_PURE_SRCS))
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
-TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter
+TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter \
+		  $(O)/tests/tools/report-fill
 FUZZ_TARGETS	= conf route wire check image report
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
@@ -207,6 +208,7 @@ REPORT_UNIT_SRCS = $(TLSRPT_SRCS) \
 		  $(filter $(REPORT_SRCS),src/report/report_json.c \
 		  src/report/report_gzip.c src/report/report_accept.c \
 		  src/report/report_list.c src/report/report_html.c \
+		  src/report/report_summary.c \
 		  src/report/report_svg.c)
 REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
 REPORT_UNIT_BINS = $(filter-out $(O)/tests/unit/test_report_mail, \
@@ -232,6 +234,15 @@ $(O)/tests/tools/systemd-filter: tests/tools/systemd-filter.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 	    $(SECCOMP_LIBS)
+
+# Report files into a store at a chosen time (tests, benchmarks): the
+# receiver's parser and store, and the config loader.
+$(O)/tests/tools/report-fill: tests/tools/report-fill.c $(REPORT_HEADERS) \
+    $(COMMON_PURE_OBJS) $(O)/common/conf.o $(REPORT_UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
+	    $(O)/common/conf.o $(REPORT_UNIT_OBJS) $(INIH_LIBS) $(MD_LINK) \
+	    $(REPORT_LIBS)
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
@@ -298,7 +309,8 @@ check:
 	    build/asan/$(PROG) build/asan/$(CHECK_PROG) \
 	    build/asan/$(REPORT_PROG) \
 	    $(UNIT_BINS:$(O)/%=build/asan/%) \
-	    build/asan/tests/tools/fcgi-client
+	    build/asan/tests/tools/fcgi-client \
+	    build/asan/tests/tools/report-fill
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/run.sh
 

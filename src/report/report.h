@@ -292,8 +292,25 @@ int	 report_serve(const char *, int, char **);
  */
 int	 report_import(const struct conf *, int, char **);
 /*
- * report_html.c: `html -o dir [-s since] [domain ...]`, argv[0] being
- * "html": sysexits(3) statuses.
+ * report_summary.c: `summary [-aj] [-s since] [-u until] [domain ...]`,
+ * argv[0] being "summary": mta-sts-check's statuses (0 nothing to say
+ * or only "ready for enforce", 1 a warning, 2 a critical verdict, 3
+ * could not summarise).
+ */
+int	 report_summary(const struct conf *, int, char **);
+/*
+ * For html, which summarises as summary does: the period of -s since
+ * and -u until (NULL if not given) as summary takes them; 0, or -1 with
+ * why (size bytes).  And the store opened as summary opens it: for
+ * writing when it may, to record what the config serves first; 0, or
+ * -1 after saying why.
+ */
+int	 report_summary_period(const char *, const char *, int64_t *,
+	    int64_t *, char *, size_t);
+int	 report_summary_open(const struct conf *, struct tlsrpt_store **);
+/*
+ * report_html.c: `html -o dir [-s since] [-u until] [domain ...]`,
+ * argv[0] being "html": sysexits(3) statuses.
  */
 int	 report_html(const struct conf *, int, char **);
 

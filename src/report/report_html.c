@@ -35,7 +35,6 @@
 #include "report/report.h"
 
 #define ONE_DAY		86400
-#define DAYS_DEFAULT	7
 /* Bars of a failure chart; the rest are summed into "others". */
 #define BARS_MAX	12
 
@@ -89,7 +88,8 @@ static const char css[] =
 "table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;"
 "width:auto}table.cards tr{border:1px solid var(--line);margin:.5em 0;"
 "padding:.3em}table.cards td{border:0;padding:.15em .3em;text-align:left}"
-"table.cards td::before{content:attr(data-label) \": \";font-weight:600}}\n"
+"table.cards td::before{content:attr(data-label) \": \";font-weight:600}"
+"table.cards td[colspan]::before{content:none}}\n"
 "@media print{:root{--fg:#000;--bg:#fff;--muted:#333;--row:#fff;--link:#000}"
 "body{max-width:none;padding:0;font-size:10pt}nav{display:none}"
 "a{text-decoration:none}tr,li,figure{break-inside:avoid}"
@@ -544,7 +544,6 @@ static void
 domain_verdicts(FILE *f, const struct tlsrpt_domain *d)
 {
 	const struct tlsrpt_verdict	*v;
-	char				 day[11];
 	size_t				 i;
 
 	fputs("<section id=\"verdicts\"><h2>Verdicts</h2>\n", f);
@@ -559,16 +558,6 @@ domain_verdicts(FILE *f, const struct tlsrpt_domain *d)
 		    severity_class(v->severity),
 		    tlsrpt_severity_name(v->severity),
 		    tlsrpt_verdict_name(v->kind));
-		if (v->subject != NULL) {
-			fputs(" <code>", f);
-			report_html_text(f, v->subject);
-			fputs("</code>", f);
-		}
-		if (v->since != 0) {
-			report_html_date(day, v->since);
-			fprintf(f, " since <time datetime=\"%s\">%s</time>",
-			    day, day);
-		}
 		fputs(": ", f);
 		report_html_text(f, v->line);
 		fputs("</li>\n", f);
@@ -721,10 +710,10 @@ failure_table(FILE *f, const struct tlsrpt_domain *d)
 	    "class=\"n\">Last</th></tr></thead>\n<tbody>\n", f);
 	for (i = 0; i < shown; i++)
 		failure_row(f, &d->failures[i]);
-	if (shown < d->nfailures)
+	if (shown < d->nfailures || d->more_failures > 0)
 		fprintf(f, "<tr><td colspan=\"7\">and %zu smaller rows not "
-		    "shown (mta-sts-report summary -j has them all)</td></tr>\n",
-		    d->nfailures - shown);
+		    "shown</td></tr>\n", d->nfailures - shown +
+		    d->more_failures);
 	fputs("</tbody></table></div>\n", f);
 }
 
@@ -828,6 +817,9 @@ domain_reporters(FILE *f, const struct tlsrpt_domain *d)
 	    "</thead>\n<tbody>\n", f);
 	for (i = 0; i < d->nreporters; i++)
 		reporter_row(f, d, &d->reporters[i]);
+	if (d->more_reporters > 0)
+		fprintf(f, "<tr><td colspan=\"7\">and %zu more reporters not "
+		    "shown</td></tr>\n", d->more_reporters);
 	fputs("</tbody></table></div></section>\n", f);
 }
 
@@ -1155,7 +1147,7 @@ out:
  */
 
 #define HTML_USAGE	"usage: " REPORT_PROGNAME " [-c config] html -o dir " \
-			"[-s days] [domain ...]"
+			"[-s since] [-u until] [domain ...]"
 
 /* Says what is wrong with html's arguments, then its usage: 64. */
 static int
@@ -1192,20 +1184,18 @@ html_domains(const struct conf *conf, char **argv, int n,
 
 /* Builds the summary and writes the site: the exit status. */
 static int
-html_run(const struct conf *conf, const char *dir, long long days,
-    const char *const *domains, size_t n)
+html_run(const struct conf *conf, const char *dir, int64_t since,
+    int64_t until, const char *const *domains, size_t n)
 {
 	struct tlsrpt_summary	 s;
 	struct tlsrpt_store	*st;
-	int64_t			 until = (int64_t)time(NULL);
 	int			 rc;
 
 	memset(&s, 0, sizeof(s));
-	if (tlsrpt_store_open(&st, conf->reports.database,
-	    TLSRPT_STORE_OPEN_READONLY) == -1)
+	if (report_summary_open(conf, &st) == -1)
 		return EX_IOERR;
-	rc = tlsrpt_summary_build(st, &conf->table, &conf->reports,
-	    until - (int64_t)days * ONE_DAY, until, domains, n, &s);
+	rc = tlsrpt_summary_build(st, &conf->table, &conf->reports, since,
+	    until, domains, n, &s);
 	tlsrpt_store_close(st);
 	if (rc == -1)
 		return EX_IOERR;
@@ -1219,26 +1209,23 @@ report_html(const struct conf *conf, int argc, char **argv)
 {
 	char		(*names)[DNAME_MAX + 1] = NULL;
 	const char	**domains = NULL;
-	const char	*dir = NULL;
-	long long	 days = DAYS_DEFAULT;
-	char		 why[128];
+	const char	*dir = NULL, *since_arg = NULL, *until_arg = NULL;
+	char		 why[256];
+	int64_t		 since, until;
 	int		 ch, n, rc = EX_USAGE;
 
 	/* argv[0] is "html" (report_main.c), optind reset to 0 */
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:ho:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "+:ho:s:u:")) != -1) {
 		switch (ch) {
 		case 'o':
 			dir = optarg;
 			break;
 		case 's':
-			if (num_parse(optarg, 10, 1, CONF_REPORTS_KEEP_DAYS_MAX,
-			    &days) == -1) {
-				snprintf(why, sizeof(why), "-s %.40s: want a "
-				    "number of days from 1 to %d", optarg,
-				    CONF_REPORTS_KEEP_DAYS_MAX);
-				return html_usage(why);
-			}
+			since_arg = optarg;
+			break;
+		case 'u':
+			until_arg = optarg;
 			break;
 		case 'h':
 			printf("%s\n", HTML_USAGE);
@@ -1255,6 +1242,9 @@ report_html(const struct conf *conf, int argc, char **argv)
 	}
 	if (dir == NULL || *dir == '\0')
 		return html_usage("-o dir: say where to write the site");
+	if (report_summary_period(since_arg, until_arg, &since, &until, why,
+	    sizeof(why)) == -1)
+		return html_usage(why);
 	n = argc - optind;
 	if (n > 0 && ((names = calloc((size_t)n, sizeof(*names))) == NULL ||
 	    (domains = calloc((size_t)n, sizeof(*domains))) == NULL)) {
@@ -1264,7 +1254,7 @@ report_html(const struct conf *conf, int argc, char **argv)
 	}
 	if (html_domains(conf, argv + optind, n, names, domains) == -1)
 		goto out;
-	rc = html_run(conf, dir, days, domains, (size_t)n);
+	rc = html_run(conf, dir, since, until, domains, (size_t)n);
 out:
 	free(names);
 	free(domains);

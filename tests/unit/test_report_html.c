@@ -231,58 +231,69 @@ static char	 d_com[] = "example.com", d_net[] = "example.net",
 		 evil_mx[] = "\"><img src=x onerror=alert(1)>.example",
 		 evil_type[] = "x-<b>bold</b>&amp;",
 		 evil_reason[] = "\xe2\x80\xaeslc.exe\r\nInjected: \xff\xfe",
-		 evil_line[] = "Reporter <script>alert(\"org\")</script> "
-		     "applies policy ' onmouseover='alert(1)",
+		 evil_line[] = "<script>alert(\"org\")</script>: applies policy "
+		     "' onmouseover='alert(1)",
 		 evil_ptype[] = "sts\" onclick=\"x",
-		 l_ready[] = "testing since 2026-11-01 with 2 reporters and no "
+		 l_ready[] = "in testing since 2026-11-01 with 2 reporters and no "
 		     "failure enforce would bounce: set mode = enforce in "
 		     "[domain example.com]",
-		 l_mx[] = "12 sessions failed certificate-expired at "
-		     "mx2.example.net (Google Inc.): renew its certificate",
-		 l_stale[] = "Mail.Ru still applies policy "
+		 l_mx[] = "mx2.example.net: 12 sessions failed from 2026-11-30 "
+		     "(certificate-expired 12 by Google Inc.): renew its "
+		     "certificate",
+		 l_stale[] = "Mail.Ru: still applies policy "
 		     "00112233445566778899aabbccddeeff, replaced on 2026-11-20",
-		 l_silent[] = "Microsoft Corporation sent daily until 2026-12-02";
+		 l_silent[] = "Microsoft Corporation: sent daily until 2026-12-02";
 
 #define ID_NOW	"0123456789abcdef0123456789abcdef"
 #define ID_OLD	"00112233445566778899aabbccddeeff"
 
 static struct tlsrpt_day	 days[4][7];
+#define FAILURE(type, mx, org, why, n, t0, t1) { .policy_type = sts, \
+	.result_type = (type), .receiving_mx = (mx), .reporter = (org), \
+	.reason = (why), .count = (n), .first = (t0), .last = (t1) }
 static struct tlsrpt_failure_sum failures_net[] = {
-	{ t_expired, mx2, google, reason, 12, SINCE + 2 * DAY - 1,
-	    SINCE + 5 * DAY - 1 },
-	{ t_starttls, mx2, microsoft, NULL, 3, SINCE + DAY - 1,
-	    SINCE + DAY - 1 },
-	{ t_fetch, NULL, mailru, NULL, 1, SINCE + 6 * DAY - 1,
-	    SINCE + 6 * DAY - 1 },
+	FAILURE(t_expired, mx2, google, reason, 12, SINCE + 2 * DAY - 1,
+	    SINCE + 5 * DAY - 1),
+	FAILURE(t_starttls, mx2, microsoft, NULL, 3, SINCE + DAY - 1,
+	    SINCE + DAY - 1),
+	FAILURE(t_fetch, NULL, mailru, NULL, 1, SINCE + 6 * DAY - 1,
+	    SINCE + 6 * DAY - 1),
 };
 static struct tlsrpt_failure_sum failures_hostile[] = {
-	{ evil_type, evil_mx, evil_org, evil_reason, 5, SINCE + DAY - 1,
-	    SINCE + 3 * DAY - 1 },
+	FAILURE(evil_type, evil_mx, evil_org, evil_reason, 5, SINCE + DAY - 1,
+	    SINCE + 3 * DAY - 1),
 };
+#define APPLIED(type, pid, t0, t1, n) { .policy_type = (type), \
+	.policy_id = pid, .first = (t0), .last = (t1), \
+	.last_begin = (t1) - DAY + 1, .max_age = 604800, .reports = (n) }
 static struct tlsrpt_applied applied[] = {
-	{ sts, ID_NOW, SINCE + DAY - 1, SINCE + 7 * DAY - 1, 7 },
-	{ sts, ID_NOW, SINCE + DAY - 1, SINCE + 4 * DAY - 1, 4 },
-	{ sts, ID_OLD, SINCE + DAY - 1, SINCE + 7 * DAY - 1, 6 },
-	{ npf, "", SINCE + 6 * DAY - 1, SINCE + 6 * DAY - 1, 1 },
-	{ evil_ptype, ID_OLD, SINCE + DAY - 1, SINCE + 3 * DAY - 1, 3 },
+	APPLIED(sts, ID_NOW, SINCE + DAY - 1, SINCE + 7 * DAY - 1, 7),
+	APPLIED(sts, ID_NOW, SINCE + DAY - 1, SINCE + 4 * DAY - 1, 4),
+	APPLIED(sts, ID_OLD, SINCE + DAY - 1, SINCE + 7 * DAY - 1, 6),
+	APPLIED(npf, "", SINCE + 6 * DAY - 1, SINCE + 6 * DAY - 1, 1),
+	APPLIED(evil_ptype, ID_OLD, SINCE + DAY - 1, SINCE + 3 * DAY - 1, 3),
 };
+#define REPORTER(org, n, ok, bad, t0, t1, a, na) { \
+	.organization = (org), .reports = (n), .successful = (ok), \
+	.failed = (bad), .first = (t0), .last = (t1), .applied = (a), \
+	.napplied = (na), .days_of_week = 7 }
 static struct tlsrpt_reporter reporters_com[] = {
-	{ google, 7, 70000, 0, SINCE + DAY - 1, SINCE + 7 * DAY - 1,
-	    &applied[0], 1 },
-	{ microsoft, 4, 1234, 0, SINCE + DAY - 1, SINCE + 4 * DAY - 1,
-	    &applied[1], 1 },
+	REPORTER(google, 7, 70000, 0, SINCE + DAY - 1, SINCE + 7 * DAY - 1,
+	    &applied[0], 1),
+	REPORTER(microsoft, 4, 1234, 0, SINCE + DAY - 1, SINCE + 4 * DAY - 1,
+	    &applied[1], 1),
 };
 static struct tlsrpt_reporter reporters_net[] = {
-	{ google, 7, 5000, 12, SINCE + DAY - 1, SINCE + 7 * DAY - 1,
-	    &applied[0], 1 },
-	{ mailru, 7, 700, 1, SINCE + DAY - 1, SINCE + 7 * DAY - 1,
-	    &applied[2], 2 },
-	{ microsoft, 4, 40, 3, SINCE + DAY - 1, SINCE + 4 * DAY - 1,
-	    &applied[1], 1 },
+	REPORTER(google, 7, 5000, 12, SINCE + DAY - 1, SINCE + 7 * DAY - 1,
+	    &applied[0], 1),
+	REPORTER(mailru, 7, 700, 1, SINCE + DAY - 1, SINCE + 7 * DAY - 1,
+	    &applied[2], 2),
+	REPORTER(microsoft, 4, 40, 3, SINCE + DAY - 1, SINCE + 4 * DAY - 1,
+	    &applied[1], 1),
 };
 static struct tlsrpt_reporter reporters_hostile[] = {
-	{ evil_org, 3, 9, 5, SINCE + DAY - 1, SINCE + 3 * DAY - 1,
-	    &applied[4], 1 },
+	REPORTER(evil_org, 3, 9, 5, SINCE + DAY - 1, SINCE + 3 * DAY - 1,
+	    &applied[4], 1),
 };
 static struct tlsrpt_verdict verdicts_com[] = {
 	{ TLSRPT_VERDICT_READY_FOR_ENFORCE, TLSRPT_SEVERITY_INFO, NULL,
@@ -325,17 +336,27 @@ sample(struct tlsrpt_summary *s)
 			days[i][j].failed = bad[i][j];
 		}
 	memset(d, 0, sizeof(d));
-	d[0] = (struct tlsrpt_domain){ d_com, POLICY_TESTING, ID_NOW, 604800,
-	    SINCE - 28 * DAY, 71234, 0, days[0], 7, NULL, 0, reporters_com,
-	    2, verdicts_com, 1 };
-	d[1] = (struct tlsrpt_domain){ d_net, POLICY_ENFORCE, ID_NOW, 86400,
-	    SINCE - 9 * DAY, 5700, 16, days[1], 7, failures_net, 3,
-	    reporters_net, 3, verdicts_net, 3 };
-	d[2] = (struct tlsrpt_domain){ d_hostile, POLICY_TESTING, ID_NOW,
-	    604800, 0, 9, 5, days[2], 7, failures_hostile, 1,
-	    reporters_hostile, 1, verdicts_hostile, 1 };
-	d[3] = (struct tlsrpt_domain){ d_quiet, POLICY_NONE, ID_NOW, 86400,
-	    0, 0, 0, days[3], 7, NULL, 0, NULL, 0, NULL, 0 };
+	d[0] = (struct tlsrpt_domain){ .domain = d_com, .mode = POLICY_TESTING,
+	    .policy_id = ID_NOW, .max_age = 604800, .published = SINCE -
+	    28 * DAY, .successful = 71234, .days = days[0], .ndays = 7,
+	    .reporters = reporters_com, .nreporters = 2,
+	    .verdicts = verdicts_com, .nverdicts = 1 };
+	d[1] = (struct tlsrpt_domain){ .domain = d_net, .mode = POLICY_ENFORCE,
+	    .policy_id = ID_NOW, .max_age = 86400, .published = SINCE -
+	    9 * DAY, .successful = 5700, .failed = 16, .days = days[1],
+	    .ndays = 7, .failures = failures_net, .nfailures = 3,
+	    .reporters = reporters_net, .nreporters = 3,
+	    .verdicts = verdicts_net, .nverdicts = 3 };
+	/* hostile: the summary's caps passed too */
+	d[2] = (struct tlsrpt_domain){ .domain = d_hostile,
+	    .mode = POLICY_TESTING, .policy_id = ID_NOW, .max_age = 604800,
+	    .successful = 9, .failed = 5, .days = days[2], .ndays = 7,
+	    .failures = failures_hostile, .nfailures = 1, .more_failures = 4,
+	    .reporters = reporters_hostile, .nreporters = 1,
+	    .more_reporters = 2, .verdicts = verdicts_hostile, .nverdicts = 1 };
+	d[3] = (struct tlsrpt_domain){ .domain = d_quiet, .mode = POLICY_NONE,
+	    .policy_id = ID_NOW, .max_age = 86400, .days = days[3],
+	    .ndays = 7 };
 	s->since = SINCE;
 	s->until = SINCE + 7 * DAY;
 	s->domains = d;
