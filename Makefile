@@ -125,7 +125,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload bench-report fuzz \
+	bench-reload bench-report bench-html fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
@@ -317,7 +317,8 @@ check:
 # Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
 # bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
-# bench/report-list.sh times mta-sts-report list over 1,000,000 reports;
+# bench/report-list.sh times mta-sts-report list over 1,000,000 reports,
+# bench/report-html.sh mta-sts-report html over the same for 10,000 domains;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -328,6 +329,7 @@ bench:
 	@bash bench/reload.sh
 	@$(MAKE) --no-print-directory $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
+	@bash bench/report-html.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -347,6 +349,12 @@ bench-report:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
+
+# Only mta-sts-report html over a large store (REPORTS, DOMAINS, ROUNDS).
+bench-html:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
+	@bash bench/report-html.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:
