@@ -1182,6 +1182,16 @@ html_domains(const struct conf *conf, char **argv, int n,
 	return 0;
 }
 
+/* site_check for dir as given (trailing slashes too); 0, or -1. */
+static int
+site_check_path(const char *dir)
+{
+	mode_t	 mode;
+	int	 exists;
+
+	return site_check(dir, &exists, &mode);
+}
+
 /* Builds the summary and writes the site: the exit status. */
 static int
 html_run(const struct conf *conf, const char *dir, int64_t since,
@@ -1192,6 +1202,9 @@ html_run(const struct conf *conf, const char *dir, int64_t since,
 	int			 rc;
 
 	memset(&s, 0, sizeof(s));
+	/* Refuse a directory that is not ours before the summary's work. */
+	if (site_check_path(dir) == -1)
+		return EX_CANTCREAT;
 	if (report_summary_open(conf, &st) == -1)
 		return EX_IOERR;
 	rc = tlsrpt_summary_build(st, &conf->table, &conf->reports, since,
