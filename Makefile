@@ -133,7 +133,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload bench-report bench-summary fuzz \
+	bench-reload bench-report bench-summary bench-html fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
@@ -229,7 +229,9 @@ $(CHECK_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
 REPORT_UNIT_SRCS = $(TLSRPT_SRCS) \
 		  $(filter $(REPORT_SRCS),src/report/report_json.c \
 		  src/report/report_gzip.c src/report/report_accept.c \
-		  src/report/report_list.c)
+		  src/report/report_list.c src/report/report_html.c \
+		  src/report/report_summary.c \
+		  src/report/report_svg.c)
 REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
 REPORT_UNIT_BINS = $(filter-out $(O)/tests/unit/test_report_mail, \
 		  $(filter $(O)/tests/unit/test_report% \
@@ -339,6 +341,7 @@ check:
 # bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
 # bench/report-list.sh times mta-sts-report list over 1,000,000 reports,
 # bench/report-summary.sh mta-sts-report summary over as many;
+# bench/report-html.sh mta-sts-report html over the same for 10,000 domains;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -351,6 +354,7 @@ bench:
 	@bash bench/report-list.sh
 	@$(MAKE) --no-print-directory $(O)/tests/tools/report-fill
 	@bash bench/report-summary.sh
+	@bash bench/report-html.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -376,6 +380,11 @@ bench-summary:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/tools/report-fill
 	@bash bench/report-summary.sh
+# Only mta-sts-report html over a large store (REPORTS, DOMAINS, ROUNDS).
+bench-html:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
+	@bash bench/report-html.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:

@@ -9,7 +9,9 @@ set -eu
 # knot, knsupdate, nsupdate and dig for the -U tests (tests/update);
 # for mta-sts-report: jansson and zlib (report bodies, fuzz_report), SQLite
 # (the store), GMime and libopendkim (mail), and the sqlite3 and jq
-# programs its tests read stores with (tests/report).
+# programs its tests read stores with (tests/report); html's suite renders
+# pages in chromium, parses them with python3-html5lib and reads the
+# printed PDF with pdftotext (poppler-utils).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev
 	libjansson-dev zlib1g-dev libsqlite3-dev libgmime-3.0-dev
@@ -27,6 +29,7 @@ check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-d
 	    iproute2 dnsmasq-base openssl python3-aiosmtpd
 	    knot knot-dnsutils bind9-dnsutils unbound sqlite3 jq
 	    postfix opendkim python3-dkim
+	    chromium python3-html5lib poppler-utils
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/common.h"
 #include "tlsrpt/tlsrpt.h"
@@ -203,6 +204,82 @@ enum report_dkim_result report_dkim_trust(const unsigned char *, size_t,
 	    const char *, const char *, char *, size_t);
 
 /*
+ * report_html.c: `html`: the summary (tlsrpt_summary_build) as a static
+ * site, an overview and a page per policy domain, with inline CSS and
+ * SVG and nothing fetched (mta-sts-report(8) HTML).  Every string from
+ * a report is untrusted: it reaches a page only through
+ * report_html_text.  report_svg.c draws the charts.
+ */
+/* The marker that says a file was written by `html` (its 512 first bytes). */
+#define REPORT_HTML_GENERATOR	"mta-sts-report html"
+/* Bytes of one untrusted string shown; longer ones end in "…". */
+#define REPORT_HTML_TEXT_MAX	1000
+/* Rows of a failure table shown; the rest are counted in a last line. */
+#define REPORT_HTML_ROWS_MAX	500
+/* A page's file name: at most 3 bytes per byte of the name, ".html". */
+#define REPORT_HTML_NAME_SIZE	(3 * DNAME_MAX + sizeof(".html"))
+/*
+ * Writes untrusted text s to f as HTML text or a quoted attribute value:
+ * shown as log_escape shows it (controls, invalid UTF-8, bidirectional
+ * and invisible characters as visible escapes), then &, <, >, " and '
+ * as character references; at most REPORT_HTML_TEXT_MAX bytes of s
+ * (cut at a character), then "…".  NULL writes nothing.
+ */
+void	 report_html_text(FILE *, const char *);
+/* The same, at most max bytes of s (then "…"), for labels in charts. */
+void	 report_html_textn(FILE *, const char *, size_t);
+/* Writes n with thousands separators ("1,234,567"). */
+void	 report_html_count(FILE *, int64_t);
+/* t (seconds since the epoch) as its UTC date "YYYY-MM-DD" into out. */
+void	 report_html_date(char [11], int64_t);
+/*
+ * The file name of policy domain d's page into out (size bytes, at
+ * least REPORT_HTML_NAME_SIZE): d, whose lower-case letters, digits,
+ * "-" and inner "." are kept and every other byte written "_HH", then
+ * ".html".  Never "index.html", never a path, never hidden.
+ */
+void	 report_html_file_name(const char *, char *, size_t);
+/* Writes the overview page of s to f; 0, or -1 if f has an error. */
+int	 report_html_overview(FILE *, const struct tlsrpt_summary *);
+/* Writes the page of s->domains[i] to f; 0, or -1 if f has an error. */
+int	 report_html_domain(FILE *, const struct tlsrpt_summary *, size_t);
+/*
+ * Writes the site of s as directory dir, whole or not at all: into a
+ * new directory beside it (".NAME.XXXXXX"), synced, then swapped with
+ * dir in one rename (renameat2 RENAME_EXCHANGE; where the file system
+ * has no exchange, two renames, with dir missing in between, never
+ * half written), and the previous site removed.  An existing dir must
+ * hold only pages this function wrote (REPORT_HTML_GENERATOR), so that
+ * a mistaken -o never deletes anything else.  0, or -1 after saying
+ * why (dir then unchanged, unless only the previous site's removal
+ * failed, which is said).
+ */
+int	 report_html_write(const char *, const struct tlsrpt_summary *);
+
+/*
+ * report_svg.c: the charts, as inline SVG (role="img", a title and a
+ * description); the same numbers are always in a table beside them.
+ * id makes the title's and description's ids unique in a page.
+ */
+/* Sessions per day as a small bar strip: successful up, failed down. */
+void	 report_svg_sparkline(FILE *, const struct tlsrpt_day *, size_t,
+	    const char *);
+/*
+ * Sessions per day: successful bars above the axis, failed below, each
+ * half on its own scale, labelled with its largest day.
+ */
+void	 report_svg_timeline(FILE *, const struct tlsrpt_day *, size_t,
+	    const char *);
+/* One bar of report_svg_bars: label untrusted, value at least 0. */
+struct report_svg_bar {
+	const char	*label;
+	int64_t		 value;
+};
+/* Horizontal bars, largest first as given, titled title (trusted). */
+void	 report_svg_bars(FILE *, const struct report_svg_bar *, size_t,
+	    const char *, const char *);
+
+/*
  * The commands, each called by report_main.c with the loaded config and
  * the arguments after the command's name; each returns the exit status.
  */
@@ -221,5 +298,20 @@ int	 report_import(const struct conf *, int, char **);
  * could not summarise).
  */
 int	 report_summary(const struct conf *, int, char **);
+/*
+ * For html, which summarises as summary does: the period of -s since
+ * and -u until (NULL if not given) as summary takes them; 0, or -1 with
+ * why (size bytes).  And the store opened as summary opens it: for
+ * writing when it may, to record what the config serves first; 0, or
+ * -1 after saying why.
+ */
+int	 report_summary_period(const char *, const char *, int64_t *,
+	    int64_t *, char *, size_t);
+int	 report_summary_open(const struct conf *, struct tlsrpt_store **);
+/*
+ * report_html.c: `html -o dir [-s since] [-u until] [domain ...]`,
+ * argv[0] being "html": sysexits(3) statuses.
+ */
+int	 report_html(const struct conf *, int, char **);
 
 #endif /* MTA_STS_REPORT_H */

@@ -46,6 +46,8 @@ usage(int status)
 	    "       %s [-c config] prune [-d days]\n"
 	    "       %s [-c config] summary [-aj] [-s since] [-u until] "
 	    "[domain ...]\n"
+	    "       %s [-c config] html -o dir [-s since] [-u until] "
+	    "[domain ...]\n"
 	    "       %s -V | -h\n"
 	    "  -c config   config file, or a directory of *.ini files "
 	    "(default\n"
@@ -61,10 +63,11 @@ usage(int status)
 	    "prune: delete\n"
 	    "reports older than [reports] keep_days, or -d days.\n"
 	    "summary: verdicts per domain over the last 7 days or -s "
-	    "(-a: a digest\nof every domain, -j: JSON lines).\n",
+	    "(-a: a digest\nof every domain, -j: JSON lines).  "
+	    "html: the same as a static site in dir.\n",
 	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
 	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
-	    REPORT_PROGNAME, CONF_DEFAULT);
+	    REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
 	exit(status);
 }
 
@@ -263,7 +266,7 @@ run_command(const char *file, int argc, char **argv)
 	int		 summary = strcmp(argv[0], "summary") == 0;
 
 	if (!import && !summary && strcmp(argv[0], "list") != 0 &&
-	    strcmp(argv[0], "prune") != 0)
+	    strcmp(argv[0], "prune") != 0 && strcmp(argv[0], "html") != 0)
 		usage_error("unknown command \"%s\"", argv[0]);
 	/* summary answers monitoring as mta-sts-check does: 3, unknown. */
 	if (load_quietly(&conf, file) == -1)
@@ -275,6 +278,8 @@ run_command(const char *file, int argc, char **argv)
 		status = report_summary(&conf, argc, argv);
 	else if (strcmp(argv[0], "list") == 0)
 		status = cmd_list(&conf, argc, argv);
+	else if (strcmp(argv[0], "html") == 0)
+		status = report_html(&conf, argc, argv);
 	else
 		status = cmd_prune(&conf, argc, argv);
 	conf_free(&conf);

@@ -621,3 +621,36 @@ out:
 	free(domains);
 	return status;
 }
+
+/*
+ * For html (report_html.c), which summarises as summary does: the
+ * period of -s since and -u until (NULL: not given) into *since and
+ * *until, as summary takes them; 0, or -1 with why (size bytes).
+ */
+int
+report_summary_period(const char *since_arg, const char *until_arg,
+    int64_t *since, int64_t *until, char *why, size_t size)
+{
+	*until = (int64_t)time(NULL);
+	if (until_arg != NULL && summary_date(until_arg, until) == -1) {
+		snprintf(why, size, "-u %s: want a date (2024-04-01) or a "
+		    "time in UTC (2024-04-01T06:00:00Z)", until_arg);
+		return -1;
+	}
+	*since = *until - SUMMARY_DEFAULT_DAYS * DAY;
+	if (since_arg != NULL && (summary_since(since_arg, *until, since) ==
+	    -1 || *since >= *until || *until - *since > 366 * DAY)) {
+		snprintf(why, size, "-s %s: want a duration (7d, 36h; at most "
+		    "366d) or a date before the end of the period (2024-04-01, "
+		    "2024-04-01T06:00:00Z)", since_arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* For html: the store, opened as summary opens it (summary_open). */
+int
+report_summary_open(const struct conf *conf, struct tlsrpt_store **st)
+{
+	return summary_open(conf, st);
+}
