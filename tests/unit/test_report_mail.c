@@ -7,8 +7,12 @@
  * verifies, a tampered body, a key with s=tlsrpt) run against real DNS
  * in tests/report/mail.sh; here are those settled before any query.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
 
 #include "report/report.h"
 #include "unit.h"
@@ -171,7 +175,7 @@ static const struct mail_case {
 	  REPORT_MAIL_INVALID, 0, NULL, 0, "",
 	  "no multipart/report part with report-type=tlsrpt" },
 	{ "nothing at all", "",
-	  REPORT_MAIL_INVALID, 0, NULL, 0, "", "not a mail message" },
+	  REPORT_MAIL_INVALID, 0, NULL, 0, "", "an empty message" },
 	{ "binary junk", "\x00\xff\xfe--\n\n\x00",
 	  REPORT_MAIL_INVALID, 0, NULL, 0, "", "not a mail message" },
 };
@@ -301,6 +305,54 @@ test_mail_hostile(void)
 	    2) == 0, "mail: the report after 100,000 text parts");
 	report_mail_free(&m);
 	free(buf);
+}
+
+/*
+ * An empty message is refused before GMime sees it, and nothing GLib or
+ * GMime would print (their assertion messages) reaches stderr: import
+ * says one line per message.
+ */
+static void
+test_mail_quiet(void)
+{
+	struct report_mail m;
+	enum report_mail_result rc;
+	GMimeStream *stream;
+	FILE	*err;
+	char	 why[256], got[512];
+	size_t	 n;
+	int	 saved;
+
+	if ((err = tmpfile()) == NULL || (saved = dup(STDERR_FILENO)) == -1) {
+		CHECK(0, "mail: quiet: a temporary file for stderr");
+		return;
+	}
+	fflush(stderr);
+	dup2(fileno(err), STDERR_FILENO);
+	rc = report_mail_parse((const unsigned char *)"Subject: x\n\nx\n",
+	    14, &m, why, sizeof(why));
+	CHECK(rc == REPORT_MAIL_INVALID, "mail: quiet: GMime set up");
+	rc = report_mail_parse(NULL, 0, &m, why, sizeof(why));
+	/* GMime's own assertion, and GLib's two ways of logging */
+	if ((stream = g_mime_stream_mem_new_with_buffer(NULL, 0)) != NULL)
+		g_object_unref(stream);
+	g_log("GMime", G_LOG_LEVEL_CRITICAL, "a critical");
+	g_log(NULL, G_LOG_LEVEL_WARNING, "a warning");
+	g_log_structured("GMime", G_LOG_LEVEL_CRITICAL, "MESSAGE",
+	    "a structured critical");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(err);
+	n = fread(got, 1, sizeof(got) - 1, err);
+	got[n] = '\0';
+	fclose(err);
+	CHECK(rc == REPORT_MAIL_INVALID && strcmp(why, "an empty message") ==
+	    0, "mail: no message at all (NULL, 0): \"%s\"", why);
+	CHECK(n == 0, "mail: GLib and GMime print nothing on stderr");
+	if (n != 0)
+		unit_show("got ", got, n);
+	report_mail_free(&m);
 }
 
 static void
@@ -527,6 +579,7 @@ main(void)
 {
 	test_mail_cases();
 	test_mail_hostile();
+	test_mail_quiet();
 	test_mail_max();
 	test_aligned();
 	test_trust();
