@@ -501,6 +501,80 @@ static const struct trust_case {
 	  REPORT_DKIM_FAIL,
 	  "mx.rcv.test says dkim=pass for d=sender.test, but the message has "
 	  "no such DKIM-Signature without l=" },
+	/* The forms of authserv-id RFC 8601 §2.2 allows, all ours. */
+	{ "authserv-id quoted",
+	  AR("\"mx.rcv.test\"; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	{ "authserv-id quoted with a quoted-pair",
+	  AR("\"mx.rcv\\.test\"; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	{ "authserv-id after a comment, before a version and a comment",
+	  AR("(by the milter) mx.rcv.test (v) 1 (one); dkim=pass "
+	  "header.d=sender.test") SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	{ "method version 1: dkim/1",
+	  AR("mx.rcv.test; dkim/1=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	/* Only the topmost field of ours with a dkim result decides. */
+	{ "a forged pass right below ours saying fail",
+	  AR("mx.rcv.test; dkim=fail (bad signature) header.d=sender.test")
+	  AR(PASS) SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a forged pass below ours saying none, under OpenDMARC's",
+	  AR("mx.rcv.test; dmarc=fail header.from=sender.test")
+	  AR("mx.rcv.test; dkim=none") AR(PASS) SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a forged pass below ours saying none (no-result)",
+	  AR("mx.rcv.test; none") AR(PASS) SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a forged pass below ours saying pass for another domain",
+	  AR("mx.rcv.test; dkim=pass header.d=attacker.test")
+	  AR(PASS) SIG("sender.test", "") SIG("attacker.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "mx.rcv.test says dkim=pass for d=attacker.test, not for the "
+	  "reporting domain" },
+	/* What RFC 8601 §2.2 does not allow is not read as a pass. */
+	{ "header.d twice in one result",
+	  AR("mx.rcv.test; dkim=pass header.d=attacker.test "
+	  "header.d=sender.test") SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "mx.rcv.test says dkim=pass with a property twice" },
+	{ "header.b twice in one result",
+	  AR("mx.rcv.test; dkim=pass header.d=sender.test header.b=ZZZZ "
+	  "header.b=QUJDREVG") SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "mx.rcv.test says dkim=pass with a property twice" },
+	{ "a version that is not a number",
+	  AR("mx.rcv.test x; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test is not of version 1" },
+	{ "version 2",
+	  AR("mx.rcv.test 2; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test is not of version 1" },
+	{ "a result quoted (a result is a keyword)",
+	  AR("mx.rcv.test; dkim=\"pass\" header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a method quoted",
+	  AR("mx.rcv.test; \"dkim\"=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "method version 2: dkim/2",
+	  AR("mx.rcv.test; dkim/2=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
 };
 
 static void
