@@ -294,6 +294,12 @@ int	 report_serve(const char *, int, char **);
  */
 int	 report_import(const struct conf *, int, char **);
 /*
+ * Set by main when descriptor 0 was not open at start (it is /dev/null
+ * since): `import` then says so and exits 66 instead of reading an
+ * empty message.
+ */
+extern int report_import_stdin_closed;
+/*
  * report_summary.c: `summary [-aj] [-s since] [-u until] [domain ...]`,
  * argv[0] being "summary": mta-sts-check's statuses (0 nothing to say
  * or only "ready for enforce", 1 a warning, 2 a critical verdict, 3

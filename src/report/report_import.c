@@ -65,6 +65,8 @@ struct import {
 	int			 served;	/* tlsrpt_store_served done */
 };
 
+int	 report_import_stdin_closed;
+
 /* One line to stderr and to syslog (mail). */
 static void
 import_log(int prio, const char *fmt, ...)
@@ -251,6 +253,12 @@ import_stdin(struct import *im)
 	size_t		 len;
 	int		 rc;
 
+	/* Only by hand: an MTA always gives us the message on a pipe. */
+	if (report_import_stdin_closed) {
+		import_log(LOG_ERR, "stdin: not open: the message is read from "
+		    "standard input");
+		return EX_NOINPUT;
+	}
 	switch (import_read(STDIN_FILENO, im->max, &msg, &len)) {
 	case -1:
 		import_log(LOG_WARNING, "stdin: deferred: %s",

@@ -464,6 +464,16 @@ as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import "$SCRATCH/db" \
     </dev/null >/dev/null 2>"$SCRATCH/err"
 check_eq "import of a directory that is no Maildir: 66" "66 mta-sts-report: import: $SCRATCH/db: not a Maildir (no new/ and cur/ directories)" \
     "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
+as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import </dev/null \
+    >/dev/null 2>"$SCRATCH/err"
+check_eq "an empty message: one line, 0" \
+    "0 mta-sts-report: import: stdin: dropped: an empty message" \
+    "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
+as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import <&- \
+    >/dev/null 2>"$SCRATCH/err"
+check_eq "standard input closed: one line, 66" \
+    "66 mta-sts-report: import: stdin: not open: the message is read from standard input" \
+    "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
 { cat "$SCRATCH/google.eml"; head -c $((5 * 1024 * 1024)) /dev/zero; } |
     as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import >/dev/null \
     2>"$SCRATCH/err"
