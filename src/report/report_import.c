@@ -27,8 +27,12 @@
  * each message taken care of is renamed into the Maildir++ folder
  * .Processed (stored or duplicate) or .Invalid (dropped), under cur/ and
  * marked seen, so a second run finds nothing to import and an IMAP client
- * shows both folders.  A message that could not be taken now stays where
- * it is for the next run.  The rename follows the durable store; a
+ * shows both folders.  Only a regular file is a message: anything else
+ * in new/ or cur/ (a symbolic link, a FIFO, a socket, a device, a
+ * directory) is never opened, since a FIFO blocks a reader and a link
+ * points anywhere, but moved to .Invalid as it is; otherwise it would
+ * hang the run or come back on every run.  A message that could not be
+ * taken now stays where it is for the next run.  The rename follows the durable store; a
  * crash between them only means a duplicate next time.
  */
 #include <sys/stat.h>
