@@ -366,6 +366,15 @@ check_eq "trust: only the report OpenDKIM passed is stored" \
 imported "trust: a forged pass of ours, as sent" trust \
     "$SCRATCH/t-forged.eml" 0 \
     'mta-sts-report: import: stdin: dropped: not signed by the reporting domain sender.test: mx.rcv.test says dkim=pass for d=sender.test, but the message has no such DKIM-Signature without l='
+# The verifier's own dkim=fail on top decides: a forged pass right below
+# it (one the verifier did not remove) is not read.
+msg "$SCRATCH/google.json" --report-id trust-below --sign $PL \
+    --prepend 'Authentication-Results: mx.rcv.test; dkim=fail (bad signature) header.d=sender.test' \
+    --prepend 'Authentication-Results: mx.rcv.test; dkim=pass header.d=sender.test' \
+    >"$SCRATCH/t-below.eml"
+imported "trust: a forged pass right below the verifier's fail" trust \
+    "$SCRATCH/t-below.eml" 0 \
+    'mta-sts-report: import: stdin: dropped: not signed by the reporting domain sender.test: the Authentication-Results of mx.rcv.test has no dkim=pass'
 imported "trust: another verifier's pass, as sent" trust \
     "$SCRATCH/t-foreign.eml" 0 \
     'mta-sts-report: import: stdin: dropped: not signed by the reporting domain sender.test: no Authentication-Results header field of mx.rcv.test'
