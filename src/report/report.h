@@ -193,12 +193,14 @@ enum report_dkim_result report_dkim_verify(const unsigned char *, size_t,
 /*
  * Reads the verdict of the local verifier named authserv_id from the
  * raw message of len bytes at msg: the topmost Authentication-Results
- * header field with that authserv-id and the ones right below it (a
- * run of Authentication-Results fields; RFC 8601 §5: only the local
- * MTA's are to be trusted, and it removes forged ones) must hold a
- * dkim=pass with a header.d aligned with submitter, and the message a
- * DKIM-Signature of that d= (and header.b's prefix, if given) with no
- * l= tag.  REPORT_DKIM_PASS, or REPORT_DKIM_FAIL with why.
+ * header field with that authserv-id (any case, token or quoted) that
+ * holds a dkim result or "none", in the run of Authentication-Results
+ * fields that starts with the first of that authserv-id, decides alone
+ * (RFC 8601 §5: only the local MTA's are to be trusted, and it removes
+ * forged ones): it must hold a dkim=pass (version 1, unquoted keywords,
+ * no property twice) with a header.d aligned with submitter, and the
+ * message a DKIM-Signature of that d= (and header.b's prefix, if given)
+ * with no l= tag.  REPORT_DKIM_PASS, or REPORT_DKIM_FAIL with why.
  */
 enum report_dkim_result report_dkim_trust(const unsigned char *, size_t,
 	    const char *, const char *, char *, size_t);
@@ -291,6 +293,12 @@ int	 report_serve(const char *, int, char **);
  * sysexits(3) statuses.
  */
 int	 report_import(const struct conf *, int, char **);
+/*
+ * Set by main when descriptor 0 was not open at start (it is /dev/null
+ * since): `import` then says so and exits 66 instead of reading an
+ * empty message.
+ */
+extern int report_import_stdin_closed;
 /*
  * report_summary.c: `summary [-aj] [-s since] [-u until] [domain ...]`,
  * argv[0] being "summary": mta-sts-check's statuses (0 nothing to say

@@ -30,13 +30,21 @@
  * (a timeout, SERVFAIL) makes the answer "try again later", so a DNS
  * outage here defers mail instead of dropping reports.
  *
- * Trusting a header, only the local verifier's counts: the topmost
- * Authentication-Results field with the configured authserv-id and the
- * fields of that name right below it.  A sender can write any header it
- * likes lower down, which is why the local verifier must also remove
- * incoming fields with its authserv-id (RFC 8601 §5; OpenDKIM and rspamd
- * do).  A header cannot say whether the signature used l=, so the
- * message's own DKIM-Signature of that d= (and header.b) is read for it.
+ * Trusting a header, only the local verifier's counts, and it is the
+ * one prepended last: the topmost Authentication-Results field with the
+ * configured authserv-id that holds a dkim result (or says "none")
+ * decides alone.  Fields of that authserv-id above it with no dkim
+ * result (OpenDMARC's, added after the verifier's) are passed over;
+ * nothing below it is read, since a sender can write any field it likes
+ * there, even right below the verifier's dkim=fail.  OpenDKIM and rspamd
+ * write the results of all signatures into their one field.  The local
+ * verifier must still remove incoming fields with its authserv-id in
+ * every form (RFC 8601 §5), or a forged one stands on top when it writes
+ * none.  What RFC 8601 §2.2 does not allow is not read as a pass: a
+ * version other than 1, a quoted method or result, a method version
+ * other than 1, header.d or header.b twice in one result.  A header
+ * cannot say whether the signature used l=, so the message's own
+ * DKIM-Signature of that d= (and header.b) is read for it.
  */
 #include <sys/types.h>
 #include <netinet/in.h>
@@ -408,6 +416,7 @@ struct dkim_lex {
 	char		 word[DKIM_WORD_MAX];
 	size_t		 len;
 	int		 truncated;
+	int		 quoted;	/* the word was a quoted-string */
 };
 
 static void
@@ -451,12 +460,14 @@ dkim_lex_next(struct dkim_lex *lx)
 {
 	lx->len = 0;
 	lx->truncated = 0;
+	lx->quoted = 0;
 	dkim_lex_skip(lx);
 	if (lx->p >= lx->end)
 		return TOK_END;
 	if (*lx->p == ';' || *lx->p == '=')
 		return *lx->p++ == ';' ? TOK_SEMI : TOK_EQ;
 	if (*lx->p == '"') {
+		lx->quoted = 1;
 		for (lx->p++; lx->p < lx->end && *lx->p != '"'; lx->p++) {
 			if (*lx->p == '\\' && lx->p + 1 < lx->end)
 				lx->p++;
@@ -479,6 +490,30 @@ static int
 dkim_lex_is(const struct dkim_lex *lx, const char *s)
 {
 	return !lx->truncated && strcasecmp(lx->word, s) == 0;
+}
+
+/*
+ * A keyword equal to s, case ignored: RFC 8601 §2.2 writes methods,
+ * results, ptypes and properties as Keyword, never quoted.
+ */
+static int
+dkim_lex_keyword(const struct dkim_lex *lx, const char *s)
+{
+	return !lx->quoted && dkim_lex_is(lx, s);
+}
+
+/* RFC 8601 §2.2: a version, 1*DIGIT, that is 1 ("01" too). */
+static int
+dkim_version_1(const struct dkim_lex *lx)
+{
+	size_t	 i;
+
+	if (lx->quoted || lx->truncated || lx->len == 0 ||
+	    strspn(lx->word, "0123456789") != lx->len)
+		return 0;
+	for (i = 0; i + 1 < lx->len && lx->word[i] == '0'; i++)
+		continue;
+	return strcmp(lx->word + i, "1") == 0;
 }
 
 /*
@@ -543,71 +578,130 @@ dkim_has_signature(const unsigned char *msg, size_t len, const char *d,
 	return 0;
 }
 
+/* What one Authentication-Results field says (dkim_authres). */
+enum dkim_ar {
+	DKIM_AR_OTHER,		/* another authserv-id's */
+	DKIM_AR_SILENT,		/* ours, with no dkim result (OpenDMARC's) */
+	DKIM_AR_FAIL,		/* ours, with dkim results and no pass */
+	DKIM_AR_PASS,		/* ours, with a dkim=pass that counts */
+};
+
+/* One resinfo (RFC 8601 §2.2) as far as a DKIM verdict reads it. */
+struct dkim_resinfo {
+	char		 d[DKIM_WORD_MAX], b[DKIM_WORD_MAX];
+	int		 dkim;		/* the method is dkim, in any form */
+	int		 pass;		/* "dkim" or "dkim/1", "pass", unquoted */
+	int		 twice;		/* header.d or header.b given twice */
+	int		 none;		/* no-result: "none" alone */
+};
+
 /*
- * One Authentication-Results value of authserv_id: 1 if it holds a
- * dkim=pass of an aligned header.d backed by such a signature; *mine
- * says the authserv-id was ours; why gets a pass of the wrong domain.
+ * The resinfo after a ';' into ri: methodspec, then reasonspec and
+ * propspecs, each word=value; the token that ended it is returned.
  */
-static int
+static enum dkim_tok
+dkim_resinfo(struct dkim_lex *lx, struct dkim_resinfo *ri)
+{
+	char		 key[DKIM_WORD_MAX], method[DKIM_WORD_MAX];
+	enum dkim_tok	 t;
+	int		 first = 1, key_kw;
+	size_t		 n;
+
+	memset(ri, 0, sizeof(*ri));
+	for (;; first = 0) {
+		if ((t = dkim_lex_next(lx)) != TOK_WORD)
+			return t;
+		snprintf(key, sizeof(key), "%s", lx->truncated ? "" :
+		    lx->word);
+		key_kw = !lx->quoted;
+		ri->none = first && dkim_lex_keyword(lx, "none");
+		if ((t = dkim_lex_next(lx)) != TOK_EQ) {
+			ri->none = ri->none && t == TOK_END;
+			return t;
+		}
+		ri->none = 0;
+		if ((t = dkim_lex_next(lx)) != TOK_WORD)
+			return t;
+		if (first) {
+			/* method [ "/" method-version ] "=" result */
+			snprintf(method, sizeof(method), "%s", key);
+			n = strcspn(method, "/");
+			ri->dkim = n == 4 && strncasecmp(method, "dkim", 4) == 0;
+			ri->pass = ri->dkim && key_kw && (method[n] == '\0' ||
+			    strcmp(method + n, "/1") == 0) &&
+			    dkim_lex_keyword(lx, "pass");
+		} else if (key_kw && (strcasecmp(key, "header.d") == 0 ||
+		    strcasecmp(key, "header.b") == 0)) {
+			char *v = key[7] == 'd' || key[7] == 'D' ? ri->d :
+			    ri->b;
+
+			if (v[0] != '\0')
+				ri->twice = 1;
+			snprintf(v, DKIM_WORD_MAX, "%s", lx->truncated ? "?" :
+			    lx->word);
+		}
+	}
+}
+
+/*
+ * One Authentication-Results value (RFC 8601 §2.2): whose it is, and if
+ * it is authserv_id's and has dkim results, whether one is a dkim=pass
+ * of an aligned header.d backed by such a signature in the message;
+ * why says why not.
+ */
+static enum dkim_ar
 dkim_authres(const unsigned char *msg, size_t len, const char *v,
-    size_t vlen, const char *authserv_id, const char *submitter, int *mine,
-    char *why, size_t size)
+    size_t vlen, const char *authserv_id, const char *submitter, char *why,
+    size_t size)
 {
 	struct dkim_lex	 lx;
-	char		 method[DKIM_WORD_MAX], result[DKIM_WORD_MAX];
-	char		 d[DKIM_WORD_MAX], b[DKIM_WORD_MAX], key[DKIM_WORD_MAX];
+	struct dkim_resinfo ri;
 	enum dkim_tok	 t;
+	enum dkim_ar	 rc = DKIM_AR_SILENT;
 
 	memset(&lx, 0, sizeof(lx));
 	lx.p = v;
 	lx.end = v + vlen;
-	*mine = 0;
+	/* authserv-id = value: a token or a quoted-string, without case */
 	if (dkim_lex_next(&lx) != TOK_WORD || !dkim_lex_is(&lx, authserv_id))
-		return 0;
-	*mine = 1;
-	t = dkim_lex_next(&lx);
-	if (t == TOK_WORD)	/* authres-version */
+		return DKIM_AR_OTHER;
+	if ((t = dkim_lex_next(&lx)) == TOK_WORD) {
+		if (!dkim_version_1(&lx)) {
+			dkim_why(why, size, "the Authentication-Results of %s "
+			    "is not of version 1%s", authserv_id, NULL);
+			return DKIM_AR_FAIL;
+		}
 		t = dkim_lex_next(&lx);
+	}
 	while (t == TOK_SEMI) {
-		/* resinfo: method=result, then ptype.property=value pairs */
-		method[0] = result[0] = d[0] = b[0] = '\0';
-		for (;;) {
-			if ((t = dkim_lex_next(&lx)) != TOK_WORD)
-				break;
-			snprintf(key, sizeof(key), "%s", lx.truncated ? "" :
-			    lx.word);
-			if ((t = dkim_lex_next(&lx)) != TOK_EQ)
-				break;
-			if ((t = dkim_lex_next(&lx)) != TOK_WORD)
-				break;
-			if (method[0] == '\0') {
-				snprintf(method, sizeof(method), "%s", key);
-				snprintf(result, sizeof(result), "%s",
-				    lx.truncated ? "" : lx.word);
-			} else if (strcasecmp(key, "header.d") == 0)
-				snprintf(d, sizeof(d), "%s", lx.truncated ?
-				    "" : lx.word);
-			else if (strcasecmp(key, "header.b") == 0)
-				snprintf(b, sizeof(b), "%s", lx.truncated ?
-				    "" : lx.word);
+		t = dkim_resinfo(&lx, &ri);
+		if (ri.none) {
+			/* no-result: nothing was authenticated here */
+			rc = DKIM_AR_FAIL;
+			break;
 		}
-		/* RFC 8601 §2.2: "dkim" or "dkim/1"; results without case */
-		method[strcspn(method, "/")] = '\0';
-		if (strcasecmp(method, "dkim") != 0 ||
-		    strcasecmp(result, "pass") != 0)
+		if (!ri.dkim)
 			continue;
-		if (d[0] == '\0' || !report_dkim_aligned(d, submitter)) {
+		rc = DKIM_AR_FAIL;
+		if (!ri.pass)
+			continue;
+		if (ri.twice) {
+			dkim_why(why, size, "%s says dkim=pass with a property "
+			    "twice%s", authserv_id, NULL);
+			continue;
+		}
+		if (ri.d[0] == '\0' || !report_dkim_aligned(ri.d, submitter)) {
 			dkim_why(why, size, "%s says dkim=pass for d=%s, not "
-			    "for the reporting domain", authserv_id, d);
+			    "for the reporting domain", authserv_id, ri.d);
 			continue;
 		}
-		if (dkim_has_signature(msg, len, d, b))
-			return 1;
+		if (dkim_has_signature(msg, len, ri.d, ri.b))
+			return DKIM_AR_PASS;
 		dkim_why(why, size, "%s says dkim=pass for d=%s, but the "
 		    "message has no such DKIM-Signature without l=",
-		    authserv_id, d);
+		    authserv_id, ri.d);
 	}
-	return 0;
+	return rc;
 }
 
 enum report_dkim_result
@@ -616,7 +710,7 @@ report_dkim_trust(const unsigned char *msg, size_t len,
 {
 	struct dkim_field f;
 	size_t		 pos = 0;
-	int		 mine, block = 0;
+	int		 block = 0;
 
 	why[0] = '\0';
 	while (dkim_next_field(msg, len, &pos, &f)) {
@@ -625,11 +719,21 @@ report_dkim_trust(const unsigned char *msg, size_t len,
 				break;	/* the local run of fields ended */
 			continue;
 		}
-		if (dkim_authres(msg, len, f.value, f.valuelen, authserv_id,
-		    submitter, &mine, why, size))
-			return REPORT_DKIM_PASS;
-		if (mine)
+		switch (dkim_authres(msg, len, f.value, f.valuelen,
+		    authserv_id, submitter, why, size)) {
+		case DKIM_AR_OTHER:
+			continue;
+		case DKIM_AR_SILENT:
 			block = 1;
+			continue;
+		case DKIM_AR_PASS:
+			return REPORT_DKIM_PASS;
+		case DKIM_AR_FAIL:
+			break;
+		}
+		/* The verifier's own field decides alone: none below. */
+		block = 1;
+		break;
 	}
 	if (why[0] == '\0')
 		dkim_why(why, size, block ? "the Authentication-Results of %s "

@@ -27,8 +27,12 @@
  * each message taken care of is renamed into the Maildir++ folder
  * .Processed (stored or duplicate) or .Invalid (dropped), under cur/ and
  * marked seen, so a second run finds nothing to import and an IMAP client
- * shows both folders.  A message that could not be taken now stays where
- * it is for the next run.  The rename follows the durable store; a
+ * shows both folders.  Only a regular file is a message: anything else
+ * in new/ or cur/ (a symbolic link, a FIFO, a socket, a device, a
+ * directory) is never opened, since a FIFO blocks a reader and a link
+ * points anywhere, but moved to .Invalid as it is; otherwise it would
+ * hang the run or come back on every run.  A message that could not be
+ * taken now stays where it is for the next run.  The rename follows the durable store; a
  * crash between them only means a duplicate next time.
  */
 #include <sys/stat.h>
@@ -55,6 +59,7 @@ enum import_result {
 	IMPORT_DUPLICATE,
 	IMPORT_DROPPED,		/* not a report we take: logged, 0 */
 	IMPORT_TEMPFAIL,	/* retry later: 75 */
+	IMPORT_GONE,		/* a Maildir entry another import took */
 };
 
 struct import {
@@ -63,6 +68,8 @@ struct import {
 	size_t			 max;		/* bytes of one message */
 	int			 served;	/* tlsrpt_store_served done */
 };
+
+int	 report_import_stdin_closed;
 
 /* One line to stderr and to syslog (mail). */
 static void
@@ -250,6 +257,12 @@ import_stdin(struct import *im)
 	size_t		 len;
 	int		 rc;
 
+	/* Only by hand: an MTA always gives us the message on a pipe. */
+	if (report_import_stdin_closed) {
+		import_log(LOG_ERR, "stdin: not open: the message is read from "
+		    "standard input");
+		return EX_NOINPUT;
+	}
 	switch (import_read(STDIN_FILENO, im->max, &msg, &len)) {
 	case -1:
 		import_log(LOG_WARNING, "stdin: deferred: %s",
@@ -321,9 +334,92 @@ import_seen_name(const char *name, char *out, size_t size)
 	snprintf(out, size, "%.*s:2,%s", (int)base, name, flags);
 }
 
+/* What a directory entry is, when it is not a message file. */
+static const char *
+import_kind(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISDIR(mode))
+		return "a directory";
+	return "not a regular file";
+}
+
 /*
- * One Maildir message file: imported, then moved to .Processed or
- * .Invalid.  Returns its result.
+ * The message in the regular file path (lstat'ed as *st) read into
+ * *msg: IMPORT_STORED for "read", or IMPORT_DROPPED after saying why
+ * (it is too large, or was replaced by something else meanwhile), or
+ * IMPORT_TEMPFAIL, or IMPORT_GONE.
+ */
+static enum import_result
+import_file_read(struct import *im, const char *path, const char *what,
+    const struct stat *st, unsigned char **msg, size_t *len)
+{
+	struct stat	 now;
+	int		 fd, over;
+
+	*msg = NULL;
+	*len = 0;
+	if ((uintmax_t)st->st_size > (uintmax_t)im->max) {
+		import_log(LOG_NOTICE, "%s: dropped: a message larger than "
+		    "%zu bytes", what, im->max);
+		return IMPORT_DROPPED;
+	}
+	/*
+	 * Swapped for a FIFO after the lstat, O_NONBLOCK keeps the open
+	 * from waiting for a writer; for a symbolic link, O_NOFOLLOW fails.
+	 */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return IMPORT_GONE;
+	if (fd == -1) {
+		import_log(LOG_WARNING, "%s: deferred: %s", what,
+		    strerror(errno));
+		return IMPORT_TEMPFAIL;
+	}
+	if (fstat(fd, &now) == -1 || fcntl(fd, F_SETFL, 0) == -1) {
+		import_log(LOG_WARNING, "%s: deferred: %s", what,
+		    strerror(errno));
+		close(fd);
+		return IMPORT_TEMPFAIL;
+	}
+	if (!S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino) {
+		close(fd);
+		import_log(LOG_NOTICE, "%s: dropped: replaced while read", what);
+		return IMPORT_DROPPED;
+	}
+	over = import_read(fd, im->max, msg, len);
+	close(fd);
+	if (over == -1) {
+		import_log(LOG_WARNING, "%s: deferred: %s", what,
+		    strerror(errno));
+		return IMPORT_TEMPFAIL;
+	}
+	if (over) {
+		free(*msg);
+		*msg = NULL;
+		import_log(LOG_NOTICE, "%s: dropped: a message larger than "
+		    "%zu bytes", what, im->max);
+		return IMPORT_DROPPED;
+	}
+	return IMPORT_STORED;
+}
+
+/*
+ * One Maildir entry: a message file imported, then moved to .Processed
+ * or .Invalid; anything else (a symbolic link, a FIFO, a socket, a
+ * device, a directory) moved to .Invalid as it is, never opened: a FIFO
+ * would block the read, a device has no end, a link points anywhere.
+ * Returns its result.
  */
 static enum import_result
 import_file(struct import *im, const char *dir, const char *sub,
@@ -335,38 +431,28 @@ import_file(struct import *im, const char *dir, const char *sub,
 	enum import_result rc;
 	const char	*folder;
 	struct stat	 st;
-	int		 fd, over;
 
 	snprintf(what, sizeof(what), "%s/%s", sub, name);
 	if ((size_t)snprintf(from, sizeof(from), "%s/%s/%s", dir, sub, name) >=
 	    sizeof(from))
 		return IMPORT_TEMPFAIL;
-	if ((fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)	/* another import took it */
-			return IMPORT_DUPLICATE;
+	if (lstat(from, &st) == -1) {
+		if (errno == ENOENT)
+			return IMPORT_GONE;
 		import_log(LOG_WARNING, "%s: deferred: %s", what,
 		    strerror(errno));
 		return IMPORT_TEMPFAIL;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return IMPORT_DROPPED;	/* not a message: left alone */
-	}
-	over = import_read(fd, im->max, &msg, &len);
-	close(fd);
-	if (over == -1) {
-		import_log(LOG_WARNING, "%s: deferred: %s", what,
-		    strerror(errno));
-		return IMPORT_TEMPFAIL;
-	}
-	if (over) {
-		import_log(LOG_NOTICE, "%s: dropped: a message larger than "
-		    "%zu bytes", what, im->max);
+	if (!S_ISREG(st.st_mode)) {
+		import_log(LOG_NOTICE, "%s: dropped: %s, not a message file",
+		    what, import_kind(st.st_mode));
 		rc = IMPORT_DROPPED;
-	} else
+	} else if ((rc = import_file_read(im, from, what, &st, &msg, &len)) ==
+	    IMPORT_STORED) {
 		rc = import_message(im, msg, len, what);
-	free(msg);
-	if (rc == IMPORT_TEMPFAIL)
+		free(msg);
+	}
+	if (rc == IMPORT_TEMPFAIL || rc == IMPORT_GONE)
 		return rc;
 	folder = rc == IMPORT_DROPPED ? "Invalid" : "Processed";
 	import_seen_name(name, seen, sizeof(seen));
@@ -376,6 +462,7 @@ import_file(struct import *im, const char *dir, const char *sub,
 		import_log(LOG_WARNING, "%s: not moved to .%s", what, folder);
 		return IMPORT_TEMPFAIL;
 	}
+	/* The entry itself: rename(2) never follows a symbolic link. */
 	if (rename(from, to) == -1 && errno != ENOENT) {
 		import_log(LOG_WARNING, "%s: not moved to .%s: %s", what,
 		    folder, strerror(errno));

@@ -39,13 +39,47 @@ report_mail_max(size_t body_max)
 	return 4 * body_max + 1024 * 1024;
 }
 
-/* GMime's global state, set up once per process (g_mime_init). */
+/*
+ * What GLib and GMime would print: nothing.  Their messages are
+ * assertion failures ("gmime-CRITICAL **: ...") that say nothing to an
+ * operator and would break import's one line per message; every
+ * outcome GMime has is read from its return values instead.
+ */
+static void
+mail_glib_log(const gchar *domain, GLogLevelFlags level, const gchar *text,
+    gpointer arg)
+{
+	(void)domain;
+	(void)level;
+	(void)text;
+	(void)arg;
+}
+
+static GLogWriterOutput
+mail_glib_write(GLogLevelFlags level, const GLogField *fields, gsize n,
+    gpointer arg)
+{
+	(void)level;
+	(void)fields;
+	(void)n;
+	(void)arg;
+	return G_LOG_WRITER_HANDLED;
+}
+
+/*
+ * GMime's global state, set up once per process (g_mime_init), and
+ * GLib's log handlers, for both ways GLib logs (g_log's handlers and
+ * the structured writer, which a program sets once: GMime is the only
+ * GLib user here).
+ */
 static void
 mail_init(void)
 {
 	static int	 done;
 
 	if (!done) {
+		g_log_set_default_handler(mail_glib_log, NULL);
+		g_log_set_writer_func(mail_glib_write, NULL, NULL);
 		g_mime_init();
 		done = 1;
 	}
@@ -224,9 +258,19 @@ report_mail_parse(const unsigned char *msg, size_t len, struct report_mail *m,
 	memset(m, 0, sizeof(*m));
 	if (size > 0)
 		why[0] = '\0';
+	/* GMime takes no empty buffer (an assertion, then no stream). */
+	if (len == 0 || msg == NULL) {
+		mail_why(why, size, "an empty message", NULL);
+		return REPORT_MAIL_INVALID;
+	}
 	mail_init();
-	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
-	parser = g_mime_parser_new_with_stream(stream);
+	if ((stream = g_mime_stream_mem_new_with_buffer((const char *)msg,
+	    len)) == NULL || (parser = g_mime_parser_new_with_stream(
+	    stream)) == NULL) {
+		rc = REPORT_MAIL_NOMEM;
+		mail_why(why, size, "out of memory", NULL);
+		goto out;
+	}
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	message = g_mime_parser_construct_message(parser, NULL);
 	if (message == NULL) {

@@ -350,6 +350,7 @@ main(int argc, char *argv[])
 	static char	**serve_argv;	/* static: reachable at any exit */
 	int		 serve_argc = 1, test = 0, status;
 
+	report_import_stdin_closed = fcntl(STDIN_FILENO, F_GETFD) == -1;
 	if (stdio_open() == -1)
 		return EX_OSERR;
 	log_progname = REPORT_PROGNAME;

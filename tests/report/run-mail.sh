@@ -366,6 +366,15 @@ check_eq "trust: only the report OpenDKIM passed is stored" \
 imported "trust: a forged pass of ours, as sent" trust \
     "$SCRATCH/t-forged.eml" 0 \
     'mta-sts-report: import: stdin: dropped: not signed by the reporting domain sender.test: mx.rcv.test says dkim=pass for d=sender.test, but the message has no such DKIM-Signature without l='
+# The verifier's own dkim=fail on top decides: a forged pass right below
+# it (one the verifier did not remove) is not read.
+msg "$SCRATCH/google.json" --report-id trust-below --sign $PL \
+    --prepend 'Authentication-Results: mx.rcv.test; dkim=fail (bad signature) header.d=sender.test' \
+    --prepend 'Authentication-Results: mx.rcv.test; dkim=pass header.d=sender.test' \
+    >"$SCRATCH/t-below.eml"
+imported "trust: a forged pass right below the verifier's fail" trust \
+    "$SCRATCH/t-below.eml" 0 \
+    'mta-sts-report: import: stdin: dropped: not signed by the reporting domain sender.test: the Authentication-Results of mx.rcv.test has no dkim=pass'
 imported "trust: another verifier's pass, as sent" trust \
     "$SCRATCH/t-foreign.eml" 0 \
     'mta-sts-report: import: stdin: dropped: not signed by the reporting domain sender.test: no Authentication-Results header field of mx.rcv.test'
@@ -400,6 +409,61 @@ in_ns setpriv --reuid=65534 --regid=65534 --clear-groups "$REPORT" \
 check_eq "maildir: a second run exits 0 and imports nothing" "0 " \
     "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
 
+# --- Maildir entries that are no message files: moved, never read ---
+# A FIFO would block a reader forever, a device or a socket is no
+# message, a symbolic link may point anywhere: each is moved, as it is,
+# to .Invalid with one line, and the run exits 0 (it is not retried).
+MD2=$SCRATCH/Maildir2
+mkdir -p "$MD2/new" "$MD2/cur" "$MD2/tmp"
+mkfifo "$MD2/new/1700000001.fifo.host"
+$PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+    "$MD2/new/1700000002.socket.host"
+mknod "$MD2/new/1700000003.null.host" c 1 3
+mkdir "$MD2/new/1700000004.dir.host"
+ln -s "$SCRATCH/google.eml" "$MD2/new/1700000005.link.host"
+ln -s /nonexistent "$MD2/cur/1700000006.dangling.host:2,F"
+cp "$SCRATCH/unsigned.eml" "$MD2/cur/1700000007.2.host"
+chown -R -h 65534:65534 "$MD2"
+timeout 20 ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
+    --clear-groups "$REPORT" -c "$SCRATCH/verify.ini" import "$MD2" \
+    >"$SCRATCH/out" 2>"$SCRATCH/err"
+check_eq "maildir of odd files: exits 0 within 20 s (no FIFO is read)" 0 "$?"
+check_eq "maildir of odd files: one line each" \
+    'mta-sts-report: import: cur/1700000006.dangling.host:2,F: dropped: a symbolic link, not a message file
+mta-sts-report: import: cur/1700000007.2.host: dropped: not signed by the reporting domain sender.test: no DKIM signature
+mta-sts-report: import: new/1700000001.fifo.host: dropped: a FIFO, not a message file
+mta-sts-report: import: new/1700000002.socket.host: dropped: a socket, not a message file
+mta-sts-report: import: new/1700000003.null.host: dropped: a character device, not a message file
+mta-sts-report: import: new/1700000004.dir.host: dropped: a directory, not a message file
+mta-sts-report: import: new/1700000005.link.host: dropped: a symbolic link, not a message file' \
+    "$(grep -v 'warning: mode testing' "$SCRATCH/err" | LC_ALL=C sort)"
+check_eq "maildir of odd files: each moved as it is to .Invalid, marked seen" \
+    "d .
+d ./.Invalid
+d ./.Invalid/cur
+p ./.Invalid/cur/1700000001.fifo.host:2,S
+s ./.Invalid/cur/1700000002.socket.host:2,S
+c ./.Invalid/cur/1700000003.null.host:2,S
+d ./.Invalid/cur/1700000004.dir.host:2,S
+l ./.Invalid/cur/1700000005.link.host:2,S
+l ./.Invalid/cur/1700000006.dangling.host:2,FS
+f ./.Invalid/cur/1700000007.2.host:2,S
+f ./.Invalid/maildirfolder
+d ./.Invalid/new
+d ./.Invalid/tmp
+d ./cur
+d ./new
+d ./tmp" \
+    "$(cd "$MD2" && find . -printf '%y %p\n' | LC_ALL=C sort -k2)"
+check_eq "the linked report was not imported" \
+    "$(lines "$(g maildir)" "$(g dns)" "$(g later)" "$M" "$G")" \
+    "$(listed verify)"
+timeout 20 ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
+    --clear-groups "$REPORT" -c "$SCRATCH/verify.ini" import "$MD2" \
+    >"$SCRATCH/out" 2>"$SCRATCH/err"
+check_eq "maildir of odd files: a second run exits 0 and says nothing" "0 " \
+    "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
+
 # --- the command line and the limits ---
 as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import a b </dev/null \
     >/dev/null 2>"$SCRATCH/err"
@@ -408,6 +472,16 @@ check_eq "import with two arguments: usage, 64" "64 mta-sts-report: usage: mta-s
 as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import "$SCRATCH/db" \
     </dev/null >/dev/null 2>"$SCRATCH/err"
 check_eq "import of a directory that is no Maildir: 66" "66 mta-sts-report: import: $SCRATCH/db: not a Maildir (no new/ and cur/ directories)" \
+    "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
+as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import </dev/null \
+    >/dev/null 2>"$SCRATCH/err"
+check_eq "an empty message: one line, 0" \
+    "0 mta-sts-report: import: stdin: dropped: an empty message" \
+    "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
+as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import <&- \
+    >/dev/null 2>"$SCRATCH/err"
+check_eq "standard input closed: one line, 66" \
+    "66 mta-sts-report: import: stdin: not open: the message is read from standard input" \
     "$? $(grep -v 'warning: mode testing' "$SCRATCH/err")"
 { cat "$SCRATCH/google.eml"; head -c $((5 * 1024 * 1024)) /dev/zero; } |
     as_nobody "$REPORT" -c "$SCRATCH/verify.ini" import >/dev/null \

@@ -7,8 +7,12 @@
  * verifies, a tampered body, a key with s=tlsrpt) run against real DNS
  * in tests/report/mail.sh; here are those settled before any query.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
 
 #include "report/report.h"
 #include "unit.h"
@@ -171,7 +175,7 @@ static const struct mail_case {
 	  REPORT_MAIL_INVALID, 0, NULL, 0, "",
 	  "no multipart/report part with report-type=tlsrpt" },
 	{ "nothing at all", "",
-	  REPORT_MAIL_INVALID, 0, NULL, 0, "", "not a mail message" },
+	  REPORT_MAIL_INVALID, 0, NULL, 0, "", "an empty message" },
 	{ "binary junk", "\x00\xff\xfe--\n\n\x00",
 	  REPORT_MAIL_INVALID, 0, NULL, 0, "", "not a mail message" },
 };
@@ -301,6 +305,54 @@ test_mail_hostile(void)
 	    2) == 0, "mail: the report after 100,000 text parts");
 	report_mail_free(&m);
 	free(buf);
+}
+
+/*
+ * An empty message is refused before GMime sees it, and nothing GLib or
+ * GMime would print (their assertion messages) reaches stderr: import
+ * says one line per message.
+ */
+static void
+test_mail_quiet(void)
+{
+	struct report_mail m;
+	enum report_mail_result rc;
+	GMimeStream *stream;
+	FILE	*err;
+	char	 why[256], got[512];
+	size_t	 n;
+	int	 saved;
+
+	if ((err = tmpfile()) == NULL || (saved = dup(STDERR_FILENO)) == -1) {
+		CHECK(0, "mail: quiet: a temporary file for stderr");
+		return;
+	}
+	fflush(stderr);
+	dup2(fileno(err), STDERR_FILENO);
+	rc = report_mail_parse((const unsigned char *)"Subject: x\n\nx\n",
+	    14, &m, why, sizeof(why));
+	CHECK(rc == REPORT_MAIL_INVALID, "mail: quiet: GMime set up");
+	rc = report_mail_parse(NULL, 0, &m, why, sizeof(why));
+	/* GMime's own assertion, and GLib's two ways of logging */
+	if ((stream = g_mime_stream_mem_new_with_buffer(NULL, 0)) != NULL)
+		g_object_unref(stream);
+	g_log("GMime", G_LOG_LEVEL_CRITICAL, "a critical");
+	g_log(NULL, G_LOG_LEVEL_WARNING, "a warning");
+	g_log_structured("GMime", G_LOG_LEVEL_CRITICAL, "MESSAGE",
+	    "a structured critical");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(err);
+	n = fread(got, 1, sizeof(got) - 1, err);
+	got[n] = '\0';
+	fclose(err);
+	CHECK(rc == REPORT_MAIL_INVALID && strcmp(why, "an empty message") ==
+	    0, "mail: no message at all (NULL, 0): \"%s\"", why);
+	CHECK(n == 0, "mail: GLib and GMime print nothing on stderr");
+	if (n != 0)
+		unit_show("got ", got, n);
+	report_mail_free(&m);
 }
 
 static void
@@ -449,6 +501,80 @@ static const struct trust_case {
 	  REPORT_DKIM_FAIL,
 	  "mx.rcv.test says dkim=pass for d=sender.test, but the message has "
 	  "no such DKIM-Signature without l=" },
+	/* The forms of authserv-id RFC 8601 §2.2 allows, all ours. */
+	{ "authserv-id quoted",
+	  AR("\"mx.rcv.test\"; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	{ "authserv-id quoted with a quoted-pair",
+	  AR("\"mx.rcv\\.test\"; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	{ "authserv-id after a comment, before a version and a comment",
+	  AR("(by the milter) mx.rcv.test (v) 1 (one); dkim=pass "
+	  "header.d=sender.test") SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	{ "method version 1: dkim/1",
+	  AR("mx.rcv.test; dkim/1=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_PASS, "" },
+	/* Only the topmost field of ours with a dkim result decides. */
+	{ "a forged pass right below ours saying fail",
+	  AR("mx.rcv.test; dkim=fail (bad signature) header.d=sender.test")
+	  AR(PASS) SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a forged pass below ours saying none, under OpenDMARC's",
+	  AR("mx.rcv.test; dmarc=fail header.from=sender.test")
+	  AR("mx.rcv.test; dkim=none") AR(PASS) SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a forged pass below ours saying none (no-result)",
+	  AR("mx.rcv.test; none") AR(PASS) SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a forged pass below ours saying pass for another domain",
+	  AR("mx.rcv.test; dkim=pass header.d=attacker.test")
+	  AR(PASS) SIG("sender.test", "") SIG("attacker.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "mx.rcv.test says dkim=pass for d=attacker.test, not for the "
+	  "reporting domain" },
+	/* What RFC 8601 §2.2 does not allow is not read as a pass. */
+	{ "header.d twice in one result",
+	  AR("mx.rcv.test; dkim=pass header.d=attacker.test "
+	  "header.d=sender.test") SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "mx.rcv.test says dkim=pass with a property twice" },
+	{ "header.b twice in one result",
+	  AR("mx.rcv.test; dkim=pass header.d=sender.test header.b=ZZZZ "
+	  "header.b=QUJDREVG") SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "mx.rcv.test says dkim=pass with a property twice" },
+	{ "a version that is not a number",
+	  AR("mx.rcv.test x; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test is not of version 1" },
+	{ "version 2",
+	  AR("mx.rcv.test 2; dkim=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test is not of version 1" },
+	{ "a result quoted (a result is a keyword)",
+	  AR("mx.rcv.test; dkim=\"pass\" header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "a method quoted",
+	  AR("mx.rcv.test; \"dkim\"=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
+	{ "method version 2: dkim/2",
+	  AR("mx.rcv.test; dkim/2=pass header.d=sender.test")
+	  SIG("sender.test", "") BODY,
+	  REPORT_DKIM_FAIL,
+	  "the Authentication-Results of mx.rcv.test has no dkim=pass" },
 };
 
 static void
@@ -527,6 +653,7 @@ main(void)
 {
 	test_mail_cases();
 	test_mail_hostile();
+	test_mail_quiet();
 	test_mail_max();
 	test_aligned();
 	test_trust();
