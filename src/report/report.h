@@ -207,6 +207,21 @@ enum report_dkim_result report_dkim_trust(const unsigned char *, size_t,
  * the arguments after the command's name; each returns the exit status.
  */
 struct conf;
+/*
+ * report_metrics.c: `metrics [-d days] [-o file]`, the summary of every
+ * served domain as Prometheus metrics (prom.c), to file atomically or
+ * to stdout; sysexits(3) statuses.
+ */
+#define REPORT_METRICS_DAYS		7	/* the period, as summary's */
+/* Reporters with a series of their own: the most reports first. */
+#define REPORT_METRICS_REPORTERS_MAX	100
+int	 report_metrics(const struct conf *, int, char **);
+/*
+ * Writes the metrics of s to p, or, if s is NULL, only that the store
+ * could not be read; 0, or -1 out of memory (said).  The caller
+ * finishes p.
+ */
+int	 report_metrics_write(struct prom *, const struct tlsrpt_summary *);
 /* report_serve.c: no command: FastCGI, as mta-sts-fcgi serves. */
 int	 report_serve(const char *, int, char **);
 /*

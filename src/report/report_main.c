@@ -44,6 +44,7 @@ usage(int status)
 	    "       %s [-c config] import [maildir]\n"
 	    "       %s [-c config] list [-j] [domain ...]\n"
 	    "       %s [-c config] prune [-d days]\n"
+	    "       %s [-c config] metrics [-d days] [-o file]\n"
 	    "       %s -V | -h\n"
 	    "  -c config   config file, or a directory of *.ini files "
 	    "(default\n"
@@ -57,8 +58,10 @@ usage(int status)
 	    "Maildir.\n"
 	    "list: the stored reports, newest first (-j: JSON lines).  "
 	    "prune: delete\n"
-	    "reports older than [reports] keep_days, or -d days.\n",
-	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
+	    "reports older than [reports] keep_days, or -d days.\n"
+	    "metrics: the last 7 (or -d) days as Prometheus metrics, to "
+	    "stdout or -o file.\n",
+	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
 	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
 	exit(status);
 }
@@ -257,7 +260,7 @@ run_command(const char *file, int argc, char **argv)
 	int		 status, import = strcmp(argv[0], "import") == 0;
 
 	if (!import && strcmp(argv[0], "list") != 0 &&
-	    strcmp(argv[0], "prune") != 0)
+	    strcmp(argv[0], "prune") != 0 && strcmp(argv[0], "metrics") != 0)
 		usage_error("unknown command \"%s\"", argv[0]);
 	if (load_quietly(&conf, file) == -1)
 		return import ? EX_TEMPFAIL : EX_CONFIG;
@@ -266,6 +269,8 @@ run_command(const char *file, int argc, char **argv)
 		status = report_import(&conf, argc, argv);
 	else if (strcmp(argv[0], "list") == 0)
 		status = cmd_list(&conf, argc, argv);
+	else if (strcmp(argv[0], "metrics") == 0)
+		status = report_metrics(&conf, argc, argv);
 	else
 		status = cmd_prune(&conf, argc, argv);
 	conf_free(&conf);
