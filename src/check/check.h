@@ -427,6 +427,7 @@ struct check_domain_options {
 	int		 no_smtp;	/* -n */
 	unsigned	 smtp_port;	/* 25 */
 	int		 policy_only;	/* -p: policy-host, -tls, -fetch */
+	int		 reports_only;	/* -r: tlsrpt, no network */
 };
 /* A policy domain to check, and what this config serves it. */
 struct check_domain_target {

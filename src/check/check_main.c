@@ -40,7 +40,7 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: %s [-c config] [-a cafile] [-n] [-p] [-j jobs] "
+	    "usage: %s [-c config] [-a cafile] [-n] [-p | -r] [-j jobs] "
 	    "[-m file] [domain ...]\n"
 	    "  -c config  the responder's config (default "
 	    "$MTA_STS_FCGI_CONFIG, else %s)\n"
@@ -50,6 +50,8 @@ usage(int status)
 	    "or mx-dane check)\n"
 	    "  -p         only the policy host: policy-host, policy-tls, "
 	    "policy-fetch\n"
+	    "  -r         only what senders report: the tlsrpt check, no "
+	    "network\n"
 	    "  -j jobs    domains checked at once (default %d)\n"
 	    "  -m file    also write the results as Prometheus metrics to "
 	    "file\n"
@@ -234,7 +236,7 @@ parse_args(int argc, char *argv[], struct check_domain_options *opts,
 	int	 ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:c:hj:m:npV")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:c:hj:m:nprV")) != -1) {
 		switch (ch) {
 		case 'a':
 			run->cafile = optarg;
@@ -255,6 +257,9 @@ parse_args(int argc, char *argv[], struct check_domain_options *opts,
 		case 'p':
 			opts->policy_only = 1;
 			break;
+		case 'r':
+			opts->reports_only = 1;
+			break;
 		case 'V':
 			printf("%s %s\n", CHECK_PROGNAME, VERSION);
 			*status = 0;
@@ -268,6 +273,11 @@ parse_args(int argc, char *argv[], struct check_domain_options *opts,
 			log_warnx("unknown option -%c", optopt);
 			usage(3);
 		}
+	}
+	if (opts->policy_only && opts->reports_only) {
+		log_warnx("-p checks only the policy host, -r only the "
+		    "reports: give one of them");
+		usage(3);
 	}
 	if (run->cafile != NULL && access(run->cafile, R_OK) == -1) {
 		log_warn("-a %s", run->cafile);
@@ -298,11 +308,38 @@ load_quietly(struct conf *conf, const char *file)
 	return -1;
 }
 
+/*
+ * After the network's checks (none under -r): the tlsrpt check, the
+ * lines, the metrics; the exit status.
+ */
+static int
+finish(struct run *run)
+{
+	int	 status;
+
+	if (!run->opts->policy_only)
+		check_tlsrpt_run(&run->conf->reports, &run->conf->table,
+		    run->results, run->ndomains, (int64_t)time(NULL));
+	status = print_results(run);
+	if (run->metrics != NULL && write_metrics(run) == -1)
+		status = CHECK_RESULT_UNKNOWN;
+	return status;
+}
+
 /* Checks every chosen domain and prints the results; the exit status. */
 static int
 check_all(struct run *run, unsigned jobs)
 {
 	int	 status = 3;
+
+	if (run->opts->reports_only) {
+		if (!run->conf->reports.present) {
+			log_warnx("-r: the config has no [reports] section, so "
+			    "there are no reports to check");
+			return 3;
+		}
+		return finish(run);
+	}
 
 	if (check_https_init() == -1) {
 		log_warnx("libcurl could not start");
@@ -319,15 +356,8 @@ check_all(struct run *run, unsigned jobs)
 	if (run_checks(run, jobs) == -1)
 		log_warnx("could not start the checks (out of memory or "
 		    "threads)");
-	else {
-		if (!run->opts->policy_only)
-			check_tlsrpt_run(&run->conf->reports,
-			    &run->conf->table, run->results, run->ndomains,
-			    (int64_t)time(NULL));
-		status = print_results(run);
-		if (run->metrics != NULL && write_metrics(run) == -1)
-			status = CHECK_RESULT_UNKNOWN;
-	}
+	else
+		status = finish(run);
 	check_smtp_cleanup();
 	check_https_cleanup();
 	return status;
@@ -336,7 +366,7 @@ check_all(struct run *run, unsigned jobs)
 int
 main(int argc, char *argv[])
 {
-	struct check_domain_options	 opts = { 0, 25, 0 };
+	struct check_domain_options	 opts = { 0, 25, 0, 0 };
 	struct conf		 conf;
 	struct run		 run;
 	const char		*default_file = CONF_DEFAULT;
