@@ -120,7 +120,8 @@ COMMON_PURE_OBJS = $(patsubst src/%.c,$(O)/%.o,$(COMMON_PURE_SRCS))
 CHECK_PURE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CHECK_PURE_SRCS))
 
 UNIT_BINS	= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
-TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter
+TOOLS		= $(O)/tests/tools/fcgi-client $(O)/tests/tools/systemd-filter \
+		  $(O)/tests/tools/report-fill
 FUZZ_TARGETS	= conf route wire check image report
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS	?= 300
@@ -132,7 +133,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload bench-report fuzz \
+	bench-reload bench-report bench-summary fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
@@ -255,6 +256,15 @@ $(O)/tests/tools/systemd-filter: tests/tools/systemd-filter.c $(O)/.build-flags
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 	    $(SECCOMP_LIBS)
 
+# Report files into a store at a chosen time (tests, benchmarks): the
+# receiver's parser and store, and the config loader.
+$(O)/tests/tools/report-fill: tests/tools/report-fill.c $(REPORT_HEADERS) \
+    $(COMMON_PURE_OBJS) $(O)/common/conf.o $(REPORT_UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(REPORT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
+	    $(O)/common/conf.o $(REPORT_UNIT_OBJS) $(INIH_LIBS) $(MD_LINK) \
+	    $(REPORT_LIBS)
+
 $(O)/tests/tools/%: tests/tools/%.c $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
@@ -320,14 +330,16 @@ check:
 	    build/asan/$(PROG) build/asan/$(CHECK_PROG) \
 	    build/asan/$(REPORT_PROG) \
 	    $(UNIT_BINS:$(O)/%=build/asan/%) \
-	    build/asan/tests/tools/fcgi-client
+	    build/asan/tests/tools/fcgi-client \
+	    build/asan/tests/tools/report-fill
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/run.sh
 
 # Benchmarks (not part of check): writes BENCHMARKS.md and bench/*.png.
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
 # bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
-# bench/report-list.sh times mta-sts-report list over 1,000,000 reports;
+# bench/report-list.sh times mta-sts-report list over 1,000,000 reports,
+# bench/report-summary.sh mta-sts-report summary over as many;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -338,6 +350,8 @@ bench:
 	@bash bench/reload.sh
 	@$(MAKE) --no-print-directory $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
+	@$(MAKE) --no-print-directory $(O)/tests/tools/report-fill
+	@bash bench/report-summary.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -357,6 +371,12 @@ bench-report:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
+
+# Only mta-sts-report summary over a large store (REPORTS, DOMAINS, ROUNDS).
+bench-summary:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(O)/tests/tools/report-fill
+	@bash bench/report-summary.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:

@@ -328,6 +328,20 @@ int	 table_named(const struct table *, const char *, const char *,
 #define CONF_REPORTS_KEEP_DAYS_MAX 36500
 #define CONF_REPORTS_PATH_MAX	1024
 #define CONF_REPORTS_AUTHSERV_MAX 255
+/*
+ * The summary's thresholds (mta-sts-report(8) SUMMARY): "ready for
+ * enforce" after enforce_days in testing with enforce_reporters
+ * reporters; a reporter that reported on daily_days of 7 days is
+ * "silent" once silent_days pass without a report.
+ */
+#define CONF_REPORTS_ENFORCE_DAYS	14
+#define CONF_REPORTS_ENFORCE_DAYS_MAX	365
+#define CONF_REPORTS_ENFORCE_REPORTERS	2
+#define CONF_REPORTS_ENFORCE_REPORTERS_MAX 1000
+#define CONF_REPORTS_SILENT_DAYS	3
+#define CONF_REPORTS_SILENT_DAYS_MAX	30
+#define CONF_REPORTS_DAILY_DAYS		5
+#define CONF_REPORTS_DAILY_DAYS_MAX	7
 struct conf_reports {
 	int		 present;	/* a [reports] section was given */
 	char		*database;	/* a path; never NULL after a load */
@@ -335,6 +349,10 @@ struct conf_reports {
 	size_t		 inflated_max;
 	char		*trust_authserv_id;	/* NULL: verify DKIM ourselves */
 	unsigned long	 keep_days;	/* prune's default age */
+	unsigned long	 enforce_days;
+	unsigned long	 enforce_reporters;
+	unsigned long	 silent_days;
+	unsigned long	 daily_days;
 };
 
 struct conf {

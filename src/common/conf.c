@@ -99,6 +99,14 @@ struct reports_keys {
 	char			*trust_authserv_id;
 	struct field		 keep_days_field;
 	unsigned long		 keep_days;
+	struct field		 enforce_days_field;
+	unsigned long		 enforce_days;
+	struct field		 enforce_reporters_field;
+	unsigned long		 enforce_reporters;
+	struct field		 silent_days_field;
+	unsigned long		 silent_days;
+	struct field		 daily_days_field;
+	unsigned long		 daily_days;
 };
 
 /* What conf_reader makes of a line. */
@@ -1057,6 +1065,59 @@ key_keep_days(struct loader *ld, const char *value)
 	ld->rk.keep_days_field.state = FIELD_SET;
 }
 
+/*
+ * The summary's thresholds: whole numbers in a range, said in the
+ * message so that the fix is in it.
+ */
+static int
+reports_count(struct loader *ld, const char *key, const char *value,
+    long long min, long long max, const char *what, unsigned long *out)
+{
+	long long	 n;
+
+	if (num_parse(value, 10, min, max, &n) == -1) {
+		conf_error(ld, ld->line, "%s: \"%s\" is not a number of %s "
+		    "from %lld to %lld", key, value, what, min, max);
+		return -1;
+	}
+	*out = (unsigned long)n;
+	return 0;
+}
+
+static void
+key_enforce_days(struct loader *ld, const char *value)
+{
+	if (reports_count(ld, "enforce_days", value, 1,
+	    CONF_REPORTS_ENFORCE_DAYS_MAX, "days", &ld->rk.enforce_days) == 0)
+		ld->rk.enforce_days_field.state = FIELD_SET;
+}
+
+static void
+key_enforce_reporters(struct loader *ld, const char *value)
+{
+	if (reports_count(ld, "enforce_reporters", value, 1,
+	    CONF_REPORTS_ENFORCE_REPORTERS_MAX, "reporters",
+	    &ld->rk.enforce_reporters) == 0)
+		ld->rk.enforce_reporters_field.state = FIELD_SET;
+}
+
+static void
+key_silent_days(struct loader *ld, const char *value)
+{
+	if (reports_count(ld, "silent_days", value, 1,
+	    CONF_REPORTS_SILENT_DAYS_MAX, "days", &ld->rk.silent_days) == 0)
+		ld->rk.silent_days_field.state = FIELD_SET;
+}
+
+static void
+key_daily_days(struct loader *ld, const char *value)
+{
+	if (reports_count(ld, "daily_days", value, 1,
+	    CONF_REPORTS_DAILY_DAYS_MAX, "days of a week",
+	    &ld->rk.daily_days) == 0)
+		ld->rk.daily_days_field.state = FIELD_SET;
+}
+
 /* The keys of [reports]: a row, a field of struct reports_keys, a parser. */
 static const struct reports_key {
 	const char	*name;
@@ -1073,6 +1134,14 @@ static const struct reports_key {
 	    key_trust_authserv_id },
 	{ "keep_days", offsetof(struct reports_keys, keep_days_field),
 	    key_keep_days },
+	{ "enforce_days", offsetof(struct reports_keys, enforce_days_field),
+	    key_enforce_days },
+	{ "enforce_reporters", offsetof(struct reports_keys,
+	    enforce_reporters_field), key_enforce_reporters },
+	{ "silent_days", offsetof(struct reports_keys, silent_days_field),
+	    key_silent_days },
+	{ "daily_days", offsetof(struct reports_keys, daily_days_field),
+	    key_daily_days },
 };
 #define NREPORTS_KEYS	(sizeof(reports_keys_table) / \
 			    sizeof(reports_keys_table[0]))
@@ -1090,7 +1159,8 @@ reports_handler(struct loader *ld, const char *key, const char *value)
 	if (k == reports_keys_table + NREPORTS_KEYS) {
 		conf_error(ld, ld->line, "unknown key \"%s\" in [reports]; "
 		    "allowed: database, body_max, inflated_max, "
-		    "trust_authserv_id, keep_days", key);
+		    "trust_authserv_id, keep_days, enforce_days, "
+		    "enforce_reporters, silent_days, daily_days", key);
 		return;
 	}
 	f = (struct field *)(void *)((char *)&ld->rk + k->field);
@@ -1122,6 +1192,14 @@ reports_finish(struct loader *ld, struct conf_reports *r)
 	    rk->inflated_max : CONF_REPORTS_INFLATED_MAX;
 	r->keep_days = rk->keep_days_field.state == FIELD_SET ?
 	    rk->keep_days : CONF_REPORTS_KEEP_DAYS;
+	r->enforce_days = rk->enforce_days_field.state == FIELD_SET ?
+	    rk->enforce_days : CONF_REPORTS_ENFORCE_DAYS;
+	r->enforce_reporters = rk->enforce_reporters_field.state ==
+	    FIELD_SET ? rk->enforce_reporters : CONF_REPORTS_ENFORCE_REPORTERS;
+	r->silent_days = rk->silent_days_field.state == FIELD_SET ?
+	    rk->silent_days : CONF_REPORTS_SILENT_DAYS;
+	r->daily_days = rk->daily_days_field.state == FIELD_SET ?
+	    rk->daily_days : CONF_REPORTS_DAILY_DAYS;
 	/* A report sent as plain JSON is as large inflated as sent. */
 	if (rk->body_max_field.state != FIELD_INVALID &&
 	    rk->inflated_max_field.state != FIELD_INVALID &&

@@ -229,5 +229,12 @@ int	 report_serve(const char *, int, char **);
  * sysexits(3) statuses.
  */
 int	 report_import(const struct conf *, int, char **);
+/*
+ * report_summary.c: `summary [-aj] [-s since] [-u until] [domain ...]`,
+ * argv[0] being "summary": mta-sts-check's statuses (0 nothing to say
+ * or only "ready for enforce", 1 a warning, 2 a critical verdict, 3
+ * could not summarise).
+ */
+int	 report_summary(const struct conf *, int, char **);
 
 #endif /* MTA_STS_REPORT_H */

@@ -61,6 +61,7 @@ struct import {
 	const struct conf	*conf;
 	struct tlsrpt_store	*store;		/* opened when first needed */
 	size_t			 max;		/* bytes of one message */
+	int			 served;	/* tlsrpt_store_served done */
 };
 
 /* One line to stderr and to syslog (mail). */
@@ -107,6 +108,15 @@ import_store(struct import *im, const struct tlsrpt_report *r,
 		    "unavailable", what);
 		return IMPORT_TEMPFAIL;
 	}
+	/*
+	 * What this config serves, once per import (the summary's "since
+	 * when is this policy published"); the report is stored anyway.
+	 */
+	if (!im->served && tlsrpt_store_served(im->store, &im->conf->table,
+	    (int64_t)time(NULL)) == -1)
+		import_log(LOG_WARNING, "%s: the served policies were not "
+		    "recorded", what);
+	im->served = 1;
 	switch (tlsrpt_store_add(im->store, r, TLSRPT_VIA_MAIL, raw, rawlen,
 	    (int64_t)time(NULL))) {
 	case TLSRPT_STORE_ADDED:

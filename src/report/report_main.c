@@ -44,7 +44,9 @@ usage(int status)
 	    "       %s [-c config] import [maildir]\n"
 	    "       %s [-c config] list [-j] [domain ...]\n"
 	    "       %s [-c config] prune [-d days]\n"
-	    "       %s [-c config] metrics [-d days] [-o file]\n"
+	    "       %s [-c config] summary [-aj] [-s since] [-u until] "
+	    "[domain ...]\n"
+	    "       %s [-c config] metrics [-o file] [-s since] [-u until]\n"
 	    "       %s -V | -h\n"
 	    "  -c config   config file, or a directory of *.ini files "
 	    "(default\n"
@@ -59,10 +61,12 @@ usage(int status)
 	    "list: the stored reports, newest first (-j: JSON lines).  "
 	    "prune: delete\n"
 	    "reports older than [reports] keep_days, or -d days.\n"
-	    "metrics: the last 7 (or -d) days as Prometheus metrics, to "
-	    "stdout or -o file.\n",
-	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
-	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
+	    "summary: verdicts per domain over the last 7 days or -s "
+	    "(-a: a digest\nof every domain, -j: JSON lines).  metrics: the "
+	    "same as Prometheus metrics,\nto stdout or -o file.\n",
+	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
+	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
+	    REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
 	exit(status);
 }
 
@@ -258,15 +262,19 @@ run_command(const char *file, int argc, char **argv)
 {
 	struct conf	 conf;
 	int		 status, import = strcmp(argv[0], "import") == 0;
+	int		 summary = strcmp(argv[0], "summary") == 0;
 
-	if (!import && strcmp(argv[0], "list") != 0 &&
+	if (!import && !summary && strcmp(argv[0], "list") != 0 &&
 	    strcmp(argv[0], "prune") != 0 && strcmp(argv[0], "metrics") != 0)
 		usage_error("unknown command \"%s\"", argv[0]);
+	/* summary answers monitoring as mta-sts-check does: 3, unknown. */
 	if (load_quietly(&conf, file) == -1)
-		return import ? EX_TEMPFAIL : EX_CONFIG;
+		return import ? EX_TEMPFAIL : summary ? 3 : EX_CONFIG;
 	optind = 0;	/* glibc: the command's getopt starts afresh */
 	if (import)
 		status = report_import(&conf, argc, argv);
+	else if (summary)
+		status = report_summary(&conf, argc, argv);
 	else if (strcmp(argv[0], "list") == 0)
 		status = cmd_list(&conf, argc, argv);
 	else if (strcmp(argv[0], "metrics") == 0)

@@ -154,17 +154,112 @@ int	 tlsrpt_store_list(struct tlsrpt_store *, const char *const *,
  * why (those deleted before stay deleted).
  */
 long	 tlsrpt_store_prune(struct tlsrpt_store *, int64_t);
+/*
+ * The mode and max_age of a prepared policy, read back from its body
+ * (our own bytes); 0, or -1 if the body lacks one.
+ */
+int	 tlsrpt_store_policy_spec(const struct policy *, enum policy_mode *,
+	    unsigned long *);
+/*
+ * Records what the config in t serves, as of now (seconds since the
+ * epoch): a row (domain, policy id, mode, max_age, first seen = now)
+ * for each [domain] section whose policy id is not the one last
+ * recorded for that domain, so that the summary knows when each policy
+ * was published and which ones it replaced (schema version 2).  Every
+ * mta-sts-report process that may write the store calls it when it
+ * loads a config: summary, import, and the receiver at start and on
+ * reload.  Takes the write lock only when something changed; records
+ * nothing in a store opened read-only.  The number of rows added, or
+ * -1 after saying why.
+ */
+long	 tlsrpt_store_served(struct tlsrpt_store *, const struct table *,
+	    int64_t);
+/*
+ * The policies recorded as served (tlsrpt_store_served) for the given
+ * domains (all if n is 0), by domain, oldest first: fn as for
+ * tlsrpt_store_list.  0, or -1 after saying why.
+ */
+struct tlsrpt_served_row {
+	const char	*domain;
+	const char	*policy_id;
+	enum policy_mode mode;
+	unsigned long	 max_age;
+	int64_t		 first_seen;
+};
+int	 tlsrpt_store_served_list(struct tlsrpt_store *, const char *const *,
+	    size_t, int (*)(const struct tlsrpt_served_row *, void *), void *);
+/*
+ * The summary's aggregations over a period: the reports whose
+ * date-range's midpoint is in [since, until), so that a day's report
+ * counts on its day whichever way its sender writes the end (23:59:59
+ * or the next 00:00), of the given policy domains (all if ndomains is
+ * 0).  Each calls fn per row, rows ordered by domain first, as for
+ * tlsrpt_store_list (a row's strings live until fn returns); sums of
+ * counts saturate at INT64_MAX (reports are untrusted).  0, or -1 after
+ * saying why.
+ */
+struct tlsrpt_store_period {
+	int64_t			 since, until;
+	const char *const	*domains;
+	size_t			 ndomains;
+};
+/* Per (domain, organization, policy type, policy id), by organization. */
+struct tlsrpt_applied_row {
+	const char	*domain, *organization, *policy_type;
+	const char	*policy_id;	/* "" if no policy-string was sent */
+	int64_t		 max_age;	/* its policy-string's, or -1 */
+	int64_t		 reports, successful, failed;
+	int64_t		 first, last;	/* report ends */
+	int64_t		 last_begin;	/* the latest report's begin */
+};
+int	 tlsrpt_store_applied(struct tlsrpt_store *,
+	    const struct tlsrpt_store_period *,
+	    int (*)(const struct tlsrpt_applied_row *, void *), void *);
+/*
+ * Per (domain, policy type, result type, receiving MX lower case without
+ * a final dot, organization, failure-reason-code), most sessions first.
+ */
+struct tlsrpt_failure_row {
+	const char	*domain, *policy_type, *result_type;
+	const char	*receiving_mx;	/* NULL if none was named */
+	const char	*organization;
+	const char	*reason;	/* NULL if none */
+	int64_t		 count, first, last;	/* first, last: report ends */
+};
+int	 tlsrpt_store_failures(struct tlsrpt_store *,
+	    const struct tlsrpt_store_period *,
+	    int (*)(const struct tlsrpt_failure_row *, void *), void *);
+/* Per (domain, organization, UTC day of the midpoint), oldest first. */
+struct tlsrpt_day_row {
+	const char	*domain, *organization;
+	int64_t		 day;		/* 00:00:00Z */
+	int64_t		 reports, successful, failed;
+	int64_t		 last;		/* the latest report end */
+};
+int	 tlsrpt_store_days(struct tlsrpt_store *,
+	    const struct tlsrpt_store_period *,
+	    int (*)(const struct tlsrpt_day_row *, void *), void *);
 
 /*
  * tlsrpt_summary.c: what the stored reports say about each policy
  * domain over a period, and the verdicts an operator acts on (issue 20;
  * mta-sts-report(8) SUMMARY).  One model feeds `summary` (text, -j),
  * `html`, the metrics and mta-sts-check's tlsrpt check, so they never
- * disagree.  Every string is owned by the summary.
+ * disagree.  Every string is owned by the summary.  Strings that came
+ * from reports (organization, MX, reason, result type) are as stored:
+ * untrusted, escape them for the medium (log_escape, JSON, HTML,
+ * Prometheus label values); a verdict's line is already log_escape'd.
+ * The period is [since, until): a report counts when the midpoint of
+ * its date-range is in it (tlsrpt_store_period).
  */
+/* Bounds on what one domain's summary holds, however many senders POST. */
+#define TLSRPT_SUMMARY_REPORTERS_MAX	1000	/* then more_reporters */
+#define TLSRPT_SUMMARY_FAILURES_MAX	1000	/* then more_failures */
+#define TLSRPT_SUMMARY_APPLIED_MAX	100	/* policies per reporter */
+#define TLSRPT_SUMMARY_DAYS_MAX		367	/* days of a period */
 enum tlsrpt_verdict_kind {
 	TLSRPT_VERDICT_STALE_POLICY,	/* a reporter applies a replaced id */
-	TLSRPT_VERDICT_NO_POLICY_SEEN,	/* no-policy-found, sts-policy-fetch-error */
+	TLSRPT_VERDICT_NO_POLICY_SEEN,	/* no-policy-found, sts-policy-* */
 	TLSRPT_VERDICT_MX_FAILING,	/* failures enforce turns into bounces */
 	TLSRPT_VERDICT_SILENT_REPORTER,	/* sent daily, then stopped */
 	TLSRPT_VERDICT_READY_FOR_ENFORCE, /* testing, long and clean enough */
@@ -189,8 +284,9 @@ struct tlsrpt_day {
 };
 /* Failures of one result type at one MX host from one reporter. */
 struct tlsrpt_failure_sum {
+	char		*policy_type;	/* of the policy the reporter applied */
 	char		*result_type;
-	char		*receiving_mx;	/* NULL if the reporter named none */
+	char		*receiving_mx;	/* lower case, no final dot; NULL: none named */
 	char		*reporter;	/* organization-name */
 	char		*reason;	/* a failure-reason-code, or NULL */
 	int64_t		 count;
@@ -200,7 +296,9 @@ struct tlsrpt_failure_sum {
 struct tlsrpt_applied {
 	char		*policy_type;
 	char		 policy_id[POLICY_ID_LEN + 1];	/* "" if no lines */
-	int64_t		 first, last;
+	int64_t		 first, last;	/* report ends */
+	int64_t		 last_begin;	/* the latest report's begin */
+	int64_t		 max_age;	/* its policy-string's, or -1 */
 	int64_t		 reports;
 };
 struct tlsrpt_reporter {
@@ -210,20 +308,28 @@ struct tlsrpt_reporter {
 	int64_t		 first, last;	/* report ends */
 	struct tlsrpt_applied *applied;	/* newest last first */
 	size_t		 napplied;
+	/*
+	 * Of the 7 UTC days that end with the day of its last report, those
+	 * on which it reported (reports before the period count): what
+	 * "daily" is measured by (daily_days).
+	 */
+	int		 days_of_week;
 };
 struct tlsrpt_domain {
 	char		*domain;
 	enum policy_mode mode;		/* served now */
 	char		 policy_id[POLICY_ID_LEN + 1];	/* served now */
 	unsigned long	 max_age;	/* served now */
-	int64_t		 published;	/* first seen served, or 0 */
+	int64_t		 published;	/* first seen served, or 0: unknown */
 	int64_t		 successful, failed;
 	struct tlsrpt_day *days;	/* every day of the period, oldest first */
 	size_t		 ndays;
 	struct tlsrpt_failure_sum *failures;	/* most first */
 	size_t		 nfailures;
-	struct tlsrpt_reporter *reporters;	/* by organization */
+	size_t		 more_failures;	/* past TLSRPT_SUMMARY_FAILURES_MAX */
+	struct tlsrpt_reporter *reporters;	/* by organization (bytes) */
 	size_t		 nreporters;
+	size_t		 more_reporters; /* past TLSRPT_SUMMARY_REPORTERS_MAX */
 	struct tlsrpt_verdict *verdicts;	/* most severe first */
 	size_t		 nverdicts;
 };
@@ -235,8 +341,11 @@ struct tlsrpt_summary {
 /*
  * Builds *out for the policy domains the table serves ([domain]
  * sections), or only those named (lower case) if n > 0, from the store,
- * over [since, until), with the thresholds of reports; 0, or -1 after
- * saying why (out is then empty).
+ * over [since, until) (since < until, at most TLSRPT_SUMMARY_DAYS_MAX
+ * UTC days), with the thresholds of reports; 0, or -1 after saying why
+ * (a named domain without a [domain] section: "NAME: no [domain NAME]
+ * section: ..."; out is then empty).  The verdicts, as mta-sts-report(8)
+ * SUMMARY defines them: until is "now" for every rule.
  */
 int	 tlsrpt_summary_build(struct tlsrpt_store *, const struct table *,
 	    const struct conf_reports *, int64_t, int64_t, const char *const *,
@@ -244,6 +353,13 @@ int	 tlsrpt_summary_build(struct tlsrpt_store *, const struct table *,
 void	 tlsrpt_summary_free(struct tlsrpt_summary *);
 /* "stale policy", "no policy seen", "MX failing", … for lines and labels. */
 const char *tlsrpt_verdict_name(enum tlsrpt_verdict_kind);
+/* "info", "warning", "critical". */
 const char *tlsrpt_severity_name(enum tlsrpt_severity);
+/*
+ * The most severe verdict of s: 0 none, 1 only info, 2 a warning, 3 a
+ * critical one; the exit status of summary and of the checker's tlsrpt
+ * check follow from it.
+ */
+int	 tlsrpt_summary_worst(const struct tlsrpt_summary *);
 
 #endif /* MTA_STS_TLSRPT_H */

@@ -93,6 +93,28 @@ static const char *const migrations[] = {
 	"  additional_information TEXT,"
 	"  failure_reason_code TEXT);"
 	"CREATE INDEX failures_policy ON failures (policy);",
+	/*
+	 * 2: what the config served, and since when (issue 20's summary):
+	 * a row each time a process that may write the store loads a
+	 * config in which a [domain] serves a policy id other than the
+	 * one last recorded for it, so the newest row of a domain says
+	 * since when its current policy is published and the older ones
+	 * which policies it replaced.  Rows are ordered by id, not by
+	 * first_seen, so that a clock stepped back cannot reorder them.
+	 * policies_domain_report lets the summary read one domain's
+	 * reports without the reports of every other domain.
+	 */
+	"CREATE TABLE served ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain TEXT NOT NULL,"
+	"  policy_id TEXT NOT NULL,"
+	"  mode TEXT NOT NULL,"
+	"  max_age INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL);"
+	"CREATE INDEX served_domain ON served (domain, id);"
+	"CREATE INDEX policies_domain_report ON policies "
+	"  (policy_domain, report);"
+	"DROP INDEX policies_domain;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -816,4 +838,464 @@ fail:
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(s);
 	return -1;
+}
+
+/*
+ * The policies a config serves, as the summary needs them (issue 20):
+ * when each was first served, and what the reports of a period add up
+ * to.  Everything below only reads, except tlsrpt_store_served.
+ */
+
+int
+tlsrpt_store_policy_spec(const struct policy *p, enum policy_mode *mode,
+    unsigned long *max_age)
+{
+	const char	*body, *line, *end, *eol;
+	size_t		 len;
+	long long	 n;
+	char		 num[16];
+	int		 found = 0;
+
+	body = policy_body(p, &len);
+	for (line = body, end = body + len; line < end; line = eol + 2) {
+		if ((eol = memmem(line, (size_t)(end - line), "\r\n", 2)) ==
+		    NULL)
+			break;
+		len = (size_t)(eol - line);
+		if (len > 6 && memcmp(line, "mode: ", 6) == 0) {
+			*mode = len == 13 && memcmp(line + 6, "enforce", 7) ==
+			    0 ? POLICY_ENFORCE : len == 13 &&
+			    memcmp(line + 6, "testing", 7) == 0 ?
+			    POLICY_TESTING : POLICY_NONE;
+			found |= 1;
+		} else if (len > 9 && len - 9 < sizeof(num) &&
+		    memcmp(line, "max_age: ", 9) == 0) {
+			memcpy(num, line + 9, len - 9);
+			num[len - 9] = '\0';
+			if (num_parse(num, 10, 0, POLICY_MAX_AGE_MAX, &n) == 0) {
+				*max_age = (unsigned long)n;
+				found |= 2;
+			}
+		}
+	}
+	return found == 3 ? 0 : -1;
+}
+
+/*
+ * The policy id last recorded for each domain, into ids (one per
+ * table domain, "" for none).  0, or -1 after saying why.
+ */
+static int
+served_latest(struct tlsrpt_store *st, const struct table *t,
+    char (*ids)[POLICY_ID_LEN + 1])
+{
+	sqlite3_stmt		*q;
+	const struct table_domain *d;
+	const char		*dom, *id;
+	int			 step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT domain, policy_id FROM served "
+	    "WHERE id IN (SELECT max(id) FROM served GROUP BY domain)", -1, &q,
+	    NULL) != SQLITE_OK) {
+		store_fail(st, "cannot read the served policies");
+		return -1;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		dom = (const char *)sqlite3_column_text(q, 0);
+		id = (const char *)sqlite3_column_text(q, 1);
+		if (dom == NULL || id == NULL ||
+		    (d = table_find(t, dom, strlen(dom))) == NULL)
+			continue;
+		snprintf(ids[d - t->domains], POLICY_ID_LEN + 1, "%s", id);
+	}
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE) {
+		store_fail(st, "cannot read the served policies");
+		return -1;
+	}
+	return 0;
+}
+
+/* The [domain] sections whose policy id is not the one last recorded. */
+static size_t
+served_changed(const struct table *t, char (*ids)[POLICY_ID_LEN + 1])
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < t->ndomains; i++) {
+		if (t->domains[i].policy >= t->npolicies ||
+		    strcmp(ids[i], t->policies[t->domains[i].policy].id) == 0)
+			ids[i][0] = '\0';
+		else {
+			ids[i][0] = 'x';	/* to record */
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The rows for the domains marked in ids; 0, or -1 (see errmsg). */
+static int
+served_insert(struct tlsrpt_store *st, const struct table *t,
+    char (*ids)[POLICY_ID_LEN + 1], int64_t now)
+{
+	sqlite3_stmt		*s;
+	const struct policy	*p;
+	enum policy_mode	 mode;
+	unsigned long		 max_age;
+	size_t			 i;
+	int			 rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO served (domain, "
+	    "policy_id, mode, max_age, first_seen) VALUES (?, ?, ?, ?, ?)", -1,
+	    &s, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < t->ndomains; i++) {
+		if (ids[i][0] == '\0')
+			continue;
+		p = &t->policies[t->domains[i].policy];
+		if (tlsrpt_store_policy_spec(p, &mode, &max_age) == -1)
+			continue;	/* not a policy of ours: never */
+		sqlite3_reset(s);
+		bind_text(s, 1, t->domains[i].name);
+		bind_text(s, 2, p->id);
+		bind_text(s, 3, policy_mode_name(mode));
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)max_age);
+		sqlite3_bind_int64(s, 5, now);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+long
+tlsrpt_store_served(struct tlsrpt_store *st, const struct table *t,
+    int64_t now)
+{
+	char	(*ids)[POLICY_ID_LEN + 1];
+	long	 n = -1;
+
+	if (t->ndomains == 0 || sqlite3_db_readonly(st->db, "main") == 1)
+		return 0;
+	if ((ids = calloc(t->ndomains, sizeof(*ids))) == NULL) {
+		log_warnx("%s: out of memory", st->path);
+		return -1;
+	}
+	/*
+	 * Looked at without the write lock first: most loads change
+	 * nothing, and then take no lock at all.  Again under the lock,
+	 * since another process may record the same change meanwhile.
+	 */
+	if (served_latest(st, t, ids) == -1)
+		goto out;
+	if (served_changed(t, ids) == 0) {
+		n = 0;
+		goto out;
+	}
+	memset(ids, 0, t->ndomains * sizeof(*ids));
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_fail(st, "cannot record the served policies");
+		goto out;
+	}
+	if (served_latest(st, t, ids) == -1)
+		goto fail;
+	n = (long)served_changed(t, ids);
+	if (served_insert(st, t, ids, now) == -1 ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot record the served policies");
+		goto fail;
+	}
+	goto out;
+fail:
+	n = -1;
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	free(ids);
+	return n;
+}
+
+/*
+ * A sum of counts as SQLite's total() gives it (a double, so that no
+ * sum of hostile counts overflows and fails the query), back to an
+ * integer, saturated.
+ */
+static int64_t
+column_total(sqlite3_stmt *s, int i)
+{
+	double	 d = sqlite3_column_double(s, i);
+
+	if (!(d > 0))
+		return 0;
+	if (d >= 9223372036854775807.0)
+		return INT64_MAX;
+	return (int64_t)d;
+}
+
+/*
+ * The max_age line of a stored policy-string (a JSON array of lines),
+ * or -1: what a reporter that applied those lines may cache them for.
+ */
+static int64_t
+policy_string_max_age(const char *text)
+{
+	char		**v;
+	size_t		 n, i;
+	long long	 age = -1;
+
+	if (strings_decode(text, &v, &n) == -1 || v == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (age == -1 && strncmp(v[i], "max_age:", 8) == 0 &&
+		    num_parse(v[i] + 8 + strspn(v[i] + 8, " \t"), 10, 0,
+		    POLICY_MAX_AGE_MAX, &age) == -1)
+			age = -1;
+		free(v[i]);
+	}
+	free(v);
+	return age;
+}
+
+/*
+ * Runs an aggregation over the period: sql holds "%s" where the domain
+ * filter goes, ?1 and ?2 are since and until, ?3 the domains.  row(q,
+ * ctx) turns a result row into the caller's call and returns its
+ * result.  0, or -1 after saying why.
+ */
+static int
+period_query(struct tlsrpt_store *st, const struct tlsrpt_store_period *pd,
+    const char *sql, int (*row)(sqlite3_stmt *, void *), void *ctx)
+{
+	sqlite3_stmt	*q = NULL;
+	char		 text[2048], *want = NULL;
+	int		 rc = -1, step;
+
+	snprintf(text, sizeof(text), sql, pd->ndomains > 0 ?
+	    "p.policy_domain IN (SELECT value FROM json_each(?3)) AND" : "");
+	if (pd->ndomains > 0 &&
+	    (want = list_domains(pd->domains, pd->ndomains)) == NULL) {
+		log_warnx("%s: out of memory", st->path);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, text, -1, &q, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot summarise reports");
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, pd->since);
+	sqlite3_bind_int64(q, 2, pd->until);
+	if (want != NULL)
+		sqlite3_bind_text(q, 3, want, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if (row(q, ctx) != 0)
+			goto out;
+	if (step != SQLITE_DONE) {
+		store_fail(st, "cannot summarise reports");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	free(want);
+	return rc;
+}
+
+/*
+ * The reports of the period: those whose date-range's midpoint is in
+ * [since, until), so that a day's report (00:00 to 23:59:59, or to the
+ * next 00:00 as some senders write) counts on its day.  r.end >= since
+ * lets the planner use reports_end when no domain is named.
+ */
+#define PERIOD_WHERE	" WHERE %s r.end >= ?1 AND r.begin < ?2 AND " \
+	"(r.begin + r.end) / 2 >= ?1 AND (r.begin + r.end) / 2 < ?2 "
+
+struct applied_ctx {
+	int	(*fn)(const struct tlsrpt_applied_row *, void *);
+	void	*arg;
+};
+
+static int
+applied_row(sqlite3_stmt *q, void *ctx)
+{
+	struct applied_ctx		*c = ctx;
+	struct tlsrpt_applied_row	 a;
+
+	a.domain = (const char *)sqlite3_column_text(q, 0);
+	a.organization = (const char *)sqlite3_column_text(q, 1);
+	a.policy_type = (const char *)sqlite3_column_text(q, 2);
+	a.policy_id = (const char *)sqlite3_column_text(q, 3);
+	a.reports = sqlite3_column_int64(q, 4);
+	a.successful = column_total(q, 5);
+	a.failed = column_total(q, 6);
+	a.first = sqlite3_column_int64(q, 7);
+	a.last = sqlite3_column_int64(q, 8);
+	a.last_begin = sqlite3_column_int64(q, 9);
+	a.max_age = policy_string_max_age(
+	    (const char *)sqlite3_column_text(q, 10));
+	if (a.domain == NULL || a.organization == NULL ||
+	    a.policy_type == NULL || a.policy_id == NULL) {
+		log_warnx("cannot summarise reports: out of memory");
+		return -1;
+	}
+	return c->fn(&a, c->arg);
+}
+
+int
+tlsrpt_store_applied(struct tlsrpt_store *st,
+    const struct tlsrpt_store_period *pd,
+    int (*fn)(const struct tlsrpt_applied_row *, void *), void *arg)
+{
+	struct applied_ctx	 c = { fn, arg };
+
+	return period_query(st, pd, "SELECT p.policy_domain, r.organization, "
+	    "p.policy_type, p.policy_id, count(*), total(p.successful), "
+	    "total(p.failed), min(r.end), max(r.end), max(r.begin), "
+	    "min(p.policy_string) "
+	    "FROM policies p JOIN reports r ON r.id = p.report" PERIOD_WHERE
+	    "GROUP BY p.policy_domain, r.organization, p.policy_type, "
+	    "p.policy_id ORDER BY p.policy_domain, r.organization, "
+	    "p.policy_type, p.policy_id", applied_row, &c);
+}
+
+struct failure_ctx {
+	int	(*fn)(const struct tlsrpt_failure_row *, void *);
+	void	*arg;
+};
+
+static int
+failure_row(sqlite3_stmt *q, void *ctx)
+{
+	struct failure_ctx		*c = ctx;
+	struct tlsrpt_failure_row	 f;
+
+	f.domain = (const char *)sqlite3_column_text(q, 0);
+	f.policy_type = (const char *)sqlite3_column_text(q, 1);
+	f.result_type = (const char *)sqlite3_column_text(q, 2);
+	f.receiving_mx = (const char *)sqlite3_column_text(q, 3);
+	f.organization = (const char *)sqlite3_column_text(q, 4);
+	f.reason = (const char *)sqlite3_column_text(q, 5);
+	f.count = column_total(q, 6);
+	f.first = sqlite3_column_int64(q, 7);
+	f.last = sqlite3_column_int64(q, 8);
+	if (f.domain == NULL || f.policy_type == NULL ||
+	    f.result_type == NULL || f.organization == NULL) {
+		log_warnx("cannot summarise reports: out of memory");
+		return -1;
+	}
+	return c->fn(&f, c->arg);
+}
+
+int
+tlsrpt_store_failures(struct tlsrpt_store *st,
+    const struct tlsrpt_store_period *pd,
+    int (*fn)(const struct tlsrpt_failure_row *, void *), void *arg)
+{
+	struct failure_ctx	 c = { fn, arg };
+
+	/* MX host names as DNS compares them: case and a final dot aside. */
+	return period_query(st, pd, "SELECT p.policy_domain, p.policy_type, "
+	    "f.result_type, nullif(lower(rtrim(f.receiving_mx_hostname, "
+	    "'.')), '') AS mx, r.organization, f.failure_reason_code, "
+	    "total(f.count), min(r.end), max(r.end) "
+	    "FROM failures f JOIN policies p ON p.id = f.policy "
+	    "JOIN reports r ON r.id = p.report" PERIOD_WHERE
+	    "GROUP BY p.policy_domain, p.policy_type, f.result_type, mx, "
+	    "r.organization, f.failure_reason_code "
+	    "ORDER BY p.policy_domain, 7 DESC, f.result_type, mx, "
+	    "r.organization, f.failure_reason_code, p.policy_type",
+	    failure_row, &c);
+}
+
+struct day_ctx {
+	int	(*fn)(const struct tlsrpt_day_row *, void *);
+	void	*arg;
+};
+
+static int
+day_row(sqlite3_stmt *q, void *ctx)
+{
+	struct day_ctx		*c = ctx;
+	struct tlsrpt_day_row	 d;
+
+	d.domain = (const char *)sqlite3_column_text(q, 0);
+	d.organization = (const char *)sqlite3_column_text(q, 1);
+	d.day = sqlite3_column_int64(q, 2);
+	d.reports = sqlite3_column_int64(q, 3);
+	d.successful = column_total(q, 4);
+	d.failed = column_total(q, 5);
+	d.last = sqlite3_column_int64(q, 6);
+	if (d.domain == NULL || d.organization == NULL) {
+		log_warnx("cannot summarise reports: out of memory");
+		return -1;
+	}
+	return c->fn(&d, c->arg);
+}
+
+int
+tlsrpt_store_days(struct tlsrpt_store *st,
+    const struct tlsrpt_store_period *pd,
+    int (*fn)(const struct tlsrpt_day_row *, void *), void *arg)
+{
+	struct day_ctx	 c = { fn, arg };
+
+	return period_query(st, pd, "SELECT p.policy_domain, r.organization, "
+	    "(r.begin + r.end) / 2 / 86400 * 86400 AS day, count(*), "
+	    "total(p.successful), total(p.failed), max(r.end) "
+	    "FROM policies p JOIN reports r ON r.id = p.report" PERIOD_WHERE
+	    "GROUP BY p.policy_domain, r.organization, day "
+	    "ORDER BY p.policy_domain, r.organization, day", day_row, &c);
+}
+
+int
+tlsrpt_store_served_list(struct tlsrpt_store *st,
+    const char *const *domains, size_t n,
+    int (*fn)(const struct tlsrpt_served_row *, void *), void *arg)
+{
+	struct tlsrpt_served_row	 s;
+	sqlite3_stmt			*q = NULL;
+	const char			*mode;
+	char				*want = NULL, sql[256];
+	int				 rc = -1, step;
+
+	snprintf(sql, sizeof(sql), "SELECT domain, policy_id, mode, max_age, "
+	    "first_seen FROM served %s ORDER BY domain, id", n > 0 ?
+	    "WHERE domain IN (SELECT value FROM json_each(?1))" : "");
+	if (n > 0 && (want = list_domains(domains, n)) == NULL) {
+		log_warnx("%s: out of memory", st->path);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot read the served policies");
+		goto out;
+	}
+	if (want != NULL)
+		sqlite3_bind_text(q, 1, want, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		s.domain = (const char *)sqlite3_column_text(q, 0);
+		s.policy_id = (const char *)sqlite3_column_text(q, 1);
+		mode = (const char *)sqlite3_column_text(q, 2);
+		s.mode = mode == NULL ? POLICY_NONE :
+		    strcmp(mode, "enforce") == 0 ? POLICY_ENFORCE :
+		    strcmp(mode, "testing") == 0 ? POLICY_TESTING : POLICY_NONE;
+		s.max_age = (unsigned long)sqlite3_column_int64(q, 3);
+		s.first_seen = sqlite3_column_int64(q, 4);
+		if (s.domain == NULL || s.policy_id == NULL) {
+			log_warnx("%s: out of memory", st->path);
+			goto out;
+		}
+		if (fn(&s, arg) != 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		store_fail(st, "cannot read the served policies");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	free(want);
+	return rc;
 }

@@ -382,7 +382,7 @@ test_files(void)
 	char			 file[128], msg[1024];
 	int			 fd;
 
-	/* An empty file (touch) is a new store: version 1 is created. */
+	/* An empty file (touch) is a new store: the current version. */
 	path(file, sizeof(file), "empty.db");
 	close(open(file, O_CREAT | O_WRONLY, 0644));
 	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == 0,
@@ -390,28 +390,28 @@ test_files(void)
 	CHECK(st != NULL && add(st, "o", "1", 1000, "m.example", 1) ==
 	    TLSRPT_STORE_ADDED, "an empty file: usable");
 	tlsrpt_store_close(st);
-	CHECK(sql_int(file, "PRAGMA user_version") == 1 &&
+	CHECK(sql_int(file, "PRAGMA user_version") == 2 &&
 	    sql_int(file, "PRAGMA application_id") == 0x4d545352,
-	    "schema version 1, application_id MTSR");
+	    "schema version 2, application_id MTSR");
 	CHECK(sql_int(file, "SELECT count(*) FROM pragma_journal_mode "
 	    "WHERE journal_mode = 'wal'") == 1, "journal mode WAL");
 	CHECK(tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == 0,
 	    "the current version opens again (nothing to migrate)");
 	tlsrpt_store_close(st);
-	CHECK(sql_int(file, "SELECT count(*) FROM sqlite_schema") == 8 &&
+	CHECK(sql_int(file, "SELECT count(*) FROM sqlite_schema") == 10 &&
 	    sql_int(file, "SELECT count(*) FROM reports") == 1,
-	    "opening again changed nothing: 3 tables, 5 indexes, 1 report");
+	    "opening again changed nothing: 4 tables, 6 indexes, 1 report");
 
 	/* A newer schema: refused, left alone. */
-	CHECK(sql_exec(file, "PRAGMA user_version = 2") == 0, "version 2");
+	CHECK(sql_exec(file, "PRAGMA user_version = 3") == 0, "version 3");
 	capture_begin();
 	CHECK(tlsrpt_store_open(&st, file, 0) == -1, "a newer schema is "
 	    "refused");
 	capture_end(msg, sizeof(msg));
-	check_message("newer", msg, "test: %s: the store's schema version 2 "
-	    "is newer than this program's (1): a newer mta-sts-report wrote "
+	check_message("newer", msg, "test: %s: the store's schema version 3 "
+	    "is newer than this program's (2): a newer mta-sts-report wrote "
 	    "it\n", file);
-	CHECK(sql_int(file, "PRAGMA user_version") == 2, "and left alone");
+	CHECK(sql_int(file, "PRAGMA user_version") == 3, "and left alone");
 
 	/* Another program's database. */
 	path(file, sizeof(file), "other.db");
@@ -572,6 +572,8 @@ full_child(const char *mnt)
 	snprintf(file, sizeof(file), "%s/full.db", mnt);
 	snprintf(ballast, sizeof(ballast), "%s/ballast", mnt);
 	if ((fd = open(ballast, O_CREAT | O_WRONLY, 0600)) == -1 ||
+	    write(fd, raw, sizeof(raw)) != sizeof(raw) ||
+	    write(fd, raw, sizeof(raw)) != sizeof(raw) ||
 	    write(fd, raw, sizeof(raw)) != sizeof(raw) ||
 	    write(fd, raw, sizeof(raw)) != sizeof(raw) ||
 	    write(fd, raw, sizeof(raw)) != sizeof(raw) || close(fd) == -1)
