@@ -230,7 +230,8 @@ $(O)/tests/unit/test_check_tlsrpt: tests/unit/test_check_tlsrpt.c \
 REPORT_UNIT_SRCS = $(TLSRPT_SRCS) \
 		  $(filter $(REPORT_SRCS),src/report/report_json.c \
 		  src/report/report_gzip.c src/report/report_accept.c \
-		  src/report/report_list.c src/report/report_metrics.c)
+		  src/report/report_list.c src/report/report_metrics.c \
+		  src/report/report_summary.c)
 REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
 REPORT_UNIT_BINS = $(filter-out $(O)/tests/unit/test_report_mail, \
 		  $(filter $(O)/tests/unit/test_report% \

@@ -470,9 +470,10 @@ void		 check_tlsrpt_verdicts(const struct tlsrpt_domain *,
 		    struct check_result *);
 /*
  * The tlsrpt check for the n domains of results (their domain names,
- * lower case) from the store reports names, over the CHECK_TLSRPT_DAYS
- * before now: each domain's verdicts, or an unknown line saying why the
- * store could not be read.
+ * lower case) from the store reports names, read-only, over
+ * mta-sts-report summary's default period (the CHECK_TLSRPT_DAYS whole
+ * UTC days before now's, and now's so far): each domain's verdicts, or
+ * an unknown line saying why the store could not be read.
  */
 void		 check_tlsrpt_run(const struct conf_reports *,
 		    const struct table *, struct check_result *, size_t,

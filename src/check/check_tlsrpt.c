@@ -90,6 +90,7 @@ check_tlsrpt_run(const struct conf_reports *reports, const struct table *t,
 	const struct tlsrpt_domain	*d;
 	const char			**names;
 	char				 why[1024];
+	int64_t				 since;
 	size_t				 i;
 	int				 built = 0;
 
@@ -104,10 +105,16 @@ check_tlsrpt_run(const struct conf_reports *reports, const struct table *t,
 		names[i] = results[i].domain;
 	/* The store's reason, for the lines rather than stderr. */
 	log_capture(why, sizeof(why));
+	/*
+	 * mta-sts-report summary's default period: the CHECK_TLSRPT_DAYS
+	 * whole UTC days before today, and today so far.  Read-only: the
+	 * checker may check a config not yet served, so it never records
+	 * one as served (tlsrpt_store_served).
+	 */
+	since = now - now % ONE_DAY - CHECK_TLSRPT_DAYS * ONE_DAY;
 	if (tlsrpt_store_open(&st, reports->database,
 	    TLSRPT_STORE_OPEN_READONLY) == 0 && tlsrpt_summary_build(st, t,
-	    reports, now - CHECK_TLSRPT_DAYS * ONE_DAY, now, names, n,
-	    &sum) == 0)
+	    reports, since, now, names, n, &sum) == 0)
 		built = 1;
 	log_capture(NULL, 0);
 	if (!built) {

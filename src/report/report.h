@@ -208,11 +208,11 @@ enum report_dkim_result report_dkim_trust(const unsigned char *, size_t,
  */
 struct conf;
 /*
- * report_metrics.c: `metrics [-d days] [-o file]`, the summary of every
- * served domain as Prometheus metrics (prom.c), to file atomically or
- * to stdout; sysexits(3) statuses.
+ * report_metrics.c: `metrics [-o file] [-s since] [-u until]`, the
+ * summary of every served domain over summary's period as Prometheus
+ * metrics (prom.c), to file atomically or to stdout; sysexits(3)
+ * statuses.
  */
-#define REPORT_METRICS_DAYS		7	/* the period, as summary's */
 /* Reporters with a series of their own: the most reports first. */
 #define REPORT_METRICS_REPORTERS_MAX	100
 int	 report_metrics(const struct conf *, int, char **);
@@ -236,5 +236,19 @@ int	 report_import(const struct conf *, int, char **);
  * could not summarise).
  */
 int	 report_summary(const struct conf *, int, char **);
+/*
+ * The period of summary's -s and -u (each NULL if not given: until now,
+ * since the start of the 7th UTC day before until's), for the commands
+ * that take them as summary does (metrics): 0 with *since and *until
+ * set, or the letter of the option that is wrong ('s' or 'u').
+ */
+int	 report_summary_period(const char *, const char *, int64_t, int64_t *,
+	    int64_t *);
+/*
+ * Opens the store as summary does: for writing when it may, recording
+ * what this config serves first (tlsrpt_store_served), else read-only;
+ * 0, or -1 after saying why.
+ */
+int	 report_summary_open(const struct conf *, struct tlsrpt_store **);
 
 #endif /* MTA_STS_REPORT_H */

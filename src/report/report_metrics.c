@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * report_metrics: `metrics [-d days] [-o file]`, what senders report as
+ * report_metrics: `metrics [-o file] [-s since] [-u until]`, what
+ * senders report as
  * Prometheus metrics for node_exporter's textfile collector, from the
  * same summary model (tlsrpt_summary_build) as `summary`, `html` and
  * mta-sts-check's tlsrpt check, so that a graph, a page and an alert
@@ -12,10 +13,11 @@
  * counted as "other", verdicts are the model's six kinds, and reporters
  * (organization names) are capped at REPORT_METRICS_REPORTERS_MAX, the
  * most prolific, the rest aggregated.  No sending address, MX host or
- * report-id is ever a label.  The values are gauges over the period
- * (the last 7 days by default), not counters: a sliding window and a
- * pruned store go down as well as up, and a counter that does makes
- * rate() invent traffic.  mta-sts-report(8) METRICS lists them.
+ * report-id is ever a label.  The values are gauges over summary's
+ * period (-s and -u as summary takes them; by default the 7 UTC days
+ * before today), not counters: a sliding window and a pruned store go
+ * down as well as up, and a counter that does makes rate() invent
+ * traffic.  mta-sts-report(8) METRICS lists them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,6 @@
 #include <unistd.h>
 
 #include "report/report.h"
-
-#define ONE_DAY		86400
 
 /* RFC 8460 §4.3's result types; any other is "other". */
 static const char *const result_types[] = {
@@ -273,7 +273,7 @@ static int
 reporters(struct prom *p, const struct tlsrpt_summary *s)
 {
 	struct reporter	*r;
-	size_t		 i, n, shown;
+	size_t		 i, n, shown, more = 0;
 	int64_t		 last = 0;
 
 	if (reporters_merged(s, &r, &n) == -1)
@@ -297,14 +297,18 @@ reporters(struct prom *p, const struct tlsrpt_summary *s)
 	for (i = shown; i < n; i++)
 		if (r[i].last > last)
 			last = r[i].last;
+	/* Past the summary's own cap per domain: not even named there. */
+	for (i = 0; i < s->ndomains; i++)
+		more += s->domains[i].more_reporters;
 	prom_family(p, "mta_sts_report_other_reporters", "gauge",
 	    "Organizations that sent reports over the period beyond the "
 	    "ones with a series of their own.", 1);
-	prom_sample(p, NULL, 0, (int64_t)(n - shown));
+	prom_sample(p, NULL, 0, (int64_t)(n - shown + more));
 	prom_family(p,
 	    "mta_sts_report_other_reporters_last_report_timestamp_seconds",
 	    "gauge", "The end of the newest report's period from those "
-	    "other organizations; absent if there are none.", 1);
+	    "other organizations that the summary names; absent if there "
+	    "are none.", 1);
 	if (n > shown)
 		prom_sample(p, NULL, 0, last);
 	free(r);
@@ -328,19 +332,19 @@ report_metrics_write(struct prom *p, const struct tlsrpt_summary *s)
 	return reporters(p, s);
 }
 
-/* The summary of every served domain over the days before now. */
+/* The summary of every served domain over [since, until). */
 static int
-build(const struct conf *conf, long long days, int64_t now,
+build(const struct conf *conf, int64_t since, int64_t until,
     struct tlsrpt_summary *s)
 {
 	struct tlsrpt_store	*st;
 	int			 rc;
 
-	if (tlsrpt_store_open(&st, conf->reports.database,
-	    TLSRPT_STORE_OPEN_READONLY) == -1)
+	/* As summary opens it, so that both know what is published. */
+	if (report_summary_open(conf, &st) == -1)
 		return -1;
-	rc = tlsrpt_summary_build(st, &conf->table, &conf->reports,
-	    now - (int64_t)days * ONE_DAY, now, NULL, 0, s);
+	rc = tlsrpt_summary_build(st, &conf->table, &conf->reports, since,
+	    until, NULL, 0, s);
 	tlsrpt_store_close(st);
 	return rc;
 }
@@ -348,33 +352,36 @@ build(const struct conf *conf, long long days, int64_t now,
 static void
 metrics_usage(FILE *fp)
 {
-	fprintf(fp, "usage: %s [-c config] metrics [-d days] [-o file]\n",
-	    REPORT_PROGNAME);
+	fprintf(fp, "usage: %s [-c config] metrics [-o file] [-s since] "
+	    "[-u until]\n", REPORT_PROGNAME);
 }
 
-/* The options; -1, or the exit status (a usage error said, or -h). */
+/*
+ * The options, the period as summary takes it; -1, or the exit status
+ * (a usage error said, or -h).
+ */
 static int
-metrics_options(int argc, char **argv, long long *days, const char **out)
+metrics_options(int argc, char **argv, const char **out, int64_t *since,
+    int64_t *until)
 {
-	int	 ch;
+	const char	*since_arg = NULL, *until_arg = NULL;
+	int		 ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:d:ho:")) != -1) {
+	while ((ch = getopt(argc, argv, "+:ho:s:u:")) != -1) {
 		switch (ch) {
-		case 'd':
-			if (num_parse(optarg, 10, 1,
-			    CONF_REPORTS_KEEP_DAYS_MAX, days) == 0)
-				break;
-			log_warnx("metrics: -d %s: want a number of days from "
-			    "1 to %d", optarg, CONF_REPORTS_KEEP_DAYS_MAX);
-			metrics_usage(stderr);
-			return EX_USAGE;
-		case 'o':
-			*out = optarg;
-			break;
 		case 'h':
 			metrics_usage(stdout);
 			return EX_OK;
+		case 'o':
+			*out = optarg;
+			break;
+		case 's':
+			since_arg = optarg;
+			break;
+		case 'u':
+			until_arg = optarg;
+			break;
 		case ':':
 			log_warnx("metrics: option -%c needs an argument",
 			    optopt);
@@ -391,7 +398,22 @@ metrics_options(int argc, char **argv, long long *days, const char **out)
 		metrics_usage(stderr);
 		return EX_USAGE;
 	}
-	return -1;
+	switch (report_summary_period(since_arg, until_arg,
+	    (int64_t)time(NULL), since, until)) {
+	case 0:
+		return -1;
+	case 'u':
+		log_warnx("metrics: -u %s: want a date (2024-04-01) or a time "
+		    "in UTC (2024-04-01T06:00:00Z)", until_arg);
+		break;
+	default:
+		log_warnx("metrics: -s %s: want a duration (7d, 36h; at most "
+		    "365d) or a date before the end of the period (2024-04-01, "
+		    "2024-04-01T06:00:00Z)", since_arg);
+		break;
+	}
+	metrics_usage(stderr);
+	return EX_USAGE;
 }
 
 int
@@ -400,14 +422,15 @@ report_metrics(const struct conf *conf, int argc, char **argv)
 	struct tlsrpt_summary	 sum;
 	struct prom		 p;
 	const char		*out = NULL;
-	long long		 days = REPORT_METRICS_DAYS;
+	int64_t			 since, until;
 	int			 built, status;
 
-	if ((status = metrics_options(argc, argv, &days, &out)) != -1)
+	if ((status = metrics_options(argc, argv, &out, &since, &until)) !=
+	    -1)
 		return status;
 	status = EX_OK;
 	memset(&sum, 0, sizeof(sum));
-	built = build(conf, days, (int64_t)time(NULL), &sum) == 0;
+	built = build(conf, since, until, &sum) == 0;
 	if (out != NULL) {
 		if (prom_create(&p, out) == -1) {
 			status = EX_CANTCREAT;
@@ -423,7 +446,6 @@ report_metrics(const struct conf *conf, int argc, char **argv)
 	else if (!built)
 		status = EX_IOERR;	/* said, and written as store_readable 0 */
 out:
-	if (built)
-		tlsrpt_summary_free(&sum);
+	tlsrpt_summary_free(&sum);
 	return status;
 }

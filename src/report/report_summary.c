@@ -621,3 +621,23 @@ out:
 	free(domains);
 	return status;
 }
+
+int
+report_summary_period(const char *since_arg, const char *until_arg,
+    int64_t now, int64_t *since, int64_t *until)
+{
+	*until = now;
+	if (until_arg != NULL && summary_date(until_arg, until) == -1)
+		return 'u';
+	*since = *until - *until % DAY - SUMMARY_DEFAULT_DAYS * DAY;
+	if (since_arg != NULL && (summary_since(since_arg, *until, since) ==
+	    -1 || *since >= *until || *until - *since > 366 * DAY))
+		return 's';
+	return 0;
+}
+
+int
+report_summary_open(const struct conf *conf, struct tlsrpt_store **st)
+{
+	return summary_open(conf, st);
+}

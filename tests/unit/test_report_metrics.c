@@ -83,8 +83,8 @@ static const char want[] =
     "# TYPE mta_sts_report_other_reporters gauge\n"
     "mta_sts_report_other_reporters 0\n"
     "# HELP mta_sts_report_other_reporters_last_report_timestamp_seconds The "
-    "end of the newest report's period from those other organizations; "
-    "absent if there are none.\n"
+    "end of the newest report's period from those other organizations that "
+    "the summary names; absent if there are none.\n"
     "# TYPE mta_sts_report_other_reporters_last_report_timestamp_seconds "
     "gauge\n";
 
@@ -116,16 +116,22 @@ test_metrics(void)
 	    "sts-policy-fetch-error", odd[] = "made-up-type\n{x}";
 	char	 mx[] = "mx.a.test", line[] = "a line";
 	struct tlsrpt_failure_sum f[] = {
-		{ expired, mx, google, NULL, 12, 0, 0 },
-		{ odd, mx, evil, NULL, 5, 0, 0 },
-		{ expired, mx, ms, NULL, 8, 0, 0 },
-		{ fetch, NULL, google, NULL, 3, 0, 0 },
-		{ NULL, NULL, google, NULL, 3, 0, 0 },
+		{ .result_type = expired, .receiving_mx = mx,
+		  .reporter = google, .count = 12 },
+		{ .result_type = odd, .receiving_mx = mx, .reporter = evil,
+		  .count = 5 },
+		{ .result_type = expired, .receiving_mx = mx, .reporter = ms,
+		  .count = 8 },
+		{ .result_type = fetch, .reporter = google, .count = 3 },
+		{ .reporter = google, .count = 3 },
 	};
 	struct tlsrpt_reporter ra[] = {
-		{ evil, 9, 0, 5, 0, 1764900000, NULL, 0 },
-		{ google, 7, 900, 20, 0, 1764979200, NULL, 0 },
-		{ ms, 2, 100, 6, 0, 1764800000, NULL, 0 },
+		{ .organization = evil, .reports = 9, .failed = 5,
+		  .last = 1764900000 },
+		{ .organization = google, .reports = 7, .successful = 900,
+		  .failed = 20, .last = 1764979200 },
+		{ .organization = ms, .reports = 2, .successful = 100,
+		  .failed = 6, .last = 1764800000 },
 	};
 	struct tlsrpt_verdict v[] = {
 		{ TLSRPT_VERDICT_MX_FAILING, TLSRPT_SEVERITY_CRITICAL, mx, 0,
@@ -181,7 +187,8 @@ test_metrics(void)
 
 /*
  * 105 reporters over two domains, one of them in both: merged, the
- * 100 with the most reports shown, the other 5 counted together.
+ * 100 with the most reports shown, the other 5 counted together with
+ * those the summary counted but did not name.
  */
 static void
 test_cap(void)
@@ -219,6 +226,7 @@ test_cap(void)
 	d[1].domain = b;
 	d[1].reporters = r1;
 	d[1].nreporters = 6;
+	d[1].more_reporters = 3;	/* past the summary's own cap */
 	memset(&s, 0, sizeof(s));
 	s.domains = d;
 	s.ndomains = 2;
@@ -236,8 +244,9 @@ test_cap(void)
 	CHECK(strstr(got, "{reporter=\"s001\"}") == NULL,
 	    "one with fewer reports has no series");
 	snprintf(want_other, sizeof(want_other), "\nmta_sts_report_other_"
-	    "reporters 5\n");
-	CHECK(strstr(got, want_other) != NULL, "the other 5 are counted");
+	    "reporters 8\n");
+	CHECK(strstr(got, want_other) != NULL, "the other 5 are counted, "
+	    "and the 3 the summary left unnamed");
 	CHECK(strstr(got, "\nmta_sts_report_other_reporters_last_report_"
 	    "timestamp_seconds 1764500005\n") != NULL,
 	    "with the newest report of theirs");
