@@ -188,3 +188,11 @@ grep -v '^\[reports\]\|^database' "$conf" >"$SCRATCH/noreports.ini"
 check_eq "check -r with no [reports]: exit 3, said" \
     "3 mta-sts-check: -r: the config has no [reports] section, so there are no reports to check" \
     "$? $(cat "$SCRATCH/out" "$SCRATCH/err")"
+
+# The example alert rules of docs/monitoring.md are rules promtool takes.
+sed -n '/^<!-- rules begin -->$/,/^<!-- rules end -->$/p' \
+    "$TOP/docs/monitoring.md" | sed '1,2d;$d' | sed '$d' >"$SCRATCH/rules.yml"
+promtool check rules "$SCRATCH/rules.yml" >"$SCRATCH/rules.out" 2>&1
+check_eq "docs/monitoring.md: promtool check rules takes the example rules" \
+    "0 SUCCESS: 11 rules found" \
+    "$? $(grep -o 'SUCCESS: [0-9]* rules found' "$SCRATCH/rules.out")"
