@@ -69,16 +69,23 @@ summary_domain(const struct tlsrpt_summary *s, const char *name)
 	    domain_cmp);
 }
 
-/* Says why the store could not be read, on every domain's tlsrpt line. */
+/*
+ * Says why the store could not be read, on the tlsrpt line of every
+ * domain with a [domain] section (t NULL: every domain).
+ */
 static void
-unreadable(struct check_result *results, size_t n, const char *why)
+unreadable(const struct table *t, struct check_result *results, size_t n,
+    const char *why)
 {
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		check_result_add(&results[i], CHECK_RESULT_TLSRPT,
-		    CHECK_RESULT_UNKNOWN, "the reports could not be read, so "
-		    "what senders report was not checked: %s", why);
+		if (t == NULL || table_find(t, results[i].domain,
+		    strlen(results[i].domain)) != NULL)
+			check_result_add(&results[i], CHECK_RESULT_TLSRPT,
+			    CHECK_RESULT_UNKNOWN, "the reports could not be "
+			    "read, so what senders report was not checked: %s",
+			    why);
 }
 
 void
@@ -91,18 +98,26 @@ check_tlsrpt_run(const struct conf_reports *reports, const struct table *t,
 	const char			**names;
 	char				 why[1024];
 	int64_t				 since;
-	size_t				 i;
+	size_t				 i, nnames = 0;
 	int				 built = 0;
 
 	if (!reports->present || n == 0)
 		return;
 	memset(&sum, 0, sizeof(sum));
 	if ((names = calloc(n, sizeof(*names))) == NULL) {
-		unreadable(results, n, "out of memory");
+		unreadable(NULL, results, n, "out of memory");
 		return;
 	}
+	/*
+	 * Reports are stored only for [domain] sections (mta-sts-report(8)
+	 * HTTPS): a domain served by [policy] alone has none to judge.
+	 */
 	for (i = 0; i < n; i++)
-		names[i] = results[i].domain;
+		if (table_find(t, results[i].domain,
+		    strlen(results[i].domain)) != NULL)
+			names[nnames++] = results[i].domain;
+	if (nnames == 0)
+		goto out;
 	/* The store's reason, for the lines rather than stderr. */
 	log_capture(why, sizeof(why));
 	/*
@@ -114,11 +129,12 @@ check_tlsrpt_run(const struct conf_reports *reports, const struct table *t,
 	since = now - now % ONE_DAY - CHECK_TLSRPT_DAYS * ONE_DAY;
 	if (tlsrpt_store_open(&st, reports->database,
 	    TLSRPT_STORE_OPEN_READONLY) == 0 && tlsrpt_summary_build(st, t,
-	    reports, since, now, names, n, &sum) == 0)
+	    reports, since, now, names, nnames, &sum) == 0)
 		built = 1;
 	log_capture(NULL, 0);
 	if (!built) {
-		unreadable(results, n, why[0] != '\0' ? why : "no reason given");
+		unreadable(t, results, n, why[0] != '\0' ? why :
+		    "no reason given");
 		goto out;
 	}
 	for (i = 0; i < n; i++)

@@ -172,6 +172,11 @@ at_end "$CHECK" -r -c "$conf" ready.example young.example >"$SCRATCH/check"
 check_eq "check -r: ready for enforce is no problem" \
     "0 MTA-STS OK - 2 domains checked: 0 critical, 0 warning, 2 OK" \
     "$? $(cat "$SCRATCH/check")"
+at_end "$CHECK" -r -c "$conf" other.example notready.example \
+    >"$SCRATCH/check"
+check_eq "check -r: a domain of [policy] alone has no tlsrpt check" \
+    "2 MTA-STS CRITICAL - 2 domains checked: 1 critical, 0 warning, 1 OK 2" \
+    "$? $(head -1 "$SCRATCH/check") $(grep -c '^notready.example: tlsrpt: critical: ' "$SCRATCH/check")"
 at_end "$CHECK" -r -c "$SCRATCH/none.ini" good.example >"$SCRATCH/check" \
     2>&1
 check_eq "check -r, no store: exit 3, unknown with the store's reason" \

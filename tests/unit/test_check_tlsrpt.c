@@ -80,6 +80,11 @@ test_unreadable(void)
 	int			 fd;
 
 	table_init(&t);
+	if (table_add_domain(&t, "a.test", 6) == -1 ||
+	    table_add_domain(&t, "b.test", 6) == -1) {
+		CHECK(0, "table");
+		return;
+	}
 	memset(&reports, 0, sizeof(reports));
 	memset(r, 0, sizeof(r));
 	r[0].domain = "a.test";
@@ -101,6 +106,20 @@ test_unreadable(void)
 	CHECK(r[0].worst == CHECK_RESULT_UNKNOWN, "on every domain");
 	check_result_free(&r[0]);
 	check_result_free(&r[1]);
+
+	/* No [domain] section: no report is stored, no check is made. */
+	memset(r, 0, sizeof(r));
+	r[0].domain = "c.test";
+	r[1].domain = "a.test";
+	check_tlsrpt_run(&reports, &t, r, 2, 1765000000);
+	CHECK(r[0].len == 0 && r[0].ran == 0 && r[0].worst == CHECK_RESULT_OK,
+	    "a domain served by [policy] alone: no tlsrpt check, even when "
+	    "the store cannot be read");
+	CHECK(r[1].worst == CHECK_RESULT_UNKNOWN, "but its neighbour's is");
+	check_result_free(&r[0]);
+	check_result_free(&r[1]);
+	memset(r, 0, sizeof(r));
+	r[0].domain = "a.test";
 
 	if ((fd = mkstemp(path)) == -1 ||
 	    write(fd, "not a database, not at all: text\n", 33) != 33) {
