@@ -64,8 +64,15 @@ CHECK_PKG_CFLAGS := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
 CHECK_LIBS	:= $(shell pkg-config --libs libcurl openssl 2>/dev/null || \
 		     echo -lcurl -lssl -lcrypto) -lresolv -pthread
 
-# The receiver alone links jansson, zlib, SQLite, GMime and libopendkim:
-# neither the responder nor the checker does.
+# The stored reports (src/tlsrpt/) link SQLite and jansson, and so do
+# the receiver and (for its tlsrpt check) the checker.
+TLSRPT_PKGS	= sqlite3 jansson
+TLSRPT_LIBS	:= $(shell pkg-config --libs $(TLSRPT_PKGS) 2>/dev/null || \
+		     echo -lsqlite3 -ljansson)
+TLSRPT_PKG_CFLAGS := $(shell pkg-config --cflags $(TLSRPT_PKGS) 2>/dev/null)
+
+# The receiver alone links zlib, GMime and libopendkim: neither the
+# responder nor the checker does.
 REPORT_PKGS	= jansson zlib sqlite3 gmime-3.0 opendkim
 REPORT_PKG_CFLAGS := $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
 REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || \
@@ -100,7 +107,8 @@ TLSRPT_HEADERS	= $(COMMON_HEADERS) src/tlsrpt/tlsrpt.h
 REPORT_HEADERS	= $(SERVE_HEADERS) $(TLSRPT_HEADERS) src/report/report.h
 OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(SERVE_SRCS) \
 		  $(FCGI_SRCS))
-CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(CHECK_SRCS))
+CHECK_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(TLSRPT_SRCS) \
+		  $(CHECK_SRCS))
 REPORT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(SERVE_SRCS) \
 		  $(TLSRPT_SRCS) \
 		  $(REPORT_SRCS))
@@ -111,7 +119,7 @@ COMMON_PURE_SRCS = $(filter-out src/common/conf.c,$(COMMON_SRCS))
 SERVE_PURE_SRCS	= src/serve/wire.c src/serve/image.c
 FCGI_PURE_SRCS	= src/fcgi/route.c $(SERVE_PURE_SRCS)
 CHECK_PURE_SRCS	= src/check/check_record.c src/check/check_policy.c \
-		  src/check/check_dane.c \
+		  src/check/check_dane.c src/check/check_metrics.c \
 		  src/check/check_mx.c src/check/check_result.c
 CORE_SRCS	= $(COMMON_PURE_SRCS) $(FCGI_PURE_SRCS)
 CORE_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(CORE_SRCS))
@@ -152,7 +160,7 @@ $(O)/$(PROG): $(OBJS) $(O)/.build-flags
 
 $(O)/$(CHECK_PROG): $(CHECK_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CHECK_OBJS) $(INIH_LIBS) \
-	    $(MD_LINK) $(CHECK_LIBS) $(LDLIBS)
+	    $(MD_LINK) $(CHECK_LIBS) $(TLSRPT_LIBS) $(LDLIBS)
 
 $(O)/$(REPORT_PROG): $(REPORT_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(REPORT_OBJS) $(INIH_LIBS) \
@@ -175,6 +183,9 @@ $(O)/check/%.o: src/check/%.c $(CHECK_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_INCLUDES) $(ALL_CFLAGS) \
 	    $(CHECK_PKG_CFLAGS) -c -o $@ $<
+
+# The one checker module that reads the stored reports.
+$(O)/check/check_tlsrpt.o: $(TLSRPT_HEADERS)
 
 $(O)/tlsrpt/%.o: src/tlsrpt/%.c $(TLSRPT_HEADERS) $(O)/.build-flags
 	@mkdir -p $(dir $@)
@@ -218,11 +229,23 @@ $(O)/tests/unit/test_sandbox: tests/unit/test_sandbox.c tests/unit/unit.h \
 	$(UNIT_LINK) $(CORE_OBJS) $(O)/serve/sandbox.o $(O)/serve/fdpass.o \
 	    $(MD_LINK) $(SECCOMP_LIBS)
 
-CHECK_UNIT_BINS	= $(filter $(O)/tests/unit/test_check%,$(UNIT_BINS))
+CHECK_UNIT_BINS	= $(filter-out $(O)/tests/unit/test_check_tlsrpt, \
+		  $(filter $(O)/tests/unit/test_check%,$(UNIT_BINS)))
 $(CHECK_UNIT_BINS): $(O)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
     $(CHECK_HEADERS) $(COMMON_PURE_OBJS) $(CHECK_PURE_OBJS)
 	@mkdir -p $(dir $@)
 	$(UNIT_LINK) $(COMMON_PURE_OBJS) $(CHECK_PURE_OBJS) $(MD_LINK)
+
+# The tlsrpt check: the checker's pure modules and the stored reports.
+TLSRPT_OBJS	= $(patsubst src/%.c,$(O)/%.o,$(TLSRPT_SRCS))
+$(O)/tests/unit/test_check_tlsrpt: tests/unit/test_check_tlsrpt.c \
+    tests/unit/unit.h $(CHECK_HEADERS) $(TLSRPT_HEADERS) \
+    $(COMMON_PURE_OBJS) $(CHECK_PURE_OBJS) $(O)/check/check_tlsrpt.o \
+    $(TLSRPT_OBJS)
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(TLSRPT_PKG_CFLAGS) $(COMMON_PURE_OBJS) \
+	    $(CHECK_PURE_OBJS) $(O)/check/check_tlsrpt.o $(TLSRPT_OBJS) \
+	    $(MD_LINK) $(TLSRPT_LIBS)
 
 # The receiver's modules that neither serve nor import: a unit test links
 # them with the common pure ones and the receiver's libraries.
@@ -230,7 +253,7 @@ REPORT_UNIT_SRCS = $(TLSRPT_SRCS) \
 		  $(filter $(REPORT_SRCS),src/report/report_json.c \
 		  src/report/report_gzip.c src/report/report_accept.c \
 		  src/report/report_list.c src/report/report_html.c \
-		  src/report/report_summary.c \
+		  src/report/report_summary.c src/report/report_metrics.c \
 		  src/report/report_svg.c)
 REPORT_UNIT_OBJS = $(patsubst src/%.c,$(O)/%.o,$(REPORT_UNIT_SRCS))
 REPORT_UNIT_BINS = $(filter-out $(O)/tests/unit/test_report_mail, \

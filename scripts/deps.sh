@@ -30,6 +30,7 @@ check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-d
 	    knot knot-dnsutils bind9-dnsutils unbound sqlite3 jq
 	    postfix opendkim python3-dkim
 	    chromium python3-html5lib poppler-utils
+	    prometheus python3-prometheus-client faketime
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3
@@ -72,9 +73,13 @@ apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
 # opendkim's package enables and starts its service; the suite runs its
-# own as a milter, so a system one is stopped and disabled.
-case " $missing " in *" opendkim "*)
-	if [ -d /run/systemd/system ]; then
-		systemctl disable --now opendkim.service >/dev/null 2>&1 || :
-	fi ;;
-esac
+# own as a milter, so a system one is stopped and disabled.  prometheus
+# is installed for promtool alone (tests/report/run-metrics.sh checks
+# the metrics with it): no Prometheus server is left running either.
+for s in opendkim prometheus; do
+	case " $missing " in *" $s "*)
+		if [ -d /run/systemd/system ]; then
+			systemctl disable --now $s.service >/dev/null 2>&1 || :
+		fi ;;
+	esac
+done

@@ -7,7 +7,9 @@
  * includes curl.h; only check_smtp.c, check_https.c (libcurl's OpenSSL
  * context) and check_x509.c include OpenSSL's headers; only check_dns.c
  * includes resolv.h.  check_dane.c is pure: the TLSA records and the
- * certificates it compares come to it as bytes.
+ * certificates it compares come to it as bytes.  Only check_tlsrpt.c
+ * includes tlsrpt.h, the stored reports (SQLite, jansson) that
+ * mta-sts-report keeps, so that both programs judge them alike.
  *
  * Names: every external function, struct tag, enum and enum value of a
  * module carries its file's name as prefix (check_dns_txt, struct
@@ -67,6 +69,19 @@ enum check_result_name {
 	CHECK_RESULT_MX_COVERAGE,
 	CHECK_RESULT_MX_TLS,
 	CHECK_RESULT_MX_DANE,
+	CHECK_RESULT_TLSRPT,		/* what senders report (check_tlsrpt.c) */
+};
+#define CHECK_RESULT_NAMES	(CHECK_RESULT_TLSRPT + 1)
+
+/*
+ * The earliest expiry of a verified chain a host presented (at any of
+ * its addresses), for the metrics: check says which kind of host
+ * (CHECK_RESULT_POLICY_TLS or CHECK_RESULT_MX_TLS).
+ */
+struct check_result_expiry {
+	enum check_result_name	 check;
+	char			*host;
+	int64_t			 not_after;	/* seconds since the epoch */
 };
 
 struct check_result {
@@ -76,6 +91,11 @@ struct check_result {
 	size_t				 cap;
 	enum check_result_severity	 worst;
 	int				 nomem;	/* a line was lost */
+	/* Per check: whether it was made, and its worst line. */
+	unsigned			 ran;	/* 1 << enum check_result_name */
+	enum check_result_severity	 sev[CHECK_RESULT_NAMES];
+	struct check_result_expiry	*expiry;
+	size_t				 nexpiry, expiry_cap;
 };
 
 /* The words of the output line: "mx-tls", "warning". */
@@ -85,6 +105,17 @@ const char	*check_result_severity_str(enum check_result_severity);
 void		 check_result_add(struct check_result *, enum check_result_name,
 		    enum check_result_severity, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
+/*
+ * Notes that a check was made, found something or not: the metrics
+ * give a state only for the checks made.
+ */
+void		 check_result_ran(struct check_result *, enum check_result_name);
+/*
+ * Notes host's chain expiry (0: unknown, ignored), keeping the earliest
+ * per check and host; never fails (nomem).
+ */
+void		 check_result_expiry(struct check_result *,
+		    enum check_result_name, const char *, int64_t);
 void		 check_result_free(struct check_result *);
 
 /*
@@ -431,6 +462,7 @@ struct check_domain_options {
 	int		 no_smtp;	/* -n */
 	unsigned	 smtp_port;	/* 25 */
 	int		 policy_only;	/* -p: policy-host, -tls, -fetch */
+	int		 reports_only;	/* -r: tlsrpt, no network */
 };
 /* A policy domain to check, and what this config serves it. */
 struct check_domain_target {
@@ -453,5 +485,45 @@ struct check_domain_thread {
 void		 check_domain_run(struct check_domain_thread *,
 		    const struct check_domain_options *,
 		    const struct check_domain_target *, struct check_result *);
+
+/*
+ * check_tlsrpt.c: the tlsrpt check, what senders report about a policy
+ * domain (RFC 8460): the verdicts of the summary model (tlsrpt.h, the
+ * store of [reports]), read once for every domain checked.
+ */
+/* The period judged, as mta-sts-report summary judges by default. */
+#define CHECK_TLSRPT_DAYS	7
+struct tlsrpt_domain;
+struct conf_reports;
+struct table;
+/*
+ * Adds the verdicts of one domain's summary to r as tlsrpt lines: a
+ * warning or critical verdict as that severity; an informational one
+ * (ready for enforce) is no problem and adds no line.  Pure.
+ */
+void		 check_tlsrpt_verdicts(const struct tlsrpt_domain *,
+		    struct check_result *);
+/*
+ * The tlsrpt check for the n domains of results (their domain names,
+ * lower case) from the store reports names, read-only, over
+ * mta-sts-report summary's default period (the CHECK_TLSRPT_DAYS whole
+ * UTC days before now's, and now's so far): each domain's verdicts, or
+ * an unknown line saying why the store could not be read.
+ */
+void		 check_tlsrpt_run(const struct conf_reports *,
+		    const struct table *, struct check_result *, size_t,
+		    int64_t);
+
+/*
+ * check_metrics.c: the results as Prometheus metrics (prom.c).
+ */
+/*
+ * Writes the metrics of n domains checked (targets and their results)
+ * to p, finished at now (seconds since the epoch); the caller finishes
+ * p.  Pure apart from p.
+ */
+void		 check_metrics_write(struct prom *,
+		    const struct check_domain_target *,
+		    const struct check_result *, size_t, int64_t);
 
 #endif /* MTA_STS_CHECK_H */

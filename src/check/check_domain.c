@@ -161,6 +161,7 @@ sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
 	if (txt_records(th, r, CHECK_RESULT_STS_RECORD, "_mta-sts", d->name,
 	    check_record_is_sts, &t) == -1)
 		return -1;
+	check_result_ran(r, CHECK_RESULT_STS_RECORD);
 	if (t.a.status == CHECK_DNS_ERROR)
 		check_result_add(r, CHECK_RESULT_STS_RECORD,
 		    CHECK_RESULT_CRITICAL, "%s TXT: %s; "
@@ -186,12 +187,16 @@ sts_record(struct check_domain_thread *th, const struct check_domain_target *d,
 		check_result_add(r, CHECK_RESULT_STS_RECORD,
 		    CHECK_RESULT_CRITICAL, "\"%.*s\" at "
 		    "%s: %s; publish: %s", TXT_SHOW, t.txt, t.name, err, rec);
-	else if (strcmp(id, d->policy->id) != 0)
-		check_result_add(r, CHECK_RESULT_STS_ID,
-		    CHECK_RESULT_CRITICAL, "%s has id %s, but "
-		    "this config's policy has id %s: senders keep the policy "
-		    "they cached; once the policy host serves this config, "
-		    "publish: %s", t.name, id, d->policy->id, rec);
+	else {
+		check_result_ran(r, CHECK_RESULT_STS_ID);
+		if (strcmp(id, d->policy->id) != 0)
+			check_result_add(r, CHECK_RESULT_STS_ID,
+			    CHECK_RESULT_CRITICAL, "%s has id %s, but this "
+			    "config's policy has id %s: senders keep the "
+			    "policy they cached; once the policy host serves "
+			    "this config, publish: %s", t.name, id,
+			    d->policy->id, rec);
+	}
 	check_dns_answer_free(&t.a);
 	return 0;
 }
@@ -209,6 +214,7 @@ tlsrpt_record(struct check_domain_thread *th,
 	if (txt_records(th, r, CHECK_RESULT_TLSRPT_RECORD, "_smtp._tls",
 	    d->name, check_record_is_tlsrpt, &t) == -1)
 		return -1;
+	check_result_ran(r, CHECK_RESULT_TLSRPT_RECORD);
 	if (t.a.status == CHECK_DNS_ERROR)
 		check_result_add(r, CHECK_RESULT_TLSRPT_RECORD,
 		    CHECK_RESULT_WARNING, "%s TXT: %s",
@@ -395,6 +401,8 @@ fetch_from(struct check_domain_thread *th,
 	struct check_https_answer	 f;
 
 	check_https_fetch(th->https, host, addr, &f);
+	check_result_ran(r, CHECK_RESULT_POLICY_TLS);
+	check_result_ran(r, CHECK_RESULT_POLICY_FETCH);
 	if (f.tls_failed)
 		check_result_add(r, CHECK_RESULT_POLICY_TLS,
 		    CHECK_RESULT_CRITICAL, "%s: %s", what, f.error);
@@ -404,6 +412,8 @@ fetch_from(struct check_domain_thread *th,
 	else {
 		expiry(r, CHECK_RESULT_POLICY_TLS, CHECK_RESULT_CRITICAL, what,
 		    &f.expiry);
+		check_result_expiry(r, CHECK_RESULT_POLICY_TLS, host,
+		    (int64_t)f.expiry.not_after);
 		served_policy(d, want, &f, what, r);
 	}
 	check_https_answer_free(&f);
@@ -426,6 +436,7 @@ fetch_policy(struct check_domain_thread *th,
 		check_dns_answer_free(&a);
 		return -1;
 	}
+	check_result_ran(r, CHECK_RESULT_POLICY_HOST);
 	if (a.late) {
 		char	 what[DNAME_MAX + 64];
 
@@ -496,6 +507,7 @@ mx_dane_lookup(struct check_domain_thread *th,
 
 	snprintf(name, sizeof(name), "_%u._tcp.%s", o->smtp_port, mx);
 	check_dns_tlsa(th->dns, name, t);
+	check_result_ran(r, CHECK_RESULT_MX_DANE);
 	if (t->status == CHECK_DNS_NXDOMAIN ||
 	    (t->status == CHECK_DNS_OK && t->nrdata == 0))
 		return 0;	/* no DANE: MTA-STS is what senders use */
@@ -550,6 +562,8 @@ mx_tls_said(const struct mx_how *how, const char *mx, const char *what,
 	switch (s->status) {
 	case CHECK_SMTP_OK:
 		expiry(r, CHECK_RESULT_MX_TLS, how->sev, what, &s->expiry);
+		check_result_expiry(r, CHECK_RESULT_MX_TLS, mx,
+		    (int64_t)s->expiry.not_after);
 		break;
 	case CHECK_SMTP_CONNECT:
 		check_result_add(r, CHECK_RESULT_MX_TLS, how->sev, "%s: %s",
@@ -650,6 +664,9 @@ mx_host(struct check_domain_thread *th, const struct check_domain_options *o,
 		return;
 	memset(&t, 0, sizeof(t));
 	memset(&dane, 0, sizeof(dane));
+	/* In mode none, only mx-dane is made at the MX hosts. */
+	if (!how->dane_only)
+		check_result_ran(r, CHECK_RESULT_MX_TLS);
 	check_dns_addrs(th->dns, mx, &a, th->deadline);
 	mx_addrs_said(th, how, mx, &a, r);
 	if (a.nstrings > 0 && clock_ms() < th->deadline)
@@ -813,6 +830,8 @@ mx_hosts(struct check_domain_thread *th, const struct check_domain_options *o,
 	    CHECK_RESULT_WARNING;
 	if (how.dane_only && o->no_smtp)
 		return 0;	/* mx-dane needs STARTTLS */
+	check_result_ran(r, how.dane_only ? CHECK_RESULT_MX_DANE :
+	    CHECK_RESULT_MX_COVERAGE);
 	check_dns_mx(th->dns, d->name, &a);
 	if (dns_stops(&a)) {
 		dns_dead(th, r, how.dane_only ? CHECK_RESULT_MX_DANE :

@@ -4,7 +4,9 @@
  * hosts) with what this config serves, for every policy domain.
  *
  * Exit status, as monitoring plugins use it: 0 all OK, 1 a warning,
- * 2 a critical problem, 3 could not check (usage, config).
+ * 2 a critical problem, 3 could not check (usage, config, or -m's
+ * metrics file not written).  The tlsrpt check and the metrics come
+ * after the threads, in this one: they read and write local files.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check/check.h"
@@ -24,7 +27,9 @@
 
 struct run {
 	const struct check_domain_options	*opts;
+	const struct conf		*conf;
 	const char			*cafile;
+	const char			*metrics;	/* -m file */
 	struct check_domain_target		*domains;
 	struct check_result		*results;
 	size_t				 ndomains;
@@ -35,8 +40,8 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: %s [-c config] [-a cafile] [-n] [-p] [-j jobs] "
-	    "[domain ...]\n"
+	    "usage: %s [-c config] [-a cafile] [-n] [-p | -r] [-j jobs] "
+	    "[-m file] [domain ...]\n"
 	    "  -c config  the responder's config (default "
 	    "$MTA_STS_FCGI_CONFIG, else %s)\n"
 	    "  -a cafile  trust the CA certificates in this PEM file, not the "
@@ -45,7 +50,11 @@ usage(int status)
 	    "or mx-dane check)\n"
 	    "  -p         only the policy host: policy-host, policy-tls, "
 	    "policy-fetch\n"
+	    "  -r         only what senders report: the tlsrpt check, no "
+	    "network\n"
 	    "  -j jobs    domains checked at once (default %d)\n"
+	    "  -m file    also write the results as Prometheus metrics to "
+	    "file\n"
 	    "  -V         print the version\n"
 	    "  -h         print this help\n"
 	    "Without domains, every [domain] section of the config is "
@@ -203,18 +212,34 @@ print_results(const struct run *run)
 	return (int)worst;
 }
 
+/*
+ * -m: the results as Prometheus metrics, written atomically; 0, or -1
+ * after saying why (the file is then as it was).
+ */
+static int
+write_metrics(const struct run *run)
+{
+	struct prom	 p;
+
+	if (prom_create(&p, run->metrics) == -1)
+		return -1;
+	check_metrics_write(&p, run->domains, run->results, run->ndomains,
+	    (int64_t)time(NULL));
+	return prom_finish(&p);
+}
+
 /* The command line; returns -1 to exit with *status. */
 static int
 parse_args(int argc, char *argv[], struct check_domain_options *opts,
-    const char **file, const char **cafile, unsigned *jobs, int *status)
+    struct run *run, const char **file, unsigned *jobs, int *status)
 {
 	int	 ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:c:hj:npV")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:c:hj:m:nprV")) != -1) {
 		switch (ch) {
 		case 'a':
-			*cafile = optarg;
+			run->cafile = optarg;
 			break;
 		case 'c':
 			*file = optarg;
@@ -223,11 +248,17 @@ parse_args(int argc, char *argv[], struct check_domain_options *opts,
 			if (parse_jobs(optarg, jobs) == -1)
 				usage(3);
 			break;
+		case 'm':
+			run->metrics = optarg;
+			break;
 		case 'n':
 			opts->no_smtp = 1;
 			break;
 		case 'p':
 			opts->policy_only = 1;
+			break;
+		case 'r':
+			opts->reports_only = 1;
 			break;
 		case 'V':
 			printf("%s %s\n", CHECK_PROGNAME, VERSION);
@@ -243,8 +274,13 @@ parse_args(int argc, char *argv[], struct check_domain_options *opts,
 			usage(3);
 		}
 	}
-	if (*cafile != NULL && access(*cafile, R_OK) == -1) {
-		log_warn("-a %s", *cafile);
+	if (opts->policy_only && opts->reports_only) {
+		log_warnx("-p checks only the policy host, -r only the "
+		    "reports: give one of them");
+		usage(3);
+	}
+	if (run->cafile != NULL && access(run->cafile, R_OK) == -1) {
+		log_warn("-a %s", run->cafile);
 		*status = 3;
 		return -1;
 	}
@@ -272,11 +308,38 @@ load_quietly(struct conf *conf, const char *file)
 	return -1;
 }
 
+/*
+ * After the network's checks (none under -r): the tlsrpt check, the
+ * lines, the metrics; the exit status.
+ */
+static int
+finish(struct run *run)
+{
+	int	 status;
+
+	if (!run->opts->policy_only)
+		check_tlsrpt_run(&run->conf->reports, &run->conf->table,
+		    run->results, run->ndomains, (int64_t)time(NULL));
+	status = print_results(run);
+	if (run->metrics != NULL && write_metrics(run) == -1)
+		status = CHECK_RESULT_UNKNOWN;
+	return status;
+}
+
 /* Checks every chosen domain and prints the results; the exit status. */
 static int
 check_all(struct run *run, unsigned jobs)
 {
 	int	 status = 3;
+
+	if (run->opts->reports_only) {
+		if (!run->conf->reports.present) {
+			log_warnx("-r: the config has no [reports] section, so "
+			    "there are no reports to check");
+			return 3;
+		}
+		return finish(run);
+	}
 
 	if (check_https_init() == -1) {
 		log_warnx("libcurl could not start");
@@ -294,7 +357,7 @@ check_all(struct run *run, unsigned jobs)
 		log_warnx("could not start the checks (out of memory or "
 		    "threads)");
 	else
-		status = print_results(run);
+		status = finish(run);
 	check_smtp_cleanup();
 	check_https_cleanup();
 	return status;
@@ -303,11 +366,11 @@ check_all(struct run *run, unsigned jobs)
 int
 main(int argc, char *argv[])
 {
-	struct check_domain_options	 opts = { 0, 25, 0 };
+	struct check_domain_options	 opts = { 0, 25, 0, 0 };
 	struct conf		 conf;
 	struct run		 run;
 	const char		*default_file = CONF_DEFAULT;
-	const char		*file = default_file, *cafile = NULL;
+	const char		*file = default_file;
 	unsigned		 jobs = JOBS_DEFAULT;
 	size_t			 i;
 	int			 status = 3;
@@ -315,8 +378,8 @@ main(int argc, char *argv[])
 	log_progname = CHECK_PROGNAME;
 	/* A peer that closes early is a finding, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_args(argc, argv, &opts, &file, &cafile, &jobs,
-	    &status) == -1)
+	memset(&run, 0, sizeof(run));
+	if (parse_args(argc, argv, &opts, &run, &file, &jobs, &status) == -1)
 		return status;
 	argc -= optind;
 	argv += optind;
@@ -325,9 +388,8 @@ main(int argc, char *argv[])
 		file = getenv("MTA_STS_FCGI_CONFIG");
 	if (load_quietly(&conf, file) == -1)
 		return 3;
-	memset(&run, 0, sizeof(run));
 	run.opts = &opts;
-	run.cafile = cafile;
+	run.conf = &conf;
 	if (choose_domains(&conf.table, argv, argc, &run.domains,
 	    &run.ndomains) == -1)
 		goto out;

@@ -2,7 +2,9 @@
 /*
  * The problems found for one domain, kept as the output lines they
  * become: "domain: check: severity: message".  A domain's lines are
- * printed together once it is done, whatever the threads' order.
+ * printed together once it is done, whatever the threads' order.  Beside
+ * the lines, what the metrics need (check_metrics.c): which checks were
+ * made, each one's worst severity, and the certificate expiries seen.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +35,8 @@ check_result_name_str(enum check_result_name name)
 		return "mx-tls";
 	case CHECK_RESULT_MX_DANE:
 		return "mx-dane";
+	case CHECK_RESULT_TLSRPT:
+		return "tlsrpt";
 	}
 	return "?";
 }
@@ -64,6 +68,9 @@ check_result_add(struct check_result *r, enum check_result_name name,
 
 	if (sev > r->worst)
 		r->worst = sev;
+	if (sev > r->sev[name])
+		r->sev[name] = sev;
+	r->ran |= 1U << name;
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
@@ -87,8 +94,54 @@ check_result_add(struct check_result *r, enum check_result_name name,
 }
 
 void
+check_result_ran(struct check_result *r, enum check_result_name name)
+{
+	r->ran |= 1U << name;
+}
+
+void
+check_result_expiry(struct check_result *r, enum check_result_name check,
+    const char *host, int64_t not_after)
+{
+	struct check_result_expiry	*e;
+	size_t				 i;
+
+	if (not_after == 0)
+		return;
+	for (i = 0; i < r->nexpiry; i++) {
+		e = &r->expiry[i];
+		if (e->check == check && strcmp(e->host, host) == 0) {
+			if (not_after < e->not_after)
+				e->not_after = not_after;
+			return;
+		}
+	}
+	if ((e = buf_array_room(r->expiry, r->nexpiry, &r->expiry_cap,
+	    sizeof(*e))) == NULL) {
+		r->nomem = 1;
+		return;
+	}
+	r->expiry = e;
+	e = &r->expiry[r->nexpiry];
+	if ((e->host = strdup(host)) == NULL) {
+		r->nomem = 1;
+		return;
+	}
+	e->check = check;
+	e->not_after = not_after;
+	r->nexpiry++;
+}
+
+void
 check_result_free(struct check_result *r)
 {
+	size_t	 i;
+
+	for (i = 0; i < r->nexpiry; i++)
+		free(r->expiry[i].host);
+	free(r->expiry);
+	r->expiry = NULL;
+	r->nexpiry = r->expiry_cap = 0;
 	free(r->text);
 	r->text = NULL;
 	r->len = r->cap = 0;

@@ -49,6 +49,14 @@ void	 log_warn(const char *, ...)
  * would not fit.  Returns the bytes of in escaped: len if all fit, as
  * they always do in LOG_ESCAPE_SIZE(len) bytes.
  */
+/*
+ * While buf is set (NULL ends it), log_warnx and log_warn write their
+ * message, escaped and without the program's name, into buf (size
+ * bytes; the last one wins) instead of stderr: for a caller that shows
+ * a module's reason in its own output (mta-sts-check's lines).  One
+ * thread only.
+ */
+void	 log_capture(char *, size_t);
 #define LOG_ESCAPE_SIZE(len)	(4 * (len) + 1)
 size_t	 log_escape(char *, size_t, const char *, size_t);
 /* Reports "file:line: [warning: ]message"; line 0 omits the line. */
@@ -81,6 +89,59 @@ int	 buf_append(unsigned char **, size_t *, size_t *, size_t,
  * were, and still the caller's).
  */
 void	*buf_array_room(void *, size_t, size_t *, size_t);
+
+/*
+ * prom.c: metrics in the Prometheus text exposition format for
+ * node_exporter's textfile collector, written atomically (a temporary
+ * file beside the target, synced, renamed over it).  Integer values
+ * only: every metric of ours is a count, a state or a timestamp.
+ */
+#define PROM_LABEL_MAX	256	/* bytes of a label value, before quoting */
+struct prom_label {
+	const char	*name;		/* ours: [a-z_]+ */
+	const char	*value;		/* any bytes; escaped when written */
+};
+struct prom {
+	FILE		*fp;
+	char		*path;		/* the target; NULL for a stream */
+	char		*tmp;		/* the temporary file beside it */
+	int		 error;		/* errno of the first failed write */
+	const char	*family;	/* the metric being written */
+	size_t		 series, series_max, dropped;
+};
+/*
+ * Starts a metrics file that replaces path when prom_finish succeeds;
+ * 0, or -1 after saying why.
+ */
+int	 prom_create(struct prom *, const char *);
+/* Starts metrics written to fp as they come (no atomicity: stdout). */
+void	 prom_stream(struct prom *, FILE *);
+/*
+ * Starts a metric family: its HELP and TYPE lines.  At most series_max
+ * samples of it are written; prom_finish or the next family says how
+ * many more were left out.
+ */
+void	 prom_family(struct prom *, const char *, const char *, const char *,
+	    size_t);
+/* Writes one sample of the current family with n labels. */
+void	 prom_sample(struct prom *, const struct prom_label *, size_t,
+	    int64_t);
+/*
+ * Ends the metrics: for a file, flushed, synced and renamed over its
+ * target (the target untouched on any failure, the temporary removed);
+ * 0, or -1 after saying why (a write error included).
+ */
+int	 prom_finish(struct prom *);
+/* Ends the metrics without writing them: the temporary is removed. */
+void	 prom_abort(struct prom *);
+/*
+ * Writes in as a label value into out (size bytes, NUL-terminated):
+ * log_escape's form of it, cut before a character that would pass
+ * PROM_LABEL_MAX bytes, with each backslash and double quote preceded
+ * by a backslash as the format wants; returns its length.  2 *
+ * PROM_LABEL_MAX + 1 bytes always hold it.
+ */
+size_t	 prom_label_escape(char *, size_t, const char *);
 
 /*
  * num.c: checked numbers for options and environment values.

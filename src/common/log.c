@@ -125,17 +125,33 @@ log_escape(char *out, size_t size, const char *in, size_t len)
 	return at;
 }
 
+static char	*capture;
+static size_t	 capture_size;
+
+void
+log_capture(char *buf, size_t size)
+{
+	capture = buf;
+	capture_size = size;
+	if (buf != NULL && size > 0)
+		buf[0] = '\0';
+}
+
 static void
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *tail)
 {
 	char	 msg[1024], line[2048], out[LOG_ESCAPE_SIZE(sizeof(line))];
 
-	if (log_quiet)
+	if (log_quiet && capture == NULL)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	snprintf(line, sizeof(line), "%s%s%s%s", prefix, msg,
 	    tail != NULL ? ": " : "", tail != NULL ? tail : "");
 	log_escape(out, sizeof(out), line, strlen(line));
+	if (capture != NULL) {
+		snprintf(capture, capture_size, "%s", out);
+		return;
+	}
 	/* One fprintf so lines from several processes do not interleave. */
 	fprintf(stderr, "%s: %s\n", log_progname, out);
 }

@@ -286,6 +286,21 @@ void	 report_svg_bars(FILE *, const struct report_svg_bar *, size_t,
  * the arguments after the command's name; each returns the exit status.
  */
 struct conf;
+/*
+ * report_metrics.c: `metrics [-o file] [-s since] [-u until]`, the
+ * summary of every served domain over summary's period as Prometheus
+ * metrics (prom.c), to file atomically or to stdout; sysexits(3)
+ * statuses.
+ */
+/* Reporters with a series of their own: the most reports first. */
+#define REPORT_METRICS_REPORTERS_MAX	100
+int	 report_metrics(const struct conf *, int, char **);
+/*
+ * Writes the metrics of s to p, or, if s is NULL, only that the store
+ * could not be read; 0, or -1 out of memory (said).  The caller
+ * finishes p.
+ */
+int	 report_metrics_write(struct prom *, const struct tlsrpt_summary *);
 /* report_serve.c: no command: FastCGI, as mta-sts-fcgi serves. */
 int	 report_serve(const char *, int, char **);
 /*
@@ -307,14 +322,18 @@ extern int report_import_stdin_closed;
  */
 int	 report_summary(const struct conf *, int, char **);
 /*
- * For html, which summarises as summary does: the period of -s since
- * and -u until (NULL if not given) as summary takes them; 0, or -1 with
- * why (size bytes).  And the store opened as summary opens it: for
- * writing when it may, to record what the config serves first; 0, or
- * -1 after saying why.
+ * The period of summary's -s and -u (each NULL if not given: until now,
+ * since the start of the 7th UTC day before until's), for the commands
+ * that take them as summary does (html, metrics): 0 with *since and
+ * *until set, or -1 with why (size bytes).
  */
-int	 report_summary_period(const char *, const char *, int64_t *,
+int	 report_summary_period(const char *, const char *, int64_t, int64_t *,
 	    int64_t *, char *, size_t);
+/*
+ * Opens the store as summary does: for writing when it may, recording
+ * what this config serves first (tlsrpt_store_served), else read-only;
+ * 0, or -1 after saying why.
+ */
 int	 report_summary_open(const struct conf *, struct tlsrpt_store **);
 /*
  * report_html.c: `html -o dir [-s since] [-u until] [domain ...]`,

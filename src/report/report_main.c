@@ -48,6 +48,7 @@ usage(int status)
 	    "[domain ...]\n"
 	    "       %s [-c config] html -o dir [-s since] [-u until] "
 	    "[domain ...]\n"
+	    "       %s [-c config] metrics [-o file] [-s since] [-u until]\n"
 	    "       %s -V | -h\n"
 	    "  -c config   config file, or a directory of *.ini files "
 	    "(default\n"
@@ -64,10 +65,11 @@ usage(int status)
 	    "reports older than [reports] keep_days, or -d days.\n"
 	    "summary: verdicts per domain over the last 7 days or -s "
 	    "(-a: a digest\nof every domain, -j: JSON lines).  "
-	    "html: the same as a static site in dir.\n",
+	    "html: the same as a static site in dir.\nmetrics: the same as "
+	    "Prometheus metrics, to stdout or -o file.\n",
 	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
 	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
-	    REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
+	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
 	exit(status);
 }
 
@@ -266,7 +268,8 @@ run_command(const char *file, int argc, char **argv)
 	int		 summary = strcmp(argv[0], "summary") == 0;
 
 	if (!import && !summary && strcmp(argv[0], "list") != 0 &&
-	    strcmp(argv[0], "prune") != 0 && strcmp(argv[0], "html") != 0)
+	    strcmp(argv[0], "prune") != 0 && strcmp(argv[0], "html") != 0 &&
+	    strcmp(argv[0], "metrics") != 0)
 		usage_error("unknown command \"%s\"", argv[0]);
 	/* summary answers monitoring as mta-sts-check does: 3, unknown. */
 	if (load_quietly(&conf, file) == -1)
@@ -280,6 +283,8 @@ run_command(const char *file, int argc, char **argv)
 		status = cmd_list(&conf, argc, argv);
 	else if (strcmp(argv[0], "html") == 0)
 		status = report_html(&conf, argc, argv);
+	else if (strcmp(argv[0], "metrics") == 0)
+		status = report_metrics(&conf, argc, argv);
 	else
 		status = cmd_prune(&conf, argc, argv);
 	conf_free(&conf);

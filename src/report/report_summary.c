@@ -553,7 +553,9 @@ report_summary(const struct conf *conf, int argc, char **argv)
 	struct tlsrpt_summary	 sum;
 	char			(*names)[DNAME_MAX + 1] = NULL;
 	const char		**domains = NULL, *since_arg = NULL;
-	int64_t			 until = (int64_t)time(NULL), since;
+	const char		*until_arg = NULL;
+	char			 why[256];
+	int64_t			 until, since;
 	int			 ch, json = 0, digest = 0, i, n, worst;
 	int			 status = SUMMARY_UNKNOWN;
 
@@ -574,10 +576,7 @@ report_summary(const struct conf *conf, int argc, char **argv)
 			since_arg = optarg;
 			break;
 		case 'u':
-			if (summary_date(optarg, &until) == -1)
-				return summary_usage("-u %s: want a date "
-				    "(2024-04-01) or a time in UTC "
-				    "(2024-04-01T06:00:00Z)", optarg);
+			until_arg = optarg;
 			break;
 		case ':':
 			return summary_usage("option -%c needs an argument",
@@ -586,12 +585,9 @@ report_summary(const struct conf *conf, int argc, char **argv)
 			return summary_usage("unknown option -%c", optopt);
 		}
 	}
-	since = until - until % DAY - SUMMARY_DEFAULT_DAYS * DAY;
-	if (since_arg != NULL && (summary_since(since_arg, until, &since) ==
-	    -1 || since >= until || until - since > 366 * DAY))
-		return summary_usage("-s %s: want a duration (7d, 36h; at most "
-		    "365d) or a date before the end of the period (2024-04-01, "
-		    "2024-04-01T06:00:00Z)", since_arg);
+	if (report_summary_period(since_arg, until_arg, (int64_t)time(NULL),
+	    &since, &until, why, sizeof(why)) == -1)
+		return summary_usage("%s", why);
 	n = argc - optind;
 	if (n > 0 && ((names = calloc((size_t)n, sizeof(*names))) == NULL ||
 	    (domains = calloc((size_t)n, sizeof(*domains))) == NULL)) {
@@ -623,32 +619,31 @@ out:
 }
 
 /*
- * For html (report_html.c), which summarises as summary does: the
- * period of -s since and -u until (NULL: not given) into *since and
- * *until, as summary takes them; 0, or -1 with why (size bytes).
+ * The period of -s since and -u until (each NULL if not given), as
+ * summary, html and metrics all take it: until now, since the start of
+ * the 7th UTC day before until's.  0, or -1 with why (size bytes).
  */
 int
 report_summary_period(const char *since_arg, const char *until_arg,
-    int64_t *since, int64_t *until, char *why, size_t size)
+    int64_t now, int64_t *since, int64_t *until, char *why, size_t size)
 {
-	*until = (int64_t)time(NULL);
+	*until = now;
 	if (until_arg != NULL && summary_date(until_arg, until) == -1) {
 		snprintf(why, size, "-u %s: want a date (2024-04-01) or a "
 		    "time in UTC (2024-04-01T06:00:00Z)", until_arg);
 		return -1;
 	}
-	*since = *until - SUMMARY_DEFAULT_DAYS * DAY;
+	*since = *until - *until % DAY - SUMMARY_DEFAULT_DAYS * DAY;
 	if (since_arg != NULL && (summary_since(since_arg, *until, since) ==
 	    -1 || *since >= *until || *until - *since > 366 * DAY)) {
 		snprintf(why, size, "-s %s: want a duration (7d, 36h; at most "
-		    "366d) or a date before the end of the period (2024-04-01, "
+		    "365d) or a date before the end of the period (2024-04-01, "
 		    "2024-04-01T06:00:00Z)", since_arg);
 		return -1;
 	}
 	return 0;
 }
 
-/* For html: the store, opened as summary opens it (summary_open). */
 int
 report_summary_open(const struct conf *conf, struct tlsrpt_store **st)
 {

@@ -725,6 +725,130 @@ check_file "a domain of silent hosts: four MX tried in order of preference, the 
 check_eq "a domain of silent hosts costs 40 s and one step, no more: ${ms} ms" 1 \
     "$([ "$ms" -ge 43000 ] && [ "$ms" -lt $((50000 + SLACK)) ] && echo 1 || echo 0)"
 
+# -m: the results as Prometheus metrics for node_exporter's textfile
+# collector (mta-sts-check(1) METRICS): a state per check made (none for
+# a check not made: sts-id without a record, the MX checks in mode
+# none), the earliest expiry of each chain seen, the policy served.
+epoch_of() {
+	date -u -d "$(openssl x509 -enddate -noout -in "$1" | cut -d= -f2)" +%s
+}
+chain_end() {	# LEAF CA: the chain's first expiry
+	local l c
+	l=$(epoch_of "$1")
+	c=$(epoch_of "$2")
+	echo $((l < c ? l : c))
+}
+ca=$SCRATCH/ca-good/ca.crt
+web_end=$(chain_end "$SCRATCH/web.crt" "$ca")
+mx_end=$(chain_end "$SCRATCH/mx.crt" "$ca")
+expiring_end=$(chain_end "$SCRATCH/expiring.crt" "$ca")
+mkdir -p "$SCRATCH/metrics"
+echo stale >"$SCRATCH/metrics/check.prom"
+in_ns "$CHECK" -c "$conf" -a "$ca" -m "$SCRATCH/metrics/check.prom" \
+    good.test expiring.test notxt.test none.test >"$SCRATCH/got" \
+    2>"$SCRATCH/got.err"
+check_eq "-m: the exit status is the checks'" 2 $?
+check_eq "-m: the lines are the checks'" \
+    "MTA-STS CRITICAL - 4 domains checked: 1 critical, 1 warning, 2 OK" \
+    "$(head -1 "$SCRATCH/got")$(cat "$SCRATCH/got.err")"
+{
+	echo "# HELP mta_sts_check_status The worst result of each check made of a policy domain: 0 ok, 1 warning, 2 critical, 3 unknown (could not check)."
+	echo "# TYPE mta_sts_check_status gauge"
+	for c in sts-record sts-id tlsrpt-record policy-host policy-tls \
+	    policy-fetch mx-coverage mx-tls mx-dane; do
+		echo "mta_sts_check_status{domain=\"good.test\",check=\"$c\"} 0"
+	done
+	for c in sts-record sts-id tlsrpt-record policy-host policy-tls \
+	    policy-fetch mx-coverage mx-tls mx-dane; do
+		echo "mta_sts_check_status{domain=\"expiring.test\",check=\"$c\"} $([ $c = policy-tls ] && echo 1 || echo 0)"
+	done
+	for c in sts-record tlsrpt-record policy-host policy-tls \
+	    policy-fetch mx-coverage mx-tls mx-dane; do
+		echo "mta_sts_check_status{domain=\"notxt.test\",check=\"$c\"} $([ $c = sts-record ] && echo 2 || echo 0)"
+	done
+	for c in sts-record sts-id tlsrpt-record policy-host policy-tls \
+	    policy-fetch; do
+		echo "mta_sts_check_status{domain=\"none.test\",check=\"$c\"} 0"
+	done
+	echo "# HELP mta_sts_certificate_expiry_timestamp_seconds When the first certificate of the verified chain a policy host or MX host presented expires (the leaf's or a CA's; the earliest over its addresses), in seconds since the epoch."
+	echo "# TYPE mta_sts_certificate_expiry_timestamp_seconds gauge"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"good.test\",role=\"policy-host\",host=\"mta-sts.good.test\"} $web_end"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"good.test\",role=\"mx\",host=\"mx.ok.test\"} $mx_end"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"good.test\",role=\"mx\",host=\"mx1.good.test\"} $mx_end"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"expiring.test\",role=\"policy-host\",host=\"mta-sts.expiring.test\"} $expiring_end"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"expiring.test\",role=\"mx\",host=\"mx.ok.test\"} $mx_end"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"notxt.test\",role=\"policy-host\",host=\"mta-sts.notxt.test\"} $web_end"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"notxt.test\",role=\"mx\",host=\"mx.ok.test\"} $mx_end"
+	echo "mta_sts_certificate_expiry_timestamp_seconds{domain=\"none.test\",role=\"policy-host\",host=\"mta-sts.none.test\"} $web_end"
+	echo "# HELP mta_sts_policy_info The policy this config serves: its mode and its id (the _mta-sts record's); always 1."
+	echo "# TYPE mta_sts_policy_info gauge"
+	echo "mta_sts_policy_info{domain=\"good.test\",mode=\"enforce\",id=\"$(id_of good.test)\"} 1"
+	echo "mta_sts_policy_info{domain=\"expiring.test\",mode=\"enforce\",id=\"$(id_of expiring.test)\"} 1"
+	echo "mta_sts_policy_info{domain=\"notxt.test\",mode=\"enforce\",id=\"$(id_of notxt.test)\"} 1"
+	echo "mta_sts_policy_info{domain=\"none.test\",mode=\"none\",id=\"$(id_of none.test)\"} 1"
+	echo "# HELP mta_sts_policy_max_age_seconds The max_age of the policy this config serves."
+	echo "# TYPE mta_sts_policy_max_age_seconds gauge"
+	for d in good expiring notxt none; do
+		echo "mta_sts_policy_max_age_seconds{domain=\"$d.test\"} 86400"
+	done
+	echo "# HELP mta_sts_check_last_run_timestamp_seconds When mta-sts-check finished the checks these metrics are of, in seconds since the epoch."
+	echo "# TYPE mta_sts_check_last_run_timestamp_seconds gauge"
+	echo "mta_sts_check_last_run_timestamp_seconds NOW"
+} >"$SCRATCH/metrics/want"
+now=$(date +%s)
+last=$(sed -n 's/^mta_sts_check_last_run_timestamp_seconds \([0-9]*\)$/\1/p' \
+    "$SCRATCH/metrics/check.prom")
+sed 's/^\(mta_sts_check_last_run_timestamp_seconds\) [0-9]*$/\1 NOW/' \
+    "$SCRATCH/metrics/check.prom" >"$SCRATCH/metrics/got"
+check_file "-m: the exact metrics" "$SCRATCH/metrics/want" \
+    "$SCRATCH/metrics/got"
+check_eq "-m: the last run is now" 1 \
+    "$([ "${last:-0}" -le "$now" ] && [ "${last:-0}" -ge $((now - 60 * SCALE)) ] && echo 1 || echo 0)"
+check_eq "-m: the file replaced whole, 0644, no temporary file left" \
+    "644 check.prom got want" \
+    "$(stat -c %a "$SCRATCH/metrics/check.prom") $(ls "$SCRATCH/metrics" | tr '\n' ' ' | sed 's/ $//')"
+promtool check metrics <"$SCRATCH/metrics/check.prom" >"$SCRATCH/promtool.out" 2>&1
+check_eq "-m: promtool check metrics finds no problem" "0 " \
+    "$? $(cat "$SCRATCH/promtool.out")"
+"$PY" - "$SCRATCH/metrics/check.prom" >"$SCRATCH/parsed" 2>&1 <<'EOP'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+n = 0
+for f in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in f.samples:
+        n += 1
+print(n)
+EOP
+check_eq "-m: prometheus_client's parser reads every sample" \
+    "$(grep -vc '^#' "$SCRATCH/metrics/check.prom")" "$(cat "$SCRATCH/parsed")"
+# A metrics file that cannot be written: said, the exit status 3.
+in_ns "$CHECK" -c "$conf" -a "$ca" -n -m "$SCRATCH/nodir/check.prom" \
+    good.test >"$SCRATCH/got" 2>"$SCRATCH/got.err"
+check_eq "-m in a directory that does not exist: exit 3, said why" \
+    "3 mta-sts-check: $SCRATCH/nodir/check.prom: cannot create a temporary file beside it: No such file or directory" \
+    "$? $(cat "$SCRATCH/got.err")"
+
+# The tlsrpt check with a [reports] store that cannot be read: said as
+# unknown, after the network's checks (the store's own world is the
+# report-metrics suite's).
+{ cat "$conf"; printf '\n[reports]\ndatabase = %s/none.db\n' "$SCRATCH"; } \
+    >"$SCRATCH/reports.ini"
+conf_saved=$conf
+conf=$SCRATCH/reports.ini
+# notxt.test has no [domain] section, so no report is stored for it
+# and it gets no tlsrpt check.
+check_case "tlsrpt: a store that is missing" 3 -n good.test none.test \
+    notxt.test <<EOW
+MTA-STS UNKNOWN - 3 domains checked: 1 critical, 0 warning, 0 OK, 2 not checked
+good.test: tlsrpt: unknown: the reports could not be read, so what senders report was not checked: $SCRATCH/none.db: cannot open the store: unable to open database file (No such file or directory)
+none.test: tlsrpt: unknown: the reports could not be read, so what senders report was not checked: $SCRATCH/none.db: cannot open the store: unable to open database file (No such file or directory)
+notxt.test: sts-record: critical: no TXT record "v=STSv1; id=..." at _mta-sts.notxt.test, so senders ignore the policy; publish: $(rec_of notxt.test)
+EOW
+check_case "tlsrpt: not under -p" 0 -p good.test <<EOW
+MTA-STS OK - 1 domain checked: 0 critical, 0 warning, 1 OK
+EOW
+conf=$conf_saved
+
 # Without a domain: every [domain] section.
 in_ns "$CHECK" -c "$conf" -a "$SCRATCH/ca-good/ca.crt" >"$SCRATCH/sections" 2>&1
 check_eq "no domain named: the config's [domain] sections" \
@@ -745,13 +869,16 @@ check_eq "-V: the version, exit 0" "mta-sts-check 0.1.0 0" \
     "$("$CHECK" -V) $?"
 "$CHECK" -h >"$SCRATCH/help"
 check_eq "-h: the synopsis, exit 0" \
-    "0 usage: mta-sts-check [-c config] [-a cafile] [-n] [-p] [-j jobs] [domain ...]" \
+    "0 usage: mta-sts-check [-c config] [-a cafile] [-n] [-p | -r] [-j jobs] [-m file] [domain ...]" \
     "$? $(head -1 "$SCRATCH/help")"
-for args in "-j 0" "-j x" "-j +4" "-j 4x" "-q" "-c" "-a /nonexistent/ca.pem"; do
+for args in "-j 0" "-j x" "-j +4" "-j 4x" "-q" "-c" "-p -r" \
+    "-a /nonexistent/ca.pem"; do
 	# shellcheck disable=SC2086
 	"$CHECK" -c "$conf" $args good.test >/dev/null 2>&1
 	check_eq "usage error $args: exit 3" 3 $?
 done
+"$CHECK" -c "$conf" -m >/dev/null 2>&1
+check_eq "usage error -m without a file: exit 3" 3 $?
 "$CHECK" -c "$conf" 'bad_name.test' >/dev/null 2>"$SCRATCH/name.err"
 check_eq "a domain that is not a host name: exit 3" \
     "3 mta-sts-check: bad_name.test: \"_\" is not allowed in a host name (letters, digits, \"-\" and \".\")" \
