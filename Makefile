@@ -132,7 +132,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload bench-report fuzz \
+	bench-reload bench-report bench-ingest fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
@@ -327,6 +327,7 @@ check:
 # DURATION, ROUNDS, CONNS, SCALES tune it; see bench/run.sh.
 # bench/dir-scale.sh times 100,000 domains in 1,000 files (-c DIR);
 # bench/report-list.sh times mta-sts-report list over 1,000,000 reports;
+# bench/report-ingest.sh its HTTPS (through nginx) and import rates;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -337,6 +338,7 @@ bench:
 	@bash bench/reload.sh
 	@$(MAKE) --no-print-directory $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
+	@bash bench/report-ingest.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -356,6 +358,14 @@ bench-report:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-list.sh
+
+# Only mta-sts-report's ingest rates: reports POSTed over HTTPS through
+# nginx (DURATION s at each of CONNS connections, -w WORKERS) and
+# IMPORTS messages piped to import (trust_authserv_id mode).
+bench-ingest:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bash bench/report-ingest.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:
