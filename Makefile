@@ -141,7 +141,7 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload bench-report bench-summary bench-html fuzz \
+	bench-reload bench-report bench-summary bench-html bench-ingest fuzz \
 	fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
@@ -365,6 +365,7 @@ check:
 # bench/report-list.sh times mta-sts-report list over 1,000,000 reports,
 # bench/report-summary.sh mta-sts-report summary over as many;
 # bench/report-html.sh mta-sts-report html over the same for 10,000 domains;
+# bench/report-ingest.sh its HTTPS (through nginx) and import rates;
 # the last step, bench/check.sh, times mta-sts-check over 1,000 domains
 # in a namespace world and writes its own section of BENCHMARKS.md.
 bench:
@@ -378,6 +379,7 @@ bench:
 	@$(MAKE) --no-print-directory $(O)/tests/tools/report-fill
 	@bash bench/report-summary.sh
 	@bash bench/report-html.sh
+	@bash bench/report-ingest.sh
 	@bash bench/check.sh
 
 # Only the config directory's section: DOMAINS in FILES files (-c DIR).
@@ -408,6 +410,14 @@ bench-html:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/tests/unit/test_tlsrpt_store
 	@bash bench/report-html.sh
+
+# Only mta-sts-report's ingest rates: reports POSTed over HTTPS through
+# nginx (DURATION s at each of CONNS connections, -w WORKERS) and
+# IMPORTS messages piped to import (trust_authserv_id mode).
+bench-ingest:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bash bench/report-ingest.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:

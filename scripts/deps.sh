@@ -34,7 +34,7 @@ check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-d
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3
-	    iproute2 dnsmasq-base openssl" ;;
+	    iproute2 dnsmasq-base openssl python3-dkim" ;;
 deb)	want="$deb" ;;
 *)	echo "usage: $0 build|run|check|bench|deb" >&2; exit 2 ;;
 esac

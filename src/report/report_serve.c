@@ -264,7 +264,8 @@ app_status(int status, int head, size_t *len)
 
 	*len = response(buf, sizeof(buf), status, NULL, status == 400 ?
 	    "request parameters too large" : status == 413 ?
-	    "report larger than this receiver's body_max" :
+	    "report larger than this receiver's body_max" : status == 503 ?
+	    "too many reports arriving at once; try again later" :
 	    "Internal Server Error", head);
 	return buf;
 }

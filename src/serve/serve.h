@@ -115,6 +115,7 @@ enum wire_event {
 	WIRE_GOT_MANAGEMENT,	/* a management record: wire_management */
 	WIRE_GOT_FOREIGN_BEGIN,	/* another request id: refuse foreign_id */
 	WIRE_GOT_ABORT,		/* our request aborted: END_REQUEST */
+	WIRE_NEED_BODY,		/* a kept body's room first: wire_reserve */
 	WIRE_BAD_HEAD,		/* head over the limits, or a NUL: answer 400 */
 	WIRE_BODY_TOO_LARGE,	/* body over the limit: answer 413 */
 	WIRE_INVALID,		/* not a request we serve: close */
@@ -157,6 +158,8 @@ struct wire_parser {
 	size_t		 body;		/* our STDIN's content, others whole */
 	size_t		 body_max;	/* wire_limit; 0: WIRE_BODY_MAX */
 	int		 keep_body;	/* our STDIN's content is kept */
+	size_t		 body_need;	/* with WIRE_NEED_BODY: its room */
+	int		 reserved;	/* wire_reserve made that room */
 	int		 over;		/* head over WIRE_HEAD_MAX */
 	struct wire_pairs pairs;
 	unsigned char	*buf;		/* our PARAMS, or a management record */
@@ -179,10 +182,26 @@ void	 wire_limit(struct wire_parser *, size_t, int);
  * Consumes up to n bytes, stopping after the first event; *used says how
  * many.  After WIRE_BAD_HEAD, WIRE_BODY_TOO_LARGE or WIRE_INVALID the
  * parser takes nothing more.  An event's data stays valid until the
- * next call.
+ * next call.  A body that is kept needs its room first: once the head is
+ * whole, WIRE_NEED_BODY says how much (body_need: the CONTENT_LENGTH
+ * declared, else the limit), and is said again, taking nothing, until
+ * wire_reserve has made it; more body than CONTENT_LENGTH declared is
+ * WIRE_INVALID.
  */
 enum wire_event wire_feed(struct wire_parser *, const unsigned char *,
 	    size_t, size_t *);
+/*
+ * Allocates the room WIRE_NEED_BODY asked for, all at once, so that the
+ * body never grows past what the worker granted; 0, or -1 if out of
+ * memory.
+ */
+int	 wire_reserve(struct wire_parser *);
+/*
+ * Frees the kept body and its room, at once: after the request is
+ * answered, or when it is given up; the parser is then fed no more
+ * body for that request.
+ */
+void	 wire_release(struct wire_parser *);
 /*
  * The value of the first parameter called name in the request just
  * parsed (WIRE_GOT_REQUEST): its bytes (no NUL in them, none after
@@ -376,7 +395,8 @@ struct serve_app {
 			    size_t);
 	/*
 	 * The core's own refusals (400: a head over the limits, 413: a body
-	 * over them, 500: serve failed) as FastCGI's STDOUT carries them:
+	 * over them, 500: serve failed, 503: a kept body's room taken back
+	 * while others waited, worker.c) as FastCGI's STDOUT carries them:
 	 * status, headers and body, or the headers alone for HEAD (the int
 	 * argument); *len bytes at the returned pointer, valid until the
 	 * next call.
@@ -508,6 +528,11 @@ int	 loader_receive(struct loader *, struct loader_done *);
  * worker.c: one worker process's event loop.
  */
 #define WORKER_CONNS_MAX	1000
+/*
+ * The request bodies a worker keeps (serve_app keep_body), all its
+ * connections together, are at most this many body_max.
+ */
+#define WORKER_BODY_BUDGET	16
 /*
  * From the supervisor to a worker over its socket, with the descriptor
  * of a new image; the worker answers with the generation alone once it

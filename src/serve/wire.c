@@ -16,12 +16,18 @@
  *
  * A program that wants the body (mta-sts-report) has it kept too, up to
  * its own limit (wire_limit), and reads the request from here
- * (wire_param, wire_body) instead of through libfcgi.
+ * (wire_param, wire_body) instead of through libfcgi.  Such a body is
+ * kept in room the worker grants first (WIRE_NEED_BODY, wire_reserve):
+ * the CONTENT_LENGTH the head declares (RFC 3875 §4.1.2; nginx always
+ * sends it), else the limit, allocated once, so that the worker can
+ * bound what all its connections keep (worker.c) and a body never grows
+ * past its grant.
  *
  * Management records are answered here (libfcgi smashes its stack on a
  * GET_VALUES naming four variables).  No I/O; the only allocations are
  * the parser's buffers for our PARAMS and a kept body.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,12 +224,8 @@ next_request(struct wire_parser *wp)
 		wp->buf = NULL;
 		wp->cap = 0;
 	}
-	if (wp->kept_cap > BUF_KEEP) {
-		free(wp->kept);
-		wp->kept = NULL;
-		wp->kept_cap = 0;
-	}
-	wp->len = wp->kept_len = 0;
+	wire_release(wp);
+	wp->len = 0;
 	wp->phase = PHASE_BEGIN;
 	wp->head = wp->stream = wp->body = 0;
 	wp->over = 0;
@@ -337,15 +339,47 @@ record_content(struct wire_parser *wp, const unsigned char *p, size_t n)
 			return fail(wp, WIRE_INVALID);
 		break;
 	case REC_STDIN:
-		/* Within the limit: record_begin counted it. */
-		if (wp->keep_body && buf_append(&wp->kept, &wp->kept_len,
-		    &wp->kept_cap, 4096, p, n) == -1)
+		/*
+		 * Within the limit (record_begin counted it), so within a
+		 * room of the limit; past a smaller CONTENT_LENGTH, the peer
+		 * said one thing and sent another.
+		 */
+		if (!wp->keep_body)
+			break;
+		if (n > wp->kept_cap - wp->kept_len)
 			return fail(wp, WIRE_INVALID);
+		memcpy(wp->kept + wp->kept_len, p, n);
+		wp->kept_len += n;
 		break;
 	default:
 		break;		/* skipped records: counted only */
 	}
 	return WIRE_MORE;
+}
+
+/*
+ * The room a kept body needs: the CONTENT_LENGTH the head declares
+ * (RFC 3875 §4.1.2: the body's size), at most the limit; the limit if
+ * it declares none or no number (a body past the limit is 413 anyway).
+ */
+static size_t
+body_need(const struct wire_parser *wp)
+{
+	size_t		 max = wp->body_max > 0 ? wp->body_max : WIRE_BODY_MAX;
+	const char	*v;
+	char		 s[24];
+	size_t		 len;
+	long long	 n;
+
+	if ((v = wire_param(wp, "CONTENT_LENGTH", &len)) == NULL ||
+	    len == 0 || len >= sizeof(s))
+		return max;
+	memcpy(s, v, len);
+	s[len] = '\0';
+	if (num_parse(s, 10, 0, LLONG_MAX, &n) == -1 ||
+	    (unsigned long long)n > max)
+		return max;
+	return (size_t)n;
 }
 
 /* The current record is complete, padding and all. */
@@ -375,7 +409,9 @@ record_end(struct wire_parser *wp)
 		    wp->pairs.nul)
 			return fail(wp, WIRE_BAD_HEAD);
 		wp->phase = PHASE_STDIN;
-		return WIRE_MORE;
+		if (!wp->keep_body || (wp->body_need = body_need(wp)) == 0)
+			return WIRE_MORE;
+		return WIRE_NEED_BODY;
 	case REC_STDIN_END:
 		wp->phase = PHASE_BEGIN;
 		return WIRE_GOT_REQUEST;
@@ -400,6 +436,12 @@ wire_feed(struct wire_parser *wp, const unsigned char *p, size_t n,
 		wp->done = 0;
 		if (wp->phase == PHASE_BEGIN)
 			next_request(wp);
+	}
+	/* No body byte before its room. */
+	if (wp->phase == PHASE_STDIN && wp->keep_body && wp->body_need > 0 &&
+	    !wp->reserved) {
+		*used = 0;
+		return WIRE_NEED_BODY;
 	}
 	while (n > 0 && ev == WIRE_MORE) {
 		if (wp->header_got < HEADER_LEN) {
@@ -457,6 +499,29 @@ wire_param(const struct wire_parser *wp, const char *name, size_t *len)
 			return (const char *)p + nlen;
 		}
 	return NULL;
+}
+
+int
+wire_reserve(struct wire_parser *wp)
+{
+	if (wp->reserved || wp->body_need == 0)
+		return 0;
+	if ((wp->kept = malloc(wp->body_need)) == NULL)
+		return -1;
+	wp->kept_cap = wp->body_need;
+	wp->kept_len = 0;
+	wp->reserved = 1;
+	return 0;
+}
+
+void
+wire_release(struct wire_parser *wp)
+{
+	free(wp->kept);
+	wp->kept = NULL;
+	wp->kept_len = wp->kept_cap = 0;
+	wp->body_need = 0;
+	wp->reserved = 0;
 }
 
 const unsigned char *

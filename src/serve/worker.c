@@ -30,6 +30,21 @@
  * the supervisor's and ignored here.  They stay blocked outside
  * epoll_pwait, so none is lost between a check and a wait.
  *
+ * Kept bodies (the receiver's: serve_app keep_body) share one budget
+ * per worker, WORKER_BODY_BUDGET times body_max, so that peers sending
+ * bodies slowly on many connections cannot make a worker hold a body_max
+ * per connection.  A request's body is read only once its room (its
+ * CONTENT_LENGTH, else body_max: wire.c) is granted from the budget;
+ * until then the connection is not read, and what its peer sends waits
+ * in the kernel (a front-end such as nginx waits to send).  Room freed
+ * goes to the smallest waiting request first, so a report of a few KB
+ * does not wait behind a peer's body_max.  A request that has had its
+ * room for BODY_GRACE_MS while another waits is answered 503 (the
+ * sender retries, RFC 8460 §5.5) and gives it up: a body relayed by a
+ * front-end arrives in milliseconds, so only a slow peer, or a worker
+ * far behind, loses it, and no peer holds room for long while others
+ * wait.
+ *
  * Requests are answered from an image (loader.c) mapped read-only from a
  * sealed memfd.  At a reload the supervisor sends a new one over this
  * worker's socket; it is checked, mapped and switched to between two
@@ -61,6 +76,7 @@
 #define WRITE_MS	5000	/* output waiting, until none is left */
 #define KEEP_IDLE_MS	75000	/* longer than nginx's 60 s keepalive */
 #define LINGER_MS	2000	/* reading what follows our error reply */
+#define BODY_GRACE_MS	1000	/* a kept body's room, while others wait */
 #define STOP_GRACE_MS	500	/* for requests in progress at SIGTERM */
 #define BACKOFF_MS	100	/* accept paused after EMFILE and the like */
 #define SPARE_FDS	2	/* accept before eviction; one passed to us */
@@ -101,6 +117,10 @@ struct conn {
 	size_t			 out_off, out_len, out_cap;
 	unsigned char		*in;		/* input read but not parsed */
 	size_t			 in_len;
+	size_t			 held;		/* of the body budget */
+	int64_t			 held_at;	/* since when */
+	int			 waiting;	/* for room, in the waiters */
+	struct conn		*wait_prev, *wait_next;
 };
 
 /* Connections by state, oldest deadline first: expiry is O(1). */
@@ -128,6 +148,11 @@ struct worker {
 	unsigned		 nworkers;
 	unsigned		 total_conns;	/* FCGI_MAX_CONNS */
 	size_t			 body_max;	/* under the current image */
+	size_t			 body_budget;	/* for kept bodies; 0: none */
+	size_t			 body_held;	/* granted of it */
+	struct conn		*wait_head, *wait_tail;	/* for room */
+	int64_t			 budget_at;	/* a holder's grace ends */
+	int64_t			 budget_logged;	/* rate-limits the message */
 	void			*ctx;		/* the app's (worker_start) */
 	unsigned char		 input[65536];
 	unsigned char		 response[2 * 65536];
@@ -183,10 +208,80 @@ conn_set(struct worker *w, struct conn *c, enum conn_state state,
 	list_append(w, c, state, now);
 }
 
+static void
+wait_remove(struct worker *w, struct conn *c)
+{
+	if (c->wait_prev != NULL)
+		c->wait_prev->wait_next = c->wait_next;
+	else
+		w->wait_head = c->wait_next;
+	if (c->wait_next != NULL)
+		c->wait_next->wait_prev = c->wait_prev;
+	else
+		w->wait_tail = c->wait_prev;
+	c->wait_prev = c->wait_next = NULL;
+	c->waiting = 0;
+}
+
+static void
+wait_add(struct worker *w, struct conn *c)
+{
+	c->waiting = 1;
+	c->wait_prev = w->wait_tail;
+	c->wait_next = NULL;
+	if (w->wait_tail != NULL)
+		w->wait_tail->wait_next = c;
+	else
+		w->wait_head = c;
+	w->wait_tail = c;
+}
+
+/* Does the room c's body needs fit in what the budget has left? */
+static int
+body_fits(const struct worker *w, const struct conn *c)
+{
+	return w->body_held <= w->body_budget &&
+	    c->wp.body_need <= w->body_budget - w->body_held;
+}
+
+/*
+ * Grants c the room its body needs (WIRE_NEED_BODY), or has it wait for
+ * it: 1 if granted, 0 if waiting, -1 if out of memory.
+ */
+static int
+body_grant(struct worker *w, struct conn *c, int64_t now)
+{
+	if (!body_fits(w, c)) {
+		if (!c->waiting)
+			wait_add(w, c);
+		return 0;
+	}
+	if (c->waiting)
+		wait_remove(w, c);
+	if (wire_reserve(&c->wp) == -1)
+		return -1;
+	c->held = c->wp.body_need;
+	c->held_at = now;
+	w->body_held += c->held;
+	return 1;
+}
+
+/* c's body and its room are done with: freed, and back in the budget. */
+static void
+body_free(struct worker *w, struct conn *c)
+{
+	if (c->waiting)
+		wait_remove(w, c);
+	w->body_held -= c->held;
+	c->held = 0;
+	wire_release(&c->wp);
+}
+
 /* Closes c and frees its slot. */
 static void
 conn_drop(struct worker *w, struct conn *c)
 {
+	body_free(w, c);
 	list_remove(&w->lists[c->state], c);
 	close(c->fd);		/* also removes it from epoll */
 	wire_free(&c->wp);
@@ -368,16 +463,22 @@ aborted(struct worker *w, struct conn *c)
  */
 static long
 conn_input(struct worker *w, struct conn *c, const unsigned char *p,
-    size_t len)
+    size_t len, int64_t now)
 {
 	unsigned char	 reply[WIRE_MANAGEMENT_MAX];
 	size_t		 at = 0, used, n;
 	int		 rc = 0;
 
 	wire_limit(&c->wp, w->body_max, w->app->keep_body);
-	while (at < len && rc == 0 && !out_pending(c) && c->end == END_NONE) {
+	while (at < len && rc == 0 && !out_pending(c) && c->end == END_NONE &&
+	    !c->waiting) {
 		switch (wire_feed(&c->wp, p + at, len - at, &used)) {
 		case WIRE_MORE:
+			break;
+		case WIRE_NEED_BODY:
+			/* Waiting: the rest is kept, and not read on. */
+			if (body_grant(w, c, now) == -1)
+				return -1;
 			break;
 		case WIRE_GOT_MANAGEMENT:
 			n = wire_management(&c->wp, w->total_conns, reply,
@@ -391,9 +492,11 @@ conn_input(struct worker *w, struct conn *c, const unsigned char *p,
 			break;
 		case WIRE_GOT_REQUEST:
 			rc = serve(w, c);
+			body_free(w, c);
 			break;
 		case WIRE_GOT_ABORT:
 			rc = aborted(w, c);
+			body_free(w, c);
 			break;
 		case WIRE_BAD_HEAD:
 			/* The rest of the request is discarded unread. */
@@ -403,6 +506,7 @@ conn_input(struct worker *w, struct conn *c, const unsigned char *p,
 		case WIRE_BODY_TOO_LARGE:
 			c->end = END_LINGER;
 			rc = reply_status(w, c, c->wp.request_id, 413);
+			body_free(w, c);
 			break;
 		case WIRE_INVALID:
 			return -1;
@@ -506,8 +610,11 @@ conn_run(struct worker *w, struct conn *c, int64_t now)
 		conn_end(w, c, now);
 		return;
 	}
+	/* Waiting for room: given it if it fits now, else not read. */
+	if (c->waiting && body_grant(w, c, now) == -1)
+		goto drop;
 	if (!out_pending(c) && c->in_len > 0) {
-		if ((took = conn_input(w, c, c->in, c->in_len)) == -1)
+		if ((took = conn_input(w, c, c->in, c->in_len, now)) == -1)
 			goto drop;
 		c->in_len -= (size_t)took;
 		memmove(c->in, c->in + took, c->in_len);
@@ -516,8 +623,10 @@ conn_run(struct worker *w, struct conn *c, int64_t now)
 			c->in = NULL;
 		}
 	}
-	while (!out_pending(c) && c->end == END_NONE && c->in_len == 0) {
-		n = recv(c->fd, w->input, sizeof(w->input), MSG_DONTWAIT);
+	while (!out_pending(c) && c->end == END_NONE && c->in_len == 0 &&
+	    !c->waiting) {
+		n = recv(c->fd, w->input, sizeof(w->input), MSG_DONTWAIT |
+		    (w->app->keep_body ? MSG_PEEK : 0));
 		if (n == 0)
 			goto drop;	/* EOF: nothing more to answer */
 		if (n == -1 && errno == EINTR)
@@ -526,17 +635,31 @@ conn_run(struct worker *w, struct conn *c, int64_t now)
 			break;
 		if (n == -1)
 			goto drop;
-		if ((took = conn_input(w, c, w->input, (size_t)n)) == -1)
+		if ((took = conn_input(w, c, w->input, (size_t)n, now)) == -1)
 			goto drop;
-		if (c->end == END_NONE && conn_keep_input(c, w->input + took,
-		    (size_t)(n - took)) == -1)
+		/*
+		 * A program that keeps bodies only peeked: what the parser
+		 * took is read now, and the rest stays in the kernel, not
+		 * here, whatever waits (room, the peer reading, the end).
+		 */
+		if (w->app->keep_body) {
+			if (took > 0 && recv(c->fd, w->input, (size_t)took,
+			    MSG_DONTWAIT) != took)
+				goto drop;
+		} else if (c->end == END_NONE && conn_keep_input(c,
+		    w->input + took, (size_t)(n - took)) == -1)
 			goto drop;
+		if (took < n)
+			break;
 		/*
 		 * A short read took all there was: whatever arrives next
 		 * raises a new edge, so asking again would only be told
 		 * EAGAIN (a system call per request saved, as nginx does).
+		 * Not where bodies are kept: a connection that waited for
+		 * room was not read, and the edges that came meanwhile (its
+		 * EOF among them) are gone.
 		 */
-		if ((size_t)n < sizeof(w->input))
+		if ((size_t)n < sizeof(w->input) && !w->app->keep_body)
 			break;
 	}
 	if (!out_pending(c) && c->end != END_NONE) {
@@ -730,6 +853,90 @@ accept_all(struct worker *w, int lfd, int64_t now)
 	}
 }
 
+/*
+ * A holder of room gives it up while another waits: 503, the rest of
+ * its body discarded unread, as after a 413.
+ */
+static void
+body_evict(struct worker *w, struct conn *c, int64_t now)
+{
+	/* Said once a minute at most: a flood would say it every second. */
+	if (w->budget_logged == 0 || now - w->budget_logged >= 60000) {
+		log_warnx("%zu bytes of request bodies kept (%d x body_max): "
+		    "a request that held room for %d ms while others waited "
+		    "is answered 503", w->body_held, WORKER_BODY_BUDGET,
+		    BODY_GRACE_MS);
+		w->budget_logged = now;
+	}
+	body_free(w, c);
+	c->end = END_LINGER;
+	if (reply_status(w, c, c->wp.request_id, 503) == -1) {
+		conn_drop(w, c);
+		return;
+	}
+	if (!out_pending(c))
+		conn_end(w, c, now);
+	else
+		conn_settle(w, c, 0, now);
+}
+
+/* The connection that has held room for a body the longest, or NULL. */
+static struct conn *
+body_oldest(const struct worker *w)
+{
+	static const enum conn_state	 states[] = { CONN_READ, CONN_WRITE };
+	struct conn			*c, *old = NULL;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		for (c = w->lists[states[i]].head; c != NULL; c = c->next)
+			if (c->held > 0 && (old == NULL ||
+			    c->held_at < old->held_at))
+				old = c;
+	return old;
+}
+
+/* The waiting connection that needs the least room, or NULL. */
+static struct conn *
+body_smallest(const struct worker *w)
+{
+	struct conn	*c, *least = NULL;
+
+	for (c = w->wait_head; c != NULL; c = c->wait_next)
+		if (least == NULL || c->wp.body_need < least->wp.body_need)
+			least = c;
+	return least;
+}
+
+/*
+ * Room for those waiting: each that fits is read on, the smallest
+ * first; while none fits, a holder whose grace is over gives its room
+ * up.  Sets when to look again (budget_at).
+ */
+static void
+budget_run(struct worker *w, int64_t now)
+{
+	struct conn	*c;
+
+	w->budget_at = 0;
+	while ((c = body_smallest(w)) != NULL) {
+		if (body_fits(w, c)) {
+			conn_run(w, c, now);
+			/* Granted, or dropped; else stop: it cannot be. */
+			if (c->fd != -1 && c->waiting)
+				return;
+			continue;
+		}
+		if ((c = body_oldest(w)) == NULL)
+			return;
+		if (now - c->held_at < BODY_GRACE_MS) {
+			w->budget_at = c->held_at + BODY_GRACE_MS;
+			return;
+		}
+		body_evict(w, c, now);
+	}
+}
+
 static void
 expire(struct worker *w, int64_t now)
 {
@@ -755,6 +962,8 @@ next_deadline(const struct worker *w)
 			t = w->lists[s].head->deadline;
 	if (w->accept_at > 0 && w->accept_at < t)
 		t = w->accept_at;
+	if (w->budget_at > 0 && w->budget_at < t)
+		t = w->budget_at;
 	if (w->stopping && w->stop_at < t)
 		t = w->stop_at;
 	return t;
@@ -810,12 +1019,18 @@ worker_slots(void)
 	return n < WORKER_CONNS_MAX ? n : WORKER_CONNS_MAX;
 }
 
-/* The largest body a request may have under the current image. */
-static size_t
-body_max(const struct worker *w)
+/*
+ * The largest body a request may have under the current image, and the
+ * budget of kept bodies (none if the program keeps none).
+ */
+static void
+body_limits(struct worker *w)
 {
-	return w->app->body_max != NULL ? w->app->body_max(&w->current) :
-	    WIRE_BODY_MAX;
+	w->body_max = w->app->body_max != NULL ?
+	    w->app->body_max(&w->current) : WIRE_BODY_MAX;
+	w->body_budget = !w->app->keep_body ? 0 :
+	    w->body_max > SIZE_MAX / WORKER_BODY_BUDGET ? SIZE_MAX :
+	    w->body_max * WORKER_BODY_BUDGET;
 }
 
 /* Serves from the image in fd from now on, and acks its generation. */
@@ -833,7 +1048,7 @@ image_switch(struct worker *w, int fd, const struct worker_image *wi)
 	close(fd);
 	loader_unmap(&w->current);
 	w->current = img;
-	w->body_max = body_max(w);
+	body_limits(w);
 	if (send(w->parent_fd, &wi->generation, sizeof(wi->generation),
 	    MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
 		log_warn("ack to the supervisor");
@@ -956,6 +1171,7 @@ loop_once(struct worker *w, const sigset_t *wait)
 		listen_watch(w, 1);
 	}
 	expire(w, now);
+	budget_run(w, now);
 	if (!w->listening && w->accept_at == 0 && !w->stopping &&
 	    (!slots_full(w) || evictable(w)))
 		listen_watch(w, 1);
@@ -995,7 +1211,7 @@ worker_run(const struct serve_app *app, const struct listener *l, int image,
 		return 1;
 	}
 	close(image);
-	w->body_max = body_max(w);
+	body_limits(w);
 	w->l = l;
 	w->parent_fd = parent_fd;
 	w->nworkers = nworkers;

@@ -113,7 +113,7 @@ static void
 run(size_t chunk, char *events, size_t size, struct wire_parser *wp,
     unsigned char *canon, size_t *canon_len)
 {
-	static const char	 letter[] = "-RMFALBX";
+	static const char	 letter[] = "-RMFANLBX";
 	enum wire_event		 ev;
 	size_t			 at = 0, end, used, ne = 0;
 
@@ -606,7 +606,7 @@ test_replies(void)
 static void
 run_kept(size_t chunk, size_t max, int keep, char *got, size_t size)
 {
-	static const char	 letter[] = "-RMFALBX";
+	static const char	 letter[] = "-RMFANLBX";
 	struct wire_parser	 wp;
 	enum wire_event		 ev;
 	const unsigned char	*body;
@@ -622,6 +622,12 @@ run_kept(size_t chunk, size_t max, int keep, char *got, size_t size)
 			at += used;
 			if (ev == WIRE_MORE)
 				continue;
+			/* The room a worker would grant. */
+			if (ev == WIRE_NEED_BODY) {
+				if (wire_reserve(&wp) == -1)
+					goto out;
+				continue;
+			}
 			n += (size_t)snprintf(got + n, size - n, "%c",
 			    letter[ev]);
 			if (ev == WIRE_GOT_REQUEST) {
@@ -724,6 +730,111 @@ test_body(void)
 	}
 }
 
+/*
+ * A kept body's room: CONTENT_LENGTH if it is a number within the limit,
+ * else the limit; nothing of the body is taken before wire_reserve, and
+ * more than was declared is refused.
+ */
+static void
+test_body_room(void)
+{
+	static const struct {
+		const char	*what;
+		const char	*length;	/* NULL: not sent */
+		const char	*body;
+		size_t		 max;
+		size_t		 need;		/* 0: no WIRE_NEED_BODY */
+		const char	*want;		/* the events after it */
+	} rows[] = {
+		{ "declared: exactly that room", "5", "hello", 100, 5,
+		    "R[hello]" },
+		{ "declared, sent less: kept", "9", "hello", 100, 9,
+		    "R[hello]" },
+		{ "declared, sent more: invalid", "4", "hello", 100, 4, "X" },
+		{ "declared 0, no body: no room asked", "0", "", 100, 0,
+		    "R[]" },
+		{ "declared 0, a body: invalid", "0", "x", 100, 0, "X" },
+		{ "not declared: the limit", NULL, "hello", 100, 100,
+		    "R[hello]" },
+		{ "empty (nginx without a body): the limit", "", "", 100,
+		    100, "R[]" },
+		{ "not a number: the limit", "5x", "hello", 100, 100,
+		    "R[hello]" },
+		{ "negative: the limit", "-5", "hello", 100, 100,
+		    "R[hello]" },
+		{ "over the limit: the limit, then 413", "101", "hello", 4,
+		    4, "B" },
+		{ "huge: the limit", "99999999999999999999999", "hi", 100,
+		    100, "R[hi]" },
+		{ "limit 0 is WIRE_BODY_MAX", NULL, "hi", 0, WIRE_BODY_MAX,
+		    "R[hi]" },
+	};
+	unsigned char		 p[128];
+	char			 got[64];
+	struct wire_parser	 wp;
+	enum wire_event		 ev;
+	const unsigned char	*body;
+	size_t			 i, at, used, n, len, need;
+	int			 again;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		blen = n = 0;
+		if (rows[i].length != NULL) {
+			p[n++] = 14;
+			p[n++] = (unsigned char)strlen(rows[i].length);
+			memcpy(p + n, "CONTENT_LENGTH", 14);
+			n += 14;
+			memcpy(p + n, rows[i].length, strlen(rows[i].length));
+			n += strlen(rows[i].length);
+		} else {
+			memcpy(p, "\x01\x01" "A" "1", 4);	/* some pair */
+			n = 4;
+		}
+		begin(1, WIRE_RESPONDER, 1);
+		rec(V, WIRE_PARAMS, 1, p, n, 0);
+		rec(V, WIRE_PARAMS, 1, NULL, 0, 0);
+		if (rows[i].body[0] != '\0')
+			rec(V, WIRE_STDIN, 1, rows[i].body,
+			    strlen(rows[i].body), 0);
+		rec(V, WIRE_STDIN, 1, NULL, 0, 0);
+		wire_init(&wp);
+		wire_limit(&wp, rows[i].max, 1);
+		got[0] = '\0';
+		need = 0;
+		again = 1;
+		for (at = 0, n = 0; at < blen;) {
+			ev = wire_feed(&wp, buf + at, blen - at, &used);
+			at += used;
+			if (ev == WIRE_NEED_BODY) {
+				need = wp.body_need;
+				/* Asked again, taking nothing, until granted. */
+				again = wire_feed(&wp, buf + at, blen - at,
+				    &used) == WIRE_NEED_BODY && used == 0;
+				if (wire_reserve(&wp) == -1)
+					break;
+				continue;
+			}
+			if (ev == WIRE_MORE)
+				continue;
+			n += (size_t)snprintf(got + n, sizeof(got) - n, "%c",
+			    "-RMFANLBX"[ev]);
+			if (ev == WIRE_GOT_REQUEST) {
+				body = wire_body(&wp, &len);
+				n += (size_t)snprintf(got + n, sizeof(got) - n,
+				    "[%.*s]", (int)len, body != NULL ?
+				    (const char *)body : "");
+			}
+			if (ev >= WIRE_BAD_HEAD)
+				break;
+		}
+		wire_free(&wp);
+		CHECK(strcmp(got, rows[i].want) == 0 && need == rows[i].need &&
+		    again, "%s: \"%s\", room %zu%s; want \"%s\", room %zu",
+		    rows[i].what, got, need, again ? "" : ", not asked again",
+		    rows[i].want, rows[i].need);
+	}
+}
+
 /* wire_param: the first pair of that name, in the request just parsed. */
 static void
 test_param(void)
@@ -788,6 +899,7 @@ main(void)
 	test_management();
 	test_replies();
 	test_body();
+	test_body_room();
 	test_param();
 	return unit_done();
 }
