@@ -1255,8 +1255,8 @@ report_html(const struct conf *conf, int argc, char **argv)
 	}
 	if (dir == NULL || *dir == '\0')
 		return html_usage("-o dir: say where to write the site");
-	if (report_summary_period(since_arg, until_arg, &since, &until, why,
-	    sizeof(why)) == -1)
+	if (report_summary_period(since_arg, until_arg, (int64_t)time(NULL),
+	    &since, &until, why, sizeof(why)) == -1)
 		return html_usage(why);
 	n = argc - optind;
 	if (n > 0 && ((names = calloc((size_t)n, sizeof(*names))) == NULL ||

@@ -365,6 +365,7 @@ metrics_options(int argc, char **argv, const char **out, int64_t *since,
     int64_t *until)
 {
 	const char	*since_arg = NULL, *until_arg = NULL;
+	char		 why[256];
 	int		 ch;
 
 	opterr = 0;
@@ -398,20 +399,10 @@ metrics_options(int argc, char **argv, const char **out, int64_t *since,
 		metrics_usage(stderr);
 		return EX_USAGE;
 	}
-	switch (report_summary_period(since_arg, until_arg,
-	    (int64_t)time(NULL), since, until)) {
-	case 0:
+	if (report_summary_period(since_arg, until_arg, (int64_t)time(NULL),
+	    since, until, why, sizeof(why)) == 0)
 		return -1;
-	case 'u':
-		log_warnx("metrics: -u %s: want a date (2024-04-01) or a time "
-		    "in UTC (2024-04-01T06:00:00Z)", until_arg);
-		break;
-	default:
-		log_warnx("metrics: -s %s: want a duration (7d, 36h; at most "
-		    "365d) or a date before the end of the period (2024-04-01, "
-		    "2024-04-01T06:00:00Z)", since_arg);
-		break;
-	}
+	log_warnx("metrics: %s", why);
 	metrics_usage(stderr);
 	return EX_USAGE;
 }

@@ -766,8 +766,10 @@ check_eq "-m: the lines are the checks'" \
 	    policy-fetch mx-coverage mx-tls mx-dane; do
 		echo "mta_sts_check_status{domain=\"notxt.test\",check=\"$c\"} $([ $c = sts-record ] && echo 2 || echo 0)"
 	done
+	# Mode none: no mx-coverage or mx-tls, but mx-dane (DANE senders
+	# use TLSA records whatever the policy says).
 	for c in sts-record sts-id tlsrpt-record policy-host policy-tls \
-	    policy-fetch; do
+	    policy-fetch mx-dane; do
 		echo "mta_sts_check_status{domain=\"none.test\",check=\"$c\"} 0"
 	done
 	echo "# HELP mta_sts_certificate_expiry_timestamp_seconds When the first certificate of the verified chain a policy host or MX host presented expires (the leaf's or a CA's; the earliest over its addresses), in seconds since the epoch."

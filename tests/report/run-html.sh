@@ -153,8 +153,8 @@ done <<EOT
 no -o^64^mta-sts-report: html: -o dir: say where to write the site^-c $conf html
 -o without dir^64^mta-sts-report: html: option -o needs an argument^-c $conf html -o
 unknown option^64^mta-sts-report: html: unknown option -x^-c $conf html -x
--s 0d^64^mta-sts-report: html: -s 0d: want a duration (7d, 36h; at most 366d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf html -o $SCRATCH/x -s 0d
--s 367d^64^mta-sts-report: html: -s 367d: want a duration (7d, 36h; at most 366d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf html -o $SCRATCH/x -s 367d
+-s 0d^64^mta-sts-report: html: -s 0d: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf html -o $SCRATCH/x -s 0d
+-s 367d^64^mta-sts-report: html: -s 367d: want a duration (7d, 36h; at most 365d) or a date before the end of the period (2024-04-01, 2024-04-01T06:00:00Z)^-c $conf html -o $SCRATCH/x -s 367d
 -u bad^64^mta-sts-report: html: -u 2024-13-01: want a date (2024-04-01) or a time in UTC (2024-04-01T06:00:00Z)^-c $conf html -o $SCRATCH/x -u 2024-13-01
 bad domain^64^mta-sts-report: exa_mple.com: "_" is not allowed in a host name (letters, digits, "-" and ".")^-c $conf html -o $SCRATCH/x exa_mple.com
 policy host^64^mta-sts-report: mta-sts.example.com: name the policy domain, not its policy host: html example.com^-c $conf html -o $SCRATCH/x mta-sts.example.com
