@@ -20,7 +20,14 @@
  *     -wal, -shm and -journal files, all in that directory, so the
  *     worker sees nothing else of the file system;
  *   - the filter allows what SQLite needs for those files, and nothing
- *     of the network beyond the sockets the core already has.
+ *     of the network beyond the sockets the core already has;
+ *   - what each config serves is recorded in the store
+ *     (tlsrpt_store_served: since when each policy is served, for the
+ *     summary), at start and at every reload, by the core's recorder
+ *     (serve_app record): a child that runs as the workers' user, so
+ *     that the store's files are never root's, and that serving never
+ *     waits for; a failure is said (once a minute at most) and changes
+ *     nothing else.
  * A request is then: POST only (405), a report media type (415), then
  * report_accept_body (400, 403, 413), then tlsrpt_store_add: 201 only
  * once the report is durably stored, 200 if it was already, 503 only
@@ -402,6 +409,28 @@ static const int	 store_calls[] = {
 };
 
 /*
+ * What conf serves, recorded in the workers' store (the first config's
+ * database, as a reload's does not change it): in the core's recorder,
+ * as the workers' user, unconfined.  Whatever the store says goes on
+ * one line that says what it cost.
+ */
+static int
+app_record(const struct conf *conf)
+{
+	struct tlsrpt_store	*st;
+	long			 n = -1;
+
+	log_progname = REPORT_PROGNAME ": the served policies are not "
+	    "recorded";
+	if (tlsrpt_store_open(&st, served.database,
+	    TLSRPT_STORE_OPEN_CREATE) == 0) {
+		n = tlsrpt_store_served(st, &conf->table, (int64_t)time(NULL));
+		tlsrpt_store_close(st);
+	}
+	return n == -1 ? -1 : 0;
+}
+
+/*
  * Once in the supervisor: jansson's hash seed from /dev/urandom, which
  * no worker can open (chrooted, or filtered); the workers inherit it.
  */
@@ -428,6 +457,7 @@ static const struct serve_app	 receiver = {
 	.status = app_status,
 	.syscalls = store_calls,
 	.nsyscalls = sizeof(store_calls) / sizeof(store_calls[0]),
+	.record = app_record,
 };
 
 int

@@ -17,6 +17,19 @@
  *
  * A load that fails says why (file:line, as at start) and sends nothing:
  * the supervisor then changes nothing.
+ *
+ * A program may keep something of each config it serves outside the
+ * image (serve_app record: mta-sts-report dates each policy in its
+ * store).  The loader has the config, so once its image is sent it
+ * becomes the serving user for good (priv_drop, as a worker does) and
+ * records it before it exits: files it creates belong to the workers'
+ * user, never to root, and the supervisor, which installs the image as
+ * soon as it arrives, never waits for it.  The config loaded at start is
+ * recorded by a child forked while the supervisor still holds it, which
+ * waits until the workers run (loader_go), so that a config never served
+ * is never recorded.  The supervisor treats either as a running loader:
+ * a reload waits for it, so records are made in the order the configs
+ * were served, and it is killed past SERVE_RECORD_MS.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -154,18 +167,17 @@ send_image(int sock, const struct loader_done *done, int fd)
 	return 0;
 }
 
-/* The loader child: loads file, sends the image on sock, exits. */
-static void __attribute__((noreturn))
-loader_child(int sock, const struct serve_app *app, const char *file,
-    pid_t parent)
+/*
+ * What every child of ours that loads or records does first: killed
+ * with the supervisor (parent), keeping only fd as 3 and stdio; 0, or
+ * -1 if it should exit at once.
+ */
+static int
+child_setup(pid_t parent, int fd)
 {
-	struct loader_done	 done;
-	struct conf		 conf;
 	sigset_t		 none;
 	static const int	 stops[] = { SUPERVISOR_STOP_SIGNALS };
-	long			 errors;
-	size_t			 i, size;
-	int			 fd;
+	size_t			 i;
 
 	/*
 	 * Killed with the supervisor, and by a stop signal (their default:
@@ -176,7 +188,7 @@ loader_child(int sock, const struct serve_app *app, const char *file,
 	 */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
-		_exit(1);
+		return -1;
 	signal(SIGHUP, SIG_IGN);
 	/*
 	 * Every stop signal ends a load alike (libfcgi's FCGX_Init left
@@ -189,9 +201,45 @@ loader_child(int sock, const struct serve_app *app, const char *file,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Only the socket to the supervisor and stdio: no worker's socket. */
-	if (dup2(sock, 3) == -1)
-		_exit(1);
+	if (dup2(fd, 3) == -1)
+		return -1;
 	close_range(4, ~0U, 0);
+	return 0;
+}
+
+/*
+ * Records conf (serve_app record) as priv's user, saying nothing if
+ * quiet, and exits: 0, or LOADER_RECORD_FAILED after saying why.
+ */
+static void __attribute__((noreturn))
+record(const struct serve_app *app, const struct conf *conf,
+    const struct priv *priv, pid_t parent, int quiet)
+{
+	log_quiet = quiet;
+	/* Never as root: what it creates is the workers' to write. */
+	if (priv_drop(priv) == -1)
+		_exit(LOADER_RECORD_FAILED);
+	/* The drop cleared both. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (getppid() != parent)
+		_exit(0);
+	_exit(app->record(conf) == 0 ? 0 : LOADER_RECORD_FAILED);
+}
+
+/* The loader child: loads file, sends the image on sock, records, exits. */
+static void __attribute__((noreturn))
+loader_child(int sock, const struct serve_app *app, const char *file,
+    const struct priv *priv, pid_t parent, int quiet)
+{
+	struct loader_done	 done;
+	struct conf		 conf;
+	long			 errors;
+	size_t			 size;
+	int			 fd;
+
+	if (child_setup(parent, sock) == -1)
+		_exit(1);
 	if ((errors = conf_load(&conf, file)) != 0) {
 		if (errors > 0)
 			log_warnx("%s: reload failed with %ld error%s; still "
@@ -212,11 +260,38 @@ loader_child(int sock, const struct serve_app *app, const char *file,
 		_exit(1);
 	}
 	done.size = size;
-	_exit(send_image(3, &done, fd) == 0 ? 0 : 1);
+	if (send_image(3, &done, fd) == -1)
+		_exit(1);
+	if (app->record == NULL)
+		_exit(0);
+	close(fd);
+	close(3);
+	record(app, &conf, priv, parent, quiet);
+}
+
+/* The start's recorder: waits for the serving user on go, records. */
+static void __attribute__((noreturn))
+recorder_child(int go, const struct serve_app *app, const struct conf *conf,
+    pid_t parent)
+{
+	struct priv	 priv;
+	ssize_t		 n;
+
+	if (child_setup(parent, go) == -1)
+		_exit(1);
+	do
+		n = read(3, &priv, sizeof(priv));
+	while (n == -1 && errno == EINTR);
+	/* EOF: the config is not served after all. */
+	if (n != (ssize_t)sizeof(priv))
+		_exit(0);
+	close(3);
+	record(app, conf, &priv, parent, 0);
 }
 
 int
-loader_start(struct loader *ld, const struct serve_app *app, const char *file)
+loader_start(struct loader *ld, const struct serve_app *app, const char *file,
+    const struct priv *priv)
 {
 	pid_t	 parent = getpid();
 	int	 sv[2];
@@ -234,7 +309,7 @@ loader_start(struct loader *ld, const struct serve_app *app, const char *file)
 	}
 	if (ld->pid == 0) {
 		close(sv[0]);
-		loader_child(sv[1], app, file, parent);
+		loader_child(sv[1], app, file, priv, parent, ld->quiet);
 	}
 	close(sv[1]);
 	ld->fd = sv[0];
@@ -257,4 +332,48 @@ loader_receive(struct loader *ld, struct loader_done *done)
 		fd = -1;
 	}
 	return fd;
+}
+
+int
+loader_recorder(struct loader *ld, const struct serve_app *app,
+    const struct conf *conf)
+{
+	pid_t	 parent = getpid();
+	int	 p[2];
+
+	memset(ld, 0, sizeof(*ld));
+	ld->fd = -1;
+	if (app->record == NULL)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_warn("recording the configuration served: pipe");
+		return -1;
+	}
+	if ((ld->pid = fork()) == -1) {
+		log_warn("recording the configuration served: fork");
+		close(p[0]);
+		close(p[1]);
+		ld->pid = 0;
+		return -1;
+	}
+	if (ld->pid == 0) {
+		close(p[1]);
+		recorder_child(p[0], app, conf, parent);
+	}
+	close(p[0]);
+	ld->fd = p[1];
+	return 0;
+}
+
+void
+loader_go(struct loader *ld, const struct priv *priv)
+{
+	if (ld->fd == -1)
+		return;
+	/* A pipe takes this much at once; a short write ends it unrecorded. */
+	if (priv != NULL && write(ld->fd, priv, sizeof(*priv)) !=
+	    (ssize_t)sizeof(*priv))
+		log_warn("recording the configuration served");
+	close(ld->fd);
+	ld->fd = -1;
 }

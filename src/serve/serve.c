@@ -9,7 +9,9 @@
  * shares the table's pages; then who serves is decided, the socket
  * opened and the supervisor run.  Without -s, finding where the socket
  * comes from has no side effects, so a plain CGI request (the
- * responder's) is decided first.
+ * responder's) is decided first.  A program that records what it
+ * serves (serve_app record) gets a recorder forked while the config is
+ * still here, which records it only once the workers run.
  */
 #include <fcntl.h>
 #include <malloc.h>
@@ -86,22 +88,27 @@ serve_check(struct serve_opts *o, char *why, size_t size)
 
 /*
  * The first load: file's image in a sealed memfd (*fd, *size), after
- * app's look at the config; 0, or -1 after saying why.
+ * app's look at the config, and its recorder (rec; none if it cannot be
+ * forked, which changes nothing else); 0, or -1 after saying why.
  */
 static int
 first_load(const struct serve_app *app, const char *file, int *fd,
-    size_t *size)
+    size_t *size, struct loader *rec)
 {
 	struct conf	 conf;
 	long		 errors;
 	int		 rc = -1;
 
+	memset(rec, 0, sizeof(*rec));
+	rec->fd = -1;
 	if ((errors = conf_load(&conf, file)) != 0) {
 		conf_summary(file, errors);
 		return -1;
 	}
 	if (app->loaded == NULL || app->loaded(&conf) == 0)
 		rc = (*fd = loader_image(app, &conf, size)) == -1 ? -1 : 0;
+	if (rc == 0)
+		loader_recorder(rec, app, &conf);
 	conf_free(&conf);
 	/* The table's pages go back now, or every worker would share them. */
 	malloc_trim(0);
@@ -113,6 +120,7 @@ serve_run(const struct serve_app *app, struct serve_opts *o,
     const char *file, int cgi_request)
 {
 	struct listener	 l;
+	struct loader	 rec;
 	struct priv	 priv;
 	sigset_t	 set, old;
 	size_t		 size;
@@ -134,7 +142,7 @@ serve_run(const struct serve_app *app, struct serve_opts *o,
 	 * end, then takes effect; none kills us in the middle of it.
 	 */
 	supervisor_signals(&set, &old);
-	if (first_load(app, file, &image, &size) == -1)
+	if (first_load(app, file, &image, &size, &rec) == -1)
 		return 1;
 	/* Who serves, and who owns our socket (the server's user). */
 	if (priv_init(&priv, o->user) == -1 || (o->owner != NULL &&
@@ -149,10 +157,11 @@ serve_run(const struct serve_app *app, struct serve_opts *o,
 		goto out;
 	/* It closes the image. */
 	status = supervisor_run(app, &l, image, size, file, &priv,
-	    o->workers);
+	    o->workers, &rec);
 	listen_close(&l);
 	return status;
 out:
+	loader_go(&rec, NULL);
 	close(image);
 	return status;
 }

@@ -7,8 +7,9 @@
  * two programs is one struct of hooks each passes in (struct serve_app,
  * below): how a whole request is answered, how large a body may be and
  * whether it is kept, what the image holds besides the table, a
- * worker's own setup, and the system calls its sandbox must allow.  It
- * includes only common.h: no libfcgi, no program's header.
+ * worker's own setup, the system calls its sandbox must allow, and
+ * what it records of each config it serves.  It includes only
+ * common.h: no libfcgi, no program's header.
  */
 #ifndef MTA_STS_SERVE_H
 #define MTA_STS_SERVE_H
@@ -405,7 +406,21 @@ struct serve_app {
 	/* What a serving worker may call beyond the core's (sandbox.c). */
 	const int	*syscalls;
 	size_t		 nsyscalls;
+	/*
+	 * What a program keeps of each config it serves, outside the image
+	 * (mta-sts-report: since when each policy is served): called with
+	 * the config once at start (when the workers run) and after each
+	 * reload (once its image is sent), in a child of the supervisor
+	 * that runs as the serving user (-u if started as root, so never
+	 * root) without a worker's chroot or filter, and is killed after
+	 * SERVE_RECORD_MS.  Nothing waits for it but the next reload.  0,
+	 * or -1 after saying why (the core then keeps the next ones quiet
+	 * for SERVE_RECORD_QUIET_MS).  NULL: nothing is kept.
+	 */
+	int		 (*record)(const struct conf *);
 };
+#define SERVE_RECORD_MS		20000
+#define SERVE_RECORD_QUIET_MS	60000
 
 /*
  * serve.c: the options every FastCGI server takes (-s, -m, -o, -u, -w)
@@ -480,7 +495,11 @@ ssize_t	 fdpass_recv(int, void *, size_t, int *, int);
 struct loader {
 	pid_t		 pid;		/* 0: none running */
 	int		 fd;		/* the supervisor's end, or -1 */
+	int64_t		 record_by;	/* recording until; 0 loading, -1 given up */
+	int		 quiet;		/* its record says nothing */
 };
+/* A loader's exit status when its record (serve_app record) failed. */
+#define LOADER_RECORD_FAILED	2
 /* What a loader sends along with the image's descriptor. */
 struct loader_done {
 	uint64_t	 size;		/* of the image */
@@ -513,10 +532,23 @@ int	 loader_check(const struct serve_app *, int, size_t,
 void	 loader_unmap(struct serve_image *);
 /*
  * Forks a loader for file into ld; 0, or -1 after saying why (nothing
- * else changed).
+ * else changed).  Once it has sent the image, it records it as priv's
+ * user (serve_app record), quiet if ld->quiet says so, and exits.
  */
 int	 loader_start(struct loader *, const struct serve_app *,
-	    const char *);
+	    const char *, const struct priv *);
+/*
+ * The record of the config loaded at start: forks a child into ld that
+ * keeps conf and waits on ld->fd for loader_go (ld->pid 0 and ld->fd -1
+ * if app has no record hook).  0, or -1 after saying why (then none).
+ */
+int	 loader_recorder(struct loader *, const struct serve_app *,
+	    const struct conf *);
+/*
+ * Lets that child record as priv's user, or with NULL ends it with
+ * nothing recorded (the config is not served); closes ld->fd.
+ */
+void	 loader_go(struct loader *, const struct priv *);
 /*
  * Takes the loader's answer from ld->fd (then closed and set to -1): the
  * image's descriptor and *done, or -1 if the load failed (the loader has
@@ -572,9 +604,11 @@ void	 supervisor_signals(sigset_t *, sigset_t *);
 /*
  * Runs nworkers workers serving the image of size bytes in fd until a
  * stop signal (SIGHUP reloads file through a loader); returns the exit
- * status.
+ * status.  recorder (loader_recorder) is let go once the workers run,
+ * or ended if none can.
  */
 int	 supervisor_run(const struct serve_app *, struct listener *, int,
-	    size_t, const char *, const struct priv *, unsigned);
+	    size_t, const char *, const struct priv *, unsigned,
+	    struct loader *);
 
 #endif /* MTA_STS_SERVE_H */

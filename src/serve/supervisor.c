@@ -19,6 +19,17 @@
  * every worker has acked is the reload logged as done.  A load that
  * fails, or a loader that cannot be forked, changes nothing.
  *
+ * A program that keeps something of each config served (serve_app
+ * record) has it done by the loader once the image is sent, and at
+ * start by a recorder let go once the workers run (loader.c), as the
+ * serving user.  Neither delays serving: the image is installed as it
+ * arrives.  Until it exits it counts as the running loader, so that a
+ * SIGHUP meanwhile makes its load after it (records are made in the
+ * order configs were served); one still running after SERVE_RECORD_MS
+ * (a hung file system) is killed, so that reloads never wait longer.
+ * Its failures are said at most once per SERVE_RECORD_QUIET_MS: a
+ * reload every few seconds says the same thing once.
+ *
  * All signals arrive through a signalfd polled with the sockets, so
  * there are no handlers and no races.  Workers notice the supervisor's
  * death through EOF on their socket (and PR_SET_PDEATHSIG), so none
@@ -73,6 +84,8 @@ struct supervisor {
 	int			 hup_pending;	/* SIGHUP during a load */
 	int			 sigfd;
 	int			 root_dir;	/* workers' chroot, or -1 */
+	int			 recorder_go;	/* the start's recorder's, or -1 */
+	int64_t			 record_said;	/* when a record last failed */
 	pid_t			 self;
 	int			 stopping;
 };
@@ -94,6 +107,8 @@ child(struct supervisor *s, int sock)
 			close(s->slots[i].sock);
 	if (s->loader.fd != -1)
 		close(s->loader.fd);
+	if (s->recorder_go != -1)
+		close(s->recorder_go);
 	close(s->sigfd);
 	/* The socket's directory is the supervisor's to clean up. */
 	if (s->l->unix_dir != -1)
@@ -236,6 +251,38 @@ died(struct supervisor *s, struct slot *sl, int status, int64_t now)
 		sl->restart_at = now + delay;
 }
 
+/*
+ * The loader ended with status: while it loaded, a signal fails the
+ * reload; while it recorded (its image installed), any failure has
+ * been said by it, or is said here, unless it was to be quiet.
+ */
+static void
+loader_ended(struct supervisor *s, int status, int64_t now)
+{
+	struct loader	*ld = &s->loader;
+	int64_t		 by = ld->record_by;
+
+	ld->pid = 0;
+	ld->record_by = 0;
+	if (s->stopping || by == -1)
+		return;
+	if (by == 0) {
+		if (WIFSIGNALED(status))
+			log_warnx("%s: reload failed: the loader was killed by "
+			    "signal %d (%s); still serving the previous "
+			    "configuration", s->file, WTERMSIG(status),
+			    signal_name(WTERMSIG(status)));
+		return;
+	}
+	if ((WIFEXITED(status) && WEXITSTATUS(status) == 0) || ld->quiet)
+		return;
+	if (WIFSIGNALED(status))
+		log_warnx("%s: what is served was not recorded: killed by "
+		    "signal %d (%s)", s->file, WTERMSIG(status),
+		    signal_name(WTERMSIG(status)));
+	s->record_said = now;
+}
+
 /* Child pid ended with status: a worker, or the loader. */
 static void
 reaped(struct supervisor *s, pid_t pid, int status, int64_t now)
@@ -243,12 +290,7 @@ reaped(struct supervisor *s, pid_t pid, int status, int64_t now)
 	size_t	 i;
 
 	if (pid == s->loader.pid) {
-		s->loader.pid = 0;
-		if (WIFSIGNALED(status) && !s->stopping)
-			log_warnx("%s: reload failed: the loader was killed by "
-			    "signal %d (%s); still serving the previous "
-			    "configuration", s->file, WTERMSIG(status),
-			    signal_name(WTERMSIG(status)));
+		loader_ended(s, status, now);
 		return;
 	}
 	for (i = 0; i < s->nworkers; i++)
@@ -287,10 +329,12 @@ send_image(struct supervisor *s, struct slot *sl)
  * The loader's image is checked, becomes the current one and goes to
  * every worker.  One that cannot take it is killed: its replacement
  * starts with the new image, so none serves the old one after the
- * reload is logged.
+ * reload is logged.  The loader goes on to record it, if the program
+ * records (or is killed, if its image is refused).
  */
 static void
-install(struct supervisor *s, int fd, const struct loader_done *done)
+install(struct supervisor *s, int fd, const struct loader_done *done,
+    int64_t now)
 {
 	struct serve_image	 img;
 	size_t			 i;
@@ -299,8 +343,14 @@ install(struct supervisor *s, int fd, const struct loader_done *done)
 		log_warnx("%s: reload failed; still serving the previous "
 		    "configuration", s->file);
 		close(fd);
+		if (s->loader.pid != 0) {
+			kill(s->loader.pid, SIGKILL);
+			s->loader.record_by = -1;
+		}
 		return;
 	}
+	if (s->app->record != NULL && s->loader.pid != 0)
+		s->loader.record_by = now + SERVE_RECORD_MS;
 	loader_unmap(&img);
 	close(s->image);
 	s->image = fd;
@@ -324,14 +374,18 @@ reload(struct supervisor *s)
 		return;
 	}
 	s->hup_pending = 0;
-	if (loader_start(&s->loader, s->app, s->file) == -1)
+	s->loader.record_by = 0;
+	/* A record that failed said so: the next ones keep quiet a while. */
+	s->loader.quiet = s->record_said != 0 &&
+	    clock_ms() - s->record_said < SERVE_RECORD_QUIET_MS;
+	if (loader_start(&s->loader, s->app, s->file, s->priv) == -1)
 		log_warnx("%s: reload failed; still serving the previous "
 		    "configuration", s->file);
 }
 
 /* The loader's socket is readable: its image, or its failure. */
 static void
-loader_input(struct supervisor *s)
+loader_input(struct supervisor *s, int64_t now)
 {
 	struct loader_done	 done;
 	int			 fd;
@@ -339,7 +393,40 @@ loader_input(struct supervisor *s)
 	if ((fd = loader_receive(&s->loader, &done)) == -2)
 		return;
 	if (fd >= 0)
-		install(s, fd, &done);
+		install(s, fd, &done, now);
+}
+
+/*
+ * A record past SERVE_RECORD_MS is given up (killed), so that the next
+ * reload does not wait for a hung file system.
+ */
+static void
+record_late(struct supervisor *s, int64_t now)
+{
+	struct loader	*ld = &s->loader;
+
+	if (ld->pid == 0 || ld->record_by <= 0 || now < ld->record_by)
+		return;
+	kill(ld->pid, SIGKILL);
+	ld->record_by = -1;
+	if (ld->quiet)
+		return;
+	log_warnx("%s: what is served was not recorded: still at it after "
+	    "%d s; stopped", s->file, SERVE_RECORD_MS / 1000);
+	s->record_said = now;
+}
+
+/* The start's recorder: it may record now (priv), or never (NULL). */
+static void
+recorder_go(struct supervisor *s, struct loader *first,
+    const struct priv *priv, int64_t now)
+{
+	loader_go(first, priv);
+	s->recorder_go = -1;
+	if (priv == NULL || first->pid == 0)
+		return;
+	s->loader = *first;
+	s->loader.record_by = now + SERVE_RECORD_MS;
 }
 
 /* A worker's acks; EOF: it is ending (reaped as it does). */
@@ -445,7 +532,10 @@ signals(struct supervisor *s, int64_t now)
 	return stop_now;
 }
 
-/* The poll timeout: until the next delayed restart, or none (-1). */
+/*
+ * The poll timeout: until the next delayed restart or a record's
+ * deadline, or none (-1).
+ */
 static int
 restart_timeout(const struct supervisor *s, int64_t now)
 {
@@ -455,6 +545,9 @@ restart_timeout(const struct supervisor *s, int64_t now)
 	for (i = 0; i < s->nworkers; i++)
 		if (s->slots[i].restart_at > 0 && s->slots[i].restart_at < next)
 			next = s->slots[i].restart_at;
+	if (s->loader.pid != 0 && s->loader.record_by > 0 &&
+	    s->loader.record_by < next)
+		next = s->loader.record_by;
 	if (next == INT64_MAX)
 		return -1;
 	return next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
@@ -482,7 +575,7 @@ wait_once(struct supervisor *s)
 	}
 	now = clock_ms();
 	if (pfd[1].revents != 0 && s->loader.fd != -1)
-		loader_input(s);
+		loader_input(s, now);
 	for (i = 0; i < n; i++)
 		if (pfd[2 + i].revents != 0 && s->slots[i].sock != -1)
 			worker_input(s, &s->slots[i]);
@@ -490,6 +583,7 @@ wait_once(struct supervisor *s)
 		stop_now = signals(s, now);
 	if (stop_now)
 		return 1;
+	record_late(s, now);
 	if (s->hup_pending && s->loader.pid == 0 && s->loader.fd == -1)
 		reload(s);
 	for (i = 0; i < n; i++)
@@ -563,7 +657,7 @@ prepare(struct supervisor *s, sigset_t *set, sigset_t *old)
 int
 supervisor_run(const struct serve_app *app, struct listener *l, int image,
     size_t image_size, const char *file, const struct priv *priv,
-    unsigned nworkers)
+    unsigned nworkers, struct loader *recorder)
 {
 	struct supervisor	 s;
 	sigset_t		 set, old;
@@ -583,6 +677,7 @@ supervisor_run(const struct serve_app *app, struct listener *l, int image,
 	s.root_dir = -1;
 	s.sigfd = -1;
 	s.loader.fd = -1;
+	s.recorder_go = recorder->fd;	/* no worker keeps it */
 	s.slots = calloc(nworkers, sizeof(*s.slots));
 	s.pfd = calloc(nworkers + 2, sizeof(*s.pfd));
 	if (s.slots == NULL || s.pfd == NULL) {
@@ -606,12 +701,16 @@ supervisor_run(const struct serve_app *app, struct listener *l, int image,
 	if (running(&s) == 0) {
 		log_warnx("no worker could be started; not serving");
 		rc = 1;
-	} else
+	} else {
+		recorder_go(&s, recorder, priv, now);
 		while (wait_once(&s) == 0)
 			;
+	}
 	stop(&s, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
+	/* Not served: the config loaded at start is not recorded. */
+	loader_go(recorder, NULL);
 	for (i = 0; s.slots != NULL && i < nworkers; i++)
 		if (s.slots[i].sock != -1)
 			close(s.slots[i].sock);

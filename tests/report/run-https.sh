@@ -12,7 +12,10 @@
 # store cannot take a report (a directory the workers may not write,
 # another process's lock held past the busy timeout, a full disk) and
 # 201 once it can; a reload that serves a new
-# domain; the store read back with `list` and `list -j`.  Then under
+# domain; the store read back with `list` and `list -j`.  What the
+# receiver records as served (the summary's "published"): at start and
+# at each reload, as the workers' user (every file of the store theirs,
+# never root's), and one line when it cannot.  Then under
 # load, with a parallel client (tests/tools/report-post.py): SIGHUPs
 # during a stream lose nothing, a worker SIGKILLed in a burst loses no
 # report that got 201, and 10,000 reports posted at once are each stored
@@ -27,7 +30,7 @@ REPORT=${REPORT:-$TOP/${O:-build}/mta-sts-report}
 POST=$TOP/tests/tools/report-post.py
 FIX=$TOP/tests/report/fixtures
 
-for c in nginx curl openssl jq unshare; do
+for c in nginx curl openssl jq unshare sqlite3 runuser; do
 	command -v $c >/dev/null || { notok "$c is not installed"; exit 1; }
 done
 need "$BIN" "$REPORT"
@@ -152,6 +155,14 @@ DOWN="the store is unavailable; try again later"
 # The workers cannot write the store's directory: 503, and no crash.
 post "store not writable: RFC example" "503 Service Unavailable" "$DOWN" \
     $JSON "$FIX/rfc-example.json"
+# Nor can the receiver record what it serves (as www-data, not as root,
+# who could): one line, and nothing created in the directory.
+NOT_RECORDED="mta-sts-report: the served policies are not recorded"
+within 50 grep -q "^$NOT_RECORDED" "$SCRATCH/report.err"
+check_eq "store not writable: one line says the served policies are not recorded" \
+    "$NOT_RECORDED: $db: cannot open the store: unable to open database file (No such file or directory)" \
+    "$(grep "^$NOT_RECORDED" "$SCRATCH/report.err")"
+check_eq "store not writable: nothing created in it" "" "$(ls -A "$store")"
 chmod 0700 "$store"
 post "store writable again: RFC example" "201 Created" "$STORED" \
     $JSON "$FIX/rfc-example.json"
@@ -229,6 +240,102 @@ else
 fi
 post "after the reload: other.example" "201 Created" "$STORED" $JSON \
     "$FIX/unserved.json"
+
+# served_ids CONF: the "domain|id" each [domain] of CONF is served, as the
+# responder's -d publishes them.
+served_ids() {
+	"$BIN" -c "$1" -d 2>/dev/null | sed -n \
+	    's/^_mta-sts\.\(.*\)\. IN TXT "v=STSv1; id=\([0-9a-f]*\)"$/\1|\2/p'
+}
+# served DB [COLUMNS]: its served table, oldest first, read as www-data
+# (sqlite3 as root would create the -wal and -shm files as root).
+served() {
+	runuser -u www-data -- sqlite3 "$1" \
+	    "SELECT ${2:-domain, policy_id} FROM served ORDER BY id" 2>&1
+}
+# Not recorded at start (the store was not writable then), so by the
+# reload, quietly (the start's failure was said less than a minute ago).
+within 50 test "$(served "$db" | wc -l)" = 3
+check_eq "after the reload: every [domain] recorded as served" \
+    "$(served_ids "$conf" | sort)" "$(served "$db" | sort)"
+check_eq "after the reload: the recording said nothing more" 1 \
+    "$(grep -c "^$NOT_RECORDED" "$SCRATCH/report.err")"
+
+# --- what a receiver started as root records as served ---
+sdir=$SCRATCH/served
+sconf=$SCRATCH/served.ini
+mkdir "$sdir" && chown www-data "$sdir"
+served_conf() {	# served_conf MODE_OF_B
+	cat >"$sconf.tmp" <<EOC
+[domain a.example]
+mode = testing
+mx = mx.a.example
+max_age = 86400
+
+[domain b.example]
+mode = $1
+mx = mx.b.example
+max_age = 604800
+
+[reports]
+database = $sdir/reports.db
+EOC
+	mv "$sconf.tmp" "$sconf"
+}
+served_conf enforce
+served_ids "$sconf" >"$SCRATCH/ids.1"
+t0=$(date +%s)
+start served "$REPORT" -c "$sconf" -s "unix:$SCRATCH/served.sock" -w 2 \
+    -u www-data
+ssup=$LAST_PID
+within 100 test "$(served "$sdir/reports.db" | wc -l)" = 2
+t1=$(date +%s)
+{ sed -n 1p "$SCRATCH/ids.1"; echo "testing|86400"
+  sed -n 2p "$SCRATCH/ids.1"; echo "enforce|604800"; } |
+    paste -d '|' - - >"$SCRATCH/served.want"
+served "$sdir/reports.db" "domain, policy_id, mode, max_age" \
+    >"$SCRATCH/served.got"
+check_file "start: each [domain] recorded with its id, mode and max_age" \
+    "$SCRATCH/served.want" "$SCRATCH/served.got"
+check_eq "start: first seen when it started" 2 \
+    "$(served "$sdir/reports.db" "first_seen BETWEEN $t0 AND $t1" |
+    grep -c '^1$')"
+# b.example to testing: a new id, recorded at the reload after the others.
+served_conf testing
+served_ids "$sconf" >"$SCRATCH/ids.2"
+check_eq "the change gives b.example a new id" 1 \
+    "$(comm -13 "$SCRATCH/ids.1" "$SCRATCH/ids.2" | grep -c '^b\.example|')"
+sleep 1		# first_seen is in seconds: the reload's is later
+t2=$(date +%s)
+kill -HUP "$ssup"
+within 100 test "$(served "$sdir/reports.db" | wc -l)" = 3
+t3=$(date +%s)
+{ cat "$SCRATCH/served.want"; sed -n 2p "$SCRATCH/ids.2" |
+    sed 's/$/|testing|604800/'; } >"$SCRATCH/served.want2"
+served "$sdir/reports.db" "domain, policy_id, mode, max_age" \
+    >"$SCRATCH/served.got2"
+check_file "SIGHUP: the new policy of b.example recorded, the old ones kept" \
+    "$SCRATCH/served.want2" "$SCRATCH/served.got2"
+check_eq "SIGHUP: first seen at the reload" 1 \
+    "$(served "$sdir/reports.db" "first_seen BETWEEN $t2 AND $t3" |
+    sed -n 3p)"
+within 50 grep -q "reloaded" "$SCRATCH/served.err"
+kill -HUP "$ssup"
+within 50 test "$(grep -c reloaded "$SCRATCH/served.err")" = 2
+sleep 0.5
+check_eq "SIGHUP with nothing changed: nothing recorded" 3 \
+    "$(served "$sdir/reports.db" | wc -l)"
+check_eq "the store's files are all www-data's" \
+    "www-data reports.db
+www-data reports.db-shm
+www-data reports.db-wal" \
+    "$(find "$sdir" -mindepth 1 -printf '%u %f\n' | sort)"
+check_eq "the recording said nothing" "" \
+    "$(grep -v 'warning: mode testing' "$SCRATCH/served.err" |
+    grep -v 'reloaded: 2 policies for 2 domains$')"
+rc="not stopped in 2 s"
+stop "$ssup" && { wait "$ssup"; rc=$?; }
+check_eq "the receiver stopped: exit status 0" 0 "$rc"
 
 # Another process holds the store's write lock longer than the busy
 # timeout (5 s): 503, then 201 once it lets go.
