@@ -102,8 +102,10 @@ enum report_encoding {
  */
 enum report_encoding report_accept_encoding(const char *);
 /*
- * Takes a received report body of len bytes: checks its size against
- * limits, inflates it (gzip), parses and checks the JSON, and keeps in r
+ * Takes a report body of len bytes received at now (seconds since the
+ * epoch): checks its size against limits, inflates it (gzip), parses
+ * and checks the JSON (its date-range may end at most a day after now),
+ * and keeps in r
  * only the policies whose domain (lower case, no trailing dot, valid)
  * served(domain, arg) accepts (1).  The media type is checked first
  * (415), then len (413): body is not read for either, and may be NULL
@@ -117,7 +119,8 @@ enum report_encoding report_accept_encoding(const char *);
  * (size bytes, untrusted text escaped), r empty and *raw NULL.
  */
 int	 report_accept_body(const struct report_limits *, enum report_encoding,
-	    const unsigned char *, size_t, int (*)(const char *, void *),
+	    const unsigned char *, size_t, int64_t,
+	    int (*)(const char *, void *),
 	    void *, struct tlsrpt_report *, unsigned char **, size_t *, char *,
 	    size_t);
 /* The HTTP status for a store's answer: 201, 200 (duplicate) or 503. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "report/report.h"
 
@@ -164,9 +165,38 @@ keep_served(struct tlsrpt_report *r, int (*served)(const char *, void *),
 	return kept == 0 ? 403 : 0;
 }
 
+/*
+ * A report is about a day that has begun (RFC 8460 §4.1: the sender
+ * reports after its period): an end more than a day after now, which
+ * allows for a sender's clock and for a period that ends at the next
+ * midnight, is a mistake or an attack, and would sort first in list and
+ * outlive every prune.  0, or 400 with why.
+ */
+static int
+not_future(const struct tlsrpt_report *r, int64_t now, char *why,
+    size_t size)
+{
+	struct tm	 tm;
+	time_t		 t;
+	char		 end[32], at[32];
+
+	if (r->end <= now || r->end - now <= 86400)
+		return 0;
+	t = (time_t)r->end;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(end, sizeof(end), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(end, sizeof(end), "%lld", (long long)r->end);
+	t = (time_t)now;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(at, sizeof(at), "%lld", (long long)now);
+	return refuse(400, why, size, "date-range.end-datetime: %s is more "
+	    "than a day after the report was received (%s)", end, at);
+}
+
 int
 report_accept_body(const struct report_limits *lim, enum report_encoding enc,
-    const unsigned char *body, size_t len,
+    const unsigned char *body, size_t len, int64_t now,
     int (*served)(const char *, void *), void *arg, struct tlsrpt_report *r,
     unsigned char **raw, size_t *rawlen, char *why, size_t size)
 {
@@ -204,7 +234,8 @@ report_accept_body(const struct report_limits *lim, enum report_encoding enc,
 		status = 400;
 		goto out;
 	}
-	if ((status = keep_served(r, served, arg, why, size)) != 0)
+	if ((status = not_future(r, now, why, size)) != 0 ||
+	    (status = keep_served(r, served, arg, why, size)) != 0)
 		goto out;
 	/* Kept as it came if gzip; else compressed for the store. */
 	if (enc == REPORT_ENCODING_GZIP) {

@@ -292,6 +292,10 @@ days_from_epoch(long y, int m, int d)
 	return days - (365 * 2369L + 2369 / 4 - 2369 / 100 + 2369 / 400);
 }
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, seconds since the epoch. */
+#define DATE_MIN	(-62135596800LL)
+#define DATE_MAX	253402300799LL
+
 /* n digits at *s as a number, advancing *s; -1 if not all digits. */
 static long
 digits(const char **s, int n)
@@ -355,6 +359,13 @@ rfc3339(const char *s, int64_t *t)
 		return "zone offset out of range";
 	*t = days_from_epoch(y, (int)mo, (int)d) * 86400 + h * 3600 +
 	    mi * 60 + sec - sign * (oh * 3600 + om * 60);
+	/*
+	 * RFC 3339 §5.6: four digits of year, and §5.8's "0000" aside, a
+	 * year 0 is no year of ours: what the offset moves out of 0001 to
+	 * 9999 has no UTC form to store and list.
+	 */
+	if (*t < DATE_MIN || *t > DATE_MAX)
+		return "not between years 0001 and 9999 once in UTC";
 	return NULL;
 }
 
@@ -370,7 +381,14 @@ datetime(struct parse *p, json_t *range, const char *key, int64_t *t)
 		return fail(p, at, "missing");
 	if (!json_is_string(j))
 		return fail(p, at, "not a string");
-	if ((err = rfc3339(json_string_value(j), t)) != NULL)
+	if ((err = rfc3339(json_string_value(j), t)) == NULL && *t < 0)
+		err = "before 1970-01-01T00:00:00Z";
+	/*
+	 * No sender reported before the epoch (RFC 8460 is of 2018): a
+	 * time before it is an error or an attack, and would reach list,
+	 * prune and summary as a negative number.
+	 */
+	if (err != NULL)
 		return fail(p, at, "\"%s\": %s", shown(json_string_value(j), v,
 		    sizeof(v)), err);
 	return 0;

@@ -50,9 +50,28 @@ test_dates(void)
 		{ "2024-03-26T00:00:00-00:00", 1711411200, NULL },
 		{ "2024-03-26T00:00:00+00:00", 1711411200, NULL },
 		{ "1970-01-01T00:00:00Z", 0, NULL },
-		{ "1969-12-31T23:59:59Z", -1, NULL },
-		{ "0000-01-01T00:00:00Z", -62167219200LL, NULL },
+		{ "1970-01-01T01:00:00+01:00", 0, NULL },
 		{ "9999-12-31T23:59:59Z", 253402300799LL, NULL },
+		{ "9999-12-31T23:59:59+23:59", 253402214459LL, NULL },
+		/*
+		 * Before the epoch: no sender reports on 1969, and list and
+		 * prune would have to handle negative times for it.
+		 */
+		{ "1969-12-31T23:59:59Z", 0, "before 1970-01-01T00:00:00Z" },
+		{ "1970-01-01T00:59:59+01:00", 0,
+		    "before 1970-01-01T00:00:00Z" },
+		{ "0001-01-01T00:00:00Z", 0, "before 1970-01-01T00:00:00Z" },
+		/* Only years 0001 to 9999 are RFC 3339 once in UTC. */
+		{ "0000-01-01T00:00:00Z", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "0000-01-01T00:00:00+23:59", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "0001-01-01T00:00:00+00:01", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "9999-12-31T23:59:59-00:01", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "9999-12-31T23:59:59-23:59", 0,
+		    "not between years 0001 and 9999 once in UTC" },
 		{ "2000-02-29T12:00:00Z", 951825600, NULL },
 		{ "2400-02-29T00:00:00Z", 13574563200LL, NULL },
 		{ "2024-12-31T23:59:59Z", 1735689599, NULL },
@@ -131,6 +150,10 @@ test_reasons(void)
 		{ REPORT("2024-01-02T00:00:00Z", "2024-01-01T23:59:59Z",
 		    "example.com"),
 		    "date-range: end-datetime is before start-datetime" },
+		{ REPORT("2024-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59",
+		    "example.com"), "date-range.end-datetime: "
+		    "\"9999-12-31T23:59:59-23:59\": not between years 0001 and "
+		    "9999 once in UTC" },
 		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
 		    "-example.com"), "policies[0].policy.policy-domain: "
 		    "\"-example.com\": a label starts or ends with \"-\"" },
