@@ -358,6 +358,8 @@ test_fixtures(void)
 		"not-gzip.json.gz",
 		"bad-crc.json.gz",
 		"zlib-not-gzip.json.gz",
+		"amplify-policy-string.json.gz",
+		"long-string.json.gz",
 	};
 	size_t	 i;
 
