@@ -131,7 +131,8 @@ enum report_encoding report_accept_encoding(const char *);
  * those with a [domain] section).  Returns 0 with r filled and the raw
  * report as gzip in a new buffer *raw of *rawlen bytes (the body itself
  * if it came gzipped); else the HTTP status of the refusal (400 bad
- * gzip or JSON, 403 no policy domain served, 413 too large, 415 not a
+ * gzip or JSON, 403 no policy domain served, 413 too large as sent,
+ * inflated or stored (REPORT_STORED_RATIO below), 415 not a
  * report media type, 500 out of memory) with a one-line reason in why
  * (size bytes, untrusted text escaped), r empty and *raw NULL.
  */
@@ -140,6 +141,18 @@ int	 report_accept_body(const struct report_limits *, enum report_encoding,
 	    int (*)(const char *, void *),
 	    void *, struct tlsrpt_report *, unsigned char **, size_t *, char *,
 	    size_t);
+/*
+ * What a report may store against what was sent (413 past it): its
+ * strings and REPORT_ROW_WEIGHT for each of its rows (the report, each
+ * policy and failure detail, with their index entries), at most
+ * REPORT_STORED_RATIO times its bytes as sent plus REPORT_STORED_SLACK.
+ * Reports of real sessions store about 20 times their gzip (distinct
+ * addresses and counts); deflate packs alike strings 1,000 to 1, which
+ * without this bound a flood of small bodies would write to the disk.
+ */
+#define REPORT_ROW_WEIGHT	100
+#define REPORT_STORED_RATIO	64
+#define REPORT_STORED_SLACK	16384
 /* The HTTP status for a store's answer: 201, 200 (duplicate) or 503. */
 int	 report_accept_status(enum tlsrpt_store_result);
 

@@ -11,6 +11,7 @@
  * report is worth retrying).  No I/O here.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,54 @@ not_future(const struct tlsrpt_report *r, int64_t now, char *why,
 	    "than a day after the report was received (%s)", end, at);
 }
 
+static size_t
+weight_of(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+/*
+ * What r would store, against len bytes as sent (report.h): 0, or 413
+ * with why.  Measured on the whole report, as the raw copy keeps it.
+ */
+static int
+stored_bound(const struct tlsrpt_report *r, size_t len, char *why,
+    size_t size)
+{
+	const struct tlsrpt_policy	*p;
+	const struct tlsrpt_failure	*f;
+	size_t				 w, i, k;
+
+	w = REPORT_ROW_WEIGHT + weight_of(r->organization) +
+	    weight_of(r->contact) + weight_of(r->report_id);
+	for (i = 0; i < r->npolicies; i++) {
+		p = &r->policies[i];
+		w += REPORT_ROW_WEIGHT + weight_of(p->policy_type) +
+		    weight_of(p->policy_domain);
+		for (k = 0; k < p->npolicy_string; k++)
+			w += weight_of(p->policy_string[k]);
+		for (k = 0; k < p->nmx_host; k++)
+			w += weight_of(p->mx_host[k]);
+		for (k = 0; k < p->nfailures; k++) {
+			f = &p->failures[k];
+			w += REPORT_ROW_WEIGHT + weight_of(f->result_type) +
+			    weight_of(f->sending_mta_ip) +
+			    weight_of(f->receiving_mx_hostname) +
+			    weight_of(f->receiving_mx_helo) +
+			    weight_of(f->receiving_ip) +
+			    weight_of(f->additional_information) +
+			    weight_of(f->failure_reason_code);
+		}
+	}
+	/* w is at most REPORT_STRINGS_MAX and 11,001 rows: no overflow. */
+	if (len <= (SIZE_MAX - REPORT_STORED_SLACK) / REPORT_STORED_RATIO &&
+	    w > len * REPORT_STORED_RATIO + REPORT_STORED_SLACK)
+		return refuse(413, why, size, "the report would store more "
+		    "than %d times its %zu bytes as sent, and %d more",
+		    REPORT_STORED_RATIO, len, REPORT_STORED_SLACK);
+	return 0;
+}
+
 int
 report_accept_body(const struct report_limits *lim, enum report_encoding enc,
     const unsigned char *body, size_t len, int64_t now,
@@ -235,6 +284,7 @@ report_accept_body(const struct report_limits *lim, enum report_encoding enc,
 		goto out;
 	}
 	if ((status = not_future(r, now, why, size)) != 0 ||
+	    (status = stored_bound(r, len, why, size)) != 0 ||
 	    (status = keep_served(r, served, arg, why, size)) != 0)
 		goto out;
 	/* Kept as it came if gzip; else compressed for the store. */

@@ -545,6 +545,99 @@ test_now(void)
 	}
 }
 
+/*
+ * A report as sent, gzip, of nd failure details: each distinct (an
+ * address per detail, as real senders group them) with a reason of
+ * reason bytes, or all alike.  In a new buffer (free) of *len bytes.
+ */
+static unsigned char *
+details_gz(size_t nd, size_t reason, int alike, size_t *len)
+{
+	char		*json = NULL, *r;
+	size_t		 jlen = 0, cap = 0, i;
+	unsigned char	*gz;
+
+	if ((r = malloc(reason + 1)) == NULL)
+		abort();
+	memset(r, 'x', reason);
+	r[reason] = '\0';
+	add(&json, &jlen, &cap, "{\"organization-name\":\"o\",\"date-range\":{"
+	    "\"start-datetime\":\"2024-01-01T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\",\"policies\":[{"
+	    "\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+	    "\"example.com\"},\"summary\":{\"total-successful-session-count\":"
+	    "1,\"total-failure-session-count\":1},\"failure-details\":[");
+	for (i = 0; i < nd; i++)
+		add(&json, &jlen, &cap, "%s{\"result-type\":"
+		    "\"certificate-host-mismatch\",\"sending-mta-ip\":"
+		    "\"40.107.%zu.%zu\",\"receiving-mx-hostname\":"
+		    "\"mx%zu.example.com\",\"failed-session-count\":%zu,"
+		    "\"failure-reason-code\":\"%s\"}", i ? "," : "",
+		    alike ? 0 : (i * 7919) % 256, alike ? 0 : i % 256,
+		    alike ? 1 : i % 3, alike ? 1 : i % 50 + 1, r);
+	add(&json, &jlen, &cap, "]}]}");
+	if (report_gzip_deflate((unsigned char *)json, jlen, &gz, len) == -1)
+		abort();
+	free(json);
+	free(r);
+	return gz;
+}
+
+/*
+ * What a report stores is bounded by what was sent: REPORT_STORED_RATIO
+ * times its bytes as sent, plus REPORT_STORED_SLACK, so that a gzip
+ * body of alike strings (deflate's 1,000 to 1) cannot write a thousand
+ * times its size (audit 19, finding 1).  Real reports, distinct details
+ * as senders group them, store about twenty times their gzip.
+ */
+static void
+test_stored_ratio(void)
+{
+	static const struct {
+		size_t		 nd, reason;
+		int		 alike, status;
+	} rows[] = {
+		{ 1, 0, 0, 0 },
+		{ 1000, 0, 0, 0 },
+		{ 5000, 0, 0, 0 },
+		{ 5000, 60, 0, 0 },
+		{ 100, 2048, 1, 413 },
+		{ 900, 2048, 1, 413 },
+		{ 5000, 0, 1, 413 },
+	};
+	struct report_limits	 lim = { 16 << 20, 16 << 20 };
+	struct tlsrpt_report	 r;
+	unsigned char		*gz, *raw;
+	char			 why[256], want[256];
+	size_t			 i, len, rawlen;
+	int			 calls = 0, st;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		gz = details_gz(rows[i].nd, rows[i].reason, rows[i].alike, &len);
+		st = report_accept_body(&lim, REPORT_ENCODING_GZIP, gz, len,
+		    NOW, served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+		if (rows[i].status == 0)
+			CHECK(st == 0, "%zu %s details, %zu-byte reasons, %zu "
+			    "bytes of gzip: stored (%s)", rows[i].nd,
+			    rows[i].alike ? "alike" : "distinct",
+			    rows[i].reason, len, why);
+		else {
+			snprintf(want, sizeof(want), "the report would store "
+			    "more than %d times its %zu bytes as sent, and "
+			    "%d more", REPORT_STORED_RATIO, len,
+			    REPORT_STORED_SLACK);
+			CHECK(st == 413 && strcmp(why, want) == 0, "%zu alike "
+			    "details, %zu-byte reasons, %zu bytes of gzip: %d "
+			    "\"%s\"", rows[i].nd, rows[i].reason, len, st, why);
+		}
+		if (st == 0) {
+			free(raw);
+			tlsrpt_report_free(&r);
+		}
+		free(gz);
+	}
+}
+
 int
 main(void)
 {
@@ -555,5 +648,6 @@ main(void)
 	test_body();
 	test_403_reason();
 	test_now();
+	test_stored_ratio();
 	return unit_done();
 }
