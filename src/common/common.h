@@ -324,7 +324,12 @@ int	 table_named(const struct table *, const char *, const char *,
 /* The ranges the keys accept (mta-sts-fcgi.ini(5)). */
 #define CONF_REPORTS_SIZE_MIN	1024
 #define CONF_REPORTS_BODY_MAX_MAX (64 * 1024 * 1024)
-#define CONF_REPORTS_INFLATED_MAX_MAX (256 * 1024 * 1024)
+/*
+ * A worker holds a report inflated and jansson's copy of its strings:
+ * about twice this, and twice body_max, at the most (mta-sts-report(8)
+ * LIMITS).  No report of real sessions comes near 16M.
+ */
+#define CONF_REPORTS_INFLATED_MAX_MAX (64 * 1024 * 1024)
 #define CONF_REPORTS_KEEP_DAYS_MAX 36500
 #define CONF_REPORTS_PATH_MAX	1024
 #define CONF_REPORTS_AUTHSERV_MAX 255

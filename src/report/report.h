@@ -28,16 +28,33 @@
  */
 /*
  * What jansson may build for one report, checked on the bytes before it
- * builds anything: the deepest nesting a report needs is 5; 1,000,000
- * values are 16 MiB of real failure details (about 52,000 of them, far
- * past any sender's report).  Measured peaks for 16 MiB
- * (CONF_REPORTS_INFLATED_MAX): 113 MB for those failure details, 102 MB
- * for a million strings; without the limits, 16 MiB of "{}," costs
- * jansson 1.2 GiB.
+ * builds anything: the deepest nesting a report needs is 5; a report at
+ * REPORT_FAILURES_MAX below, each detail with all eight members, is
+ * about 170,000 values and 10,000 objects.  Without these limits,
+ * 16 MiB of "{}," costs jansson 1.2 GiB, and one string of 16 MiB
+ * 64 MB (jansson keeps the token and its copy); mta-sts-report(8)
+ * LIMITS has the peaks measured with them.
  */
 #define REPORT_JSON_DEPTH_MAX		16
-#define REPORT_JSON_CONTAINERS_MAX	100000	/* objects and arrays */
-#define REPORT_JSON_VALUES_MAX		1000000	/* keys and values */
+#define REPORT_JSON_CONTAINERS_MAX	25000	/* objects and arrays */
+#define REPORT_JSON_VALUES_MAX		250000	/* keys and values */
+#define REPORT_JSON_STRING_MAX		65536	/* bytes of one string as written */
+/*
+ * What one report may hold, so that what it stores is bounded whatever
+ * it inflates from (a gzip body of a few KiB must not write megabytes:
+ * mta-sts-report(8) LIMITS).  Each is far above what a real sender
+ * writes; past one, the report is refused (400) with the JSON path.
+ * Lengths are bytes of the decoded string.
+ */
+#define REPORT_TEXT_MAX		1024	/* organization-name, contact-info, report-id */
+#define REPORT_TOKEN_MAX	64	/* policy-type, result-type, the IP addresses */
+#define REPORT_HOST_MAX		255	/* policy-domain, mx-host, receiving-mx-* */
+#define REPORT_MX_HOSTS_MAX	1000	/* mx-host entries of a policy */
+#define REPORT_POLICY_LINE_MAX	1024	/* a line of an sts policy-string */
+#define REPORT_DETAIL_TEXT_MAX	2048	/* additional-information, failure-reason-code */
+#define REPORT_POLICIES_MAX	1000	/* policies of a report */
+#define REPORT_FAILURES_MAX	10000	/* failure details of a report */
+#define REPORT_STRINGS_MAX	(2 * 1024 * 1024) /* every string kept, in all */
 /*
  * Seeds jansson's hash function from /dev/urandom (it opens it on first
  * use otherwise): call it before a sandbox forbids open(2).
@@ -102,8 +119,10 @@ enum report_encoding {
  */
 enum report_encoding report_accept_encoding(const char *);
 /*
- * Takes a received report body of len bytes: checks its size against
- * limits, inflates it (gzip), parses and checks the JSON, and keeps in r
+ * Takes a report body of len bytes received at now (seconds since the
+ * epoch): checks its size against limits, inflates it (gzip), parses
+ * and checks the JSON (its date-range may end at most a day after now),
+ * and keeps in r
  * only the policies whose domain (lower case, no trailing dot, valid)
  * served(domain, arg) accepts (1).  The media type is checked first
  * (415), then len (413): body is not read for either, and may be NULL
@@ -112,14 +131,28 @@ enum report_encoding report_accept_encoding(const char *);
  * those with a [domain] section).  Returns 0 with r filled and the raw
  * report as gzip in a new buffer *raw of *rawlen bytes (the body itself
  * if it came gzipped); else the HTTP status of the refusal (400 bad
- * gzip or JSON, 403 no policy domain served, 413 too large, 415 not a
+ * gzip or JSON, 403 no policy domain served, 413 too large as sent,
+ * inflated or stored (REPORT_STORED_RATIO below), 415 not a
  * report media type, 500 out of memory) with a one-line reason in why
  * (size bytes, untrusted text escaped), r empty and *raw NULL.
  */
 int	 report_accept_body(const struct report_limits *, enum report_encoding,
-	    const unsigned char *, size_t, int (*)(const char *, void *),
+	    const unsigned char *, size_t, int64_t,
+	    int (*)(const char *, void *),
 	    void *, struct tlsrpt_report *, unsigned char **, size_t *, char *,
 	    size_t);
+/*
+ * What a report may store against what was sent (413 past it): its
+ * strings and REPORT_ROW_WEIGHT for each of its rows (the report, each
+ * policy and failure detail, with their index entries), at most
+ * REPORT_STORED_RATIO times its bytes as sent plus REPORT_STORED_SLACK.
+ * Reports of real sessions store about 20 times their gzip (distinct
+ * addresses and counts); deflate packs alike strings 1,000 to 1, which
+ * without this bound a flood of small bodies would write to the disk.
+ */
+#define REPORT_ROW_WEIGHT	100
+#define REPORT_STORED_RATIO	64
+#define REPORT_STORED_SLACK	16384
 /* The HTTP status for a store's answer: 201, 200 (duplicate) or 503. */
 int	 report_accept_status(enum tlsrpt_store_result);
 

@@ -11,10 +11,12 @@
  * report is worth retrying).  No I/O here.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "report/report.h"
 
@@ -164,9 +166,86 @@ keep_served(struct tlsrpt_report *r, int (*served)(const char *, void *),
 	return kept == 0 ? 403 : 0;
 }
 
+/*
+ * A report is about a day that has begun (RFC 8460 §4.1: the sender
+ * reports after its period): an end more than a day after now, which
+ * allows for a sender's clock and for a period that ends at the next
+ * midnight, is a mistake or an attack, and would sort first in list and
+ * outlive every prune.  0, or 400 with why.
+ */
+static int
+not_future(const struct tlsrpt_report *r, int64_t now, char *why,
+    size_t size)
+{
+	struct tm	 tm;
+	time_t		 t;
+	char		 end[32], at[32];
+
+	if (r->end <= now || r->end - now <= 86400)
+		return 0;
+	t = (time_t)r->end;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(end, sizeof(end), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(end, sizeof(end), "%lld", (long long)r->end);
+	t = (time_t)now;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(at, sizeof(at), "%lld", (long long)now);
+	return refuse(400, why, size, "date-range.end-datetime: %s is more "
+	    "than a day after the report was received (%s)", end, at);
+}
+
+static size_t
+weight_of(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+/*
+ * What r would store, against len bytes as sent (report.h): 0, or 413
+ * with why.  Measured on the whole report, as the raw copy keeps it.
+ */
+static int
+stored_bound(const struct tlsrpt_report *r, size_t len, char *why,
+    size_t size)
+{
+	const struct tlsrpt_policy	*p;
+	const struct tlsrpt_failure	*f;
+	size_t				 w, i, k;
+
+	w = REPORT_ROW_WEIGHT + weight_of(r->organization) +
+	    weight_of(r->contact) + weight_of(r->report_id);
+	for (i = 0; i < r->npolicies; i++) {
+		p = &r->policies[i];
+		w += REPORT_ROW_WEIGHT + weight_of(p->policy_type) +
+		    weight_of(p->policy_domain);
+		for (k = 0; k < p->npolicy_string; k++)
+			w += weight_of(p->policy_string[k]);
+		for (k = 0; k < p->nmx_host; k++)
+			w += weight_of(p->mx_host[k]);
+		for (k = 0; k < p->nfailures; k++) {
+			f = &p->failures[k];
+			w += REPORT_ROW_WEIGHT + weight_of(f->result_type) +
+			    weight_of(f->sending_mta_ip) +
+			    weight_of(f->receiving_mx_hostname) +
+			    weight_of(f->receiving_mx_helo) +
+			    weight_of(f->receiving_ip) +
+			    weight_of(f->additional_information) +
+			    weight_of(f->failure_reason_code);
+		}
+	}
+	/* w is at most REPORT_STRINGS_MAX and 11,001 rows: no overflow. */
+	if (len <= (SIZE_MAX - REPORT_STORED_SLACK) / REPORT_STORED_RATIO &&
+	    w > len * REPORT_STORED_RATIO + REPORT_STORED_SLACK)
+		return refuse(413, why, size, "the report would store more "
+		    "than %d times its %zu bytes as sent, and %d more",
+		    REPORT_STORED_RATIO, len, REPORT_STORED_SLACK);
+	return 0;
+}
+
 int
 report_accept_body(const struct report_limits *lim, enum report_encoding enc,
-    const unsigned char *body, size_t len,
+    const unsigned char *body, size_t len, int64_t now,
     int (*served)(const char *, void *), void *arg, struct tlsrpt_report *r,
     unsigned char **raw, size_t *rawlen, char *why, size_t size)
 {
@@ -204,7 +283,9 @@ report_accept_body(const struct report_limits *lim, enum report_encoding enc,
 		status = 400;
 		goto out;
 	}
-	if ((status = keep_served(r, served, arg, why, size)) != 0)
+	if ((status = not_future(r, now, why, size)) != 0 ||
+	    (status = stored_bound(r, len, why, size)) != 0 ||
+	    (status = keep_served(r, served, arg, why, size)) != 0)
 		goto out;
 	/* Kept as it came if gzip; else compressed for the store. */
 	if (enc == REPORT_ENCODING_GZIP) {

@@ -189,8 +189,8 @@ import_message(struct import *im, const unsigned char *msg, size_t len,
 		goto out;
 	}
 	status = report_accept_body(&lim, m.encoding, m.report, m.len,
-	    import_served, (void *)im->conf, &r, &raw, &rawlen, why,
-	    sizeof(why));
+	    (int64_t)time(NULL), import_served, (void *)im->conf, &r, &raw,
+	    &rawlen, why, sizeof(why));
 	if (status == 500) {
 		import_log(LOG_WARNING, "%s: deferred: %s", what, why);
 		rc = IMPORT_TEMPFAIL;

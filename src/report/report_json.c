@@ -43,11 +43,16 @@ pathf(char at[PATH_SIZE], const char *fmt, ...)
 	va_end(ap);
 }
 
-/* One parse: where the reason goes, and whether memory ran out. */
+/*
+ * One parse: where the reason goes, whether memory ran out, and what
+ * the report keeps so far: bytes of strings, failure details.
+ */
 struct parse {
 	char	*why;
 	size_t	 size;
 	int	 nomem;
+	size_t	 strings;
+	size_t	 failures;
 };
 
 /* Says "path: reason" in why; returns -1 so callers can return it. */
@@ -100,11 +105,18 @@ shown(const char *s, char *out, size_t size)
 static int
 scan(struct parse *p, const char *json, size_t len)
 {
-	size_t	 i, depth = 0, containers = 0, values = 0;
+	size_t	 i, depth = 0, containers = 0, values = 0, start = 0;
 	int	 in_string = 0;
 
 	for (i = 0; i < len; i++) {
 		if (in_string) {
+			/*
+			 * No member is longer (jansson would hold the token
+			 * twice, then refuse it after report() did).
+			 */
+			if (i - start > REPORT_JSON_STRING_MAX)
+				return fail(p, "", "a JSON string longer than "
+				    "%d bytes", REPORT_JSON_STRING_MAX);
 			if (json[i] == '\\')
 				i++;
 			else if (json[i] == '"')
@@ -114,6 +126,7 @@ scan(struct parse *p, const char *json, size_t len)
 		switch (json[i]) {
 		case '"':
 			in_string = 1;
+			start = i + 1;
 			break;
 		case '[':
 		case '{':
@@ -142,11 +155,32 @@ scan(struct parse *p, const char *json, size_t len)
 }
 
 /*
- * A member that must be a non-empty string: a copy in *out, or -1.
+ * Keeps a copy of string v, member at, in *out: at most max bytes, and
+ * within REPORT_STRINGS_MAX for the whole report.
+ */
+static int
+keep(struct parse *p, const char *at, json_t *v, size_t max, char **out)
+{
+	size_t	 len = json_string_length(v);
+
+	if (len > max)
+		return fail(p, at, "longer than %zu bytes", max);
+	if (len > REPORT_STRINGS_MAX - p->strings)
+		return fail(p, at, "the report's strings add up to more than "
+		    "%d bytes", REPORT_STRINGS_MAX);
+	p->strings += len;
+	if ((*out = strdup(json_string_value(v))) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+/*
+ * A member that must be a non-empty string of at most max bytes: a
+ * copy in *out, or -1.
  */
 static int
 required_string(struct parse *p, json_t *obj, const char *key,
-    const char *path, char **out)
+    const char *path, size_t max, char **out)
 {
 	char	 at[PATH_SIZE];
 	json_t	*v = json_object_get(obj, key);
@@ -158,33 +192,29 @@ required_string(struct parse *p, json_t *obj, const char *key,
 		return fail(p, at, "not a string");
 	if (json_string_length(v) == 0)
 		return fail(p, at, "empty");
-	if ((*out = strdup(json_string_value(v))) == NULL)
-		return nomem(p);
-	return 0;
+	return keep(p, at, v, max, out);
 }
 
 /*
  * A member that may be missing, null or "" (then *out stays NULL), or a
- * string.  Real senders leave sending-mta-ip and friends out or empty.
+ * string of at most max bytes.  Real senders leave sending-mta-ip and
+ * friends out or empty.
  */
 static int
 optional_string(struct parse *p, json_t *obj, const char *key,
-    const char *path, char **out)
+    const char *path, size_t max, char **out)
 {
 	char	 at[PATH_SIZE];
 	json_t	*v = json_object_get(obj, key);
 
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_string(v)) {
-		pathf(at, "%s.%s", path, key);
+	pathf(at, "%s%s%s", path, *path ? "." : "", key);
+	if (!json_is_string(v))
 		return fail(p, at, "not a string");
-	}
 	if (json_string_length(v) == 0)
 		return 0;
-	if ((*out = strdup(json_string_value(v))) == NULL)
-		return nomem(p);
-	return 0;
+	return keep(p, at, v, max, out);
 }
 
 /* RFC 8460 §4.4: counts are JSON numbers, integers, never negative. */
@@ -205,47 +235,69 @@ count(struct parse *p, json_t *obj, const char *key, const char *path,
 }
 
 /*
- * An array of strings into *lines (n of them).  A string alone is taken
- * as an array of one where one_ok (mx-host, erratum 6241).  Missing or
- * null gives none; skip_empty drops "" elements (mx-host), else they
- * are kept (policy lines are content).
+ * An array of strings (mx-host, policy-string) and what it may hold:
+ * how many, how long each, and how long as a policy (each line and
+ * CRLF; 0 for no such bound).
+ */
+struct strings_rule {
+	int	 one_ok;	/* a string alone is an array of one */
+	int	 skip_empty;	/* "" elements are dropped, not kept */
+	size_t	 count_max;	/* 0: no bound but the scan's */
+	size_t	 len_max;
+	size_t	 policy_max;
+};
+
+/*
+ * An array of strings into *lines (n of them), as rule says.  A string
+ * alone is taken as an array of one where one_ok (mx-host, erratum
+ * 6241).  Missing or null gives none; skip_empty drops "" elements
+ * (mx-host), else they are kept (policy lines are content).
  */
 static int
 string_array(struct parse *p, json_t *obj, const char *key,
-    const char *path, int one_ok, int skip_empty, char ***lines, size_t *n)
+    const char *path, const struct strings_rule *rule, char ***lines,
+    size_t *n)
 {
 	char	 at[PATH_SIZE];
 	json_t	*v = json_object_get(obj, key), *e;
-	size_t	 i, cap;
+	size_t	 i, cap, total = 0;
 
 	pathf(at, "%s.%s", path, key);
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (one_ok && json_is_string(v)) {
+	if (rule->one_ok && json_is_string(v)) {
 		if (json_string_length(v) == 0)
 			return 0;
-		if ((*lines = calloc(1, sizeof(**lines))) == NULL ||
-		    ((*lines)[0] = strdup(json_string_value(v))) == NULL)
+		if ((*lines = calloc(1, sizeof(**lines))) == NULL)
 			return nomem(p);
+		if (keep(p, at, v, rule->len_max, &(*lines)[0]) == -1)
+			return -1;
 		*n = 1;
 		return 0;
 	}
 	if (!json_is_array(v))
-		return fail(p, at, one_ok ? "not a string or an array of "
-		    "strings" : "not an array of strings");
+		return fail(p, at, rule->one_ok ? "not a string or an array "
+		    "of strings" : "not an array of strings");
 	if ((cap = json_array_size(v)) == 0)
 		return 0;
+	if (rule->count_max > 0 && cap > rule->count_max)
+		return fail(p, at, "more than %zu entries", rule->count_max);
 	if ((*lines = calloc(cap, sizeof(**lines))) == NULL)
 		return nomem(p);
 	json_array_foreach(v, i, e) {
-		if (!json_is_string(e)) {
-			pathf(at, "%s.%s[%zu]", path, key, i);
+		pathf(at, "%s.%s[%zu]", path, key, i);
+		if (!json_is_string(e))
 			return fail(p, at, "not a string");
-		}
-		if (skip_empty && json_string_length(e) == 0)
+		if (rule->skip_empty && json_string_length(e) == 0)
 			continue;
-		if (((*lines)[*n] = strdup(json_string_value(e))) == NULL)
-			return nomem(p);
+		total += json_string_length(e) + 2;
+		if (rule->policy_max > 0 && total > rule->policy_max) {
+			pathf(at, "%s.%s", path, key);
+			return fail(p, at, "more than %zu bytes as a policy "
+			    "(each line and CRLF)", rule->policy_max);
+		}
+		if (keep(p, at, e, rule->len_max, &(*lines)[*n]) == -1)
+			return -1;
 		(*n)++;
 	}
 	return 0;
@@ -291,6 +343,10 @@ days_from_epoch(long y, int m, int d)
 	/* 1970 shifted likewise: 2369 years before it. */
 	return days - (365 * 2369L + 2369 / 4 - 2369 / 100 + 2369 / 400);
 }
+
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, seconds since the epoch. */
+#define DATE_MIN	(-62135596800LL)
+#define DATE_MAX	253402300799LL
 
 /* n digits at *s as a number, advancing *s; -1 if not all digits. */
 static long
@@ -355,6 +411,13 @@ rfc3339(const char *s, int64_t *t)
 		return "zone offset out of range";
 	*t = days_from_epoch(y, (int)mo, (int)d) * 86400 + h * 3600 +
 	    mi * 60 + sec - sign * (oh * 3600 + om * 60);
+	/*
+	 * RFC 3339 §5.6: four digits of year, and §5.8's "0000" aside, a
+	 * year 0 is no year of ours: what the offset moves out of 0001 to
+	 * 9999 has no UTC form to store and list.
+	 */
+	if (*t < DATE_MIN || *t > DATE_MAX)
+		return "not between years 0001 and 9999 once in UTC";
 	return NULL;
 }
 
@@ -370,7 +433,14 @@ datetime(struct parse *p, json_t *range, const char *key, int64_t *t)
 		return fail(p, at, "missing");
 	if (!json_is_string(j))
 		return fail(p, at, "not a string");
-	if ((err = rfc3339(json_string_value(j), t)) != NULL)
+	if ((err = rfc3339(json_string_value(j), t)) == NULL && *t < 0)
+		err = "before 1970-01-01T00:00:00Z";
+	/*
+	 * No sender reported before the epoch (RFC 8460 is of 2018): a
+	 * time before it is an error or an attack, and would reach list,
+	 * prune and summary as a negative number.
+	 */
+	if (err != NULL)
 		return fail(p, at, "\"%s\": %s", shown(json_string_value(j), v,
 		    sizeof(v)), err);
 	return 0;
@@ -390,7 +460,8 @@ policy_domain(struct parse *p, json_t *policy, const char *path,
 	char		*d;
 
 	pathf(at, "%s.policy-domain", path);
-	if (required_string(p, policy, "policy-domain", path, out) == -1)
+	if (required_string(p, policy, "policy-domain", path,
+	    REPORT_HOST_MAX, out) == -1)
 		return -1;
 	d = *out;
 	len = strlen(d);
@@ -447,21 +518,21 @@ failure(struct parse *p, json_t *j, const char *path,
 {
 	if (!json_is_object(j))
 		return fail(p, path, "not an object");
-	if (required_string(p, j, "result-type", path, &f->result_type) ==
-	    -1 ||
-	    optional_string(p, j, "sending-mta-ip", path,
+	if (required_string(p, j, "result-type", path, REPORT_TOKEN_MAX,
+	    &f->result_type) == -1 ||
+	    optional_string(p, j, "sending-mta-ip", path, REPORT_TOKEN_MAX,
 	    &f->sending_mta_ip) == -1 ||
 	    optional_string(p, j, "receiving-mx-hostname", path,
-	    &f->receiving_mx_hostname) == -1 ||
-	    optional_string(p, j, "receiving-mx-helo", path,
+	    REPORT_HOST_MAX, &f->receiving_mx_hostname) == -1 ||
+	    optional_string(p, j, "receiving-mx-helo", path, REPORT_HOST_MAX,
 	    &f->receiving_mx_helo) == -1 ||
-	    optional_string(p, j, "receiving-ip", path,
+	    optional_string(p, j, "receiving-ip", path, REPORT_TOKEN_MAX,
 	    &f->receiving_ip) == -1 ||
 	    count(p, j, "failed-session-count", path, &f->count) == -1 ||
 	    optional_string(p, j, "additional-information", path,
-	    &f->additional_information) == -1 ||
+	    REPORT_DETAIL_TEXT_MAX, &f->additional_information) == -1 ||
 	    optional_string(p, j, "failure-reason-code", path,
-	    &f->failure_reason_code) == -1)
+	    REPORT_DETAIL_TEXT_MAX, &f->failure_reason_code) == -1)
 		return -1;
 	return 0;
 }
@@ -482,6 +553,13 @@ failures(struct parse *p, json_t *j, const char *path,
 		return fail(p, at, "not an array");
 	if (json_array_size(v) == 0)
 		return 0;
+	if (json_array_size(v) > REPORT_FAILURES_MAX - p->failures) {
+		pathf(at, "%s.failure-details[%zu]", path,
+		    REPORT_FAILURES_MAX - p->failures);
+		return fail(p, at, "more than %d failure details in a report",
+		    REPORT_FAILURES_MAX);
+	}
+	p->failures += json_array_size(v);
 	if ((rp->failures = calloc(json_array_size(v),
 	    sizeof(*rp->failures))) == NULL)
 		return nomem(p);
@@ -499,6 +577,19 @@ static int
 policy(struct parse *p, json_t *j, const char *path,
     struct tlsrpt_policy *rp)
 {
+	/*
+	 * An sts policy-string is our policy's lines: no longer than a
+	 * policy line mta-sts-check accepts, no more than a policy
+	 * (POLICY_BODY_MAX).  Other types' lines (TLSA records, which may
+	 * hold a whole certificate in hex) are bounded as a policy only.
+	 * mx-host entries are mx patterns (a name, "*." and a final dot).
+	 */
+	static const struct strings_rule sts_lines = { 0, 0, 0,
+	    REPORT_POLICY_LINE_MAX, POLICY_BODY_MAX };
+	static const struct strings_rule other_lines = { 0, 0, 0,
+	    POLICY_BODY_MAX, POLICY_BODY_MAX };
+	static const struct strings_rule mx_hosts = { 1, 1,
+	    REPORT_MX_HOSTS_MAX, REPORT_HOST_MAX, 0 };
 	char	 at[PATH_SIZE];
 	json_t	*pol, *sum;
 
@@ -508,12 +599,13 @@ policy(struct parse *p, json_t *j, const char *path,
 		return -1;
 	pathf(at, "%s.policy", path);
 	/* Types past sts, tlsa and no-policy-found are kept verbatim. */
-	if (required_string(p, pol, "policy-type", at, &rp->policy_type) ==
-	    -1 ||
-	    string_array(p, pol, "policy-string", at, 0, 0,
+	if (required_string(p, pol, "policy-type", at, REPORT_TOKEN_MAX,
+	    &rp->policy_type) == -1 ||
+	    string_array(p, pol, "policy-string", at,
+	    strcmp(rp->policy_type, "sts") == 0 ? &sts_lines : &other_lines,
 	    &rp->policy_string, &rp->npolicy_string) == -1 ||
 	    policy_domain(p, pol, at, &rp->policy_domain) == -1 ||
-	    string_array(p, pol, "mx-host", at, 1, 1, &rp->mx_host,
+	    string_array(p, pol, "mx-host", at, &mx_hosts, &rp->mx_host,
 	    &rp->nmx_host) == -1)
 		return -1;
 	if (rp->npolicy_string == 0) {
@@ -557,6 +649,9 @@ policies(struct parse *p, json_t *root, struct tlsrpt_report *r)
 	if (json_array_size(v) == 0)
 		return fail(p, "policies", "empty: a report is about at least "
 		    "one policy");
+	if (json_array_size(v) > REPORT_POLICIES_MAX)
+		return fail(p, "policies", "more than %d policies",
+		    REPORT_POLICIES_MAX);
 	if ((r->policies = calloc(json_array_size(v),
 	    sizeof(*r->policies))) == NULL)
 		return nomem(p);
@@ -581,7 +676,7 @@ report(struct parse *p, json_t *root, struct tlsrpt_report *r)
 	json_t	*range;
 
 	if (required_string(p, root, "organization-name", "",
-	    &r->organization) == -1 ||
+	    REPORT_TEXT_MAX, &r->organization) == -1 ||
 	    member_object(p, root, "date-range", "", &range) == -1 ||
 	    datetime(p, range, "start-datetime", &r->begin) == -1 ||
 	    datetime(p, range, "end-datetime", &r->end) == -1)
@@ -589,9 +684,10 @@ report(struct parse *p, json_t *root, struct tlsrpt_report *r)
 	if (r->end < r->begin)
 		return fail(p, "date-range", "end-datetime is before "
 		    "start-datetime");
-	if (optional_string(p, root, "contact-info", "", &r->contact) ==
-	    -1 ||
-	    required_string(p, root, "report-id", "", &r->report_id) == -1)
+	if (optional_string(p, root, "contact-info", "", REPORT_TEXT_MAX,
+	    &r->contact) == -1 ||
+	    required_string(p, root, "report-id", "", REPORT_TEXT_MAX,
+	    &r->report_id) == -1)
 		return -1;
 	return policies(p, root, r);
 }
@@ -606,7 +702,7 @@ int
 report_json_parse(struct tlsrpt_report *r, const char *json, size_t len, char *why,
     size_t size)
 {
-	struct parse	 p = { why, size, 0 };
+	struct parse	 p = { why, size, 0, 0, 0 };
 	json_error_t	 err;
 	json_t		*root = NULL;
 	char		 text[LOG_ESCAPE_SIZE(JSON_ERROR_TEXT_LENGTH)];

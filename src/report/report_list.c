@@ -20,19 +20,27 @@
 
 #include "report/report.h"
 
-/* RFC 3339 in UTC, "2024-04-01T23:59:59Z"; NULL outside years 0-9999. */
+/*
+ * RFC 3339 in UTC, "2024-04-01T23:59:59Z", the year in four digits
+ * (strftime's %Y writes year 999 as "999"); NULL outside years 0001 to
+ * 9999, which report_json accepts no more of but an older store may
+ * hold.
+ */
 static const char *
 list_time(int64_t t, char *buf, size_t size)
 {
 	struct tm	 tm;
 	time_t		 tt = (time_t)t;
+	int		 n;
 
-	/* 253402300799 is 9999-12-31T23:59:59Z. */
-	if (t < -62167219200LL || t > 253402300799LL ||
-	    gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z. */
+	if (t < -62135596800LL || t > 253402300799LL ||
+	    gmtime_r(&tt, &tm) == NULL)
 		return NULL;
-	return buf;
+	n = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+	return n < 0 || (size_t)n >= size ? NULL : buf;
 }
 
 /* s escaped by log_escape in a new string (free); NULL if out of memory. */

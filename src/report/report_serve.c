@@ -370,8 +370,9 @@ app_serve(void *ctx, const struct serve_image *img,
 	if ((body = wire_body(wp, &len)) == NULL)
 		body = (const unsigned char *)"";
 	memset(&r, 0, sizeof(r));
-	status = report_accept_body(&lim, enc, body, len, served_domain,
-	    (void *)&img->table, &r, &raw, &rawlen, why, sizeof(why));
+	status = report_accept_body(&lim, enc, body, len, (int64_t)time(NULL),
+	    served_domain, (void *)&img->table, &r, &raw, &rawlen, why,
+	    sizeof(why));
 	if (status != 0)
 		return answer(wp, status, NULL, why, out, size);
 	status = store(ctx, &r, raw, rawlen);

@@ -25,6 +25,8 @@
  * user_version is the schema version, raised by the migrations below in
  * the same transaction as the change they make.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +42,11 @@
 #define STORE_PRUNE_BATCH	1000
 
 struct tlsrpt_store {
-	sqlite3		*db;
+	sqlite3		*db;		/* NULL after a failed reopen */
 	char		*path;
+	int		 flags;		/* as tlsrpt_store_open was given */
+	dev_t		 dev;		/* the file opened (store_same_file) */
+	ino_t		 ino;
 	sqlite3_stmt	*add_report;
 	sqlite3_stmt	*add_policy;
 	sqlite3_stmt	*add_failure;
@@ -316,29 +321,73 @@ store_wal(struct tlsrpt_store *st)
 	return rc;
 }
 
-int
-tlsrpt_store_open(struct tlsrpt_store **out, const char *path, int flags)
+/*
+ * Does the store's path still name the file this connection opened?
+ * An operator may move or remove the store while workers hold it open.
+ */
+static int
+store_same_file(const struct tlsrpt_store *st)
 {
-	struct tlsrpt_store	*st;
-	long long		 version;
-	int			 oflags, readonly;
+	struct stat	 sb;
 
-	*out = NULL;
-	readonly = (flags & TLSRPT_STORE_OPEN_READONLY) != 0;
+	return stat(st->path, &sb) == 0 && sb.st_dev == st->dev &&
+	    sb.st_ino == st->ino;
+}
+
+/*
+ * Closes the connection.  SQLite's last connection to a file removes
+ * its -wal and -shm by name: if the path now names another store (the
+ * file was moved and a new one made there), those names are the new
+ * store's, so the WAL is kept (PERSIST_WAL, which also keeps the
+ * -shm); the files beside a moved store went with it.
+ */
+static void
+store_disconnect(struct tlsrpt_store *st)
+{
+	int	 persist = 1;
+
+	sqlite3_finalize(st->add_report);
+	sqlite3_finalize(st->add_policy);
+	sqlite3_finalize(st->add_failure);
+	st->add_report = st->add_policy = st->add_failure = NULL;
+	if (st->db != NULL && st->ino != 0 && !store_same_file(st))
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+		    &persist);
+	sqlite3_close(st->db);
+	st->db = NULL;
+	st->ino = 0;
+}
+
+/* Opens st->path as st->flags say; 0, or -1 after saying why. */
+static int
+store_connect(struct tlsrpt_store *st)
+{
+	struct stat	 sb;
+	long long	 version;
+	int		 oflags, readonly;
+
+	readonly = (st->flags & TLSRPT_STORE_OPEN_READONLY) != 0;
 	oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
-	    ((flags & TLSRPT_STORE_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->path = strdup(path)) == NULL) {
-		log_warn("%s", path);
-		free(st);
-		return -1;
-	}
-	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX,
+	    ((st->flags & TLSRPT_STORE_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(st->path, &st->db, oflags | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK) {
 		if (st->db == NULL)
-			log_warnx("%s: out of memory", path);
+			log_warnx("%s: out of memory", st->path);
 		else
 			store_fail(st, "cannot open the store");
+		goto fail;
+	}
+	/*
+	 * SQLite opens a file it may not write read-only without a word,
+	 * and its first read then makes the -shm (and -wal) files with the
+	 * file's mode: a 0444 -shm would keep the store read-only after
+	 * the file is made writable again.  Refused before any read, so
+	 * that a later open finds nothing in its way.
+	 */
+	if (!readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+		log_warnx("%s: the store is read-only to this process (the "
+		    "file's mode or owner, or a read-only file system): "
+		    "reports cannot be stored", st->path);
 		goto fail;
 	}
 	if (store_settings(st) == -1 || store_version(st, &version) == -1 ||
@@ -346,16 +395,43 @@ tlsrpt_store_open(struct tlsrpt_store **out, const char *path, int flags)
 		goto fail;
 	if (version == 0 && readonly) {
 		log_warnx("%s: the store is empty: nothing has been stored yet",
-		    path);
+		    st->path);
 		goto fail;
 	}
 	if (version < STORE_VERSION && store_migrate(st) == -1)
 		goto fail;
-	*out = st;
+	/* The file now open, for store_same_file (SQLite has it open). */
+	if (stat(st->path, &sb) == -1) {
+		log_warn("%s", st->path);
+		goto fail;
+	}
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
 	return 0;
 fail:
-	tlsrpt_store_close(st);
+	store_disconnect(st);
 	return -1;
+}
+
+int
+tlsrpt_store_open(struct tlsrpt_store **out, const char *path, int flags)
+{
+	struct tlsrpt_store	*st;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		log_warn("%s", path);
+		free(st);
+		return -1;
+	}
+	st->flags = flags;
+	if (store_connect(st) == -1) {
+		tlsrpt_store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
 }
 
 void
@@ -363,12 +439,29 @@ tlsrpt_store_close(struct tlsrpt_store *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_finalize(st->add_report);
-	sqlite3_finalize(st->add_policy);
-	sqlite3_finalize(st->add_failure);
-	sqlite3_close(st->db);
+	store_disconnect(st);
 	free(st->path);
 	free(st);
+}
+
+/*
+ * Before a report is stored, and after: the store at the path, opened
+ * again if the file this connection has is no longer there (moved,
+ * replaced or removed), so that an acknowledged report is in the file
+ * the config names, not in one an operator moved away or deleted.
+ * 0, or -1 after saying why (the store is then closed until the next
+ * call).
+ */
+static int
+store_here(struct tlsrpt_store *st)
+{
+	if (st->db != NULL && store_same_file(st))
+		return 0;
+	if (st->db != NULL)
+		log_warnx("%s: the store was moved, replaced or removed since "
+		    "it was opened: opening it again at its path", st->path);
+	store_disconnect(st);
+	return store_connect(st);
 }
 
 /* Binds s, "" for NULL (a NOT NULL column). */
@@ -537,8 +630,12 @@ add_report(struct tlsrpt_store *st, const struct tlsrpt_report *r,
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
-enum tlsrpt_store_result
-tlsrpt_store_add(struct tlsrpt_store *st, const struct tlsrpt_report *r,
+/*
+ * Stores r in the file this connection has open: one transaction,
+ * durable when it returns TLSRPT_STORE_ADDED.
+ */
+static enum tlsrpt_store_result
+store_add_once(struct tlsrpt_store *st, const struct tlsrpt_report *r,
     enum tlsrpt_via via, const unsigned char *raw, size_t rawlen,
     int64_t received)
 {
@@ -566,6 +663,32 @@ fail:
 	res = store_fail(st, "cannot store a report");
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return res;
+}
+
+/*
+ * The path is checked before the transaction and again after it: a
+ * store moved while the report was being stored gets it again at the
+ * path (a second time in the moved file, which is the operator's now).
+ * Twice at most: a store moved on every request is answered as the
+ * last attempt went.
+ */
+enum tlsrpt_store_result
+tlsrpt_store_add(struct tlsrpt_store *st, const struct tlsrpt_report *r,
+    enum tlsrpt_via via, const unsigned char *raw, size_t rawlen,
+    int64_t received)
+{
+	enum tlsrpt_store_result	 res = TLSRPT_STORE_UNAVAILABLE;
+	int				 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (store_here(st) == -1)
+			return TLSRPT_STORE_UNAVAILABLE;
+		res = store_add_once(st, r, via, raw, rawlen, received);
+		if ((res != TLSRPT_STORE_ADDED &&
+		    res != TLSRPT_STORE_DUPLICATE) || store_same_file(st))
+			break;
+	}
 	return res;
 }
 

@@ -19,7 +19,10 @@
 # load, with a parallel client (tests/tools/report-post.py): SIGHUPs
 # during a stream lose nothing, a worker SIGKILLed in a burst loses no
 # report that got 201, and 10,000 reports posted at once are each stored
-# exactly once.  The store is a tmpfs in a mount namespace of the
+# exactly once; a store read-only when the workers open it is answered
+# 503 and taken once writable, and a store moved away mid-stream is
+# noticed (every 201 is stored, the later ones at the path).  The
+# store is a tmpfs in a mount namespace of the
 # suite's own, so that it can be filled and vanishes with it.
 [ -n "${REPORT_HTTPS_NS:-}" ] ||
     exec env REPORT_HTTPS_NS=1 unshare --mount --propagation private \
@@ -462,10 +465,80 @@ stored many >"$SCRATCH/many.ids"
 check_eq "10,000 at once: 10,000 stored, none twice" "10000 10000" \
     "$(wc -l <"$SCRATCH/many.ids") $(uniq <"$SCRATCH/many.ids" | wc -l)"
 
+# side FILE: which of FILE's -wal and -shm exist ("no no": neither).
+side() {
+	echo "$(test -e "$1-wal" && echo yes || echo no)" \
+	    "$(test -e "$1-shm" && echo yes || echo no)"
+}
+
+# A store its workers may not write when they open it (audit 19,
+# finding 4): 503, nothing made beside it (SQLite would make a 0444
+# -shm that kept the store read-only after the file was writable
+# again), and 201 once it is writable, without a restart.  Restarted
+# first, so that the workers open it anew.
+stop "$sup" && wait "$sup"
+check_eq "stopped: the store closed, no -wal or -shm left" "no no" \
+    "$(side "$db")"
+chmod 0444 "$db"
+start report2 "$REPORT" -c "$conf" -s "unix:$SCRATCH/report.sock" -w 2
+sup=$LAST_PID
+wait_for test -S "$SCRATCH/report.sock" || notok "the receiver restarted"
+sed 's/5065427c/ro-5065427c/' "$FIX/rfc-example.json" >"$SCRATCH/ro.json"
+post "a read-only store" "503 Service Unavailable" "$DOWN" $JSON \
+    "$SCRATCH/ro.json"
+check_eq "a read-only store: no -wal or -shm made" "no no" "$(side "$db")"
+check_eq "a read-only store: said so" "/reports.db: the store is read-only" \
+    "$(grep -o '/reports.db: the store is read-only' \
+    "$SCRATCH/report2.err" | head -1)"
+chmod 0644 "$db"
+post "the store writable again, no restart" "201 Created" "$STORED" \
+    $JSON "$SCRATCH/ro.json"
+
+# The store moved away while reports stream in (finding 8): the workers
+# notice and store at the configured path, so every report that got 201
+# is in one of the two stores, those after the move in the one at the
+# path; the moved one is left whole.  Its -wal and -shm go with it, in
+# one mv (the workers run chrooted in the store's directory, under
+# their system-call filter).
+mkdir "$store/away" && chown www-data "$store/away"
+burst moved 2000 8 &
+client=$!
+sleep 1
+mv "$db" "$db-wal" "$db-shm" "$store/away/" 2>/dev/null
+wait "$client"
+sed -n 's/^201 //p' "$SCRATCH/moved.sent" | sort >"$SCRATCH/moved.acked"
+stored moved >"$SCRATCH/moved.here"
+sed "s|^database = .*|database = $store/away/reports.db|" "$conf" \
+    >"$SCRATCH/away.ini"
+"$REPORT" -c "$SCRATCH/away.ini" list -j example.com 2>/dev/null |
+    jq -r 'select(.organization == "moved") | .report_id' | sort \
+    >"$SCRATCH/moved.away"
+check_eq "moved: 2000 reports answered 201" 2000 \
+    "$(wc -l <"$SCRATCH/moved.acked")"
+check_eq "moved: every report that got 201 is stored" "" \
+    "$(sort -m "$SCRATCH/moved.here" "$SCRATCH/moved.away" |
+    comm -23 "$SCRATCH/moved.acked" - | head -3)"
+if [ "$(wc -l <"$SCRATCH/moved.here")" -gt 0 ]; then
+	ok "moved: the reports after the move are in the store at the path" \
+	    "($(wc -l <"$SCRATCH/moved.here") here," \
+	    "$(wc -l <"$SCRATCH/moved.away") moved)"
+else
+	notok "moved: the reports after the move are in the store at the path"
+fi
+sed 's/5065427c/after-5065427c/' "$FIX/rfc-example.json" \
+    >"$SCRATCH/after.json"
+post "after the move" "201 Created" "$STORED" $JSON "$SCRATCH/after.json"
+check_eq "after the move: in the store at the path, not the moved one" \
+    "1 0" "$("$REPORT" -c "$conf" list | grep -c '\[after-5065427c') \
+$("$REPORT" -c "$SCRATCH/away.ini" list | grep -c '\[after-5065427c')"
+check_eq "moved: both stores intact" "ok ok" \
+    "$(sqlite3 "$db" 'PRAGMA integrity_check') \
+$(sqlite3 "$store/away/reports.db" 'PRAGMA integrity_check')"
+
 # --- the end ---
 check_eq "no worker broke its sandbox or crashed" "" \
     "$(grep -E 'signal (31|11|6)|AddressSanitizer|runtime error' \
-    "$SCRATCH/report.err" | head -3)"
+    "$SCRATCH/report.err" "$SCRATCH/report2.err" | head -3)"
 rc="not stopped in 2 s"
 stop "$sup" && { wait "$sup"; rc=$?; }
 check_eq "SIGTERM: exit status 0, its socket removed" "0 no" \

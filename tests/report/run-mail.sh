@@ -313,8 +313,8 @@ chmod 0444 "$SCRATCH/db"/verify.db*
 send "$SCRATCH/later.eml"
 delivered "the store read-only: deferred (exit 75)" deferred
 imported "the store read-only" verify "$SCRATCH/later.eml" 75 \
-    "mta-sts-report: $SCRATCH/db/verify.db: cannot store a report: attempt to write a readonly database
-mta-sts-report: import: stdin: deferred: the store cannot take report \"later\" of \"Google Inc.\" now"
+    "mta-sts-report: $SCRATCH/db/verify.db: the store is read-only to this process (the file's mode or owner, or a read-only file system): reports cannot be stored
+mta-sts-report: import: stdin: deferred: the store is unavailable"
 chmod 0755 "$SCRATCH/db"
 chmod 0644 "$SCRATCH/db"/verify.db*
 retried "the store back"

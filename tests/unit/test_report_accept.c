@@ -15,6 +15,8 @@
 #include "unit.h"
 
 #define FIXTURES	"tests/report/fixtures/"
+/* When the tests receive their reports: 2025-01-01T00:00:00Z. */
+#define NOW		1735689600
 
 static void
 test_encoding(void)
@@ -256,7 +258,7 @@ fixture(const char *name)
 	enc = strstr(name, ".gz") != NULL ? REPORT_ENCODING_GZIP :
 	    REPORT_ENCODING_JSON;
 	status = report_accept_body(&lim, enc, (unsigned char *)body, len,
-	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+	    NOW, served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	add(&got, &gotlen, &gotcap, "status %d\n", status);
 	if (status != 0) {
 		add(&got, &gotlen, &gotcap, "why %s\n", why);
@@ -356,6 +358,8 @@ test_fixtures(void)
 		"not-gzip.json.gz",
 		"bad-crc.json.gz",
 		"zlib-not-gzip.json.gz",
+		"amplify-policy-string.json.gz",
+		"long-string.json.gz",
 	};
 	size_t	 i;
 
@@ -389,8 +393,8 @@ test_body(void)
 	char			 why[256], want[256], small[48];
 	int			 calls = 0, st;
 
-	st = report_accept_body(&lim, REPORT_ENCODING_JSON, body, n, served,
-	    &calls, &r, &raw, &rawlen, why, sizeof(why));
+	st = report_accept_body(&lim, REPORT_ENCODING_JSON, body, n, NOW,
+	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	CHECK(st == 0 && r.npolicies == 1 &&
 	    strcmp(r.policies[0].policy_domain, "example.com") == 0 &&
 	    r.policies[0].successful == 2 && calls == 3,
@@ -400,16 +404,16 @@ test_body(void)
 		tlsrpt_report_free(&r);
 	}
 	lim.body_max = n - 1;
-	st = report_accept_body(&lim, REPORT_ENCODING_JSON, body, n, served,
-	    &calls, &r, &raw, &rawlen, why, sizeof(why));
+	st = report_accept_body(&lim, REPORT_ENCODING_JSON, body, n, NOW,
+	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	snprintf(want, sizeof(want), "report body of %zu bytes is larger "
 	    "than the limit of %zu", n, n - 1);
 	CHECK(st == 413 && strcmp(why, want) == 0, "body one over: %d %s",
 	    st, why);
 	lim.body_max = n;
 	lim.inflated_max = n - 1;
-	st = report_accept_body(&lim, REPORT_ENCODING_JSON, body, n, served,
-	    &calls, &r, &raw, &rawlen, why, sizeof(why));
+	st = report_accept_body(&lim, REPORT_ENCODING_JSON, body, n, NOW,
+	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	snprintf(want, sizeof(want), "report of %zu bytes is larger than "
 	    "the limit of %zu", n, n - 1);
 	CHECK(st == 413 && strcmp(why, want) == 0, "JSON one over: %d %s",
@@ -417,39 +421,40 @@ test_body(void)
 	if (report_gzip_deflate(body, n, &gz, &gzlen) == -1)
 		abort();
 	lim.body_max = gzlen;
-	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, gz, gzlen, served,
-	    &calls, &r, &raw, &rawlen, why, sizeof(why));
+	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, gz, gzlen,
+	    NOW, served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	snprintf(want, sizeof(want), "report inflates to more than the "
 	    "limit of %zu bytes", n - 1);
 	CHECK(st == 413 && strcmp(why, want) == 0, "inflated one over: %d %s",
 	    st, why);
 	lim.inflated_max = n;
-	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, gz, gzlen, served,
-	    &calls, &r, &raw, &rawlen, why, sizeof(why));
+	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, gz, gzlen,
+	    NOW, served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	CHECK(st == 0 && rawlen == gzlen && memcmp(raw, gz, gzlen) == 0,
 	    "gzip at both limits: %d, raw is the body", st);
 	if (st == 0) {
 		free(raw);
 		tlsrpt_report_free(&r);
 	}
-	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, gz, gzlen, served,
-	    &calls, &r, &raw, &rawlen, why, sizeof(why));
+	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, gz, gzlen,
+	    NOW, served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	CHECK(st == 415 && raw == NULL, "other media type: %d %s", st, why);
 	/* 415 before 413: the type is known before the body is read. */
-	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, gz, SIZE_MAX,
+	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, gz, SIZE_MAX, NOW,
 	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	CHECK(st == 415, "other media type, too large: %d", st);
 	/* Neither refusal reads the body: a caller may pass none. */
-	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, NULL, 10,
+	st = report_accept_body(&lim, REPORT_ENCODING_OTHER, NULL, 10, NOW,
 	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
 	CHECK(st == 415 && raw == NULL, "415 with no body: %d", st);
-	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, NULL, gzlen + 1,
-	    served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+	st = report_accept_body(&lim, REPORT_ENCODING_GZIP, NULL,
+	    gzlen + 1, NOW, served, &calls, &r, &raw, &rawlen, why,
+	    sizeof(why));
 	CHECK(st == 413 && raw == NULL, "413 with no body: %d", st);
 	lim.body_max = lim.inflated_max = 1 << 20;
 	st = report_accept_body(&lim, REPORT_ENCODING_JSON,
-	    (const unsigned char *)"{}", 2, served, &calls, &r, &raw, &rawlen,
-	    small, sizeof(small));
+	    (const unsigned char *)"{}", 2, NOW, served, &calls, &r, &raw,
+	    &rawlen, small, sizeof(small));
 	CHECK(st == 400 && strcmp(small, "organization-name: missing") == 0,
 	    "400 with the JSON reason: %s", small);
 	free(gz);
@@ -481,12 +486,156 @@ test_403_reason(void)
 	}
 	add(&json, &len, &cap, "]}");
 	st = report_accept_body(&lim, REPORT_ENCODING_JSON,
-	    (unsigned char *)json, len, served, &calls, &r, &raw, &rawlen,
-	    why, sizeof(why));
+	    (unsigned char *)json, len, NOW, served, &calls, &r, &raw,
+	    &rawlen, why, sizeof(why));
 	CHECK(st == 403 && strcmp(why, "no policy domain of the report is "
 	    "served here: d000.example.org, d001.example.org ...") == 0 &&
 	    calls == 100, "403 names what fits: %d \"%s\"", st, why);
 	free(json);
+}
+
+/*
+ * A report's end may lie at most a day after it is received: a report
+ * from the future would sort first and outlive every prune.
+ */
+static void
+test_now(void)
+{
+	static const struct {
+		const char	*end;
+		int		 status;
+		const char	*why;
+	} rows[] = {
+		{ "2025-01-01T23:59:59Z", 0, "" },
+		{ "2025-01-02T00:00:00Z", 0, "" },
+		{ "2025-01-02T01:00:00+01:00", 0, "" },
+		{ "2025-01-02T00:00:01Z", 400, "date-range.end-datetime: "
+		    "2025-01-02T00:00:01Z is more than a day after the report "
+		    "was received (2025-01-01T00:00:00Z)" },
+		{ "9999-12-31T23:59:59Z", 400, "date-range.end-datetime: "
+		    "9999-12-31T23:59:59Z is more than a day after the report "
+		    "was received (2025-01-01T00:00:00Z)" },
+	};
+	struct report_limits	 lim = { 1 << 20, 1 << 20 };
+	struct tlsrpt_report	 r;
+	unsigned char		*raw;
+	char			 json[1024], why[256];
+	size_t			 i, rawlen;
+	int			 calls = 0, st;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(json, sizeof(json), "{\"organization-name\":\"o\","
+		    "\"date-range\":{\"start-datetime\":"
+		    "\"2024-12-31T00:00:00Z\",\"end-datetime\":\"%s\"},"
+		    "\"report-id\":\"r\",\"policies\":[{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":"
+		    "\"example.com\"},\"summary\":{"
+		    "\"total-successful-session-count\":1,"
+		    "\"total-failure-session-count\":0}}]}", rows[i].end);
+		st = report_accept_body(&lim, REPORT_ENCODING_JSON,
+		    (unsigned char *)json, strlen(json), NOW, served, &calls,
+		    &r, &raw, &rawlen, why, sizeof(why));
+		CHECK(st == rows[i].status && strcmp(why, rows[i].why) == 0 &&
+		    (st == 0) == (raw != NULL), "end %s: %d \"%s\"",
+		    rows[i].end, st, why);
+		if (st == 0) {
+			free(raw);
+			tlsrpt_report_free(&r);
+		}
+	}
+}
+
+/*
+ * A report as sent, gzip, of nd failure details: each distinct (an
+ * address per detail, as real senders group them) with a reason of
+ * reason bytes, or all alike.  In a new buffer (free) of *len bytes.
+ */
+static unsigned char *
+details_gz(size_t nd, size_t reason, int alike, size_t *len)
+{
+	char		*json = NULL, *r;
+	size_t		 jlen = 0, cap = 0, i;
+	unsigned char	*gz;
+
+	if ((r = malloc(reason + 1)) == NULL)
+		abort();
+	memset(r, 'x', reason);
+	r[reason] = '\0';
+	add(&json, &jlen, &cap, "{\"organization-name\":\"o\",\"date-range\":{"
+	    "\"start-datetime\":\"2024-01-01T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\",\"policies\":[{"
+	    "\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+	    "\"example.com\"},\"summary\":{\"total-successful-session-count\":"
+	    "1,\"total-failure-session-count\":1},\"failure-details\":[");
+	for (i = 0; i < nd; i++)
+		add(&json, &jlen, &cap, "%s{\"result-type\":"
+		    "\"certificate-host-mismatch\",\"sending-mta-ip\":"
+		    "\"40.107.%zu.%zu\",\"receiving-mx-hostname\":"
+		    "\"mx%zu.example.com\",\"failed-session-count\":%zu,"
+		    "\"failure-reason-code\":\"%s\"}", i ? "," : "",
+		    alike ? 0 : (i * 7919) % 256, alike ? 0 : i % 256,
+		    alike ? 1 : i % 3, alike ? 1 : i % 50 + 1, r);
+	add(&json, &jlen, &cap, "]}]}");
+	if (report_gzip_deflate((unsigned char *)json, jlen, &gz, len) == -1)
+		abort();
+	free(json);
+	free(r);
+	return gz;
+}
+
+/*
+ * What a report stores is bounded by what was sent: REPORT_STORED_RATIO
+ * times its bytes as sent, plus REPORT_STORED_SLACK, so that a gzip
+ * body of alike strings (deflate's 1,000 to 1) cannot write a thousand
+ * times its size (audit 19, finding 1).  Real reports, distinct details
+ * as senders group them, store about twenty times their gzip.
+ */
+static void
+test_stored_ratio(void)
+{
+	static const struct {
+		size_t		 nd, reason;
+		int		 alike, status;
+	} rows[] = {
+		{ 1, 0, 0, 0 },
+		{ 1000, 0, 0, 0 },
+		{ 5000, 0, 0, 0 },
+		{ 5000, 60, 0, 0 },
+		{ 100, 2048, 1, 413 },
+		{ 900, 2048, 1, 413 },
+		{ 5000, 0, 1, 413 },
+	};
+	struct report_limits	 lim = { 16 << 20, 16 << 20 };
+	struct tlsrpt_report	 r;
+	unsigned char		*gz, *raw;
+	char			 why[256], want[256];
+	size_t			 i, len, rawlen;
+	int			 calls = 0, st;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		gz = details_gz(rows[i].nd, rows[i].reason, rows[i].alike, &len);
+		st = report_accept_body(&lim, REPORT_ENCODING_GZIP, gz, len,
+		    NOW, served, &calls, &r, &raw, &rawlen, why, sizeof(why));
+		if (rows[i].status == 0)
+			CHECK(st == 0, "%zu %s details, %zu-byte reasons, %zu "
+			    "bytes of gzip: stored (%s)", rows[i].nd,
+			    rows[i].alike ? "alike" : "distinct",
+			    rows[i].reason, len, why);
+		else {
+			snprintf(want, sizeof(want), "the report would store "
+			    "more than %d times its %zu bytes as sent, and "
+			    "%d more", REPORT_STORED_RATIO, len,
+			    REPORT_STORED_SLACK);
+			CHECK(st == 413 && strcmp(why, want) == 0, "%zu alike "
+			    "details, %zu-byte reasons, %zu bytes of gzip: %d "
+			    "\"%s\"", rows[i].nd, rows[i].reason, len, st, why);
+		}
+		if (st == 0) {
+			free(raw);
+			tlsrpt_report_free(&r);
+		}
+		free(gz);
+	}
 }
 
 int
@@ -498,5 +647,7 @@ main(void)
 	test_fixtures();
 	test_body();
 	test_403_reason();
+	test_now();
+	test_stored_ratio();
 	return unit_done();
 }

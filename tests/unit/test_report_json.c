@@ -7,6 +7,7 @@
  * no byte past the length.  The fixtures (tests/report/fixtures) are
  * test_report_accept's.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "report/report.h"
@@ -50,9 +51,28 @@ test_dates(void)
 		{ "2024-03-26T00:00:00-00:00", 1711411200, NULL },
 		{ "2024-03-26T00:00:00+00:00", 1711411200, NULL },
 		{ "1970-01-01T00:00:00Z", 0, NULL },
-		{ "1969-12-31T23:59:59Z", -1, NULL },
-		{ "0000-01-01T00:00:00Z", -62167219200LL, NULL },
+		{ "1970-01-01T01:00:00+01:00", 0, NULL },
 		{ "9999-12-31T23:59:59Z", 253402300799LL, NULL },
+		{ "9999-12-31T23:59:59+23:59", 253402214459LL, NULL },
+		/*
+		 * Before the epoch: no sender reports on 1969, and list and
+		 * prune would have to handle negative times for it.
+		 */
+		{ "1969-12-31T23:59:59Z", 0, "before 1970-01-01T00:00:00Z" },
+		{ "1970-01-01T00:59:59+01:00", 0,
+		    "before 1970-01-01T00:00:00Z" },
+		{ "0001-01-01T00:00:00Z", 0, "before 1970-01-01T00:00:00Z" },
+		/* Only years 0001 to 9999 are RFC 3339 once in UTC. */
+		{ "0000-01-01T00:00:00Z", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "0000-01-01T00:00:00+23:59", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "0001-01-01T00:00:00+00:01", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "9999-12-31T23:59:59-00:01", 0,
+		    "not between years 0001 and 9999 once in UTC" },
+		{ "9999-12-31T23:59:59-23:59", 0,
+		    "not between years 0001 and 9999 once in UTC" },
 		{ "2000-02-29T12:00:00Z", 951825600, NULL },
 		{ "2400-02-29T00:00:00Z", 13574563200LL, NULL },
 		{ "2024-12-31T23:59:59Z", 1735689599, NULL },
@@ -131,6 +151,10 @@ test_reasons(void)
 		{ REPORT("2024-01-02T00:00:00Z", "2024-01-01T23:59:59Z",
 		    "example.com"),
 		    "date-range: end-datetime is before start-datetime" },
+		{ REPORT("2024-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59",
+		    "example.com"), "date-range.end-datetime: "
+		    "\"9999-12-31T23:59:59-23:59\": not between years 0001 and "
+		    "9999 once in UTC" },
 		{ REPORT("2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
 		    "-example.com"), "policies[0].policy.policy-domain: "
 		    "\"-example.com\": a label starts or ends with \"-\"" },
@@ -323,7 +347,7 @@ test_limits(void)
 	    "%d values: parsed (%s)", REPORT_JSON_VALUES_MAX, why);
 	memcpy(json + 6 + 2 * i, "0,0]}", 5);
 	CHECK(report_json_parse(&r, json, n + 2, why, sizeof(why)) == -1 &&
-	    strcmp(why, "more than 1000000 JSON values") == 0,
+	    strcmp(why, "more than 250000 JSON values") == 0,
 	    "%d values: refused (%s)", REPORT_JSON_VALUES_MAX + 1, why);
 	free(json);
 
@@ -341,10 +365,256 @@ test_limits(void)
 	    "%d containers: parsed (%s)", REPORT_JSON_CONTAINERS_MAX, why);
 	memcpy(json + 6 + 3 * i, "{},{}]}", 7);
 	CHECK(report_json_parse(&r, json, n + 3, why, sizeof(why)) == -1 &&
-	    strcmp(why, "more than 100000 JSON objects and arrays") == 0,
+	    strcmp(why, "more than 25000 JSON objects and arrays") == 0,
 	    "%d containers: refused (%s)", REPORT_JSON_CONTAINERS_MAX + 1,
 	    why);
 	free(json);
+}
+
+/* n copies of c in a new string (free). */
+static char *
+repeat(int c, size_t n)
+{
+	char	*s;
+
+	if ((s = malloc(n + 1)) == NULL)
+		abort();
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* Appends the formatted text to the growing string *s (free). */
+static void
+cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+cat(char **s, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 old = *s != NULL ? strlen(*s) : 0;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (*s = realloc(*s, old + (size_t)n + 1)) == NULL)
+		abort();
+	va_start(ap, fmt);
+	vsnprintf(*s + old, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * One report for test_caps: the top-level members given (or the
+ * defaults), npol policies of example.com with the policy members given
+ * and nfail failure details each, all the detail given.
+ */
+struct caps_report {
+	const char	*top;		/* members after report-id, or "" */
+	const char	*policy;	/* members of "policy", or "" */
+	const char	*detail;	/* one failure detail's members */
+	size_t		 npol, nfail;
+	const char	*ptype, *rtype;	/* NULL: "sts", "x" */
+};
+
+static char *
+caps_json(const struct caps_report *c)
+{
+	char	*json = NULL;
+	size_t	 i, k;
+
+	cat(&json, "{\"organization-name\":\"o\",\"date-range\":{"
+	    "\"start-datetime\":\"2024-01-01T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\"%s%s,"
+	    "\"policies\":[", *c->top ? "," : "", c->top);
+	for (i = 0; i < c->npol; i++) {
+		cat(&json, "%s{\"policy\":{\"policy-type\":\"%s\","
+		    "\"policy-domain\":\"example.com\"%s%s},\"summary\":{"
+		    "\"total-successful-session-count\":1,"
+		    "\"total-failure-session-count\":0},\"failure-details\":[",
+		    i ? "," : "", c->ptype != NULL ? c->ptype : "sts",
+		    *c->policy ? "," : "", c->policy);
+		for (k = 0; k < c->nfail; k++)
+			cat(&json, "%s{\"result-type\":\"%s\","
+			    "\"failed-session-count\":1%s%s}", k ? "," : "",
+			    c->rtype != NULL ? c->rtype : "x",
+			    c->detail != NULL ? "," : "",
+			    c->detail != NULL ? c->detail : "");
+		cat(&json, "]}");
+	}
+	cat(&json, "]}");
+	return json;
+}
+
+/*
+ * What a report may store (report.h): each member at its limit is
+ * taken, one byte or one entry more is refused with the JSON path, so
+ * that a small gzip body cannot fill the disk with inflated strings
+ * (audit 19, finding 1).
+ */
+static void
+test_caps(void)
+{
+	char	*s1024 = repeat('a', 1024), *s1025 = repeat('a', 1025);
+	char	*s64 = repeat('a', 64), *s65 = repeat('a', 65);
+	char	*s255 = repeat('a', 255), *s256 = repeat('a', 256);
+	char	*s2048 = repeat('a', 2048), *s2049 = repeat('a', 2049);
+	char	*s1000 = repeat('a', 1000), *s872 = repeat('a', 872);
+	char	*s873 = repeat('a', 873), *big = repeat('a', 65537);
+	char	*s65536 = repeat('a', 65536);
+	char	*mx1000 = NULL, *mx1001 = NULL, *lines = NULL, *lines1 = NULL;
+	char	*t[40];
+	struct {
+		struct caps_report	 c;
+		const char		*why;	/* NULL: taken */
+	} rows[40];
+	struct tlsrpt_report	 r;
+	char			 why[256], *json;
+	size_t			 i, n = 0, k;
+	int			 got;
+
+	for (k = 0; k < 1001; k++)
+		cat(k < 1000 ? &mx1000 : &mx1001, "%s\"m%zu.example\"",
+		    k % 1000 ? "," : "", k);
+	cat(&mx1001, "%s", "");
+	{
+		char	*both = NULL;
+
+		cat(&both, "%s,%s", mx1000, mx1001);
+		free(mx1001);
+		mx1001 = both;
+	}
+	/* 63 lines of 1000 bytes and one of 872: 64000 with CRLFs. */
+	for (k = 0; k < 63; k++)
+		cat(&lines, "%s\"%s\"", k ? "," : "", s1000);
+	cat(&lines1, "%s,\"%s\"", lines, s873);
+	cat(&lines, ",\"%s\"", s872);
+
+#define ROW(top_, pol_, det_, np_, nf_, why_) do {			\
+	rows[n].c.top = (top_);						\
+	rows[n].c.policy = (pol_);					\
+	rows[n].c.detail = (det_);					\
+	rows[n].c.npol = (np_);						\
+	rows[n].c.nfail = (nf_);					\
+	rows[n].why = (why_);						\
+	rows[n].c.ptype = rows[n].c.rtype = NULL;			\
+	n++;								\
+} while (0)
+#define F(fmt, v) (cat(&t[n], fmt, v), t[n])
+	memset(t, 0, sizeof(t));
+	ROW(F("\"contact-info\":\"%s\"", s1024), "", NULL, 1, 0, NULL);
+	ROW(F("\"contact-info\":\"%s\"", s1025), "", NULL, 1, 0,
+	    "contact-info: longer than 1024 bytes");
+	ROW(F("\"x-unknown\":\"%s\"", s65536), "", NULL, 1, 0, NULL);
+	ROW(F("\"x-unknown\":\"%s\"", big), "", NULL, 1, 0,
+	    "a JSON string longer than 65536 bytes");
+	ROW("", F("\"mx-host\":[%s]", mx1000), NULL, 1, 0, NULL);
+	ROW("", F("\"mx-host\":[%s]", mx1001), NULL, 1, 0,
+	    "policies[0].policy.mx-host: more than 1000 entries");
+	ROW("", F("\"mx-host\":[\"%s\"]", s255), NULL, 1, 0, NULL);
+	ROW("", F("\"mx-host\":[\"%s\"]", s256), NULL, 1, 0,
+	    "policies[0].policy.mx-host[0]: longer than 255 bytes");
+	ROW("", F("\"mx-host\":\"%s\"", s256), NULL, 1, 0,
+	    "policies[0].policy.mx-host: longer than 255 bytes");
+	ROW("", F("\"policy-string\":[\"%s\"]", s1024), NULL, 1, 0, NULL);
+	ROW("", F("\"policy-string\":[\"x\",\"%s\"]", s1025), NULL, 1, 0,
+	    "policies[0].policy.policy-string[1]: longer than 1024 bytes");
+	ROW("", F("\"policy-string\":[%s]", lines), NULL, 1, 0, NULL);
+	ROW("", F("\"policy-string\":[%s]", lines1), NULL, 1, 0,
+	    "policies[0].policy.policy-string: more than 64000 bytes as a "
+	    "policy (each line and CRLF)");
+	ROW("", "", F("\"sending-mta-ip\":\"%s\"", s64), 1, 1, NULL);
+	ROW("", "", F("\"sending-mta-ip\":\"%s\"", s65), 1, 1,
+	    "policies[0].failure-details[0].sending-mta-ip: longer than 64 "
+	    "bytes");
+	ROW("", "", F("\"receiving-ip\":\"%s\"", s65), 1, 1,
+	    "policies[0].failure-details[0].receiving-ip: longer than 64 "
+	    "bytes");
+	ROW("", "", F("\"receiving-mx-hostname\":\"%s\"", s255), 1, 1, NULL);
+	ROW("", "", F("\"receiving-mx-hostname\":\"%s\"", s256), 1, 1,
+	    "policies[0].failure-details[0].receiving-mx-hostname: longer "
+	    "than 255 bytes");
+	ROW("", "", F("\"receiving-mx-helo\":\"%s\"", s256), 1, 1,
+	    "policies[0].failure-details[0].receiving-mx-helo: longer than "
+	    "255 bytes");
+	ROW("", "", F("\"additional-information\":\"%s\"", s2048), 1, 1,
+	    NULL);
+	ROW("", "", F("\"additional-information\":\"%s\"", s2049), 1, 1,
+	    "policies[0].failure-details[0].additional-information: longer "
+	    "than 2048 bytes");
+	ROW("", "", F("\"failure-reason-code\":\"%s\"", s2048), 1, 1, NULL);
+	ROW("", "", F("\"failure-reason-code\":\"%s\"", s2049), 1, 1,
+	    "policies[0].failure-details[0].failure-reason-code: longer "
+	    "than 2048 bytes");
+	/* Counts: failure details over the report, policies. */
+	ROW("", "", NULL, 2, 5000, NULL);
+	ROW("", "", NULL, 2, 5001, "policies[1].failure-details[4999]: "
+	    "more than 10000 failure details in a report");
+	ROW("", "", NULL, 1000, 0, NULL);
+	ROW("", "", NULL, 1001, 0, "policies: more than 1000 policies");
+	/* 1,000 details of 2,048 + 1 bytes: past 2 MiB in all. */
+	ROW("", "", F("\"failure-reason-code\":\"%s\"", s2048), 1, 1024,
+	    "policies[0].failure-details[1023].failure-reason-code: the "
+	    "report's strings add up to more than 2097152 bytes");
+	ROW("", "", F("\"failure-reason-code\":\"%s\"", s2048), 1, 1023,
+	    NULL);
+	/* Types: policy-type and result-type. */
+	ROW("", "", NULL, 1, 1, NULL);
+	rows[n - 1].c.ptype = s64;
+	rows[n - 1].c.rtype = s64;
+	ROW("", "", NULL, 1, 0, "policies[0].policy.policy-type: longer "
+	    "than 64 bytes");
+	rows[n - 1].c.ptype = s65;
+	ROW("", "", NULL, 1, 1, "policies[0].failure-details[0].result-type: "
+	    "longer than 64 bytes");
+	rows[n - 1].c.rtype = s65;
+	/* A tlsa policy's lines are records, not policy lines. */
+	ROW("", F("\"policy-string\":[\"%s\"]", s2048), NULL, 1, 0, NULL);
+	rows[n - 1].c.ptype = "tlsa";
+#undef F
+#undef ROW
+
+	for (i = 0; i < n; i++) {
+		json = caps_json(&rows[i].c);
+		got = report_json_parse(&r, json, strlen(json), why,
+		    sizeof(why));
+		if (rows[i].why == NULL)
+			CHECK(got == 0, "caps row %zu: taken (%s)", i, why);
+		else
+			CHECK(got == -1 && strcmp(why, rows[i].why) == 0 &&
+			    is_empty(&r), "caps row %zu: \"%s\" (want \"%s\")",
+			    i, why, rows[i].why);
+		tlsrpt_report_free(&r);
+		free(json);
+		free(t[i]);
+	}
+	/* The two members caps_json writes itself. */
+	for (i = 0; i < 4; i++) {
+		json = NULL;
+		cat(&json, "{\"organization-name\":\"%s\",\"date-range\":{"
+		    "\"start-datetime\":\"2024-01-01T00:00:00Z\","
+		    "\"end-datetime\":\"2024-01-01T23:59:59Z\"},"
+		    "\"report-id\":\"%s\",\"policies\":[{\"policy\":{"
+		    "\"policy-type\":\"sts\",\"policy-domain\":\"a.example\"},"
+		    "\"summary\":{\"total-successful-session-count\":1,"
+		    "\"total-failure-session-count\":0}}]}",
+		    i == 0 ? s1024 : i == 1 ? s1025 : "o",
+		    i == 2 ? s1024 : i == 3 ? s1025 : "r");
+		got = report_json_parse(&r, json, strlen(json), why,
+		    sizeof(why));
+		CHECK(i % 2 == 0 ? got == 0 : got == -1 && strcmp(why, i == 1 ?
+		    "organization-name: longer than 1024 bytes" :
+		    "report-id: longer than 1024 bytes") == 0,
+		    "%s of %d bytes: %d \"%s\"", i < 2 ? "organization-name" :
+		    "report-id", i % 2 ? 1025 : 1024, got, why);
+		tlsrpt_report_free(&r);
+		free(json);
+	}
+	free(s1024); free(s1025); free(s64); free(s65); free(s255);
+	free(s256); free(s2048); free(s2049); free(s1000); free(s872);
+	free(s873); free(big); free(s65536); free(mx1000); free(mx1001); free(lines);
+	free(lines1);
 }
 
 /* What a report holds after parsing: lenient forms normalised. */
@@ -493,6 +763,7 @@ main(void)
 	test_why_size();
 	test_length_bounded();
 	test_limits();
+	test_caps();
 	test_values();
 	test_policy_id();
 	return unit_done();

@@ -488,39 +488,188 @@ child_wait(pid_t pid)
 	    200 + WTERMSIG(status);
 }
 
-/* A store file that only its owner may write, opened as nobody. */
+/* Does path exist (any type)? */
+static int
+exists(const char *path)
+{
+	struct stat	 sb;
+
+	return lstat(path, &sb) == 0;
+}
+
+/*
+ * What readonly_child found, bit by bit: the read-only store refused at
+ * open, no -wal or -shm left behind (SQLite gives them the file's mode:
+ * a 0444 -shm would keep the store read-only after the file is made
+ * writable again, audit 19, finding 4), and the store taken again,
+ * without a restart, once the file is writable.
+ */
+#define RO_REFUSED	1
+#define RO_NO_SIDE	2
+#define RO_BACK		4
+
+static int
+readonly_child(const char *file)
+{
+	struct tlsrpt_store	*st;
+	char			 side[160];
+	int			 found = 0;
+
+	if (setgid(65534) == -1 || setuid(65534) == -1 ||
+	    tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1)
+		return 99;
+	add(st, "o", "1", 1000, "m.example", 1);
+	tlsrpt_store_close(st);
+	if (chmod(file, 0444) == -1)
+		return 98;
+	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1)
+		found |= RO_REFUSED;
+	else
+		tlsrpt_store_close(st);
+	snprintf(side, sizeof(side), "%s-shm", file);
+	if (!exists(side)) {
+		snprintf(side, sizeof(side), "%s-wal", file);
+		if (!exists(side))
+			found |= RO_NO_SIDE;
+	}
+	if (chmod(file, 0644) == 0 &&
+	    tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == 0) {
+		if (add(st, "o", "2", 1000, "m.example", 1) ==
+		    TLSRPT_STORE_ADDED)
+			found |= RO_BACK;
+		tlsrpt_store_close(st);
+	}
+	return found;
+}
+
+/*
+ * A store file its writer may not write (0444), as a worker finds it:
+ * refused at open with a message that says so, nothing created beside
+ * it, and used again once it is writable.
+ */
 static void
 test_readonly_file(void)
 {
 	struct tlsrpt_store	*st;
-	char			 file[128];
+	char			 file[128], msg[1024];
 	pid_t			 pid;
+	int			 rc;
 
 	path(file, sizeof(file), "ro.db");
+	CHECK(chmod(dir, 0777) == 0, "read-only: the directory open to all");
+	capture_begin();
+	if ((pid = fork()) == 0)
+		_exit(readonly_child(file));
+	rc = child_wait(pid);
+	capture_end(msg, sizeof(msg));
+	CHECK(rc == (RO_REFUSED | RO_NO_SIDE | RO_BACK), "read-only: refused "
+	    "at open (%d), no -wal or -shm made (%d), taken again when "
+	    "writable (%d)", rc & RO_REFUSED, rc & RO_NO_SIDE, rc & RO_BACK);
+	check_message("read-only", msg, "test: %s: the store is read-only "
+	    "to this process (the file's mode or owner, or a read-only file "
+	    "system): reports cannot be stored\n", file);
+	CHECK(sql_int(file, "SELECT count(*) FROM reports") == 2,
+	    "read-only: the store holds both reports");
+	/* Root's store, opened by a user who may not write it. */
+	path(file, sizeof(file), "ro-root.db");
 	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1) {
 		CHECK(0, "read-only: create");
 		return;
 	}
 	add(st, "o", "1", 1000, "m.example", 1);
 	tlsrpt_store_close(st);
-	CHECK(chmod(file, 0444) == 0 && chmod(dir, 0777) == 0,
-	    "read-only: the file 0444, its directory open to all");
 	if ((pid = fork()) == 0) {
-		int r = 99;
-
 		log_quiet = 1;
-		if (setgid(65534) == 0 && setuid(65534) == 0 &&
-		    tlsrpt_store_open(&st, file, 0) == 0) {
-			r = add(st, "o", "2", 1000, "m.example", 1);
-			tlsrpt_store_close(st);
-		}
-		_exit(r);
+		_exit(setgid(65534) == 0 && setuid(65534) == 0 &&
+		    tlsrpt_store_open(&st, file, 0) == -1 ? 0 : 1);
 	}
-	CHECK(child_wait(pid) == TLSRPT_STORE_UNAVAILABLE, "read-only: an "
-	    "insert by a user who may not write is UNAVAILABLE (retry later)");
-	CHECK(sql_int(file, "SELECT count(*) FROM reports") == 1,
-	    "read-only: nothing stored");
+	CHECK(child_wait(pid) == 0, "read-only: root's store refused at "
+	    "open to a user who may not write it");
+	snprintf(msg, sizeof(msg), "%s-shm", file);
+	CHECK(!exists(msg) && sql_int(file, "SELECT count(*) FROM reports") ==
+	    1, "read-only: no -shm made, nothing stored");
 	chmod(dir, 0700);
+}
+
+/* Renames from and its -wal and -shm to to; 0, or -1. */
+static int
+move_store(const char *from, const char *to)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char	 a[160], b[160];
+	size_t	 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "%s%s", from, sfx[i]);
+		snprintf(b, sizeof(b), "%s%s", to, sfx[i]);
+		if (rename(a, b) == -1 && (i == 0 || errno != ENOENT))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The store moved or removed under open connections (audit 19, finding
+ * 8): the next add notices, opens the store at its path again (created,
+ * as asked) and stores there, so that an acknowledged report is in the
+ * file the config names; a connection that never noticed closes without
+ * removing, by name, the -wal and -shm of the store now at the path.
+ */
+static void
+test_moved(void)
+{
+	struct tlsrpt_store	*st1, *st2, *st;
+	char			 a[128], b[128], side[160], msg[1024];
+
+	path(a, sizeof(a), "moved.db");
+	path(b, sizeof(b), "moved-away.db");
+	if (tlsrpt_store_open(&st1, a, TLSRPT_STORE_OPEN_CREATE) == -1 ||
+	    tlsrpt_store_open(&st2, a, TLSRPT_STORE_OPEN_CREATE) == -1) {
+		CHECK(0, "moved: open");
+		return;
+	}
+	CHECK(add(st1, "o", "1", 1000, "m.example", 1) == TLSRPT_STORE_ADDED &&
+	    move_store(a, b) == 0, "moved: a report stored, the store moved "
+	    "away with its -wal and -shm");
+	capture_begin();
+	CHECK(add(st1, "o", "2", 1000, "m.example", 1) == TLSRPT_STORE_ADDED,
+	    "moved: the next report ADDED");
+	capture_end(msg, sizeof(msg));
+	check_message("moved", msg, "test: %s: the store was moved, replaced "
+	    "or removed since it was opened: opening it again at its path\n",
+	    a);
+	tlsrpt_store_close(st2);
+	snprintf(side, sizeof(side), "%s-wal", a);
+	CHECK(exists(side), "moved: a stale connection's close left the new "
+	    "store's -wal alone");
+	CHECK(add(st1, "o", "3", 1000, "m.example", 1) == TLSRPT_STORE_ADDED,
+	    "moved: and the one after");
+	tlsrpt_store_close(st1);
+	CHECK(sql_int(a, "SELECT count(*) FROM reports") == 2 &&
+	    sql_int(a, "SELECT count(*) FROM reports WHERE report_id = '1'") ==
+	    0, "moved: the store at the path holds the two reports after the "
+	    "move");
+	CHECK(sql_int(b, "SELECT count(*) FROM reports") == 1 &&
+	    sql_intact(b), "moved: the moved store holds the one before, "
+	    "intact");
+	/* Removed: stored again in a new store at the path. */
+	path(a, sizeof(a), "removed.db");
+	if (tlsrpt_store_open(&st, a, TLSRPT_STORE_OPEN_CREATE) == -1) {
+		CHECK(0, "removed: open");
+		return;
+	}
+	add(st, "o", "1", 1000, "m.example", 1);
+	snprintf(side, sizeof(side), "%s-wal", a);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", a);
+	unlink(side);
+	log_quiet = 1;
+	CHECK(unlink(a) == 0 && add(st, "o", "2", 1000, "m.example", 1) ==
+	    TLSRPT_STORE_ADDED, "removed: the next report ADDED");
+	log_quiet = 0;
+	tlsrpt_store_close(st);
+	CHECK(sql_int(a, "SELECT count(*) FROM reports WHERE report_id = '2'")
+	    == 1, "removed: it is in the store at the path");
 }
 
 /*
@@ -966,6 +1115,7 @@ main(int argc, char *argv[])
 	test_hostile();
 	test_files();
 	test_readonly_file();
+	test_moved();
 	test_full();
 	test_rofs();
 	test_concurrent();
