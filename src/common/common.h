@@ -42,12 +42,21 @@ void	 log_warn(const char *, ...)
  * reversible).  CR, LF and TAB become \r, \n and \t; any other C0
  * control, DEL, NUL, and every byte that is not part of valid UTF-8
  * (0x80-0x9f alone, overlong forms, surrogates) becomes \xHH, one per
- * byte; a valid character that is a C1 control (U+0080-U+009F), a line
- * or paragraph separator, or a bidirectional or invisible format
- * character (U+200B-U+200F, U+2028-U+202E, U+2060-U+206F, U+FEFF)
- * becomes \uHHHH.  Output stops before a character or escape that
- * would not fit.  Returns the bytes of in escaped: len if all fit, as
- * they always do in LOG_ESCAPE_SIZE(len) bytes.
+ * byte; a valid character that is a C1 control (U+0080-U+009F), or
+ * one that is not shown as itself becomes \uHHHH (\UHHHHHHHH above
+ * U+FFFF): every Bidi_Control (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069), which reorder text; every Default_Ignorable_Code_Point
+ * (U+00AD, U+034F, U+115F, U+1160, U+17B4, U+17B5, U+180B-U+180F,
+ * U+200B-U+200F, U+2060-U+206F, U+3164, U+FE00-U+FE0F, U+FEFF, U+FFA0,
+ * U+FFF0-U+FFF8, U+1BCA0-U+1BCA3, U+1D173-U+1D17A, U+E0000-U+E0FFF:
+ * variation selectors and tags included), which render as nothing and
+ * can hide text or make two names look alike; the line and paragraph
+ * separators U+2028, U+2029; and the interlinear annotation characters
+ * U+FFF9-U+FFFB.  Other format characters that are drawn (U+0600-U+0605,
+ * U+06DD, U+110BD) and unassigned code points are copied.  Output stops
+ * before a character or escape that would not fit.  Returns the bytes
+ * of in escaped: len if all fit, as they always do in
+ * LOG_ESCAPE_SIZE(len) bytes (no escape is more than 4 per byte).
  */
 #define LOG_ESCAPE_SIZE(len)	(4 * (len) + 1)
 size_t	 log_escape(char *, size_t, const char *, size_t);
