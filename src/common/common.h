@@ -242,15 +242,25 @@ struct table_named {
 	const char			*zone;	/* for -U; NULL: name */
 };
 /*
- * Decides what a policy domain named on a command line (arg, as typed)
- * is served: its name lower-cased without one trailing dot, checked as a
- * [domain] section's name (dname_check_domain); then its [domain]
- * section, else [policy].  Returns 0 and fills out, or -1 with why
- * (size bytes) holding the message to report, one of:
- *   "NAME: <dname_strerror>"  (NAME normalised; too long: its start...)
+ * A policy domain named on a command line (arg, as typed) as every
+ * program takes it: lower-cased without one trailing dot into name
+ * (DNAME_MAX + 1 bytes), checked as a [domain] section's name
+ * (dname_check_domain; a second trailing dot is DNAME_EMPTY_LABEL).
+ * Returns DNAME_OK, or the error with why (size bytes) holding the
+ * message to report, one of:
+ *   "ARG: <dname_strerror>"  (ARG as typed; too long: its start...)
  *   "NAME: name the policy domain, not its policy host: USAGE DOMAIN"
+ * where NAME is the normalised name and usage says how to name DOMAIN
+ * instead ("-d", "mta-sts-check", "list").
+ */
+enum dname_error table_name(const char *, const char *, char *, char *,
+	    size_t);
+/*
+ * Decides what a policy domain named on a command line (arg, as typed)
+ * is served: its name as table_name takes it; then its [domain]
+ * section, else [policy].  Returns 0 and fills out, or -1 with why
+ * (size bytes) holding table_name's message or
  *   "NAME: no [domain NAME] section and no [policy] to serve it"
- * where usage says how to name DOMAIN instead ("-d", "mta-sts-check").
  */
 int	 table_named(const struct table *, const char *, const char *,
 	    struct table_named *, char *, size_t);
