@@ -42,12 +42,21 @@ void	 log_warn(const char *, ...)
  * reversible).  CR, LF and TAB become \r, \n and \t; any other C0
  * control, DEL, NUL, and every byte that is not part of valid UTF-8
  * (0x80-0x9f alone, overlong forms, surrogates) becomes \xHH, one per
- * byte; a valid character that is a C1 control (U+0080-U+009F), a line
- * or paragraph separator, or a bidirectional or invisible format
- * character (U+200B-U+200F, U+2028-U+202E, U+2060-U+206F, U+FEFF)
- * becomes \uHHHH.  Output stops before a character or escape that
- * would not fit.  Returns the bytes of in escaped: len if all fit, as
- * they always do in LOG_ESCAPE_SIZE(len) bytes.
+ * byte; a valid character that is a C1 control (U+0080-U+009F), or
+ * one that is not shown as itself becomes \uHHHH (\UHHHHHHHH above
+ * U+FFFF): every Bidi_Control (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069), which reorder text; every Default_Ignorable_Code_Point
+ * (U+00AD, U+034F, U+115F, U+1160, U+17B4, U+17B5, U+180B-U+180F,
+ * U+200B-U+200F, U+2060-U+206F, U+3164, U+FE00-U+FE0F, U+FEFF, U+FFA0,
+ * U+FFF0-U+FFF8, U+1BCA0-U+1BCA3, U+1D173-U+1D17A, U+E0000-U+E0FFF:
+ * variation selectors and tags included), which render as nothing and
+ * can hide text or make two names look alike; the line and paragraph
+ * separators U+2028, U+2029; and the interlinear annotation characters
+ * U+FFF9-U+FFFB.  Other format characters that are drawn (U+0600-U+0605,
+ * U+06DD, U+110BD) and unassigned code points are copied.  Output stops
+ * before a character or escape that would not fit.  Returns the bytes
+ * of in escaped: len if all fit, as they always do in
+ * LOG_ESCAPE_SIZE(len) bytes (no escape is more than 4 per byte).
  */
 /*
  * While buf is set (NULL ends it), log_warnx and log_warn write their
@@ -294,15 +303,25 @@ struct table_named {
 	const char			*zone;	/* for -U; NULL: name */
 };
 /*
- * Decides what a policy domain named on a command line (arg, as typed)
- * is served: its name lower-cased without one trailing dot, checked as a
- * [domain] section's name (dname_check_domain); then its [domain]
- * section, else [policy].  Returns 0 and fills out, or -1 with why
- * (size bytes) holding the message to report, one of:
- *   "NAME: <dname_strerror>"  (NAME normalised; too long: its start...)
+ * A policy domain named on a command line (arg, as typed) as every
+ * program takes it: lower-cased without one trailing dot into name
+ * (DNAME_MAX + 1 bytes), checked as a [domain] section's name
+ * (dname_check_domain; a second trailing dot is DNAME_EMPTY_LABEL).
+ * Returns DNAME_OK, or the error with why (size bytes) holding the
+ * message to report, one of:
+ *   "ARG: <dname_strerror>"  (ARG as typed; too long: its start...)
  *   "NAME: name the policy domain, not its policy host: USAGE DOMAIN"
+ * where NAME is the normalised name and usage says how to name DOMAIN
+ * instead ("-d", "mta-sts-check", "list").
+ */
+enum dname_error table_name(const char *, const char *, char *, char *,
+	    size_t);
+/*
+ * Decides what a policy domain named on a command line (arg, as typed)
+ * is served: its name as table_name takes it; then its [domain]
+ * section, else [policy].  Returns 0 and fills out, or -1 with why
+ * (size bytes) holding table_name's message or
  *   "NAME: no [domain NAME] section and no [policy] to serve it"
- * where usage says how to name DOMAIN instead ("-d", "mta-sts-check").
  */
 int	 table_named(const struct table *, const char *, const char *,
 	    struct table_named *, char *, size_t);

@@ -59,22 +59,46 @@ utf8_char(const unsigned char *s, size_t n, unsigned long *c, int *valid)
 }
 
 /*
- * Would a terminal or a log reader show code point c as itself?  Not a
- * C0 or C1 control (U+0080 to U+009F, which terminals obey; U+0085 is a
- * line break to Unicode readers), DEL, a line or paragraph separator
- * (U+2028, U+2029), nor a bidirectional or invisible format character
- * (U+200B to U+200F, U+202A to U+202E, U+2060 to U+206F, U+FEFF): any of
- * them could forge or hide a line, or reorder what follows.
+ * Code points a terminal or a log reader does not show as themselves,
+ * beyond the C0 and C1 controls and DEL, as inclusive ranges: every
+ * Bidi_Control (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069),
+ * which reorder what follows; every Default_Ignorable_Code_Point of
+ * Unicode 15.1 (DerivedCoreProperties.txt), which render as nothing and
+ * so can hide text or make two names look alike: U+00AD, U+034F,
+ * U+061C, U+115F-U+1160, U+17B4-U+17B5, U+180B-U+180F, U+200B-U+200F,
+ * U+202A-U+202E, U+2060-U+206F, U+3164, U+FE00-U+FE0F, U+FEFF, U+FFA0,
+ * U+FFF0-U+FFF8, U+1BCA0-U+1BCA3, U+1D173-U+1D17A, U+E0000-U+E0FFF;
+ * the line and paragraph separators (U+2028, U+2029), which break a
+ * line for Unicode readers; and the interlinear annotation characters
+ * (U+FFF9-U+FFFB), which hide the text between them.  Sorted.
  */
+static const struct {
+	unsigned long	 lo, hi;
+} hidden[] = {
+	{ 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x061c, 0x061c },
+	{ 0x115f, 0x1160 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180f },
+	{ 0x200b, 0x200f }, { 0x2028, 0x202e }, { 0x2060, 0x206f },
+	{ 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+	{ 0xffa0, 0xffa0 }, { 0xfff0, 0xfffb }, { 0x1bca0, 0x1bca3 },
+	{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+};
+
+/* Would a terminal or a log reader show code point c as itself? */
 static int
 shown(unsigned long c)
 {
-	return !(c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-	    (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
-	    (c >= 0x2060 && c <= 0x206f) || c == 0xfeff);
+	size_t	 i;
+
+	if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+		return 0;
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]) &&
+	    hidden[i].lo <= c; i++)
+		if (c <= hidden[i].hi)
+			return 0;
+	return 1;
 }
 
-/* Writes the escape of one character into e (8 bytes); its length. */
+/* Writes the escape of one character into e (11 bytes); its length. */
 static size_t
 escape_one(char *e, unsigned long c, int valid)
 {
@@ -85,8 +109,10 @@ escape_one(char *e, unsigned long c, int valid)
 		e[1] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
 		return 2;
 	}
+	if (valid && c > 0xffff)
+		return (size_t)snprintf(e, 11, "\\U%08lx", c);
 	if (valid && c >= 0x80)
-		return (size_t)snprintf(e, 8, "\\u%04lx", c);
+		return (size_t)snprintf(e, 11, "\\u%04lx", c);
 	e[0] = '\\';
 	e[1] = 'x';
 	e[2] = hex[c >> 4 & 0xf];
@@ -98,7 +124,7 @@ size_t
 log_escape(char *out, size_t size, const char *in, size_t len)
 {
 	const unsigned char	*s = (const unsigned char *)in;
-	char			 e[8];
+	char			 e[11];
 	const char		*p;
 	unsigned long		 c;
 	size_t			 at = 0, o = 0, n, k;

@@ -238,43 +238,55 @@ table_lookup(const struct table *t, const char *host, size_t len)
 }
 
 /*
- * One rule for a domain named on a command line (-d, -U, mta-sts-check):
- * case and one trailing dot do not matter, as in DNS; the name must be
- * one a [domain] section may have, so a policy host "mta-sts.<domain>"
- * is refused with the name to use instead (serving it as <domain> would
- * print or check records under a name the administrator did not type).
+ * One rule for a domain named on a command line (-d, -U, mta-sts-check,
+ * mta-sts-report's commands): case and one trailing dot do not matter,
+ * as in DNS; the name must be one a [domain] section may have, so a
+ * policy host "mta-sts.<domain>" is refused with the name to use instead
+ * (serving it as <domain> would print or check records under a name the
+ * administrator did not type).  A name refused for its syntax is quoted
+ * as typed: its normal form ("example.com." for "example.com..") would
+ * hide the fault.
  */
-int
-table_named(const struct table *t, const char *arg, const char *usage,
-    struct table_named *out, char *why, size_t size)
+enum dname_error
+table_name(const char *arg, const char *usage, char *name, char *why,
+    size_t size)
 {
 	enum dname_error	 e;
 	size_t			 len = strlen(arg), i;
 
-	memset(out, 0, sizeof(*out));
+	name[0] = '\0';
 	if (len > 0 && arg[len - 1] == '.')
 		len--;
 	if (len > DNAME_MAX) {
 		snprintf(why, size, "%.*s...: %s", 64, arg,
 		    dname_strerror(DNAME_TOO_LONG));
-		return -1;
+		return DNAME_TOO_LONG;
 	}
 	for (i = 0; i < len; i++)
-		out->name[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ?
+		name[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ?
 		    arg[i] - 'A' + 'a' : arg[i]);
-	out->name[len] = '\0';
+	name[len] = '\0';
 	/* A second trailing dot is an empty label, not a "trailing dot". */
-	e = len > 0 && out->name[len - 1] == '.' ? DNAME_EMPTY_LABEL :
-	    dname_check_domain(out->name, len);
-	if (e == DNAME_POLICY_HOST) {
+	e = len > 0 && name[len - 1] == '.' ? DNAME_EMPTY_LABEL :
+	    dname_check_domain(name, len);
+	if (e == DNAME_POLICY_HOST)
 		snprintf(why, size, "%s: name the policy domain, not its "
-		    "policy host: %s %s", out->name, usage, out->name + 8);
+		    "policy host: %s %s", name, usage, name + 8);
+	else if (e != DNAME_OK)
+		snprintf(why, size, "%s: %s", arg, dname_strerror(e));
+	return e;
+}
+
+int
+table_named(const struct table *t, const char *arg, const char *usage,
+    struct table_named *out, char *why, size_t size)
+{
+	size_t	 len;
+
+	memset(out, 0, sizeof(*out));
+	if (table_name(arg, usage, out->name, why, size) != DNAME_OK)
 		return -1;
-	}
-	if (e != DNAME_OK) {
-		snprintf(why, size, "%s: %s", out->name, dname_strerror(e));
-		return -1;
-	}
+	len = strlen(out->name);
 	if ((out->domain = table_find(t, out->name, len)) != NULL) {
 		out->policy = &t->policies[out->domain->policy];
 		out->tlsrpt = out->domain->tlsrpt;

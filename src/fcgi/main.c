@@ -419,11 +419,11 @@ app_serve(void *ctx, const struct serve_image *img,
 }
 
 static const char *
-app_status(int status, int head, size_t *len)
+app_status(int status, const struct wire_parser *wp, size_t *len)
 {
 	struct route_response	 res;
 
-	route_status(&res, status, head);
+	route_status(&res, status, wp->pairs.head);
 	*len = res.len;
 	return res.bytes;
 }

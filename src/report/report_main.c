@@ -110,31 +110,18 @@ command_option(int argc, char **argv, const char *optstring)
 }
 
 /*
- * A policy domain named on the command line, normalised as table_named
- * does (lower case, one trailing dot dropped, checked as a [domain]
- * section's name), into out (DNAME_MAX + 1 bytes); exits 64 if it is
- * not one.  The domain need not be served: its reports stay listed
- * after it leaves the config.
+ * A policy domain named on the command line, as every program takes it
+ * (table_name), into out (DNAME_MAX + 1 bytes); exits 64 if it is not
+ * one.  The domain need not be served: its reports stay listed after it
+ * leaves the config.
  */
 static void
 list_domain(const char *arg, char *out)
 {
-	enum dname_error	 e;
-	size_t			 i, len = strlen(arg);
+	char	 why[512];
 
-	if (len > 0 && arg[len - 1] == '.')
-		len--;
-	if (len > DNAME_MAX)
-		usage_error("%.40s...: %s", arg, dname_strerror(DNAME_TOO_LONG));
-	for (i = 0; i < len; i++)
-		out[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ?
-		    arg[i] - 'A' + 'a' : arg[i]);
-	out[len] = '\0';
-	if ((e = dname_check_domain(out, len)) == DNAME_POLICY_HOST)
-		usage_error("%s: name the policy domain, not its policy host: "
-		    "list %s", out, out + 8);
-	else if (e != DNAME_OK)
-		usage_error("%s: %s", out, dname_strerror(e));
+	if (table_name(arg, "list", out, why, sizeof(why)) != DNAME_OK)
+		usage_error("%s", why);
 }
 
 /* list [-j] [domain ...]: the exit status. */

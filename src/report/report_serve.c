@@ -263,17 +263,33 @@ response(char *buf, size_t size, int status, const char *allow,
 	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 
+/* Why the core refused a head (wire.c), in our words. */
+static const char *
+bad_head(enum wire_bad why)
+{
+	_Static_assert(WIRE_PARAMS_MAX == 1024 && WIRE_HEAD_MAX == 65536,
+	    "the reasons below name the core's limits");
+	switch (why) {
+	case WIRE_BAD_NUL:
+		return "a NUL byte in a request parameter";
+	case WIRE_BAD_TOO_MANY:
+		return "more than 1024 request parameters";
+	default:
+		return "request parameters larger than 64 KiB";
+	}
+}
+
 /* The core's own refusals (serve_app status), said as ours are. */
 static const char *
-app_status(int status, int head, size_t *len)
+app_status(int status, const struct wire_parser *wp, size_t *len)
 {
 	static char	 buf[256];
 
 	*len = response(buf, sizeof(buf), status, NULL, status == 400 ?
-	    "request parameters too large" : status == 413 ?
+	    bad_head(wp->bad) : status == 413 ?
 	    "report larger than this receiver's body_max" : status == 503 ?
 	    "too many reports arriving at once; try again later" :
-	    "Internal Server Error", head);
+	    "Internal Server Error", wp->pairs.head);
 	return buf;
 }
 
@@ -358,6 +374,13 @@ app_serve(void *ctx, const struct serve_image *img,
 	long			 n;
 	int			 status;
 
+	/*
+	 * As the responder: a 201 to an AUTHORIZER would mean "allow", and
+	 * a FILTER's data is not a report (FastCGI 1.0 §6.3, §6.4).
+	 */
+	if (wp->role != WIRE_RESPONDER)
+		return answer(wp, 403, NULL, "only the FastCGI RESPONDER role "
+		    "is served here", out, size);
 	/* RFC 8460 §5.4: reports are POSTed; nothing else is served. */
 	if (!param_is(wp, "REQUEST_METHOD", "POST"))
 		return answer(wp, 405, "POST", "only POST is served here: "

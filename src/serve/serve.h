@@ -122,6 +122,15 @@ enum wire_event {
 	WIRE_INVALID,		/* not a request we serve: close */
 };
 
+/* Why a head was refused (WIRE_BAD_HEAD): a program's 400 says so. */
+enum wire_bad {
+	WIRE_BAD_NONE,
+	WIRE_BAD_TOO_LARGE,	/* over WIRE_HEAD_MAX, or the stream over
+				   WIRE_HEAD_MAX + WIRE_DISCARD_MAX */
+	WIRE_BAD_TOO_MANY,	/* over WIRE_PARAMS_MAX pairs */
+	WIRE_BAD_NUL,		/* a NUL in a name or value */
+};
+
 /* The name-value pair walk across records. */
 struct wire_pairs {
 	unsigned char	 len[4];	/* a length being read */
@@ -162,6 +171,7 @@ struct wire_parser {
 	size_t		 body_need;	/* with WIRE_NEED_BODY: its room */
 	int		 reserved;	/* wire_reserve made that room */
 	int		 over;		/* head over WIRE_HEAD_MAX */
+	enum wire_bad	 bad;		/* with WIRE_BAD_HEAD: why */
 	struct wire_pairs pairs;
 	unsigned char	*buf;		/* our PARAMS, or a management record */
 	size_t		 len, cap;
@@ -398,11 +408,12 @@ struct serve_app {
 	 * The core's own refusals (400: a head over the limits, 413: a body
 	 * over them, 500: serve failed, 503: a kept body's room taken back
 	 * while others waited, worker.c) as FastCGI's STDOUT carries them:
-	 * status, headers and body, or the headers alone for HEAD (the int
-	 * argument); *len bytes at the returned pointer, valid until the
+	 * status, headers and body, or the headers alone for HEAD
+	 * (wp->pairs.head), for the request wp is parsing (a 400's reason:
+	 * wp->bad); *len bytes at the returned pointer, valid until the
 	 * next call.
 	 */
-	const char	*(*status)(int, int, size_t *);
+	const char	*(*status)(int, const struct wire_parser *, size_t *);
 	/* What a serving worker may call beyond the core's (sandbox.c). */
 	const int	*syscalls;
 	size_t		 nsyscalls;

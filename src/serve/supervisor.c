@@ -30,16 +30,30 @@
  * Its failures are said at most once per SERVE_RECORD_QUIET_MS: a
  * reload every few seconds says the same thing once.
  *
+ * A worker has at most one image in flight: one it has not taken off
+ * its socket yet.  A worker busy for seconds (the receiver's SQLite
+ * waiting for a lock or an fsync, or a worker stopped by SIGSTOP) takes
+ * nothing meanwhile, and a storm of SIGHUPs would fill its socket; so a
+ * newer image waits, and only the newest (the current one, whose
+ * descriptor we hold anyway), to be sent when the worker acks what it
+ * has, or, if it took an image without acking it (it refused it, said
+ * in its log), at the next reload.  No worker is ever killed for being
+ * slow: it serves the image it has until it takes the newest, and the
+ * reload is not logged as done before that.
+ *
  * All signals arrive through a signalfd polled with the sockets, so
  * there are no handlers and no races.  Workers notice the supervisor's
  * death through EOF on their socket (and PR_SET_PDEATHSIG), so none
  * outlives it, even after a SIGKILL.
  */
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +75,7 @@ struct slot {
 	pid_t		 pid;		/* 0: not running */
 	int		 sock;		/* ours of its socketpair, or -1 */
 	uint64_t	 acked;		/* the generation it serves */
+	uint64_t	 sent;		/* the newest sent, acked or not */
 	int64_t		 started;
 	unsigned	 fast_deaths;
 	int64_t		 restart_at;	/* 0: not waiting */
@@ -153,7 +168,8 @@ spawn(struct supervisor *s, struct slot *sl, int64_t now)
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	sl->sock = sv[0];
 	sl->pid = pid;
-	sl->acked = s->generation;	/* it starts with the current image */
+	/* It starts with the current image. */
+	sl->acked = sl->sent = s->generation;
 	sl->started = now;
 }
 
@@ -312,25 +328,52 @@ reap(struct supervisor *s, int64_t now)
 		reaped(s, pid, status, now);
 }
 
-/* Sends the current image to one worker; 0, or -1 if it cannot take it. */
+/*
+ * Is an image we sent still on the worker's socket, not taken?  What
+ * we sent and it has not read is charged to our end (SIOCOUTQ); if we
+ * cannot tell, it is.
+ */
 static int
-send_image(struct supervisor *s, struct slot *sl)
+in_flight(const struct slot *sl)
 {
-	struct worker_image	 wi = { s->generation, s->image_size };
+	int	 queued;
 
-	if (fdpass_send(sl->sock, &wi, sizeof(wi), s->image, MSG_DONTWAIT) ==
-	    (ssize_t)sizeof(wi))
+	if (sl->sent == sl->acked)
 		return 0;
-	log_warn("worker %ld: sending the new image", (long)sl->pid);
-	return -1;
+	return ioctl(sl->sock, SIOCOUTQ, &queued) == -1 || queued > 0;
 }
 
 /*
- * The loader's image is checked, becomes the current one and goes to
- * every worker.  One that cannot take it is killed: its replacement
- * starts with the new image, so none serves the old one after the
- * reload is logged.  The loader goes on to record it, if the program
- * records (or is killed, if its image is refused).
+ * Sends the current image to one worker unless it has it, or has one in
+ * flight (then this is called again when it acks).  A full socket
+ * (EAGAIN) is tried again the same way, never a reason to kill.  Any
+ * other failure kills the worker: its replacement starts with the new
+ * image, so none serves the old one after the reload is logged.
+ */
+static void
+offer(struct supervisor *s, struct slot *sl)
+{
+	struct worker_image	 wi = { s->generation, s->image_size };
+
+	if (sl->pid <= 0 || sl->sock == -1 || sl->sent == s->generation ||
+	    in_flight(sl))
+		return;
+	if (fdpass_send(sl->sock, &wi, sizeof(wi), s->image, MSG_DONTWAIT) ==
+	    (ssize_t)sizeof(wi)) {
+		sl->sent = s->generation;
+		return;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return;
+	log_warn("worker %ld: sending the new image", (long)sl->pid);
+	kill(sl->pid, SIGKILL);
+}
+
+/*
+ * The loader's image is checked, becomes the current one and is offered
+ * to every worker; the previous one's descriptor is closed (one in
+ * flight holds its own).  The loader goes on to record it, if the
+ * program records (or is killed, if its image is refused).
  */
 static void
 install(struct supervisor *s, int fd, const struct loader_done *done,
@@ -359,9 +402,7 @@ install(struct supervisor *s, int fd, const struct loader_done *done,
 	s->announce = *done;
 	s->announcing = 1;
 	for (i = 0; i < s->nworkers; i++)
-		if (s->slots[i].pid > 0 && s->slots[i].sock != -1 &&
-		    send_image(s, &s->slots[i]) == -1)
-			kill(s->slots[i].pid, SIGKILL);
+		offer(s, &s->slots[i]);
 	announce(s);
 }
 
@@ -429,7 +470,10 @@ recorder_go(struct supervisor *s, struct loader *first,
 	s->loader.record_by = now + SERVE_RECORD_MS;
 }
 
-/* A worker's acks; EOF: it is ending (reaped as it does). */
+/*
+ * A worker's acks, then the newest image if it waited for them; EOF: it
+ * is ending (reaped as it does).
+ */
 static void
 worker_input(struct supervisor *s, struct slot *sl)
 {
@@ -437,13 +481,14 @@ worker_input(struct supervisor *s, struct slot *sl)
 	ssize_t		 n;
 
 	while ((n = recv(sl->sock, &gen, sizeof(gen), MSG_DONTWAIT)) > 0)
-		if (n == (ssize_t)sizeof(gen) && gen <= s->generation &&
+		if (n == (ssize_t)sizeof(gen) && gen <= sl->sent &&
 		    gen > sl->acked)
 			sl->acked = gen;
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		close(sl->sock);
 		sl->sock = -1;
 	}
+	offer(s, sl);
 	announce(s);
 }
 

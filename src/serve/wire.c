@@ -246,6 +246,14 @@ fail(struct wire_parser *wp, enum wire_event ev)
 	return ev;
 }
 
+/* A head refused (400), and why, for the program's answer. */
+static enum wire_event
+bad_head(struct wire_parser *wp, enum wire_bad why)
+{
+	wp->bad = why;
+	return fail(wp, WIRE_BAD_HEAD);
+}
+
 /* Decides what the record whose header is complete is. */
 static enum wire_event
 record_begin(struct wire_parser *wp)
@@ -319,7 +327,7 @@ record_begin(struct wire_parser *wp)
 	if (wp->head > WIRE_HEAD_MAX)
 		wp->over = 1;
 	if (wp->stream > WIRE_HEAD_MAX + WIRE_DISCARD_MAX)
-		return fail(wp, WIRE_BAD_HEAD);
+		return bad_head(wp, WIRE_BAD_TOO_LARGE);
 	return WIRE_MORE;
 }
 
@@ -405,9 +413,12 @@ record_end(struct wire_parser *wp)
 	case REC_PARAMS_END:
 		if (!pairs_done(&wp->pairs))
 			return fail(wp, WIRE_INVALID);
-		if (wp->over || wp->pairs.count > WIRE_PARAMS_MAX ||
-		    wp->pairs.nul)
-			return fail(wp, WIRE_BAD_HEAD);
+		if (wp->over)
+			return bad_head(wp, WIRE_BAD_TOO_LARGE);
+		if (wp->pairs.count > WIRE_PARAMS_MAX)
+			return bad_head(wp, WIRE_BAD_TOO_MANY);
+		if (wp->pairs.nul)
+			return bad_head(wp, WIRE_BAD_NUL);
 		wp->phase = PHASE_STDIN;
 		if (!wp->keep_body || (wp->body_need = body_need(wp)) == 0)
 			return WIRE_MORE;

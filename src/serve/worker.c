@@ -413,7 +413,7 @@ reply_status(struct worker *w, struct conn *c, unsigned id, int status)
 	const char	*bytes;
 	size_t		 len, n;
 
-	bytes = w->app->status(status, c->wp.pairs.head, &len);
+	bytes = w->app->status(status, &c->wp, &len);
 	n = wire_response(id, bytes, len, w->response, sizeof(w->response));
 	return out_queue(w, c, w->response, n);
 }

@@ -69,7 +69,7 @@ missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or d
 -d upper case^0^_mta-sts.example.com. IN TXT "v=STSv1; id=a5963b31a082635c6ec668171482b14f"^-c $good -d EXAMPLE.com
 -d trailing dot^0^_mta-sts.example.com. IN TXT "v=STSv1; id=a5963b31a082635c6ec668171482b14f"^-c $good -d example.com.
 -U trailing dot^0^zone example.com.^-c $good -U EXAMPLE.com.
--d two trailing dots^1^mta-sts-fcgi: example.com.: empty label: two dots in a row, or a leading dot^-c $good -d example.com..
+-d two trailing dots^1^mta-sts-fcgi: example.com..: empty label: two dots in a row, or a leading dot^-c $good -d example.com..
 -d policy host, trailing dot^1^mta-sts-fcgi: mta-sts.example.net: name the policy domain, not its policy host: -d example.net^-c $good -d mta-sts.example.net.
 -d a bidi mark in a name^1^mta-sts-fcgi: exa\u202emple.com: non-ASCII name: write internationalised names as A-labels (xn--...)^-c $good -d $'exa\u202emple.com'
 no socket, no CGI^1^mta-sts-fcgi: no FastCGI socket on fd 0 and no CGI request in the environment: use -s address, or run under a web server or process manager (-h for help)^-c $good

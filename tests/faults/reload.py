@@ -504,6 +504,85 @@ def case_no_worker():
            srv.logtext(), os.path.exists(srv.sock)))
 
 
+def kept_on(srv, worker, others, n):
+    """n kept connections that worker holds: the others are stopped
+    while they are accepted."""
+    for p in others:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        return faults.open_kept(srv, n, "kept on worker %d" % worker)
+    finally:
+        for p in others:
+            os.kill(p, signal.SIGCONT)
+
+
+def case_stopped_storm():
+    """Finding 7 of the mta-sts-report audit: thousands of SIGHUPs while
+    a worker is stopped (SIGSTOP, as a worker waiting on its store for
+    seconds is) and cannot take the new images: the supervisor keeps at
+    most one image in flight to it and the newest for later, never fills
+    its socket, so it is not killed and its connections lose nothing;
+    after SIGCONT it takes the newest, and "reloaded" is logged once."""
+    conf = os.path.join(SCRATCH, "stopped.ini")
+    text = open(os.path.join(SCRATCH, "conf.ini")).read()
+    other = text.replace("mode = testing", "mode = enforce", 1)
+    write_conf(conf, text)
+    srv = Server("stopped", conf, ["-w", "2"])
+    wait_until(lambda: len(serving_workers(srv)) == 2, 3)
+    before = serving_workers(srv)
+    victim, runner = before
+    kept = (kept_on(srv, victim, [runner], 6) +
+            kept_on(srv, runner, [victim], 6))
+    os.kill(victim, signal.SIGSTOP)
+    try:
+        for s in kept:
+            s.sendall(request(keep=True))
+        for i in range(3000):
+            if i % 100 == 0:
+                write_conf(conf, other if i % 200 == 0 else text)
+            os.kill(srv.pid, signal.SIGHUP)
+            time.sleep(0.001)
+        # The loads of the last SIGHUPs end.
+        time.sleep(0.5)
+        during = reloads(srv)
+        alive_then = alive(victim)
+    finally:
+        try:
+            os.kill(victim, signal.SIGCONT)
+        except OSError:
+            pass
+    got = []
+    for s in kept:
+        r = read_response(s, 5)
+        got.append((r.stdout, r.end))
+    check("stopped storm: 12 kept connections (6 on the stopped worker) "
+          "each answered the old or the new policy", [],
+          [g for g in got if g[1] != (0, 0) or
+           g[0] not in (ORG, ORG_ENFORCE)][:3])
+    check("stopped storm: 3000 SIGHUPs, the stopped worker not killed, "
+          "nothing reloaded while it was stopped", (True, 0),
+          (alive_then, during))
+    check("stopped storm: after SIGCONT, \"reloaded\" logged once",
+          True, wait_until(lambda: reloads(srv) == 1, 5))
+    check("stopped storm: the same workers", before, serving_workers(srv))
+    write_conf(conf, other)
+    check("stopped storm: the next SIGHUP reloads", True, hup_and_wait(srv))
+    answers = []
+    for s in kept:
+        try:
+            s.sendall(request(keep=True))
+            answers.append(read_response(s, 3).stdout)
+        except OSError as e:
+            answers.append(str(e))
+        s.close()
+    check("stopped storm: then every kept connection, on both workers, "
+          "gets the new policy", [ORG_ENFORCE] * 12, answers)
+    faults.no_deaths(srv, "stopped storm")
+    gone, status = srv.stop()
+    check("stopped storm: SIGTERM, all exit 0 within 1 s", (True, 0),
+          (gone, status))
+
+
 def main():
     conf = os.path.join(SCRATCH, "conf.ini")
     with open(os.path.join(TOP, "etc/mta-sts-fcgi.ini")) as f:
@@ -526,6 +605,7 @@ def main():
     faults.timed(case_first_load_signals)()
     faults.timed(case_loader_signals)()
     faults.timed(case_stop_before_ack)()
+    faults.timed(case_stopped_storm)()
     faults.timed(case_loader_stops)()
     faults.timed(case_group_stop)()
     faults.timed(case_no_worker)()

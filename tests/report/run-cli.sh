@@ -46,7 +46,7 @@ command escaped^64^mta-sts-report: unknown command "\x1b[2Jx\nforged"^-c $conf $
 list unknown option^64^mta-sts-report: list: unknown option -x^-c $conf list -x
 list bad domain^64^mta-sts-report: exa_mple.com: "_" is not allowed in a host name (letters, digits, "-" and ".")^-c $conf list example.com exa_mple.com
 list policy host^64^mta-sts-report: mta-sts.example.com: name the policy domain, not its policy host: list example.com^-c $conf list MTA-STS.Example.COM.
-list two trailing dots^64^mta-sts-report: example.com.: trailing dot: write the name without the final "."^-c $conf list example.com..
+list two trailing dots^64^mta-sts-report: example.com..: empty label: two dots in a row, or a leading dot^-c $conf list example.com..
 list domain escaped^64^mta-sts-report: exa\rmple.com: invalid character (letters, digits, "-" and "." only)^-c $conf list $'exa\rmple.com'
 prune -d 0^64^mta-sts-report: prune: -d 0: want a number of days from 1 to 36500^-c $conf prune -d 0
 prune -d 36501^64^mta-sts-report: prune: -d 36501: want a number of days from 1 to 36500^-c $conf prune -d 36501

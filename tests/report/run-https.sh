@@ -543,3 +543,50 @@ rc="not stopped in 2 s"
 stop "$sup" && { wait "$sup"; rc=$?; }
 check_eq "SIGTERM: exit status 0, its socket removed" "0 no" \
     "$rc $(test -e "$SCRATCH/report.sock" && echo yes || echo no)"
+
+# --- audit finding 7: a SIGHUP storm while the workers wait on the store ---
+# A worker waiting for the store's write lock (up to the busy timeout,
+# 5 s) reads nothing from the supervisor; thousands of SIGHUPs then must
+# not fill its socket, nor get it killed with the requests it holds.  A
+# receiver of its own, on the socket nginx forwards to, two workers; a
+# sqlite3 holds the write lock 3 s, twice, while 600 reports are POSTed
+# and 1,500 SIGHUPs are sent.
+start report7 "$REPORT" -c "$conf" -s "unix:$SCRATCH/report.sock" -w 2
+sup7=$LAST_PID
+wait_for test -S "$SCRATCH/report.sock" || notok "finding 7: receiver started"
+workers7=$(pgrep -P "$sup7" | sort | xargs)
+(
+	for i in 1 2; do
+		printf '.timeout 5000\nBEGIN IMMEDIATE;\n.shell sleep 3\nROLLBACK;\n' |
+		    sqlite3 "$db"
+		sleep 0.5
+	done
+) >"$SCRATCH/locker7.out" 2>&1 &
+locker=$!
+sleep 0.3
+burst storm7 600 8 &
+client=$!
+for i in $(seq 1 1500); do
+	kill -HUP "$sup7"
+	sleep 0.002
+done
+wait "$client"
+wait "$locker"
+check_eq "finding 7: the store was locked twice, as meant" "" \
+    "$(cat "$SCRATCH/locker7.out")"
+check_eq "finding 7: 600 reports, each answered 201" 600 \
+    "$(grep -c '^201 ' "$SCRATCH/storm7.sent")"
+stored storm7 >"$SCRATCH/storm7.ids"
+check_eq "finding 7: 600 stored, none twice" "600 600" \
+    "$(wc -l <"$SCRATCH/storm7.ids") $(uniq <"$SCRATCH/storm7.ids" | wc -l)"
+reloaded7() { grep -q 'reloaded' "$SCRATCH/report7.err"; }
+loaderless7() { [ "$(pgrep -P "$sup7" | wc -l)" = 2 ]; }
+within 10 reloaded7 && within 10 loaderless7
+check_eq "finding 7: no worker killed or replaced, the same two serve" \
+    "$workers7" "$(pgrep -P "$sup7" | sort | xargs)"
+check_eq "finding 7: nothing logged but reloads and the config's warnings" \
+    "" "$(grep -v -e ': reloaded: ' -e 'warning: mode testing' \
+    "$SCRATCH/report7.err" | head -3)"
+rc="not stopped in 2 s"
+stop "$sup7" && { wait "$sup7"; rc=$?; }
+check_eq "finding 7: SIGTERM, exit status 0" 0 "$rc"

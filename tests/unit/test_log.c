@@ -37,6 +37,55 @@ test_escape(void)
 		/* Line and paragraph separators, zero-width space, BOM. */
 		{ "\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\x8b\xef\xbb\xbf", 0,
 		    "\\u2028\\u2029\\u200b\\ufeff" },
+		/*
+		 * The rest of Bidi_Control: U+061C ARABIC LETTER MARK (audit
+		 * 19), between two characters that are shown.
+		 */
+		{ "a\xd8\x9c" "b", 0, "a\\u061cb" },
+		{ "\xd8\x9b\xd8\x9c\xd8\x9d", 0,
+		    "\xd8\x9b\\u061c\xd8\x9d" },
+		/*
+		 * Default_Ignorable_Code_Point: soft hyphen, combining
+		 * grapheme joiner, Hangul fillers, Khmer inherent vowels,
+		 * Mongolian variation selectors and vowel separator,
+		 * variation selectors (VS1, VS16 after an emoji).
+		 */
+		{ "\xc2\xad\xcd\x8f", 0, "\\u00ad\\u034f" },
+		{ "\xe1\x85\x9f\xe1\x85\xa0\xe3\x85\xa4\xef\xbe\xa0", 0,
+		    "\\u115f\\u1160\\u3164\\uffa0" },
+		{ "\xe1\x9e\xb4\xe1\x9e\xb5", 0, "\\u17b4\\u17b5" },
+		{ "\xe1\xa0\x8b\xe1\xa0\x8e\xe1\xa0\x8f", 0,
+		    "\\u180b\\u180e\\u180f" },
+		{ "\xef\xb8\x80\xe2\x9d\xa4\xef\xb8\x8f", 0,
+		    "\\ufe00\xe2\x9d\xa4\\ufe0f" },
+		/* Unassigned ignorables, interlinear annotation anchors. */
+		{ "\xef\xbf\xb0\xef\xbf\xb8\xef\xbf\xb9\xef\xbf\xbb", 0,
+		    "\\ufff0\\ufff8\\ufff9\\ufffb" },
+		/* Beyond U+FFFF, as \UHHHHHHHH: shorthand format controls. */
+		{ "\xf0\x9b\xb2\xa0\xf0\x9b\xb2\xa3", 0,
+		    "\\U0001bca0\\U0001bca3" },
+		/* Musical symbol begin/end beam, tie, slur, phrase. */
+		{ "\xf0\x9d\x85\xb3\xf0\x9d\x85\xba", 0,
+		    "\\U0001d173\\U0001d17a" },
+		/* Tags (hidden text) and variation selectors supplement. */
+		{ "\xf3\xa0\x80\x80\xf3\xa0\x80\x81\xf3\xa0\x81\x81"
+		    "\xf3\xa0\x81\xbf\xf3\xa0\x84\x80\xf3\xa0\x87\xaf"
+		    "\xf3\xa0\xbf\xbf", 0,
+		    "\\U000e0000\\U000e0001\\U000e0041\\U000e007f"
+		    "\\U000e0100\\U000e01ef\\U000e0fff" },
+		/*
+		 * Their neighbours are shown: U+061B, U+061D, U+00AC,
+		 * U+034E, U+1161, U+180A, U+1810, U+3165, U+FE10, U+FFFC,
+		 * U+1D172, U+1D17B, U+1BC9F, U+1BCA4, U+E1000.
+		 */
+		{ "\xd8\x9b\xd8\x9d\xc2\xac\xcd\x8e\xe1\x85\xa1\xe1\xa0\x8a"
+		    "\xe1\xa0\x90\xe3\x85\xa5\xef\xb8\x90\xef\xbf\xbc"
+		    "\xf0\x9d\x85\xb2\xf0\x9d\x85\xbb\xf0\x9b\xb2\x9f"
+		    "\xf0\x9b\xb2\xa4\xf3\xa1\x80\x80", 0,
+		    "\xd8\x9b\xd8\x9d\xc2\xac\xcd\x8e\xe1\x85\xa1\xe1\xa0\x8a"
+		    "\xe1\xa0\x90\xe3\x85\xa5\xef\xb8\x90\xef\xbf\xbc"
+		    "\xf0\x9d\x85\xb2\xf0\x9d\x85\xbb\xf0\x9b\xb2\x9f"
+		    "\xf0\x9b\xb2\xa4\xf3\xa1\x80\x80" },
 		/* Valid UTF-8 that must pass: é, →, §, U+00A0, an emoji. */
 		{ "caf\xc3\xa9 \xe2\x86\x92 \xc2\xa7" "3.2", 0,
 		    "caf\xc3\xa9 \xe2\x86\x92 \xc2\xa7" "3.2" },
@@ -84,6 +133,9 @@ test_truncation(void)
 		{ "a\xc3\xa9", 4, "a\xc3\xa9", 3 },
 		{ "a\xe2\x80\xae", 7, "a", 1 },		/* \u202e needs 6 */
 		{ "a\xe2\x80\xae", 8, "a\\u202e", 4 },
+		/* U+E0001 needs 10, \U000e0001. */
+		{ "a\xf3\xa0\x80\x81", 11, "a", 1 },
+		{ "a\xf3\xa0\x80\x81", 12, "a\\U000e0001", 5 },
 		{ "abc", 1, "", 0 },
 	};
 	char	 out[16];

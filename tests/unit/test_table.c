@@ -55,9 +55,14 @@ test_named(void)
 		    "policy domain, not its policy host: -d example.com" },
 		{ "MTA-STS.example.com.", 0, "mta-sts.example.com: name the "
 		    "policy domain, not its policy host: -d example.com" },
-		{ "example.com..", 1, "example.com.: empty label: two dots "
+		/* A name refused for its syntax is quoted as typed. */
+		{ "example.com..", 1, "example.com..: empty label: two dots "
 		    "in a row, or a leading dot" },
-		{ ".", 1, ": empty name" },
+		{ "Example.COM..", 0, "Example.COM..: empty label: two dots "
+		    "in a row, or a leading dot" },
+		{ "A_B.Example.", 1, "A_B.Example.: \"_\" is not allowed in a "
+		    "host name (letters, digits, \"-\" and \".\")" },
+		{ ".", 1, ".: empty name" },
 		{ "", 1, ": empty name" },
 		{ "a_b.example", 1, "a_b.example: \"_\" is not allowed in a "
 		    "host name (letters, digits, \"-\" and \".\")" },
@@ -96,6 +101,42 @@ test_named(void)
 	table_free(&without);
 }
 
+/* table_name alone: the normal form, or the message with its usage. */
+static void
+test_name(void)
+{
+	static const struct {
+		const char		*arg;
+		enum dname_error	 e;
+		const char		*want;	/* name, or why */
+	} rows[] = {
+		{ "Example.COM.", DNAME_OK, "example.com" },
+		{ "example.com..", DNAME_EMPTY_LABEL, "example.com..: empty "
+		    "label: two dots in a row, or a leading dot" },
+		{ "MTA-STS.Example.COM.", DNAME_POLICY_HOST, "mta-sts.example"
+		    ".com: name the policy domain, not its policy host: list "
+		    "example.com" },
+		{ "exa\rmple.com", DNAME_BAD_CHAR, "exa\rmple.com: invalid "
+		    "character (letters, digits, \"-\" and \".\" only)" },
+	};
+	char	 name[DNAME_MAX + 1], why[512];
+	size_t	 i;
+	enum dname_error e;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		why[0] = '\0';
+		e = table_name(rows[i].arg, "list", name, why, sizeof(why));
+		CHECK(e == rows[i].e, "table_name row %zu: error %d, want %d",
+		    i, (int)e, (int)rows[i].e);
+		if (e == DNAME_OK)
+			CHECK_BYTES(name, strlen(name), rows[i].want,
+			    strlen(rows[i].want), "table_name row %zu", i);
+		else
+			CHECK_BYTES(why, strlen(why), rows[i].want,
+			    strlen(rows[i].want), "table_name row %zu", i);
+	}
+}
+
 /* An over-long name is refused, its start quoted. */
 static void
 test_long(void)
@@ -117,6 +158,7 @@ int
 main(void)
 {
 	test_named();
+	test_name();
 	test_long();
 	return unit_done();
 }

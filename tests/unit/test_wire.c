@@ -887,6 +887,72 @@ test_param(void)
 	    "wire_param of a fresh parser: none");
 }
 
+/*
+ * Why a head was refused (WIRE_BAD_HEAD), for the program's 400: too
+ * large, too many pairs, or a NUL (audit 19: a NUL in CONTENT_TYPE was
+ * answered "request parameters too large").
+ */
+static void
+test_bad_head(void)
+{
+	static unsigned char	 p[70000];
+	static const struct {
+		const char	*what;
+		int		 kind;	/* 0 NUL, 1 many, 2 large, 3 good */
+		enum wire_bad	 want;
+	} rows[] = {
+		{ "a NUL in CONTENT_TYPE", 0, WIRE_BAD_NUL },
+		{ "1,025 pairs", 1, WIRE_BAD_TOO_MANY },
+		{ "65,600 bytes of PARAMS", 2, WIRE_BAD_TOO_LARGE },
+		{ "a good request", 3, WIRE_BAD_NONE },
+	};
+	static const char	 nul[] = "\x0c\x19" "CONTENT_TYPE"
+	    "application/tlsrpt+json\0x";
+	struct wire_parser	 wp;
+	char			 ev[8];
+	size_t			 i, len = 0, n;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		switch (rows[i].kind) {
+		case 0:
+			len = sizeof(nul) - 1;
+			memcpy(p, nul, len);
+			break;
+		case 1:
+			len = 2 * (WIRE_PARAMS_MAX + 1);
+			memset(p, 0, len);
+			break;
+		case 2:
+			/* One pair: a 1-byte name, a 65,594-byte value. */
+			memcpy(p, "\x01\x80\x01\x00\x3a" "A", 6);
+			memset(p + 6, 'v', 65594);
+			len = 65600;
+			break;
+		default:
+			len = PAIRS_LEN;
+			memcpy(p, pairs, len);
+			break;
+		}
+		request_pairs((const char *)p, len, len > 65535 ? 65535 : 0);
+		run(0, ev, sizeof(ev), &wp, NULL, &n);
+		CHECK(strcmp(ev, rows[i].want == WIRE_BAD_NONE ? "R" : "L") ==
+		    0 && wp.bad == rows[i].want, "%s: events \"%s\", why %d, "
+		    "want %d", rows[i].what, ev, (int)wp.bad,
+		    (int)rows[i].want);
+		wire_free(&wp);
+	}
+	/* Past the stream's discard limit, in other ids' records: too large. */
+	begin_fresh(0);
+	memset(p, 0, 65535);
+	for (n = 0; n <= (WIRE_HEAD_MAX + WIRE_DISCARD_MAX) / 65535; n++)
+		rec(V, WIRE_PARAMS, 9, p, 65535, 0);
+	run(0, ev, sizeof(ev), &wp, NULL, &len);
+	CHECK(strcmp(ev, "L") == 0 && wp.bad == WIRE_BAD_TOO_LARGE,
+	    "foreign records past the discard limit: events \"%s\", why %d",
+	    ev, (int)wp.bad);
+	wire_free(&wp);
+}
+
 int
 main(void)
 {
@@ -901,5 +967,6 @@ main(void)
 	test_body();
 	test_body_room();
 	test_param();
+	test_bad_head();
 	return unit_done();
 }
