@@ -57,7 +57,7 @@ missing config when serving^1^mta-sts-fcgi: $SCRATCH/none.ini: No such file or d
 -d policy host, upper case^1^mta-sts-fcgi: mta-sts.example.net: name the policy domain, not its policy host: -d example.net^-c $good -d MTA-STS.example.net
 -d a domain named mta-sts.<tld>^0^_mta-sts.mta-sts.io. IN TXT "v=STSv1; id=a5963b31a082635c6ec668171482b14f"^-c $good -d mta-sts.io
 -d control characters escaped^1^mta-sts-fcgi: exa\rmple.com: invalid character (letters, digits, "-" and "." only)^-c $good -d $'exa\rmple.com'
--d escape sequence escaped^1^mta-sts-fcgi: \x1b[2kx.com: invalid character (letters, digits, "-" and "." only)^-c $good -d $'\e[2Kx.com'
+-d escape sequence escaped^1^mta-sts-fcgi: \x1b[2Kx.com: invalid character (letters, digits, "-" and "." only)^-c $good -d $'\e[2Kx.com'
 -c with a control character^1^mta-sts-fcgi: $SCRATCH/\x01.ini: No such file or directory^-t -c $SCRATCH/$'\001'.ini
 -d domain nothing serves^1^mta-sts-fcgi: other.example: no [domain other.example] section and no [policy] to serve it^-c tests/conf/good/domains-only.ini -d other.example
 -d without domains^1^mta-sts-fcgi: no [domain] sections: name the policy domains [policy] serves, as in -d example.com^-c $good -d
