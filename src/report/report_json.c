@@ -245,7 +245,31 @@ struct strings_rule {
 	size_t	 count_max;	/* 0: no bound but the scan's */
 	size_t	 len_max;
 	size_t	 policy_max;
+	int	 text;		/* policy lines: TAB, CR and LF too */
 };
+
+/*
+ * The store keeps these arrays as JSON, where a control character is 6
+ * bytes ("\u0001") for the 1 the caps count: so none is allowed in a
+ * name, and in a policy line only those JSON writes in 2 (TAB: WSP is
+ * SP or HTAB, RFC 8461 §3.2; CR and LF: a sender that split our CRLF
+ * body on LF leaves a CR, one that sent it whole keeps its LFs).  No
+ * DEL either: a name or a policy line never holds one.
+ */
+static int
+controls_ok(const char *s, size_t len, int text)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x20 && s[i] != 0x7f)
+			continue;
+		if (text && (s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
 
 /*
  * An array of strings into *lines (n of them), as rule says.  A string
@@ -268,6 +292,9 @@ string_array(struct parse *p, json_t *obj, const char *key,
 	if (rule->one_ok && json_is_string(v)) {
 		if (json_string_length(v) == 0)
 			return 0;
+		if (!controls_ok(json_string_value(v), json_string_length(v),
+		    rule->text))
+			return fail(p, at, "a control character");
 		if ((*lines = calloc(1, sizeof(**lines))) == NULL)
 			return nomem(p);
 		if (keep(p, at, v, rule->len_max, &(*lines)[0]) == -1)
@@ -290,6 +317,9 @@ string_array(struct parse *p, json_t *obj, const char *key,
 			return fail(p, at, "not a string");
 		if (rule->skip_empty && json_string_length(e) == 0)
 			continue;
+		if (!controls_ok(json_string_value(e), json_string_length(e),
+		    rule->text))
+			return fail(p, at, "a control character");
 		total += json_string_length(e) + 2;
 		if (rule->policy_max > 0 && total > rule->policy_max) {
 			pathf(at, "%s.%s", path, key);
@@ -585,11 +615,11 @@ policy(struct parse *p, json_t *j, const char *path,
 	 * mx-host entries are mx patterns (a name, "*." and a final dot).
 	 */
 	static const struct strings_rule sts_lines = { 0, 0, 0,
-	    REPORT_POLICY_LINE_MAX, POLICY_BODY_MAX };
+	    REPORT_POLICY_LINE_MAX, POLICY_BODY_MAX, 1 };
 	static const struct strings_rule other_lines = { 0, 0, 0,
-	    POLICY_BODY_MAX, POLICY_BODY_MAX };
+	    POLICY_BODY_MAX, POLICY_BODY_MAX, 1 };
 	static const struct strings_rule mx_hosts = { 1, 1,
-	    REPORT_MX_HOSTS_MAX, REPORT_HOST_MAX, 0 };
+	    REPORT_MX_HOSTS_MAX, REPORT_HOST_MAX, 0, 0 };
 	char	 at[PATH_SIZE];
 	json_t	*pol, *sum;
 

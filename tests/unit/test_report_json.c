@@ -464,11 +464,11 @@ test_caps(void)
 	char	*s873 = repeat('a', 873), *big = repeat('a', 65537);
 	char	*s65536 = repeat('a', 65536);
 	char	*mx1000 = NULL, *mx1001 = NULL, *lines = NULL, *lines1 = NULL;
-	char	*t[40];
+	char	*t[48];
 	struct {
 		struct caps_report	 c;
 		const char		*why;	/* NULL: taken */
-	} rows[40];
+	} rows[48];
 	struct tlsrpt_report	 r;
 	char			 why[256], *json;
 	size_t			 i, n = 0, k;
@@ -572,6 +572,22 @@ test_caps(void)
 	/* A tlsa policy's lines are records, not policy lines. */
 	ROW("", F("\"policy-string\":[\"%s\"]", s2048), NULL, 1, 0, NULL);
 	rows[n - 1].c.ptype = "tlsa";
+	/*
+	 * Control characters, which the store writes as 6 bytes each in
+	 * its JSON arrays (audit 19 round 2): only TAB, CR and LF in a
+	 * policy line, none in an mx-host.
+	 */
+	ROW("", "\"policy-string\":[\"version: STSv1\\r\\n\",\"mx:\\tm\"]",
+	    NULL, 1, 0, NULL);
+	ROW("", "\"policy-string\":[\"version: STSv1\",\"mx: \\u0001m\"]",
+	    NULL, 1, 0, "policies[0].policy.policy-string[1]: a control "
+	    "character");
+	ROW("", "\"policy-string\":[\"version: STSv1\\u007f\"]", NULL, 1, 0,
+	    "policies[0].policy.policy-string[0]: a control character");
+	ROW("", "\"mx-host\":[\"m\\u001f.example\"]", NULL, 1, 0,
+	    "policies[0].policy.mx-host[0]: a control character");
+	ROW("", "\"mx-host\":\"m\\t.example\"", NULL, 1, 0,
+	    "policies[0].policy.mx-host: a control character");
 #undef F
 #undef ROW
 
