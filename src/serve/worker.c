@@ -590,6 +590,59 @@ conn_linger(struct worker *w, struct conn *c)
 }
 
 /*
+ * Reads what the peer sent into the parser, until the kernel has no
+ * more, an answer waits to be written, the connection is ending, or a
+ * body waits for room.  0, or -1 if the connection is to be dropped.
+ */
+static int
+conn_read(struct worker *w, struct conn *c, int64_t now)
+{
+	ssize_t		 n;
+	long		 took;
+
+	while (!out_pending(c) && c->end == END_NONE && c->in_len == 0 &&
+	    !c->waiting) {
+		n = recv(c->fd, w->input, sizeof(w->input), MSG_DONTWAIT |
+		    (w->app->keep_body ? MSG_PEEK : 0));
+		if (n == 0)
+			return -1;	/* EOF: nothing more to answer */
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n == -1)
+			return -1;
+		if ((took = conn_input(w, c, w->input, (size_t)n, now)) == -1)
+			return -1;
+		/*
+		 * A program that keeps bodies only peeked: what the parser
+		 * took is read now, and the rest stays in the kernel, not
+		 * here, whatever waits (room, the peer reading, the end).
+		 */
+		if (w->app->keep_body) {
+			if (took > 0 && recv(c->fd, w->input, (size_t)took,
+			    MSG_DONTWAIT) != took)
+				return -1;
+		} else if (c->end == END_NONE && conn_keep_input(c,
+		    w->input + took, (size_t)(n - took)) == -1)
+			return -1;
+		if (took < n)
+			break;
+		/*
+		 * A short read took all there was: whatever arrives next
+		 * raises a new edge, so asking again would only be told
+		 * EAGAIN (a system call per request saved, as nginx does).
+		 * Not where bodies are kept: a connection that waited for
+		 * room was not read, and the edges that came meanwhile (its
+		 * EOF among them) are gone.
+		 */
+		if ((size_t)n < sizeof(w->input) && !w->app->keep_body)
+			break;
+	}
+	return 0;
+}
+
+/*
  * Everything a connection needs after an event: send waiting output,
  * parse what was kept and what has arrived, settle its state.
  */
@@ -597,7 +650,6 @@ static void
 conn_run(struct worker *w, struct conn *c, int64_t now)
 {
 	unsigned	 before = c->requests;
-	ssize_t		 n;
 	long		 took;
 
 	if (c->state == CONN_LINGER) {
@@ -623,45 +675,8 @@ conn_run(struct worker *w, struct conn *c, int64_t now)
 			c->in = NULL;
 		}
 	}
-	while (!out_pending(c) && c->end == END_NONE && c->in_len == 0 &&
-	    !c->waiting) {
-		n = recv(c->fd, w->input, sizeof(w->input), MSG_DONTWAIT |
-		    (w->app->keep_body ? MSG_PEEK : 0));
-		if (n == 0)
-			goto drop;	/* EOF: nothing more to answer */
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n == -1)
-			goto drop;
-		if ((took = conn_input(w, c, w->input, (size_t)n, now)) == -1)
-			goto drop;
-		/*
-		 * A program that keeps bodies only peeked: what the parser
-		 * took is read now, and the rest stays in the kernel, not
-		 * here, whatever waits (room, the peer reading, the end).
-		 */
-		if (w->app->keep_body) {
-			if (took > 0 && recv(c->fd, w->input, (size_t)took,
-			    MSG_DONTWAIT) != took)
-				goto drop;
-		} else if (c->end == END_NONE && conn_keep_input(c,
-		    w->input + took, (size_t)(n - took)) == -1)
-			goto drop;
-		if (took < n)
-			break;
-		/*
-		 * A short read took all there was: whatever arrives next
-		 * raises a new edge, so asking again would only be told
-		 * EAGAIN (a system call per request saved, as nginx does).
-		 * Not where bodies are kept: a connection that waited for
-		 * room was not read, and the edges that came meanwhile (its
-		 * EOF among them) are gone.
-		 */
-		if ((size_t)n < sizeof(w->input) && !w->app->keep_body)
-			break;
-	}
+	if (conn_read(w, c, now) == -1)
+		goto drop;
 	if (!out_pending(c) && c->end != END_NONE) {
 		conn_end(w, c, now);
 		return;
