@@ -3,7 +3,8 @@
  * tlsrpt: TLS reports (RFC 8460) as the receiver stores them and as the
  * programs that read them see them, shared by mta-sts-report and
  * mta-sts-check, one commented section per module.  It includes only
- * common.h; its libraries are SQLite and jansson (the store's arrays).
+ * common.h; its libraries are SQLite, libpq and jansson (the store's
+ * arrays).
  */
 #ifndef MTA_STS_TLSRPT_H
 #define MTA_STS_TLSRPT_H
@@ -89,16 +90,21 @@ void	 tlsrpt_report_free(struct tlsrpt_report *);
 void	 tlsrpt_report_digest(struct tlsrpt_report *);
 
 /*
- * tlsrpt_store.c: the SQLite store (WAL, busy timeout, schema version
- * and migrations).  Safe for many processes at once: a report is stored
- * whole or not at all, and once, by (organization, report_id).  One
- * struct tlsrpt_store per process (open it after fork), used by one
- * thread.
+ * tlsrpt_store.c: the store, one interface over two backends chosen at
+ * run time by the database string (conf_database_kind): a file path is
+ * SQLite (tlsrpt_sqlite.c: WAL, busy timeout), a postgresql:// URI or
+ * service=NAME is PostgreSQL (tlsrpt_pg.c: libpq, one database that
+ * several hosts write).  Both have the same tables, the same schema
+ * versions and migrations, and the same answers.  Safe for many
+ * processes (and hosts) at once: a report is stored whole or not at
+ * all, and once, by (organization, report_id, digest).  One struct
+ * tlsrpt_store per process (open it after fork), used by one thread.
  */
 /*
- * How long a writer waits for another process's transaction before the
- * store counts as unavailable (503, exit 75): far above the few
- * milliseconds one report takes, far below a sender's HTTP timeout.
+ * How long a writer waits for another process's transaction (or for
+ * PostgreSQL to connect and answer) before the store counts as
+ * unavailable (503, exit 75): far above the few milliseconds one report
+ * takes, far below a sender's HTTP timeout.
  */
 #define TLSRPT_STORE_BUSY_MS	5000
 struct tlsrpt_store;
@@ -121,6 +127,21 @@ enum tlsrpt_store_result {
  */
 int	 tlsrpt_store_open(struct tlsrpt_store **, const char *, int);
 void	 tlsrpt_store_close(struct tlsrpt_store *);
+/* "SQLite" or "PostgreSQL", for messages. */
+const char *tlsrpt_store_backend(const struct tlsrpt_store *);
+/* The schema version of the open store (TLSRPT_STORE_VERSION once open
+ * for writing). */
+int	 tlsrpt_store_version(const struct tlsrpt_store *);
+#define TLSRPT_STORE_VERSION	2
+/*
+ * Groups the tlsrpt_store_add and tlsrpt_store_served_add calls between
+ * them into one transaction (copy: a thousand reports per commit, not
+ * one).  Inside, tlsrpt_store_add returns TLSRPT_STORE_ADDED before the
+ * commit; only tlsrpt_store_commit's 0 says they are durable.  A
+ * failure inside rolls the whole group back.  0, or -1 after saying why.
+ */
+int	 tlsrpt_store_begin(struct tlsrpt_store *);
+int	 tlsrpt_store_commit(struct tlsrpt_store *);
 /*
  * Stores r whole with the raw report (gzip, as it arrived or
  * compressed) and when it was received; durable (synchronous) before it
@@ -188,6 +209,27 @@ struct tlsrpt_served_row {
 };
 int	 tlsrpt_store_served_list(struct tlsrpt_store *, const char *const *,
 	    size_t, int (*)(const struct tlsrpt_served_row *, void *), void *);
+/*
+ * For copy: every stored report whole, in the order it was stored
+ * (oldest first), with its digest as stored, how and when it was
+ * received, and the raw report; fn as for tlsrpt_store_list.
+ */
+struct tlsrpt_stored {
+	const struct tlsrpt_report *report;
+	enum tlsrpt_via		 via;
+	int64_t			 received;
+	const unsigned char	*raw;
+	size_t			 rawlen;
+};
+int	 tlsrpt_store_each(struct tlsrpt_store *,
+	    int (*)(const struct tlsrpt_stored *, void *), void *);
+/*
+ * For copy: adds a served row as another store recorded it, unless the
+ * same (domain, policy_id, first_seen) is there already; 1 added, 0
+ * there already, -1 after saying why.
+ */
+int	 tlsrpt_store_served_add(struct tlsrpt_store *,
+	    const struct tlsrpt_served_row *);
 /*
  * The summary's aggregations over a period: the reports whose
  * date-range's midpoint is in [since, until), so that a day's report
