@@ -103,7 +103,7 @@ COMMON_HEADERS	= src/common/common.h
 SERVE_HEADERS	= $(COMMON_HEADERS) src/serve/serve.h
 FCGI_HEADERS	= $(SERVE_HEADERS) src/fcgi/fcgi.h
 CHECK_HEADERS	= $(COMMON_HEADERS) src/check/check.h
-TLSRPT_HEADERS	= $(COMMON_HEADERS) src/tlsrpt/tlsrpt.h
+TLSRPT_HEADERS	= $(COMMON_HEADERS) src/tlsrpt/tlsrpt.h src/tlsrpt/tlsrpt_backend.h
 REPORT_HEADERS	= $(SERVE_HEADERS) $(TLSRPT_HEADERS) src/report/report.h
 OBJS		= $(patsubst src/%.c,$(O)/%.o,$(COMMON_SRCS) $(SERVE_SRCS) \
 		  $(FCGI_SRCS))

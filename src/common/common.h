@@ -327,6 +327,22 @@ int	 table_named(const struct table *, const char *, const char *,
 	    struct table_named *, char *, size_t);
 
 /*
+ * database.c: what a [reports] database string names.  An absolute file
+ * path is an SQLite store; a libpq connection URI (postgresql://,
+ * postgres://) or service=NAME (pg_service.conf) is PostgreSQL.  A
+ * password is never accepted in the string: the config is readable,
+ * the string is logged and may be given on a command line (copy);
+ * libpq's password file and environment are the way (mta-sts-report(8)
+ * POSTGRESQL).  NONE, with why filled in, for anything else.
+ */
+enum database_kind {
+	DATABASE_NONE,
+	DATABASE_SQLITE,
+	DATABASE_POSTGRESQL,
+};
+enum database_kind database_kind(const char *, char *, size_t);
+
+/*
  * conf.c: the INI config (inih) → validated, prepared table.
  */
 /*
@@ -368,7 +384,7 @@ int	 table_named(const struct table *, const char *, const char *,
 #define CONF_REPORTS_DAILY_DAYS_MAX	7
 struct conf_reports {
 	int		 present;	/* a [reports] section was given */
-	char		*database;	/* a path; never NULL after a load */
+	char		*database;	/* database_kind; never NULL after a load */
 	size_t		 body_max;
 	size_t		 inflated_max;
 	char		*trust_authserv_id;	/* NULL: verify DKIM ourselves */

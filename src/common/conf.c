@@ -966,19 +966,16 @@ reports_size_name(size_t n, char *buf, size_t size)
 }
 
 /*
- * The store's file: an absolute path, since the receiver opens it from
- * whatever directory a web server or an MTA starts it in.
+ * The store: an absolute path (the receiver opens it from whatever
+ * directory a web server or an MTA starts it in), or PostgreSQL.
  */
 static void
 key_database(struct loader *ld, const char *value)
 {
-	size_t	 len = strlen(value);
+	char	 why[CONF_REPORTS_PATH_MAX + 160];
 
-	if (value[0] != '/' || value[len - 1] == '/' ||
-	    len > CONF_REPORTS_PATH_MAX) {
-		conf_error(ld, ld->line, "database: \"%s\" is not the absolute "
-		    "path of a file (at most %d bytes)", value,
-		    CONF_REPORTS_PATH_MAX);
+	if (database_kind(value, why, sizeof(why)) == DATABASE_NONE) {
+		conf_error(ld, ld->line, "database: %s", why);
 		return;
 	}
 	if ((ld->rk.database = strdup(value)) == NULL) {
