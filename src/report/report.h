@@ -373,5 +373,13 @@ int	 report_summary_open(const struct conf *, struct tlsrpt_store **);
  * argv[0] being "html": sysexits(3) statuses.
  */
 int	 report_html(const struct conf *, int, char **);
+/*
+ * report_copy.c: `copy FROM TO` (argv[0] being "copy"), every report
+ * and served policy of one store into another, SQLite or PostgreSQL
+ * either way; and `migrate`, the schema brought to this program's
+ * version: sysexits(3) statuses.
+ */
+int	 report_copy(int, char **);
+int	 report_migrate(const struct conf *, int, char **);
 
 #endif /* MTA_STS_REPORT_H */

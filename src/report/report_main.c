@@ -2,8 +2,8 @@
 /*
  * mta-sts-report: receive SMTP TLS reports (RFC 8460) into a store, and
  * say what is stored.  The command line, the config, and the commands
- * that only read or tidy the store (list, prune); serving and importing
- * live in their own files.
+ * that only read or tidy the store (list, prune); serving, importing and
+ * copying live in their own files.
  *
  * It reads the responder's config (same -c, same default, same
  * environment variable, same file:line errors), so that one file says
@@ -49,6 +49,8 @@ usage(int status)
 	    "       %s [-c config] html -o dir [-s since] [-u until] "
 	    "[domain ...]\n"
 	    "       %s [-c config] metrics [-o file] [-s since] [-u until]\n"
+	    "       %s [-c config] migrate\n"
+	    "       %s copy from to\n"
 	    "       %s -V | -h\n"
 	    "  -c config   config file, or a directory of *.ini files "
 	    "(default\n"
@@ -66,10 +68,14 @@ usage(int status)
 	    "summary: verdicts per domain over the last 7 days or -s "
 	    "(-a: a digest\nof every domain, -j: JSON lines).  "
 	    "html: the same as a static site in dir.\nmetrics: the same as "
-	    "Prometheus metrics, to stdout or -o file.\n",
+	    "Prometheus metrics, to stdout or -o file.\nmigrate: create the "
+	    "store or bring its schema to this version.\ncopy: every report "
+	    "of one store (a file, a postgresql:// URI or service=NAME)\n"
+	    "into another.\n",
 	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
 	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
-	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
+	    REPORT_PROGNAME, REPORT_PROGNAME, REPORT_PROGNAME,
+	    REPORT_PROGNAME, REPORT_PROGNAME, CONF_DEFAULT);
 	exit(status);
 }
 
@@ -256,7 +262,7 @@ run_command(const char *file, int argc, char **argv)
 
 	if (!import && !summary && strcmp(argv[0], "list") != 0 &&
 	    strcmp(argv[0], "prune") != 0 && strcmp(argv[0], "html") != 0 &&
-	    strcmp(argv[0], "metrics") != 0)
+	    strcmp(argv[0], "metrics") != 0 && strcmp(argv[0], "migrate") != 0)
 		usage_error("unknown command \"%s\"", argv[0]);
 	/* summary answers monitoring as mta-sts-check does: 3, unknown. */
 	if (load_quietly(&conf, file) == -1)
@@ -272,6 +278,8 @@ run_command(const char *file, int argc, char **argv)
 		status = report_html(&conf, argc, argv);
 	else if (strcmp(argv[0], "metrics") == 0)
 		status = report_metrics(&conf, argc, argv);
+	else if (strcmp(argv[0], "migrate") == 0)
+		status = report_migrate(&conf, argc, argv);
 	else
 		status = cmd_prune(&conf, argc, argv);
 	conf_free(&conf);
@@ -365,6 +373,8 @@ main(int argc, char *argv[])
 		status = test_config(file);
 	else if (optind == argc)
 		status = report_serve(file, serve_argc, serve_argv);
+	else if (strcmp(argv[optind], "copy") == 0)	/* two databases */
+		status = report_copy(argc - optind, argv + optind);
 	else
 		status = run_command(file, argc - optind, argv + optind);
 	free(serve_argv);

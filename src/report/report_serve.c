@@ -15,12 +15,15 @@
  *     the store fails later (full, read-only, gone), answers 503 so the
  *     sender retries (§5.5), closes it and opens it again for a later
  *     request;
- *   - started as root, a worker chroots into the database's directory
- *     instead of an empty one: SQLite touches only the database and its
- *     -wal, -shm and -journal files, all in that directory, so the
- *     worker sees nothing else of the file system;
- *   - the filter allows what SQLite needs for those files, and nothing
+ *   - started as root, a worker of an SQLite store chroots into the
+ *     database's directory instead of an empty one: SQLite touches only
+ *     the database and its -wal, -shm and -journal files, all in that
+ *     directory, so the worker sees nothing else of the file system;
+ *     its filter allows what SQLite needs for those files, and nothing
  *     of the network beyond the sockets the core already has;
+ *   - a worker of a PostgreSQL store is not chrooted (libpq reads its
+ *     files when it connects again) and its filter allows what libpq
+ *     needs to connect (pg_calls), and still no exec or new process;
  *   - what each config serves is recorded in the store
  *     (tlsrpt_store_served: since when each policy is served, for the
  *     summary), at start and at every reload, by the core's recorder
@@ -56,9 +59,42 @@
 
 /* What the supervisor learnt from the first config; workers inherit it. */
 static struct {
+	enum database_kind kind;
 	char	 database[PATH_MAX];	/* as configured */
 	char	 path[PATH_MAX];	/* as a worker opens it */
 } served;
+
+static struct serve_app	 receiver;
+
+/*
+ * What libpq does in a serving worker when it connects again (the
+ * first connection is made before the filter), seen with strace through
+ * a database restart, over a Unix socket and over TCP with TLS
+ * (sslmode=verify-full) and a host name: read the service, password
+ * and CA files and resolv.conf and hosts (openat, fstat, lseek), look
+ * up the user's home directory in /etc/passwd, resolve the host (a UDP
+ * socket, connect, sendmmsg, recvfrom, poll, ioctl FIONREAD), open the
+ * connection (socket, connect, getsockopt for its result, getsockname,
+ * getpeername, setsockopt TCP_NODELAY and keepalives), send and receive
+ * (sendto, recvfrom, the core's), keep SIGPIPE from a broken TLS
+ * connection from killing the worker (rt_sigprocmask, rt_sigpending,
+ * rt_sigtimedwait), random numbers for TLS and SCRAM (getrandom), and
+ * the ids libpq asks (getuid, geteuid, getpid).  No exec, no new
+ * process, no listening socket.
+ */
+static const int	 pg_calls[] = {
+	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(getsockopt),
+	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(sendmsg),
+	SCMP_SYS(sendmmsg), SCMP_SYS(ioctl),
+	SCMP_SYS(openat), SCMP_SYS(newfstatat), SCMP_SYS(fstat),
+	SCMP_SYS(lseek), SCMP_SYS(access), SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2), SCMP_SYS(readlink),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigpending),
+	SCMP_SYS(rt_sigtimedwait), SCMP_SYS(getrandom), SCMP_SYS(futex),
+	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),
+	SCMP_SYS(getegid), SCMP_SYS(getpid), SCMP_SYS(uname),
+	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+};
 
 /* A worker's state: its store, NULL until it opens. */
 struct worker_store {
@@ -133,14 +169,22 @@ static int
 app_loaded(const struct conf *conf)
 {
 	const char	*db = conf->reports.database;
+	char		 why[CONF_REPORTS_PATH_MAX + 160];
 
-	if (db == NULL || db[0] != '/' || strlen(db) >= sizeof(served.path)) {
-		log_warnx("database: want an absolute path of fewer than %zu "
-		    "bytes", sizeof(served.path));
+	if (db == NULL || strlen(db) >= sizeof(served.path) ||
+	    (served.kind = database_kind(db, why, sizeof(why))) ==
+	    DATABASE_NONE) {
+		log_warnx("database: want an absolute path, a postgresql:// "
+		    "URI or service=NAME of fewer than %zu bytes",
+		    sizeof(served.path));
 		return -1;
 	}
 	memcpy(served.database, db, strlen(db) + 1);
 	memcpy(served.path, db, strlen(db) + 1);
+	if (served.kind == DATABASE_POSTGRESQL) {
+		receiver.syscalls = pg_calls;
+		receiver.nsyscalls = sizeof(pg_calls) / sizeof(pg_calls[0]);
+	}
 	return 0;
 }
 
@@ -151,11 +195,25 @@ app_loaded(const struct conf *conf)
 static int
 app_root_dir(void)
 {
-	const char	*base = strrchr(served.database, '/') + 1;
+	const char	*base;
 	char		 dir[PATH_MAX];
-	size_t		 n = (size_t)(base - served.database);
+	size_t		 n;
 	int		 fd;
 
+	/*
+	 * PostgreSQL: libpq reads what it (re)connects with wherever the
+	 * operator keeps it (the service and password files, the CA,
+	 * resolv.conf and hosts), so the workers keep the file system as
+	 * their user sees it; their filter (pg_calls) still allows no
+	 * exec, no new process and no writable executable memory.
+	 */
+	if (served.kind == DATABASE_POSTGRESQL) {
+		if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+			log_warn("/");
+		return fd;
+	}
+	base = strrchr(served.database, '/') + 1;
+	n = (size_t)(base - served.database);
 	if (*base == '\0') {
 		log_warnx("database %s: names a directory, not a file",
 		    served.database);
@@ -186,7 +244,8 @@ store_open(struct worker_store *ws)
 	if (tlsrpt_store_open(&ws->st, served.path,
 	    TLSRPT_STORE_OPEN_CREATE) == -1) {
 		ws->st = NULL;
-		if (strcmp(served.path, served.database) != 0)
+		if (served.kind == DATABASE_SQLITE &&
+		    strcmp(served.path, served.database) != 0)
 			log_warnx("%s: a worker, chrooted into its directory, "
 			    "names it %s; reports are answered 503 until it "
 			    "can open it", served.database, served.path);
@@ -465,7 +524,7 @@ app_init(void)
 	return 0;
 }
 
-static const struct serve_app	 receiver = {
+static struct serve_app	 receiver = {
 	.name = REPORT_PROGNAME,
 	.loaded = app_loaded,
 	.init = app_init,
