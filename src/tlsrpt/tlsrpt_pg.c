@@ -223,6 +223,21 @@ pg_line(const char *msg, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * An error's text as libpq keeps it (PQerrorMessage): a server's error
+ * that came before the connection ended is there without its fields,
+ * after its severity, which the message says otherwise.
+ */
+static const char *
+pg_error_text(const char *msg)
+{
+	if (msg != NULL && (strncmp(msg, "ERROR:  ", 8) == 0 ||
+	    strncmp(msg, "FATAL:  ", 8) == 0 || strncmp(msg, "PANIC:  ", 8) ==
+	    0))
+		return msg + 8;
+	return msg;
+}
+
 /* Notices and warnings from the server, and libpq's own: one line each. */
 static void
 pg_notice(void *arg, const char *message)
@@ -296,7 +311,8 @@ pg_lost(struct pg_store *st, const char *what)
 	char	 line[1024];
 
 	log_warnx("%s: %s: %s", st->database, what,
-	    pg_line(PQerrorMessage(st->conn), line, sizeof(line)));
+	    pg_line(pg_error_text(PQerrorMessage(st->conn)), line,
+	    sizeof(line)));
 	pg_drop(st);
 	return st->why = TLSRPT_STORE_UNAVAILABLE;
 }
@@ -321,7 +337,7 @@ pg_fail(struct pg_store *st, const char *what, const PGresult *res)
 
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if ((msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) == NULL)
-		msg = PQresultErrorMessage(res);
+		msg = pg_error_text(PQresultErrorMessage(res));
 	if (state == NULL)
 		state = "";
 	dead = PQstatus(st->conn) != CONNECTION_OK || *state == '\0' ||
@@ -624,16 +640,17 @@ pg_judge(struct pg_store *st, const struct pg_found *f)
 		return 0;
 	if (f->meta == 0 || f->rows != 1 || f->app != TLSRPT_APPLICATION_ID) {
 		if (f->meta == 0)
-			snprintf(held, sizeof(held), "none of them mta_sts.meta");
+			snprintf(held, sizeof(held), "no mta_sts.meta");
 		else if (f->rows != 1)
-			snprintf(held, sizeof(held), "and %lld rows in "
-			    "mta_sts.meta", f->rows);
+			snprintf(held, sizeof(held), "%lld rows in mta_sts.meta",
+			    f->rows);
 		else
-			snprintf(held, sizeof(held), "and application_id %lld "
-			    "in mta_sts.meta", f->app);
-		log_warnx("%s: not a mta-sts-report store (schema mta_sts "
-		    "holds %lld tables, %s): name another database in "
-		    "[reports] database", st->database, f->tables, held);
+			snprintf(held, sizeof(held), "application_id %lld in "
+			    "mta_sts.meta", f->app);
+		log_warnx("%s: not a mta-sts-report store (schema mta_sts has "
+		    "%lld table%s and %s): name another database in [reports] "
+		    "database", st->database, f->tables, f->tables == 1 ? "" :
+		    "s", held);
 		st->why = TLSRPT_STORE_CORRUPT;
 		return -1;
 	}
@@ -833,16 +850,28 @@ static int
 pg_ready(struct pg_store *st)
 {
 	struct pollfd	 pfd;
+	int		 i;
 
 	if (st->conn != NULL && PQstatus(st->conn) != CONNECTION_OK)
 		pg_drop(st);
-	if (st->conn != NULL && !st->connecting &&
-	    PQtransactionStatus(st->conn) == PQTRANS_IDLE) {
+	/*
+	 * What came while idle: the server's goodbye (parsed by PQisBusy,
+	 * said as a notice), then the end of the stream, which a second
+	 * read finds; a few reads at most, none of them waits.
+	 */
+	for (i = 0; i < 4 && st->conn != NULL && !st->connecting &&
+	    PQtransactionStatus(st->conn) == PQTRANS_IDLE; i++) {
 		pfd.fd = PQsocket(st->conn);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, 0) > 0 && (!PQconsumeInput(st->conn) ||
-		    PQstatus(st->conn) != CONNECTION_OK))
+		if (poll(&pfd, 1, 0) <= 0)
+			break;
+		if (!PQconsumeInput(st->conn)) {
+			pg_drop(st);
+			break;
+		}
+		(void)PQisBusy(st->conn);	/* parses what came */
+		if (PQstatus(st->conn) != CONNECTION_OK)
 			pg_drop(st);
 	}
 	if (st->conn != NULL)
@@ -1751,7 +1780,10 @@ failure_row(struct pg_store *st, const PGresult *res, int i, void *ctx)
 
 /*
  * MX host names as DNS compares them: case (ASCII, as SQLite's lower())
- * and a final dot aside.  NULLS FIRST: SQLite's order of NULLs.
+ * and a final dot aside.  Most sessions first as SQLite orders its
+ * total(), by the double: sums past 2^53 (hostile counts) that differ
+ * by less than a double tells apart are a tie, broken by what follows.
+ * NULLS FIRST: SQLite's order of NULLs.
  */
 static int
 pg_failures(struct tlsrpt_store *base, const struct tlsrpt_store_period *pd,
@@ -1767,7 +1799,8 @@ pg_failures(struct tlsrpt_store *base, const struct tlsrpt_store_period *pd,
 	    "f.policy = p.id" PERIOD_WHERE
 	    "GROUP BY p.policy_domain, p.policy_type, f.result_type, mx, "
 	    "r.organization, f.failure_reason_code "
-	    "ORDER BY p.policy_domain, 7 DESC, f.result_type, mx NULLS FIRST, "
+	    "ORDER BY p.policy_domain, sum(f.count::float8) DESC, "
+	    "f.result_type, mx NULLS FIRST, "
 	    "r.organization, f.failure_reason_code NULLS FIRST, p.policy_type",
 	    failure_row, &c);
 }
