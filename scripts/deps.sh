@@ -8,14 +8,14 @@ set -eu
 # libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
 # knot, knsupdate, nsupdate and dig for the -U tests (tests/update);
 # for mta-sts-report: jansson and zlib (report bodies, fuzz_report), SQLite
-# (the store), GMime and libopendkim (mail), and the sqlite3 and jq
+# and libpq (the store's two backends), GMime and libopendkim (mail), and the sqlite3 and jq
 # programs its tests read stores with (tests/report); html's suite renders
 # pages in chromium, parses them with python3-html5lib and reads the
 # printed PDF with pdftotext (poppler-utils).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev
 	libjansson-dev zlib1g-dev libsqlite3-dev libgmime-3.0-dev
-	libopendkim-dev"
+	libopendkim-dev libpq-dev"
 # make deb: the build dependencies above (debian/control's) and the tools
 # that build and check the packages (dpkg-buildpackage needs no fakeroot:
 # Rules-Requires-Root: no).  tests/deb adds blhc (the build log's flags)
