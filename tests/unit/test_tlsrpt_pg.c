@@ -497,6 +497,7 @@ test_migrate_race(int from)
 	    "race from %d: one schema of version 2, every report", from);
 }
 
+/* What is not a store this program may use: refused, left alone. */
 static void
 test_refused(void)
 {
@@ -553,6 +554,15 @@ test_refused(void)
 	CHECK(sql_int("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
 	    "n.oid = c.relnamespace WHERE n.nspname = 'mta_sts'") == 1,
 	    "foreign: left alone");
+
+}
+
+/* Nothing there, an older schema read-only, a schema made by an admin. */
+static void
+test_refused_empty(void)
+{
+	struct tlsrpt_store	*st;
+	char			 msg[1024];
 
 	/* Nothing there: only CREATE creates. */
 	reset();
@@ -1734,6 +1744,7 @@ main(int argc, char *argv[])
 	test_migrate_race(0);
 	test_migrate_race(1);
 	test_refused();
+	test_refused_empty();
 	test_latin1();
 	test_read_only_server();
 	test_same();
