@@ -387,7 +387,8 @@ pg_flush(struct pg_store *st, const char *what, int ms)
 			st->why = TLSRPT_STORE_UNAVAILABLE;
 			return -1;
 		}
-		if ((ev & POLLIN) && !PQconsumeInput(st->conn)) {
+		if ((ev & (POLLIN | POLLHUP | POLLERR)) &&
+		    !PQconsumeInput(st->conn)) {
 			pg_lost(st, what);
 			return -1;
 		}

@@ -62,6 +62,7 @@ pg_start() {
 		echo "# cannot make the test's certificates"
 		return 1
 	fi
+	# shellcheck disable=SC2086 # PG_CTL: the program and its -D DIR
 	if ! runuser -u postgres -- $PG_CTL -l "$dir/log" -w -t $((30 * SCALE)) \
 	    start >/dev/null 2>&1; then
 		echo "# the cluster in $dir did not start:"

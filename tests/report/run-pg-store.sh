@@ -82,7 +82,7 @@ export PGPASSFILE=$SCRATCH/pgpass
 w=$SCRATCH/w
 mkdir -p "$w"
 if summary_world "$w" "$FILL" >/dev/null; then
-	ok "the summary's world in SQLite ($(ls "$w/reports" | wc -l) reports)"
+	ok "the summary's world in SQLite ($(find "$w/reports" -type f | wc -l) reports)"
 else
 	notok "the summary's world in SQLite"
 	exit 1
@@ -140,6 +140,7 @@ EXP=$TOP/tests/report/summary/expected
 for g in "all.txt 2" "digest.txt 2 -a" "json.txt 2 -j" \
     "weekly.txt 1 -a -s 2024-04-01 stale.example Silent.Example." \
     "hostile.txt 1 hostile.example"; do
+	# shellcheck disable=SC2086 # the golden file, status and arguments
 	set -- $g
 	name=$1 want=$2
 	shift 2
@@ -183,6 +184,7 @@ run "no TLS: the server refuses" 74 \
     "mta-sts-report: $bad: cannot open the store: connection to server at \"localhost\" (127.0.0.1), port $port failed: FATAL:  no pg_hba.conf entry for host \"127.0.0.1\", user \"mta_sts_report\", database \"mta_sts\", no encryption" \
     -c "$SCRATCH/bad.ini" list
 
+# shellcheck disable=SC2086 # PG_CTL: the program and its -D DIR
 runuser -u postgres -- $PG_CTL -m fast -w stop >/dev/null 2>&1
 run "the server down: one line, exit 74" 74 \
     "mta-sts-report: $recv_db: cannot open the store: connection to server at \"localhost\" (127.0.0.1), port $port failed: Connection refused" \
