@@ -79,8 +79,11 @@ static struct serve_app	 receiver;
  * (sendto, recvfrom, the core's), keep SIGPIPE from a broken TLS
  * connection from killing the worker (rt_sigprocmask, rt_sigpending,
  * rt_sigtimedwait), random numbers for TLS and SCRAM (getrandom), and
- * the ids libpq asks (getuid, geteuid, getpid).  No exec, no new
- * process, no listening socket.
+ * the ids libpq asks (getuid, geteuid, getpid), and the directory
+ * Kerberos lists if a database string asks for GSSAPI encryption
+ * (getdents64; the backend turns it off by default, and a Kerberos
+ * that loads a mechanism would need executable mappings, which no
+ * worker gets).  No exec, no new process, no listening socket.
  */
 static const int	 pg_calls[] = {
 	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(getsockopt),
@@ -88,7 +91,7 @@ static const int	 pg_calls[] = {
 	SCMP_SYS(sendmmsg), SCMP_SYS(ioctl),
 	SCMP_SYS(openat), SCMP_SYS(newfstatat), SCMP_SYS(fstat),
 	SCMP_SYS(lseek), SCMP_SYS(access), SCMP_SYS(faccessat),
-	SCMP_SYS(faccessat2), SCMP_SYS(readlink),
+	SCMP_SYS(faccessat2), SCMP_SYS(readlink), SCMP_SYS(getdents64),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigpending),
 	SCMP_SYS(rt_sigtimedwait), SCMP_SYS(getrandom), SCMP_SYS(futex),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),

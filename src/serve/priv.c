@@ -54,6 +54,8 @@ priv_parse(const char *spec, uid_t *uid, gid_t *gid, const char *what)
 int
 priv_init(struct priv *p, const char *spec)
 {
+	struct passwd	*pw;
+
 	memset(p, 0, sizeof(*p));
 	if (geteuid() != 0) {
 		if (spec != NULL)
@@ -73,6 +75,9 @@ priv_init(struct priv *p, const char *spec)
 		log_warnx("-u: refusing to serve requests as group root");
 		return -1;
 	}
+	if ((pw = getpwuid(p->uid)) != NULL && pw->pw_dir != NULL &&
+	    strlen(pw->pw_dir) < sizeof(p->home))
+		memcpy(p->home, pw->pw_dir, strlen(pw->pw_dir) + 1);
 	return 0;
 }
 
@@ -89,6 +94,12 @@ priv_drop(const struct priv *p)
 	/* Make sure there is no way back. */
 	if (setuid(0) != -1 || geteuid() == 0) {
 		log_warnx("dropping privileges: still root");
+		return -1;
+	}
+	/* Root's HOME names files this user cannot read, or should not. */
+	if ((p->home[0] != '\0' ? setenv("HOME", p->home, 1) :
+	    unsetenv("HOME")) == -1) {
+		log_warn("HOME");
 		return -1;
 	}
 	return 0;

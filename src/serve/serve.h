@@ -314,12 +314,18 @@ struct priv {
 	int		 drop;		/* started as root: workers drop */
 	uid_t		 uid;
 	gid_t		 gid;
+	char		 home[256];	/* the user's, "" if none or too long */
 };
 /* Parses "user[:group]"; 0, or -1 after saying why (what names it). */
 int	 priv_parse(const char *, uid_t *, gid_t *, const char *);
 /* Decides who serves: -u spec, else the default when root.  0 or -1. */
 int	 priv_init(struct priv *, const char *);
-/* Becomes that user for good (in a worker).  0 or -1. */
+/*
+ * Becomes that user for good (in a worker), with HOME that user's home
+ * directory (unset if it has none), as login(1) would give it: the
+ * libraries a worker uses find their per-user files there (libpq's
+ * ~/.pgpass and ~/.postgresql/), not in root's.  0 or -1.
+ */
 int	 priv_drop(const struct priv *);
 
 /*

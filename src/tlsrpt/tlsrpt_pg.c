@@ -745,24 +745,32 @@ fail:
  * included) within TLSRPT_STORE_BUSY_MS.  libpq reads the string as a
  * connection string (a URI, or service=NAME with pg_service.conf), with
  * its own environment and password file; we add only an application
- * name it may override and the client encoding it may not.  0, or -1
+ * name and gssencmode=disable, which it may override, and the client
+ * encoding, which it may not.  0, or -1
  * after saying why.
  */
 static int
 pg_start(struct pg_store *st)
 {
 	static const char *const keys[] = { "fallback_application_name",
-	    "dbname", "client_encoding", NULL };
-	const char			*values[4];
+	    "gssencmode", "dbname", "client_encoding", NULL };
+	const char			*values[5];
 	const char			*what = "cannot open the store", *enc;
 	PostgresPollingStatusType	 ps;
 	int64_t				 deadline;
 	int				 ev;
 
 	values[0] = "mta-sts-report";
-	values[1] = st->database;
-	values[2] = "UTF8";
-	values[3] = NULL;
+	/*
+	 * GSSAPI encryption off unless the string asks for it: libpq's
+	 * default (prefer) has Kerberos read its mechanism directory on
+	 * every connection, which a receiver's filter does not allow
+	 * (pg_calls), for a mode almost no provider uses; TLS is the way.
+	 */
+	values[1] = "disable";
+	values[2] = st->database;
+	values[3] = "UTF8";
+	values[4] = NULL;
 	deadline = clock_ms() + TLSRPT_STORE_BUSY_MS;
 	if ((st->conn = PQconnectStartParams(keys, values, 1)) == NULL) {
 		log_warnx("%s: %s: out of memory", st->database, what);
