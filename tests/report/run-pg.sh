@@ -1,0 +1,570 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# Several receivers, one PostgreSQL store (issue 21), end to end with
+# real servers, in network namespaces of the suite's own
+# (tests/lib/pgworld.sh): a throwaway PostgreSQL 15 cluster in DB (TLS,
+# hostssl and SCRAM only, roles and GRANTs from
+# contrib/postgresql/mta-sts-report.sql run as they are); receivers A
+# and B, each mta-sts-report behind its own nginx with TLS, A's database
+# a postgresql:// URI with sslmode=verify-full, B's service=NAME from a
+# pg_service.conf; C, where import and the readers run; S, the senders
+# (tests/report/pg/post.py).  The password is only in libpq password
+# files.  Every case asserts exact statuses and bodies, and what the
+# store holds through `list -j`:
+#   the same report to A and B at the same instant (one 201, one 200,
+#   stored once); 500 different reports over both (each stored once);
+#   import from C (exit 0, listed by A's config); summary and html over
+#   the union (golden files, times fixed); the receivers' role cannot
+#   delete, prune or drop; the database restarted under a stream of
+#   reports, and stopped for longer than the receivers wait (503, then
+#   201 with the same receivers, nothing acknowledged lost, everything
+#   stored after the senders' retries); the database's certificate for
+#   another name (503, one line, import exits 75); `copy` SQLite ->
+#   PostgreSQL -> SQLite (the same list -j, twice adds nothing), and the
+#   summary's worlds copied in give the SQLite goldens; no worker died.
+# UPDATE=1 rewrites the golden files in tests/report/pg/expected/.
+. tests/lib/suite.sh
+. tests/lib/world.sh	# ca_new, cert, nginx_main_conf
+. tests/lib/pgworld.sh
+REPORT=${REPORT:-$TOP/${O:-build}/mta-sts-report}
+FILL=${FILL:-$TOP/${O:-build}/tests/tools/report-fill}
+PY=/usr/bin/python3
+POST="$PY $TOP/tests/report/pg/post.py"
+EXP=$TOP/tests/report/pg/expected
+MAKE_MESSAGE="$PY $TOP/tests/report/mail/make-message.py"
+trap 'cleanup_pg' EXIT
+cleanup_pg() { pgw_cluster_kill; cleanup; pgw_destroy; }
+
+for c in ip nginx curl openssl jq sqlite3 runuser setpriv \
+    "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_BIN/psql"; do
+	command -v "$c" >/dev/null ||
+	    { notok "$c is not installed (scripts/deps.sh check)"; exit 1; }
+done
+$PY -c 'import dkim' 2>/dev/null ||
+    { notok "python3-dkim is not installed (scripts/deps.sh check)"; exit 1; }
+need "$REPORT" "$FILL"
+chmod 0711 "$SCRATCH"
+
+# --- the world ---
+if ! pgw_create; then
+	notok "the namespaces and their links"
+	exit 1
+fi
+pgw_certs || { notok "certificates"; exit 1; }
+pgw_cluster_init || { notok "initdb"; exit 1; }
+pgw_cluster_start || { notok "the cluster started in DB"; exit 1; }
+ok "PostgreSQL 15 runs in DB, TLS on, hostssl only"
+
+OWNER=mta_sts_owner
+RECEIVER=mta_sts_receiver
+DB=mta_sts
+SQL=$TOP/contrib/postgresql/mta-sts-report.sql
+[ -f "$SQL" ] || SQL=$TOP/tests/report/pg/roles.sql
+# The roles' passwords: random, set through psql's standard input.
+PW_RECEIVER=$(openssl rand -hex 16)
+PW_OWNER=$(openssl rand -hex 16)
+if pgw_admin <"$SQL" >"$SCRATCH/setup.out" 2>&1 && pgw_admin <<EOS
+ALTER ROLE $RECEIVER PASSWORD '$PW_RECEIVER';
+ALTER ROLE $OWNER PASSWORD '$PW_OWNER';
+EOS
+then
+	ok "roles and GRANTs: ${SQL#"$TOP"/} run as it is"
+else
+	notok "roles and GRANTs: ${SQL#"$TOP"/} run as it is"
+	sed 's/^/#   /' "$SCRATCH/setup.out" | tail -10
+	exit 1
+fi
+
+# Each namespace's files: the CA's certificate, the password file of
+# the user that connects (www-data for the receivers' workers, nobody for
+# import, root for the suite's own readers), the configs.
+for n in a b c; do
+	mkdir -p "$SCRATCH/$n"
+	cp "$SCRATCH/ca-pg/ca.crt" "$SCRATCH/$n/ca.crt"
+	chmod 0644 "$SCRATCH/$n/ca.crt"
+done
+pgw_passfile "$SCRATCH/a/pgpass" www-data "$RECEIVER" "$PW_RECEIVER"
+pgw_passfile "$SCRATCH/b/pgpass" www-data "$RECEIVER" "$PW_RECEIVER"
+pgw_passfile "$SCRATCH/c/pgpass" nobody "$RECEIVER" "$PW_RECEIVER"
+pgw_passfile "$SCRATCH/c/owner.pgpass" root "$OWNER" "$PW_OWNER"
+URI_A=$(pgw_uri "$RECEIVER" "$DB" "$SCRATCH/a/ca.crt")
+URI_C=$(pgw_uri "$RECEIVER" "$DB" "$SCRATCH/c/ca.crt")
+URI_OWNER=$(pgw_uri "$OWNER" "$DB" "$SCRATCH/c/ca.crt")
+SERVICE=mta_sts_$PGW_TAG
+cat >"$SCRATCH/b/pg_service.conf" <<EOC
+[$SERVICE]
+host=$PGW_DBHOST
+port=$PGW_PORT
+dbname=$DB
+user=$RECEIVER
+sslmode=verify-full
+sslrootcert=$SCRATCH/b/ca.crt
+passfile=$SCRATCH/b/pgpass
+connect_timeout=5
+EOC
+
+# conf FILE DATABASE: the receivers' config (both domains; the mail
+# reports are trusted on the local verifier's word, mx.rcv.test).
+conf() {
+	cat >"$1" <<EOC
+[domain example.com]
+mode = testing
+mx = *.example.com
+max_age = 86400
+tlsrpt = https://mta-sts.example.com/tlsrpt
+
+[domain rcv.test]
+mode = testing
+mx = mx.rcv.test
+max_age = 86400
+tlsrpt = mailto:tlsrpt@rcv.test
+
+[reports]
+database = $2
+trust_authserv_id = mx.rcv.test
+EOC
+	chmod 0644 "$1"
+}
+conf "$SCRATCH/a/a.ini" "$URI_A"
+conf "$SCRATCH/b/b.ini" "service=$SERVICE"
+conf "$SCRATCH/c/c.ini" "$URI_C"
+conf "$SCRATCH/c/owner.ini" "$URI_OWNER"
+ENV_A="PGPASSFILE=$SCRATCH/a/pgpass"
+ENV_B="PGSERVICEFILE=$SCRATCH/b/pg_service.conf"
+ENV_C="PGPASSFILE=$SCRATCH/c/pgpass"
+
+# quiet CMD...: CMD, with the config's warnings for mode testing
+# dropped from its stderr (and its exit status).
+quiet() {
+	local e=$SCRATCH/quiet.$BASHPID rc
+	"$@" 2>"$e"
+	rc=$?
+	grep -v 'warning: mode testing' "$e" >&2
+	rm -f "$e"
+	return $rc
+}
+# rep_a, rep_b, rep_c, rep_owner ARGS...: mta-sts-report with a
+# namespace's config and environment: A's and B's as root (the receivers
+# are started as root), C's as nobody (as an MTA's pipe runs import);
+# the owner's in C, as root.
+rep_a() { quiet in_a env "$ENV_A" "$REPORT" -c "$SCRATCH/a/a.ini" "$@"; }
+rep_b() { quiet in_b env "$ENV_B" "$REPORT" -c "$SCRATCH/b/b.ini" "$@"; }
+rep_c() {
+	quiet in_c env "$ENV_C" setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups "$REPORT" -c "$SCRATCH/c/c.ini" "$@"
+}
+rep_owner() {
+	quiet in_c env "PGPASSFILE=$SCRATCH/c/owner.pgpass" "$REPORT" \
+	    -c "$SCRATCH/c/owner.ini" "$@"
+}
+
+# The schema, by its owner; then what the configs serve, recorded as
+# served since 2024-03-01 (so that summary's "served since" is fixed;
+# the receivers then record nothing new).
+rep_owner migrate >"$SCRATCH/migrate.out" 2>"$SCRATCH/migrate.err"
+check_eq "migrate, as the schema's owner: exit 0" 0 "$?"
+in_c env "PGPASSFILE=$SCRATCH/c/owner.pgpass" "$FILL" -c "$SCRATCH/c/owner.ini" \
+    -p 1709251200 "$URI_OWNER" >"$SCRATCH/fill.out" 2>&1
+check_eq "report-fill records what is served since 2024-03-01" \
+    "0 " "$? $(grep -v 'warning: mode testing' "$SCRATCH/fill.out")"
+
+pgw_nginx a "$PGW_A"
+pgw_nginx b "$PGW_B"
+pgw_receiver a "$SCRATCH/a/a.ini" "$ENV_A"
+SUP_A=$LAST_PID
+pgw_receiver b "$SCRATCH/b/b.ini" "$ENV_B"
+SUP_B=$LAST_PID
+if ! wait_for test -S "$SCRATCH/a/report.sock" ||
+    ! wait_for test -S "$SCRATCH/b/report.sock" ||
+    ! wait_for pgw_https_up a "$PGW_A" || ! wait_for pgw_https_up b "$PGW_B"; then
+	notok "nginx and the receivers started in A and B"
+	tail -5 "$SCRATCH"/*.err | sed 's/^/#   /'
+	exit 1
+fi
+ok "nginx with TLS and a receiver in A and in B"
+WORKERS_A=$(pgrep -P "$SUP_A" | sort | xargs)
+WORKERS_B=$(pgrep -P "$SUP_B" | sort | xargs)
+
+# --- one request at a time, from S ---
+STORED=stored
+AGAIN="already stored"
+DOWN="the store is unavailable; try again later"
+# send NAME ADDRESS WANT_STATUS WANT_BODY FILE: one POST of the JSON
+# report FILE to the receiver at ADDRESS; the exact status and body.
+send() {
+	in_s curl -sS --http1.1 --max-time 30 \
+	    --cacert "$SCRATCH/ca-web/ca.crt" \
+	    --resolve "mta-sts.example.com:443:$2" -H "Expect:" \
+	    -H "Content-Type: application/tlsrpt+json" --data-binary "@$5" \
+	    -D "$SCRATCH/head" -o "$SCRATCH/body" \
+	    https://mta-sts.example.com/tlsrpt 2>"$SCRATCH/curl.err"
+	check_eq "$1: status" "HTTP/1.1 $3" \
+	    "$(head -1 "$SCRATCH/head" | tr -d '\r' | sed 's/ *$//')"
+	printf '%s\n' "$4" >"$SCRATCH/want"
+	check_file "$1: body" "$SCRATCH/want" "$SCRATCH/body"
+}
+FIX=$TOP/tests/report/fixtures
+send "A: the RFC's example" "$PGW_A" "201 Created" "$STORED" \
+    "$FIX/rfc-example.json"
+send "B: the same report" "$PGW_B" "200 OK" "$AGAIN" "$FIX/rfc-example.json"
+send "A: the same report again" "$PGW_A" "200 OK" "$AGAIN" \
+    "$FIX/rfc-example.json"
+
+# listed CMD...: list -j as CMD runs it, one line per (report, policy):
+# organization|report id|domain|successful|failed|via, sorted.
+listed() {
+	"$@" list -j | jq -r '[.organization, .report_id, .policy_domain,
+	    .successful, .failed, .via] | join("|")' | LC_ALL=C sort
+}
+# ids ORG CMD...: the report ids of ORG that list -j gives, sorted.
+ids() {
+	local org=$1
+	shift
+	"$@" list -j | jq -r --arg o "$org" \
+	    'select(.organization == $o) | .report_id' | LC_ALL=C sort
+}
+# check_lines NAME WANT GOT: check_eq for lists, with a diff if not.
+check_lines() {
+	printf '%s\n' "$2" >"$SCRATCH/lines.want"
+	printf '%s\n' "$3" >"$SCRATCH/lines.got"
+	check_file "$1" "$SCRATCH/lines.want" "$SCRATCH/lines.got"
+}
+# answered FILE: how many answers a stream has had so far.
+answered() { cat "$1" 2>/dev/null | wc -l; }
+# seq_ids PREFIX N: PREFIX-0 .. PREFIX-(N-1), sorted as ids sorts.
+seq_ids() { seq 0 $(($2 - 1)) | sed "s/^/$1-/" | LC_ALL=C sort; }
+check_eq "list -j from A, from B (service=) and from C: the one report" \
+    "Company-X|5065427c-23d3-47ca-b6e0-946ea0e8c4be|example.com|5326|303|https
+Company-X|5065427c-23d3-47ca-b6e0-946ea0e8c4be|example.com|5326|303|https
+Company-X|5065427c-23d3-47ca-b6e0-946ea0e8c4be|example.com|5326|303|https" \
+    "$(listed rep_a; listed rep_b; listed rep_c)"
+
+# --- 1. the same report to A and B at the same instant, 50 times ---
+# The store keeps a report once by (organization, report id, digest):
+# of two receivers storing it at once, one inserts (201) and the other
+# finds it (200).  Nothing else may happen: no 503, no 201 twice.
+in_s $POST same "$SCRATCH/ca-web/ca.crt" "$SCRATCH/same.sent" 50 8 same \
+    "$PGW_A:443" "$PGW_B:443"
+check_eq "same instant: 100 answers, each report one 201 and one 200" \
+    "50 200 201" "$(awk '{ print $3, $1 }' "$SCRATCH/same.sent" | sort |
+    awk '$1 != id { if (id != "") print s; id = $1; s = "" }
+	{ s = s " " $2 } END { print s }' | sort | uniq -c |
+    awk '{ $1 = $1; print }')"
+check_lines "same instant: 50 stored, each once" "$(seq_ids same 50)" \
+    "$(ids same rep_a)"
+check_eq "same instant: both receivers gave some of the 201s" "2" \
+    "$(awk '$1 == 201 { print $2 }' "$SCRATCH/same.sent" | sort -u | wc -l)"
+
+# --- 2. 500 different reports over both at once ---
+in_s $POST split "$SCRATCH/ca-web/ca.crt" "$SCRATCH/diff.sent" 500 8 diff \
+    "$PGW_A:443" "$PGW_B:443"
+check_eq "500 different reports over A and B: each answered 201" \
+    "500 201" "$(cut -d' ' -f1 "$SCRATCH/diff.sent" | sort | uniq -c |
+    awk '{ $1 = $1; print }')"
+check_lines "500 different reports: each stored once" "$(seq_ids diff 500)" \
+    "$(ids diff rep_b)"
+check_lines "500 different reports: the same rows from A and from C" \
+    "$(listed rep_a)" "$(listed rep_c)"
+
+# --- 3. import from C, as an MTA's pipe runs it ---
+openssl genrsa -traditional -out "$SCRATCH/dkim.key" 1024 2>/dev/null
+AR='Authentication-Results: mx.rcv.test; dkim=pass header.d=sender.test'
+$MAKE_MESSAGE "$TOP/tests/report/mail/google.json" \
+    --sign "$SCRATCH/dkim.key" sel sender.test --prepend "$AR" \
+    >"$SCRATCH/google.eml"
+$MAKE_MESSAGE "$TOP/tests/report/mail/microsoft.json" --json \
+    --sign "$SCRATCH/dkim.key" sel sender.test --prepend "$AR" \
+    >"$SCRATCH/microsoft.eml"
+chmod 0644 "$SCRATCH"/*.eml
+# imported NAME FILE WANT_STATUS WANT_LINES: import of FILE in C.
+imported() {
+	rep_c import <"$2" >"$SCRATCH/import.out" 2>"$SCRATCH/import.err"
+	check_eq "$1: exit $3, and what it says" "$3 $4" \
+	    "$? $(cat "$SCRATCH/import.out" "$SCRATCH/import.err")"
+}
+imported "import (gzip, trusted)" "$SCRATCH/google.eml" 0 \
+    'mta-sts-report: import: stdin: stored report "2024-03-25T00:00:00Z_rcv.test" of "Google Inc."'
+imported "import (json, trusted)" "$SCRATCH/microsoft.eml" 0 \
+    'mta-sts-report: import: stdin: stored report "133557215999999999+rcv.test" of "Microsoft Corporation"'
+imported "import of the same message" "$SCRATCH/google.eml" 0 \
+    'mta-sts-report: import: stdin: report "2024-03-25T00:00:00Z_rcv.test" of "Google Inc." was already stored'
+check_eq "import: listed by A's config, via mail" \
+    "Google Inc.|2024-03-25T00:00:00Z_rcv.test|rcv.test|24|0|mail
+Microsoft Corporation|133557215999999999+rcv.test|rcv.test|7|2|mail" \
+    "$(listed rep_a | grep '|mail$')"
+
+# --- 4. summary and html over the union, read from any config ---
+PERIOD="-s 2024-03-20 -u 2024-04-05"
+# golden NAME WANT_STATUS CMD...: CMD's stdout against $EXP/NAME, its
+# exit status, nothing on stderr.
+golden() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	rc=$?
+	[ "${UPDATE:-0}" = 1 ] && cp "$SCRATCH/out" "$EXP/$name"
+	check_file "$name: as expected" "$EXP/$name" "$SCRATCH/out"
+	check_eq "$name: exit $want, nothing on stderr" "$want " \
+	    "$rc $(cat "$SCRATCH/err")"
+}
+mkdir -p "$EXP/html"
+# shellcheck disable=SC2086
+{
+golden summary.txt 0 rep_a summary $PERIOD
+golden summary-digest.txt 0 rep_b summary -a $PERIOD
+golden summary.json 0 rep_c summary -j $PERIOD
+rep_b summary $PERIOD >"$SCRATCH/summary.b" 2>&1
+check_file "summary from B's config (service=) is A's" "$EXP/summary.txt" \
+    "$SCRATCH/summary.b"
+rep_b html -o "$SCRATCH/html" $PERIOD >"$SCRATCH/html.out" 2>&1
+}
+check_eq "html from B's config: exit 0, nothing said" "0 " \
+    "$? $(cat "$SCRATCH/html.out")"
+[ "${UPDATE:-0}" = 1 ] && cp "$SCRATCH"/html/* "$EXP/html/"
+check_eq "html: the pages expected" "$(cd "$EXP/html" && ls)" \
+    "$(cd "$SCRATCH/html" && ls)"
+for f in "$EXP"/html/*; do
+	check_file "html: ${f##*/}" "$f" "$SCRATCH/html/${f##*/}"
+done
+
+# --- 7. the receivers' role: insert and read, nothing else ---
+# psql as that role from A, over the receivers' own TLS connection.
+psql_a() {
+	in_a env "$ENV_A" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At \
+	    "$URI_A" "$@"
+}
+TABLES=$(psql_a -c "SELECT tablename FROM pg_tables WHERE schemaname =
+    current_schema() ORDER BY tablename" 2>&1)
+check_eq "the receivers' role sees the schema's tables" 0 \
+    "$(echo "$TABLES" | grep -c -v '^[a-z_]*$')"
+for t in $TABLES; do
+	check_eq "receivers' role: DELETE FROM $t refused" \
+	    "ERROR:  permission denied for table $t" \
+	    "$(psql_a -c "DELETE FROM $t" 2>&1)"
+	check_eq "receivers' role: UPDATE $t refused" \
+	    "ERROR:  permission denied for table $t" \
+	    "$(psql_a -c "UPDATE $t SET $(psql_a -c "SELECT attname FROM
+	    pg_attribute WHERE attrelid = '$t'::regclass AND attnum = 1") =
+	    NULL" 2>&1)"
+	check_eq "receivers' role: TRUNCATE $t refused" \
+	    "ERROR:  permission denied for table $t" \
+	    "$(psql_a -c "TRUNCATE $t" 2>&1)"
+	check_eq "receivers' role: DROP TABLE $t refused" \
+	    "ERROR:  must be owner of table $t" \
+	    "$(psql_a -c "DROP TABLE $t" 2>&1)"
+done
+check_eq "receivers' role: CREATE TABLE refused" \
+    "ERROR:  permission denied for schema $(psql_a -c 'SELECT current_schema()')" \
+    "$(psql_a -c "CREATE TABLE mine (i int)" 2>&1 | sed 's/\nLINE.*//' | head -1)"
+rep_a prune -d 1 >"$SCRATCH/prune.out" 2>"$SCRATCH/prune.err"
+rc=$?
+check_eq "prune with the receivers' role: fails, one line" "1" \
+    "$(wc -l <"$SCRATCH/prune.err")"
+check_eq "prune with the receivers' role: a failure's exit status" 1 \
+    "$([ "$rc" != 0 ] && echo 1)"
+sed 's/^/#   prune said: /' "$SCRATCH/prune.err"
+check_lines "prune with the receivers' role: nothing deleted" \
+    "$(listed rep_c)" "$(listed rep_a)"
+check_lines "the union: every report of the cases so far, once" \
+    "$(printf '%s\n' "$(seq_ids same 50)" "$(seq_ids diff 500)" \
+    5065427c-23d3-47ca-b6e0-946ea0e8c4be 2024-03-25T00:00:00Z_rcv.test \
+    133557215999999999+rcv.test | LC_ALL=C sort)" \
+    "$(rep_c list -j | jq -r .report_id | LC_ALL=C sort)"
+
+# --- 5. the database restarted while reports stream in ---
+# verdicts NAME FILE COUNT: what the senders of a retrying stream saw.
+# Every report ends with 201 or 200 (a 200 after a 503: its commit
+# reached the database, its answer did not); none gets 201 twice;
+# nothing but 201, 200 and 503 is answered (no 502: no worker died);
+# every report is stored once.
+verdicts() {
+	local name=$1 f=$2 n=$3
+	check_eq "$name: only 201, 200 and 503 answered" "" \
+	    "$(cut -d' ' -f1 "$f" | grep -v '^\(201\|200\|503\)$' | sort |
+	    uniq -c | head -3)"
+	# per report: its answers in order
+	awk '{ a[$3] = a[$3] " " $1 } END { for (i in a) print i a[i] }' \
+	    "$f" >"$f.by"
+	check_eq "$name: every report ends 201 or 200" "$n" \
+	    "$(grep -c ' \(201\|200\)$' "$f.by")"
+	check_eq "$name: no report answered 201 twice" "" \
+	    "$(grep ' 201 .*201' "$f.by" | head -3)"
+	check_eq "$name: a 200 only after a 503 (an answer lost, not a report)" \
+	    "" "$(grep ' 200' "$f.by" | grep -v ' 503 .*200' | head -3)"
+	echo "#   $name: $(grep -c ' 503' "$f.by") reports answered 503" \
+	    "at least once, $(grep -c ' 200$' "$f.by") of them then 200"
+}
+# A fast restart: down for less than the receivers wait to connect.
+in_s $POST retry "$SCRATCH/ca-web/ca.crt" "$SCRATCH/restart.sent" 400 4 \
+    restart "$PGW_A:443" "$PGW_B:443" &
+client=$!
+within 100 test "$(answered "$SCRATCH/restart.sent")" -ge 100
+pgw_cluster_restart fast
+check_eq "pg_ctl restart -m fast during the stream" 0 "$?"
+wait "$client"
+verdicts "restart" "$SCRATCH/restart.sent" 400
+check_lines "restart: every report stored once" "$(seq_ids restart 400)" \
+    "$(ids restart rep_c)"
+
+# Stopped for longer than the receivers wait: 503 until it is back,
+# then 201 from the same receivers (their workers reconnect).
+in_s $POST retry "$SCRATCH/ca-web/ca.crt" "$SCRATCH/down.sent" 400 4 \
+    down "$PGW_A:443" "$PGW_B:443" &
+client=$!
+within 100 test "$(answered "$SCRATCH/down.sent")" -ge 100
+pgw_ctl -w -m fast stop
+check_eq "pg_ctl stop -m fast during the stream" 0 "$?"
+mark=$(wc -l <"$SCRATCH/down.sent")
+down503() { tail -n +"$mark" "$SCRATCH/down.sent" | grep -q "^503 $1"; }
+if within 150 down503 "$PGW_A" && within 150 down503 "$PGW_B"; then
+	ok "the database down: A and B answer 503"
+else
+	notok "the database down: A and B answer 503"
+fi
+mark=$(wc -l <"$SCRATCH/down.sent")
+pgw_cluster_start
+check_eq "the database started again" 0 "$?"
+up201() { tail -n +"$mark" "$SCRATCH/down.sent" | grep -q "^201 $1"; }
+if within 150 up201 "$PGW_A" && within 150 up201 "$PGW_B"; then
+	ok "the database back: A and B answer 201 again"
+else
+	notok "the database back: A and B answer 201 again"
+fi
+wait "$client"
+verdicts "down" "$SCRATCH/down.sent" 400
+check_lines "down: every report stored once" "$(seq_ids down 400)" \
+    "$(ids down rep_c)"
+check_eq "down: the same receivers serve (not restarted)" "ok ok" \
+    "$(kill -0 "$SUP_A" && echo ok) $(kill -0 "$SUP_B" && echo ok)"
+
+# --- 6. the database's certificate for another name ---
+pgw_server_cert wrongdb
+pgw_cluster_restart fast
+sed 's/5065427c/wrong-5065427c/' "$FIX/rfc-example.json" >"$SCRATCH/wrong.json"
+lines_a=$(wc -l <"$SCRATCH/receiver-a.err")
+lines_b=$(wc -l <"$SCRATCH/receiver-b.err")
+send "wrong certificate: A" "$PGW_A" "503 Service Unavailable" "$DOWN" \
+    "$SCRATCH/wrong.json"
+send "wrong certificate: B" "$PGW_B" "503 Service Unavailable" "$DOWN" \
+    "$SCRATCH/wrong.json"
+MISMATCH="server certificate for \"other.$PGW_DOMAIN\" does not match host name \"$PGW_DBHOST\""
+sleep 0.2
+tail -n +$((lines_a + 1)) "$SCRATCH/receiver-a.err" >"$SCRATCH/wrong.a"
+tail -n +$((lines_b + 1)) "$SCRATCH/receiver-b.err" >"$SCRATCH/wrong.b"
+check_eq "wrong certificate: A says it in one line" 1 \
+    "$(grep -c -F "$MISMATCH" "$SCRATCH/wrong.a")"
+check_eq "wrong certificate: B says it in one line" 1 \
+    "$(grep -c -F "$MISMATCH" "$SCRATCH/wrong.b")"
+sed 's/^/#   A said: /' "$SCRATCH/wrong.a" | head -5
+rep_c import <"$SCRATCH/google.eml" >"$SCRATCH/import.out" \
+    2>"$SCRATCH/import.err"
+check_eq "wrong certificate: import exits 75 (the MTA retries)" 75 "$?"
+check_eq "wrong certificate: import names the mismatch" 1 \
+    "$(grep -c -F "$MISMATCH" "$SCRATCH/import.err")"
+sed 's/^/#   import said: /' "$SCRATCH/import.err" | head -5
+pgw_server_cert db
+pgw_cluster_restart fast
+send "the right certificate again: A" "$PGW_A" "201 Created" "$STORED" \
+    "$SCRATCH/wrong.json"
+send "the right certificate again: B" "$PGW_B" "200 OK" "$AGAIN" \
+    "$SCRATCH/wrong.json"
+
+# --- 8. copy: PostgreSQL -> SQLite and SQLite -> PostgreSQL ---
+mkdir -p "$SCRATCH/copy"
+conf "$SCRATCH/copy/sqlite.ini" "$SCRATCH/copy/reports.db"
+sq() { quiet "$REPORT" -c "$SCRATCH/copy/sqlite.ini" "$@"; }
+# whole CMD...: list -j whole (received too), sorted: the order of
+# reports with the same end and received second is not defined.
+whole() { "$@" list -j | LC_ALL=C sort; }
+# copied NAME FROM TO WANT: copy in C with the receivers' role, its exit
+# status and its one line.
+copied() {
+	in_c env "$ENV_C" "$REPORT" copy "$2" "$3" >"$SCRATCH/copy/out" \
+	    2>&1
+	check_eq "$1: exit 0, one line" "0 $4" "$? $(cat "$SCRATCH/copy/out")"
+}
+whole rep_c >"$SCRATCH/copy/pg.list"
+n=$(wc -l <"$SCRATCH/copy/pg.list")
+copied "copy PostgreSQL -> SQLite" "$URI_C" "$SCRATCH/copy/reports.db" \
+    "copied $n reports (0 already there) and 2 served policies, PostgreSQL to SQLite"
+whole sq >"$SCRATCH/copy/sqlite.list"
+check_file "copy PostgreSQL -> SQLite: list -j the same" \
+    "$SCRATCH/copy/pg.list" "$SCRATCH/copy/sqlite.list"
+copied "copy PostgreSQL -> SQLite again" "$URI_C" "$SCRATCH/copy/reports.db" \
+    "copied 0 reports ($n already there) and 0 served policies, PostgreSQL to SQLite"
+whole sq >"$SCRATCH/copy/sqlite.list"
+check_file "copy PostgreSQL -> SQLite again: nothing added" \
+    "$SCRATCH/copy/pg.list" "$SCRATCH/copy/sqlite.list"
+copied "copy SQLite -> PostgreSQL, where they came from" \
+    "$SCRATCH/copy/reports.db" "$URI_C" \
+    "copied 0 reports ($n already there) and 0 served policies, SQLite to PostgreSQL"
+whole rep_c >"$SCRATCH/copy/pg2.list"
+check_file "copy SQLite -> PostgreSQL, where they came from: nothing added" \
+    "$SCRATCH/copy/pg.list" "$SCRATCH/copy/pg2.list"
+
+# The summary's worlds (tests/lib/summary.sh: nine domains, four weeks,
+# SQLite) copied into a new database: the same list -j, and summary
+# gives the goldens of tests/report/summary/expected/ from PostgreSQL.
+. tests/lib/summary.sh
+w=$SCRATCH/world
+mkdir -p "$w"
+summary_world "$w" "$FILL" || notok "the summary's worlds are stored"
+# A second database, made as the first was (the roles exist already).
+sed -e 's/\bmta_sts\b/mta_sts_world/g' "$SQL" |
+    grep -v '^CREATE ROLE' >"$SCRATCH/world.sql"
+pgw_admin <"$SCRATCH/world.sql" >"$SCRATCH/world.out" 2>&1
+check_eq "a second database, mta_sts_world, made as the first" 0 "$?"
+URI_W=$(pgw_uri "$RECEIVER" mta_sts_world "$SCRATCH/c/ca.crt")
+URI_WO=$(pgw_uri "$OWNER" mta_sts_world "$SCRATCH/c/ca.crt")
+sed "s|^database = .*|database = $URI_WO|" "$w/now.ini" >"$w/owner.ini"
+sed "s|^database = .*|database = $URI_W|" "$w/now.ini" >"$w/pg.ini"
+in_c env "PGPASSFILE=$SCRATCH/c/owner.pgpass" "$REPORT" -c "$w/owner.ini" \
+    migrate >"$SCRATCH/world.migrate" 2>&1
+check_eq "migrate mta_sts_world" "0 PostgreSQL store at schema version 2" \
+    "$? $(cat "$SCRATCH/world.migrate")"
+n=$(ls "$w/reports" | wc -l)
+nserved=$(sqlite3 "$w/reports.db" 'SELECT count(*) FROM served')
+copied "the summary's worlds: copy SQLite -> PostgreSQL" "$w/reports.db" \
+    "$URI_W" "copied $n reports (0 already there) and $nserved served policies, SQLite to PostgreSQL"
+copied "the summary's worlds: copy again" "$w/reports.db" "$URI_W" \
+    "copied 0 reports ($n already there) and 0 served policies, SQLite to PostgreSQL"
+wq() { quiet in_c env "$ENV_C" "$REPORT" -c "$w/pg.ini" "$@"; }
+quiet "$REPORT" -c "$w/now.ini" list -j | LC_ALL=C sort >"$w/sqlite.list"
+wq list -j | LC_ALL=C sort >"$w/pg.list"
+check_file "the summary's worlds: list -j the same from PostgreSQL" \
+    "$w/sqlite.list" "$w/pg.list"
+# world_golden NAME WANT_STATUS ARGS...: summary -u SUMMARY_UNTIL ARGS
+# from the copy, against the SQLite suite's golden file NAME and exit
+# status (tests/report/run-summary.sh).
+world_golden() {
+	wq summary -u "$SUMMARY_UNTIL" "${@:3}" >"$w/out" 2>"$w/err"
+	check_eq "the summary's worlds from PostgreSQL: $1: exit $2, nothing said" \
+	    "$2 " "$? $(cat "$w/err")"
+	check_file "the summary's worlds from PostgreSQL: $1" \
+	    "$TOP/tests/report/summary/expected/$1" "$w/out"
+}
+world_golden all.txt 2
+world_golden digest.txt 2 -a
+world_golden json.txt 2 -j
+world_golden weekly.txt 1 -a -s 2024-04-01 stale.example Silent.Example.
+world_golden hostile.txt 1 hostile.example
+
+# --- 9. no worker died, nothing said but what was meant ---
+check_eq "no worker died (no SIGSYS, no kill) in A or B" "" \
+    "$(grep -h -i -E 'signal|killed|restarting' "$SCRATCH/receiver-a.err" \
+    "$SCRATCH/receiver-b.err" | head -5)"
+check_eq "A's workers are the ones it started" "$WORKERS_A" \
+    "$(pgrep -P "$SUP_A" | sort | xargs)"
+check_eq "B's workers are the ones it started" "$WORKERS_B" \
+    "$(pgrep -P "$SUP_B" | sort | xargs)"
+check_eq "the receivers' password is on no command line" "" \
+    "$(grep -l -a -F "$PW_RECEIVER" /proc/[0-9]*/cmdline 2>/dev/null)"
+for r in a b; do
+	rc="not stopped in 2 s"
+	sup=$SUP_A
+	[ $r = b ] && sup=$SUP_B
+	stop "$sup" && { wait "$sup"; rc=$?; }
+	check_eq "receiver $r: SIGTERM, exit status 0" 0 "$rc"
+done
+sed 's/^/#   A: /' "$SCRATCH/receiver-a.err" | grep -v 'mode testing' |
+    sort | uniq -c | sort -rn | head -10
