@@ -183,27 +183,46 @@ pgw_cluster_kill() {
 	PGW_PG_UP=
 }
 
-# pgw_admin [DB]: SQL on stdin run as the superuser through the unix
-# socket, stopping at the first error; quiet unless it fails.
+# pgw_admin [PSQL_ARGS...]: SQL on stdin run as the superuser through
+# the unix socket (database postgres unless -d says), stopping at the
+# first error; quiet unless it fails.
 pgw_admin() {
 	pg_as "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SCRATCH/pg/run" \
-	    -p "$PGW_PORT" -d "${1:-postgres}"
+	    -p "$PGW_PORT" -d postgres "$@"
 }
 
-# pgw_uri ROLE DB [CA]: a libpq URI for ROLE on DB at db.$PGW_DOMAIN,
-# TLS verified against the CA's certificate (default the world's).
+# pgw_uri ROLE DB [CA [PASSFILE]]: a libpq URI for ROLE on DB at
+# db.$PGW_DOMAIN (port 5432, libpq's default), TLS verified against the
+# CA's certificate (default the world's), the password from PASSFILE if
+# given (else PGPASSFILE's).  A config line holds at most 198 bytes:
+# with a long TMPDIR, name the database by a service instead.
 pgw_uri() {
-	echo "postgresql://$1@$PGW_DBHOST:$PGW_PORT/$2?sslmode=verify-full&sslrootcert=${3:-$SCRATCH/ca-pg/ca.crt}&connect_timeout=5"
+	echo "postgresql://$1@$PGW_DBHOST/$2?sslmode=verify-full&sslrootcert=${3:-$SCRATCH/ca-pg/ca.crt}${4:+&passfile=$4}"
 }
 
 # pgw_passfile FILE OWNER ROLE PASSWORD: a libpq password file (0600,
-# OWNER's) for ROLE on the world's database host.  The password goes
-# through printf, a shell builtin: never on a command line.
+# OWNER's) for ROLE on the world's database host, any database.  The
+# password goes through printf, a shell builtin: never on a command line.
 pgw_passfile() {
-	umask 077
-	printf '%s:%s:*:%s:%s\n' "$PGW_DBHOST" "$PGW_PORT" "$3" "$4" >"$1"
-	umask 022
-	chown "$2" "$1" && chmod 0600 "$1"
+	(umask 077 && printf '%s:%s:*:%s:%s\n' "$PGW_DBHOST" "$PGW_PORT" \
+	    "$3" "$4" >"$1") && chown "$2" "$1"
+}
+
+# pgw_service FILE NAME ROLE DB CA PASSFILE: appends service NAME (ROLE
+# on DB, TLS verified against CA, the password from PASSFILE) to the
+# pg_service.conf FILE.
+pgw_service() {
+	cat >>"$1" <<EOS
+[$2]
+host=$PGW_DBHOST
+port=$PGW_PORT
+dbname=$4
+user=$3
+sslmode=verify-full
+sslrootcert=$5
+passfile=$6
+
+EOS
 }
 
 # pgw_nginx NAME ADDRESS: nginx with TLS in namespace NAME on
@@ -224,15 +243,18 @@ pgw_nginx() {
 	start "nginx-$1" ip netns exec "$(pgw_ns "$1")" nginx -c "$d/nginx.conf"
 }
 
-# pgw_receiver NAME CONF [VAR=VALUE...]: mta-sts-report -w 2 in namespace
+# pgw_receiver NAME CONF [VAR=VALUE...]: mta-sts-report -w PGW_WORKERS
+# (default 2) in namespace
 # NAME, as root (its workers drop to www-data), on $SCRATCH/NAME/
-# report.sock, with the environment given (PGPASSFILE, PGSERVICEFILE);
-# its PID in $LAST_PID, its stderr in $SCRATCH/receiver-NAME.err.
+# report.sock, with the environment given (PGPASSFILE, PGSERVICEFILE)
+# and no HOME, as an init system starts it; its PID in $LAST_PID, its
+# stderr in $SCRATCH/receiver-NAME.err.
 pgw_receiver() {
 	local name=$1 conf=$2
 	shift 2
-	start "receiver-$name" ip netns exec "$(pgw_ns "$name")" env "$@" \
-	    "$REPORT" -c "$conf" -s "unix:$SCRATCH/$name/report.sock" -w 2
+	start "receiver-$name" ip netns exec "$(pgw_ns "$name")" \
+	    env -u HOME "$@" "$REPORT" -c "$conf" \
+	    -s "unix:$SCRATCH/$name/report.sock" -w "${PGW_WORKERS:-2}"
 }
 
 # pgw_https_up NAME ADDRESS: nginx of NAME answers over TLS, from S.
