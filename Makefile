@@ -66,18 +66,18 @@ CHECK_LIBS	:= $(shell pkg-config --libs libcurl openssl 2>/dev/null || \
 
 # The stored reports (src/tlsrpt/) link SQLite and jansson, and so do
 # the receiver and (for its tlsrpt check) the checker.
-TLSRPT_PKGS	= sqlite3 jansson
+TLSRPT_PKGS	= sqlite3 jansson libpq
 TLSRPT_LIBS	:= $(shell pkg-config --libs $(TLSRPT_PKGS) 2>/dev/null || \
-		     echo -lsqlite3 -ljansson)
+		     echo -lsqlite3 -ljansson -lpq)
 TLSRPT_PKG_CFLAGS := $(shell pkg-config --cflags $(TLSRPT_PKGS) 2>/dev/null)
 
 # The receiver alone links zlib, GMime and libopendkim: neither the
 # responder nor the checker does.
-REPORT_PKGS	= jansson zlib sqlite3 gmime-3.0 opendkim
+REPORT_PKGS	= jansson zlib sqlite3 libpq gmime-3.0 opendkim
 REPORT_PKG_CFLAGS := $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
 REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || \
-		     echo -ljansson -lz -lsqlite3 -lgmime-3.0 -lgobject-2.0 \
-		     -lglib-2.0 -lopendkim)
+		     echo -ljansson -lz -lsqlite3 -lpq -lgmime-3.0 \
+		     -lgobject-2.0 -lglib-2.0 -lopendkim)
 # report_dkim.c fetches DKIM keys itself with glibc's resolver.
 REPORT_LIBS	+= -lresolv
 

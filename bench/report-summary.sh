@@ -8,17 +8,23 @@
 # each; then times `summary` over the last 7 days (best of ROUNDS, and
 # the first run, which also records the 10,000 served policies): one
 # domain as text and JSON, every domain as lines, digest and JSON.
+# Then the same store copied into PostgreSQL (`mta-sts-report copy`, timed,
+# into a throwaway cluster of Debian's postgresql-15 with its default
+# settings, tests/lib/pg.sh; PG=0 skips it, and it needs root), and the
+# same summaries read from there, side by side.
 # Writes the section "mta-sts-report summary at scale" of BENCHMARKS.md,
 # with SQLite's plans of the summary's queries.  The store goes to
-# TMPDIR (about 1 GB at the default size).
+# TMPDIR (about 1 GB at the default size, and as much for PostgreSQL).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 REPORTS=${REPORTS:-1000000}
 DOMAINS=${DOMAINS:-10000}
 ROUNDS=${ROUNDS:-5}
+PG=${PG:-1}
 OUT=${OUT:-BENCHMARKS.md}
 . tests/lib/suite.sh
 . bench/lib.sh
+. tests/lib/pg.sh
 REPORT=${REPORT:-$TOP/${O:-build}/mta-sts-report}
 FILL=${FILL:-$TOP/${O:-build}/tests/tools/report-fill}
 die() { echo "bench/report-summary: $*" >&2; exit 1; }
@@ -79,7 +85,7 @@ size=$(du -m "$db" | cut -f1)
 ms() {
 	local a b
 	a=$(date +%s%N)
-	"$REPORT" -c "$conf" summary -u "$until_s" "$@" >/dev/null
+	"$REPORT" -c "$cur" summary -u "$until_s" "$@" >/dev/null
 	[ $? -le 2 ] || die "summary $* failed"
 	b=$(date +%s%N)
 	echo $(( (b - a) / 1000000 ))
@@ -95,18 +101,64 @@ row() {
 		t=$(ms "$@")
 		[ "$t" -lt "$best" ] && best=$t
 	done
-	lines=$("$REPORT" -c "$conf" summary -u "$until_s" "$@" | wc -l)
-	printf '| %s | %d | %d | %d |\n' "$name" "$lines" "$first" "$best"
+	lines=$("$REPORT" -c "$cur" summary -u "$until_s" "$@" | wc -l)
+	printf '%d %d %d\n' "$lines" "$first" "$best"
+}
+
+# rows CONF OUT: the five summaries, a line "lines first best" each.
+rows() {
+	cur=$1
+	{
+		row "one domain" "$d"
+		row "one domain, -j" -j "$d"
+		row "every domain (verdict lines)"
+		row "every domain, -a (digest)" -a
+		row "every domain, -j" -j
+	} >"$2"
 }
 
 d=customer$((4242 % DOMAINS)).example
-{
-	row "one domain" "$d"
-	row "one domain, -j" -j "$d"
-	row "every domain (verdict lines)"
-	row "every domain, -a (digest)" -a
-	row "every domain, -j" -j
-} >"$SCRATCH/rows"
+rows "$conf" "$SCRATCH/sqlite.rows"
+pg_note=
+if [ "$PG" = 1 ]; then
+	trap 'pg_stop "$SCRATCH/pg"' EXIT
+	pg_start "$SCRATCH/pg" "$(free_port)" >/dev/null ||
+	    die "cannot start PostgreSQL"
+	pg_sql -c "CREATE DATABASE mta_sts" || die "cannot create the database"
+	pgdb="postgresql:///mta_sts?host=$SCRATCH/pg&port=$PG_PORT&user=postgres"
+	sed "s|^database = .*|database = $pgdb|" "$conf" >"$SCRATCH/pg.ini"
+	t0=$(date +%s)
+	"$REPORT" copy "$db" "$pgdb" >"$SCRATCH/copy.out" ||
+	    die "copy into PostgreSQL failed"
+	copy_s=$(( $(date +%s) - t0 ))
+	pg_size=$(pg_sql -d mta_sts -Atc \
+	    "SELECT pg_database_size('mta_sts') / 1048576")
+	rows "$SCRATCH/pg.ini" "$SCRATCH/pg.rows"
+	# The same answers from both stores, or the timing means nothing.
+	for a in "$d" "-a"; do
+		"$REPORT" -c "$conf" summary -u "$until_s" $a >"$SCRATCH/s.sqlite"
+		"$REPORT" -c "$SCRATCH/pg.ini" summary -u "$until_s" $a \
+		    >"$SCRATCH/s.pg"
+		cmp -s "$SCRATCH/s.sqlite" "$SCRATCH/s.pg" ||
+		    die "summary $a differs between SQLite and PostgreSQL"
+	done
+	pg_note="The same store copied into PostgreSQL $(pg_sql -Atc 'SHOW server_version' | cut -d' ' -f1) (a cluster on this machine with Debian's default settings, reached over its Unix socket) by \`mta-sts-report copy\` in ${copy_s} s ($(sed 's/^copied //; s/,.*//' "$SCRATCH/copy.out")), $pg_size MB; \`summary\` and \`summary -a\` print the same bytes from both."
+	pg_stop "$SCRATCH/pg"
+	trap - EXIT
+fi
+names=("one domain" "one domain, -j" "every domain (verdict lines)" \
+    "every domain, -a (digest)" "every domain, -j")
+for i in 0 1 2 3 4; do
+	read -r l f b < <(sed -n "$((i + 1))p" "$SCRATCH/sqlite.rows")
+	if [ "$PG" = 1 ]; then
+		read -r pl pf pb < <(sed -n "$((i + 1))p" "$SCRATCH/pg.rows")
+		[ "$pl" = "$l" ] || die "${names[$i]}: $l lines from SQLite, $pl from PostgreSQL"
+		printf '| %s | %d | %d | %d | %d | %d |\n' "${names[$i]}" "$l" \
+		    "$f" "$b" "$pf" "$pb"
+	else
+		printf '| %s | %d | %d | %d | | |\n' "${names[$i]}" "$l" "$f" "$b"
+	fi
+done >"$SCRATCH/rows"
 since=$((until - 7 * 86400))
 where="r.end >= $since AND r.begin < $until AND (r.begin + r.end) / 2 >= $since AND (r.begin + r.end) / 2 < $until"
 plan() {
@@ -137,9 +189,11 @@ plan_all=$(plan "SELECT p.policy_domain, r.organization, p.policy_type,
 	echo "config serves) and the best of $ROUNDS. Targets: one domain in"
 	echo "200 ms or less, every domain in 30 s or less."
 	echo
-	echo "| summary | lines | first ms | best ms |"
-	echo "|---|---|---|---|"
+	echo "| summary | lines | SQLite first ms | SQLite best ms | PostgreSQL first ms | PostgreSQL best ms |"
+	echo "|---|---|---|---|---|---|"
 	cat "$SCRATCH/rows"
+	echo
+	echo "$pg_note" | fold -s -w 72 | sed 's/ *$//'
 	echo
 	echo "Four aggregations (reporters and policies applied, failures,"
 	echo "days, served policies), each grouped in SQLite, so the work"

@@ -8,7 +8,7 @@ set -eu
 # libcurl, OpenSSL and glibc's resolver (libc6-dev) are for mta-sts-check;
 # knot, knsupdate, nsupdate and dig for the -U tests (tests/update);
 # for mta-sts-report: jansson and zlib (report bodies, fuzz_report), SQLite
-# (the store), GMime and libopendkim (mail), and the sqlite3 and jq
+# and libpq (the store's two backends), GMime and libopendkim (mail), and the sqlite3 and jq
 # programs its tests read stores with (tests/report); html's suite renders
 # pages in chromium, parses them with python3-html5lib and reads the
 # printed PDF with pdftotext (poppler-utils).  libpq for a PostgreSQL

@@ -528,14 +528,18 @@ summary_write(FILE *fp, const struct tlsrpt_summary *s, int json,
 
 /*
  * Opens the store: for writing when we may (to record what this config
- * serves, tlsrpt_store_served), else read-only (a monitoring user).
+ * serves, tlsrpt_store_served), else read-only (a monitoring user).  A
+ * PostgreSQL store is always opened so: a role that may not insert
+ * records nothing there, as a read-only SQLite store.
  */
 static int
 summary_open(const struct conf *conf, struct tlsrpt_store **st)
 {
 	const char	*db = conf->reports.database;
+	char		 why[CONF_REPORTS_PATH_MAX + 160];
 
-	if (access(db, W_OK) == -1)
+	if (database_kind(db, why, sizeof(why)) == DATABASE_SQLITE &&
+	    access(db, W_OK) == -1)
 		return tlsrpt_store_open(st, db, TLSRPT_STORE_OPEN_READONLY);
 	if (tlsrpt_store_open(st, db, 0) == -1)
 		return -1;

@@ -28,9 +28,7 @@ tlsrpt_store_open(struct tlsrpt_store **out, const char *database,
 	case DATABASE_SQLITE:
 		return tlsrpt_sqlite_ops.open(out, database, flags);
 	case DATABASE_POSTGRESQL:
-		/* tlsrpt_pg.c (branch pgstore) replaces this. */
-		log_warnx("database: PostgreSQL is not in this build yet");
-		return -1;
+		return tlsrpt_pg_ops.open(out, database, flags);
 	case DATABASE_NONE:
 		break;
 	}

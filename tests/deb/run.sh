@@ -167,22 +167,30 @@ for f in ./usr/sbin/mta-sts-report ./usr/share/man/man8/mta-sts-report.8.gz \
     ./lib/systemd/system/mta-sts-report.service \
     ./usr/share/doc/mta-sts-report/README.Debian \
     ./usr/share/doc/mta-sts-report/examples/mta-sts-report.conf \
-    ./usr/share/doc/mta-sts-report/examples/postfix/master.cf; do
+    ./usr/share/doc/mta-sts-report/examples/postfix/master.cf \
+    ./usr/share/doc/mta-sts-report/examples/postgresql/mta-sts-report.sql; do
 	check_eq "mta-sts-report ships $f" 1 "$(grep -cxF "$f" "$SCRATCH/report.contents")"
 done
 check_eq "the receiver and its examples are in mta-sts-report only" "0" \
     "$(grep -c -e 'mta-sts-report' -e 'postfix' "$SCRATCH/fcgi.contents" "$SCRATCH/check.contents" |
         awk -F: '{ n += $2 } END { print n }')"
 # A policy-only server pulls in none of the receiver's libraries.
-check_eq "mta-sts-fcgi depends on none of SQLite, jansson, zlib, GMime, libopendkim" "" \
-    "$(dpkg-deb -f "$DEB_FCGI" Depends | tr ',' '\n' | grep -E 'sqlite|jansson|zlib|gmime|opendkim')"
+check_eq "mta-sts-fcgi depends on none of SQLite, libpq, jansson, zlib, GMime, libopendkim" "" \
+    "$(dpkg-deb -f "$DEB_FCGI" Depends | tr ',' '\n' | grep -E 'sqlite|libpq|jansson|zlib|gmime|opendkim')"
 check_eq "mta-sts-report depends on them, and on adduser for its user" \
-    "adduser libgmime-3.0-0 libjansson4 libopendkim11 libsqlite3-0 zlib1g" \
+    "adduser libgmime-3.0-0 libjansson4 libopendkim11 libpq5 libsqlite3-0 zlib1g" \
     "$(dpkg-deb -f "$DEB_REPORT" Depends | tr ',' '\n' |
-        grep -oE '^ ?(adduser|libgmime-3.0-0|libjansson4|libopendkim11|libsqlite3-0|zlib1g)' |
+        grep -oE '^ ?(adduser|libgmime-3.0-0|libjansson4|libopendkim11|libpq5|libsqlite3-0|zlib1g)' |
         tr -d ' ' | sort | xargs)"
-check_eq "every contrib/ directory but systemd and postfix is a responder example" \
-    "$(for d in contrib/*/; do d=${d%/}; d=${d#contrib/}; case $d in systemd|postfix) ;; *) echo "$d" ;; esac; done | xargs)" \
+# The checker's tlsrpt check reads the store, SQLite or PostgreSQL; the
+# mail libraries are the receiver's alone.
+check_eq "mta-sts-check depends on SQLite and libpq (its tlsrpt check), not on zlib, GMime or libopendkim" \
+    "libpq5 libsqlite3-0" \
+    "$(dpkg-deb -f "$DEB_CHECK" Depends | tr ',' '\n' |
+        grep -oE '^ ?(libgmime-3.0-0|libopendkim11|libpq5|libsqlite3-0|zlib1g)' |
+        tr -d ' ' | sort | xargs)"
+check_eq "every contrib/ directory but systemd, postfix and postgresql is a responder example" \
+    "$(for d in contrib/*/; do d=${d%/}; d=${d#contrib/}; case $d in systemd|postfix|postgresql) ;; *) echo "$d" ;; esac; done | xargs)" \
     "$(sed -n 's|^\./usr/share/doc/mta-sts-fcgi/examples/\([^/]*\)/$|\1|p' \
         "$SCRATCH/fcgi.contents" | sort | xargs)"
 check_eq "the checker is in mta-sts-check only" "0" \

@@ -63,7 +63,7 @@ ldd "$dest/usr/sbin/mta-sts-fcgi" >"$SCRATCH/ldd" 2>&1
 check_eq "the responder links no libcurl, OpenSSL or resolver library" "" \
     "$(grep -E 'libcurl|libssl|libcrypto|libresolv|libcares|libldns|libunbound' "$SCRATCH/ldd")"
 check_eq "the responder links none of the receiver's libraries" "" \
-    "$(grep -E 'libsqlite3|libjansson|libz\.|libgmime|libopendkim' "$SCRATCH/ldd")"
+    "$(grep -E 'libsqlite3|libpq|libjansson|libz\.|libgmime|libopendkim' "$SCRATCH/ldd")"
 "$dest/usr/sbin/mta-sts-report" -t -c "$dest/etc/mta-sts-fcgi.ini" \
     >/dev/null 2>"$SCRATCH/t.err"
 check_eq "the installed receiver passes -t on the installed config" \
