@@ -11,9 +11,9 @@ set -eu
 # and libpq (the store's two backends), GMime and libopendkim (mail), and the sqlite3 and jq
 # programs its tests read stores with (tests/report); html's suite renders
 # pages in chromium, parses them with python3-html5lib and reads the
-# printed PDF with pdftotext (poppler-utils).  libpq for a PostgreSQL
-# store; report-pg's suite runs a throwaway cluster of postgresql-15
-# (initdb and pg_ctl, never the system's cluster).
+# printed PDF with pdftotext (poppler-utils).  report-pg's suite and the
+# benchmarks run a throwaway cluster of postgresql-15 (initdb and pg_ctl,
+# never the system's cluster).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev
 	libjansson-dev zlib1g-dev libsqlite3-dev libgmime-3.0-dev
@@ -36,7 +36,7 @@ check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-d
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3
-	    iproute2 dnsmasq-base openssl python3-dkim" ;;
+	    iproute2 dnsmasq-base openssl python3-dkim postgresql-15" ;;
 deb)	want="$deb" ;;
 *)	echo "usage: $0 build|run|check|bench|deb" >&2; exit 2 ;;
 esac
