@@ -53,7 +53,7 @@ fi
 pgw_certs || { notok "certificates"; exit 1; }
 pgw_cluster_init || { notok "initdb"; exit 1; }
 pgw_cluster_start || { notok "the cluster started in DB"; exit 1; }
-ok "PostgreSQL 15 runs in DB, TLS on, hostssl only"
+ok "PostgreSQL 15 runs in DB"
 
 OWNER=mta_sts_owner
 RECEIVER=mta_sts_report
@@ -75,8 +75,9 @@ else
 fi
 
 # Each namespace's files: the CA's certificate, the password file of
-# the user that connects (www-data for the receivers' workers, nobody for
-# import, root for the suite's own readers), the configs.
+# the user that connects (www-data for the receivers' workers, nobody
+# for import; root, who runs the suite's own commands, reads them too),
+# the configs.
 for n in a b c; do
 	mkdir -p "$SCRATCH/$n"
 	cp "$SCRATCH/ca-pg/ca.crt" "$SCRATCH/$n/ca.crt"
@@ -189,6 +190,13 @@ within 100 two_children "$SUP_A" && within 100 two_children "$SUP_B"
 WORKERS_A=$(pgrep -P "$SUP_A" | sort | xargs)
 WORKERS_B=$(pgrep -P "$SUP_B" | sort | xargs)
 
+# Over TCP, TLS or nothing: a client that does not ask for TLS is
+# refused by pg_hba.conf whatever its password.
+check_eq "without TLS (sslmode=disable): refused" \
+    "psql: error: connection to server at \"$PGW_DBHOST\" ($PGW_DB_FOR_A), port $PGW_PORT failed: FATAL:  no pg_hba.conf entry for host \"10.21.1.2\", user \"$RECEIVER\", database \"$DB\", no encryption" \
+    "$(in_a env "$ENV_A" "$PG_BIN/psql" -X -At \
+    "postgresql://$RECEIVER@$PGW_DBHOST/$DB?sslmode=disable" -c 'SELECT 1' 2>&1)"
+
 # --- one request at a time, from S ---
 STORED=stored
 AGAIN="already stored"
@@ -291,6 +299,14 @@ check_lines "500 different reports: each stored once" "$(seq_ids diff 500)" \
     "$(ids diff rep_b)"
 check_lines "500 different reports: the same rows from A and from C" \
     "$(listed rep_a)" "$(listed rep_c)"
+
+# Every connection of the receivers' role comes from A or B, over TLS.
+check_eq "the receivers' connections: from A and from B, all TLS 1.3" \
+    "10.21.1.2|t|TLSv1.3
+10.21.2.2|t|TLSv1.3" \
+    "$(echo "SELECT DISTINCT a.client_addr, s.ssl, s.version FROM
+    pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE
+    a.usename = '$RECEIVER' ORDER BY 1" | pgw_admin -At 2>&1)"
 
 # --- 3. import from C, as an MTA's pipe runs it ---
 openssl genrsa -traditional -out "$SCRATCH/dkim.key" 1024 2>/dev/null
@@ -563,8 +579,19 @@ rep_a list >"$SCRATCH/list.out" 2>"$SCRATCH/list.err"
 check_eq "a certificate for another name: list exits 74, one line saying why" \
     "74 mta-sts-report: $URI_A: cannot open the store: connection to server at \"$PGW_DBHOST\" ($PGW_DB_FOR_A), port $PGW_PORT failed: $MISMATCH" \
     "$? $(cat "$SCRATCH/list.out" "$SCRATCH/list.err")"
+# A password file with a wrong password: refused, said, deferred.
+pgw_passfile "$SCRATCH/c/bad.pgpass" nobody "$RECEIVER" wrong
+sed "s|$SCRATCH/c/pgpass|$SCRATCH/c/bad.pgpass|" "$SCRATCH/c/c.ini" \
+    >"$SCRATCH/c/bad.ini"
 pgw_server_cert db
 pgw_cluster_restart fast
+quiet in_c setpriv --reuid=65534 --regid=65534 --clear-groups \
+    env -i PATH=/usr/bin:/bin "$REPORT" -c "$SCRATCH/c/bad.ini" import \
+    <"$SCRATCH/google.eml" >"$SCRATCH/import.out" 2>"$SCRATCH/import.err"
+check_eq "a wrong password: import exits 75, says so, defers" \
+    "75 1 mta-sts-report: import: stdin: deferred: the store is unavailable" \
+    "$? $(grep -c "FATAL:  password authentication failed for user \"$RECEIVER\"" \
+    "$SCRATCH/import.err") $(tail -1 "$SCRATCH/import.err")"
 # again NAME ADDRESS WANT_STATUS WANT_BODY: POSTs $SCRATCH/wrong.json as
 # a sender retries (503 only, at most 5 times); the last answer.
 again() {
