@@ -26,7 +26,7 @@ report-summary report-html report-metrics report-pg"
 all="$plain fuzz
 asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
 asan:e2e-reload asan:check asan:check-dane asan:report-cli asan:report-https
-asan:report-summary asan:report-html asan:report-metrics
+asan:report-summary asan:report-html asan:report-metrics asan:report-pg
 valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
 listonly=
 if [ "${1:-}" = -l ]; then
