@@ -136,7 +136,8 @@ report_copy(int argc, char **argv)
 	if (tlsrpt_store_each(from, copy_report, &c) == -1 ||
 	    (c.group > 0 && tlsrpt_store_commit(c.to) == -1)) {
 		log_warnx("copy: stopped after %ld reports; those committed "
-		    "stay, and copying again adds the rest", c.added);
+		    "stay, and copying again once the cause is fixed adds the "
+		    "rest", c.added);
 		goto out;
 	}
 	c.group = 0;

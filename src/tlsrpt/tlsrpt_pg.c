@@ -365,12 +365,15 @@ pg_fail(struct pg_store *st, const char *what, const PGresult *res)
 
 /*
  * Sends what libpq holds for the server; a non-blocking connection may
- * not take a long statement (a report's raw bytes) at once.  0, or -1
- * after saying why (the connection dropped).
+ * not take a long statement (a report's raw bytes) at once.  Each wait
+ * for the socket to take more is bounded by ms: a slow link that keeps
+ * taking bytes is not a server that stopped.  0, or -1 after saying why
+ * (the connection dropped).
  */
 static int
-pg_flush(struct pg_store *st, const char *what, int64_t deadline, int ms)
+pg_flush(struct pg_store *st, const char *what, int ms)
 {
+	int64_t	 deadline = clock_ms() + ms;
 	int	 f, ev;
 
 	while ((f = PQflush(st->conn)) == 1) {
@@ -384,10 +387,13 @@ pg_flush(struct pg_store *st, const char *what, int64_t deadline, int ms)
 			st->why = TLSRPT_STORE_UNAVAILABLE;
 			return -1;
 		}
-		if ((ev & POLLIN) && !PQconsumeInput(st->conn)) {
+		if ((ev & (POLLIN | POLLHUP | POLLERR)) &&
+		    !PQconsumeInput(st->conn)) {
 			pg_lost(st, what);
 			return -1;
 		}
+		if (ev & POLLOUT)
+			deadline = clock_ms() + ms;
 	}
 	if (f == -1) {
 		pg_lost(st, what);
@@ -450,17 +456,22 @@ pg_run(struct pg_store *st, const char *what, const char *sql,
 	if (pg_ready(st) == -1)
 		return -1;
 	ms = mode == PG_WRITE ? TLSRPT_STORE_BUSY_MS : PG_READ_MS;
-	deadline = clock_ms() + ms;
 	if ((p != NULL ? PQsendQueryParams(st->conn, sql, p->n, NULL,
 	    p->values, p->lengths, p->formats, 0) : PQsendQuery(st->conn,
 	    sql)) == 0) {
 		pg_lost(st, what);
 		return -1;
 	}
-	if (mode == PG_READ)
-		PQsetSingleRowMode(st->conn);
-	if (pg_flush(st, what, deadline, ms) == -1)
+	if (mode == PG_READ && !PQsetSingleRowMode(st->conn)) {
+		log_warnx("%s: %s: libpq refused single-row mode", st->database,
+		    what);
+		pg_drop(st);
+		st->why = TLSRPT_STORE_UNAVAILABLE;
 		return -1;
+	}
+	if (pg_flush(st, what, ms) == -1)
+		return -1;
+	deadline = clock_ms() + ms;
 	while ((res = pg_result(st, what, mode, &deadline, &failed)) != NULL) {
 		switch (PQresultStatus(res)) {
 		case PGRES_TUPLES_OK:
@@ -1215,9 +1226,14 @@ failures_decode(const json_t *a, struct tlsrpt_policy *p)
 	"f.failure_reason_code) ORDER BY f.id) FROM mta_sts.failures f " \
 	"WHERE f.policy = p.id)"
 
-/* The policy domains named: a JSON array in parameter $n. */
-#define PG_DOMAINS(n)	"p.policy_domain IN (SELECT d COLLATE \"C\" FROM " \
-	"jsonb_array_elements_text($" #n "::jsonb) AS d)"
+/*
+ * The policy domains named: a JSON array in parameter $n, made an array
+ * first (an InitPlan), so that the planner searches the index on
+ * policy_domain for each rather than scanning every policy.
+ */
+#define PG_IN(n)	" = ANY (ARRAY(SELECT " \
+	"jsonb_array_elements_text($" #n "::jsonb)))"
+#define PG_DOMAINS(n)	"p.policy_domain" PG_IN(n)
 
 struct list_ctx {
 	int	(*fn)(const struct tlsrpt_row *, void *);
@@ -1665,8 +1681,7 @@ pg_served_list(struct tlsrpt_store *base, const char *const *domains,
 	}
 	rc = pg_run(st, "cannot read the served policies", n > 0 ? "SELECT "
 	    "domain, policy_id, mode, max_age, first_seen FROM mta_sts.served "
-	    "WHERE domain IN (SELECT d COLLATE \"C\" FROM "
-	    "jsonb_array_elements_text($1::jsonb) AS d) ORDER BY domain, id" :
+	    "WHERE domain" PG_IN(1) " ORDER BY domain, id" :
 	    "SELECT domain, policy_id, mode, max_age, first_seen FROM "
 	    "mta_sts.served ORDER BY domain, id", &p, PG_READ, served_row, &c);
 	free(want);

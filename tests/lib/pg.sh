@@ -28,6 +28,15 @@ pg_start() {
 	PG_CTL="$PG_BIN/pg_ctl -D $dir/data"
 	mkdir -p "$dir" && chown postgres: "$dir" && chmod 0700 "$dir" ||
 	    return 1
+	# User postgres must reach it: a parent made by mktemp -d (0700,
+	# $SCRATCH) is opened to traversal only (o+x), its files unlisted.
+	if ! runuser -u postgres -- test -x "$dir"; then
+		chmod o+x "$(dirname "$dir")" || return 1
+	fi
+	if ! runuser -u postgres -- test -x "$dir"; then
+		echo "# user postgres cannot reach $dir"
+		return 1
+	fi
 	if ! runuser -u postgres -- "$PG_BIN/initdb" -D "$dir/data" -E UTF8 \
 	    --no-locale -A trust -U postgres >"$dir/initdb.log" 2>&1; then
 		echo "# initdb failed:"
@@ -53,6 +62,7 @@ pg_start() {
 		echo "# cannot make the test's certificates"
 		return 1
 	fi
+	# shellcheck disable=SC2086 # PG_CTL: the program and its -D DIR
 	if ! runuser -u postgres -- $PG_CTL -l "$dir/log" -w -t $((30 * SCALE)) \
 	    start >/dev/null 2>&1; then
 		echo "# the cluster in $dir did not start:"

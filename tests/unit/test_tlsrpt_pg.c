@@ -497,6 +497,7 @@ test_migrate_race(int from)
 	    "race from %d: one schema of version 2, every report", from);
 }
 
+/* What is not a store this program may use: refused, left alone. */
 static void
 test_refused(void)
 {
@@ -553,6 +554,15 @@ test_refused(void)
 	CHECK(sql_int("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
 	    "n.oid = c.relnamespace WHERE n.nspname = 'mta_sts'") == 1,
 	    "foreign: left alone");
+
+}
+
+/* Nothing there, an older schema read-only, a schema made by an admin. */
+static void
+test_refused_empty(void)
+{
+	struct tlsrpt_store	*st;
+	char			 msg[1024];
 
 	/* Nothing there: only CREATE creates. */
 	reset();
@@ -984,6 +994,55 @@ test_same(void)
 out:
 	tlsrpt_store_close(sq);
 	tlsrpt_store_close(pg);
+}
+
+/*
+ * Processes that load the same config at once record what it serves
+ * once: the look under the served policies' advisory lock.
+ */
+static void
+test_served_race(void)
+{
+	struct tlsrpt_store	*st;
+	struct table		 t;
+	pid_t			 pids[OPENERS];
+	char			 c;
+	long			 n;
+	int			 k, fds[2], sums[2], total = 0, bad = 0;
+
+	reset();
+	if (tlsrpt_store_open(&st, db, TLSRPT_STORE_OPEN_CREATE) == -1)
+		return;
+	tlsrpt_store_close(st);
+	if (pipe(fds) == -1 || pipe(sums) == -1)
+		return;
+	two_tables(&t, 1);
+	for (k = 0; k < OPENERS; k++)
+		if ((pids[k] = fork()) == 0) {
+			close(fds[1]);
+			if (read(fds[0], &c, 1) != 0 ||
+			    tlsrpt_store_open(&st, db, 0) == -1)
+				_exit(1);
+			n = tlsrpt_store_served(st, &t, 1000 + k);
+			tlsrpt_store_close(st);
+			if (n < 0 || write(sums[1], &n, sizeof(n)) != sizeof(n))
+				_exit(2);
+			_exit(0);
+		}
+	close(fds[0]);
+	close(fds[1]);
+	close(sums[1]);
+	for (k = 0; k < OPENERS; k++)
+		if (child_wait(pids[k]) != 0)
+			bad++;
+	while (read(sums[0], &n, sizeof(n)) == sizeof(n))
+		total += (int)n;
+	close(sums[0]);
+	table_free(&t);
+	CHECK(bad == 0 && total == 2 && sql_int("SELECT count(*) FROM "
+	    "mta_sts.served") == 2, "served: %d processes loading one config "
+	    "at once record its 2 domains once (%d failed, %d recorded)",
+	    OPENERS, bad, total);
 }
 
 /*
@@ -1734,10 +1793,12 @@ main(int argc, char *argv[])
 	test_migrate_race(0);
 	test_migrate_race(1);
 	test_refused();
+	test_refused_empty();
 	test_latin1();
 	test_read_only_server();
 	test_same();
 	test_concurrent();
+	test_served_race();
 	test_kill();
 	test_commit_lost();
 	test_errors();

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "report/report.h"
@@ -146,6 +147,33 @@ path(char *buf, size_t size, const char *name)
 	snprintf(buf, size, "%s/%s", dir, name);
 }
 
+/*
+ * The cases run again on PostgreSQL when MTA_STS_TEST_DATABASE names a
+ * database this test may use (tests/report/run-pg-store.sh): a store
+ * per case is then that database with its schema mta_sts made anew.
+ */
+static const char	*pg_db;
+static PGconn		*pg_admin;
+
+/* Where a case keeps its store: a new file, or PostgreSQL emptied. */
+static void
+store_at(char *buf, size_t size, const char *name)
+{
+	PGresult	*res;
+
+	if (pg_db == NULL) {
+		path(buf, size, name);
+		return;
+	}
+	res = PQexec(pg_admin, "SET client_min_messages = warning; "
+	    "DROP SCHEMA IF EXISTS mta_sts CASCADE");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		printf("#   cannot empty %s: %s", pg_db,
+		    PQerrorMessage(pg_admin));
+	PQclear(res);
+	snprintf(buf, size, "%s", pg_db);
+}
+
 /* A table of one domain, t.example, with this policy. */
 static void
 one_table(struct table *t, enum policy_mode mode, unsigned long max_age,
@@ -271,7 +299,7 @@ run_case(const struct scase *c, int n)
 	int			 i, ok = 1, period = c->period ? c->period : 7;
 
 	snprintf(name, sizeof(name), "case%d.db", n);
-	path(file, sizeof(file), name);
+	store_at(file, sizeof(file), name);
 	one_table(&cur, c->mode, 604800, "mx.t.example");
 	one_table(&old, POLICY_ENFORCE, c->old_age > 0 ?
 	    (unsigned long)c->old_age : 86400, "old.t.example");
@@ -326,7 +354,7 @@ test_stale_line(void)
 	char			 file[128], want[1024];
 	const struct tlsrpt_verdict *v;
 
-	path(file, sizeof(file), "line.db");
+	store_at(file, sizeof(file), "line.db");
 	one_table(&cur, POLICY_ENFORCE, 604800, "mx.t.example");
 	one_table(&old, POLICY_ENFORCE, 4 * DAY, "old.t.example");
 	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1)
@@ -377,7 +405,7 @@ test_bounds(void)
 	char			 file[128], org[32], mx[32];
 	int			 i, ok = 1;
 
-	path(file, sizeof(file), "bounds.db");
+	store_at(file, sizeof(file), "bounds.db");
 	one_table(&t, POLICY_TESTING, 604800, "mx.t.example");
 	if (tlsrpt_store_open(&st, file, TLSRPT_STORE_OPEN_CREATE) == -1)
 		return;
@@ -483,7 +511,7 @@ test_named(void)
 	enum policy_mode	 mode;
 	unsigned long		 age;
 
-	path(file, sizeof(file), "named.db");
+	store_at(file, sizeof(file), "named.db");
 	one_table(&t, POLICY_TESTING, 86400, "mx.t.example");
 	CHECK(tlsrpt_store_policy_spec(&t.policies[0], &mode, &age) == 0 &&
 	    mode == POLICY_TESTING && age == 86400, "policy_spec: testing, "
@@ -522,6 +550,21 @@ main(void)
 	test_bounds();
 	test_migration();
 	test_named();
+	if ((pg_db = getenv("MTA_STS_TEST_DATABASE")) != NULL) {
+		printf("# the same cases on PostgreSQL, %s\n", pg_db);
+		if (PQstatus(pg_admin = PQconnectdb(pg_db)) != CONNECTION_OK)
+			CHECK(0, "connect to %s: %s", pg_db,
+			    PQerrorMessage(pg_admin));
+		else {
+			for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+				run_case(&cases[i], (int)i);
+			test_stale_line();
+			test_bounds();
+			test_named();
+			store_at(cmd, sizeof(cmd), "");
+		}
+		PQfinish(pg_admin);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
