@@ -136,7 +136,9 @@ for backend in SQLite PostgreSQL; do
 			/usr/bin/python3 "$BODIES" https "$backend-$r-$c" "$n" \
 			    "$SCRATCH/bodies.$r" || die "report-bodies.py failed"
 		done
+		# shellcheck disable=SC2086 # $workers: one PID per word
 		u0=$(ticks 14 $workers)
+		# shellcheck disable=SC2086
 		s0=$(ticks 15 $workers)
 		d0=$(($(ticks 14 "$pg_pid") + $(ticks 15 "$pg_pid")))
 		in_s wrk -t1 -c"$c" -d"${DURATION}s" --latency \
@@ -148,7 +150,9 @@ for backend in SQLite PostgreSQL; do
 		    "$SCRATCH/bodies.b" >"$SCRATCH/wrk.b" 2>&1 &
 		wb=$!
 		wait "$wa" "$wb"
+		# shellcheck disable=SC2086
 		u1=$(ticks 14 $workers)
+		# shellcheck disable=SC2086
 		s1=$(ticks 15 $workers)
 		d1=$(($(ticks 14 "$pg_pid") + $(ticks 15 "$pg_pid")))
 		created=0 others=0 stored=0 p99=

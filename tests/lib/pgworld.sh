@@ -48,7 +48,9 @@ in_s() { ip netns exec "$(pgw_ns s)" "$@"; }
 PGW_DB_FOR_A=10.21.1.1
 PGW_DB_FOR_B=10.21.2.1
 PGW_DB_FOR_C=10.21.3.1
+# shellcheck disable=SC2034 # read by the scripts that source this
 PGW_A=10.21.4.2		# A's nginx, as S reaches it
+# shellcheck disable=SC2034
 PGW_B=10.21.5.2
 
 # pgw_link N NS1 IF1 NS2 IF2: veth IF1 in NS1 (10.21.N.1/30) and IF2 in

@@ -7,21 +7,25 @@
 # contrib/postgresql/mta-sts-report.sql run as they are); receivers A
 # and B, each mta-sts-report behind its own nginx with TLS, A's database
 # a postgresql:// URI with sslmode=verify-full, B's service=NAME from a
-# pg_service.conf; C, where import and the readers run; S, the senders
-# (tests/report/pg/post.py).  The password is only in libpq password
-# files.  Every case asserts exact statuses and bodies, and what the
-# store holds through `list -j`:
-#   the same report to A and B at the same instant (one 201, one 200,
-#   stored once); 500 different reports over both (each stored once);
-#   import from C (exit 0, listed by A's config); summary and html over
-#   the union (golden files, times fixed); the receivers' role cannot
-#   delete, prune or drop; the database restarted under a stream of
-#   reports, and stopped for longer than the receivers wait (503, then
-#   201 with the same receivers, nothing acknowledged lost, everything
-#   stored after the senders' retries); the database's certificate for
-#   another name (503, one line, import exits 75); `copy` SQLite ->
-#   PostgreSQL -> SQLite (the same list -j, twice adds nothing), and the
-#   summary's worlds copied in give the SQLite goldens; no worker died.
+# pg_service.conf; C, where import (as an MTA's pipe runs it) and the
+# readers run; S, the senders (tests/report/pg/post.py).  Passwords are
+# only in libpq password files.  Every case asserts exact statuses and
+# bodies, and what the store holds through `list -j`:
+#   TLS or nothing (a client without it refused, every receiver's
+#   connection TLS); a receiver started from a root shell (HOME=/root);
+#   the same report to A and B at the same instant, 50 times (one 201,
+#   one 200, stored once); 500 different reports over both (each stored
+#   once); import from C (exit 0, listed by A's config); summary and
+#   html over the union (golden files, times fixed; the same bytes from
+#   a SQLite copy); the receivers' role cannot delete, update, truncate,
+#   lock, drop or prune, the owner prunes; the database restarted under
+#   a stream of reports, and stopped (503 from both, then 201 from the
+#   same receivers; nothing acknowledged lost, everything stored after
+#   the senders' retries); the database's certificate for another name
+#   (503 and one line per answer, import exits 75, list 74) and a wrong
+#   password; `copy` PostgreSQL -> SQLite -> PostgreSQL (the same list
+#   -j, twice adds nothing), and the summary's worlds copied in give the
+#   SQLite suite's goldens; no worker died (SIGSYS is the filter's).
 # UPDATE=1 rewrites the golden files in tests/report/pg/expected/.
 . tests/lib/suite.sh
 . tests/lib/world.sh	# ca_new, cert, nginx_main_conf
@@ -29,7 +33,6 @@
 REPORT=${REPORT:-$TOP/${O:-build}/mta-sts-report}
 FILL=${FILL:-$TOP/${O:-build}/tests/tools/report-fill}
 PY=/usr/bin/python3
-POST="$PY $TOP/tests/report/pg/post.py"
 EXP=$TOP/tests/report/pg/expected
 MAKE_MESSAGE="$PY $TOP/tests/report/mail/make-message.py"
 trap 'cleanup_pg' EXIT
@@ -235,6 +238,8 @@ ids() {
 	"$@" list -j | jq -r --arg o "$org" \
 	    'select(.organization == $o) | .report_id' | LC_ALL=C sort
 }
+# senders ARGS...: tests/report/pg/post.py in S, the senders' namespace.
+senders() { in_s "$PY" "$TOP/tests/report/pg/post.py" "$@"; }
 # check_lines NAME WANT GOT: check_eq for lists, with a diff if not.
 check_lines() {
 	printf '%s\n' "$2" >"$SCRATCH/lines.want"
@@ -242,7 +247,7 @@ check_lines() {
 	check_file "$1" "$SCRATCH/lines.want" "$SCRATCH/lines.got"
 }
 # answered FILE: how many answers a stream has had so far.
-answered() { cat "$1" 2>/dev/null | wc -l; }
+answered() { { wc -l <"$1"; } 2>/dev/null || echo 0; }
 # answered_ge FILE N: the stream has had N answers (for within).
 answered_ge() { [ "$(answered "$1")" -ge "$2" ]; }
 # seq_ids PREFIX N: PREFIX-0 .. PREFIX-(N-1), sorted as ids sorts.
@@ -277,7 +282,7 @@ stop "$SUP_H"
 # The store keeps a report once by (organization, report id, digest):
 # of two receivers storing it at once, one inserts (201) and the other
 # finds it (200).  Nothing else may happen: no 503, no 201 twice.
-in_s $POST same "$SCRATCH/ca-web/ca.crt" "$SCRATCH/same.sent" 50 8 same \
+senders same "$SCRATCH/ca-web/ca.crt" "$SCRATCH/same.sent" 50 8 same \
     "$PGW_A:443" "$PGW_B:443"
 check_eq "same instant: 100 answers, each report one 201 and one 200" \
     "50 200 201" "$(awk '{ print $3, $1 }' "$SCRATCH/same.sent" | sort |
@@ -290,7 +295,7 @@ check_eq "same instant: both receivers gave some of the 201s" "2" \
     "$(awk '$1 == 201 { print $2 }' "$SCRATCH/same.sent" | sort -u | wc -l)"
 
 # --- 2. 500 different reports over both at once ---
-in_s $POST split "$SCRATCH/ca-web/ca.crt" "$SCRATCH/diff.sent" 500 8 diff \
+senders split "$SCRATCH/ca-web/ca.crt" "$SCRATCH/diff.sent" 500 8 diff \
     "$PGW_A:443" "$PGW_B:443"
 check_eq "500 different reports over A and B: each answered 201" \
     "500 201" "$(cut -d' ' -f1 "$SCRATCH/diff.sent" | sort | uniq -c |
@@ -479,7 +484,7 @@ verdicts() {
 	    "at least once, $(grep -c ' 200$' "$f.by") of them then 200"
 }
 # A fast restart in the middle of a stream of 800 reports.
-in_s $POST retry "$SCRATCH/ca-web/ca.crt" "$SCRATCH/restart.sent" 800 4 \
+senders retry "$SCRATCH/ca-web/ca.crt" "$SCRATCH/restart.sent" 800 4 \
     restart "$PGW_A:443" "$PGW_B:443" &
 client=$!
 within 100 answered_ge "$SCRATCH/restart.sent" 100
@@ -499,7 +504,7 @@ check_lines "restart: every report stored once" "$(seq_ids restart 800)" \
 
 # Stopped while reports stream in: 503 from both until it is back, then
 # 201 from the same receivers (their workers connect again).
-in_s $POST retry "$SCRATCH/ca-web/ca.crt" "$SCRATCH/down.sent" 800 4 \
+senders retry "$SCRATCH/ca-web/ca.crt" "$SCRATCH/down.sent" 800 4 \
     down "$PGW_A:443" "$PGW_B:443" &
 client=$!
 within 100 answered_ge "$SCRATCH/down.sent" 50
@@ -668,7 +673,7 @@ in_c env "PGSERVICEFILE=$C_SERVICES" "$REPORT" -c "$w/owner.ini" migrate \
     >"$SCRATCH/world.migrate" 2>&1
 check_eq "migrate mta_sts_world" "0 PostgreSQL store at schema version 2" \
     "$? $(cat "$SCRATCH/world.migrate")"
-n=$(ls "$w/reports" | wc -l)
+n=$(find "$w/reports" -type f | wc -l)
 nserved=$(sqlite3 "$w/reports.db" 'SELECT count(*) FROM served')
 copied "the summary's worlds: copy SQLite -> PostgreSQL" "$w/reports.db" \
     service=world "copied $n reports (0 already there) and $nserved served policies, SQLite to PostgreSQL"
