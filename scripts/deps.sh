@@ -11,7 +11,9 @@ set -eu
 # and libpq (the store's two backends), GMime and libopendkim (mail), and the sqlite3 and jq
 # programs its tests read stores with (tests/report); html's suite renders
 # pages in chromium, parses them with python3-html5lib and reads the
-# printed PDF with pdftotext (poppler-utils).
+# printed PDF with pdftotext (poppler-utils).  report-pg's suite and the
+# benchmarks run a throwaway cluster of postgresql-15 (initdb and pg_ctl,
+# never the system's cluster).
 build="gcc make pkg-config libc6-dev libfcgi-dev libinih-dev libmd-dev
 	libseccomp-dev libcurl4-openssl-dev libssl-dev
 	libjansson-dev zlib1g-dev libsqlite3-dev libgmime-3.0-dev
@@ -30,11 +32,11 @@ check)	want="$build nginx curl spawn-fcgi systemd python3 clang libclang-rt-14-d
 	    knot knot-dnsutils bind9-dnsutils unbound sqlite3 jq
 	    postfix opendkim python3-dkim
 	    chromium python3-html5lib poppler-utils
-	    prometheus python3-prometheus-client faketime
+	    prometheus python3-prometheus-client faketime postgresql-15
 	    $deb blhc libfcgi-bin" ;;
 bench)	want="$build nginx curl apache2 libapache2-mod-fcgid wrk php8.2-fpm
 	    fcgiwrap gnuplot-nox valgrind python3 time sqlite3
-	    iproute2 dnsmasq-base openssl python3-dkim" ;;
+	    iproute2 dnsmasq-base openssl python3-dkim postgresql-15" ;;
 deb)	want="$deb" ;;
 *)	echo "usage: $0 build|run|check|bench|deb" >&2; exit 2 ;;
 esac
@@ -76,10 +78,15 @@ apt-get install -y -q --no-install-recommends $missing
 # own as a milter, so a system one is stopped and disabled.  prometheus
 # is installed for promtool alone (tests/report/run-metrics.sh checks
 # the metrics with it): no Prometheus server is left running either.
-for s in opendkim prometheus; do
+# postgresql-15 makes and starts a "main" cluster; tests/report/run-pg.sh
+# runs a throwaway cluster of its own, so a main cluster installed here
+# is not left running (one that was there before is not touched).
+for s in opendkim prometheus postgresql-15; do
 	case " $missing " in *" $s "*)
+		unit=$s
+		[ $s = postgresql-15 ] && unit=postgresql
 		if [ -d /run/systemd/system ]; then
-			systemctl disable --now $s.service >/dev/null 2>&1 || :
+			systemctl disable --now $unit.service >/dev/null 2>&1 || :
 		fi ;;
 	esac
 done

@@ -22,11 +22,12 @@ TOP=$(pwd)
 plain="unit conf cli e2e-modes e2e-nginx e2e-cgi e2e-apache e2e-lighttpd
 e2e-spawn e2e-systemd e2e-makerun e2e-reload faults check check-dane update
 publish install deb report-cli report-mail report-https report-budget
-report-summary report-html report-metrics report-pg-store"
+report-summary report-html report-metrics report-pg-store report-pg"
 all="$plain fuzz
 asan:unit asan:conf asan:e2e-modes asan:e2e-nginx asan:e2e-cgi asan:faults
 asan:e2e-reload asan:check asan:check-dane asan:report-cli asan:report-https
 asan:report-summary asan:report-html asan:report-metrics asan:report-pg-store
+asan:report-pg
 valgrind:e2e-modes valgrind:e2e-nginx valgrind:e2e-cgi"
 listonly=
 if [ "${1:-}" = -l ]; then
