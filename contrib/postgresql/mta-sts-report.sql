@@ -19,8 +19,13 @@
 --   receiver  the role of every host's receivers and imports, and of
 --             summary, html, metrics and mta-sts-check -r: it may read
 --             and insert rows (and use the id sequences), nothing else:
---             no UPDATE, no DELETE, no DDL, no LOCK TABLE.  What it
---             writes is only ever appended.
+--             no UPDATE, no DELETE, no DDL.  What it writes is only ever
+--             appended.  What PostgreSQL gives any role with these
+--             rights stays: the locks of reading and inserting (enough
+--             to make a migration wait) and advisory locks; and since
+--             it may insert, it may add rows of its own making.  Its
+--             password belongs on the receiving hosts only
+--             (mta-sts-report(8), SECURITY CONSIDERATIONS).
 --
 -- Neither password is set here, since a command line is seen by every
 -- user of the host: set them afterwards in psql (\password ROLE) and put

@@ -12,8 +12,37 @@
 #include "common/common.h"
 
 /*
+ * Is the query parameter name at q (up to '=', '&' or the end) the word
+ * "password" once percent-decoded, as libpq decodes it ("%70assword")?
+ */
+static int
+param_is_password(const char *q)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*h, *l;
+	char			 name[16];
+	size_t			 n = 0;
+
+	for (; *q != '\0' && *q != '=' && *q != '&'; q++) {
+		if (n == sizeof(name) - 1)
+			return 0;	/* longer than "password" */
+		if (*q == '%' && q[1] != '\0' && q[2] != '\0' &&
+		    (h = strchr(hex, q[1] | 0x20)) != NULL &&
+		    (l = strchr(hex, q[2] | 0x20)) != NULL) {
+			name[n++] = (char)((h - hex) << 4 | (l - hex));
+			q += 2;
+		} else
+			name[n++] = *q;
+	}
+	name[n] = '\0';
+	return strcmp(name, "password") == 0;
+}
+
+/*
  * A postgresql:// URI's password, if it has one: in the user info
- * (user:password@) or a password= parameter.
+ * (user:password@; libpq splits it at the first ':' before it decodes,
+ * so a %3A is part of the user name) or a password= parameter, however
+ * its name is percent-encoded.
  */
 static int
 uri_has_password(const char *uri)
@@ -25,7 +54,7 @@ uri_has_password(const char *uri)
 	    memchr(auth, ':', (size_t)(at - auth)) != NULL)
 		return 1;
 	for (q = strchr(auth, '?'); q != NULL; q = strchr(q, '&'))
-		if (strncmp(++q, "password=", 9) == 0)
+		if (param_is_password(++q))
 			return 1;
 	return 0;
 }

@@ -45,6 +45,18 @@ main(void)
 		{ "postgresql://db/mta_sts?password=pw", DATABASE_NONE, NOPW },
 		{ "postgresql://db/x?sslmode=require&password=pw",
 		    DATABASE_NONE, NOPW },
+		/* libpq decodes the parameter's name (audit 21, finding 3). */
+		{ "postgresql://db/x?%70assword=pw", DATABASE_NONE, NOPW },
+		{ "postgresql://db/x?pass%77ord=pw", DATABASE_NONE, NOPW },
+		{ "postgresql://db/x?sslmode=require&%70%61%73%73%77%6F%72%64=pw",
+		    DATABASE_NONE, NOPW },
+		{ "postgresql://db/x?%50assword=pw", DATABASE_POSTGRESQL,
+		    NULL },	/* "Password": not a keyword, libpq refuses it */
+		{ "postgresql://db/x?password", DATABASE_NONE, NOPW },
+		{ "postgresql://db/x?passwordx=pw", DATABASE_POSTGRESQL, NULL },
+		{ "postgresql://db/x?%7=pw", DATABASE_POSTGRESQL, NULL },
+		/* %3A in the user info is the user name's, not a password. */
+		{ "postgresql://u%3Ax@db/x", DATABASE_POSTGRESQL, NULL },
 		/* Only the parameter is a password, not a name ending so. */
 		{ "postgresql://db/x?application_name=nopassword=",
 		    DATABASE_POSTGRESQL, NULL },
