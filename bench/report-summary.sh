@@ -126,7 +126,8 @@ if [ "$PG" = 1 ]; then
 	    die "cannot start PostgreSQL"
 	pg_sql -c "CREATE DATABASE mta_sts" || die "cannot create the database"
 	pgdb="postgresql:///mta_sts?host=$SCRATCH/pg&port=$PG_PORT&user=postgres"
-	sed "s|^database = .*|database = $pgdb|" "$conf" >"$SCRATCH/pg.ini"
+	awk -v db="$pgdb" '/^database = / { $0 = "database = " db } { print }' \
+	    "$conf" >"$SCRATCH/pg.ini"
 	t0=$(date +%s)
 	"$REPORT" copy "$db" "$pgdb" >"$SCRATCH/copy.out" ||
 	    die "copy into PostgreSQL failed"
