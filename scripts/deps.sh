@@ -87,6 +87,9 @@ for s in opendkim prometheus postgresql-15; do
 		[ $s = postgresql-15 ] && unit=postgresql
 		if [ -d /run/systemd/system ]; then
 			systemctl disable --now $unit.service >/dev/null 2>&1 || :
+		elif [ $s = postgresql-15 ]; then
+			# Without systemd, invoke-rc.d may have started it.
+			pg_ctlcluster 15 main stop >/dev/null 2>&1 || :
 		fi ;;
 	esac
 done
