@@ -141,8 +141,8 @@ FUZZ_FLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all
 
 .PHONY: all deps run check check-fast bench bench-check bench-dir \
-	bench-reload bench-report bench-summary bench-html bench-ingest fuzz \
-	fuzz-build deb clean install uninstall FORCE
+	bench-reload bench-report bench-summary bench-html bench-ingest \
+	bench-ingest-pg fuzz fuzz-build deb clean install uninstall FORCE
 
 all: $(O)/$(PROG) $(O)/$(CHECK_PROG) $(O)/$(REPORT_PROG)
 
@@ -418,6 +418,12 @@ bench-ingest:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bash bench/report-ingest.sh
+
+# Two receivers into one store: SQLite beside PostgreSQL (issue 21).
+bench-ingest-pg:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@OUT=BENCHMARKS.md bash bench/report-ingest-pg.sh
 
 # Only the checker's section of BENCHMARKS.md (DOMAINS, ROUNDS, JOBS).
 bench-check:
