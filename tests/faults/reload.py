@@ -434,7 +434,7 @@ def case_stop_before_ack():
     write_conf(conf, text)
     srv = Server("stop-ack", conf, ["-w", "2"])
     wait_until(lambda: len(serving_workers(srv)) == 2, 3)
-    os.kill(serving_workers(srv)[0], signal.SIGSTOP)
+    stop_procs(serving_workers(srv)[:1], "stop before ack: a worker")
     write_conf(conf, text.replace("mode = testing", "mode = enforce", 1))
     os.kill(srv.pid, signal.SIGHUP)
     time.sleep(0.3)
@@ -504,12 +504,33 @@ def case_no_worker():
            srv.logtext(), os.path.exists(srv.sock)))
 
 
+def proc_state(pid):
+    """The state letter /proc gives pid ("T" once stopped), or "gone"."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"
+
+
+def stop_procs(pids, what):
+    """SIGSTOP to each, then waits until each is stopped indeed.  kill()
+    returns before the signal is taken: a worker still in epoll_wait
+    then may be the one the kernel wakes for a new connection (the
+    listening socket is EPOLLEXCLUSIVE), and it stops before accepting
+    it, so no other worker is woken for it until SIGCONT."""
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+    if not wait_until(lambda: all(proc_state(p) == "T" for p in pids), 3):
+        notok("%s: stopped" % what,
+              "states: %r" % [(p, proc_state(p)) for p in pids])
+
+
 def kept_on(srv, worker, others, n):
     """n kept connections that worker holds: the others are stopped
     while they are accepted."""
-    for p in others:
-        os.kill(p, signal.SIGSTOP)
     try:
+        stop_procs(others, "kept on worker %d: the others" % worker)
         return faults.open_kept(srv, n, "kept on worker %d" % worker)
     finally:
         for p in others:
@@ -533,8 +554,9 @@ def case_stopped_storm():
     victim, runner = before
     kept = (kept_on(srv, victim, [runner], 6) +
             kept_on(srv, runner, [victim], 6))
-    os.kill(victim, signal.SIGSTOP)
+    check("stopped storm: 6 kept connections on each worker", 12, len(kept))
     try:
+        stop_procs([victim], "stopped storm: the victim")
         for s in kept:
             s.sendall(request(keep=True))
         for i in range(3000):

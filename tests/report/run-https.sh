@@ -287,12 +287,20 @@ EOC
 }
 served_conf enforce
 served_ids "$sconf" >"$SCRATCH/ids.1"
-t0=$(date +%s)
+# first_seen is time(2), which is the second the last clock tick set:
+# up to a tick behind CLOCK_REALTIME (date +%s), so a recorder that
+# runs within a tick of a second that began after date read it records
+# the second before.  Lower bounds are read as time(2) is (bash's
+# EPOCHSECONDS), upper ones from CLOCK_REALTIME (EPOCHREALTIME): both
+# hold whichever of the two the recorder reads.
+now_low() { echo "$EPOCHSECONDS"; }
+now_high() { echo "${EPOCHREALTIME%[.,]*}"; }
+t0=$(now_low)
 start served "$REPORT" -c "$sconf" -s "unix:$SCRATCH/served.sock" -w 2 \
     -u www-data
 ssup=$LAST_PID
 within 100 test "$(served "$sdir/reports.db" | wc -l)" = 2
-t1=$(date +%s)
+t1=$(now_high)
 { sed -n 1p "$SCRATCH/ids.1"; echo "testing|86400"
   sed -n 2p "$SCRATCH/ids.1"; echo "enforce|604800"; } |
     paste -d '|' - - >"$SCRATCH/served.want"
@@ -308,11 +316,12 @@ served_conf testing
 served_ids "$sconf" >"$SCRATCH/ids.2"
 check_eq "the change gives b.example a new id" 1 \
     "$(comm -13 "$SCRATCH/ids.1" "$SCRATCH/ids.2" | grep -c '^b\.example|')"
-sleep 1		# first_seen is in seconds: the reload's is later
-t2=$(date +%s)
+# first_seen is in seconds: the reload's is later than the start's.
+within 30 test "$(now_low)" -gt "$t1"
+t2=$(now_low)
 kill -HUP "$ssup"
 within 100 test "$(served "$sdir/reports.db" | wc -l)" = 3
-t3=$(date +%s)
+t3=$(now_high)
 { cat "$SCRATCH/served.want"; sed -n 2p "$SCRATCH/ids.2" |
     sed 's/$/|testing|604800/'; } >"$SCRATCH/served.want2"
 served "$sdir/reports.db" "domain, policy_id, mode, max_age" \
