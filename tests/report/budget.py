@@ -145,6 +145,10 @@ def main():
                 % store)
     os.chmod(conf, 0o644)
     srv = Server("report", conf, ["-w", "1"])
+    # The supervisor's other child, the recorder of the served policies
+    # (as the workers' user, at start), may still be running: the worker
+    # is the one child left once it is done.
+    faults.wait_until(lambda: len(srv.workers()) == 1, 10)
     worker = srv.workers()[0]
     check("a report before the peers: 201",
           "Status: 201 Created", post(srv, "before", 5)[0])
